@@ -1,0 +1,90 @@
+#ifndef LP_CLASS_NODE_H_
+#define LP_CLASS_NODE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+
+#include "lp/dereference.h"
+#include "lp/handle.h"
+#include "lp/node.h"
+
+namespace lp {
+
+// True when T has a Run() method to call once constructed.
+template <typename T>
+concept HasRunMethod = requires(T& object) { object.Run(); };
+
+namespace internal {
+
+// Makes a T from stored arguments, dereferencing the handles among them each time.
+template <typename T>
+using Factory = std::function<std::unique_ptr<T>()>;
+
+template <typename T, typename... Args>
+Factory<T> MakeFactory(Args&&... args) {
+  static_assert(std::is_constructible_v<T, Dereferenced<Args>...>,
+                "ClassNode<T>: T has no constructor taking these arguments (after handles "
+                "became clients: a CourierHandle<U> arrives as CourierClient<U>)");
+  return [stored = std::make_tuple(std::decay_t<Args>(std::forward<Args>(args))...)]() {
+    return std::apply(
+        [](const auto&... items) { return std::make_unique<T>(Dereference(items)...); },
+        stored);
+  };
+}
+
+// The shared body of ClassNode<T> and the node kinds built on it.
+//
+// Thread safety: the factory may be replaced (Configure) only before launch.
+template <typename T>
+class ClassNodeImpl : public NodeImpl {
+ public:
+  explicit ClassNodeImpl(Factory<T> factory) : factory_(std::move(factory)) {}
+
+  std::string TypeName() const override {
+    return "ClassNode<" + DemangledTypeName(typeid(T).name()) + ">";
+  }
+  std::string DefaultLabel() const override { return DemangledTypeName(typeid(T).name()); }
+
+  void Run(const Runtime&, const NodeContext&) override {
+    std::unique_ptr<T> object = factory_();
+    if constexpr (HasRunMethod<T>) {
+      if (run_enabled()) object->Run();
+    }
+  }
+
+  void set_factory(Factory<T> factory) { factory_ = std::move(factory); }
+
+ protected:
+  Factory<T> factory_;
+};
+
+}  // namespace internal
+
+// A node that constructs a T from `args...` in its own thread or process and then calls
+// T::Run() if T has one (Launchpad's PyClassNode). Handles among `args` arrive as clients.
+// The node ends when Run() returns (or right after construction when T has no Run());
+// an exception from the constructor or Run() fails the node, and so the program.
+template <typename T>
+class ClassNode : public Node {
+ public:
+  using HandleType = NodeHandle;
+
+  template <typename... Args>
+    requires(!(sizeof...(Args) == 1 && (std::is_same_v<std::decay_t<Args>, ClassNode> && ...)))
+  explicit ClassNode(Args&&... args)
+      : Node(std::make_shared<internal::ClassNodeImpl<T>>(
+            internal::MakeFactory<T>(std::forward<Args>(args)...))) {}
+
+  HandleType CreateHandle(std::shared_ptr<internal::NodeRecord> record) const {
+    return HandleType(std::move(record));
+  }
+};
+
+}  // namespace lp
+
+#endif  // LP_CLASS_NODE_H_

@@ -1,0 +1,23 @@
+#ifndef LP_FLAGS_H_
+#define LP_FLAGS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/flags/declare.h"
+#include "lp/launch_type.h"
+
+// The flags every Launchpad program understands. Launch options given in code take
+// precedence over them.
+ABSL_DECLARE_FLAG(lp::LaunchType, lp_launch_type);
+ABSL_DECLARE_FLAG(double, lp_termination_notice_secs);
+
+namespace lp {
+
+// Parses the command line with Abseil flags (the program's own flags and the lp_* ones)
+// and returns the positional arguments. Call it first thing in main().
+std::vector<std::string> ParseFlags(int argc, char** argv);
+
+}  // namespace lp
+
+#endif  // LP_FLAGS_H_

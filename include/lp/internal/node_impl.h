@@ -1,0 +1,73 @@
+#ifndef LP_INTERNAL_NODE_IMPL_H_
+#define LP_INTERNAL_NODE_IMPL_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "lp/context.h"
+#include "lp/internal/runtime.h"
+
+namespace lp::internal {
+
+// What a program knows of a node once it was added: its id, and (after launch) the
+// runtime its handles resolve through. Shared by the program and every handle.
+//
+// Thread safety: safe to use from any thread.
+class NodeRecord {
+ public:
+  NodeRecord(std::string program_name, NodeId id)
+      : program_name_(std::move(program_name)), id_(std::move(id)) {}
+
+  const NodeId& id() const { return id_; }
+  const std::string& program_name() const { return program_name_; }
+
+  void Attach(std::shared_ptr<Runtime> runtime);
+  // The runtime of the launched program. Throws lp::NotLaunchedError before launch.
+  std::shared_ptr<Runtime> RuntimeOrThrow() const;
+
+ private:
+  const std::string program_name_;
+  const NodeId id_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<Runtime> runtime_ ABSL_GUARDED_BY(mu_);
+};
+
+// The type-erased body of a node. Node kinds (FunctionNode, ClassNode<T>, ...) derive
+// from it; lp::Program holds them by shared_ptr.
+//
+// Thread safety: Run() is called once, from the node's own thread; the run flag may be
+// read and written from any thread.
+class NodeImpl {
+ public:
+  virtual ~NodeImpl() = default;
+
+  // The node's kind, e.g. "FunctionNode" or "ClassNode<Producer>": used in messages
+  // and in the topology fingerprint.
+  virtual std::string TypeName() const = 0;
+
+  // The label MakeProgram gives the node when nobody chose one.
+  virtual std::string DefaultLabel() const = 0;
+
+  // Runs the node on the calling thread until it ends; throws if the node fails.
+  virtual void Run(const Runtime& runtime, const NodeContext& context) = 0;
+
+  void set_run_enabled(bool enabled) { run_enabled_ = enabled; }
+  bool run_enabled() const { return run_enabled_; }
+
+  // Set once, when the node is added to a program; null before.
+  const std::shared_ptr<NodeRecord>& record() const { return record_; }
+  void set_record(std::shared_ptr<NodeRecord> record) { record_ = std::move(record); }
+
+ private:
+  std::atomic<bool> run_enabled_{true};
+  std::shared_ptr<NodeRecord> record_;
+};
+
+// A readable name for T ("Producer", "ns::Consumer"), from the compiler's type info.
+std::string DemangledTypeName(const char* mangled);
+
+}  // namespace lp::internal
+
+#endif  // LP_INTERNAL_NODE_IMPL_H_

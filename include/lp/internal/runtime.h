@@ -1,0 +1,56 @@
+#ifndef LP_INTERNAL_RUNTIME_H_
+#define LP_INTERNAL_RUNTIME_H_
+
+// The pieces of a launched program that node implementations need at run time. Not part
+// of the user API: node kinds (ClassNode, CourierNode, ...) reach them through here.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lp/context.h"
+#include "lp/launch_type.h"
+
+namespace lp::internal {
+
+class StopState;
+
+// Where each node's services can be reached. local_mt keeps it in memory; the process
+// launches ask the coordinator.
+//
+// Thread safety: implementations are safe to call from any thread.
+class AddressBook {
+ public:
+  virtual ~AddressBook() = default;
+
+  // Announces that `node`'s service `endpoint` (e.g. "courier") listens on `address`.
+  virtual absl::Status Publish(const NodeId& node, std::string_view endpoint,
+                               std::string address) = 0;
+
+  // The address of `node`'s `endpoint`, waiting until it is published, `deadline`
+  // passes (DeadlineExceeded, naming the node) or the program stops (Unavailable).
+  virtual absl::StatusOr<std::string> Resolve(const NodeId& node, std::string_view endpoint,
+                                              absl::Time deadline) = 0;
+};
+
+// One launched program, as seen from one process. Shared (by shared_ptr) between the
+// launcher, every node thread and every handle dereferenced in this process.
+struct Runtime {
+  std::string program_name;
+  LaunchType launch_type = LaunchType::kLocalMt;
+  std::shared_ptr<AddressBook> addresses;
+  std::shared_ptr<StopState> stop;
+  // The host node servers bind to: loopback for local launches.
+  std::string server_host = "127.0.0.1";
+};
+
+// The runtime of the program that the calling thread belongs to: the node thread's own,
+// else the most recently launched program of this process, else nullptr.
+std::shared_ptr<Runtime> CurrentRuntime();
+
+}  // namespace lp::internal
+
+#endif  // LP_INTERNAL_RUNTIME_H_

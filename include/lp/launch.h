@@ -1,0 +1,70 @@
+#ifndef LP_LAUNCH_H_
+#define LP_LAUNCH_H_
+
+#include <memory>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "lp/launch_type.h"
+#include "lp/program.h"
+
+namespace lp {
+
+// How to launch. Every field left empty takes its value from the matching --lp_* flag.
+struct LaunchOptions {
+  std::optional<LaunchType> launch_type;           // --lp_launch_type
+  // How long nodes may keep running after a stop was requested before they are killed.
+  // Zero kills at once; a negative duration (or InfiniteDuration) waits forever.
+  std::optional<absl::Duration> termination_notice;  // --lp_termination_notice_secs
+  // Whether SIGINT/SIGTERM stop the program. Default: yes, except for the test_* types
+  // (the test runner owns the signals there).
+  std::optional<bool> handle_signals;
+};
+
+// Exit codes of LaunchAndWait, and of the process when the runtime has to end it.
+inline constexpr int kExitNodeFailed = 1;   // a node failed; its id and error were printed
+inline constexpr int kExitLaunchError = 2;  // the program or its options are invalid
+inline constexpr int kExitStragglers = 3;   // nodes outlived the termination notice
+inline constexpr int kExitSecondInterrupt = 130;  // Ctrl+C pressed twice
+
+namespace internal {
+class Launcher;
+}
+
+// A launched program. Destroying it stops the program and waits for every node to end,
+// so a program launched inside a scope (a test, a sweep step) never outlives it.
+//
+// Thread safety: Stop() and WaitFor() may be called from any thread; Wait() too, and it
+// returns the same outcome to every caller.
+class Controller {
+ public:
+  Controller(Controller&&) noexcept;
+  Controller& operator=(Controller&&) noexcept;
+  ~Controller();
+
+  // Blocks until every node has ended. OK when they all ended normally; otherwise the
+  // first failure ("node worker/3 failed: <its error>") or the launch error.
+  absl::Status Wait();
+  // Like Wait, but gives up after `timeout`; returns true once every node has ended.
+  bool WaitFor(absl::Duration timeout);
+  // Requests the program to stop, as lp::Stop() from a node would. Does not block.
+  void Stop();
+
+ private:
+  friend Controller Launch(Program program, LaunchOptions options);
+  explicit Controller(std::unique_ptr<internal::Launcher> launcher);
+  std::unique_ptr<internal::Launcher> launcher_;
+};
+
+// Starts `program` and returns at once. Errors in the program or the options (no nodes,
+// an unknown or unavailable launch type, ...) surface from Controller::Wait().
+Controller Launch(Program program, LaunchOptions options = {});
+
+// The form for main(): launches, waits, prints what went wrong if anything did, and
+// returns the process exit code (0, or one of the kExit* codes above).
+int LaunchAndWait(Program program, LaunchOptions options = {});
+
+}  // namespace lp
+
+#endif  // LP_LAUNCH_H_

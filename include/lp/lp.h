@@ -1,0 +1,19 @@
+#ifndef LP_LP_H_
+#define LP_LP_H_
+
+// Launchpad for C++: everything a program needs, in one include.
+
+#include "lp/class_node.h"
+#include "lp/context.h"
+#include "lp/dereference.h"
+#include "lp/errors.h"
+#include "lp/flags.h"
+#include "lp/function_node.h"
+#include "lp/handle.h"
+#include "lp/launch.h"
+#include "lp/launch_type.h"
+#include "lp/node.h"
+#include "lp/program.h"
+#include "lp/stop.h"
+
+#endif  // LP_LP_H_

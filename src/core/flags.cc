@@ -1,0 +1,20 @@
+#include "lp/flags.h"
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+
+ABSL_FLAG(lp::LaunchType, lp_launch_type, lp::LaunchType::kLocalMt,
+          "Where the program's nodes run: local_mt (threads), local_mp (processes), "
+          "test_mt, test_mp or slurm.");
+ABSL_FLAG(double, lp_termination_notice_secs, 10,
+          "Seconds that nodes get to end after a stop was requested before they are "
+          "killed. 0 kills at once; a negative value waits forever.");
+
+namespace lp {
+
+std::vector<std::string> ParseFlags(int argc, char** argv) {
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  return {positional.begin(), positional.end()};
+}
+
+}  // namespace lp

@@ -1,0 +1,38 @@
+#include "src/core/in_process_address_book.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace lp::internal {
+
+absl::Status InProcessAddressBook::Publish(const NodeId& node, std::string_view endpoint,
+                                           std::string address) {
+  absl::MutexLock lock(&mu_);
+  addresses_[Key(node, std::string(endpoint))] = std::move(address);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> InProcessAddressBook::Resolve(const NodeId& node,
+                                                          std::string_view endpoint,
+                                                          absl::Time deadline) {
+  const Key key(node, std::string(endpoint));
+  absl::MutexLock lock(&mu_);
+  auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return closed_ || addresses_.contains(key);
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&ready), deadline);
+  if (auto it = addresses_.find(key); it != addresses_.end()) return it->second;
+  if (closed_) {
+    return absl::UnavailableError(absl::StrCat("node ", node.ToString(),
+                                               " cannot be reached: the program is stopping"));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      "node ", node.ToString(), " did not publish its ", std::string(endpoint),
+      " address before the deadline; is it still starting, or did it fail?"));
+}
+
+void InProcessAddressBook::Close() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+}
+
+}  // namespace lp::internal

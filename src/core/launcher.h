@@ -1,0 +1,42 @@
+#ifndef LP_SRC_CORE_LAUNCHER_H_
+#define LP_SRC_CORE_LAUNCHER_H_
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "lp/launch_type.h"
+
+namespace lp::internal {
+
+// LaunchOptions with every default filled in from the flags.
+struct ResolvedLaunchOptions {
+  LaunchType launch_type = LaunchType::kLocalMt;
+  absl::Duration termination_notice = absl::Seconds(10);  // InfiniteDuration: wait forever
+  bool handle_signals = true;
+};
+
+// One running program, whatever the launch type. Lp::Controller is its public face.
+//
+// Thread safety: every method may be called from any thread.
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  virtual absl::Status Wait() = 0;
+  virtual bool WaitFor(absl::Duration timeout) = 0;
+  virtual void Stop() = 0;
+};
+
+// A launch that failed before any node started: Wait() returns why.
+class FailedLaunch : public Launcher {
+ public:
+  explicit FailedLaunch(absl::Status status) : status_(std::move(status)) {}
+  absl::Status Wait() override { return status_; }
+  bool WaitFor(absl::Duration) override { return true; }
+  void Stop() override {}
+
+ private:
+  absl::Status status_;
+};
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_CORE_LAUNCHER_H_

@@ -1,0 +1,174 @@
+#include "src/core/local_mt_launcher.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lp/launch.h"
+#include "src/core/current_runtime.h"
+#include "src/core/signal_watcher.h"
+#include "src/core/stop_state.h"
+#include "src/core/test_hooks.h"
+
+namespace lp::internal {
+
+LocalMtLauncher::LocalMtLauncher(Program program, ResolvedLaunchOptions options)
+    : program_(std::move(program)),
+      options_(options),
+      addresses_(std::make_shared<InProcessAddressBook>()),
+      runtime_(std::make_shared<Runtime>()) {
+  runtime_->program_name = program_.name();
+  runtime_->launch_type = options_.launch_type;
+  runtime_->addresses = addresses_;
+  runtime_->stop = std::make_shared<StopState>();
+}
+
+LocalMtLauncher::~LocalMtLauncher() {
+  Stop();
+  (void)Wait();
+  if (IsTestLaunchType(options_.launch_type)) UnregisterTestLaunch(this);
+}
+
+void LocalMtLauncher::Start() {
+  absl::MutexLock join_lock(&join_mu_);
+  SetLatestRuntime(runtime_);
+  for (const Program::GroupNodes& group : program_.Groups()) {
+    for (const auto& node : group.nodes) node->record()->Attach(runtime_);
+  }
+  // The launcher learns of every stop, whoever asked for it, through a stop handler.
+  runtime_->stop->Register([this] {
+    addresses_->Close();
+    absl::MutexLock lock(&mu_);
+    stop_requested_ = true;
+  });
+  if (options_.handle_signals) {
+    signal_subscription_ = SignalWatcher::Subscribe([this](int signal_number) {
+      std::fprintf(stderr, "lp: %s received, stopping program '%s'%s\n",
+                   signal_number == SIGINT ? "Ctrl+C" : "SIGTERM", program_.name().c_str(),
+                   signal_number == SIGINT ? " (press Ctrl+C again to kill it now)" : "");
+      Stop();
+    });
+  }
+  if (IsTestLaunchType(options_.launch_type)) RegisterTestLaunch(this);
+
+  {
+    absl::MutexLock lock(&mu_);
+    for (const Program::GroupNodes& group : program_.Groups()) {
+      for (const auto& node : group.nodes) running_.push_back(node->record()->id());
+    }
+  }
+  for (const Program::GroupNodes& group : program_.Groups()) {
+    for (const auto& node : group.nodes) {
+      threads_.emplace_back([this, node] { RunNode(node); });
+    }
+  }
+  supervisor_ = std::thread([this] { Supervise(); });
+}
+
+void LocalMtLauncher::RunNode(const std::shared_ptr<NodeImpl>& node) {
+  const NodeContext context{program_.name(), options_.launch_type, node->record()->id()};
+  std::string failure;
+  {
+    ScopedNodeThread as_node(runtime_, &context);
+    try {
+      node->Run(*runtime_, context);
+    } catch (const std::exception& error) {
+      failure = error.what();
+      if (failure.empty()) failure = "an exception with an empty message";
+    } catch (...) {
+      failure = "an exception that is not a std::exception";
+    }
+  }
+  OnNodeEnded(context.node, std::move(failure));
+}
+
+void LocalMtLauncher::OnNodeEnded(const NodeId& id, std::string failure) {
+  bool last = false;
+  if (!failure.empty()) {
+    const std::string message = absl::StrCat("node ", id.ToString(), " failed: ", failure);
+    if (IsTestLaunchType(options_.launch_type)) {
+      ReportTestFailure(absl::StrCat("program '", program_.name(), "': ", message));
+    }
+    absl::MutexLock lock(&mu_);
+    if (outcome_.ok()) outcome_ = absl::AbortedError(message);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    std::erase(running_, id);
+    last = running_.empty();
+  }
+  // A failure stops the program; so does the last node ending, so that stop handlers run
+  // and threads the nodes started, waiting for the stop, are released.
+  if (!failure.empty() || last) runtime_->stop->RequestStop();
+}
+
+void LocalMtLauncher::Supervise() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](LocalMtLauncher* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+        return self->stop_requested_ || self->running_.empty();
+      },
+      this));
+  if (running_.empty()) return;
+  if (options_.termination_notice == absl::InfiniteDuration()) return;
+  const bool ended = mu_.AwaitWithTimeout(
+      absl::Condition(
+          +[](std::vector<NodeId>* running) { return running->empty(); }, &running_),
+      options_.termination_notice);
+  if (!ended) ExitWithStragglers();
+}
+
+void LocalMtLauncher::ExitWithStragglers() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  std::set<std::string> groups;
+  std::vector<std::string> nodes;
+  for (const NodeId& id : running_) {
+    groups.insert(id.group);
+    nodes.push_back(id.ToString());
+  }
+  const std::string message = absl::StrCat(
+      "lp: program '", program_.name(), "': groups [", absl::StrJoin(groups, ", "),
+      "] did not stop within ", absl::FormatDuration(options_.termination_notice),
+      " of the stop request (still running: ", absl::StrJoin(nodes, ", "),
+      "). Node threads cannot be killed, so the process exits now with code ",
+      kExitStragglers, ". Make these nodes return once lp::WaitForStop() or their stop "
+      "handler fires, or raise --lp_termination_notice_secs.");
+  if (IsTestLaunchType(options_.launch_type)) ReportTestFailure(message);
+  std::cout.flush();
+  std::fprintf(stderr, "%s\n", message.c_str());
+  std::fflush(nullptr);
+  _exit(kExitStragglers);
+}
+
+absl::Status LocalMtLauncher::Wait() {
+  {
+    absl::MutexLock join_lock(&join_mu_);
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+    if (supervisor_.joinable()) supervisor_.join();
+    if (signal_subscription_ != 0) {
+      SignalWatcher::Unsubscribe(signal_subscription_);
+      signal_subscription_ = 0;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  return outcome_;
+}
+
+bool LocalMtLauncher::WaitFor(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(
+      absl::Condition(+[](std::vector<NodeId>* running) { return running->empty(); },
+                      &running_),
+      timeout);
+}
+
+void LocalMtLauncher::Stop() { runtime_->stop->RequestStop(); }
+
+}  // namespace lp::internal

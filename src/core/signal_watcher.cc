@@ -1,0 +1,96 @@
+#include "src/core/signal_watcher.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "absl/base/const_init.h"
+#include "absl/synchronization/mutex.h"
+
+namespace lp::internal {
+namespace {
+
+ABSL_CONST_INIT absl::Mutex g_mu(absl::kConstInit);
+std::map<int, SignalWatcher::Callback>* g_callbacks ABSL_GUARDED_BY(g_mu) = nullptr;
+int g_next_id ABSL_GUARDED_BY(g_mu) = 1;
+struct sigaction g_previous_int ABSL_GUARDED_BY(g_mu);
+struct sigaction g_previous_term ABSL_GUARDED_BY(g_mu);
+
+// Written by the handler, read by the watcher thread. Created once, never closed.
+int g_pipe[2] = {-1, -1};
+std::atomic<int> g_sigint_count{0};
+
+void OnSignal(int signal_number) {
+  if (signal_number == SIGINT && g_sigint_count.fetch_add(1) >= 1) {
+    static constexpr char kMessage[] = "\nlp: second Ctrl+C: killing the program now\n";
+    (void)!write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+    _exit(130);
+  }
+  const int saved_errno = errno;
+  const unsigned char byte = static_cast<unsigned char>(signal_number);
+  (void)!write(g_pipe[1], &byte, 1);
+  errno = saved_errno;
+}
+
+void WatchLoop() {
+  for (;;) {
+    unsigned char byte = 0;
+    const ssize_t n = read(g_pipe[0], &byte, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    std::vector<SignalWatcher::Callback> to_call;
+    {
+      absl::MutexLock lock(&g_mu);
+      if (g_callbacks != nullptr) {
+        for (auto& [id, callback] : *g_callbacks) to_call.push_back(callback);
+      }
+    }
+    for (auto& callback : to_call) callback(byte);
+  }
+}
+
+void InstallLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
+  if (g_pipe[0] < 0) {
+    if (pipe2(g_pipe, O_CLOEXEC) != 0) return;
+    std::thread(WatchLoop).detach();
+  }
+  g_sigint_count = 0;
+  struct sigaction action;
+  std::memset(&action, 0, sizeof(action));
+  action.sa_handler = OnSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, &g_previous_int);
+  sigaction(SIGTERM, &action, &g_previous_term);
+}
+
+void RestoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
+  sigaction(SIGINT, &g_previous_int, nullptr);
+  sigaction(SIGTERM, &g_previous_term, nullptr);
+}
+
+}  // namespace
+
+int SignalWatcher::Subscribe(Callback callback) {
+  absl::MutexLock lock(&g_mu);
+  if (g_callbacks == nullptr) g_callbacks = new std::map<int, Callback>();
+  if (g_callbacks->empty()) InstallLocked();
+  const int id = g_next_id++;
+  g_callbacks->emplace(id, std::move(callback));
+  return id;
+}
+
+void SignalWatcher::Unsubscribe(int id) {
+  absl::MutexLock lock(&g_mu);
+  if (g_callbacks == nullptr || g_callbacks->erase(id) == 0) return;
+  if (g_callbacks->empty()) RestoreLocked();
+}
+
+}  // namespace lp::internal

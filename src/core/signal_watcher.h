@@ -1,0 +1,28 @@
+#ifndef LP_SRC_CORE_SIGNAL_WATCHER_H_
+#define LP_SRC_CORE_SIGNAL_WATCHER_H_
+
+#include <functional>
+
+namespace lp::internal {
+
+// Turns SIGINT and SIGTERM into stop requests for the programs launched in this process.
+//
+// The signal handler only writes the signal number to a pipe (async-signal-safe); a
+// watcher thread reads it and calls the subscribers, so stop handlers run on a normal
+// thread. A second SIGINT while a stop is under way kills the process at once (exit code
+// 130), as a user pressing Ctrl+C twice expects. The handlers are installed while at
+// least one subscription exists; the previous dispositions come back after the last ends.
+//
+// Thread safety: Subscribe/Unsubscribe may be called from any thread.
+class SignalWatcher {
+ public:
+  using Callback = std::function<void(int signal_number)>;
+
+  // Returns an id for Unsubscribe.
+  static int Subscribe(Callback callback);
+  static void Unsubscribe(int id);
+};
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_CORE_SIGNAL_WATCHER_H_
