@@ -13,13 +13,13 @@ namespace lp {
 
 // How to launch. Every field left empty takes its value from the matching --lp_* flag.
 struct LaunchOptions {
-  std::optional<LaunchType> launch_type;           // --lp_launch_type
+  std::optional<LaunchType> launch_type = std::nullopt;  // --lp_launch_type
   // How long nodes may keep running after a stop was requested before they are killed.
   // Zero kills at once; a negative duration (or InfiniteDuration) waits forever.
-  std::optional<absl::Duration> termination_notice;  // --lp_termination_notice_secs
+  std::optional<absl::Duration> termination_notice = std::nullopt;  // --lp_termination_notice_secs
   // Whether SIGINT/SIGTERM stop the program. Default: yes, except for the test_* types
   // (the test runner owns the signals there).
-  std::optional<bool> handle_signals;
+  std::optional<bool> handle_signals = std::nullopt;
 };
 
 // Exit codes of LaunchAndWait, and of the process when the runtime has to end it.

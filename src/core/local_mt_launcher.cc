@@ -36,6 +36,8 @@ LocalMtLauncher::~LocalMtLauncher() {
 }
 
 void LocalMtLauncher::Start() {
+  // Before join_mu_: the end-of-test hook takes the registry's lock, then joins.
+  if (IsTestLaunchType(options_.launch_type)) RegisterTestLaunch(this);
   absl::MutexLock join_lock(&join_mu_);
   SetLatestRuntime(runtime_);
   for (const Program::GroupNodes& group : program_.Groups()) {
@@ -55,8 +57,6 @@ void LocalMtLauncher::Start() {
       Stop();
     });
   }
-  if (IsTestLaunchType(options_.launch_type)) RegisterTestLaunch(this);
-
   {
     absl::MutexLock lock(&mu_);
     for (const Program::GroupNodes& group : program_.Groups()) {

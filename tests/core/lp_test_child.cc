@@ -1,0 +1,57 @@
+// A program that tests drive from outside, through signals and exit codes.
+//
+//   --mode=wait       two nodes wait for the stop and print "clean exit: <node>"
+//   --mode=straggler  as wait, plus a node that ignores the stop
+//   --mode=throw      a node fails with an exception
+// Each prints "ready" once its nodes are waiting, so a test can act at the right moment.
+
+#include <atomic>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/time/clock.h"
+#include "lp/lp.h"
+
+ABSL_FLAG(std::string, mode, "wait", "wait, straggler or throw");
+
+namespace {
+
+std::atomic<int> g_waiting{0};
+
+void Say(const std::string& line) { std::cout << line + "\n" << std::flush; }
+
+void ReportReady(int expected) {
+  if (++g_waiting == expected) Say("ready");
+}
+
+void Waiter(int expected) {
+  ReportReady(expected);
+  lp::WaitForStop();
+  Say("clean exit: " + lp::CurrentNode()->node.ToString());
+}
+
+void Straggler(int expected) {
+  ReportReady(expected);
+  for (;;) absl::SleepFor(absl::Seconds(1));
+}
+
+void Thrower() { throw std::runtime_error("the answer was not 42"); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lp::ParseFlags(argc, argv);
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  lp::Program program("test_child");
+  const int expected = mode == "straggler" ? 3 : 2;
+  {
+    auto group = program.Group("waiter");
+    program.AddNode(lp::FunctionNode(Waiter, expected));
+    program.AddNode(lp::FunctionNode(Waiter, expected));
+  }
+  if (mode == "straggler") program.AddNode(lp::FunctionNode(Straggler, expected), "straggler");
+  if (mode == "throw") program.AddNode(lp::FunctionNode(Thrower), "thrower");
+  return lp::LaunchAndWait(std::move(program));
+}
