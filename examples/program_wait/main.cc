@@ -15,7 +15,7 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/synchronization/notification.h"
+
 #include "absl/time/clock.h"
 #include "lp/lp.h"
 
@@ -38,7 +38,7 @@ void BlockingWait() {
 }
 
 void EventWait() {
-  lp::StopEvent().WaitForNotification();
+  lp::StopEvent().Wait();
   Say("event (StopEvent): terminated cleanly");
 }
 
@@ -52,9 +52,9 @@ void TokenWait() {
 }
 
 void HandlerWait() {
-  absl::Notification stopped;
+  lp::Event stopped;
   const lp::StopHandlerId id = lp::RegisterStopHandler([&stopped] { stopped.Notify(); });
-  stopped.WaitForNotification();
+  stopped.Wait();
   lp::UnregisterStopHandler(id);
   Say("handler (RegisterStopHandler): terminated cleanly");
 }

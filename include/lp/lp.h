@@ -7,6 +7,7 @@
 #include "lp/context.h"
 #include "lp/dereference.h"
 #include "lp/errors.h"
+#include "lp/event.h"
 #include "lp/flags.h"
 #include "lp/function_node.h"
 #include "lp/handle.h"

@@ -5,8 +5,8 @@
 #include <functional>
 #include <stop_token>
 
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "lp/event.h"
 
 // The termination API (DESIGN.md §4). Every function here may be called from any thread
 // of a running program: a node's own thread or any thread it started. They act on the
@@ -28,7 +28,7 @@ bool WaitForStop(absl::Duration timeout = absl::InfiniteDuration());
 std::stop_token StopToken();
 
 // An event notified once the program is stopping.
-const absl::Notification& StopEvent();
+const Event& StopEvent();
 
 using StopHandlerId = std::int64_t;
 

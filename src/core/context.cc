@@ -1,6 +1,6 @@
-#include "absl/base/const_init.h"
+#include <mutex>
+
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "lp/context.h"
 #include "lp/errors.h"
 #include "src/core/current_runtime.h"
@@ -12,21 +12,23 @@ namespace {
 thread_local std::shared_ptr<Runtime> t_runtime;
 thread_local const NodeContext* t_context = nullptr;
 
-ABSL_CONST_INIT absl::Mutex g_latest_mu(absl::kConstInit);
-// Deliberately leaked: threads a node started may still ask for it during exit.
-std::shared_ptr<Runtime>* g_latest ABSL_GUARDED_BY(g_latest_mu) = nullptr;
+// std::mutex has a constexpr constructor: usable during static initialization and exit.
+constinit std::mutex g_latest_mu;
+// Guarded by g_latest_mu. Deliberately leaked: threads a node started may still ask for
+// it while the process exits.
+std::shared_ptr<Runtime>* g_latest = nullptr;
 
 }  // namespace
 
 void SetLatestRuntime(std::shared_ptr<Runtime> runtime) {
-  absl::MutexLock lock(&g_latest_mu);
+  std::lock_guard lock(g_latest_mu);
   if (g_latest == nullptr) g_latest = new std::shared_ptr<Runtime>();
   *g_latest = std::move(runtime);
 }
 
 std::shared_ptr<Runtime> CurrentRuntime() {
   if (t_runtime != nullptr) return t_runtime;
-  absl::MutexLock lock(&g_latest_mu);
+  std::lock_guard lock(g_latest_mu);
   return g_latest == nullptr ? nullptr : *g_latest;
 }
 

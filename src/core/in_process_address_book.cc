@@ -6,8 +6,9 @@ namespace lp::internal {
 
 absl::Status InProcessAddressBook::Publish(const NodeId& node, std::string_view endpoint,
                                            std::string address) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   addresses_[Key(node, std::string(endpoint))] = std::move(address);
+  changed_.notify_all();
   return absl::OkStatus();
 }
 
@@ -15,11 +16,13 @@ absl::StatusOr<std::string> InProcessAddressBook::Resolve(const NodeId& node,
                                                           std::string_view endpoint,
                                                           absl::Time deadline) {
   const Key key(node, std::string(endpoint));
-  absl::MutexLock lock(&mu_);
-  auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return closed_ || addresses_.contains(key);
-  };
-  mu_.AwaitWithDeadline(absl::Condition(&ready), deadline);
+  std::unique_lock lock(mu_);
+  auto ready = [&] { return closed_ || addresses_.contains(key); };
+  if (deadline == absl::InfiniteFuture()) {
+    changed_.wait(lock, ready);
+  } else {
+    changed_.wait_until(lock, absl::ToChronoTime(deadline), ready);
+  }
   if (auto it = addresses_.find(key); it != addresses_.end()) return it->second;
   if (closed_) {
     return absl::UnavailableError(absl::StrCat("node ", node.ToString(),
@@ -31,8 +34,9 @@ absl::StatusOr<std::string> InProcessAddressBook::Resolve(const NodeId& node,
 }
 
 void InProcessAddressBook::Close() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   closed_ = true;
+  changed_.notify_all();
 }
 
 }  // namespace lp::internal

@@ -1,11 +1,12 @@
 #ifndef LP_SRC_CORE_IN_PROCESS_ADDRESS_BOOK_H_
 #define LP_SRC_CORE_IN_PROCESS_ADDRESS_BOOK_H_
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "lp/internal/runtime.h"
 
 namespace lp::internal {
@@ -25,9 +26,11 @@ class InProcessAddressBook : public AddressBook {
 
  private:
   using Key = std::pair<NodeId, std::string>;
-  absl::Mutex mu_;
-  absl::flat_hash_map<Key, std::string> addresses_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  // Guarded by mu_:
+  absl::flat_hash_map<Key, std::string> addresses_;
+  bool closed_ = false;
 };
 
 }  // namespace lp::internal

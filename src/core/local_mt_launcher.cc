@@ -22,7 +22,8 @@ LocalMtLauncher::LocalMtLauncher(Program program, ResolvedLaunchOptions options)
     : program_(std::move(program)),
       options_(options),
       addresses_(std::make_shared<InProcessAddressBook>()),
-      runtime_(std::make_shared<Runtime>()) {
+      runtime_(std::make_shared<Runtime>()),
+      state_(std::make_shared<State>()) {
   runtime_->program_name = program_.name();
   runtime_->launch_type = options_.launch_type;
   runtime_->addresses = addresses_;
@@ -38,29 +39,33 @@ LocalMtLauncher::~LocalMtLauncher() {
 void LocalMtLauncher::Start() {
   // Before join_mu_: the end-of-test hook takes the registry's lock, then joins.
   if (IsTestLaunchType(options_.launch_type)) RegisterTestLaunch(this);
-  absl::MutexLock join_lock(&join_mu_);
+  std::lock_guard join_lock(join_mu_);
   SetLatestRuntime(runtime_);
   for (const Program::GroupNodes& group : program_.Groups()) {
     for (const auto& node : group.nodes) node->record()->Attach(runtime_);
   }
   // The launcher learns of every stop, whoever asked for it, through a stop handler.
-  runtime_->stop->Register([this] {
-    addresses_->Close();
-    absl::MutexLock lock(&mu_);
-    stop_requested_ = true;
+  // It captures shared state only: it may run on another thread while this launcher is
+  // being destroyed.
+  runtime_->stop->Register([state = state_, addresses = addresses_] {
+    addresses->Close();
+    std::lock_guard lock(state->mu);
+    state->stop_requested = true;
+    state->changed.notify_all();
   });
   if (options_.handle_signals) {
-    signal_subscription_ = SignalWatcher::Subscribe([this](int signal_number) {
-      std::fprintf(stderr, "lp: %s received, stopping program '%s'%s\n",
-                   signal_number == SIGINT ? "Ctrl+C" : "SIGTERM", program_.name().c_str(),
-                   signal_number == SIGINT ? " (press Ctrl+C again to kill it now)" : "");
-      Stop();
-    });
+    signal_subscription_ = SignalWatcher::Subscribe(
+        [runtime = runtime_, name = program_.name()](int signal_number) {
+          std::fprintf(stderr, "lp: %s received, stopping program '%s'%s\n",
+                       signal_number == SIGINT ? "Ctrl+C" : "SIGTERM", name.c_str(),
+                       signal_number == SIGINT ? " (press Ctrl+C again to kill it now)" : "");
+          runtime->stop->RequestStop();
+        });
   }
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(state_->mu);
     for (const Program::GroupNodes& group : program_.Groups()) {
-      for (const auto& node : group.nodes) running_.push_back(node->record()->id());
+      for (const auto& node : group.nodes) state_->running.push_back(node->record()->id());
     }
   }
   for (const Program::GroupNodes& group : program_.Groups()) {
@@ -95,13 +100,14 @@ void LocalMtLauncher::OnNodeEnded(const NodeId& id, std::string failure) {
     if (IsTestLaunchType(options_.launch_type)) {
       ReportTestFailure(absl::StrCat("program '", program_.name(), "': ", message));
     }
-    absl::MutexLock lock(&mu_);
-    if (outcome_.ok()) outcome_ = absl::AbortedError(message);
+    std::lock_guard lock(state_->mu);
+    if (state_->outcome.ok()) state_->outcome = absl::AbortedError(message);
   }
   {
-    absl::MutexLock lock(&mu_);
-    std::erase(running_, id);
-    last = running_.empty();
+    std::lock_guard lock(state_->mu);
+    std::erase(state_->running, id);
+    last = state_->running.empty();
+    state_->changed.notify_all();
   }
   // A failure stops the program; so does the last node ending, so that stop handlers run
   // and threads the nodes started, waiting for the stop, are released.
@@ -109,25 +115,21 @@ void LocalMtLauncher::OnNodeEnded(const NodeId& id, std::string failure) {
 }
 
 void LocalMtLauncher::Supervise() {
-  absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(
-      +[](LocalMtLauncher* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-        return self->stop_requested_ || self->running_.empty();
-      },
-      this));
-  if (running_.empty()) return;
+  State& state = *state_;
+  std::unique_lock lock(state.mu);
+  state.changed.wait(lock, [&] { return state.stop_requested || state.running.empty(); });
+  if (state.running.empty()) return;
   if (options_.termination_notice == absl::InfiniteDuration()) return;
-  const bool ended = mu_.AwaitWithTimeout(
-      absl::Condition(
-          +[](std::vector<NodeId>* running) { return running->empty(); }, &running_),
-      options_.termination_notice);
+  const bool ended =
+      state.changed.wait_for(lock, absl::ToChronoNanoseconds(options_.termination_notice),
+                             [&] { return state.running.empty(); });
   if (!ended) ExitWithStragglers();
 }
 
-void LocalMtLauncher::ExitWithStragglers() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+void LocalMtLauncher::ExitWithStragglers() {
   std::set<std::string> groups;
   std::vector<std::string> nodes;
-  for (const NodeId& id : running_) {
+  for (const NodeId& id : state_->running) {
     groups.insert(id.group);
     nodes.push_back(id.ToString());
   }
@@ -146,8 +148,12 @@ void LocalMtLauncher::ExitWithStragglers() ABSL_NO_THREAD_SAFETY_ANALYSIS {
 }
 
 absl::Status LocalMtLauncher::Wait() {
+  // Waiting on the condition variable before joining keeps this thread interruptible by
+  // signals under ThreadSanitizer, which defers signal handlers during pthread_join; the
+  // second Ctrl+C must work whatever the main thread is doing.
+  WaitFor(absl::InfiniteDuration());
   {
-    absl::MutexLock join_lock(&join_mu_);
+    std::lock_guard join_lock(join_mu_);
     for (std::thread& thread : threads_) {
       if (thread.joinable()) thread.join();
     }
@@ -157,16 +163,18 @@ absl::Status LocalMtLauncher::Wait() {
       signal_subscription_ = 0;
     }
   }
-  absl::MutexLock lock(&mu_);
-  return outcome_;
+  std::lock_guard lock(state_->mu);
+  return state_->outcome;
 }
 
 bool LocalMtLauncher::WaitFor(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  return mu_.AwaitWithTimeout(
-      absl::Condition(+[](std::vector<NodeId>* running) { return running->empty(); },
-                      &running_),
-      timeout);
+  std::unique_lock lock(state_->mu);
+  auto ended = [this] { return state_->running.empty(); };
+  if (timeout == absl::InfiniteDuration()) {
+    state_->changed.wait(lock, ended);
+    return true;
+  }
+  return state_->changed.wait_for(lock, absl::ToChronoNanoseconds(timeout), ended);
 }
 
 void LocalMtLauncher::Stop() { runtime_->stop->RequestStop(); }

@@ -1,12 +1,13 @@
 #ifndef LP_SRC_CORE_LOCAL_MT_LAUNCHER_H_
 #define LP_SRC_CORE_LOCAL_MT_LAUNCHER_H_
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "lp/program.h"
 #include "src/core/in_process_address_book.h"
 #include "src/core/launcher.h"
@@ -39,6 +40,7 @@ class LocalMtLauncher : public Launcher {
   void OnNodeEnded(const NodeId& id, std::string failure);
   // Watches the termination notice once a stop has been requested.
   void Supervise();
+  // Called with state_->mu held.
   [[noreturn]] void ExitWithStragglers();
 
   Program program_;
@@ -46,15 +48,23 @@ class LocalMtLauncher : public Launcher {
   std::shared_ptr<InProcessAddressBook> addresses_;
   std::shared_ptr<Runtime> runtime_;
 
-  absl::Mutex mu_;
-  std::vector<NodeId> running_ ABSL_GUARDED_BY(mu_);
-  bool stop_requested_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status outcome_ ABSL_GUARDED_BY(mu_);
+  // What threads outside the launcher's control (stop handlers, the signal watcher) may
+  // touch: shared, so that it outlives the launcher if they are still running.
+  struct State {
+    std::mutex mu;
+    std::condition_variable changed;  // notified under mu: running or stop_requested changed
+    // Guarded by mu:
+    std::vector<NodeId> running;
+    bool stop_requested = false;
+    absl::Status outcome;
+  };
+  const std::shared_ptr<State> state_;
 
-  absl::Mutex join_mu_;  // serializes joining, so concurrent Wait() calls are safe
-  std::vector<std::thread> threads_ ABSL_GUARDED_BY(join_mu_);
-  std::thread supervisor_ ABSL_GUARDED_BY(join_mu_);
-  int signal_subscription_ ABSL_GUARDED_BY(join_mu_) = 0;
+  std::mutex join_mu_;  // serializes starting and joining, so concurrent Wait() is safe
+  // Guarded by join_mu_:
+  std::vector<std::thread> threads_;
+  std::thread supervisor_;
+  int signal_subscription_ = 0;
 };
 
 }  // namespace lp::internal

@@ -14,12 +14,12 @@ std::string NodeId::ToString() const { return absl::StrCat(group, "/", index); }
 namespace internal {
 
 void NodeRecord::Attach(std::shared_ptr<Runtime> runtime) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   runtime_ = std::move(runtime);
 }
 
 std::shared_ptr<Runtime> NodeRecord::RuntimeOrThrow() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (runtime_ == nullptr) {
     throw NotLaunchedError(absl::StrCat(
         "the handle of node ", id_.ToString(), " was dereferenced, but program '",

@@ -8,20 +8,20 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "absl/base/const_init.h"
-#include "absl/synchronization/mutex.h"
 
 namespace lp::internal {
 namespace {
 
-ABSL_CONST_INIT absl::Mutex g_mu(absl::kConstInit);
-std::map<int, SignalWatcher::Callback>* g_callbacks ABSL_GUARDED_BY(g_mu) = nullptr;
-int g_next_id ABSL_GUARDED_BY(g_mu) = 1;
-struct sigaction g_previous_int ABSL_GUARDED_BY(g_mu);
-struct sigaction g_previous_term ABSL_GUARDED_BY(g_mu);
+constinit std::mutex g_mu;
+// Guarded by g_mu:
+std::map<int, SignalWatcher::Callback>* g_callbacks = nullptr;
+int g_next_id = 1;
+struct sigaction g_previous_int;
+struct sigaction g_previous_term;
 
 // Written by the handler, read by the watcher thread. Created once, never closed.
 int g_pipe[2] = {-1, -1};
@@ -47,7 +47,7 @@ void WatchLoop() {
     if (n <= 0) return;
     std::vector<SignalWatcher::Callback> to_call;
     {
-      absl::MutexLock lock(&g_mu);
+      std::lock_guard lock(g_mu);
       if (g_callbacks != nullptr) {
         for (auto& [id, callback] : *g_callbacks) to_call.push_back(callback);
       }
@@ -56,7 +56,8 @@ void WatchLoop() {
   }
 }
 
-void InstallLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
+// Called with g_mu held.
+void InstallLocked() {
   if (g_pipe[0] < 0) {
     if (pipe2(g_pipe, O_CLOEXEC) != 0) return;
     std::thread(WatchLoop).detach();
@@ -71,7 +72,8 @@ void InstallLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
   sigaction(SIGTERM, &action, &g_previous_term);
 }
 
-void RestoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
+// Called with g_mu held.
+void RestoreLocked() {
   sigaction(SIGINT, &g_previous_int, nullptr);
   sigaction(SIGTERM, &g_previous_term, nullptr);
 }
@@ -79,7 +81,7 @@ void RestoreLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
 }  // namespace
 
 int SignalWatcher::Subscribe(Callback callback) {
-  absl::MutexLock lock(&g_mu);
+  std::lock_guard lock(g_mu);
   if (g_callbacks == nullptr) g_callbacks = new std::map<int, Callback>();
   if (g_callbacks->empty()) InstallLocked();
   const int id = g_next_id++;
@@ -88,7 +90,7 @@ int SignalWatcher::Subscribe(Callback callback) {
 }
 
 void SignalWatcher::Unsubscribe(int id) {
-  absl::MutexLock lock(&g_mu);
+  std::lock_guard lock(g_mu);
   if (g_callbacks == nullptr || g_callbacks->erase(id) == 0) return;
   if (g_callbacks->empty()) RestoreLocked();
 }

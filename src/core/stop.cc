@@ -25,7 +25,7 @@ std::stop_token StopToken() {
   return internal::CurrentRuntimeOrThrow("lp::StopToken()")->stop->token();
 }
 
-const absl::Notification& StopEvent() {
+const Event& StopEvent() {
   // The runtime outlives the reference: it is kept as the latest runtime of the process
   // until another program is launched.
   return internal::CurrentRuntimeOrThrow("lp::StopEvent()")->stop->event();

@@ -8,7 +8,7 @@ namespace lp::internal {
 bool StopState::RequestStop() {
   std::map<StopHandlerId, std::function<void()>> to_run;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (stopping_) return false;
     stopping_ = true;
     // Taking the handlers out makes "at most once" structural: nobody can find them again.
@@ -24,7 +24,7 @@ bool StopState::RequestStop() {
 StopHandlerId StopState::Register(std::function<void()> handler) {
   StopHandlerId id;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     id = next_id_++;
     if (!stopping_) {
       handlers_.emplace(id, std::move(handler));
@@ -37,7 +37,7 @@ StopHandlerId StopState::Register(std::function<void()> handler) {
 }
 
 bool StopState::Unregister(StopHandlerId id) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return handlers_.erase(id) > 0;
 }
 

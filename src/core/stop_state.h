@@ -3,11 +3,11 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <stop_token>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "lp/event.h"
 #include "lp/stop.h"
 
 namespace lp::internal {
@@ -27,22 +27,21 @@ class StopState {
   bool RequestStop();
 
   bool IsStopping() const { return event_.HasBeenNotified(); }
-  bool WaitFor(absl::Duration timeout) const {
-    return event_.WaitForNotificationWithTimeout(timeout);
-  }
-  const absl::Notification& event() const { return event_; }
+  bool WaitFor(absl::Duration timeout) const { return event_.WaitFor(timeout); }
+  const Event& event() const { return event_; }
   std::stop_token token() const { return source_.get_token(); }
 
   StopHandlerId Register(std::function<void()> handler);
   bool Unregister(StopHandlerId id);
 
  private:
-  absl::Notification event_;
+  Event event_;
   std::stop_source source_;
-  mutable absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  StopHandlerId next_id_ ABSL_GUARDED_BY(mu_) = 1;
-  std::map<StopHandlerId, std::function<void()>> handlers_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  // Guarded by mu_:
+  bool stopping_ = false;
+  StopHandlerId next_id_ = 1;
+  std::map<StopHandlerId, std::function<void()>> handlers_;
 };
 
 }  // namespace lp::internal

@@ -51,6 +51,12 @@ TEST(ProcessSignalsTest, SigtermStopsEveryNodeCleanly) {
 }
 
 TEST(ProcessSignalsTest, SecondCtrlCKillsAtOnce) {
+#if defined(__SANITIZE_THREAD__)
+  // ThreadSanitizer defers asynchronous signal handlers to points of its choosing; with
+  // every thread of the child parked, the second SIGINT may never be handled. The plain
+  // and ASan builds check this behaviour.
+  GTEST_SKIP() << "signal delivery under ThreadSanitizer is deferred";
+#endif
   // The straggler keeps the program alive after the first Ctrl+C; the notice never ends.
   ChildProcess child({Child(), "--mode=straggler", "--lp_termination_notice_secs=-1"});
   ASSERT_TRUE(child.WaitForOutput("ready", kGenerous)) << child.output();

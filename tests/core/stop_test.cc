@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
+#include "lp/event.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lp/lp.h"
@@ -36,7 +36,7 @@ TEST(StopTest, EveryWaitingMechanismWakesOnStop) {
                   }),
                   "blocking");
   program.AddNode(FunctionNode([&] {
-                    StopEvent().WaitForNotification();
+                    StopEvent().Wait();
                     ++woken;
                   }),
                   "event");
@@ -49,9 +49,9 @@ TEST(StopTest, EveryWaitingMechanismWakesOnStop) {
                   }),
                   "token");
   program.AddNode(FunctionNode([&] {
-                    absl::Notification stopped;
+                    Event stopped;
                     RegisterStopHandler([&] { stopped.Notify(); });
-                    stopped.WaitForNotification();
+                    stopped.Wait();
                     ++woken;
                   }),
                   "handler");
@@ -61,7 +61,7 @@ TEST(StopTest, EveryWaitingMechanismWakesOnStop) {
 }
 
 TEST(StopTest, WaitForStopTimesOutWhileRunning) {
-  absl::Notification checked;
+  Event checked;
   bool timed_out = false;
   Program program("timeout");
   program.AddNode(FunctionNode([&] {
@@ -71,7 +71,7 @@ TEST(StopTest, WaitForStopTimesOutWhileRunning) {
                   }),
                   "waiter");
   Controller controller = Launch(std::move(program), kTestMt);
-  checked.WaitForNotification();
+  checked.Wait();
   controller.Stop();
   ASSERT_TRUE(controller.Wait().ok());
   EXPECT_TRUE(timed_out);
@@ -94,7 +94,7 @@ TEST(StopTest, StopFromAThreadTheNodeStarted) {
 
 TEST(StopTest, HandlerRunsAtMostOnceUnderConcurrentStops) {
   std::atomic<int> calls{0};
-  absl::Notification registered;
+  Event registered;
   Program program("once");
   program.AddNode(FunctionNode([&] {
                     RegisterStopHandler([&] { ++calls; });
@@ -103,7 +103,7 @@ TEST(StopTest, HandlerRunsAtMostOnceUnderConcurrentStops) {
                   }),
                   "holder");
   program.AddNode(FunctionNode([&] {
-                    registered.WaitForNotification();
+                    registered.Wait();
                     std::vector<std::thread> stoppers;
                     for (int i = 0; i < 8; ++i) stoppers.emplace_back([] { Stop(); });
                     for (auto& thread : stoppers) thread.join();
@@ -155,7 +155,7 @@ TEST(StopTest, LastNodeEndingStopsTheProgram) {
 }
 
 TEST(StopTest, ControllerStopReachesNodes) {
-  absl::Notification waiting;
+  Event waiting;
   Program program("outside");
   program.AddNode(FunctionNode([&] {
                     waiting.Notify();
@@ -163,7 +163,7 @@ TEST(StopTest, ControllerStopReachesNodes) {
                   }),
                   "node");
   Controller controller = Launch(std::move(program), kTestMt);
-  waiting.WaitForNotification();
+  waiting.Wait();
   EXPECT_FALSE(controller.WaitFor(absl::Milliseconds(1)));
   controller.Stop();
   EXPECT_TRUE(controller.WaitFor(absl::Minutes(1)));

@@ -3,9 +3,9 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "lp/context.h"
 #include "lp/internal/runtime.h"
 
@@ -30,8 +30,8 @@ class NodeRecord {
  private:
   const std::string program_name_;
   const NodeId id_;
-  mutable absl::Mutex mu_;
-  std::shared_ptr<Runtime> runtime_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;
+  std::shared_ptr<Runtime> runtime_;  // guarded by mu_
 };
 
 // The type-erased body of a node. Node kinds (FunctionNode, ClassNode<T>, ...) derive
