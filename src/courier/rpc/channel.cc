@@ -1,0 +1,194 @@
+#include "src/courier/rpc/channel.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "src/courier/rpc/grpc_library.h"
+#include "src/courier/rpc/grpc_status.h"
+
+namespace lp {
+namespace {
+
+void ConfigureContext(absl::Time deadline, const CallOptions& options,
+                      grpc::ClientContext& context) {
+  context.set_wait_for_ready(options.wait_for_ready);
+  if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
+}
+
+courier::CallRequest MakeRequest(std::string_view method, courier::CallArguments args) {
+  courier::CallRequest request;
+  request.set_method(std::string(method));
+  // Both messages live on the heap, so this moves (swaps) the arguments, never copies.
+  *request.mutable_arguments() = std::move(args);
+  return request;
+}
+
+// The result inside a response, moved out (a swap, as above).
+courier::SerializedObject TakeResult(courier::CallResponse& response) {
+  return std::move(*response.mutable_result()->mutable_result());
+}
+
+// Everything one async call needs until its completion callback ran.
+struct AsyncCall {
+  grpc::ClientContext context;
+  courier::CallRequest request;
+  courier::CallResponse response;
+  std::shared_ptr<grpc::Channel> channel;  // keeps gRPC's callback queue alive
+  CallCallback done;
+};
+
+}  // namespace
+
+std::shared_ptr<CourierChannel> CourierChannel::Create(std::string target,
+                                                       CourierChannelOptions options) {
+  std::shared_ptr<CourierChannel> channel(new CourierChannel(nullptr, std::move(options)));
+  std::lock_guard<std::mutex> lock(channel->mu_);
+  channel->owned_connection_ = channel->MakeConnection(std::move(target));
+  channel->connection_.store(channel->owned_connection_.get(), std::memory_order_release);
+  return channel;
+}
+
+std::shared_ptr<CourierChannel> CourierChannel::Create(AddressResolver resolver,
+                                                       CourierChannelOptions options) {
+  return std::shared_ptr<CourierChannel>(
+      new CourierChannel(std::move(resolver), std::move(options)));
+}
+
+CourierChannel::CourierChannel(AddressResolver resolver, CourierChannelOptions options)
+    : options_(std::move(options)), resolver_(std::move(resolver)) {
+  rpc::KeepGrpcInitialized();
+}
+
+std::unique_ptr<CourierChannel::Connection> CourierChannel::MakeConnection(
+    std::string target) const {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
+  arguments.SetMaxSendMessageSize(options_.max_send_message_bytes);
+  const int backoff_ms =
+      static_cast<int>(absl::ToInt64Milliseconds(options_.max_reconnect_backoff));
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, std::min(backoff_ms, 1000));
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
+  auto connection = std::make_unique<Connection>();
+  connection->target = std::move(target);
+  connection->channel = grpc::CreateCustomChannel(
+      connection->target, grpc::InsecureChannelCredentials(), arguments);
+  connection->stub = courier::CourierService::NewStub(connection->channel);
+  return connection;
+}
+
+absl::StatusOr<const CourierChannel::Connection*> CourierChannel::GetConnection(
+    absl::Time deadline) {
+  if (const Connection* connection = connection_.load(std::memory_order_acquire)) {
+    return connection;
+  }
+  return Resolve(deadline);
+}
+
+absl::StatusOr<const CourierChannel::Connection*> CourierChannel::Resolve(absl::Time deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  // One resolver call at a time; the others wait for it, but no longer than their deadline.
+  auto idle = [this] { return !resolving_; };
+  if (deadline == absl::InfiniteFuture()) {
+    resolver_idle_.wait(lock, idle);
+  } else if (!resolver_idle_.wait_until(lock, absl::ToChronoTime(deadline), idle)) {
+    return absl::DeadlineExceededError(
+        "Deadline exceeded while waiting for the Courier server address to be resolved");
+  }
+  if (owned_connection_ != nullptr) return owned_connection_.get();
+
+  resolving_ = true;
+  lock.unlock();  // the resolver may block for long; do not hold the lock meanwhile
+  absl::StatusOr<std::string> target = resolver_(deadline);
+  lock.lock();
+  resolving_ = false;
+  resolver_idle_.notify_all();
+
+  if (!target.ok()) return target.status();
+  if (target->empty()) {
+    return absl::InvalidArgumentError("The Courier address resolver returned an empty target");
+  }
+  owned_connection_ = MakeConnection(*std::move(target));
+  connection_.store(owned_connection_.get(), std::memory_order_release);
+  return owned_connection_.get();
+}
+
+absl::Status CourierChannel::Connect(absl::Time deadline) {
+  return GetConnection(deadline).status();
+}
+
+absl::StatusOr<std::string> CourierChannel::Target(absl::Time deadline) {
+  absl::StatusOr<const Connection*> connection = GetConnection(deadline);
+  if (!connection.ok()) return connection.status();
+  return (*connection)->target;
+}
+
+absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view method,
+                                                               courier::CallArguments args,
+                                                               const CallOptions& options) {
+  const absl::Time deadline = options.EffectiveDeadline();
+  absl::StatusOr<const Connection*> connection = GetConnection(deadline);
+  if (!connection.ok()) return connection.status();
+
+  grpc::ClientContext context;
+  ConfigureContext(deadline, options, context);
+  const courier::CallRequest request = MakeRequest(method, std::move(args));
+  courier::CallResponse response;
+  grpc::Status status = (*connection)->stub->Call(&context, request, &response);
+  if (!status.ok()) return rpc::ToAbslStatus(status);
+  return TakeResult(response);
+}
+
+void CourierChannel::CallAsync(std::string_view method, courier::CallArguments args,
+                               const CallOptions& options, CallCallback done) {
+  const absl::Time deadline = options.EffectiveDeadline();
+  absl::StatusOr<const Connection*> connection = GetConnection(deadline);
+  if (!connection.ok()) {
+    std::move(done)(connection.status());
+    return;
+  }
+
+  auto* call = new AsyncCall;  // deleted by the completion callback
+  ConfigureContext(deadline, options, call->context);
+  call->request = MakeRequest(method, std::move(args));
+  call->channel = (*connection)->channel;
+  call->done = std::move(done);
+  (*connection)->stub->async()->Call(
+      &call->context, &call->request, &call->response, [call](grpc::Status status) {
+        std::unique_ptr<AsyncCall> owned(call);
+        if (status.ok()) {
+          std::move(owned->done)(TakeResult(owned->response));
+        } else {
+          std::move(owned->done)(rpc::ToAbslStatus(status));
+        }
+      });
+}
+
+Future<courier::SerializedObject> CourierChannel::CallFuture(std::string_view method,
+                                                             courier::CallArguments args,
+                                                             const CallOptions& options) {
+  Promise<courier::SerializedObject> promise{std::string(method)};
+  Future<courier::SerializedObject> future = promise.GetFuture();
+  CallAsync(method, std::move(args), options,
+            [promise = std::move(promise)](
+                absl::StatusOr<courier::SerializedObject> result) mutable {
+              promise.Set(std::move(result));
+            });
+  return future;
+}
+
+absl::StatusOr<std::vector<std::string>> CourierChannel::ListMethods(const CallOptions& options) {
+  const absl::Time deadline = options.EffectiveDeadline();
+  absl::StatusOr<const Connection*> connection = GetConnection(deadline);
+  if (!connection.ok()) return connection.status();
+
+  grpc::ClientContext context;
+  ConfigureContext(deadline, options, context);
+  courier::ListMethodsResponse response;
+  grpc::Status status =
+      (*connection)->stub->ListMethods(&context, courier::ListMethodsRequest(), &response);
+  if (!status.ok()) return rpc::ToAbslStatus(status);
+  return std::vector<std::string>(response.methods().begin(), response.methods().end());
+}
+
+}  // namespace lp

@@ -1,0 +1,34 @@
+// CourierChannelOptions and AddressResolver: how a CourierChannel finds and talks to a server.
+#ifndef LP_SRC_COURIER_RPC_CHANNEL_OPTIONS_H_
+#define LP_SRC_COURIER_RPC_CHANNEL_OPTIONS_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace lp {
+
+struct CourierChannelOptions {
+  // Largest message accepted / sent, in bytes; -1 means no limit beyond protobuf's own
+  // 2 GiB. gRPC's 4 MiB default would reject ordinary tensors.
+  int max_receive_message_bytes = -1;
+  int max_send_message_bytes = -1;
+
+  // Longest pause between attempts to reach a server that is not listening (gRPC's
+  // default grows to 120 s). A wait-for-ready call made long before its server starts
+  // succeeds at most about this long after the server is up.
+  absl::Duration max_reconnect_backoff = absl::Seconds(1);
+};
+
+// Returns the gRPC target ("host:port", "unix:/path", ...) of the server, blocking until
+// it is known (e.g. until the node registered its bound port with the coordinator) or
+// `deadline` passes (absl::InfiniteFuture() when the call has no deadline). Called on the
+// caller's thread, lazily, by at most one call at a time; an error fails the calls waiting
+// for it, and the next call tries again. Once it succeeds the target is kept for good.
+using AddressResolver = std::function<absl::StatusOr<std::string>(absl::Time deadline)>;
+
+}  // namespace lp
+
+#endif  // LP_SRC_COURIER_RPC_CHANNEL_OPTIONS_H_

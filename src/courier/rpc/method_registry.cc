@@ -1,0 +1,81 @@
+#include "src/courier/rpc/method_registry.h"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace lp::rpc {
+namespace {
+
+absl::Status UnknownMethod(const std::string& method, const std::vector<std::string>& names) {
+  return absl::NotFoundError(absl::StrCat(
+      "No Courier method '", method, "' on this server; available methods: ",
+      names.empty() ? std::string("(none)") : absl::StrJoin(names, ", ")));
+}
+
+absl::Status KeywordArguments(const std::string& method, const courier::CallArguments& args) {
+  std::vector<std::string> keys;
+  keys.reserve(args.kwargs_size());
+  for (const auto& [key, value] : args.kwargs()) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());  // the proto map has no stable order
+  return absl::InvalidArgumentError(absl::StrCat(
+      "Courier method '", method, "' was called with keyword arguments (",
+      absl::StrJoin(keys, ", "),
+      "); keyword arguments are not supported by C++ Courier methods, pass them "
+      "positionally"));
+}
+
+absl::Status Prefixed(const std::string& method, const absl::Status& status) {
+  return absl::Status(status.code(),
+                      absl::StrCat("Courier method '", method, "': ", status.message()));
+}
+
+}  // namespace
+
+absl::Status MethodRegistry::Add(std::string name, CourierHandler handler) {
+  if (name.empty()) return absl::InvalidArgumentError("Courier method name is empty");
+  if (!handler) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Courier method '", name, "' has an empty handler"));
+  }
+  if (handlers_.contains(name)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("Courier method '", name, "' is already registered"));
+  }
+  handlers_.emplace(std::move(name), std::move(handler));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<courier::SerializedObject> MethodRegistry::Dispatch(
+    const std::string& method, courier::CallArguments& args) const {
+  auto it = handlers_.find(method);
+  if (it == handlers_.end()) return UnknownMethod(method, Names());
+  if (args.kwargs_size() != 0) return KeywordArguments(method, args);
+
+  absl::StatusOr<courier::SerializedObject> result;
+  // Exceptions stop here: everything past this point speaks absl::Status.
+  try {
+    result = it->second(args);
+  } catch (const std::exception& e) {
+    return absl::UnknownError(
+        absl::StrCat("Courier method '", method, "' threw an exception: ", e.what()));
+  } catch (...) {
+    return absl::UnknownError(absl::StrCat(
+        "Courier method '", method, "' threw an exception not derived from std::exception"));
+  }
+  if (!result.ok()) return Prefixed(method, result.status());
+  return result;
+}
+
+std::vector<std::string> MethodRegistry::Names() const {
+  std::vector<std::string> names;
+  names.reserve(handlers_.size());
+  for (const auto& [name, handler] : handlers_) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace lp::rpc

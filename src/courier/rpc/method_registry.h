@@ -1,0 +1,46 @@
+// MethodRegistry: the server's table of named methods and the rules for calling them.
+//
+// Kept free of gRPC so that the error semantics (unknown method, keyword arguments,
+// exceptions, status prefixes) are in one place and easy to read.
+#ifndef LP_SRC_COURIER_RPC_METHOD_REGISTRY_H_
+#define LP_SRC_COURIER_RPC_METHOD_REGISTRY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "courier/courier.pb.h"
+#include "src/courier/rpc/handler.h"
+
+namespace lp::rpc {
+
+// Thread safety: Add() is not thread-safe and must happen before any Dispatch() (the
+// server only allows registration before Start, and Start happens-before every call).
+// After that the registry is read-only and Dispatch()/Names() may run concurrently.
+class MethodRegistry {
+ public:
+  // ALREADY_EXISTS if `name` is taken, INVALID_ARGUMENT if it is empty or the handler null.
+  absl::Status Add(std::string name, CourierHandler handler);
+
+  // Runs `method` on `args`. Errors:
+  //   NOT_FOUND         no such method; the message lists the available ones.
+  //   INVALID_ARGUMENT  keyword arguments were sent (Python callers can do that); C++
+  //                     methods take positional arguments only. The message names them.
+  //   UNKNOWN           the handler threw; the message has the method and what().
+  //   <handler's code>  the handler returned an error; its message is prefixed with
+  //                     "Courier method '<name>': ".
+  absl::StatusOr<courier::SerializedObject> Dispatch(const std::string& method,
+                                                     courier::CallArguments& args) const;
+
+  // Registered method names, sorted.
+  std::vector<std::string> Names() const;
+
+ private:
+  absl::flat_hash_map<std::string, CourierHandler> handlers_;
+};
+
+}  // namespace lp::rpc
+
+#endif  // LP_SRC_COURIER_RPC_METHOD_REGISTRY_H_

@@ -1,0 +1,137 @@
+#include "src/courier/rpc/server.h"
+
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "src/courier/rpc/grpc_library.h"
+
+namespace lp {
+
+CourierServer::CourierServer(CourierServerOptions options) : options_(std::move(options)) {
+  rpc::KeepGrpcInitialized();
+}
+
+CourierServer::~CourierServer() {
+  ShutdownAndWait(absl::Now());
+  std::thread helper;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    helper = std::move(shutdown_thread_);
+  }
+  if (helper.joinable()) helper.join();
+}
+
+absl::Status CourierServer::RegisterMethod(std::string name, CourierHandler handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Cannot register Courier method '", name, "': the server was already started"));
+  }
+  return registry_.Add(std::move(name), std::move(handler));
+}
+
+absl::StatusOr<int> CourierServer::Start(const std::string& bind_address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError("CourierServer::Start called twice or after Shutdown");
+  }
+  if (options_.enable_health_check) grpc::EnableDefaultHealthCheckService(true);
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(bind_address, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service_);
+  builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
+  builder.SetMaxSendMessageSize(options_.max_send_message_bytes);
+  // One completion queue with one idle poller: the thread accounting below relies on it.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+  if (options_.max_concurrent_handlers > 0) {
+    // Every running handler holds a thread, and gRPC only hands a call to a handler if
+    // another thread is left to keep polling; hence N handlers need N + 1 threads.
+    grpc::ResourceQuota quota("lp-courier-server");
+    quota.SetMaxThreads(options_.max_concurrent_handlers + 1);
+    builder.SetResourceQuota(quota);
+  }
+
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port == 0) {
+    server_.reset();
+    return absl::UnavailableError(
+        absl::StrCat("Courier server could not listen on '", bind_address, "'"));
+  }
+  if (auto* health = server_->GetHealthCheckService(); health != nullptr) {
+    health->SetServingStatus(serving_);
+  }
+  port_ = port;
+  state_ = State::kServing;
+  return port;
+}
+
+void CourierServer::Shutdown(absl::Time deadline) {
+  if (service_.IsHandlerThread()) {
+    // grpc::Server::Shutdown waits for every running handler, including ours.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!shutdown_thread_.joinable()) {
+      shutdown_thread_ = std::thread([this, deadline] { ShutdownAndWait(deadline); });
+    }
+    return;
+  }
+  ShutdownAndWait(deadline);
+}
+
+void CourierServer::ShutdownAndWait(absl::Time deadline) {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    switch (state_) {
+      case State::kNew:
+        state_ = State::kShutDown;
+        return;
+      case State::kShuttingDown:
+        // Someone else is shutting down; return when they are done.
+        shut_down_.wait(lock, [this] { return state_ == State::kShutDown; });
+        return;
+      case State::kShutDown:
+        return;
+      case State::kServing:
+        state_ = State::kShuttingDown;
+        break;
+    }
+  }
+  // Outside the lock: this waits for handlers, which may call SetServing() or port().
+  if (auto* health = server_->GetHealthCheckService(); health != nullptr) {
+    health->SetServingStatus(false);
+  }
+  server_->Shutdown(absl::ToChronoTime(deadline));
+  server_->Wait();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_ = State::kShutDown;
+  }
+  shut_down_.notify_all();
+}
+
+void CourierServer::SetServing(bool serving) {
+  std::lock_guard<std::mutex> lock(mu_);
+  serving_ = serving;
+  if (state_ == State::kServing) {
+    if (auto* health = server_->GetHealthCheckService(); health != nullptr) {
+      health->SetServingStatus(serving);
+    }
+  }
+}
+
+int CourierServer::port() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return port_;
+}
+
+std::vector<std::string> CourierServer::MethodNames() const {
+  std::lock_guard<std::mutex> lock(mu_);  // registration may still be going on
+  return registry_.Names();
+}
+
+}  // namespace lp

@@ -1,0 +1,100 @@
+// CourierServer: serves named methods over gRPC as courier.CourierService.
+//
+//   lp::CourierServer server;
+//   server.RegisterMethod("Echo", [](courier::CallArguments& args)
+//       -> absl::StatusOr<courier::SerializedObject> { return std::move(*args.mutable_args(0)); });
+//   absl::StatusOr<int> port = server.Start("[::]:0");   // port 0: the OS picks
+//   ...
+//   server.Shutdown(absl::Now() + absl::Seconds(5));
+//
+// Errors seen by callers (see MethodRegistry::Dispatch for the exact messages):
+//   unknown method -> NOT_FOUND listing the methods; keyword arguments -> INVALID_ARGUMENT;
+//   a handler that throws -> UNKNOWN with the method name and what(); a handler's error
+//   status -> that code, message prefixed with the method name; undecodable request
+//   bytes -> gRPC's own INTERNAL. The server keeps serving after any of these.
+#ifndef LP_SRC_COURIER_RPC_SERVER_H_
+#define LP_SRC_COURIER_RPC_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "src/courier/rpc/courier_service.h"
+#include "src/courier/rpc/handler.h"
+#include "src/courier/rpc/method_registry.h"
+#include "src/courier/rpc/server_options.h"
+
+namespace lp {
+
+// Thread safety: every public method may be called from any thread, concurrently.
+// Methods must be registered before Start(). Handlers run concurrently on gRPC's threads.
+class CourierServer {
+ public:
+  explicit CourierServer(CourierServerOptions options = {});
+  // Shuts down with an immediate deadline (pending calls are cancelled) and waits for
+  // running handlers to return. Must not run on one of this server's handler threads.
+  ~CourierServer();
+
+  CourierServer(const CourierServer&) = delete;
+  CourierServer& operator=(const CourierServer&) = delete;
+
+  // Adds a method. FAILED_PRECONDITION once Start() was called; ALREADY_EXISTS for a
+  // duplicate name.
+  absl::Status RegisterMethod(std::string name, CourierHandler handler);
+
+  // Binds and starts serving. `bind_address` is a gRPC address such as "127.0.0.1:0",
+  // "[::]:0", "0.0.0.0:8080" or "unix:/path"; port 0 lets the OS choose. Returns the
+  // port actually bound (gRPC reports 1 for unix sockets). Can be called once.
+  absl::StatusOr<int> Start(const std::string& bind_address);
+
+  // Stops accepting calls, lets in-flight calls finish until `deadline`, then cancels
+  // them, and waits for all handlers to return (gRPC cannot abandon a running handler,
+  // so a handler that never returns blocks this). Idempotent; concurrent callers all
+  // return once the server is down. Called from inside one of this server's handlers it
+  // cannot wait for itself: it then starts the shutdown on a helper thread and returns.
+  void Shutdown(absl::Time deadline = absl::Now());
+
+  // Reports SERVING / NOT_SERVING through grpc.health.v1.Health (overall status "").
+  // Before Start() the value is remembered; the server starts SERVING by default.
+  void SetServing(bool serving);
+
+  // The bound port; 0 before a successful Start().
+  int port() const;
+
+  // Registered method names, sorted (what ListMethods returns).
+  std::vector<std::string> MethodNames() const;
+
+ private:
+  enum class State { kNew, kServing, kShuttingDown, kShutDown };
+
+  void ShutdownAndWait(absl::Time deadline);
+
+  const CourierServerOptions options_;
+  rpc::MethodRegistry registry_;  // written before Start only, then read-only
+  rpc::CourierServiceImpl service_{registry_};
+
+  // std::mutex rather than absl::Mutex: visible to ThreadSanitizer with system Abseil.
+  mutable std::mutex mu_;
+  std::condition_variable shut_down_;  // signalled when state_ becomes kShutDown
+  State state_ = State::kNew;          // guarded by mu_
+  bool serving_ = true;                // guarded by mu_
+  int port_ = 0;                       // guarded by mu_
+  // Set by Start() (under mu_) before state_ leaves kNew, never reset: whoever saw
+  // state_ != kNew under mu_ may use it without the lock.
+  std::unique_ptr<grpc::Server> server_;
+  // Runs a Shutdown() requested from a handler thread; joined by the destructor.
+  std::thread shutdown_thread_;  // guarded by mu_
+};
+
+}  // namespace lp
+
+#endif  // LP_SRC_COURIER_RPC_SERVER_H_

@@ -1,0 +1,26 @@
+// Readable names for the kinds of value a SerializedObject can hold. Error messages use
+// them on both sides: "expected <what the C++ type needs>, got <KindName(received)>".
+#ifndef LP_SRC_COURIER_SERIALIZATION_KINDS_H_
+#define LP_SRC_COURIER_SERIALIZATION_KINDS_H_
+
+#include <string_view>
+
+#include "courier/courier.pb.h"
+
+namespace lp::internal {
+
+// "int", "double", "bool", "string" (bytes), "unicode", "list", "tuple", "dict", "none",
+// "tensor" or "empty (no value set)". A list with is_tuple set is a "tuple".
+std::string_view KindName(const courier::SerializedObject& value);
+
+// True for a list or a tuple (Python sends either where C++ wants a sequence).
+bool IsSequence(const courier::SerializedObject& value);
+
+// True for string_value or unicode_value: the two ways text and bytes travel.
+bool IsText(const courier::SerializedObject& value);
+// The bytes of a string_value or unicode_value; empty for any other kind.
+const std::string& TextOf(const courier::SerializedObject& value);
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_COURIER_SERIALIZATION_KINDS_H_

@@ -1,0 +1,383 @@
+// CourierChannel: deadlines, wait-for-ready, address resolution, many async calls,
+// large messages.
+#include "src/courier/rpc/channel.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "src/courier/rpc/server.h"
+
+namespace lp {
+namespace {
+
+// Generous: the tests must pass on a loaded 2-core machine and under TSan.
+constexpr absl::Duration kLong = absl::Seconds(60);
+
+// absl::Notification's interface on std primitives: the system Abseil is not built with
+// ThreadSanitizer, so its synchronisation would be invisible to a TSan run of this test.
+class Event {
+ public:
+  void Notify() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      notified_ = true;
+    }
+    cv_.notify_all();
+  }
+  void WaitForNotification() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return notified_; });
+  }
+  bool WaitForNotificationWithDeadline(absl::Time deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (deadline == absl::InfiniteFuture()) {
+      cv_.wait(lock, [this] { return notified_; });
+      return true;
+    }
+    return cv_.wait_until(lock, absl::ToChronoTime(deadline), [this] { return notified_; });
+  }
+  bool WaitForNotificationWithTimeout(absl::Duration timeout) {
+    return WaitForNotificationWithDeadline(absl::Now() + timeout);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool notified_ = false;
+};
+
+courier::SerializedObject Int(int64_t value) {
+  courier::SerializedObject object;
+  object.set_int_value(value);
+  return object;
+}
+
+courier::CallArguments Args(std::vector<courier::SerializedObject> values) {
+  courier::CallArguments args;
+  for (auto& value : values) *args.add_args() = std::move(value);
+  return args;
+}
+
+absl::StatusOr<courier::SerializedObject> EchoFirst(courier::CallArguments& args) {
+  if (args.args_size() == 0) return absl::InvalidArgumentError("Echo needs one argument");
+  return std::move(*args.mutable_args(0));
+}
+
+CallOptions Timeout(absl::Duration timeout = kLong) { return CallOptions::WithTimeout(timeout); }
+
+std::unique_ptr<CourierServer> EchoServer() {
+  auto server = std::make_unique<CourierServer>();
+  EXPECT_TRUE(server->RegisterMethod("Echo", EchoFirst).ok());
+  return server;
+}
+
+// A unix socket path nobody else uses: lets a client dial a server before it exists
+// without racing anyone for a TCP port.
+std::string UniqueSocketPath() {
+  static std::atomic<int> counter{0};
+  return absl::StrCat("/tmp/lp_rpc_test_", getpid(), "_", counter.fetch_add(1), ".sock");
+}
+
+TEST(ChannelTest, DeadlineExceededOnSlowHandler) {
+  Event release;
+  auto server = EchoServer();
+  ASSERT_TRUE(server
+                  ->RegisterMethod("Slow",
+                                   [&release](courier::CallArguments& args)
+                                       -> absl::StatusOr<courier::SerializedObject> {
+                                     release.WaitForNotificationWithTimeout(kLong);
+                                     return EchoFirst(args);
+                                   })
+                  .ok());
+  absl::StatusOr<int> port = server->Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok());
+  auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
+
+  const absl::Time start = absl::Now();
+  absl::StatusOr<courier::SerializedObject> result =
+      channel->Call("Slow", Args({Int(1)}), Timeout(absl::Milliseconds(300)));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kDeadlineExceeded) << result.status();
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
+  // Absolute deadlines work the same way, for the async path too.
+  Future<courier::SerializedObject> future = channel->CallFuture(
+      "Slow", Args({Int(1)}), CallOptions::WithDeadline(absl::Now() + absl::Milliseconds(300)));
+  EXPECT_EQ(future.TakeResult().status().code(), absl::StatusCode::kDeadlineExceeded);
+  release.Notify();
+  EXPECT_TRUE(channel->Call("Echo", Args({Int(2)}), Timeout()).ok());
+}
+
+// The program's nodes start in any order: the client calls first, the resolver blocks until
+// the server thread has started its server and reported the port, then the call goes through.
+TEST(ChannelTest, CallBeforeServerStartsWaitsThroughResolver) {
+  Event resolver_called;
+  std::mutex mu;
+  std::condition_variable port_known;
+  std::optional<int> port;  // guarded by mu
+  auto channel = CourierChannel::Create([&](absl::Time deadline) -> absl::StatusOr<std::string> {
+    resolver_called.Notify();
+    std::unique_lock<std::mutex> lock(mu);
+    if (!port_known.wait_until(lock, absl::ToChronoTime(std::min(deadline, absl::Now() + kLong)),
+                               [&] { return port.has_value(); })) {
+      return absl::DeadlineExceededError("server never registered");
+    }
+    return absl::StrCat("127.0.0.1:", *port);
+  });
+
+  std::unique_ptr<CourierServer> server;
+  std::thread server_thread([&] {
+    resolver_called.WaitForNotification();  // start only once the client is waiting
+    server = EchoServer();
+    absl::StatusOr<int> bound = server->Start("127.0.0.1:0");
+    ASSERT_TRUE(bound.ok());
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      port = *bound;
+    }
+    port_known.notify_all();
+  });
+  absl::StatusOr<courier::SerializedObject> result =
+      channel->Call("Echo", Args({Int(11)}), Timeout());
+  server_thread.join();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->int_value(), 11);
+}
+
+// Wait-for-ready in gRPC itself: the address is known, but nothing listens there yet.
+TEST(ChannelTest, CallBeforeServerListensWaitsForReady) {
+  const std::string path = UniqueSocketPath();
+  auto channel = CourierChannel::Create("unix:" + path);
+  Future<courier::SerializedObject> future =
+      channel->CallFuture("Echo", Args({Int(12)}), Timeout());
+  auto server = EchoServer();
+  ASSERT_TRUE(server->Start("unix:" + path).ok());
+  absl::StatusOr<courier::SerializedObject> result = future.TakeResult();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->int_value(), 12);
+  server.reset();
+  unlink(path.c_str());
+}
+
+TEST(ChannelTest, DeadlineExpiresWhenServerNeverComes) {
+  auto channel = CourierChannel::Create("unix:" + UniqueSocketPath());
+  absl::StatusOr<courier::SerializedObject> result =
+      channel->Call("Echo", Args({Int(1)}), Timeout(absl::Milliseconds(300)));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kDeadlineExceeded) << result.status();
+}
+
+TEST(ChannelTest, DeadlineExpiresWhenAddressNeverResolves) {
+  auto channel = CourierChannel::Create([](absl::Time deadline) -> absl::StatusOr<std::string> {
+    Event never;
+    if (!never.WaitForNotificationWithDeadline(deadline)) {
+      return absl::DeadlineExceededError("node 'learner' did not register its address");
+    }
+    return std::string("unreachable");
+  });
+  absl::StatusOr<courier::SerializedObject> result =
+      channel->Call("Echo", Args({Int(1)}), Timeout(absl::Milliseconds(200)));
+  EXPECT_EQ(result.status(),
+            absl::DeadlineExceededError("node 'learner' did not register its address"));
+}
+
+TEST(ChannelTest, FailedResolutionIsRetriedByTheNextCall) {
+  auto server = EchoServer();
+  absl::StatusOr<int> port = server->Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok());
+  std::atomic<int> calls{0};
+  auto channel = CourierChannel::Create([&](absl::Time) -> absl::StatusOr<std::string> {
+    if (calls.fetch_add(1) == 0) return absl::UnavailableError("coordinator unreachable");
+    return absl::StrCat("127.0.0.1:", *port);
+  });
+  EXPECT_EQ(channel->Call("Echo", Args({Int(1)}), Timeout()).status(),
+            absl::UnavailableError("coordinator unreachable"));
+  // The async path reports resolution errors through its callback too.
+  // (calls == 1 here: the next call resolves successfully.)
+  ASSERT_TRUE(channel->Call("Echo", Args({Int(2)}), Timeout()).ok());
+  ASSERT_TRUE(channel->Call("Echo", Args({Int(3)}), Timeout()).ok());
+  EXPECT_EQ(calls.load(), 2);  // resolved once, then cached
+}
+
+TEST(ChannelTest, AsyncCallReportsResolutionFailure) {
+  auto channel = CourierChannel::Create([](absl::Time) -> absl::StatusOr<std::string> {
+    return absl::NotFoundError("no such node");
+  });
+  Future<courier::SerializedObject> future = channel->CallFuture("Echo", Args({}), Timeout());
+  ASSERT_TRUE(future.IsReady());
+  EXPECT_EQ(future.TakeResult().status(), absl::NotFoundError("no such node"));
+}
+
+// Concurrent first calls share one resolution.
+TEST(ChannelTest, ConcurrentFirstCallsResolveOnce) {
+  auto server = EchoServer();
+  absl::StatusOr<int> port = server->Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok());
+  std::atomic<int> calls{0};
+  Event entered, release;
+  auto channel = CourierChannel::Create([&](absl::Time) -> absl::StatusOr<std::string> {
+    calls.fetch_add(1);
+    entered.Notify();
+    release.WaitForNotificationWithTimeout(kLong);
+    return absl::StrCat("127.0.0.1:", *port);
+  });
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      if (channel->Call("Echo", Args({Int(i)}), Timeout()).ok()) ok.fetch_add(1);
+    });
+  }
+  ASSERT_TRUE(entered.WaitForNotificationWithTimeout(kLong));
+  release.Notify();
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+// Bounds the number of calls one thread keeps in flight.
+class InFlightLimit {
+ public:
+  explicit InFlightLimit(int limit) : free_(limit) {}
+  void Acquire() {
+    std::unique_lock<std::mutex> lock(mu_);
+    available_.wait(lock, [this] { return free_ > 0; });
+    --free_;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++free_;
+    }
+    available_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable available_;
+  int free_;  // guarded by mu_
+};
+
+TEST(ChannelTest, ManyAsyncCallsFromSeveralThreadsNoneLostOrDuplicated) {
+  constexpr int kThreads = 4;
+  constexpr int kCallsPerThread = 25000;
+  constexpr int kTotal = kThreads * kCallsPerThread;
+  auto server = EchoServer();
+  absl::StatusOr<int> port = server->Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok());
+  auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
+
+  std::mutex mu;
+  std::vector<int64_t> results;  // guarded by mu
+  int done = 0;                  // guarded by mu
+  int failures = 0;              // guarded by mu
+  results.reserve(kTotal);
+  // Outlive the threads: callbacks still touch them after their last Release().
+  std::vector<std::unique_ptr<InFlightLimit>> limits;
+  for (int t = 0; t < kThreads; ++t) limits.push_back(std::make_unique<InFlightLimit>(128));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      InFlightLimit& limit = *limits[t];
+      for (int i = 0; i < kCallsPerThread; ++i) {
+        limit.Acquire();
+        const int64_t payload = int64_t{t} * kCallsPerThread + i;
+        channel->CallAsync("Echo", Args({Int(payload)}), Timeout(),
+                           [&](absl::StatusOr<courier::SerializedObject> result) {
+                             {
+                               std::lock_guard<std::mutex> lock(mu);
+                               if (result.ok()) {
+                                 results.push_back(result->int_value());
+                               } else {
+                                 ++failures;
+                               }
+                               ++done;
+                             }
+                             limit.Release();
+                           });
+      }
+      // Wait until all of this thread's calls are back.
+      for (int i = 0; i < 128; ++i) limit.Acquire();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(done, kTotal);
+  EXPECT_EQ(failures, 0);
+  ASSERT_EQ(results.size(), static_cast<size_t>(kTotal));
+  absl::flat_hash_set<int64_t> unique(results.begin(), results.end());
+  EXPECT_EQ(unique.size(), static_cast<size_t>(kTotal));
+  for (int64_t i = 0; i < kTotal; ++i) {
+    if (!unique.contains(i)) {
+      ADD_FAILURE() << "lost result " << i;
+      break;
+    }
+  }
+}
+
+void ExpectTensorRoundTrip(size_t kBytes) {
+  auto server = EchoServer();
+  absl::StatusOr<int> port = server->Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok());
+  auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
+
+  courier::SerializedObject tensor;
+  tensorflow::TensorProto* proto = tensor.mutable_tensor_value();
+  proto->set_dtype(tensorflow::DT_FLOAT);
+  proto->mutable_tensor_shape()->add_dim()->set_size(kBytes / sizeof(float));
+  std::string* content = proto->mutable_tensor_content();
+  content->resize(kBytes);
+  for (size_t i = 0; i < kBytes; ++i) (*content)[i] = static_cast<char>(i * 131 % 251);
+  const std::string expected = *content;
+
+  absl::StatusOr<courier::SerializedObject> result =
+      channel->Call("Echo", Args({std::move(tensor)}), Timeout());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_TRUE(result->has_tensor_value());
+  EXPECT_EQ(result->tensor_value().dtype(), tensorflow::DT_FLOAT);
+  EXPECT_EQ(result->tensor_value().tensor_shape().dim(0).size(),
+            static_cast<int64_t>(kBytes / sizeof(float)));
+  EXPECT_TRUE(result->tensor_value().tensor_content() == expected);
+}
+
+TEST(ChannelTest, SixtyFourMebibyteTensorRoundTrip) { ExpectTensorRoundTrip(size_t{64} << 20); }
+
+// Needs ~3 GiB of memory; run with --gtest_also_run_disabled_tests.
+TEST(ChannelTest, DISABLED_FiveHundredTwelveMebibyteTensorRoundTrip) {
+  ExpectTensorRoundTrip(size_t{512} << 20);
+}
+
+TEST(ChannelTest, DestroyingChannelWithCallsInFlightIsSafe) {
+  Event release;
+  auto server = EchoServer();
+  ASSERT_TRUE(server
+                  ->RegisterMethod("Slow",
+                                   [&release](courier::CallArguments& args)
+                                       -> absl::StatusOr<courier::SerializedObject> {
+                                     release.WaitForNotificationWithTimeout(kLong);
+                                     return EchoFirst(args);
+                                   })
+                  .ok());
+  absl::StatusOr<int> port = server->Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok());
+  auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
+  Future<courier::SerializedObject> future = channel->CallFuture("Slow", Args({Int(4)}), Timeout());
+  channel.reset();
+  release.Notify();
+  absl::StatusOr<courier::SerializedObject> result = future.TakeResult();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->int_value(), 4);
+}
+
+}  // namespace
+}  // namespace lp

@@ -1,0 +1,218 @@
+// lp::Future / lp::Promise / lp::RpcError.
+#include "lp/future.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lp/rpc_error.h"
+
+namespace lp {
+namespace {
+
+// absl::Notification's interface on std primitives: the system Abseil is not built with
+// ThreadSanitizer, so its synchronisation would be invisible to a TSan run of this test.
+class Event {
+ public:
+  void Notify() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      notified_ = true;
+    }
+    cv_.notify_all();
+  }
+  void WaitForNotification() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return notified_; });
+  }
+  bool WaitForNotificationWithDeadline(absl::Time deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (deadline == absl::InfiniteFuture()) {
+      cv_.wait(lock, [this] { return notified_; });
+      return true;
+    }
+    return cv_.wait_until(lock, absl::ToChronoTime(deadline), [this] { return notified_; });
+  }
+  bool WaitForNotificationWithTimeout(absl::Duration timeout) {
+    return WaitForNotificationWithDeadline(absl::Now() + timeout);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool notified_ = false;
+};
+
+TEST(RpcErrorTest, CarriesCodeMessageAndMethod) {
+  RpcError error(absl::NotFoundError("no such thing"), "Lookup");
+  EXPECT_EQ(error.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(error.message(), "no such thing");
+  EXPECT_EQ(error.method(), "Lookup");
+  EXPECT_STREQ(error.what(), "Courier call 'Lookup' failed: NOT_FOUND: no such thing");
+  const std::runtime_error& base = error;
+  EXPECT_NE(std::string(base.what()).find("no such thing"), std::string::npos);
+}
+
+TEST(RpcErrorTest, WithoutMethod) {
+  RpcError error(absl::UnavailableError("down"));
+  EXPECT_STREQ(error.what(), "Courier call failed: UNAVAILABLE: down");
+}
+
+TEST(FutureTest, GetReturnsValue) {
+  Promise<int> promise;
+  Future<int> future = promise.GetFuture();
+  EXPECT_FALSE(future.IsReady());
+  EXPECT_TRUE(promise.SetValue(42));
+  EXPECT_TRUE(future.IsReady());
+  EXPECT_EQ(future.Get(), 42);
+  EXPECT_FALSE(future.valid());
+}
+
+TEST(FutureTest, GetThrowsRpcErrorWithCodeMessageAndMethod) {
+  Promise<std::string> promise("Compute");
+  Future<std::string> future = promise.GetFuture();
+  promise.SetError(absl::InvalidArgumentError("bad input"));
+  try {
+    future.Get();
+    FAIL() << "Get() should have thrown";
+  } catch (const RpcError& e) {
+    EXPECT_EQ(e.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(e.message(), "bad input");
+    EXPECT_EQ(e.method(), "Compute");
+    EXPECT_NE(std::string(e.what()).find("Compute"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("bad input"), std::string::npos);
+  }
+}
+
+TEST(FutureTest, SetOnlyOnce) {
+  Promise<int> promise;
+  Future<int> future = promise.GetFuture();
+  EXPECT_TRUE(promise.SetValue(1));
+  EXPECT_FALSE(promise.SetValue(2));
+  EXPECT_FALSE(promise.SetError(absl::InternalError("late")));
+  EXPECT_EQ(future.Get(), 1);
+}
+
+TEST(FutureTest, WaitForTimesOutThenSucceeds) {
+  Promise<int> promise;
+  Future<int> future = promise.GetFuture();
+  EXPECT_FALSE(future.WaitFor(absl::Milliseconds(10)));
+  EXPECT_FALSE(future.WaitUntil(absl::Now() - absl::Seconds(1)));
+  promise.SetValue(5);
+  EXPECT_TRUE(future.WaitFor(absl::ZeroDuration()));
+  EXPECT_TRUE(future.WaitFor(absl::Seconds(1)));
+}
+
+TEST(FutureTest, TakeResultDoesNotThrow) {
+  Promise<int> promise;
+  Future<int> future = promise.GetFuture();
+  promise.SetError(absl::AbortedError("stop"));
+  absl::StatusOr<int> result = future.TakeResult();
+  EXPECT_EQ(result.status(), absl::AbortedError("stop"));
+  // Taken: the future is now empty.
+  EXPECT_EQ(future.TakeResult().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THROW(future.Get(), RpcError);
+}
+
+TEST(FutureTest, AbandonedPromiseCompletesFuture) {
+  Future<int> future;
+  {
+    Promise<int> promise("Gone");
+    future = promise.GetFuture();
+  }
+  ASSERT_TRUE(future.IsReady());
+  try {
+    future.Get();
+    FAIL() << "Get() should have thrown";
+  } catch (const RpcError& e) {
+    EXPECT_EQ(e.code(), absl::StatusCode::kInternal);
+    EXPECT_EQ(e.method(), "Gone");
+  }
+}
+
+TEST(FutureTest, GetFutureOnlyOnce) {
+  Promise<int> promise;
+  Future<int> first = promise.GetFuture();
+  Future<int> second = promise.GetFuture();
+  EXPECT_TRUE(first.valid());
+  EXPECT_FALSE(second.valid());
+}
+
+TEST(FutureTest, ReadyFactory) {
+  Future<int> ok = Future<int>::Ready(3);
+  EXPECT_TRUE(ok.IsReady());
+  EXPECT_EQ(ok.Get(), 3);
+  Future<int> failed = Future<int>::Ready(absl::UnavailableError("x"), "M");
+  EXPECT_THROW(failed.Get(), RpcError);
+}
+
+TEST(FutureTest, MoveOnlyValue) {
+  Promise<std::unique_ptr<int>> promise;
+  Future<std::unique_ptr<int>> future = promise.GetFuture();
+  promise.SetValue(std::make_unique<int>(9));
+  EXPECT_EQ(*future.Get(), 9);
+}
+
+TEST(FutureVoidTest, ValueAndError) {
+  Promise<void> ok;
+  Future<void> ok_future = ok.GetFuture();
+  EXPECT_TRUE(ok.SetValue());
+  EXPECT_TRUE(ok_future.IsReady());
+  EXPECT_NO_THROW(ok_future.Get());
+
+  Promise<void> failed("Stop");
+  Future<void> failed_future = failed.GetFuture();
+  failed.SetError(absl::DeadlineExceededError("too slow"));
+  EXPECT_EQ(failed_future.TakeResult().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST(FutureVoidTest, SetErrorWithOkBecomesInternal) {
+  Promise<void> promise;
+  Future<void> future = promise.GetFuture();
+  promise.SetError(absl::OkStatus());
+  EXPECT_EQ(future.TakeResult().code(), absl::StatusCode::kInternal);
+}
+
+// Get() blocks on one thread while another thread sets the value.
+TEST(FutureTest, ConcurrentSetAndGet) {
+  constexpr int kRounds = 2000;
+  for (int i = 0; i < kRounds; ++i) {
+    Promise<int> promise;
+    Future<int> future = promise.GetFuture();
+    std::thread setter([&promise, i] { promise.SetValue(i); });
+    EXPECT_EQ(future.Get(), i);
+    setter.join();
+  }
+}
+
+// Many setters race; exactly one wins and the waiters all see a result.
+TEST(FutureTest, RacingSettersExactlyOneWins) {
+  Promise<int> promise;
+  Future<int> future = promise.GetFuture();
+  Event go;
+  std::atomic<int> wins{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      go.WaitForNotification();
+      if (promise.SetValue(i)) wins.fetch_add(1);
+    });
+  }
+  std::thread waiter([&future] { future.Wait(); });
+  go.Notify();
+  for (std::thread& t : threads) t.join();
+  waiter.join();
+  EXPECT_EQ(wins.load(), 1);
+  int value = future.Get();
+  EXPECT_GE(value, 0);
+  EXPECT_LT(value, 8);
+}
+
+}  // namespace
+}  // namespace lp
