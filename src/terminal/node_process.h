@@ -1,0 +1,67 @@
+#ifndef LP_SRC_TERMINAL_NODE_PROCESS_H_
+#define LP_SRC_TERMINAL_NODE_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "src/process/exit_info.h"
+
+namespace lp::internal {
+
+// One node's process, as launched by a Terminal: the launcher learns its pid, waits for
+// its end and kills it through this, whatever the terminal kind.
+//
+// What pid() is, and how the exit is observed, depends on the kind:
+//   current_terminal, output_to_files: the worker itself, a child of the launcher in its
+//     own process group, reaped with waitpid.
+//   tmux_session: a wrapper shell in the node's pane (not a child of the launcher), whose
+//     child is the worker; it writes the worker's "$?" to a file. Kill signals the
+//     worker's tree and lets the wrapper record the status.
+//   xterm, gnome-terminal: a small wrapper shell inside the window, whose child is the
+//     worker; the wrapper writes the worker's "$?" to a file (128+N means signal N).
+//
+// Thread safety: every method may be called from any thread. Several threads may wait at
+// once; all of them get the same ExitInfo.
+class NodeProcess {
+ public:
+  NodeProcess(const NodeProcess&) = delete;
+  NodeProcess& operator=(const NodeProcess&) = delete;
+  // Subclasses kill the node's process tree if it has not been seen to end: no node
+  // outlives the launcher that forgot it.
+  virtual ~NodeProcess() = default;
+
+  pid_t pid() const { return pid_; }
+
+  // Blocks until the node has ended or `deadline` passes (DeadlineExceeded). Other
+  // errors mean the end was seen but its cause cannot be known (a terminal window closed
+  // by the user, a tmux pane killed); the node is gone all the same.
+  absl::StatusOr<ExitInfo> WaitForExit(absl::Time deadline);
+
+  // True once WaitForExit has seen the end.
+  bool HasExited() const;
+
+  // Sends `signal` to the node's whole process tree (KillProcessTree). Does not wait.
+  // Nothing once the end was seen (the pid may be reused).
+  virtual void Kill(int signal);
+
+ protected:
+  explicit NodeProcess(pid_t pid) : pid_(pid) {}
+
+  // Waits for the end until `deadline`. Called by one thread at a time, and never again
+  // once it returned an ExitInfo.
+  virtual absl::StatusOr<ExitInfo> AwaitExit(absl::Time deadline) = 0;
+
+ private:
+  const pid_t pid_;
+  mutable absl::Mutex mu_;
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;  // a thread is inside AwaitExit
+  std::optional<ExitInfo> exit_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_TERMINAL_NODE_PROCESS_H_

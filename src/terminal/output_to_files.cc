@@ -1,0 +1,78 @@
+#include "src/terminal/output_to_files.h"
+
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "src/process/process_spawner.h"
+#include "src/terminal/child_node_process.h"
+#include "src/terminal/names.h"
+
+namespace lp::internal {
+namespace {
+
+constexpr size_t kLastLines = 20;
+constexpr std::streamoff kTailBytes = 64 * 1024;  // enough for kLastLines normal lines
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<OutputToFiles>> OutputToFiles::Create(
+    const std::string& program_name, const std::string& log_dir) {
+  if (log_dir.empty()) {
+    std::string pattern = absl::StrCat("/tmp/", SanitizeName(program_name), "-XXXXXX");
+    if (mkdtemp(pattern.data()) == nullptr) {
+      return absl::InternalError(absl::StrCat("output_to_files: cannot create a log "
+                                              "directory in /tmp: ", std::strerror(errno)));
+    }
+    return std::unique_ptr<OutputToFiles>(new OutputToFiles(pattern));
+  }
+  std::error_code error;
+  std::filesystem::create_directories(log_dir, error);
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("output_to_files: cannot create the log directory ", log_dir, ": ",
+                     error.message(), "; pick another with --lp_log_dir"));
+  }
+  return std::unique_ptr<OutputToFiles>(
+      new OutputToFiles(std::filesystem::absolute(log_dir).string()));
+}
+
+std::string OutputToFiles::LogPath(const std::string& node_key) const {
+  return absl::StrCat(directory_, "/", NodeFileStem(node_key), ".log");
+}
+
+std::string OutputToFiles::Banner() const {
+  return absl::StrCat("lp: node output is in ", directory_, " (one file per node)");
+}
+
+absl::StatusOr<std::unique_ptr<NodeProcess>> OutputToFiles::Launch(
+    const std::string& node_key, SpawnSpec spec) {
+  spec.output = Output::File(LogPath(node_key));
+  absl::StatusOr<SpawnedProcess> process = ProcessSpawner::Global().Spawn(spec);
+  if (!process.ok()) return process.status();
+  return std::make_unique<ChildNodeProcess>(process->pid);
+}
+
+std::vector<std::string> OutputToFiles::LastLines(const std::string& node_key) {
+  std::ifstream file(LogPath(node_key), std::ios::binary);
+  if (!file) return {};
+  file.seekg(0, std::ios::end);
+  const std::streamoff size = file.tellg();
+  const std::streamoff start = size > kTailBytes ? size - kTailBytes : 0;
+  file.seekg(start);
+  std::string tail(static_cast<size_t>(size - start), '\0');
+  file.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  std::vector<std::string> lines = absl::StrSplit(tail, '\n');
+  if (!lines.empty() && lines.back().empty()) lines.pop_back();  // the final '\n'
+  if (start > 0 && !lines.empty()) lines.erase(lines.begin());   // a cut first line
+  if (lines.size() > kLastLines) lines.erase(lines.begin(), lines.end() - kLastLines);
+  return lines;
+}
+
+}  // namespace lp::internal

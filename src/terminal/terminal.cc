@@ -1,0 +1,32 @@
+#include "src/terminal/terminal.h"
+
+#include <unistd.h>
+
+#include "src/terminal/current_terminal.h"
+#include "src/terminal/output_to_files.h"
+#include "src/terminal/tmux_session.h"
+#include "src/terminal/window_terminal.h"
+
+namespace lp::internal {
+
+absl::StatusOr<std::unique_ptr<Terminal>> MakeTerminal(TerminalKind kind,
+                                                       const TerminalOptions& options) {
+  switch (kind) {
+    case TerminalKind::kCurrentTerminal: {
+      OutputMultiplexer::Options multiplexer;
+      multiplexer.output_fd = options.output_fd;
+      multiplexer.colour = options.colour.value_or(isatty(options.output_fd) == 1);
+      return std::make_unique<CurrentTerminal>(multiplexer);
+    }
+    case TerminalKind::kOutputToFiles:
+      return OutputToFiles::Create(options.program_name, options.log_dir);
+    case TerminalKind::kTmuxSession:
+      return TmuxSession::Create(options.program_name, options.tmux_socket);
+    case TerminalKind::kXterm:
+    case TerminalKind::kGnomeTerminal:
+      return WindowTerminal::Create(kind);
+  }
+  return absl::InvalidArgumentError("unknown terminal kind");
+}
+
+}  // namespace lp::internal

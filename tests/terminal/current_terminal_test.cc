@@ -1,0 +1,161 @@
+#include "src/terminal/current_terminal.h"
+
+#include <fcntl.h>
+#include <signal.h>
+
+#include <map>
+#include <regex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/process/unique_fd.h"
+#include "tests/terminal/terminal_test_util.h"
+
+namespace lp::internal {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr absl::Duration kTimeout = absl::Seconds(60);
+
+// The terminal's "stdout": a file, read once every node has ended.
+class CurrentTerminalTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Terminal> Make(std::optional<bool> colour = std::nullopt) {
+    output_path_ = ::testing::TempDir() + "/current_terminal_output.txt";
+    output_.Reset(open(output_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    TerminalOptions options;
+    options.output_fd = output_.get();
+    options.colour = colour;
+    absl::StatusOr<std::unique_ptr<Terminal>> terminal =
+        MakeTerminal(TerminalKind::kCurrentTerminal, options);
+    EXPECT_TRUE(terminal.ok()) << terminal.status();
+    return std::move(*terminal);
+  }
+
+  std::string output_path_;
+  UniqueFd output_;
+};
+
+TEST_F(CurrentTerminalTest, PrefixesWholeLinesFromManyNodes) {
+  std::unique_ptr<Terminal> terminal = Make();  // a file: no colour by default
+  std::vector<std::unique_ptr<NodeProcess>> nodes;
+  const int kNodes = 3, kLines = 300;
+  for (int i = 0; i < kNodes; ++i) {
+    // Each line is written in pieces, so lines would tear if the terminal did not
+    // reassemble them; the last one has no newline.
+    absl::StatusOr<std::unique_ptr<NodeProcess>> node = terminal->Launch(
+        absl::StrCat("worker/", i),
+        testing::Shell(absl::StrCat("i=0; while [ $i -lt ", kLines, " ]; do "
+                                    "printf 'node ", i, " '; printf 'line %d ", std::string(50, 'x'),
+                                    "\\n' $i; i=$((i+1)); done; printf 'partial ", i, "'")));
+    ASSERT_TRUE(node.ok()) << node.status();
+    nodes.push_back(std::move(*node));
+  }
+  for (auto& node : nodes) {
+    absl::StatusOr<ExitInfo> exit = node->WaitForExit(absl::Now() + kTimeout);
+    ASSERT_TRUE(exit.ok()) << exit.status();
+    EXPECT_TRUE(exit->success());
+  }
+  std::vector<std::string> last = terminal->LastLines("worker/1");  // waits for EOF
+  ASSERT_EQ(last.size(), 20u);
+  EXPECT_EQ(last.back(), "partial 1");
+  EXPECT_EQ(last[18], absl::StrCat("node 1 line 299 ", std::string(50, 'x')));
+  for (int i = 0; i < kNodes; ++i) terminal->LastLines(absl::StrCat("worker/", i));
+  terminal.reset();  // flushes
+
+  const std::string output = testing::ReadFile(output_path_);
+  EXPECT_EQ(output.find('\x1b'), std::string::npos) << "colour without a tty";
+  std::map<int, int> lines_per_node;
+  const std::regex line_pattern(R"(\[worker/(\d)\] node (\d) line (\d+) x{50}|\[worker/(\d)\] partial (\d))");
+  for (absl::string_view line : absl::StrSplit(output, '\n', absl::SkipEmpty())) {
+    std::cmatch match;
+    ASSERT_TRUE(std::regex_match(line.begin(), line.end(), match, line_pattern)) << line;
+    if (match[1].matched) {
+      EXPECT_EQ(match[1].str(), match[2].str()) << line;
+      ++lines_per_node[std::stoi(match[1].str())];
+    }
+  }
+  for (int i = 0; i < kNodes; ++i) {
+    EXPECT_EQ(lines_per_node[i], kLines) << i;
+    EXPECT_THAT(output, HasSubstr(absl::StrCat("[worker/", i, "] partial ", i, "\n")));
+  }
+}
+
+TEST_F(CurrentTerminalTest, ColoursPrefixesWhenAsked) {
+  std::unique_ptr<Terminal> terminal = Make(/*colour=*/true);
+  absl::StatusOr<std::unique_ptr<NodeProcess>> node =
+      terminal->Launch("actor/0", testing::Shell("echo hello"));
+  ASSERT_TRUE(node.ok()) << node.status();
+  ASSERT_TRUE((*node)->WaitForExit(absl::Now() + kTimeout).ok());
+  EXPECT_THAT(terminal->LastLines("actor/0"), ElementsAre("hello"));
+  terminal.reset();
+  EXPECT_EQ(testing::ReadFile(output_path_), "\x1b[36m[actor/0]\x1b[0m hello\n");
+}
+
+TEST_F(CurrentTerminalTest, CutsVeryLongLines) {
+  std::unique_ptr<Terminal> terminal = Make();
+  absl::StatusOr<std::unique_ptr<NodeProcess>> node = terminal->Launch(
+      "big/0", testing::Shell("head -c 40000 /dev/zero | tr '\\0' a; echo; echo end"));
+  ASSERT_TRUE(node.ok()) << node.status();
+  ASSERT_TRUE((*node)->WaitForExit(absl::Now() + kTimeout).ok());
+  std::vector<std::string> last = terminal->LastLines("big/0");
+  ASSERT_EQ(last.size(), 4u);
+  EXPECT_EQ(last[0].size(), 16384u);
+  EXPECT_EQ(last[1].size(), 16384u);
+  EXPECT_EQ(last[2].size(), 40000u - 2 * 16384u);
+  EXPECT_EQ(last[3], "end");
+}
+
+TEST_F(CurrentTerminalTest, ReportsFailuresKillsAndSharesTheExitBetweenWaiters) {
+  std::unique_ptr<Terminal> terminal = Make();
+  absl::StatusOr<std::unique_ptr<NodeProcess>> failing =
+      terminal->Launch("bad/0", testing::Shell("echo about to fail; exit 3"));
+  ASSERT_TRUE(failing.ok()) << failing.status();
+  absl::StatusOr<ExitInfo> exit = (*failing)->WaitForExit(absl::Now() + kTimeout);
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->ToString(), "exited with code 3");
+  EXPECT_THAT(terminal->LastLines("bad/0"), ElementsAre("about to fail"));
+
+  absl::StatusOr<std::unique_ptr<NodeProcess>> sleeper =
+      terminal->Launch("sleeper/0", testing::Shell("sleep 1000"));
+  ASSERT_TRUE(sleeper.ok()) << sleeper.status();
+  NodeProcess& node = **sleeper;
+  EXPECT_TRUE(absl::IsDeadlineExceeded(node.WaitForExit(absl::Now()).status()));
+  absl::StatusOr<ExitInfo> seen_by_thread;
+  std::thread waiter([&] { seen_by_thread = node.WaitForExit(absl::Now() + kTimeout); });
+  node.Kill(SIGTERM);
+  absl::StatusOr<ExitInfo> seen_here = node.WaitForExit(absl::Now() + kTimeout);
+  waiter.join();
+  ASSERT_TRUE(seen_here.ok()) << seen_here.status();
+  ASSERT_TRUE(seen_by_thread.ok()) << seen_by_thread.status();
+  EXPECT_EQ(seen_here->ToString(), "killed by signal 15 (SIGTERM)");
+  EXPECT_EQ(seen_by_thread->ToString(), seen_here->ToString());
+  EXPECT_TRUE(node.HasExited());
+}
+
+TEST_F(CurrentTerminalTest, LaunchErrorsAreStatuses) {
+  std::unique_ptr<Terminal> terminal = Make();
+  SpawnSpec spec;
+  spec.argv = {"/nonexistent/worker"};
+  absl::StatusOr<std::unique_ptr<NodeProcess>> node = terminal->Launch("x/0", spec);
+  EXPECT_TRUE(absl::IsNotFound(node.status())) << node.status();
+}
+
+TEST_F(CurrentTerminalTest, DestroyingARunningNodeKillsIt) {
+  std::unique_ptr<Terminal> terminal = Make();
+  absl::StatusOr<std::unique_ptr<NodeProcess>> node =
+      terminal->Launch("sleeper/0", testing::Shell("sleep 1000"));
+  ASSERT_TRUE(node.ok()) << node.status();
+  const pid_t pid = (*node)->pid();
+  node->reset();  // kills and reaps
+  EXPECT_EQ(kill(pid, 0), -1);
+}
+
+}  // namespace
+}  // namespace lp::internal
