@@ -1,0 +1,78 @@
+#include "src/coordinator/address_table.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace lp::internal {
+
+absl::Status AddressTable::Stopping(const NodeId& node) {
+  return absl::UnavailableError(
+      absl::StrCat("node ", node.ToString(), " cannot be reached: the program is stopping"));
+}
+
+void AddressTable::Publish(const NodeId& node, std::string endpoint, std::string address) {
+  std::vector<ResolveWaiter*> ready;
+  {
+    Key key(node, std::move(endpoint));
+    absl::MutexLock lock(&mu_);
+    if (auto it = waiters_.find(key); it != waiters_.end()) {
+      ready.assign(it->second.begin(), it->second.end());
+      for (ResolveWaiter* waiter : ready) waiting_for_.erase(waiter);
+      waiters_.erase(it);
+    }
+    addresses_.insert_or_assign(std::move(key), address);
+  }
+  // Outside the lock: a waiter finishes its RPC, which may re-enter the table.
+  for (ResolveWaiter* waiter : ready) waiter->Resolved(address);
+}
+
+std::optional<absl::StatusOr<std::string>> AddressTable::ResolveOrWait(const NodeId& node,
+                                                                       std::string endpoint,
+                                                                       ResolveWaiter* waiter) {
+  Key key(node, std::move(endpoint));
+  absl::MutexLock lock(&mu_);
+  if (auto it = addresses_.find(key); it != addresses_.end()) return it->second;
+  if (closed_) return Stopping(node);
+  waiters_[key].insert(waiter);
+  waiting_for_.emplace(waiter, std::move(key));
+  return std::nullopt;
+}
+
+bool AddressTable::Forget(ResolveWaiter* waiter) {
+  absl::MutexLock lock(&mu_);
+  auto it = waiting_for_.find(waiter);
+  if (it == waiting_for_.end()) return false;
+  auto waiters = waiters_.find(it->second);
+  waiters->second.erase(waiter);
+  if (waiters->second.empty()) waiters_.erase(waiters);
+  waiting_for_.erase(it);
+  return true;
+}
+
+void AddressTable::Close() {
+  std::vector<std::pair<ResolveWaiter*, NodeId>> abandoned;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    for (auto& [waiter, key] : waiting_for_) abandoned.emplace_back(waiter, key.first);
+    waiting_for_.clear();
+    waiters_.clear();
+  }
+  for (auto& [waiter, node] : abandoned) waiter->Resolved(Stopping(node));
+}
+
+size_t AddressTable::waiting() const {
+  absl::MutexLock lock(&mu_);
+  return waiting_for_.size();
+}
+
+bool AddressTable::AwaitWaiting(size_t count, absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  auto reached = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return waiting_for_.size() == count;
+  };
+  return mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
+}
+
+}  // namespace lp::internal

@@ -1,0 +1,181 @@
+#include "src/coordinator/coordinator_client.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+#include <unistd.h>
+
+#include <climits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "src/coordinator/env.h"
+#include "src/coordinator/local_address.h"
+#include "src/coordinator/token.h"
+#include "src/coordinator/wire.h"
+
+namespace lp::internal {
+namespace {
+
+std::string Hostname() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0) return "unknown-host";
+  return name;
+}
+
+int Milliseconds(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::Create(
+    CoordinatorClientOptions options) {
+  if (absl::StatusOr<std::pair<std::string, int>> parts = SplitHostPort(options.address);
+      !parts.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad coordinator address: ", parts.status().message()));
+  }
+  if (options.token.empty()) {
+    return absl::InvalidArgumentError("a coordinator client needs the launch's token");
+  }
+  return std::unique_ptr<CoordinatorClient>(new CoordinatorClient(std::move(options)));
+}
+
+absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::FromEnvironment() {
+  CoordinatorClientOptions options;
+  absl::StatusOr<std::string> address = GetEnv(kCoordinatorAddressEnv);
+  if (!address.ok()) return address.status();
+  absl::StatusOr<std::string> token = GetEnv(kCoordinatorTokenEnv);
+  if (!token.ok()) return token.status();
+  options.address = *std::move(address);
+  options.token = *std::move(token);
+  return Create(std::move(options));
+}
+
+CoordinatorClient::CoordinatorClient(CoordinatorClientOptions options)
+    : options_(std::move(options)) {
+  grpc::ChannelArguments args;
+  // Clusters often set http_proxy for the outside world; the coordinator is never behind it.
+  args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, Milliseconds(options_.keepalive_interval));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, Milliseconds(options_.keepalive_timeout));
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  stub_ = coordinator::Coordinator::NewStub(grpc::CreateCustomChannel(
+      options_.address, grpc::InsecureChannelCredentials(), args));
+}
+
+CoordinatorClient::~CoordinatorClient() {
+  std::unique_ptr<StopWatch> watch;
+  {
+    absl::MutexLock lock(&mu_);
+    watch = std::move(watch_);
+  }
+  watch.reset();  // outside the lock: it may wait for a callback that calls us
+}
+
+std::unique_ptr<grpc::ClientContext> CoordinatorClient::NewContext(absl::Time deadline) const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata(kTokenMetadataKey, options_.token);
+  if (deadline != absl::InfiniteFuture()) context->set_deadline(absl::ToChronoTime(deadline));
+  return context;
+}
+
+absl::Status CoordinatorClient::Failed(std::string_view call, const grpc::Status& status) const {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(std::string(call), " at the coordinator ", options_.address,
+                                   " failed: ", status.error_message()));
+}
+
+absl::StatusOr<std::string> CoordinatorClient::Register(const NodeId& node,
+                                                        std::string_view fingerprint) {
+  coordinator::RegisterRequest request;
+  *request.mutable_node() = ToProto(node);
+  request.set_fingerprint(std::string(fingerprint));
+  request.set_pid(::getpid());
+  request.set_hostname(Hostname());
+  coordinator::RegisterResponse response;
+  auto context = NewContext(absl::Now() + options_.call_timeout);
+  // The first call of a worker: give the connection time to come up.
+  context->set_wait_for_ready(true);
+  grpc::Status status = stub_->Register(context.get(), request, &response);
+  if (!status.ok()) return Failed(absl::StrCat("Register of node ", node.ToString()), status);
+  return response.program_name();
+}
+
+absl::Status CoordinatorClient::Publish(const NodeId& node, std::string_view endpoint,
+                                        std::string address) {
+  coordinator::PublishRequest request;
+  *request.mutable_node() = ToProto(node);
+  request.set_endpoint(std::string(endpoint));
+  request.set_address(std::move(address));
+  coordinator::PublishResponse response;
+  auto context = NewContext(absl::Now() + options_.call_timeout);
+  grpc::Status status = stub_->Publish(context.get(), request, &response);
+  if (!status.ok()) {
+    return Failed(absl::StrCat("Publish of ", node.ToString(), "'s ", std::string(endpoint)),
+                  status);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> CoordinatorClient::Resolve(const NodeId& node,
+                                                       std::string_view endpoint,
+                                                       absl::Time deadline) {
+  coordinator::ResolveRequest request;
+  *request.mutable_node() = ToProto(node);
+  request.set_endpoint(std::string(endpoint));
+  coordinator::ResolveResponse response;
+  // The deadline travels as gRPC's, which is sent as a relative timeout: clocks of the
+  // worker and launcher machines need not agree.
+  auto context = NewContext(deadline);
+  grpc::Status status = stub_->Resolve(context.get(), request, &response);
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "node ", node.ToString(), " did not publish its ", std::string(endpoint),
+        " address before the deadline; is it still starting, or did it fail?"));
+  }
+  if (!status.ok()) {
+    return Failed(absl::StrCat("Resolve of ", node.ToString(), "'s ", std::string(endpoint)),
+                  status);
+  }
+  return response.address();
+}
+
+absl::StatusOr<bool> CoordinatorClient::RequestStop(std::string_view reason,
+                                                    std::optional<NodeId> requested_by) {
+  coordinator::StopRequest request;
+  request.set_reason(std::string(reason));
+  if (requested_by.has_value()) *request.mutable_requested_by() = ToProto(*requested_by);
+  coordinator::StopResponse response;
+  auto context = NewContext(absl::Now() + options_.call_timeout);
+  grpc::Status status = stub_->RequestStop(context.get(), request, &response);
+  if (!status.ok()) return Failed("RequestStop", status);
+  return response.started();
+}
+
+absl::Status CoordinatorClient::ReportExit(const ExitReport& report) {
+  coordinator::ReportExitResponse response;
+  auto context = NewContext(absl::Now() + options_.call_timeout);
+  grpc::Status status = stub_->ReportExit(context.get(), ToProto(report), &response);
+  if (!status.ok()) return Failed(absl::StrCat("ReportExit of ", report.node.ToString()), status);
+  return absl::OkStatus();
+}
+
+absl::Status CoordinatorClient::WatchStop(const NodeId& node, StopWatch::OnStop on_stop,
+                                          StopWatch::OnLost on_lost) {
+  absl::MutexLock lock(&mu_);
+  if (watch_ != nullptr) {
+    return absl::FailedPreconditionError("this coordinator client already watches for the stop");
+  }
+  watch_ = std::make_unique<StopWatch>(stub_.get(), options_.token, options_.address, node,
+                                       std::move(on_stop), std::move(on_lost));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> CoordinatorClient::LocalAddress() const {
+  absl::StatusOr<std::pair<std::string, int>> parts = SplitHostPort(options_.address);
+  if (!parts.ok()) return parts.status();
+  return LocalAddressTowards(parts->first);
+}
+
+}  // namespace lp::internal

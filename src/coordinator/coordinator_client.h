@@ -1,0 +1,104 @@
+#ifndef LP_SRC_COORDINATOR_COORDINATOR_CLIENT_H_
+#define LP_SRC_COORDINATOR_COORDINATOR_CLIENT_H_
+
+// A worker process's connection to its launcher's coordinator: registration, the address
+// book of the program (Publish/Resolve), stop requests, the stop watch and exit reports.
+// Works the same whether the coordinator is on this host or another (Slurm).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "lp/context.h"
+#include "lp/coordinator.grpc.pb.h"
+#include "lp/internal/runtime.h"
+#include "src/coordinator/exit_report.h"
+#include "src/coordinator/stop_watch.h"
+
+namespace lp::internal {
+
+struct CoordinatorClientOptions {
+  // "host:port" of the coordinator (kCoordinatorAddressEnv).
+  std::string address;
+  // The launch's token (kCoordinatorTokenEnv).
+  std::string token;
+  // The deadline of every call but Resolve, whose caller gives its own.
+  absl::Duration call_timeout = absl::Seconds(30);
+  // How often an idle connection is pinged, and how long a ping may go unanswered before
+  // the connection counts as broken. This is what notices a cut network (no FIN/RST ever
+  // arrives) and turns it into "coordinator lost" on the stop watch.
+  absl::Duration keepalive_interval = absl::Seconds(10);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
+};
+
+// Thread safety: every method may be called from any thread.
+class CoordinatorClient final : public AddressBook {
+ public:
+  // Creates the client; connecting happens on the first call. Fails only on bad options.
+  static absl::StatusOr<std::unique_ptr<CoordinatorClient>> Create(
+      CoordinatorClientOptions options);
+  // Create() with the address and token from the environment the launcher set (env.h).
+  static absl::StatusOr<std::unique_ptr<CoordinatorClient>> FromEnvironment();
+
+  // Closes the stop watch, if any (see StopWatch::~StopWatch).
+  ~CoordinatorClient() override;
+
+  CoordinatorClient(const CoordinatorClient&) = delete;
+  CoordinatorClient& operator=(const CoordinatorClient&) = delete;
+
+  const std::string& address() const { return options_.address; }
+
+  // Announces that this process runs `node`, with this process's pid and hostname.
+  // Returns the program's name. FailedPrecondition when `fingerprint` differs from the
+  // launcher's (the message shows where the programs differ), NotFound for a node the
+  // launcher does not know. Waits up to call_timeout for the coordinator to be reachable.
+  absl::StatusOr<std::string> Register(const NodeId& node, std::string_view fingerprint);
+
+  // AddressBook. Resolve waits server-side until `node` publishes `endpoint`: no polling.
+  // DeadlineExceeded names the node; Unavailable once the program stops (or when the
+  // coordinator cannot be reached).
+  absl::Status Publish(const NodeId& node, std::string_view endpoint,
+                       std::string address) override;
+  absl::StatusOr<std::string> Resolve(const NodeId& node, std::string_view endpoint,
+                                      absl::Time deadline) override;
+
+  // Asks the whole program to stop. True if this request started the stop.
+  absl::StatusOr<bool> RequestStop(std::string_view reason,
+                                   std::optional<NodeId> requested_by = std::nullopt);
+
+  // Tells the launcher why this worker ends; call just before exiting.
+  absl::Status ReportExit(const ExitReport& report);
+
+  // Opens the stop watch: `on_stop` runs when the program stops, `on_lost` when the
+  // coordinator is lost first; at most one of them, once, on the watch's own thread (see
+  // stop_watch.h). One watch per client: FailedPrecondition on a second call.
+  absl::Status WatchStop(const NodeId& node, StopWatch::OnStop on_stop,
+                         StopWatch::OnLost on_lost);
+
+  // The IP of this machine as the coordinator's network sees it: what this worker's
+  // servers should publish when workers run on several machines.
+  absl::StatusOr<std::string> LocalAddress() const;
+
+ private:
+  explicit CoordinatorClient(CoordinatorClientOptions options);
+
+  // A context carrying the token, with `deadline` (none if infinite).
+  std::unique_ptr<grpc::ClientContext> NewContext(absl::Time deadline) const;
+  // `status` with the coordinator and the failed call named.
+  absl::Status Failed(std::string_view call, const grpc::Status& status) const;
+
+  const CoordinatorClientOptions options_;
+  std::unique_ptr<coordinator::Coordinator::Stub> stub_;
+
+  absl::Mutex mu_;
+  std::unique_ptr<StopWatch> watch_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_COORDINATOR_COORDINATOR_CLIENT_H_

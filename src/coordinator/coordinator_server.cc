@@ -1,0 +1,55 @@
+#include "src/coordinator/coordinator_server.h"
+
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace lp::internal {
+
+CoordinatorServer::CoordinatorServer(CoordinatorOptions options)
+    : service_(std::move(options.program_name), std::move(options.fingerprint),
+               std::move(options.nodes), std::move(options.token), std::move(options.hooks)) {}
+
+absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
+    CoordinatorOptions options) {
+  if (options.token.empty()) {
+    return absl::InvalidArgumentError("the coordinator needs a token (see MakeToken())");
+  }
+  const std::string bind_address = options.bind_address;
+  std::unique_ptr<CoordinatorServer> server(new CoordinatorServer(std::move(options)));
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(bind_address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.RegisterService(&server->service_);
+  // Workers ping to notice a cut network on their WatchStop stream (see the client).
+  // Accept their pings however idle the connection is, instead of closing it with
+  // "too many pings".
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("the coordinator cannot listen on '", bind_address, "'"));
+  }
+  return server;
+}
+
+CoordinatorServer::~CoordinatorServer() { Shutdown(); }
+
+void CoordinatorServer::Shutdown(absl::Time deadline) {
+  absl::MutexLock lock(&shutdown_mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_ == nullptr) return;  // never started
+  // Finish our parked calls ourselves, so that gRPC's shutdown need not wait for the
+  // deadline to cancel them.
+  service_.Close();
+  server_->Shutdown(absl::ToChronoTime(deadline));
+  server_->Wait();
+}
+
+}  // namespace lp::internal

@@ -1,0 +1,86 @@
+#ifndef LP_SRC_COORDINATOR_COORDINATOR_SERVER_H_
+#define LP_SRC_COORDINATOR_COORDINATOR_SERVER_H_
+
+// The coordinator as the launcher runs it: a gRPC server inside the launcher process that
+// every worker process (this host or another) registers with, publishes and resolves
+// addresses through, and hears the stop from. The launcher talks to it in-process through
+// the methods below.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "lp/context.h"
+#include "src/coordinator/coordinator_service.h"
+
+namespace lp::internal {
+
+struct CoordinatorOptions {
+  std::string program_name;
+  // The launcher's topology fingerprint (fingerprint.h); workers must present the same.
+  std::string fingerprint;
+  // Every node a worker may register as.
+  std::vector<NodeId> nodes;
+  // The per-launch secret every call must carry (MakeToken() in token.h).
+  std::string token;
+  // Where to listen. Port 0 picks a free port. "127.0.0.1:0" serves only this host;
+  // "0.0.0.0:0" (or "[::]:0") is for workers on other machines.
+  std::string bind_address = "127.0.0.1:0";
+  CoordinatorHooks hooks;
+};
+
+// Thread safety: every method may be called from any thread, except that Shutdown() (and
+// so the destructor) must not be called from a hook.
+class CoordinatorServer {
+ public:
+  // Starts serving; fails if the address cannot be bound or the token is empty.
+  static absl::StatusOr<std::unique_ptr<CoordinatorServer>> Start(CoordinatorOptions options);
+
+  // Shuts down at once (see Shutdown).
+  ~CoordinatorServer();
+
+  CoordinatorServer(const CoordinatorServer&) = delete;
+  CoordinatorServer& operator=(const CoordinatorServer&) = delete;
+
+  // The port actually bound.
+  int port() const { return port_; }
+
+  // Stops the program (Ctrl+C in the launcher, a failed node, ...): every worker's
+  // WatchStop stream gets the stop notice and ends cleanly; Resolve of unpublished
+  // addresses fails with Unavailable. True for the call that started the stop.
+  bool RequestStop(std::string reason) { return service_.StopProgram(std::move(reason)); }
+
+  // The stop event (set once the program stops, whoever asked), its reason and the
+  // number of open WatchStop streams.
+  const StopBroadcast& stop() const { return service_.stop(); }
+
+  // The nodes: who registered (pid, hostname, peer) and the exit reports received.
+  const NodeRegistry& nodes() const { return service_.nodes(); }
+
+  // The published addresses and the resolves waiting for others (diagnostics, tests).
+  const AddressTable& addresses() const { return service_.addresses(); }
+
+  // Ends the service. Streams still open get an error unless the program was stopped
+  // first (RequestStop), so workers still running learn the coordinator is gone; calls
+  // still running after `deadline` are cancelled. Idempotent; waits until the server is
+  // down.
+  void Shutdown(absl::Time deadline = absl::Now());
+
+ private:
+  explicit CoordinatorServer(CoordinatorOptions options);
+
+  CoordinatorService service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_COORDINATOR_COORDINATOR_SERVER_H_

@@ -1,0 +1,191 @@
+#include "src/coordinator/coordinator_service.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "src/coordinator/token.h"
+#include "src/coordinator/wire.h"
+
+namespace lp::internal {
+namespace {
+
+using coordinator::StopNotice;
+
+// Finishes a unary call at once with `status`.
+grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpc(status));
+  return reactor;
+}
+
+// A Resolve waiting in the address table. It owns itself: gRPC calls OnDone() once the
+// call is over, after Finish().
+class PendingResolve final : public grpc::ServerUnaryReactor, public ResolveWaiter {
+ public:
+  PendingResolve(AddressTable* table, coordinator::ResolveResponse* response)
+      : table_(table), response_(response) {}
+
+  void Resolved(absl::StatusOr<std::string> address) override {
+    if (address.ok()) response_->set_address(*std::move(address));
+    Finish(ToGrpc(address.status()));
+  }
+
+  // The caller's deadline passed or it went away. Only finish if still parked: otherwise
+  // whoever took us out is finishing us.
+  void OnCancel() override {
+    if (table_->Forget(this)) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "resolve cancelled"));
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  AddressTable* const table_;
+  coordinator::ResolveResponse* const response_;
+};
+
+// An open WatchStop stream; owns itself like PendingResolve.
+class StopStream final : public grpc::ServerWriteReactor<StopNotice>, public StopWatcher {
+ public:
+  explicit StopStream(StopBroadcast* broadcast) : broadcast_(broadcast) {}
+
+  void ProgramStopped(const std::string& reason) override {
+    notice_.set_reason(reason);
+    StartWriteAndFinish(&notice_, grpc::WriteOptions(), grpc::Status::OK);
+  }
+  void CoordinatorClosing() override {
+    Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the coordinator is shutting down without a stop"));
+  }
+  void OnCancel() override {
+    if (broadcast_->Forget(this)) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  StopBroadcast* const broadcast_;
+  StopNotice notice_;
+};
+
+// A WatchStop refused before it started (bad token).
+class RefusedStream final : public grpc::ServerWriteReactor<StopNotice> {
+ public:
+  explicit RefusedStream(const absl::Status& status) { Finish(ToGrpc(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+CoordinatorService::CoordinatorService(std::string program_name, std::string fingerprint,
+                                       std::vector<NodeId> nodes, std::string token,
+                                       CoordinatorHooks hooks)
+    : token_(std::move(token)),
+      hooks_(std::move(hooks)),
+      nodes_(std::move(program_name), std::move(fingerprint), std::move(nodes)) {}
+
+absl::Status CoordinatorService::CheckToken(const grpc::CallbackServerContext& context) const {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(kTokenMetadataKey);
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "this call to the coordinator of program '", nodes_.program_name(),
+        "' carries no token (gRPC metadata '", kTokenMetadataKey,
+        "'): only processes started by this program's launcher may call it"));
+  }
+  if (!TokensEqual(std::string_view(it->second.data(), it->second.size()), token_)) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "this call to the coordinator of program '", nodes_.program_name(),
+        "' carries the wrong token: the caller belongs to another launch, or was not "
+        "started by this launcher"));
+  }
+  return absl::OkStatus();
+}
+
+bool CoordinatorService::StopProgram(std::string reason) {
+  // Tell the workers first: they are what must react quickly.
+  if (!stop_.Stop(std::move(reason))) return false;
+  addresses_.Close();
+  if (hooks_.on_stop) hooks_.on_stop(stop_.reason());
+  return true;
+}
+
+void CoordinatorService::Close() {
+  stop_.Close();
+  addresses_.Close();
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::Register(grpc::CallbackServerContext* context,
+                                                       const coordinator::RegisterRequest* request,
+                                                       coordinator::RegisterResponse* response) {
+  if (absl::Status ok = CheckToken(*context); !ok.ok()) return Done(context, ok);
+  NodeRegistration registration;
+  registration.node = FromProto(request->node());
+  registration.pid = request->pid();
+  registration.hostname = request->hostname();
+  registration.peer = context->peer();
+  registration.registered_at = absl::Now();
+  absl::Status status = nodes_.Register(std::move(registration), request->fingerprint());
+  if (status.ok()) response->set_program_name(nodes_.program_name());
+  return Done(context, status);
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::Publish(grpc::CallbackServerContext* context,
+                                                      const coordinator::PublishRequest* request,
+                                                      coordinator::PublishResponse*) {
+  if (absl::Status ok = CheckToken(*context); !ok.ok()) return Done(context, ok);
+  const NodeId node = FromProto(request->node());
+  if (absl::Status known = nodes_.CheckKnown(node); !known.ok()) return Done(context, known);
+  if (request->address().empty()) {
+    return Done(context, absl::InvalidArgumentError(absl::StrCat(
+                             "node ", node.ToString(), " published an empty address for ",
+                             request->endpoint())));
+  }
+  addresses_.Publish(node, request->endpoint(), request->address());
+  return Done(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::Resolve(grpc::CallbackServerContext* context,
+                                                      const coordinator::ResolveRequest* request,
+                                                      coordinator::ResolveResponse* response) {
+  if (absl::Status ok = CheckToken(*context); !ok.ok()) return Done(context, ok);
+  const NodeId node = FromProto(request->node());
+  // An unknown node would never publish: fail now rather than at the deadline.
+  if (absl::Status known = nodes_.CheckKnown(node); !known.ok()) return Done(context, known);
+  auto* pending = new PendingResolve(&addresses_, response);
+  if (auto now = addresses_.ResolveOrWait(node, request->endpoint(), pending)) {
+    pending->Resolved(*std::move(now));
+  }
+  return pending;
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::RequestStop(grpc::CallbackServerContext* context,
+                                                          const coordinator::StopRequest* request,
+                                                          coordinator::StopResponse* response) {
+  if (absl::Status ok = CheckToken(*context); !ok.ok()) return Done(context, ok);
+  std::string reason = request->reason().empty() ? "stop requested" : request->reason();
+  if (request->has_requested_by()) {
+    absl::StrAppend(&reason, " (by node ", FromProto(request->requested_by()).ToString(), ")");
+  }
+  response->set_started(StopProgram(std::move(reason)));
+  return Done(context, absl::OkStatus());
+}
+
+grpc::ServerWriteReactor<StopNotice>* CoordinatorService::WatchStop(
+    grpc::CallbackServerContext* context, const coordinator::WatchStopRequest*) {
+  if (absl::Status ok = CheckToken(*context); !ok.ok()) return new RefusedStream(ok);
+  auto* stream = new StopStream(&stop_);
+  stop_.Watch(stream);
+  return stream;
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::ReportExit(grpc::CallbackServerContext* context,
+                                                         const coordinator::ExitReport* request,
+                                                         coordinator::ReportExitResponse*) {
+  if (absl::Status ok = CheckToken(*context); !ok.ok()) return Done(context, ok);
+  ExitReport report = FromProto(*request);
+  if (absl::Status recorded = nodes_.RecordExit(report); !recorded.ok()) {
+    return Done(context, recorded);
+  }
+  if (hooks_.on_exit_report) hooks_.on_exit_report(report);
+  return Done(context, absl::OkStatus());
+}
+
+}  // namespace lp::internal

@@ -1,0 +1,38 @@
+#ifndef LP_SRC_COORDINATOR_ENV_H_
+#define LP_SRC_COORDINATOR_ENV_H_
+
+// The environment variables through which a launcher tells a worker process how to reach
+// its coordinator. The launcher sets them on every worker; the worker reads them once at
+// start-up.
+//
+// The token travels in the environment rather than on the command line because any user
+// of the machine can read another process's command line (/proc/<pid>/cmdline), while its
+// environment is readable only by the same user.
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "lp/context.h"
+
+namespace lp::internal {
+
+// "host:port" of the coordinator, reachable from the worker's machine.
+inline constexpr char kCoordinatorAddressEnv[] = "LP_COORDINATOR_ADDRESS";
+// The per-launch secret every coordinator call must carry.
+inline constexpr char kCoordinatorTokenEnv[] = "LP_COORDINATOR_TOKEN";
+// The launcher's topology fingerprint (see fingerprint.h).
+inline constexpr char kFingerprintEnv[] = "LP_FINGERPRINT";
+// The node this worker runs, as "group/index" (NodeId::ToString()).
+inline constexpr char kNodeEnv[] = "LP_NODE";
+
+// The value of environment variable `name`; NotFound naming it when unset or empty.
+absl::StatusOr<std::string> GetEnv(const char* name);
+
+// Parses "group/index" (the form NodeId::ToString() writes). The group may itself contain
+// '/': the index is what follows the last one.
+absl::StatusOr<NodeId> ParseNodeId(std::string_view text);
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_COORDINATOR_ENV_H_

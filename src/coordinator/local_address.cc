@@ -1,0 +1,101 @@
+#include "src/coordinator/local_address.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace lp::internal {
+namespace {
+
+std::string StripBrackets(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return std::string(host);
+}
+
+// Closes a file descriptor when the scope ends.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> LocalAddressTowards(const std::string& host) {
+  const std::string bare = StripBrackets(host);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* found = nullptr;
+  // Any port will do: a UDP connect only picks a route.
+  if (int rc = ::getaddrinfo(bare.c_str(), "9", &hints, &found); rc != 0) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot resolve host '", bare, "': ", ::gai_strerror(rc)));
+  }
+  std::string last_error = "no address";
+  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+    ScopedFd fd(::socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (fd.get() < 0 || ::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0) {
+      last_error = std::strerror(errno);
+      continue;
+    }
+    sockaddr_storage local{};
+    socklen_t length = sizeof(local);
+    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&local), &length) != 0) {
+      last_error = std::strerror(errno);
+      continue;
+    }
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* ip = local.ss_family == AF_INET6
+                         ? static_cast<const void*>(
+                               &reinterpret_cast<const sockaddr_in6*>(&local)->sin6_addr)
+                         : static_cast<const void*>(
+                               &reinterpret_cast<const sockaddr_in*>(&local)->sin_addr);
+    if (::inet_ntop(local.ss_family, ip, text, sizeof(text)) == nullptr) {
+      last_error = std::strerror(errno);
+      continue;
+    }
+    ::freeaddrinfo(found);
+    return std::string(text);
+  }
+  ::freeaddrinfo(found);
+  return absl::UnavailableError(
+      absl::StrCat("no local address routes to host '", bare, "': ", last_error));
+}
+
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(std::string_view address) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(std::string(address.substr(colon + 1)), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", std::string(address), "' is not an address of the form host:port"));
+  }
+  return std::make_pair(StripBrackets(address.substr(0, colon)), port);
+}
+
+std::string JoinHostPort(std::string_view host, int port) {
+  const bool v6 = host.find(':') != std::string_view::npos;
+  return v6 ? absl::StrCat("[", std::string(host), "]:", port)
+            : absl::StrCat(std::string(host), ":", port);
+}
+
+}  // namespace lp::internal

@@ -1,0 +1,71 @@
+#ifndef LP_SRC_COORDINATOR_STOP_BROADCAST_H_
+#define LP_SRC_COORDINATOR_STOP_BROADCAST_H_
+
+// The coordinator's side of termination: the program-wide stop event and the open
+// WatchStop streams that must hear of it.
+//
+// Every worker keeps one stream open; a stop is pushed down all of them at once, so
+// workers learn of it in milliseconds without polling. A watcher, like a ResolveWaiter,
+// holds no thread while it waits.
+
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+
+namespace lp::internal {
+
+// One open WatchStop stream. Exactly one of its methods is called, once, by whoever took
+// it out of the broadcast (or on Watch() when the outcome is already known), outside the
+// broadcast's lock.
+class StopWatcher {
+ public:
+  virtual ~StopWatcher() = default;
+  // The program stops: tell the worker and end the stream cleanly.
+  virtual void ProgramStopped(const std::string& reason) = 0;
+  // The coordinator goes away without a stop: end the stream with an error.
+  virtual void CoordinatorClosing() = 0;
+};
+
+// Thread safety: every method may be called from any thread.
+class StopBroadcast {
+ public:
+  // Starts the stop: remembers `reason` and tells every watcher. True for the call that
+  // started it; later calls change nothing.
+  bool Stop(std::string reason);
+
+  // Parks `watcher` until the stop, or tells it at once when the outcome is already known.
+  void Watch(StopWatcher* watcher);
+
+  // Takes `watcher` out. True if it was parked, in which case the caller now owns ending
+  // its stream; false if someone else already took it out.
+  bool Forget(StopWatcher* watcher);
+
+  // The coordinator shuts down without a stop: every watcher, and every later one, is told
+  // CoordinatorClosing(). Does nothing after Stop().
+  void Close();
+
+  bool stopping() const { return stopped_.HasBeenNotified(); }
+  const absl::Notification& stop_event() const { return stopped_; }
+  // The reason given to the Stop() that started the stop; empty before.
+  std::string reason() const;
+
+  int watchers() const;
+  // Waits until exactly `count` streams are open; false if `deadline` passed first.
+  bool AwaitWatchers(int count, absl::Time deadline) const;
+
+ private:
+  enum class State { kRunning, kStopped, kClosed };
+
+  absl::Notification stopped_;
+  mutable absl::Mutex mu_;
+  State state_ ABSL_GUARDED_BY(mu_) = State::kRunning;
+  std::string reason_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<StopWatcher*> watchers_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_COORDINATOR_STOP_BROADCAST_H_

@@ -1,0 +1,101 @@
+#include "src/coordinator/stop_watch.h"
+
+#include <grpcpp/client_context.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "src/coordinator/token.h"
+#include "src/coordinator/wire.h"
+
+namespace lp::internal {
+
+// The gRPC side of the watch. gRPC calls it on its own threads; it only records the
+// outcome in the StopWatch, whose thread runs the user's callbacks, so that those may
+// block without holding up gRPC.
+class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::StopNotice> {
+ public:
+  Reactor(StopWatch* watch, const std::string& token, const NodeId& node) : watch_(watch) {
+    context_.AddMetadata(kTokenMetadataKey, token);
+    *request_.mutable_node() = ToProto(node);
+  }
+
+  void Start(coordinator::Coordinator::Stub* stub) {
+    stub->async()->WatchStop(&context_, &request_, this);
+    StartRead(&notice_);
+    StartCall();
+  }
+
+  void Cancel() { context_.TryCancel(); }
+  void AwaitDone() { done_.WaitForNotification(); }
+
+  void OnReadDone(bool ok) override {
+    // The one message is the stop; no second read, the server ends the stream.
+    if (ok) watch_->Settle(Outcome::kStopped, notice_.reason(), absl::OkStatus());
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    // Ignored if the stop already arrived or the watch was closed.
+    watch_->Settle(Outcome::kLost, "", FromGrpc(status));
+    done_.Notify();  // last: the StopWatch may destroy us once this returns
+  }
+
+ private:
+  StopWatch* const watch_;
+  grpc::ClientContext context_;
+  coordinator::WatchStopRequest request_;
+  coordinator::StopNotice notice_;
+  absl::Notification done_;
+};
+
+StopWatch::StopWatch(coordinator::Coordinator::Stub* stub, const std::string& token,
+                     std::string target, const NodeId& node, OnStop on_stop, OnLost on_lost)
+    : target_(std::move(target)),
+      on_stop_(std::move(on_stop)),
+      on_lost_(std::move(on_lost)),
+      reactor_(std::make_unique<Reactor>(this, token, node)) {
+  reactor_->Start(stub);
+  thread_ = std::thread([this] { RunCallback(); });
+}
+
+StopWatch::~StopWatch() {
+  Settle(Outcome::kClosed, "", absl::OkStatus());
+  reactor_->Cancel();
+  reactor_->AwaitDone();
+  thread_.join();
+}
+
+void StopWatch::Settle(Outcome outcome, std::string reason, absl::Status why) {
+  absl::MutexLock lock(&mu_);
+  if (outcome_ != Outcome::kPending) return;
+  outcome_ = outcome;
+  reason_ = std::move(reason);
+  if (outcome == Outcome::kLost) {
+    why_ = absl::UnavailableError(absl::StrCat(
+        "lost the coordinator at ", target_,
+        ": the WatchStop stream ended without a stop notice (did the launcher die, or the "
+        "network between here and the launcher fail?): ",
+        why.ok() ? "stream closed" : why.ToString()));
+  }
+}
+
+void StopWatch::RunCallback() {
+  Outcome outcome;
+  std::string reason;
+  absl::Status why;
+  {
+    absl::MutexLock lock(&mu_);
+    auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return outcome_ != Outcome::kPending;
+    };
+    mu_.Await(absl::Condition(&settled));
+    outcome = outcome_;
+    reason = reason_;
+    why = why_;
+  }
+  if (outcome == Outcome::kStopped && on_stop_) on_stop_(reason);
+  if (outcome == Outcome::kLost && on_lost_) on_lost_(why);
+}
+
+}  // namespace lp::internal

@@ -1,0 +1,185 @@
+// The stop: from any worker or the launcher to every worker, and "coordinator lost".
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "tests/coordinator/coordinator_fixture.h"
+
+namespace lp::internal {
+namespace {
+
+using ::testing::HasSubstr;
+
+// What one worker's stop watch saw.
+struct Watcher {
+  absl::Notification stopped;
+  absl::Notification lost;
+  std::string reason;   // written before `stopped` is notified
+  absl::Status why;     // written before `lost` is notified
+  absl::Time stopped_at;
+
+  absl::Status Watch(CoordinatorClient& client, const NodeId& node) {
+    return client.WatchStop(
+        node,
+        [this](const std::string& r) {
+          reason = r;
+          stopped_at = absl::Now();
+          stopped.Notify();
+        },
+        [this](const absl::Status& s) {
+          why = s;
+          lost.Notify();
+        });
+  }
+};
+
+TEST_F(CoordinatorTest, StopFromOneWorkerReachesEveryWatcher) {
+  constexpr int kWorkers = 8;
+  absl::Notification hook_called;
+  std::atomic<int> hook_calls{0};
+  std::string hook_reason;
+  CoordinatorHooks hooks;
+  hooks.on_stop = [&](const std::string& reason) {
+    hook_reason = reason;
+    ++hook_calls;
+    hook_called.Notify();
+  };
+  StartServer(Workers(kWorkers), std::move(hooks));
+  std::vector<std::unique_ptr<CoordinatorClient>> clients;
+  std::vector<Watcher> watchers(kWorkers);
+  for (int i = 0; i < kWorkers; ++i) {
+    clients.push_back(NewClient());
+    ASSERT_TRUE(watchers[i].Watch(*clients[i], NodeId{"worker", i}).ok());
+  }
+  ASSERT_TRUE(server_->stop().AwaitWatchers(kWorkers, absl::Now() + kPatience));
+
+  const absl::Time requested = absl::Now();
+  absl::StatusOr<bool> started = clients[3]->RequestStop("all work done", NodeId{"worker", 3});
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_TRUE(*started);
+  for (int i = 0; i < kWorkers; ++i) {
+    ASSERT_TRUE(watchers[i].stopped.WaitForNotificationWithTimeout(kPatience)) << i;
+    EXPECT_THAT(watchers[i].reason, HasSubstr("all work done"));
+    EXPECT_THAT(watchers[i].reason, HasSubstr("worker/3"));
+    // Pushed, not polled: milliseconds normally; the bound only guards against polling.
+    EXPECT_LT(watchers[i].stopped_at - requested, absl::Seconds(5)) << i;
+    EXPECT_FALSE(watchers[i].lost.HasBeenNotified());
+  }
+  ASSERT_TRUE(hook_called.WaitForNotificationWithTimeout(kPatience));
+  EXPECT_THAT(hook_reason, HasSubstr("all work done"));
+  EXPECT_TRUE(server_->stop().stop_event().HasBeenNotified());
+  EXPECT_THAT(server_->stop().reason(), HasSubstr("worker/3"));
+
+  // A second request changes nothing.
+  EXPECT_FALSE(clients[0]->RequestStop("again").value());
+  EXPECT_EQ(hook_calls.load(), 1);
+  EXPECT_THAT(server_->stop().reason(), HasSubstr("all work done"));
+}
+
+TEST_F(CoordinatorTest, LauncherStopReachesWatchers) {
+  StartServer(Workers(1));
+  auto client = NewClient();
+  Watcher watcher;
+  ASSERT_TRUE(watcher.Watch(*client, NodeId{"worker", 0}).ok());
+  ASSERT_TRUE(server_->stop().AwaitWatchers(1, absl::Now() + kPatience));
+  EXPECT_TRUE(server_->RequestStop("Ctrl+C in the launcher"));
+  EXPECT_FALSE(server_->RequestStop("again"));
+  ASSERT_TRUE(watcher.stopped.WaitForNotificationWithTimeout(kPatience));
+  EXPECT_EQ(watcher.reason, "Ctrl+C in the launcher");
+  // A clean stop, then shutdown: never "lost".
+  server_->Shutdown(absl::Now() + kPatience);
+  client.reset();  // joins the watch thread: any lost callback would have run by now
+  EXPECT_FALSE(watcher.lost.HasBeenNotified());
+}
+
+TEST_F(CoordinatorTest, WatchAfterTheStopHearsItAtOnce) {
+  StartServer(Workers(1));
+  server_->RequestStop("early");
+  auto client = NewClient();
+  Watcher watcher;
+  ASSERT_TRUE(watcher.Watch(*client, NodeId{"worker", 0}).ok());
+  ASSERT_TRUE(watcher.stopped.WaitForNotificationWithTimeout(kPatience));
+  EXPECT_EQ(watcher.reason, "early");
+}
+
+TEST_F(CoordinatorTest, ShutdownWithoutStopIsCoordinatorLost) {
+  StartServer(Workers(2));
+  auto client = NewClient();
+  Watcher watcher;
+  ASSERT_TRUE(watcher.Watch(*client, NodeId{"worker", 0}).ok());
+  ASSERT_TRUE(server_->stop().AwaitWatchers(1, absl::Now() + kPatience));
+  server_->Shutdown();  // the launcher goes away without stopping the program
+  ASSERT_TRUE(watcher.lost.WaitForNotificationWithTimeout(kPatience));
+  EXPECT_EQ(watcher.why.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(watcher.why.message()), HasSubstr("lost the coordinator"));
+  EXPECT_THAT(std::string(watcher.why.message()), HasSubstr(address()));
+  EXPECT_FALSE(watcher.stopped.HasBeenNotified());
+}
+
+TEST_F(CoordinatorTest, UnreachableCoordinatorIsLost) {
+  StartServer(Workers(1));
+  auto client = NewClient();
+  server_->Shutdown();  // nothing listens on the port any more
+  Watcher watcher;
+  ASSERT_TRUE(watcher.Watch(*client, NodeId{"worker", 0}).ok());
+  ASSERT_TRUE(watcher.lost.WaitForNotificationWithTimeout(kPatience));
+  EXPECT_FALSE(watcher.stopped.HasBeenNotified());
+}
+
+TEST_F(CoordinatorTest, ClosingTheClientEndsTheWatchQuietly) {
+  StartServer(Workers(1));
+  auto client = NewClient();
+  Watcher watcher;
+  ASSERT_TRUE(watcher.Watch(*client, NodeId{"worker", 0}).ok());
+  EXPECT_EQ(client->WatchStop(NodeId{"worker", 0}, nullptr, nullptr).code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(server_->stop().AwaitWatchers(1, absl::Now() + kPatience));
+  client.reset();
+  EXPECT_FALSE(watcher.lost.HasBeenNotified());
+  EXPECT_FALSE(watcher.stopped.HasBeenNotified());
+  // The coordinator notices the stream went away.
+  EXPECT_TRUE(server_->stop().AwaitWatchers(0, absl::Now() + kPatience));
+}
+
+TEST_F(CoordinatorTest, ResolveIsUnavailableOnceTheProgramStops) {
+  StartServer(Workers(2));
+  auto client = NewClient();
+  ASSERT_TRUE(client->Publish(NodeId{"worker", 1}, "courier", "h:1").ok());
+  absl::StatusOr<std::string> resolved;
+  std::thread resolver([&] {
+    resolved = client->Resolve(NodeId{"worker", 0}, "courier", absl::Now() + kPatience);
+  });
+  ASSERT_TRUE(server_->addresses().AwaitWaiting(1, absl::Now() + kPatience));
+  server_->RequestStop("stopping");
+  resolver.join();
+  EXPECT_EQ(resolved.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(resolved.status().message()), HasSubstr("worker/0"));
+  EXPECT_THAT(std::string(resolved.status().message()), HasSubstr("stopping"));
+  // Later resolves of unpublished addresses fail at once; published ones still resolve.
+  EXPECT_EQ(client->Resolve(NodeId{"worker", 0}, "courier", absl::Now() + kPatience)
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(client->Resolve(NodeId{"worker", 1}, "courier", absl::Now() + kPatience).value(),
+            "h:1");
+}
+
+TEST_F(CoordinatorTest, ResolveIsUnavailableWhenTheCoordinatorShutsDown) {
+  StartServer(Workers(1));
+  auto client = NewClient();
+  absl::StatusOr<std::string> resolved;
+  std::thread resolver([&] {
+    resolved = client->Resolve(NodeId{"worker", 0}, "courier", absl::Now() + kPatience);
+  });
+  ASSERT_TRUE(server_->addresses().AwaitWaiting(1, absl::Now() + kPatience));
+  server_->Shutdown();
+  resolver.join();
+  EXPECT_EQ(resolved.status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace lp::internal
