@@ -18,6 +18,9 @@ namespace lp::internal {
 
 class StopState;
 
+// The AddressBook endpoint under which a node's Courier server is published.
+inline constexpr char kCourierEndpoint[] = "courier";
+
 // Where each node's services can be reached. local_mt keeps it in memory; the process
 // launches ask the coordinator.
 //

@@ -1,0 +1,119 @@
+#ifndef LP_COURIER_NODE_H_
+#define LP_COURIER_NODE_H_
+
+#include <memory>
+#include <string>
+#include <typeinfo>
+#include <utility>
+
+#include "lp/class_node.h"
+#include "lp/courier_client.h"
+#include "lp/courier_methods.h"
+#include "lp/handle.h"
+#include "lp/internal/courier_dispatch.h"
+#include "src/courier/rpc/server_options.h"
+
+namespace lp {
+
+// The handle of a CourierNode<T>. In another node's arguments it becomes a
+// CourierClient<T> that finds the server through the launched program (its address is
+// resolved on the first call, waiting until the server is up).
+template <typename T>
+class CourierHandle : public HandleBase {
+ public:
+  using HandleBase::HandleBase;
+  using ClientType = CourierClient<T>;
+
+  ClientType Dereference() const {
+    std::shared_ptr<internal::Runtime> runtime = RuntimeOrThrow();
+    const NodeId id = node();
+    auto channel = CourierChannel::Create([runtime, id](absl::Time deadline) {
+      return runtime->addresses->Resolve(id, internal::kCourierEndpoint, deadline);
+    });
+    return ClientType(std::move(channel), id.ToString());
+  }
+};
+
+namespace internal {
+
+// Runs a CourierNode's server around `run`: starts it on the runtime's host (port 0),
+// publishes the bound address, calls `run` — which returns false when the node has no
+// Run() to call — and, in that case, serves until the program stops. Throws on failure.
+void ServeCourierNode(const Runtime& runtime, const NodeContext& context,
+                      CourierServer& server, const std::function<bool()>& run);
+
+template <typename T>
+class CourierNodeImpl : public ClassNodeImpl<T> {
+ public:
+  using ClassNodeImpl<T>::ClassNodeImpl;
+
+  std::string TypeName() const override {
+    return "CourierNode<" + DemangledTypeName(typeid(T).name()) + ">";
+  }
+
+  void Run(const Runtime& runtime, const NodeContext& context) override {
+    std::unique_ptr<T> object = this->factory_();
+    CourierServer server(server_options_);
+    if (absl::Status status = RegisterCourierMethods(object.get(), server); !status.ok()) {
+      throw std::runtime_error(std::string(status.message()));
+    }
+    ServeCourierNode(runtime, context, server, [&] {
+      if constexpr (HasRunMethod<T>) {
+        if (this->run_enabled()) {
+          object->Run();
+          return true;
+        }
+      }
+      return false;
+    });
+  }
+
+  void set_server_options(CourierServerOptions options) { server_options_ = options; }
+
+ private:
+  CourierServerOptions server_options_;
+};
+
+}  // namespace internal
+
+// A ClassNode<T> whose methods listed in LP_COURIER_METHODS(T, ...) are served over
+// Courier RPC. The node constructs T (handles among the arguments arrive as clients),
+// starts its server, then calls T::Run() if T has one and stops serving when it returns;
+// without Run() (or with DisableRun()) it serves until the program stops.
+template <typename T>
+class CourierNode : public Node {
+ public:
+  static_assert(internal::HasCourierMethods<T>,
+                "CourierNode<T>: declare the methods to serve with LP_COURIER_METHODS(T, ...) "
+                "next to T");
+  using HandleType = CourierHandle<T>;
+
+  template <typename... Args>
+    requires(!(sizeof...(Args) == 1 && (std::is_same_v<std::decay_t<Args>, CourierNode> && ...)))
+  explicit CourierNode(Args&&... args)
+      : Node(std::make_shared<internal::CourierNodeImpl<T>>(
+            internal::MakeFactory<T>(std::forward<Args>(args)...))) {}
+
+  // Replaces the constructor arguments given at creation. Use it before launch to close a
+  // cycle: create both nodes, add them, then give each the other's handle.
+  template <typename... Args>
+  void Configure(Args&&... args) {
+    courier_impl()->set_factory(internal::MakeFactory<T>(std::forward<Args>(args)...));
+  }
+
+  // Server settings: handler threads, maximum message size, health status.
+  void SetServerOptions(CourierServerOptions options) { courier_impl()->set_server_options(options); }
+
+  HandleType CreateHandle(std::shared_ptr<internal::NodeRecord> record) const {
+    return HandleType(std::move(record));
+  }
+
+ private:
+  internal::CourierNodeImpl<T>* courier_impl() const {
+    return static_cast<internal::CourierNodeImpl<T>*>(Node::impl().get());
+  }
+};
+
+}  // namespace lp
+
+#endif  // LP_COURIER_NODE_H_

@@ -1,0 +1,41 @@
+// The non-template part of CourierNode<T>: the life of its server around the node.
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "lp/courier_node.h"
+#include "src/core/stop_state.h"
+
+namespace lp::internal {
+namespace {
+
+// How long a stopping server lets calls in flight finish before cancelling them.
+constexpr absl::Duration kShutdownGrace = absl::Seconds(1);
+
+}  // namespace
+
+void ServeCourierNode(const Runtime& runtime, const NodeContext& context,
+                      CourierServer& server, const std::function<bool()>& run) {
+  absl::StatusOr<int> port = server.Start(absl::StrCat(runtime.server_host, ":0"));
+  if (!port.ok()) {
+    throw std::runtime_error(absl::StrCat("cannot start the Courier server of node ",
+                                          context.node.ToString(), ": ", port.status().message()));
+  }
+  const std::string address = absl::StrCat(runtime.server_host, ":", *port);
+  if (absl::Status published = runtime.addresses->Publish(context.node, kCourierEndpoint, address);
+      !published.ok()) {
+    server.Shutdown();
+    throw std::runtime_error(absl::StrCat("cannot publish the address of node ",
+                                          context.node.ToString(), ": ", published.message()));
+  }
+  // Shut the server down however run() ends, so no call is served by a destroyed object.
+  struct ShutdownOnExit {
+    CourierServer& server;
+    ~ShutdownOnExit() { server.Shutdown(absl::Now() + kShutdownGrace); }
+  } shutdown{server};
+  if (!run()) runtime.stop->event().Wait();
+}
+
+}  // namespace lp::internal
