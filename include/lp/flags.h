@@ -11,6 +11,8 @@
 // precedence over them.
 ABSL_DECLARE_FLAG(lp::LaunchType, lp_launch_type);
 ABSL_DECLARE_FLAG(double, lp_termination_notice_secs);
+ABSL_DECLARE_FLAG(std::string, lp_terminal);
+ABSL_DECLARE_FLAG(std::string, lp_log_dir);
 
 namespace lp {
 

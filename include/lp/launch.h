@@ -1,12 +1,15 @@
 #ifndef LP_LAUNCH_H_
 #define LP_LAUNCH_H_
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "lp/launch_type.h"
+#include "lp/process_config.h"
 #include "lp/program.h"
 
 namespace lp {
@@ -20,6 +23,15 @@ struct LaunchOptions {
   // Whether SIGINT/SIGTERM stop the program. Default: yes, except for the test_* types
   // (the test runner owns the signals there).
   std::optional<bool> handle_signals = std::nullopt;
+
+  // Process launches (local_mp, test_mp) only:
+  // Where node output goes: current_terminal, output_to_files, tmux_session, xterm,
+  // gnome-terminal.
+  std::optional<std::string> terminal = std::nullopt;  // --lp_terminal
+  // The directory of output_to_files (default: a fresh one in /tmp).
+  std::optional<std::string> log_dir = std::nullopt;  // --lp_log_dir
+  // Per-group command-line flags, environment and wrapper, by group label.
+  std::map<std::string, ProcessConfig> local_resources = {};
 };
 
 // Exit codes of LaunchAndWait, and of the process when the runtime has to end it.

@@ -9,6 +9,11 @@ ABSL_FLAG(lp::LaunchType, lp_launch_type, lp::LaunchType::kLocalMt,
 ABSL_FLAG(double, lp_termination_notice_secs, 10,
           "Seconds that nodes get to end after a stop was requested before they are "
           "killed. 0 kills at once; a negative value waits forever.");
+ABSL_FLAG(std::string, lp_terminal, "current_terminal",
+          "Where the output of process launches goes: current_terminal, output_to_files, "
+          "tmux_session, xterm or gnome-terminal.");
+ABSL_FLAG(std::string, lp_log_dir, "",
+          "The directory of --lp_terminal=output_to_files (default: a fresh one in /tmp).");
 
 namespace lp {
 

@@ -1,9 +1,13 @@
 #ifndef LP_SRC_CORE_LAUNCHER_H_
 #define LP_SRC_CORE_LAUNCHER_H_
 
+#include <map>
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "lp/launch_type.h"
+#include "lp/process_config.h"
 
 namespace lp::internal {
 
@@ -12,6 +16,12 @@ struct ResolvedLaunchOptions {
   LaunchType launch_type = LaunchType::kLocalMt;
   absl::Duration termination_notice = absl::Seconds(10);  // InfiniteDuration: wait forever
   bool handle_signals = true;
+  // Process launches only.
+  std::string terminal = "current_terminal";
+  std::string log_dir;
+  std::map<std::string, ProcessConfig> local_resources;
+  // Which lp::Launch call of this process this is (see src/launch/worker_assignment.h).
+  int launch_index = 0;
 };
 
 // One running program, whatever the launch type. Lp::Controller is its public face.
@@ -25,10 +35,11 @@ class Launcher {
   virtual void Stop() = 0;
 };
 
-// A launch that failed before any node started: Wait() returns why.
-class FailedLaunch : public Launcher {
+// A launch that ended before any node started: an invalid program or options (Wait()
+// returns why), or, in a worker process, a program launched before the worker's own.
+class EndedLaunch : public Launcher {
  public:
-  explicit FailedLaunch(absl::Status status) : status_(std::move(status)) {}
+  explicit EndedLaunch(absl::Status status) : status_(std::move(status)) {}
   absl::Status Wait() override { return status_; }
   bool WaitFor(absl::Duration) override { return true; }
   void Stop() override {}

@@ -34,6 +34,22 @@ void ReportTestFailure(const std::string& message) {
   if (g_reporter != nullptr) (*g_reporter)(message);
 }
 
+namespace {
+constinit std::mutex g_adjuster_mu;
+TestWorkerArgvAdjuster* g_adjuster = nullptr;  // guarded by g_adjuster_mu
+}  // namespace
+
+void SetTestWorkerArgvAdjuster(TestWorkerArgvAdjuster adjuster) {
+  std::lock_guard lock(g_adjuster_mu);
+  delete g_adjuster;
+  g_adjuster = adjuster ? new TestWorkerArgvAdjuster(std::move(adjuster)) : nullptr;
+}
+
+std::vector<std::string> AdjustTestWorkerArgv(std::vector<std::string> argv) {
+  std::lock_guard lock(g_adjuster_mu);
+  return g_adjuster == nullptr ? argv : (*g_adjuster)(std::move(argv));
+}
+
 void RegisterTestLaunch(Launcher* launcher) {
   std::lock_guard lock(g_launches_mu);
   if (g_launches == nullptr) g_launches = new std::set<Launcher*>();

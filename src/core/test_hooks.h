@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace lp::internal {
 
@@ -19,6 +20,13 @@ void SetTestFailureReporter(TestFailureReporter reporter);
 bool HasTestFailureReporter();
 // Reports a failure to the running test (thread-safe, may be called from node threads).
 void ReportTestFailure(const std::string& message);
+
+// test_mp runs the test binary again for each worker; the test main adjusts the command
+// line so that the worker runs only the current test. Identity when none is installed.
+using TestWorkerArgvAdjuster =
+    std::function<std::vector<std::string>(std::vector<std::string> argv)>;
+void SetTestWorkerArgvAdjuster(TestWorkerArgvAdjuster adjuster);
+std::vector<std::string> AdjustTestWorkerArgv(std::vector<std::string> argv);
 
 // Test launches register while running, so a test's end can stop and join any left.
 void RegisterTestLaunch(Launcher* launcher);

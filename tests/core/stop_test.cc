@@ -19,7 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr LaunchOptions kTestMt{.launch_type = LaunchType::kTestMt};
+const LaunchOptions kTestMt{.launch_type = LaunchType::kTestMt};
 
 TEST(StopTest, EveryWaitingMechanismWakesOnStop) {
   std::atomic<int> woken{0};

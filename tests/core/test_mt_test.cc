@@ -21,7 +21,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-constexpr LaunchOptions kTestMt{.launch_type = LaunchType::kTestMt};
+const LaunchOptions kTestMt{.launch_type = LaunchType::kTestMt};
 
 // A program with a node that waits for the stop and says so when it returns.
 Program WaitingProgram(const std::string& name) {

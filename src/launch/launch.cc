@@ -1,0 +1,152 @@
+// lp::Launch: resolves the options, validates, and hands the program to the launcher of
+// its launch type — or, in a worker process, runs the one node the worker was started for.
+
+#include "lp/launch.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lp/flags.h"
+#include "src/core/launcher.h"
+#include "src/core/local_mt_launcher.h"
+#include "src/core/test_hooks.h"
+#include "src/launch/local_mp_launcher.h"
+#include "src/launch/worker.h"
+#include "src/launch/worker_assignment.h"
+#include "src/terminal/terminal_kind.h"
+
+namespace lp {
+namespace {
+
+internal::ResolvedLaunchOptions Resolve(const LaunchOptions& options) {
+  internal::ResolvedLaunchOptions resolved;
+  resolved.launch_type = options.launch_type.value_or(absl::GetFlag(FLAGS_lp_launch_type));
+  if (options.termination_notice.has_value()) {
+    resolved.termination_notice = *options.termination_notice;
+  } else {
+    resolved.termination_notice = absl::Seconds(absl::GetFlag(FLAGS_lp_termination_notice_secs));
+  }
+  if (resolved.termination_notice < absl::ZeroDuration()) {
+    resolved.termination_notice = absl::InfiniteDuration();
+  }
+  resolved.handle_signals =
+      options.handle_signals.value_or(!IsTestLaunchType(resolved.launch_type));
+  resolved.terminal = options.terminal.value_or(absl::GetFlag(FLAGS_lp_terminal));
+  resolved.log_dir = options.log_dir.value_or(absl::GetFlag(FLAGS_lp_log_dir));
+  resolved.local_resources = options.local_resources;
+  return resolved;
+}
+
+bool IsProcessLaunch(LaunchType type) {
+  return type == LaunchType::kLocalMp || type == LaunchType::kTestMp;
+}
+
+absl::Status Validate(const Program& program, const internal::ResolvedLaunchOptions& options) {
+  if (program.NumNodes() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "program '", program.name(), "' has no nodes; add nodes with AddNode before launching"));
+  }
+  for (const auto& [label, config] : options.local_resources) {
+    if (program.FindGroup(label) != nullptr) continue;
+    std::vector<std::string> groups;
+    for (const Program::GroupNodes& group : program.Groups()) groups.push_back(group.label);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "local_resources names group '", label, "', but program '", program.name(),
+        "' has no such group; its groups are: ", absl::StrJoin(groups, ", ")));
+  }
+  if (IsProcessLaunch(options.launch_type)) {
+    if (absl::Status terminal = internal::ParseTerminalKind(options.terminal).status();
+        !terminal.ok()) {
+      return terminal;
+    }
+  }
+  switch (options.launch_type) {
+    case LaunchType::kLocalMt:
+    case LaunchType::kLocalMp:
+      return absl::OkStatus();
+    case LaunchType::kTestMt:
+    case LaunchType::kTestMp:
+      if (!internal::HasTestFailureReporter()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "launch type ", std::string(LaunchTypeName(options.launch_type)),
+            " runs inside a GoogleTest test: link the test binary with lp_gtest_main (it "
+            "reports node failures to the running test)"));
+      }
+      return absl::OkStatus();
+    default:
+      return absl::UnimplementedError(absl::StrCat(
+          "launch type ", std::string(LaunchTypeName(options.launch_type)),
+          " is not available in this build yet; available launch types: local_mt, "
+          "local_mp, test_mt, test_mp"));
+  }
+}
+
+std::unique_ptr<internal::Launcher> StartLauncher(Program program,
+                                                  internal::ResolvedLaunchOptions options) {
+  if (IsProcessLaunch(options.launch_type)) {
+    auto launcher = std::make_unique<internal::LocalMpLauncher>(std::move(program), options);
+    (void)launcher->Start();  // an error is the launch's outcome, reported by Wait()
+    return launcher;
+  }
+  auto launcher = std::make_unique<internal::LocalMtLauncher>(std::move(program), options);
+  launcher->Start();
+  return launcher;
+}
+
+}  // namespace
+
+Controller::Controller(std::unique_ptr<internal::Launcher> launcher)
+    : launcher_(std::move(launcher)) {}
+Controller::Controller(Controller&&) noexcept = default;
+Controller& Controller::operator=(Controller&&) noexcept = default;
+Controller::~Controller() = default;
+
+absl::Status Controller::Wait() { return launcher_->Wait(); }
+bool Controller::WaitFor(absl::Duration timeout) { return launcher_->WaitFor(timeout); }
+void Controller::Stop() { launcher_->Stop(); }
+
+Controller Launch(Program program, LaunchOptions options) {
+  internal::ResolvedLaunchOptions resolved = Resolve(options);
+  resolved.launch_index = internal::NextLaunchIndex();
+
+  absl::StatusOr<std::optional<internal::WorkerAssignment>> worker =
+      internal::WorkerAssignmentFromEnvironment();
+  if (!worker.ok()) {
+    return Controller(std::make_unique<internal::EndedLaunch>(worker.status()));
+  }
+  if (worker->has_value()) {
+    const internal::WorkerAssignment& assignment = **worker;
+    // A program launched before this worker's own: main() must get past it.
+    if (resolved.launch_index < assignment.launch_index) {
+      return Controller(std::make_unique<internal::EndedLaunch>(absl::OkStatus()));
+    }
+    resolved.launch_type = assignment.launch_type;
+    internal::RunWorker(std::move(program), assignment, resolved);
+  }
+
+  if (absl::Status valid = Validate(program, resolved); !valid.ok()) {
+    return Controller(std::make_unique<internal::EndedLaunch>(std::move(valid)));
+  }
+  return Controller(StartLauncher(std::move(program), std::move(resolved)));
+}
+
+int LaunchAndWait(Program program, LaunchOptions options) {
+  const std::string name = program.name();
+  Controller controller = Launch(std::move(program), std::move(options));
+  const absl::Status outcome = controller.Wait();
+  if (outcome.ok()) return 0;
+  std::cout.flush();
+  const char* what = absl::IsAborted(outcome)            ? "failed"
+                     : absl::IsDeadlineExceeded(outcome) ? "did not stop cleanly"
+                                                         : "could not be launched";
+  std::fprintf(stderr, "lp: program '%s' %s: %s\n", name.c_str(), what,
+               std::string(outcome.message()).c_str());
+  if (absl::IsAborted(outcome)) return kExitNodeFailed;
+  if (absl::IsDeadlineExceeded(outcome)) return kExitStragglers;
+  return kExitLaunchError;
+}
+
+}  // namespace lp

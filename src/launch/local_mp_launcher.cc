@@ -1,0 +1,273 @@
+#include "src/launch/local_mp_launcher.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lp/launch.h"
+#include "src/coordinator/env.h"
+#include "src/coordinator/token.h"
+#include "src/core/current_runtime.h"
+#include "src/core/signal_watcher.h"
+#include "src/core/stop_state.h"
+#include "src/core/test_hooks.h"
+#include "src/launch/topology.h"
+#include "src/launch/worker_assignment.h"
+#include "src/launch/worker_command.h"
+#include "src/terminal/terminal_kind.h"
+
+namespace lp::internal {
+namespace {
+
+// How many of a failed node's last output lines the launcher repeats.
+constexpr int kFailureTailLines = 10;
+
+}  // namespace
+
+LocalMpLauncher::LocalMpLauncher(Program program, ResolvedLaunchOptions options)
+    : program_(std::move(program)),
+      options_(std::move(options)),
+      state_(std::make_shared<State>()),
+      runtime_(std::make_shared<Runtime>()) {
+  runtime_->program_name = program_.name();
+  runtime_->launch_type = options_.launch_type;
+  runtime_->stop = std::make_shared<StopState>();
+}
+
+LocalMpLauncher::~LocalMpLauncher() {
+  Stop();
+  (void)Wait();
+  if (IsTestLaunchType(options_.launch_type)) UnregisterTestLaunch(this);
+}
+
+absl::Status LocalMpLauncher::Start() {
+  if (IsTestLaunchType(options_.launch_type)) RegisterTestLaunch(this);
+  std::lock_guard join_lock(join_mu_);
+  absl::Status started = StartWorkers();
+  {
+    std::lock_guard lock(state_->mu);
+    state_->started = true;
+    if (!started.ok() && state_->outcome.ok()) state_->outcome = started;
+    state_->changed.notify_all();
+  }
+  if (!started.ok()) runtime_->stop->RequestStop();
+  supervisor_ = std::thread([this] { Supervise(); });
+  return started;
+}
+
+absl::Status LocalMpLauncher::StartWorkers() {
+  absl::StatusOr<TerminalKind> kind = ParseTerminalKind(options_.terminal);
+  if (!kind.ok()) return kind.status();
+  absl::StatusOr<std::unique_ptr<Terminal>> terminal =
+      MakeTerminal(*kind, {.program_name = program_.name(), .log_dir = options_.log_dir});
+  if (!terminal.ok()) return terminal.status();
+  terminal_ = *std::move(terminal);
+
+  absl::StatusOr<std::string> token = MakeToken();
+  if (!token.ok()) return token.status();
+  const std::string fingerprint = ProgramFingerprint(program_);
+  // The hooks capture shared state only: they run on gRPC threads.
+  CoordinatorHooks hooks;
+  hooks.on_stop = [runtime = runtime_](const std::string&) { runtime->stop->RequestStop(); };
+  absl::StatusOr<std::unique_ptr<CoordinatorServer>> coordinator = CoordinatorServer::Start(
+      {.program_name = program_.name(),
+       .fingerprint = fingerprint,
+       .nodes = AllNodes(program_),
+       .token = *token,
+       .bind_address = "127.0.0.1:0",
+       .hooks = std::move(hooks)});
+  if (!coordinator.ok()) return coordinator.status();
+  coordinator_ = *std::move(coordinator);
+  const std::string coordinator_address = absl::StrCat("127.0.0.1:", coordinator_->port());
+
+  // The launcher resolves handles through its own coordinator, like any worker, so that
+  // a test can call a node directly through handle.Dereference().
+  absl::StatusOr<std::unique_ptr<CoordinatorClient>> self_client =
+      CoordinatorClient::Create({.address = coordinator_address, .token = *token});
+  if (!self_client.ok()) return self_client.status();
+  runtime_->addresses = std::shared_ptr<CoordinatorClient>(*std::move(self_client));
+  SetLatestRuntime(runtime_);
+  for (const Program::GroupNodes& group : program_.Groups()) {
+    for (const auto& node : group.nodes) node->record()->Attach(runtime_);
+  }
+  runtime_->stop->Register([state = state_, coordinator = coordinator_] {
+    coordinator->RequestStop("the program was asked to stop");
+    std::lock_guard lock(state->mu);
+    state->stop_requested = true;
+    state->changed.notify_all();
+  });
+  if (options_.handle_signals) {
+    signal_subscription_ = SignalWatcher::Subscribe(
+        [runtime = runtime_, name = program_.name()](int signal_number) {
+          std::fprintf(stderr, "lp: %s received, stopping program '%s'%s\n",
+                       signal_number == SIGINT ? "Ctrl+C" : "SIGTERM", name.c_str(),
+                       signal_number == SIGINT ? " (press Ctrl+C again to kill it now)" : "");
+          runtime->stop->RequestStop();
+        });
+  }
+  if (const std::string banner = terminal_->Banner(); !banner.empty()) {
+    std::cout << banner << (banner.back() == '\n' ? "" : "\n") << std::flush;
+  }
+
+  absl::StatusOr<std::vector<std::string>> base_argv = OwnCommandLine();
+  if (!base_argv.ok()) return base_argv.status();
+  if (IsTestLaunchType(options_.launch_type)) *base_argv = AdjustTestWorkerArgv(*base_argv);
+  const std::vector<std::pair<std::string, std::string>> worker_env = {
+      {kCoordinatorAddressEnv, coordinator_address},
+      {kCoordinatorTokenEnv, *token},
+      {kFingerprintEnv, fingerprint},
+      {kLaunchIndexEnv, std::to_string(options_.launch_index)},
+      {kLaunchTypeEnv, std::string(LaunchTypeName(options_.launch_type))},
+  };
+  for (const NodeId& id : AllNodes(program_)) {
+    auto config = options_.local_resources.find(id.group);
+    std::vector<std::pair<std::string, std::string>> env = worker_env;
+    env.emplace_back(kNodeEnv, id.ToString());
+    SpawnSpec spec = MakeWorkerSpec(
+        {.base_argv = *base_argv,
+         .node = id,
+         .config = config == options_.local_resources.end() ? nullptr : &config->second,
+         .worker_env = std::move(env)});
+    absl::StatusOr<std::unique_ptr<NodeProcess>> process =
+        terminal_->Launch(id.ToString(), std::move(spec));
+    if (!process.ok()) {
+      return absl::Status(process.status().code(),
+                          absl::StrCat("cannot start node ", id.ToString(), ": ",
+                                       process.status().message()));
+    }
+    {
+      std::lock_guard lock(state_->mu);
+      state_->running.insert(id.ToString());
+    }
+    NodeProcess* raw = process->get();
+    processes_.emplace_back(id, *std::move(process));
+    watchers_.emplace_back([this, id, raw] { WatchWorker(id, raw); });
+  }
+  return absl::OkStatus();
+}
+
+void LocalMpLauncher::WatchWorker(const NodeId& id, NodeProcess* process) {
+  const absl::StatusOr<ExitInfo> exit = process->WaitForExit(absl::InfiniteFuture());
+  const std::string key = id.ToString();
+  bool failed = !exit.ok() || !exit->success();
+  {
+    std::lock_guard lock(state_->mu);
+    // A straggler we killed is reported as such by the supervisor, not as a failure.
+    if (state_->killed.contains(key)) failed = false;
+  }
+  std::string failure;
+  if (failed) failure = DescribeFailure(id, exit);
+  bool last = false;
+  {
+    std::lock_guard lock(state_->mu);
+    if (failed && state_->outcome.ok()) state_->outcome = absl::AbortedError(failure);
+    state_->running.erase(key);
+    last = state_->running.empty() && state_->started;
+    state_->changed.notify_all();
+  }
+  if (failed && IsTestLaunchType(options_.launch_type)) {
+    ReportTestFailure(absl::StrCat("program '", program_.name(), "': ", failure));
+  }
+  if (failed || last) runtime_->stop->RequestStop();
+}
+
+std::string LocalMpLauncher::DescribeFailure(const NodeId& id,
+                                             const absl::StatusOr<ExitInfo>& exit) {
+  std::string cause = exit.ok() ? exit->ToString() : std::string(exit.status().message());
+  // The worker's own account (an exception's message) says more than an exit code.
+  if (std::optional<ExitReport> report = coordinator_->nodes().ExitReportOf(id);
+      report.has_value() && !report->message.empty()) {
+    cause = absl::StrCat(report->message, " (", cause, ")");
+  }
+  std::string text = absl::StrCat("node ", id.ToString(), " failed: ", cause);
+  std::vector<std::string> lines = terminal_->LastLines(id.ToString());
+  if (!lines.empty()) {
+    const size_t first = lines.size() > kFailureTailLines ? lines.size() - kFailureTailLines : 0;
+    absl::StrAppend(&text, "\nlast output of ", id.ToString(), ":");
+    for (size_t i = first; i < lines.size(); ++i) absl::StrAppend(&text, "\n  ", lines[i]);
+  }
+  return text;
+}
+
+void LocalMpLauncher::Supervise() {
+  State& state = *state_;
+  std::unique_lock lock(state.mu);
+  state.changed.wait(lock, [&] { return state.stop_requested || state.running.empty(); });
+  if (state.running.empty()) return;
+  if (options_.termination_notice == absl::InfiniteDuration()) return;
+  const bool ended =
+      state.changed.wait_for(lock, absl::ToChronoNanoseconds(options_.termination_notice),
+                             [&] { return state.running.empty(); });
+  if (ended) return;
+  lock.unlock();
+  KillStragglers();
+}
+
+
+void LocalMpLauncher::KillStragglers() {
+  std::set<std::string> groups;
+  std::vector<std::string> nodes;
+  {
+    std::lock_guard lock(state_->mu);
+    for (const auto& [id, process] : processes_) {
+      if (!state_->running.contains(id.ToString())) continue;
+      state_->killed.insert(id.ToString());
+      groups.insert(id.group);
+      nodes.push_back(id.ToString());
+    }
+    if (!nodes.empty() && state_->outcome.ok()) {
+      state_->outcome = absl::DeadlineExceededError(absl::StrCat(
+          "groups [", absl::StrJoin(groups, ", "), "] did not stop within ",
+          absl::FormatDuration(options_.termination_notice),
+          " of the stop request and were killed (nodes ", absl::StrJoin(nodes, ", "), ")"));
+    }
+  }
+  if (nodes.empty()) return;
+  std::fprintf(stderr, "lp: program '%s': killing nodes that did not stop in time: %s\n",
+               program_.name().c_str(), absl::StrJoin(nodes, ", ").c_str());
+  // processes_ is not modified after Start(), and Wait() joins this thread before
+  // destroying it.
+  for (const auto& [id, process] : processes_) {
+    if (std::find(nodes.begin(), nodes.end(), id.ToString()) != nodes.end()) {
+      process->Kill(SIGKILL);
+    }
+  }
+}
+
+absl::Status LocalMpLauncher::Wait() {
+  WaitFor(absl::InfiniteDuration());
+  {
+    std::lock_guard join_lock(join_mu_);
+    if (!joined_) {
+      joined_ = true;
+      for (std::thread& watcher : watchers_) watcher.join();
+      if (supervisor_.joinable()) supervisor_.join();
+      if (signal_subscription_ != 0) SignalWatcher::Unsubscribe(signal_subscription_);
+      if (coordinator_ != nullptr) {
+        coordinator_->RequestStop("the program ended");
+        coordinator_->Shutdown(absl::Now() + absl::Seconds(1));
+      }
+      processes_.clear();
+    }
+  }
+  std::lock_guard lock(state_->mu);
+  return state_->outcome;
+}
+
+bool LocalMpLauncher::WaitFor(absl::Duration timeout) {
+  std::unique_lock lock(state_->mu);
+  auto ended = [this] { return state_->started && state_->running.empty(); };
+  if (timeout == absl::InfiniteDuration()) {
+    state_->changed.wait(lock, ended);
+    return true;
+  }
+  return state_->changed.wait_for(lock, absl::ToChronoNanoseconds(timeout), ended);
+}
+
+void LocalMpLauncher::Stop() { runtime_->stop->RequestStop(); }
+
+}  // namespace lp::internal

@@ -1,0 +1,43 @@
+#include "src/launch/worker_assignment.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "src/coordinator/env.h"
+
+namespace lp::internal {
+namespace {
+
+std::atomic<int> g_next_launch_index{0};
+
+}  // namespace
+
+absl::StatusOr<std::optional<WorkerAssignment>> WorkerAssignmentFromEnvironment() {
+  const char* node = std::getenv(kNodeEnv);
+  if (node == nullptr || *node == '\0') return std::nullopt;
+  WorkerAssignment assignment;
+  absl::StatusOr<NodeId> id = ParseNodeId(node);
+  if (!id.ok()) return id.status();
+  assignment.node = *std::move(id);
+  absl::StatusOr<std::string> index = GetEnv(kLaunchIndexEnv);
+  if (!index.ok()) return index.status();
+  if (!absl::SimpleAtoi(*index, &assignment.launch_index) || assignment.launch_index < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kLaunchIndexEnv, "='", *index, "' is not a launch index"));
+  }
+  absl::StatusOr<std::string> type = GetEnv(kLaunchTypeEnv);
+  if (!type.ok()) return type.status();
+  absl::StatusOr<LaunchType> parsed = ParseLaunchType(*type);
+  if (!parsed.ok()) return parsed.status();
+  assignment.launch_type = *parsed;
+  return assignment;
+}
+
+int NextLaunchIndex() { return g_next_launch_index.fetch_add(1); }
+
+void ResetLaunchIndex() { g_next_launch_index = 0; }
+
+}  // namespace lp::internal

@@ -1,0 +1,42 @@
+#ifndef LP_SRC_LAUNCH_WORKER_ASSIGNMENT_H_
+#define LP_SRC_LAUNCH_WORKER_ASSIGNMENT_H_
+
+// How a process learns that it is a worker, and which node it runs.
+//
+// A process launch runs the user's own binary again, once per node, with the same
+// command line; the environment says which node to run (LP_NODE) and in which lp::Launch
+// call of the process (LP_LAUNCH_INDEX). The index matters because a process may launch
+// several programs one after another (a sweep): re-executed, main() launches them again
+// in the same order, and the worker lets every launch before its own end at once (as if
+// it had run) so that main() reaches the program the node belongs to.
+
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "lp/context.h"
+#include "lp/launch_type.h"
+
+namespace lp::internal {
+
+inline constexpr char kLaunchIndexEnv[] = "LP_LAUNCH_INDEX";
+inline constexpr char kLaunchTypeEnv[] = "LP_LAUNCH_TYPE";
+
+struct WorkerAssignment {
+  NodeId node;
+  int launch_index = 0;
+  LaunchType launch_type = LaunchType::kLocalMp;
+};
+
+// The assignment of this process, or nullopt when it is not a worker (LP_NODE unset).
+// An error when the variables are set but malformed.
+absl::StatusOr<std::optional<WorkerAssignment>> WorkerAssignmentFromEnvironment();
+
+// Numbers the lp::Launch calls of this process: 0, 1, 2, ... Thread-safe.
+int NextLaunchIndex();
+// Starts the numbering again (at the start of each test, so that a test_mp worker, which
+// runs only its own test, counts the same way as the launcher did).
+void ResetLaunchIndex();
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_LAUNCH_WORKER_ASSIGNMENT_H_
