@@ -12,6 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # the cross-language test: a Python Courier client
   python3 python3-grpcio python3-protobuf
+  # terminals of process launches (--lp_terminal=tmux_session) and their tests
+  tmux
 )
 
 missing=()
