@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -27,14 +28,23 @@ using Factory = std::function<std::unique_ptr<T>()>;
 
 template <typename T, typename... Args>
 Factory<T> MakeFactory(Args&&... args) {
-  static_assert(std::is_constructible_v<T, Dereferenced<Args>...>,
-                "ClassNode<T>: T has no constructor taking these arguments (after handles "
-                "became clients: a CourierHandle<U> arrives as CourierClient<U>)");
-  return [stored = std::make_tuple(std::decay_t<Args>(std::forward<Args>(args))...)]() {
-    return std::apply(
-        [](const auto&... items) { return std::make_unique<T>(Dereference(items)...); },
-        stored);
-  };
+  if constexpr (sizeof...(Args) == 0 && !std::is_default_constructible_v<T>) {
+    // Arguments to come from Configure(): nodes that hold each other's handles are
+    // created before those handles exist.
+    return []() -> std::unique_ptr<T> {
+      throw std::logic_error("the node was created without constructor arguments and never "
+                             "given them: call Configure(args...) before launching");
+    };
+  } else {
+    static_assert(std::is_constructible_v<T, Dereferenced<Args>...>,
+                  "ClassNode<T>: T has no constructor taking these arguments (after handles "
+                  "became clients: a CourierHandle<U> arrives as CourierClient<U>)");
+    return [stored = std::make_tuple(std::decay_t<Args>(std::forward<Args>(args))...)]() {
+      return std::apply(
+          [](const auto&... items) { return std::make_unique<T>(Dereference(items)...); },
+          stored);
+    };
+  }
 }
 
 // The shared body of ClassNode<T> and the node kinds built on it.

@@ -4,6 +4,7 @@
 // Launchpad for C++: everything a program needs, in one include.
 
 #include "lp/class_node.h"
+#include "lp/colocation.h"
 #include "lp/courier_client.h"
 #include "lp/courier_methods.h"
 #include "lp/courier_node.h"

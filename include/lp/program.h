@@ -55,6 +55,13 @@ class Program {
     return node.CreateHandle(AddNodeImpl(node.impl(), label));
   }
 
+  // The handle of `node`, added to this program directly or inside a colocation. Throws
+  // lp::ProgramError if it was not.
+  template <typename NodeT>
+  typename NodeT::HandleType HandleOf(const NodeT& node) const {
+    return node.CreateHandle(RecordOf(*node.impl()));
+  }
+
   // Opens a group: until the returned scope ends, AddNode() without a label adds to it.
   [[nodiscard]] GroupScope Group(std::string_view label);
 
@@ -65,6 +72,7 @@ class Program {
 
  private:
   friend class GroupScope;
+  std::shared_ptr<internal::NodeRecord> RecordOf(const internal::NodeImpl& node) const;
   std::shared_ptr<internal::NodeRecord> AddNodeImpl(std::shared_ptr<internal::NodeImpl> node,
                                                     std::string_view label);
 

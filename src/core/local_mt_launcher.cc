@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lp/launch.h"
+#include "lp/internal/program_nodes.h"
 #include "src/core/current_runtime.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
@@ -41,9 +42,7 @@ void LocalMtLauncher::Start() {
   if (IsTestLaunchType(options_.launch_type)) RegisterTestLaunch(this);
   std::lock_guard join_lock(join_mu_);
   SetLatestRuntime(runtime_);
-  for (const Program::GroupNodes& group : program_.Groups()) {
-    for (const auto& node : group.nodes) node->record()->Attach(runtime_);
-  }
+  AttachRuntime(program_, runtime_);
   // The launcher learns of every stop, whoever asked for it, through a stop handler.
   // It captures shared state only: it may run on another thread while this launcher is
   // being destroyed.

@@ -40,6 +40,16 @@ int Program::NumNodes() const {
   return count;
 }
 
+std::shared_ptr<internal::NodeRecord> Program::RecordOf(const internal::NodeImpl& node) const {
+  if (node.record() == nullptr || node.record()->program_name() != name_) {
+    throw ProgramError(absl::StrCat("program '", name_, "': HandleOf() was given a ",
+                                    node.TypeName(),
+                                    " that was not added to this program (directly or inside a "
+                                    "colocation)"));
+  }
+  return node.record();
+}
+
 std::shared_ptr<internal::NodeRecord> Program::AddNodeImpl(
     std::shared_ptr<internal::NodeImpl> node, std::string_view label) {
   if (current_group_.has_value()) {

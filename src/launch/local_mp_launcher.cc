@@ -11,6 +11,7 @@
 #include "lp/launch.h"
 #include "src/coordinator/env.h"
 #include "src/coordinator/token.h"
+#include "lp/internal/program_nodes.h"
 #include "src/core/current_runtime.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
@@ -76,7 +77,7 @@ absl::Status LocalMpLauncher::StartWorkers() {
   absl::StatusOr<std::unique_ptr<CoordinatorServer>> coordinator = CoordinatorServer::Start(
       {.program_name = program_.name(),
        .fingerprint = fingerprint,
-       .nodes = AllNodes(program_),
+       .nodes = AllNodes(program_),  // inner nodes of colocations too: they register
        .token = *token,
        .bind_address = "127.0.0.1:0",
        .hooks = std::move(hooks)});
@@ -91,9 +92,7 @@ absl::Status LocalMpLauncher::StartWorkers() {
   if (!self_client.ok()) return self_client.status();
   runtime_->addresses = std::shared_ptr<CoordinatorClient>(*std::move(self_client));
   SetLatestRuntime(runtime_);
-  for (const Program::GroupNodes& group : program_.Groups()) {
-    for (const auto& node : group.nodes) node->record()->Attach(runtime_);
-  }
+  AttachRuntime(program_, runtime_);
   runtime_->stop->Register([state = state_, coordinator = coordinator_] {
     coordinator->RequestStop("the program was asked to stop");
     std::lock_guard lock(state->mu);
@@ -123,7 +122,7 @@ absl::Status LocalMpLauncher::StartWorkers() {
       {kLaunchIndexEnv, std::to_string(options_.launch_index)},
       {kLaunchTypeEnv, std::string(LaunchTypeName(options_.launch_type))},
   };
-  for (const NodeId& id : AllNodes(program_)) {
+  for (const NodeId& id : TopLevelNodes(program_)) {
     auto config = options_.local_resources.find(id.group);
     std::vector<std::pair<std::string, std::string>> env = worker_env;
     env.emplace_back(kNodeEnv, id.ToString());

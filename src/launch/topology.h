@@ -11,11 +11,12 @@
 
 namespace lp::internal {
 
-// Every node of the program, group by group, in insertion order.
-std::vector<NodeId> AllNodes(const Program& program);
+// The nodes the launcher starts a worker for, group by group, in insertion order.
+std::vector<NodeId> TopLevelNodes(const Program& program);
 
-// The node `id` of `program`, or nullptr.
-std::shared_ptr<NodeImpl> FindNode(const Program& program, const NodeId& id);
+// Every node that may register with the coordinator: the top-level ones and the inner
+// nodes of colocations.
+std::vector<NodeId> AllNodes(const Program& program);
 
 // A readable fingerprint of the program's name, groups, node counts and kinds. A worker
 // whose program (built again by re-executing main) has another fingerprint than the

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "lp/internal/program_nodes.h"
 #include "src/coordinator/coordinator_client.h"
 #include "src/core/current_runtime.h"
 #include "src/core/signal_watcher.h"
@@ -65,7 +66,7 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
       !registered.ok()) {
     FailSetup(assignment, std::string(registered.status().message()));
   }
-  std::shared_ptr<NodeImpl> node = FindNode(program, id);
+  std::shared_ptr<NodeImpl> node = FindAnyNode(program, id);
   if (node == nullptr) {
     FailSetup(assignment, absl::StrCat("program '", program.name(), "' has no node ",
                                        id.ToString()));
@@ -77,9 +78,7 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
   runtime->addresses = coordinator;
   runtime->stop = std::make_shared<StopState>();
   SetLatestRuntime(runtime);
-  for (const Program::GroupNodes& group : program.Groups()) {
-    for (const auto& each : group.nodes) each->record()->Attach(runtime);
-  }
+  AttachRuntime(program, runtime);
 
   auto end = std::make_shared<NodeEnd>();
   runtime->stop->Register([end] {

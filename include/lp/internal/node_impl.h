@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "lp/context.h"
 #include "lp/internal/runtime.h"
@@ -58,7 +59,13 @@ class NodeImpl {
 
   // Set once, when the node is added to a program; null before.
   const std::shared_ptr<NodeRecord>& record() const { return record_; }
-  void set_record(std::shared_ptr<NodeRecord> record) { record_ = std::move(record); }
+  // Called by Program::AddNode. A node holding other nodes (a colocation) names them here.
+  virtual void set_record(std::shared_ptr<NodeRecord> record) { record_ = std::move(record); }
+
+  // The nodes this node runs inside itself (a colocation's); empty for ordinary nodes.
+  // They have records (ids, handles) like any node, but no process or thread of their own
+  // from the launcher.
+  virtual std::vector<std::shared_ptr<NodeImpl>> InnerNodes() const { return {}; }
 
  private:
   std::atomic<bool> run_enabled_{true};

@@ -1,5 +1,6 @@
 // The non-template part of CourierNode<T>: the life of its server around the node.
 
+#include <cstdlib>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -14,11 +15,21 @@ namespace {
 // How long a stopping server lets calls in flight finish before cancelling them.
 constexpr absl::Duration kShutdownGrace = absl::Seconds(1);
 
+// The port to bind: the one kCourierPortEnv asks for, when set, else any (0).
+std::string PreferredPort() {
+  const char* port = std::getenv(kCourierPortEnv);
+  return port != nullptr && *port != '\0' ? port : "0";
+}
+
 }  // namespace
 
 void ServeCourierNode(const Runtime& runtime, const NodeContext& context,
                       CourierServer& server, const std::function<bool()>& run) {
-  absl::StatusOr<int> port = server.Start(absl::StrCat(runtime.server_host, ":0"));
+  absl::StatusOr<int> port = server.Start(absl::StrCat(runtime.server_host, ":", PreferredPort()));
+  if (!port.ok() && PreferredPort() != "0") {
+    // Taken meanwhile: any port will do, the address book tells callers where we are.
+    port = server.Start(absl::StrCat(runtime.server_host, ":0"));
+  }
   if (!port.ok()) {
     throw std::runtime_error(absl::StrCat("cannot start the Courier server of node ",
                                           context.node.ToString(), ": ", port.status().message()));
