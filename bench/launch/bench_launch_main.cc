@@ -1,0 +1,584 @@
+// bench_launch: how long local_mp takes to launch and to stop N CourierNodes, against a
+// fork/exec baseline measured in the same run (issue 4). A benchmark, not a test.
+//
+//   build-bench/bench/launch/bench_launch                 # N = 1, 10, 100; 5 repetitions
+//   build-bench/bench/launch/bench_launch --sizes=100 --reps=3 --trace_dir=/tmp/trace
+//
+// For each N and repetition:
+//   lp launch   lp::Launch(program of N CourierNode<Pinger>, local_mp) until every node
+//               answered one Ping through a client made from its handle in this process
+//               (i.e. it is registered, its server is up and its address is published).
+//   lp stop     Controller::Stop() until every worker has been reaped (WaitFor returns);
+//               "stop+wait" adds Controller::Wait() (joins, coordinator shutdown).
+//   baseline    fork/exec N copies of bench_launch_child (binds 127.0.0.1:0, writes the
+//               port to a pipe) until all N ports are read; stop = SIGTERM all + reap all.
+//   fat base    the same, but the child is this binary (gRPC, Abseil, protobuf, lp linked
+//               in) doing the same bind-and-report at the very start of main(): the cost of
+//               exec + dynamic linking + static initialisation of an lp binary, no lp.
+//
+// This binary is itself an lp program: local_mp re-executes it once per node with the same
+// command line, and main() builds the same sequence of programs again (it depends only on
+// the flags), so that each worker reaches the launch it belongs to. Workers skip the
+// baselines. With --isolate, every (N, repetition) runs in a fresh invocation of this
+// binary instead of all in one process.
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "lp/lp.h"
+
+ABSL_FLAG(std::string, sizes, "1,10,100", "Comma-separated numbers of CourierNodes.");
+ABSL_FLAG(int, reps, 5, "Repetitions per size; the table shows medians.");
+ABSL_FLAG(bool, isolate, false,
+          "Run every (size, repetition) in a fresh invocation of this binary rather than "
+          "all launches in one process.");
+ABSL_FLAG(bool, fat_baseline, true,
+          "Also measure the baseline with this binary as the child (exec + dynamic linking "
+          "of an lp binary).");
+ABSL_FLAG(bool, exec_wait_baseline, false,
+          "Profiling: also run the fat baseline forking one child at a time and waiting for "
+          "its exec to succeed before the next fork, as lp's process spawner does.");
+ABSL_FLAG(std::string, trace_dir, "",
+          "If set, workers append timestamps (main entry, node constructed) to files here, "
+          "and the launcher prints a per-phase breakdown.");
+ABSL_FLAG(std::string, terminal, "output_to_files",
+          "Where node output goes (LaunchOptions::terminal).");
+ABSL_FLAG(bool, machine, false, "Print only RESULT lines (used by --isolate).");
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MsSince(Clock::time_point start, Clock::time_point end) {
+  return std::chrono::duration<double, std::milli>(end - start).count();
+}
+
+int64_t RealtimeNs() { return absl::ToUnixNanos(absl::Now()); }
+
+bool IsWorker() { return std::getenv("LP_NODE") != nullptr; }
+
+// ---------------------------------------------------------------------------------------
+// Worker-side trace: one small file per (launch, node), appended to.
+
+int64_t g_main_entry_ns = 0;
+
+void AppendTrace(const std::string& what, int64_t ns) {
+  const std::string dir = absl::GetFlag(FLAGS_trace_dir);
+  if (dir.empty() || !IsWorker()) return;
+  std::string node = std::getenv("LP_NODE");
+  std::replace(node.begin(), node.end(), '/', '_');
+  const char* launch = std::getenv("LP_LAUNCH_INDEX");
+  std::ofstream out(absl::StrCat(dir, "/L", launch == nullptr ? "?" : launch, "_", node),
+                    std::ios::app);
+  out << what << " " << ns << "\n";
+}
+
+// The node: constructed after the worker registered with the coordinator; its server
+// starts and its address is published right after.
+class Pinger {
+ public:
+  Pinger() { AppendTrace("ctor", RealtimeNs()); }
+  // Destroyed after the node's server has shut down, on the way out after a stop.
+  ~Pinger() { AppendTrace("dtor", RealtimeNs()); }
+  int Ping(int x) { return x; }
+};
+LP_COURIER_METHODS(Pinger, Ping);
+
+// ---------------------------------------------------------------------------------------
+// Baseline: fork/exec N children that bind port 0 and report the port through a pipe.
+
+struct BaselineResult {
+  double launch_ms = 0;
+  double stop_ms = 0;
+};
+
+std::string SelfExe() {
+  char path[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+  if (n <= 0) return "";
+  return std::string(path, static_cast<size_t>(n));
+}
+
+std::string Dirname(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+// `argv_prefix` is the child's command; the pipe's write end is appended as an argument
+// (as "<fd>" or, for the fat baseline, "--baseline_child_fd=<fd>").
+BaselineResult RunBaseline(int n, const std::string& path, bool fat, bool wait_exec = false) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    std::perror("pipe2");
+    std::exit(1);
+  }
+  // The write end must survive exec: a dup without O_CLOEXEC, shared by all children.
+  const int child_fd = fcntl(fds[1], F_DUPFD, 10);
+  const std::string fd_arg =
+      fat ? absl::StrCat("--baseline_child_fd=", child_fd) : absl::StrCat(child_fd);
+  std::vector<char*> argv = {const_cast<char*>(path.c_str()), const_cast<char*>(fd_arg.c_str()),
+                             nullptr};
+  std::vector<pid_t> pids;
+  pids.reserve(n);
+
+  const Clock::time_point t0 = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    // wait_exec: a close-on-exec pipe that reaches EOF once the child has exec'ed.
+    int exec_fds[2] = {-1, -1};
+    if (wait_exec && pipe2(exec_fds, O_CLOEXEC) != 0) {
+      std::perror("pipe2");
+      std::exit(1);
+    }
+    const pid_t pid = fork();
+    if (pid < 0) {
+      std::perror("fork");
+      std::exit(1);
+    }
+    if (pid == 0) {
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    if (wait_exec) {
+      close(exec_fds[1]);
+      char byte;
+      while (read(exec_fds[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      close(exec_fds[0]);
+    }
+    pids.push_back(pid);
+  }
+  close(child_fd);
+  close(fds[1]);
+  int ports = 0;
+  std::string pending;
+  char buffer[4096];
+  while (ports < n) {
+    const ssize_t got = read(fds[0], buffer, sizeof(buffer));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      std::fprintf(stderr, "baseline: children ended before reporting %d ports (got %d)\n", n,
+                   ports);
+      std::exit(1);
+    }
+    ports += static_cast<int>(std::count(buffer, buffer + got, '\n'));
+  }
+  const Clock::time_point t1 = Clock::now();
+  close(fds[0]);
+
+  const Clock::time_point s0 = Clock::now();
+  for (pid_t pid : pids) kill(pid, SIGTERM);
+  for (pid_t pid : pids) {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  const Clock::time_point s1 = Clock::now();
+  return {MsSince(t0, t1), MsSince(s0, s1)};
+}
+
+// The fat baseline's child: this binary, at the start of main().
+[[noreturn]] void RunBaselineChild(int report_fd) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      listen(fd, 16) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    _exit(3);
+  }
+  char line[16];
+  const int count = std::snprintf(line, sizeof(line), "%u\n", ntohs(address.sin_port));
+  if (write(report_fd, line, static_cast<size_t>(count)) != count) _exit(7);
+  close(report_fd);
+  for (;;) pause();
+}
+
+// ---------------------------------------------------------------------------------------
+// The lp measurement.
+
+struct LpResult {
+  double launch_ms = 0;        // Launch → every node answered a Ping
+  double spawn_ms = 0;         // Launch → Launch returned (all workers forked and exec'ed)
+  double first_ready_ms = 0;   // Launch → the first Ping answered
+  double stop_ms = 0;          // Stop → every worker reaped (WaitFor)
+  double stop_wait_ms = 0;     // Stop → Wait() returned
+  int64_t t0_realtime_ns = 0;  // for the trace breakdown
+  int64_t stop_realtime_ns = 0;
+  std::vector<double> ready_ms;  // per node
+  bool ok = true;
+};
+
+struct Measurement {
+  int n = 0;
+  int rep = 0;
+  int launch_index = 0;
+  LpResult lp;
+  BaselineResult base;
+  BaselineResult fat;
+  BaselineResult fat_wait;
+};
+
+// Launches one program of n Pingers. In a worker whose launch comes later this returns at
+// once (the launch is skipped); in the worker whose launch this is, it never returns.
+LpResult MeasureLp(int n) {
+  lp::Program program("bench_launch");
+  std::vector<lp::CourierHandle<Pinger>> handles;
+  {
+    auto group = program.Group("pinger");
+    for (int i = 0; i < n; ++i) handles.push_back(program.AddNode(lp::CourierNode<Pinger>()));
+  }
+  LpResult result;
+  result.t0_realtime_ns = RealtimeNs();
+  const Clock::time_point t0 = Clock::now();
+  lp::Controller controller = lp::Launch(
+      std::move(program),
+      {.launch_type = lp::LaunchType::kLocalMp, .terminal = absl::GetFlag(FLAGS_terminal)});
+  const Clock::time_point spawned = Clock::now();
+  if (IsWorker()) return result;  // a launch before this worker's own: skipped
+
+  // Ping every node, a few at a time: the first call of each client resolves the
+  // node's address through the coordinator (waiting until it is published), then
+  // connects; a pool keeps a late node from holding up the connects of the others.
+  result.ready_ms.assign(n, 0);
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+  const int threads = std::min(n, 16);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int i = next++; i < n; i = next++) {
+        try {
+          const int got = handles[i].Dereference().WithTimeout(absl::Seconds(120)).Call(
+              &Pinger::Ping, i);
+          if (got != i) failed = true;
+        } catch (const std::exception& error) {
+          std::fprintf(stderr, "ping of pinger/%d failed: %s\n", i, error.what());
+          failed = true;
+        }
+        result.ready_ms[i] = MsSince(t0, Clock::now());
+      }
+    });
+  }
+  for (std::thread& thread : pool) thread.join();
+  const Clock::time_point ready = Clock::now();
+
+  result.stop_realtime_ns = RealtimeNs();
+  const Clock::time_point s0 = Clock::now();
+  controller.Stop();
+  controller.WaitFor(absl::InfiniteDuration());
+  const Clock::time_point s1 = Clock::now();
+  const absl::Status outcome = controller.Wait();
+  const Clock::time_point s2 = Clock::now();
+  if (!outcome.ok()) {
+    std::fprintf(stderr, "program of %d nodes ended with: %s\n", n,
+                 std::string(outcome.message()).c_str());
+    failed = true;
+  }
+  result.ok = !failed;
+  result.launch_ms = MsSince(t0, ready);
+  result.spawn_ms = MsSince(t0, spawned);
+  result.first_ready_ms = *std::min_element(result.ready_ms.begin(), result.ready_ms.end());
+  result.stop_ms = MsSince(s0, s1);
+  result.stop_wait_ms = MsSince(s0, s2);
+  return result;
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t mid = values.size() / 2;
+  return values.size() % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t index = std::min(values.size() - 1,
+                                static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5));
+  return values[index];
+}
+
+// Reads the workers' trace files of one launch: per node, ms after the launch's t0.
+struct TracePhases {
+  std::vector<double> main_entry_ms, ctor_ms, dtor_after_stop_ms;
+};
+TracePhases ReadTrace(const std::string& dir, int launch_index, int n, int64_t t0_ns,
+                      int64_t stop_ns) {
+  TracePhases phases;
+  for (int i = 0; i < n; ++i) {
+    std::ifstream in(absl::StrCat(dir, "/L", launch_index, "_pinger_", i));
+    std::string what;
+    int64_t ns;
+    while (in >> what >> ns) {
+      const double ms = static_cast<double>(ns - t0_ns) / 1e6;
+      if (what == "main") phases.main_entry_ms.push_back(ms);
+      if (what == "ctor") phases.ctor_ms.push_back(ms);
+      if (what == "dtor") phases.dtor_after_stop_ms.push_back(static_cast<double>(ns - stop_ns) / 1e6);
+    }
+  }
+  return phases;
+}
+
+std::string Where() {
+  utsname name{};
+  uname(&name);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  sched_getaffinity(0, sizeof(set), &set);
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  return absl::StrCat("host ", name.nodename, " (", name.sysname, " ", name.release, "), ",
+                      std::thread::hardware_concurrency(), " CPUs online, ", CPU_COUNT(&set),
+                      " in this process's affinity mask (unpinned: no taskset/affinity set by "
+                      "the benchmark), load average ",
+                      absl::StrFormat("%.2f %.2f %.2f", load[0], load[1], load[2]));
+}
+
+std::vector<int> ParseSizes() {
+  std::vector<int> sizes;
+  for (absl::string_view part : absl::StrSplit(absl::GetFlag(FLAGS_sizes), ',')) {
+    int value = 0;
+    if (!absl::SimpleAtoi(part, &value) || value <= 0) {
+      std::fprintf(stderr, "bad --sizes entry '%s'\n", std::string(part).c_str());
+      std::exit(2);
+    }
+    sizes.push_back(value);
+  }
+  return sizes;
+}
+
+void PrintResultLine(const Measurement& m) {
+  std::printf("RESULT n=%d rep=%d ok=%d lp_launch=%.3f lp_spawn=%.3f lp_first=%.3f "
+              "lp_stop=%.3f lp_stop_wait=%.3f base_launch=%.3f base_stop=%.3f "
+              "fat_launch=%.3f fat_stop=%.3f\n",
+              m.n, m.rep, m.lp.ok ? 1 : 0, m.lp.launch_ms, m.lp.spawn_ms, m.lp.first_ready_ms,
+              m.lp.stop_ms, m.lp.stop_wait_ms, m.base.launch_ms, m.base.stop_ms,
+              m.fat.launch_ms, m.fat.stop_ms);
+  std::fflush(stdout);
+}
+
+bool ParseResultLine(const std::string& line, Measurement* m) {
+  if (line.rfind("RESULT ", 0) != 0) return false;
+  std::map<std::string, double> values;
+  for (absl::string_view field : absl::StrSplit(line.substr(7), ' ', absl::SkipEmpty())) {
+    std::vector<std::string> kv = absl::StrSplit(field, '=');
+    double value = 0;
+    if (kv.size() == 2 && absl::SimpleAtod(kv[1], &value)) values[kv[0]] = value;
+  }
+  m->n = static_cast<int>(values["n"]);
+  m->lp.ok = values["ok"] != 0;
+  m->lp.launch_ms = values["lp_launch"];
+  m->lp.spawn_ms = values["lp_spawn"];
+  m->lp.first_ready_ms = values["lp_first"];
+  m->lp.stop_ms = values["lp_stop"];
+  m->lp.stop_wait_ms = values["lp_stop_wait"];
+  m->base = {values["base_launch"], values["base_stop"]};
+  m->fat = {values["fat_launch"], values["fat_stop"]};
+  return true;
+}
+
+// --isolate: one invocation of this binary per (size, repetition).
+std::vector<Measurement> RunIsolated(const std::vector<int>& sizes, int reps, int argc,
+                                     char** argv) {
+  std::vector<Measurement> all;
+  for (int rep = 0; rep < reps; ++rep) {
+    for (int n : sizes) {
+      std::string command = absl::StrCat("'", SelfExe(), "'");
+      for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg.rfind("--sizes", 0) == 0 || arg.rfind("--reps", 0) == 0 ||
+            arg.rfind("--isolate", 0) == 0 || arg.rfind("--machine", 0) == 0) {
+          continue;
+        }
+        absl::StrAppend(&command, " '", arg, "'");
+      }
+      absl::StrAppend(&command, " --sizes=", n, " --reps=1 --isolate=false --machine");
+      FILE* pipe = popen(command.c_str(), "r");
+      if (pipe == nullptr) {
+        std::perror("popen");
+        std::exit(1);
+      }
+      char line[4096];
+      bool got = false;
+      while (std::fgets(line, sizeof(line), pipe) != nullptr) {
+        Measurement m;
+        if (ParseResultLine(line, &m)) {
+          m.rep = rep;
+          all.push_back(m);
+          got = true;
+        }
+      }
+      const int status = pclose(pipe);
+      if (!got || status != 0) {
+        std::fprintf(stderr, "isolated run n=%d rep=%d failed (status %d)\n", n, rep, status);
+      }
+      std::fprintf(stderr, "  [isolated] n=%d rep=%d done\n", n, rep);
+    }
+  }
+  return all;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  g_main_entry_ns = RealtimeNs();
+  // The fat baseline's child: before anything else, like the tiny child.
+  if (argc == 2 && std::strncmp(argv[1], "--baseline_child_fd=", 20) == 0) {
+    RunBaselineChild(std::atoi(argv[1] + 20));
+  }
+  lp::ParseFlags(argc, argv);
+  AppendTrace("main", g_main_entry_ns);
+
+  const std::vector<int> sizes = ParseSizes();
+  const int reps = absl::GetFlag(FLAGS_reps);
+  const bool machine = absl::GetFlag(FLAGS_machine);
+  const std::string trace_dir = absl::GetFlag(FLAGS_trace_dir);
+  const std::string child = Dirname(SelfExe()) + "/bench_launch_child";
+  const bool fat = absl::GetFlag(FLAGS_fat_baseline);
+
+  if (!IsWorker() && !machine) {
+    std::printf("bench_launch: local_mp launch/stop of N CourierNodes vs fork/exec baseline\n");
+    std::printf("where: %s\n", Where().c_str());
+    std::printf("NOTE: shared machine (other builds may run): figures are noisy; compare the "
+                "baseline measured in the same run, and repeat.\n");
+    std::printf("mode: %s; terminal=%s; reps=%d (medians shown)\n",
+                absl::GetFlag(FLAGS_isolate) ? "one process per (N, rep) (--isolate)"
+                                             : "all launches in one process (a sweep)",
+                absl::GetFlag(FLAGS_terminal).c_str(), reps);
+    std::fflush(stdout);
+  }
+
+  std::vector<Measurement> all;
+  if (absl::GetFlag(FLAGS_isolate)) {
+    if (IsWorker()) return 1;  // never: isolated runs are separate launchers
+    all = RunIsolated(sizes, reps, argc, argv);
+  } else {
+    // The sequence of launches depends only on the flags: workers replay it.
+    int launch_index = 0;
+    for (int rep = 0; rep < reps; ++rep) {
+      for (int n : sizes) {
+        Measurement m;
+        m.n = n;
+        m.rep = rep;
+        m.launch_index = launch_index++;
+        if (!IsWorker()) {
+          m.base = RunBaseline(n, child, /*fat=*/false);
+          if (fat) m.fat = RunBaseline(n, SelfExe(), /*fat=*/true);
+          if (absl::GetFlag(FLAGS_exec_wait_baseline)) {
+            m.fat_wait = RunBaseline(n, SelfExe(), /*fat=*/true, /*wait_exec=*/true);
+            std::fprintf(stderr, "      fat baseline, one exec at a time: launch %.1f ms\n",
+                         m.fat_wait.launch_ms);
+          }
+        }
+        m.lp = MeasureLp(n);
+        if (IsWorker()) continue;
+        if (machine) PrintResultLine(m);
+        if (!machine) {
+          std::fprintf(stderr,
+                       "  n=%3d rep=%d: lp launch %8.1f ms (spawn %7.1f, first ready %7.1f) "
+                       "stop %7.1f (+wait %7.1f) | base launch %7.1f stop %6.1f | fat launch "
+                       "%7.1f stop %6.1f%s\n",
+                       n, rep, m.lp.launch_ms, m.lp.spawn_ms, m.lp.first_ready_ms, m.lp.stop_ms,
+                       m.lp.stop_wait_ms, m.base.launch_ms, m.base.stop_ms, m.fat.launch_ms,
+                       m.fat.stop_ms, m.lp.ok ? "" : "  FAILED");
+        }
+        if (!trace_dir.empty() && !machine) {
+          const TracePhases phases = ReadTrace(trace_dir, m.launch_index, n, m.lp.t0_realtime_ns, m.lp.stop_realtime_ns);
+          std::fprintf(stderr,
+                       "      trace (ms after Launch; median / max over nodes): worker main() "
+                       "%.1f / %.1f; node constructed (registered) %.1f / %.1f; ping answered "
+                       "%.1f / %.1f\n"
+                       "      trace (ms after Stop; median / max): server shut down and node "
+                       "object destroyed %.1f / %.1f; all reaped %.1f\n",
+                       Median(phases.main_entry_ms), Percentile(phases.main_entry_ms, 1.0),
+                       Median(phases.ctor_ms), Percentile(phases.ctor_ms, 1.0),
+                       Median(m.lp.ready_ms), Percentile(m.lp.ready_ms, 1.0),
+                       Median(phases.dtor_after_stop_ms),
+                       Percentile(phases.dtor_after_stop_ms, 1.0), m.lp.stop_ms);
+        }
+        all.push_back(m);
+      }
+    }
+  }
+  if (IsWorker()) return 0;  // never reached by a worker that ran its node
+  if (machine) return 0;
+
+  std::printf("\n%6s %12s %12s %7s %12s | %12s %12s %9s | %10s %12s %12s\n", "N",
+              "lp launch", "base launch", "ratio", "fat launch", "lp stop", "lp stop+wt",
+              "base stop", "fat stop", "lp spawn", "lp 1st ready");
+  std::printf("%6s %12s %12s %7s %12s | %12s %12s %9s | %10s %12s %12s\n", "", "(ms)", "(ms)",
+              "lp/base", "(ms)", "(ms)", "(ms)", "(ms)", "(ms)", "(ms)", "(ms)");
+  bool launch_target = true, stop_target = true, any_100 = false, all_ok = true;
+  for (int n : sizes) {
+    std::vector<double> lp_launch, base_launch, fat_launch, lp_stop, lp_stop_wait, base_stop,
+        fat_stop, spawn, first;
+    for (const Measurement& m : all) {
+      if (m.n != n) continue;
+      all_ok = all_ok && m.lp.ok;
+      lp_launch.push_back(m.lp.launch_ms);
+      base_launch.push_back(m.base.launch_ms);
+      fat_launch.push_back(m.fat.launch_ms);
+      lp_stop.push_back(m.lp.stop_ms);
+      lp_stop_wait.push_back(m.lp.stop_wait_ms);
+      base_stop.push_back(m.base.stop_ms);
+      fat_stop.push_back(m.fat.stop_ms);
+      spawn.push_back(m.lp.spawn_ms);
+      first.push_back(m.lp.first_ready_ms);
+    }
+    const double ratio = Median(lp_launch) / std::max(Median(base_launch), 1e-9);
+    std::printf("%6d %12.1f %12.1f %7.2f %12.1f | %12.1f %12.1f %9.1f | %10.1f %12.1f %12.1f\n",
+                n, Median(lp_launch), Median(base_launch), ratio, Median(fat_launch),
+                Median(lp_stop), Median(lp_stop_wait), Median(base_stop), Median(fat_stop),
+                Median(spawn), Median(first));
+    if (n == 100) {
+      any_100 = true;
+      launch_target = ratio <= 3.0;
+      stop_target = Median(lp_stop) <= 200.0;
+    }
+  }
+  std::printf("\ncolumns: lp launch = Launch -> every node answered a Ping; base = fork/exec of "
+              "a tiny bind-port-0 child until all ports read; fat = the same with this lp "
+              "binary as the child (exec + dynamic linking + static init, no lp); lp stop = "
+              "Stop() -> every worker reaped; +wt = until Wait() returned; lp spawn = until "
+              "Launch() returned; lp 1st ready = first Ping answered. Medians of %d.\n",
+              reps);
+  if (any_100) {
+    std::printf("target launch <= 3x baseline at N=100: %s\n", launch_target ? "MET" : "MISSED");
+    std::printf("target stop of 100 idle nodes <= 200 ms: %s\n", stop_target ? "MET" : "MISSED");
+  } else {
+    std::printf("targets are stated for N=100, which was not measured\n");
+  }
+  if (!all_ok) std::printf("WARNING: some lp runs failed (see stderr)\n");
+  return all_ok ? 0 : 1;
+}
