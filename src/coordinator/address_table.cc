@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "src/coordinator/deadline_wait.h"
 
 namespace lp::internal {
 
@@ -15,11 +16,12 @@ void AddressTable::Publish(const NodeId& node, std::string endpoint, std::string
   std::vector<ResolveWaiter*> ready;
   {
     Key key(node, std::move(endpoint));
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (auto it = waiters_.find(key); it != waiters_.end()) {
       ready.assign(it->second.begin(), it->second.end());
       for (ResolveWaiter* waiter : ready) waiting_for_.erase(waiter);
       waiters_.erase(it);
+      waiting_changed_.notify_all();
     }
     addresses_.insert_or_assign(std::move(key), address);
   }
@@ -31,48 +33,49 @@ std::optional<absl::StatusOr<std::string>> AddressTable::ResolveOrWait(const Nod
                                                                        std::string endpoint,
                                                                        ResolveWaiter* waiter) {
   Key key(node, std::move(endpoint));
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (auto it = addresses_.find(key); it != addresses_.end()) return it->second;
   if (closed_) return Stopping(node);
   waiters_[key].insert(waiter);
   waiting_for_.emplace(waiter, std::move(key));
+  waiting_changed_.notify_all();
   return std::nullopt;
 }
 
 bool AddressTable::Forget(ResolveWaiter* waiter) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   auto it = waiting_for_.find(waiter);
   if (it == waiting_for_.end()) return false;
   auto waiters = waiters_.find(it->second);
   waiters->second.erase(waiter);
   if (waiters->second.empty()) waiters_.erase(waiters);
   waiting_for_.erase(it);
+  waiting_changed_.notify_all();
   return true;
 }
 
 void AddressTable::Close() {
   std::vector<std::pair<ResolveWaiter*, NodeId>> abandoned;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     closed_ = true;
     for (auto& [waiter, key] : waiting_for_) abandoned.emplace_back(waiter, key.first);
     waiting_for_.clear();
     waiters_.clear();
+    waiting_changed_.notify_all();
   }
   for (auto& [waiter, node] : abandoned) waiter->Resolved(Stopping(node));
 }
 
 size_t AddressTable::waiting() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return waiting_for_.size();
 }
 
 bool AddressTable::AwaitWaiting(size_t count, absl::Time deadline) const {
-  absl::MutexLock lock(&mu_);
-  auto reached = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return waiting_for_.size() == count;
-  };
-  return mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
+  std::unique_lock lock(mu_);
+  auto reached = [this, count] { return waiting_for_.size() == count; };
+  return WaitUntil(waiting_changed_, lock, deadline, reached);
 }
 
 }  // namespace lp::internal

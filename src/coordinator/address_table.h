@@ -7,6 +7,8 @@
 // address is published or the table closes. This is what lets 100+ nodes all wait for
 // each other at start-up without exhausting a server thread pool.
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,7 +16,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lp/context.h"
 
@@ -59,11 +60,14 @@ class AddressTable {
   using Key = std::pair<NodeId, std::string>;
   static absl::Status Stopping(const NodeId& node);
 
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<Key, std::string> addresses_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<Key, absl::flat_hash_set<ResolveWaiter*>> waiters_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<ResolveWaiter*, Key> waiting_for_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  mutable std::mutex mu_;
+  // Notified under mu_ whenever waiting_for_ changes (what AwaitWaiting watches).
+  mutable std::condition_variable waiting_changed_;
+  // Guarded by mu_:
+  absl::flat_hash_map<Key, std::string> addresses_;
+  absl::flat_hash_map<Key, absl::flat_hash_set<ResolveWaiter*>> waiters_;
+  absl::flat_hash_map<ResolveWaiter*, Key> waiting_for_;
+  bool closed_ = false;
 };
 
 }  // namespace lp::internal

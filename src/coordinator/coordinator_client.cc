@@ -67,7 +67,7 @@ CoordinatorClient::CoordinatorClient(CoordinatorClientOptions options)
 CoordinatorClient::~CoordinatorClient() {
   std::unique_ptr<StopWatch> watch;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     watch = std::move(watch_);
   }
   watch.reset();  // outside the lock: it may wait for a callback that calls us
@@ -163,7 +163,7 @@ absl::Status CoordinatorClient::ReportExit(const ExitReport& report) {
 
 absl::Status CoordinatorClient::WatchStop(const NodeId& node, StopWatch::OnStop on_stop,
                                           StopWatch::OnLost on_lost) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (watch_ != nullptr) {
     return absl::FailedPreconditionError("this coordinator client already watches for the stop");
   }

@@ -6,13 +6,13 @@
 // Works the same whether the coordinator is on this host or another (Slurm).
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lp/context.h"
 #include "lp/coordinator.grpc.pb.h"
@@ -95,8 +95,8 @@ class CoordinatorClient final : public AddressBook {
   const CoordinatorClientOptions options_;
   std::unique_ptr<coordinator::Coordinator::Stub> stub_;
 
-  absl::Mutex mu_;
-  std::unique_ptr<StopWatch> watch_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::unique_ptr<StopWatch> watch_;  // guarded by mu_
 };
 
 }  // namespace lp::internal

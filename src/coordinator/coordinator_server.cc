@@ -41,7 +41,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
 CoordinatorServer::~CoordinatorServer() { Shutdown(); }
 
 void CoordinatorServer::Shutdown(absl::Time deadline) {
-  absl::MutexLock lock(&shutdown_mu_);
+  std::lock_guard lock(shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
   if (server_ == nullptr) return;  // never started

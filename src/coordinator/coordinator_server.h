@@ -7,13 +7,13 @@
 // the methods below.
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lp/context.h"
 #include "src/coordinator/coordinator_service.h"
@@ -77,8 +77,10 @@ class CoordinatorServer {
   CoordinatorService service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
-  absl::Mutex shutdown_mu_;
-  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+  // Held for the whole of Shutdown(), so a second caller returns only once the server is
+  // down.
+  std::mutex shutdown_mu_;
+  bool shut_down_ = false;  // guarded by shutdown_mu_
 };
 
 }  // namespace lp::internal

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "src/coordinator/deadline_wait.h"
 #include "src/coordinator/fingerprint.h"
 
 namespace lp::internal {
@@ -28,28 +29,29 @@ absl::Status NodeRegistry::Register(NodeRegistration registration,
                      "' cannot run: ", DescribeFingerprintMismatch(fingerprint_, fingerprint)));
   }
   if (absl::Status known = CheckKnown(registration.node); !known.ok()) return known;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   NodeId node = registration.node;
   registrations_.insert_or_assign(std::move(node), std::move(registration));
+  registered_.notify_all();
   return absl::OkStatus();
 }
 
 absl::Status NodeRegistry::RecordExit(ExitReport report) {
   if (absl::Status known = CheckKnown(report.node); !known.ok()) return known;
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   exit_reports_.push_back(std::move(report));
   return absl::OkStatus();
 }
 
 std::optional<NodeRegistration> NodeRegistry::Registration(const NodeId& node) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   auto it = registrations_.find(node);
   if (it == registrations_.end()) return std::nullopt;
   return it->second;
 }
 
 std::vector<NodeRegistration> NodeRegistry::Registrations() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   std::vector<NodeRegistration> out;
   out.reserve(registrations_.size());
   for (const auto& [node, registration] : registrations_) out.push_back(registration);
@@ -57,15 +59,13 @@ std::vector<NodeRegistration> NodeRegistry::Registrations() const {
 }
 
 bool NodeRegistry::AwaitAllRegistered(absl::Time deadline) const {
-  absl::MutexLock lock(&mu_);
-  auto all = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return registrations_.size() == nodes_.size();
-  };
-  return mu_.AwaitWithDeadline(absl::Condition(&all), deadline);
+  std::unique_lock lock(mu_);
+  auto all = [this] { return registrations_.size() == nodes_.size(); };
+  return WaitUntil(registered_, lock, deadline, all);
 }
 
 std::optional<ExitReport> NodeRegistry::ExitReportOf(const NodeId& node) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   for (auto it = exit_reports_.rbegin(); it != exit_reports_.rend(); ++it) {
     if (it->node == node) return *it;
   }
@@ -73,7 +73,7 @@ std::optional<ExitReport> NodeRegistry::ExitReportOf(const NodeId& node) const {
 }
 
 std::vector<ExitReport> NodeRegistry::ExitReports() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return exit_reports_;
 }
 

@@ -4,7 +4,9 @@
 // The coordinator's record of the program's nodes: which ones exist, which worker process
 // registered for each, and how each ended.
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,7 +15,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lp/context.h"
 #include "src/coordinator/exit_report.h"
@@ -62,9 +63,11 @@ class NodeRegistry {
   const std::string fingerprint_;
   const absl::flat_hash_set<NodeId> nodes_;
 
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<NodeId, NodeRegistration> registrations_ ABSL_GUARDED_BY(mu_);
-  std::vector<ExitReport> exit_reports_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;
+  mutable std::condition_variable registered_;  // notified under mu_ on every Register
+  // Guarded by mu_:
+  absl::flat_hash_map<NodeId, NodeRegistration> registrations_;
+  std::vector<ExitReport> exit_reports_;
 };
 
 }  // namespace lp::internal

@@ -8,12 +8,13 @@
 // workers learn of it in milliseconds without polling. A watcher, like a ResolveWaiter,
 // holds no thread while it waits.
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "lp/event.h"
 
 namespace lp::internal {
 
@@ -48,7 +49,7 @@ class StopBroadcast {
   void Close();
 
   bool stopping() const { return stopped_.HasBeenNotified(); }
-  const absl::Notification& stop_event() const { return stopped_; }
+  const Event& stop_event() const { return stopped_; }
   // The reason given to the Stop() that started the stop; empty before.
   std::string reason() const;
 
@@ -59,11 +60,14 @@ class StopBroadcast {
  private:
   enum class State { kRunning, kStopped, kClosed };
 
-  absl::Notification stopped_;
-  mutable absl::Mutex mu_;
-  State state_ ABSL_GUARDED_BY(mu_) = State::kRunning;
-  std::string reason_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<StopWatcher*> watchers_ ABSL_GUARDED_BY(mu_);
+  Event stopped_;
+  mutable std::mutex mu_;
+  // Notified under mu_ whenever watchers_ changes (what AwaitWatchers watches).
+  mutable std::condition_variable watchers_changed_;
+  // Guarded by mu_:
+  State state_ = State::kRunning;
+  std::string reason_;
+  absl::flat_hash_set<StopWatcher*> watchers_;
 };
 
 }  // namespace lp::internal

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "lp/event.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
 
@@ -28,7 +28,7 @@ class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::Sto
   }
 
   void Cancel() { context_.TryCancel(); }
-  void AwaitDone() { done_.WaitForNotification(); }
+  void AwaitDone() { done_.Wait(); }
 
   void OnReadDone(bool ok) override {
     // The one message is the stop; no second read, the server ends the stream.
@@ -46,7 +46,7 @@ class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::Sto
   grpc::ClientContext context_;
   coordinator::WatchStopRequest request_;
   coordinator::StopNotice notice_;
-  absl::Notification done_;
+  Event done_;
 };
 
 StopWatch::StopWatch(coordinator::Coordinator::Stub* stub, const std::string& token,
@@ -67,7 +67,7 @@ StopWatch::~StopWatch() {
 }
 
 void StopWatch::Settle(Outcome outcome, std::string reason, absl::Status why) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (outcome_ != Outcome::kPending) return;
   outcome_ = outcome;
   reason_ = std::move(reason);
@@ -78,6 +78,9 @@ void StopWatch::Settle(Outcome outcome, std::string reason, absl::Status why) {
         "network between here and the launcher fail?): ",
         why.ok() ? "stream closed" : why.ToString()));
   }
+  // Under the lock, as everywhere: a woken waiter may go on to destroy what we touch, so
+  // nothing is touched once the lock is released.
+  settled_.notify_all();
 }
 
 void StopWatch::RunCallback() {
@@ -85,11 +88,8 @@ void StopWatch::RunCallback() {
   std::string reason;
   absl::Status why;
   {
-    absl::MutexLock lock(&mu_);
-    auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return outcome_ != Outcome::kPending;
-    };
-    mu_.Await(absl::Condition(&settled));
+    std::unique_lock lock(mu_);
+    settled_.wait(lock, [this] { return outcome_ != Outcome::kPending; });
     outcome = outcome_;
     reason = reason_;
     why = why_;

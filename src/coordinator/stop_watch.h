@@ -8,13 +8,14 @@
 // coordinator is lost: the launcher died (its sockets are closed by the kernel, even on
 // SIGKILL) or the network was cut (noticed by HTTP/2 keepalive pings on the channel).
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "lp/context.h"
 #include "lp/coordinator.grpc.pb.h"
 
@@ -54,10 +55,12 @@ class StopWatch {
   const OnLost on_lost_;
   std::unique_ptr<Reactor> reactor_;
 
-  absl::Mutex mu_;
-  Outcome outcome_ ABSL_GUARDED_BY(mu_) = Outcome::kPending;
-  std::string reason_ ABSL_GUARDED_BY(mu_);
-  absl::Status why_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  std::condition_variable settled_;  // notified under mu_ when outcome_ leaves kPending
+  // Guarded by mu_:
+  Outcome outcome_ = Outcome::kPending;
+  std::string reason_;
+  absl::Status why_;
 
   std::thread thread_;  // last: starts once everything above is ready
 };

@@ -3,8 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "lp/event.h"
 #include "tests/coordinator/coordinator_fixture.h"
 
 namespace lp::internal {
@@ -20,7 +19,7 @@ ExitReport Ended(NodeId node) {
 }
 
 TEST_F(CoordinatorTest, ExitReportReachesTheLauncher) {
-  absl::Notification reported;
+  Event reported;
   ExitReport heard;
   CoordinatorHooks hooks;
   hooks.on_exit_report = [&](const ExitReport& report) {
@@ -35,7 +34,7 @@ TEST_F(CoordinatorTest, ExitReportReachesTheLauncher) {
   report.last_output_lines = {"loading config", "parsing line 3"};
   ASSERT_TRUE(NewClient()->ReportExit(report).ok());
 
-  ASSERT_TRUE(reported.WaitForNotificationWithTimeout(kPatience));
+  ASSERT_TRUE(reported.WaitFor(kPatience));
   EXPECT_EQ(heard.node, (NodeId{"worker", 1}));
   EXPECT_EQ(heard.message, report.message);
 

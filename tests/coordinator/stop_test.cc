@@ -6,7 +6,7 @@
 #include <atomic>
 #include <thread>
 
-#include "absl/synchronization/notification.h"
+#include "lp/event.h"
 #include "tests/coordinator/coordinator_fixture.h"
 
 namespace lp::internal {
@@ -16,8 +16,8 @@ using ::testing::HasSubstr;
 
 // What one worker's stop watch saw.
 struct Watcher {
-  absl::Notification stopped;
-  absl::Notification lost;
+  Event stopped;
+  Event lost;
   std::string reason;   // written before `stopped` is notified
   absl::Status why;     // written before `lost` is notified
   absl::Time stopped_at;
@@ -39,7 +39,7 @@ struct Watcher {
 
 TEST_F(CoordinatorTest, StopFromOneWorkerReachesEveryWatcher) {
   constexpr int kWorkers = 8;
-  absl::Notification hook_called;
+  Event hook_called;
   std::atomic<int> hook_calls{0};
   std::string hook_reason;
   CoordinatorHooks hooks;
@@ -62,14 +62,14 @@ TEST_F(CoordinatorTest, StopFromOneWorkerReachesEveryWatcher) {
   ASSERT_TRUE(started.ok()) << started.status();
   EXPECT_TRUE(*started);
   for (int i = 0; i < kWorkers; ++i) {
-    ASSERT_TRUE(watchers[i].stopped.WaitForNotificationWithTimeout(kPatience)) << i;
+    ASSERT_TRUE(watchers[i].stopped.WaitFor(kPatience)) << i;
     EXPECT_THAT(watchers[i].reason, HasSubstr("all work done"));
     EXPECT_THAT(watchers[i].reason, HasSubstr("worker/3"));
     // Pushed, not polled: milliseconds normally; the bound only guards against polling.
     EXPECT_LT(watchers[i].stopped_at - requested, absl::Seconds(5)) << i;
     EXPECT_FALSE(watchers[i].lost.HasBeenNotified());
   }
-  ASSERT_TRUE(hook_called.WaitForNotificationWithTimeout(kPatience));
+  ASSERT_TRUE(hook_called.WaitFor(kPatience));
   EXPECT_THAT(hook_reason, HasSubstr("all work done"));
   EXPECT_TRUE(server_->stop().stop_event().HasBeenNotified());
   EXPECT_THAT(server_->stop().reason(), HasSubstr("worker/3"));
@@ -88,7 +88,7 @@ TEST_F(CoordinatorTest, LauncherStopReachesWatchers) {
   ASSERT_TRUE(server_->stop().AwaitWatchers(1, absl::Now() + kPatience));
   EXPECT_TRUE(server_->RequestStop("Ctrl+C in the launcher"));
   EXPECT_FALSE(server_->RequestStop("again"));
-  ASSERT_TRUE(watcher.stopped.WaitForNotificationWithTimeout(kPatience));
+  ASSERT_TRUE(watcher.stopped.WaitFor(kPatience));
   EXPECT_EQ(watcher.reason, "Ctrl+C in the launcher");
   // A clean stop, then shutdown: never "lost".
   server_->Shutdown(absl::Now() + kPatience);
@@ -102,7 +102,7 @@ TEST_F(CoordinatorTest, WatchAfterTheStopHearsItAtOnce) {
   auto client = NewClient();
   Watcher watcher;
   ASSERT_TRUE(watcher.Watch(*client, NodeId{"worker", 0}).ok());
-  ASSERT_TRUE(watcher.stopped.WaitForNotificationWithTimeout(kPatience));
+  ASSERT_TRUE(watcher.stopped.WaitFor(kPatience));
   EXPECT_EQ(watcher.reason, "early");
 }
 
@@ -113,7 +113,7 @@ TEST_F(CoordinatorTest, ShutdownWithoutStopIsCoordinatorLost) {
   ASSERT_TRUE(watcher.Watch(*client, NodeId{"worker", 0}).ok());
   ASSERT_TRUE(server_->stop().AwaitWatchers(1, absl::Now() + kPatience));
   server_->Shutdown();  // the launcher goes away without stopping the program
-  ASSERT_TRUE(watcher.lost.WaitForNotificationWithTimeout(kPatience));
+  ASSERT_TRUE(watcher.lost.WaitFor(kPatience));
   EXPECT_EQ(watcher.why.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(watcher.why.message()), HasSubstr("lost the coordinator"));
   EXPECT_THAT(std::string(watcher.why.message()), HasSubstr(address()));
@@ -126,7 +126,7 @@ TEST_F(CoordinatorTest, UnreachableCoordinatorIsLost) {
   server_->Shutdown();  // nothing listens on the port any more
   Watcher watcher;
   ASSERT_TRUE(watcher.Watch(*client, NodeId{"worker", 0}).ok());
-  ASSERT_TRUE(watcher.lost.WaitForNotificationWithTimeout(kPatience));
+  ASSERT_TRUE(watcher.lost.WaitFor(kPatience));
   EXPECT_FALSE(watcher.stopped.HasBeenNotified());
 }
 
