@@ -1,7 +1,6 @@
 #ifndef LP_EVENT_H_
 #define LP_EVENT_H_
 
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -27,15 +26,20 @@ class Event {
     // Notifying under the lock: a woken waiter may destroy the event as soon as it can
     // take the lock, so nothing may touch the event after the lock is released.
     std::lock_guard lock(mu_);
-    notified_.store(true, std::memory_order_release);
+    notified_ = true;
     cv_.notify_all();
   }
 
-  bool HasBeenNotified() const { return notified_.load(std::memory_order_acquire); }
+  // Takes the lock, like Wait(): a caller that sees true may destroy the event at once,
+  // which must not happen while Notify() still holds the lock.
+  bool HasBeenNotified() const {
+    std::lock_guard lock(mu_);
+    return notified_;
+  }
 
   void Wait() const {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return HasBeenNotified(); });
+    cv_.wait(lock, [this] { return notified_; });
   }
 
   // True once notified; false when `timeout` passed first. InfiniteDuration waits forever.
@@ -46,13 +50,13 @@ class Event {
     }
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                        [this] { return HasBeenNotified(); });
+                        [this] { return notified_; });
   }
 
  private:
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  std::atomic<bool> notified_{false};
+  bool notified_ = false;  // guarded by mu_
 };
 
 }  // namespace lp
