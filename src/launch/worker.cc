@@ -1,5 +1,6 @@
 #include "src/launch/worker.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -16,6 +17,7 @@
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
 #include "src/launch/topology.h"
+#include "src/process/process_tree.h"
 
 namespace lp::internal {
 namespace {
@@ -49,6 +51,10 @@ struct NodeEnd {
   std::string failure;             // empty when the node ended normally
   bool stopping = false;
   bool coordinator_lost = false;
+  // Stop requests of this worker's own (coordinator notice, signal, lost launcher) still
+  // running the stop handlers. The process must not end under them: they are the nodes'
+  // chance to clean up, and StopState wakes the node before it runs them.
+  int stop_requests_running = 0;
 };
 
 }  // namespace
@@ -81,6 +87,19 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
   AttachRuntime(program, runtime);
 
   auto end = std::make_shared<NodeEnd>();
+  // Requests the stop and runs the stop handlers on the calling thread, counted in
+  // end->stop_requests_running meanwhile. (A second request returns at once, but the
+  // first is still counted until its handlers are done.)
+  auto request_stop = [runtime, end] {
+    {
+      std::lock_guard lock(end->mu);
+      ++end->stop_requests_running;
+    }
+    runtime->stop->RequestStop();
+    std::lock_guard lock(end->mu);
+    --end->stop_requests_running;
+    end->changed.notify_all();
+  };
   runtime->stop->Register([end] {
     std::lock_guard lock(end->mu);
     end->stopping = true;
@@ -92,8 +111,8 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
                                    id);
   });
   absl::Status watching = coordinator->WatchStop(
-      id, [runtime](const std::string&) { runtime->stop->RequestStop(); },
-      [runtime, end, id](const absl::Status& why) {
+      id, [request_stop](const std::string&) { request_stop(); },
+      [request_stop, end, id](const absl::Status& why) {
         std::fprintf(stderr, "lp: node %s lost its launcher (%s); stopping\n",
                      id.ToString().c_str(), std::string(why.message()).c_str());
         {
@@ -101,11 +120,11 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
           end->coordinator_lost = true;
           end->changed.notify_all();
         }
-        runtime->stop->RequestStop();
+        request_stop();
       });
   if (!watching.ok()) FailSetup(assignment, std::string(watching.message()));
   // SIGINT/SIGTERM to a worker stop the program, as they would the launcher.
-  SignalWatcher::Subscribe([runtime](int) { runtime->stop->RequestStop(); });
+  SignalWatcher::Subscribe([request_stop](int) { request_stop(); });
 
   const NodeContext context{program.name(), assignment.launch_type, id};
   std::thread node_thread([&, end] {
@@ -132,19 +151,29 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
 
   std::unique_lock lock(end->mu);
   end->changed.wait(lock, [&] { return end->ended || end->stopping || end->coordinator_lost; });
-  if (!end->ended) {
-    // Stopping: give the node its notice (shorter if nobody is left to enforce it).
+  // (A stop request may still be running the handlers after the node, woken first, ended.)
+  if (!end->ended || end->stop_requests_running > 0) {
+    // Stopping: give the node, and the stop handlers, their notice (shorter if nobody is
+    // left to enforce it).
     absl::Duration notice = options.termination_notice;
     if (end->coordinator_lost && notice > kLostCoordinatorGrace) notice = kLostCoordinatorGrace;
-    auto ended = [&] { return end->ended; };
+    // While the launcher lives, it enforces the notice: it kills the worker's whole process
+    // tree and reports the straggler. Exiting here at the same moment would race with it
+    // (the worker's children, orphaned, would escape the kill, and the launcher would see
+    // a failure instead of a straggler), so the worker's own deadline is only a backstop.
+    const absl::Duration backstop =
+        end->coordinator_lost ? notice : notice + kLostCoordinatorGrace;
+    auto ended = [&] { return end->ended && end->stop_requests_running == 0; };
     if (notice == absl::InfiniteDuration()) {
       end->changed.wait(lock, ended);
-    } else if (!end->changed.wait_for(lock, absl::ToChronoNanoseconds(notice), ended)) {
+    } else if (!end->changed.wait_for(lock, absl::ToChronoNanoseconds(backstop), ended)) {
       const std::string message =
           absl::StrCat("node ", id.ToString(), " did not stop within ",
                        absl::FormatDuration(notice), " of the stop request");
       (void)coordinator->ReportExit({.node = id, .exit_code = kWorkerStraggled, .message = message});
       std::fprintf(stderr, "lp: %s; exiting\n", message.c_str());
+      // The processes the node started must not outlive it.
+      for (pid_t descendant : Descendants(getpid())) KillProcessTree(descendant, SIGKILL);
       ExitWorker(kWorkerStraggled);
     }
   }

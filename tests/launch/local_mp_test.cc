@@ -1,0 +1,511 @@
+// local_mp from the outside: tests/launch/lp_mp_child run as a real program, driven
+// through its output, signals and exit code, with its workers' processes checked in /proc.
+// Every test waits on events (a line printed, a process gone, an exit), never on a sleep.
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lp/coordinator.grpc.pb.h"
+#include "lp/launch.h"
+#include "tests/launch/launch_test_util.h"
+#include "tests/support/child_process.h"
+
+namespace lp {
+namespace {
+
+using ::lp::testing::BuildDir;
+using ::lp::testing::ChildProcess;
+using ::lp::testing::ExitCodeOf;
+using ::lp::testing::kGenerous;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string Child() { return BuildDir() + "/tests/launch/lp_mp_child"; }
+
+// A fresh directory, removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = "/tmp/lp-launch-test-XXXXXX";
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class LocalMpTest : public ::testing::Test {
+ protected:
+  // Waits until each of `nodes` printed its "pid <node> <pid>" line; returns the pids,
+  // which the janitor kills at the end of the test if they are still alive.
+  std::map<std::string, pid_t> WaitForNodes(ChildProcess& child,
+                                            const std::vector<std::string>& nodes) {
+    for (const std::string& node : nodes) {
+      if (!WaitForLine(child, "pid " + node + " ")) {
+        ADD_FAILURE() << "node " << node << " did not start:\n" << child.output();
+        return {};
+      }
+    }
+    std::map<std::string, pid_t> pids = testing::NodePids(child.output());
+    for (const auto& [node, pid] : pids) janitor_.Watch(pid, "lp_mp_child");
+    return pids;
+  }
+
+  // Waits for a whole line starting at `text` (a line may arrive in pieces).
+  static bool WaitForLine(ChildProcess& child, const std::string& text) {
+    const absl::Time deadline = absl::Now() + kGenerous;
+    if (!child.WaitForOutput(text, kGenerous)) return false;
+    while (child.output().find('\n', child.output().find(text)) == std::string::npos) {
+      if (absl::Now() > deadline) return false;
+      // Reads whatever comes next: the text never appears.
+      (void)child.WaitForOutput("\x01 more output \x01", absl::Milliseconds(20));
+    }
+    return true;
+  }
+
+  static std::vector<pid_t> Values(const std::map<std::string, pid_t>& pids) {
+    std::vector<pid_t> values;
+    for (const auto& [node, pid] : pids) values.push_back(pid);
+    return values;
+  }
+
+  testing::ProcessJanitor janitor_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Terminals.
+
+TEST_F(LocalMpTest, CurrentTerminalPrefixesEveryLineWithItsNode) {
+  // The last node ending ends the program, successfully.
+  ChildProcess child({Child(), "--mode=ends", "--lp_terminal=current_terminal"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("[ender/0] done ender/0\n"));
+  EXPECT_THAT(child.output(), HasSubstr("[ender/1] done ender/1\n"));
+}
+
+TEST_F(LocalMpTest, OutputToFilesWritesOneLogPerNode) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string logs = dir.path() + "/logs";
+  ChildProcess child(
+      {Child(), "--mode=ends", "--lp_terminal=output_to_files", "--lp_log_dir=" + logs});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("lp: node output is in " + logs));
+  // The node output is in the files, not in the launcher's output.
+  EXPECT_THAT(child.output(), Not(HasSubstr("done ender/0")));
+  for (const std::string node : {"0", "1"}) {
+    std::ifstream file(logs + "/ender." + node + ".log");
+    const std::string content((std::istreambuf_iterator<char>(file)),
+                              std::istreambuf_iterator<char>());
+    EXPECT_THAT(content, HasSubstr("done ender/" + node)) << logs;
+  }
+}
+
+// tmux_session, on a private tmux server: TMUX_TMPDIR points the default server's
+// socket into a directory of the test's own, and TMUX is unset so that a test run inside
+// tmux does not reach the user's server.
+class TmuxLaunchTest : public LocalMpTest {
+ protected:
+  void TearDown() override {
+    ChildProcess kill(Tmux({"kill-server"}));
+    (void)kill.WaitForExit(kGenerous);
+  }
+
+  std::vector<std::string> Tmux(std::vector<std::string> args) const {
+    std::vector<std::string> argv = {"/usr/bin/env", "-u", "TMUX", "TMUX_TMPDIR=" + dir_.path(),
+                                     "/usr/bin/tmux"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+
+  // The output of a tmux command, or the empty string when it failed.
+  std::string TmuxOutput(std::vector<std::string> args) const {
+    ChildProcess tmux(Tmux(std::move(args)));
+    return ExitCodeOf(tmux.WaitForExit(kGenerous)) == 0 ? tmux.output() : "";
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(TmuxLaunchTest, RunsAWindowPerNodeAndTheProgramToCompletion) {
+  if (access("/usr/bin/tmux", X_OK) != 0) GTEST_SKIP() << "tmux is not installed";
+  ASSERT_FALSE(dir_.path().empty());
+  std::vector<std::string> argv = Tmux({});
+  argv.resize(4);  // env -u TMUX TMUX_TMPDIR=...
+  argv.insert(argv.end(), {Child(), "--mode=ends", "--lp_terminal=tmux_session"});
+  ChildProcess child(argv);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("lp: nodes run in tmux session 'mp_child'"));
+
+  // (Not #{pane_dead_status}: tmux 3.3a now and then never records it, see
+  // src/terminal/tmux_session.h; the launcher's exit code says how the nodes ended.)
+  const std::string windows =
+      TmuxOutput({"list-windows", "-t", "mp_child", "-F", "#{window_name}"});
+  std::vector<std::string> lines = absl::StrSplit(windows, '\n', absl::SkipEmpty());
+  EXPECT_THAT(lines, ::testing::UnorderedElementsAre("ender/0", "ender/1")) << windows;
+  // Each pane kept its node's output (tmux reads panes asynchronously: poll).
+  for (const std::string node : {"ender/0", "ender/1"}) {
+    const absl::Time deadline = absl::Now() + kGenerous;
+    std::string pane;
+    while (pane.find("done " + node) == std::string::npos && absl::Now() < deadline) {
+      pane = TmuxOutput({"capture-pane", "-p", "-S", "-", "-t", "mp_child:" + node});
+      if (pane.find("done " + node) == std::string::npos) absl::SleepFor(absl::Milliseconds(50));
+    }
+    EXPECT_THAT(pane, HasSubstr("done " + node));
+  }
+}
+
+// tmux's workers are children of the tmux server, not of the launcher: they notice its
+// death through the coordinator and end by themselves.
+TEST_F(TmuxLaunchTest, LauncherKilledLeavesNoWorkerBehind) {
+  if (access("/usr/bin/tmux", X_OK) != 0) GTEST_SKIP() << "tmux is not installed";
+  ASSERT_FALSE(dir_.path().empty());
+  std::vector<std::string> argv = Tmux({});
+  argv.resize(4);  // env -u TMUX TMUX_TMPDIR=...
+  argv.insert(argv.end(), {Child(), "--mode=wait", "--lp_terminal=tmux_session"});
+  ChildProcess child(argv);
+  ASSERT_TRUE(child.WaitForOutput("lp: nodes run in tmux session 'mp_child'", kGenerous))
+      << child.output();
+  // The workers print their pids in their panes.
+  std::map<std::string, pid_t> pids;
+  const absl::Time deadline = absl::Now() + kGenerous;
+  while (pids.size() < 2 && absl::Now() < deadline) {
+    pids.clear();
+    for (const std::string node : {"waiter/0", "waiter/1"}) {
+      const std::string pane = TmuxOutput({"capture-pane", "-p", "-S", "-", "-t", "mp_child:" + node});
+      for (const auto& [name, pid] : testing::NodePids(pane)) pids[name] = pid;
+    }
+    if (pids.size() < 2) absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(pids.size(), 2u) << child.output();
+  for (const auto& [node, pid] : pids) janitor_.Watch(pid, "lp_mp_child");
+  // The killed launcher cannot remove the directory where the panes' wrapper shells
+  // leave the exit statuses: find it on their command lines, to remove it ourselves.
+  std::set<std::string> state_dirs;
+  static const std::regex kStateDir("/tmp/lp-tmux-[A-Za-z0-9]{6}");
+  for (absl::string_view pane_pid : absl::StrSplit(
+           TmuxOutput({"list-panes", "-s", "-t", "mp_child", "-F", "#{pane_pid}"}), '\n',
+           absl::SkipEmpty())) {
+    int pid = 0;
+    if (!absl::SimpleAtoi(pane_pid, &pid)) continue;
+    const std::string command = testing::CommandLineOf(pid);
+    std::smatch match;
+    if (std::regex_search(command, match, kStateDir)) state_dirs.insert(match.str());
+  }
+  EXPECT_EQ(state_dirs.size(), 1u);
+  child.Signal(SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), -SIGKILL);
+  EXPECT_THAT(testing::WaitUntilGone(Values(pids), absl::Seconds(20)), ::testing::IsEmpty());
+  std::error_code ignored;
+  for (const std::string& state_dir : state_dirs) std::filesystem::remove_all(state_dir, ignored);
+}
+
+TEST_F(LocalMpTest, XtermAndGnomeTerminalWithoutADisplayAreAClearError) {
+  for (const std::string terminal : {"xterm", "gnome-terminal"}) {
+    ChildProcess child({"/usr/bin/env", "-u", "DISPLAY", "-u", "WAYLAND_DISPLAY", Child(),
+                        "--mode=wait", "--lp_terminal=" + terminal});
+    EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitLaunchError) << child.output();
+    EXPECT_THAT(child.output(), HasSubstr("--lp_terminal=" + terminal +
+                                          " opens a window per node, but there is no display"));
+    EXPECT_THAT(child.output(), Not(HasSubstr("pid waiter")));
+  }
+}
+
+TEST_F(LocalMpTest, XtermAndGnomeTerminalNotInstalledAreAClearError) {
+  for (const std::string terminal : {"xterm", "gnome-terminal"}) {
+    if (access(("/usr/bin/" + terminal).c_str(), X_OK) == 0) continue;  // installed
+    ChildProcess child({"/usr/bin/env", "DISPLAY=:97", Child(), "--mode=wait",
+                        "--lp_terminal=" + terminal});
+    EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitLaunchError) << child.output();
+    EXPECT_THAT(child.output(), HasSubstr("--lp_terminal=" + terminal + " needs " + terminal));
+    EXPECT_THAT(child.output(), HasSubstr("'" + terminal + "' is not installed"));
+  }
+}
+
+TEST_F(LocalMpTest, UnknownTerminalIsRejectedWithTheValidOnes) {
+  ChildProcess child({Child(), "--mode=wait", "--lp_terminal=teletype"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitLaunchError) << child.output();
+  EXPECT_THAT(child.output(),
+              HasSubstr("unknown terminal 'teletype' for --lp_terminal; valid: current_terminal, "
+                        "output_to_files, tmux_session, xterm, gnome-terminal"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Per-group configuration.
+
+TEST_F(LocalMpTest, GroupArgsEnvAndWrapperReachTheNode) {
+  ChildProcess child({Child(), "--mode=config"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  for (const std::string node : {"configured/0", "configured/1"}) {
+    EXPECT_THAT(child.output(),
+                HasSubstr(node + ": role=actor dataset=train wrapped=yes\n"));
+  }
+  EXPECT_THAT(child.output(), HasSubstr("plain/0: role=unset dataset=(unset) wrapped=(unset)\n"));
+}
+
+TEST_F(LocalMpTest, LocalResourcesForAnUnknownGroupListsTheGroups) {
+  ChildProcess child({Child(), "--mode=unknown_group"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitLaunchError) << child.output();
+  EXPECT_THAT(child.output(),
+              HasSubstr("local_resources names group 'learner', but program 'mp_child' has no "
+                        "such group; its groups are: waiter"));
+  EXPECT_THAT(child.output(), Not(HasSubstr("pid waiter")));
+}
+
+TEST_F(LocalMpTest, AWrapperThatIsNotInstalledIsNamed) {
+  ChildProcess child({Child(), "--mode=missing_wrapper"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitLaunchError) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("cannot start node waiter/0"));
+  EXPECT_THAT(child.output(), HasSubstr("'lp-no-such-wrapper' is not installed"));
+  EXPECT_THAT(child.output(), Not(HasSubstr("pid waiter")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Stopping.
+
+void ExpectEveryWaiterStoppedCleanly(const std::string& output) {
+  for (const std::string node : {"waiter/0", "waiter/1"}) {
+    EXPECT_THAT(output, HasSubstr("[" + node + "] stop handler: " + node + "\n")) << output;
+    EXPECT_THAT(output, HasSubstr("[" + node + "] clean exit: " + node + "\n")) << output;
+  }
+}
+
+TEST_F(LocalMpTest, StopFromANodeStopsEveryNode) {
+  TempDir dir;
+  const std::string trigger = dir.path() + "/stop-now";
+  ChildProcess child({Child(), "--mode=stop_from_node", "--trigger=" + trigger});
+  const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1", "stopper/0"});
+  ASSERT_EQ(pids.size(), 3u) << child.output();
+  EXPECT_THAT(child.output(), Not(HasSubstr("stop handler")));
+  std::ofstream(trigger).put('\n');
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("[stopper/0] stopper: stopping the program"));
+  ExpectEveryWaiterStoppedCleanly(child.output());
+  EXPECT_THAT(testing::WaitUntilGone(Values(pids), kGenerous), ::testing::IsEmpty());
+}
+
+TEST_F(LocalMpTest, CtrlCStopsEveryNodeCleanly) {
+  ChildProcess child({Child(), "--mode=wait"});
+  const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
+  ASSERT_EQ(pids.size(), 2u) << child.output();
+  child.Signal(SIGINT);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("Ctrl+C received, stopping program 'mp_child'"));
+  ExpectEveryWaiterStoppedCleanly(child.output());
+  EXPECT_THAT(testing::WaitUntilGone(Values(pids), kGenerous), ::testing::IsEmpty());
+}
+
+TEST_F(LocalMpTest, SigtermStopsEveryNodeCleanly) {
+  ChildProcess child({Child(), "--mode=wait"});
+  const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
+  ASSERT_EQ(pids.size(), 2u) << child.output();
+  child.Signal(SIGTERM);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("SIGTERM received, stopping program 'mp_child'"));
+  ExpectEveryWaiterStoppedCleanly(child.output());
+  EXPECT_THAT(testing::WaitUntilGone(Values(pids), kGenerous), ::testing::IsEmpty());
+}
+
+TEST_F(LocalMpTest, StragglerIsKilledWithItsChildrenAfterTheNotice) {
+  ChildProcess child({Child(), "--mode=straggler", "--lp_termination_notice_secs=1"});
+  auto pids = WaitForNodes(child, {"waiter/0", "waiter/1", "straggler/0"});
+  ASSERT_EQ(pids.size(), 3u) << child.output();
+  const pid_t grandchild = testing::NumberAfter(child.output(), "grandchild ");
+  ASSERT_GT(grandchild, 0) << child.output();
+  janitor_.Watch(grandchild, "sleep");
+  ASSERT_FALSE(testing::IsGone(grandchild));
+  child.Signal(SIGTERM);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitStragglers) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("groups [straggler] did not stop within 1s of the stop "
+                                        "request and were killed (nodes straggler/0)"));
+  EXPECT_THAT(child.output(), Not(HasSubstr("waiter/0)")));
+  ExpectEveryWaiterStoppedCleanly(child.output());
+  EXPECT_THAT(testing::WaitUntilGone({pids["straggler/0"], grandchild}, absl::Seconds(10)),
+              ::testing::IsEmpty());
+}
+
+// A zero notice kills at once: the worker's own deadline must not race the launcher's
+// kill and orphan the grandchild.
+TEST_F(LocalMpTest, ZeroNoticeKillsTheStragglerAndItsChildrenAtOnce) {
+  ChildProcess child({Child(), "--mode=straggler", "--lp_termination_notice_secs=0"});
+  auto pids = WaitForNodes(child, {"waiter/0", "waiter/1", "straggler/0"});
+  ASSERT_EQ(pids.size(), 3u) << child.output();
+  const pid_t grandchild = testing::NumberAfter(child.output(), "grandchild ");
+  ASSERT_GT(grandchild, 0) << child.output();
+  janitor_.Watch(grandchild, "sleep");
+  child.Signal(SIGTERM);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitStragglers) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("did not stop within 0 of the stop request and were "
+                                        "killed (nodes "));
+  EXPECT_THAT(child.output(), HasSubstr("straggler/0)"));
+  std::vector<pid_t> all = Values(pids);
+  all.push_back(grandchild);
+  EXPECT_THAT(testing::WaitUntilGone(all, absl::Seconds(10)), ::testing::IsEmpty());
+}
+
+TEST_F(LocalMpTest, LauncherKilledLeavesNoWorkerBehind) {
+  ChildProcess child({Child(), "--mode=wait"});
+  const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
+  ASSERT_EQ(pids.size(), 2u) << child.output();
+  child.Signal(SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), -SIGKILL);
+  EXPECT_THAT(testing::WaitUntilGone(Values(pids), absl::Seconds(10)), ::testing::IsEmpty());
+}
+
+// ---------------------------------------------------------------------------------------
+// Failures.
+
+TEST_F(LocalMpTest, NodeExceptionFailsTheProgramWithItsLastOutput) {
+  ChildProcess child({Child(), "--mode=throw"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitNodeFailed) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("lp: program 'mp_child' failed: node crasher/0 failed: "
+                                        "the answer was not 42 (exited with code 1)"));
+  EXPECT_THAT(child.output(), HasSubstr("last output of crasher/0:\n"));
+  EXPECT_THAT(child.output(), HasSubstr("\n  crasher output line 1\n  crasher output line 2\n"));
+  ExpectEveryWaiterStoppedCleanly(child.output());
+}
+
+TEST_F(LocalMpTest, NodeExitCodeFailsTheProgram) {
+  ChildProcess child({Child(), "--mode=exit7"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitNodeFailed) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("lp: program 'mp_child' failed: node crasher/0 failed: "
+                                        "exited with code 7"));
+  EXPECT_THAT(child.output(), HasSubstr("\n  crasher output line 2\n"));
+  ExpectEveryWaiterStoppedCleanly(child.output());
+}
+
+TEST_F(LocalMpTest, NodeCrashFailsTheProgramNamingTheSignal) {
+  ChildProcess child({Child(), "--mode=segv"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitNodeFailed) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("lp: program 'mp_child' failed: node crasher/0 failed: "
+                                        "segmentation fault (signal 11, SIGSEGV)"));
+  EXPECT_THAT(child.output(), HasSubstr("\n  crasher output line 2\n"));
+  ExpectEveryWaiterStoppedCleanly(child.output());
+}
+
+TEST_F(LocalMpTest, WorkerKilledFromOutsideFailsTheProgram) {
+  ChildProcess child({Child(), "--mode=victim"});
+  auto pids = WaitForNodes(child, {"waiter/0", "waiter/1", "victim/0"});
+  ASSERT_EQ(pids.size(), 3u) << child.output();
+  kill(pids["victim/0"], SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitNodeFailed) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("lp: program 'mp_child' failed: node victim/0 failed: "
+                                        "killed by signal 9 (SIGKILL)"));
+  ExpectEveryWaiterStoppedCleanly(child.output());
+  EXPECT_THAT(testing::WaitUntilGone(Values(pids), kGenerous), ::testing::IsEmpty());
+}
+
+TEST_F(LocalMpTest, FingerprintMismatchIsExplained) {
+  ChildProcess child({Child(), "--mode=fingerprint"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitNodeFailed) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("lp: program 'mp_child' failed: node waiter/"));
+  EXPECT_THAT(child.output(), HasSubstr("lp: worker for node waiter/"));
+  EXPECT_THAT(child.output(), HasSubstr(" of program 'mp_child' cannot run: the program built"));
+  EXPECT_THAT(child.output(),
+              HasSubstr("the program built in this worker differs from the launcher's: the "
+                        "topology changed. Program construction must be deterministic"));
+  EXPECT_THAT(child.output(), HasSubstr("launcher has nothing, worker has 'extra"));
+  // The worker never ran its node.
+  EXPECT_THAT(child.output(), Not(HasSubstr("pid waiter/")));
+}
+
+// ---------------------------------------------------------------------------------------
+// The coordinator.
+
+std::map<std::string, std::string> EnvironmentOf(pid_t pid) {
+  std::ifstream file(absl::StrCat("/proc/", pid, "/environ"), std::ios::binary);
+  const std::string raw((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::map<std::string, std::string> environment;
+  for (absl::string_view entry : absl::StrSplit(raw, '\0', absl::SkipEmpty())) {
+    const size_t equals = entry.find('=');
+    if (equals == absl::string_view::npos) continue;
+    environment[std::string(entry.substr(0, equals))] = std::string(entry.substr(equals + 1));
+  }
+  return environment;
+}
+
+TEST_F(LocalMpTest, CoordinatorRefusesCallsWithoutTheToken) {
+  ChildProcess child({Child(), "--mode=wait"});
+  auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
+  ASSERT_EQ(pids.size(), 2u) << child.output();
+  std::map<std::string, std::string> environment = EnvironmentOf(pids["waiter/0"]);
+  const std::string address = environment["LP_COORDINATOR_ADDRESS"];
+  const std::string token = environment["LP_COORDINATOR_TOKEN"];
+  ASSERT_FALSE(address.empty());
+  ASSERT_FALSE(token.empty());
+
+  auto stub = coordinator::Coordinator::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  for (const char* presented : {"", "not-the-token"}) {
+    grpc::ClientContext context;
+    if (*presented != '\0') context.AddMetadata("lp-token", presented);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kGenerous));
+    coordinator::StopRequest request;
+    request.set_reason("an intruder");
+    coordinator::StopResponse response;
+    const grpc::Status status = stub->RequestStop(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+    EXPECT_THAT(status.error_message(), Not(HasSubstr(token)));
+  }
+  {
+    // The same call with the token is accepted: the refusal was about the token.
+    grpc::ClientContext context;
+    context.AddMetadata("lp-token", token);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kGenerous));
+    coordinator::ResolveRequest request;
+    request.mutable_node()->set_group("waiter");
+    request.set_endpoint("nothing-published-here");
+    coordinator::ResolveResponse response;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(200)));
+    const grpc::Status status = stub->Resolve(&context, request, &response);
+    EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+  }
+  // The refused stop request did not stop the program.
+  EXPECT_THAT(child.output(), Not(HasSubstr("stop handler")));
+  EXPECT_FALSE(child.WaitForExit(absl::Milliseconds(100)).has_value());
+  child.Signal(SIGTERM);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), Not(HasSubstr("an intruder")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Several programs from one main().
+
+TEST_F(LocalMpTest, ProgramsLaunchedOneAfterAnotherEachRunTheirOwnWorkers) {
+  ChildProcess child({Child(), "--mode=sweep"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("[caller/0] caller of sweep_a got A:hi\n"));
+  EXPECT_THAT(child.output(), HasSubstr("[caller/0] caller of sweep_b got B:hi\n"));
+  const size_t a = child.output().find("\nsweep: program sweep_a ended: OK\n");
+  const size_t b = child.output().find("\nsweep: program sweep_b ended: OK\n");
+  ASSERT_NE(a, std::string::npos) << child.output();
+  ASSERT_NE(b, std::string::npos) << child.output();
+  EXPECT_LT(a, b);
+  EXPECT_THAT(child.output(), Not(HasSubstr("failed")));
+}
+
+}  // namespace
+}  // namespace lp

@@ -1,0 +1,218 @@
+// A program that the local_mp tests drive from outside (tests/launch/local_mp_test.cc),
+// launched as processes with --lp_launch_type=local_mp. Every node prints
+// "pid <group/index> <pid>" once it is ready (its stop handler registered), so a test can
+// both wait for the program to be up and find each worker's process.
+//
+//   --mode=wait            waiter/0, waiter/1 wait for the stop; each stop handler prints
+//                          "stop handler: <node>", each node "clean exit: <node>"
+//   --mode=stop_from_node  waiters, plus stopper/0, which calls lp::Stop() once the file
+//                          --trigger exists
+//   --mode=ends            ender/0, ender/1 print "done <node>" and return
+//   --mode=throw|exit7|segv
+//                          waiters, plus crasher/0, which prints two lines and then throws,
+//                          calls exit(7) or dies of SIGSEGV
+//   --mode=victim          waiters, plus victim/0, which waits (the test kills it)
+//   --mode=straggler       waiters, plus straggler/0, which starts `sleep 1000` (prints
+//                          "grandchild <pid>") and ignores the stop
+//   --mode=fingerprint     waiters; a worker (LP_NODE set) adds one more node: the
+//                          program it builds differs from the launcher's
+//   --mode=config          configured/0, configured/1 with local_resources (a flag, an
+//                          environment variable, a wrapper), plain/0 without; each prints
+//                          what it got
+//   --mode=unknown_group   local_resources for a group the program does not have
+//   --mode=missing_wrapper a wrapper that is not installed
+//   --mode=sweep           program sweep_a, then program sweep_b, each a CourierNode and a
+//                          node calling it
+//
+// Without --lp_launch_type the program runs as local_mp.
+
+#include <signal.h>
+#include <spawn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lp/flags.h"
+#include "lp/lp.h"
+
+extern char** environ;
+
+ABSL_FLAG(std::string, mode, "wait", "see the file comment");
+ABSL_FLAG(std::string, trigger, "", "stop_from_node: the file whose creation stops the program");
+ABSL_FLAG(std::string, role, "unset", "config: set per group through local_resources");
+
+namespace {
+
+void Say(const std::string& line) { std::cout << line + "\n" << std::flush; }
+
+std::string Me() { return lp::CurrentNode()->node.ToString(); }
+
+void SayPid() { Say(absl::StrCat("pid ", Me(), " ", getpid())); }
+
+void Waiter() {
+  const std::string me = Me();
+  lp::RegisterStopHandler([me] { Say("stop handler: " + me); });
+  SayPid();
+  lp::WaitForStop();
+  Say("clean exit: " + me);
+}
+
+void Stopper(const std::string& trigger) {
+  SayPid();
+  while (access(trigger.c_str(), F_OK) != 0 && !lp::WaitForStop(absl::Milliseconds(10))) {
+  }
+  Say("stopper: stopping the program");
+  lp::Stop();
+}
+
+void Ender() { Say("done " + Me()); }
+
+void Crasher(const std::string& how) {
+  SayPid();
+  Say("crasher output line 1");
+  Say("crasher output line 2");
+  if (how == "throw") throw std::runtime_error("the answer was not 42");
+  if (how == "exit7") std::exit(7);
+  // Default action even under a sanitizer that installed its own handler.
+  signal(SIGSEGV, SIG_DFL);
+  raise(SIGSEGV);
+}
+
+void Victim() {
+  SayPid();
+  lp::WaitForStop();
+}
+
+void Straggler() {
+  const std::string sleep = "/bin/sleep";
+  std::vector<char*> argv = {const_cast<char*>(sleep.c_str()), const_cast<char*>("1000"),
+                             nullptr};
+  pid_t child = 0;
+  if (posix_spawn(&child, sleep.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error("cannot start sleep");
+  }
+  Say(absl::StrCat("grandchild ", child));
+  SayPid();
+  for (;;) absl::SleepFor(absl::Seconds(1));  // ignores the stop
+}
+
+void Configured() {
+  const char* dataset = std::getenv("LP_TEST_DATASET");
+  const char* wrapped = std::getenv("LP_TEST_WRAPPED");
+  Say(absl::StrCat(Me(), ": role=", absl::GetFlag(FLAGS_role),
+                   " dataset=", dataset != nullptr ? dataset : "(unset)",
+                   " wrapped=", wrapped != nullptr ? wrapped : "(unset)"));
+}
+
+void AddWaiters(lp::Program& program) {
+  auto group = program.Group("waiter");
+  program.AddNode(lp::FunctionNode(Waiter));
+  program.AddNode(lp::FunctionNode(Waiter));
+}
+
+// sweep: a Courier server and a node calling it.
+class Echo {
+ public:
+  explicit Echo(std::string prefix) : prefix_(std::move(prefix)) {}
+  std::string Say(const std::string& text) { return prefix_ + ":" + text; }
+
+ private:
+  std::string prefix_;
+};
+LP_COURIER_METHODS(Echo, Say);
+
+class Caller {
+ public:
+  explicit Caller(lp::CourierClient<Echo> echo) : echo_(std::move(echo)) {}
+  void Run() {
+    const std::string answer = echo_.Call(&Echo::Say, std::string("hi"));
+    ::Say(absl::StrCat("caller of ", lp::CurrentNode()->program_name, " got ", answer));
+    lp::Stop();
+  }
+
+ private:
+  lp::CourierClient<Echo> echo_;
+};
+
+lp::Program SweepProgram(const std::string& name, const std::string& prefix) {
+  lp::Program program(name);
+  auto echo = program.AddNode(lp::CourierNode<Echo>(prefix), "echo");
+  program.AddNode(lp::ClassNode<Caller>(echo), "caller");
+  return program;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lp::ParseFlags(argc, argv);
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  lp::LaunchOptions options;
+  if (absl::GetFlag(FLAGS_lp_launch_type) == lp::LaunchType::kLocalMt) {
+    options.launch_type = lp::LaunchType::kLocalMp;
+  }
+
+  if (mode == "sweep") {
+    for (const auto& [name, prefix] :
+         std::vector<std::pair<std::string, std::string>>{{"sweep_a", "A"}, {"sweep_b", "B"}}) {
+      lp::Controller controller = lp::Launch(SweepProgram(name, prefix), options);
+      const absl::Status outcome = controller.Wait();
+      Say(absl::StrCat("sweep: program ", name, " ended: ", outcome.ToString()));
+      if (!outcome.ok()) return 1;
+    }
+    return 0;
+  }
+
+  lp::Program program("mp_child");
+  if (mode == "wait") {
+    AddWaiters(program);
+  } else if (mode == "stop_from_node") {
+    AddWaiters(program);
+    program.AddNode(lp::FunctionNode(Stopper, absl::GetFlag(FLAGS_trigger)), "stopper");
+  } else if (mode == "ends") {
+    auto group = program.Group("ender");
+    program.AddNode(lp::FunctionNode(Ender));
+    program.AddNode(lp::FunctionNode(Ender));
+  } else if (mode == "throw" || mode == "exit7" || mode == "segv") {
+    AddWaiters(program);
+    program.AddNode(lp::FunctionNode(Crasher, mode), "crasher");
+  } else if (mode == "victim") {
+    AddWaiters(program);
+    program.AddNode(lp::FunctionNode(Victim), "victim");
+  } else if (mode == "straggler") {
+    AddWaiters(program);
+    program.AddNode(lp::FunctionNode(Straggler), "straggler");
+  } else if (mode == "fingerprint") {
+    AddWaiters(program);
+    // Not deterministic: a worker builds another program than its launcher.
+    if (std::getenv("LP_NODE") != nullptr) program.AddNode(lp::FunctionNode(Ender), "extra");
+  } else if (mode == "config") {
+    {
+      auto group = program.Group("configured");
+      program.AddNode(lp::FunctionNode(Configured));
+      program.AddNode(lp::FunctionNode(Configured));
+    }
+    program.AddNode(lp::FunctionNode(Configured), "plain");
+    options.local_resources["configured"] =
+        lp::ProcessConfig{.args = {{"role", "actor"}},
+                          .env = {{"LP_TEST_DATASET", "train"}},
+                          .wrapper = {"env", "LP_TEST_WRAPPED=yes"}};
+  } else if (mode == "unknown_group") {
+    AddWaiters(program);
+    options.local_resources["learner"] = lp::ProcessConfig{.args = {{"role", "learner"}}};
+  } else if (mode == "missing_wrapper") {
+    AddWaiters(program);
+    options.local_resources["waiter"] =
+        lp::ProcessConfig{.wrapper = {"lp-no-such-wrapper", "--fast"}};
+  } else {
+    std::cerr << "unknown --mode=" << mode << "\n";
+    return 64;
+  }
+  return lp::LaunchAndWait(std::move(program), options);
+}
