@@ -36,9 +36,16 @@ constexpr absl::Duration kLostCoordinatorGrace = absl::Seconds(5);
   _exit(code);
 }
 
-[[noreturn]] void FailSetup(const WorkerAssignment& assignment, const std::string& message) {
+// Ends a worker that cannot run its node. When the coordinator can be reached, the
+// launcher learns why from it (and names the cause, not just the exit code).
+[[noreturn]] void FailSetup(const WorkerAssignment& assignment, const std::string& message,
+                            CoordinatorClient* coordinator = nullptr) {
   std::fprintf(stderr, "lp: worker for node %s cannot run: %s\n",
                assignment.node.ToString().c_str(), message.c_str());
+  if (coordinator != nullptr) {
+    (void)coordinator->ReportExit(
+        {.node = assignment.node, .exit_code = kWorkerSetupFailed, .message = message});
+  }
   ExitWorker(kWorkerSetupFailed);
 }
 
@@ -70,7 +77,7 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
   if (absl::StatusOr<std::string> registered =
           coordinator->Register(id, ProgramFingerprint(program));
       !registered.ok()) {
-    FailSetup(assignment, std::string(registered.status().message()));
+    FailSetup(assignment, std::string(registered.status().message()), coordinator.get());
   }
   std::shared_ptr<NodeImpl> node = FindAnyNode(program, id);
   if (node == nullptr) {
@@ -122,7 +129,7 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
         }
         request_stop();
       });
-  if (!watching.ok()) FailSetup(assignment, std::string(watching.message()));
+  if (!watching.ok()) FailSetup(assignment, std::string(watching.message()), coordinator.get());
   // SIGINT/SIGTERM to a worker stop the program, as they would the launcher.
   SignalWatcher::Subscribe([request_stop](int) { request_stop(); });
 
