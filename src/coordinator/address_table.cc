@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "src/coordinator/deadline_wait.h"
+#include "lp/internal/deadline_wait.h"
 
 namespace lp::internal {
 

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "src/coordinator/deadline_wait.h"
+#include "lp/internal/deadline_wait.h"
 #include "src/coordinator/fingerprint.h"
 
 namespace lp::internal {

@@ -3,7 +3,7 @@
 #include <utility>
 #include <vector>
 
-#include "src/coordinator/deadline_wait.h"
+#include "lp/internal/deadline_wait.h"
 
 namespace lp::internal {
 

@@ -6,8 +6,9 @@ ProcessSpawner::ProcessSpawner() : thread_([this] { Serve(); }) {}
 
 ProcessSpawner::~ProcessSpawner() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     shutting_down_ = true;
+    work_.notify_one();
   }
   thread_.join();
 }
@@ -19,9 +20,10 @@ ProcessSpawner& ProcessSpawner::Global() {
 
 absl::StatusOr<SpawnedProcess> ProcessSpawner::Spawn(const SpawnSpec& spec) {
   Request request{&spec};
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   queue_.push_back(&request);
-  mu_.Await(absl::Condition(&request.done));
+  work_.notify_one();
+  served_.wait(lock, [&request] { return request.done; });
   return std::move(request.result);
 }
 
@@ -29,21 +31,20 @@ void ProcessSpawner::Serve() {
   for (;;) {
     Request* request = nullptr;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](ProcessSpawner* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return self->shutting_down_ || !self->queue_.empty();
-          },
-          this));
+      std::unique_lock lock(mu_);
+      work_.wait(lock, [this] { return shutting_down_ || !queue_.empty(); });
       if (queue_.empty()) return;  // shutting down, nothing left to serve
       request = queue_.front();
       queue_.pop_front();
     }
     // Outside the lock: a fork waits for the child's exec, other callers may queue.
     absl::StatusOr<SpawnedProcess> result = internal::Spawn(*request->spec);
-    absl::MutexLock lock(&mu_);
+    // Notifying under the lock: once it sees `done`, the caller returns and its Request
+    // (on its stack) is gone, and it may go on to destroy the spawner.
+    std::lock_guard lock(mu_);
     request->result = std::move(result);
     request->done = true;
+    served_.notify_all();
   }
 }
 

@@ -1,11 +1,12 @@
 #ifndef LP_SRC_PROCESS_PROCESS_SPAWNER_H_
 #define LP_SRC_PROCESS_PROCESS_SPAWNER_H_
 
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <thread>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "src/process/spawn.h"
 
 namespace lp::internal {
@@ -19,6 +20,9 @@ namespace lp::internal {
 // the promise the flag makes: the children die with the process, and only then.
 //
 // Thread safety: Spawn may be called from any thread; calls are served one at a time.
+// Synchronized with std::mutex and std::condition_variable, not absl::Mutex: Debian's
+// Abseil is not built for ThreadSanitizer, so TSan cannot see the ordering an
+// absl::Mutex provides and would report false races.
 class ProcessSpawner {
  public:
   ProcessSpawner();
@@ -44,10 +48,16 @@ class ProcessSpawner {
 
   void Serve();
 
-  absl::Mutex mu_;
-  std::deque<Request*> queue_ ABSL_GUARDED_BY(mu_);
-  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::mutex mu_;
+  // Notified under mu_ when a request is queued or shutting_down_ is set.
+  std::condition_variable work_;
+  // Notified (all) under mu_ when a request is done: every caller waits on its own one.
+  std::condition_variable served_;
+  // Guarded by mu_ (as are the `result` and `done` of every Request):
+  std::deque<Request*> queue_;
+  bool shutting_down_ = false;
+
+  std::thread thread_;  // last: starts once everything above exists
 };
 
 }  // namespace lp::internal

@@ -2,32 +2,37 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lp/internal/deadline_wait.h"
 #include "src/process/process_tree.h"
 
 namespace lp::internal {
 
 absl::StatusOr<ExitInfo> NodeProcess::WaitForExit(absl::Time deadline) {
   {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock lock(mu_);
     // Only one thread waits on the process itself; the others wait for its verdict.
-    auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return exit_.has_value() || !waiting_;
-    };
-    if (!mu_.AwaitWithDeadline(absl::Condition(&settled), deadline)) {
+    // (WaitUntil is header-only, shared with the coordinator: a deadline on a
+    // std::condition_variable.)
+    auto settled = [this] { return exit_.has_value() || !waiting_; };
+    if (!WaitUntil(settled_, lock, deadline, settled)) {
       return absl::DeadlineExceededError(absl::StrCat("process ", pid_, " still running"));
     }
     if (exit_.has_value()) return *exit_;
     waiting_ = true;
   }
   absl::StatusOr<ExitInfo> result = AwaitExit(deadline);
-  absl::MutexLock lock(&mu_);
+  // Notifying under the lock: a woken waiter may return and destroy this object.
+  // Every waiter is woken: on an error (this thread's deadline passed) another one,
+  // with a later deadline, takes over the waiting.
+  std::lock_guard lock(mu_);
   waiting_ = false;
   if (result.ok()) exit_ = *result;
+  settled_.notify_all();
   return result;
 }
 
 bool NodeProcess::HasExited() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return exit_.has_value();
 }
 

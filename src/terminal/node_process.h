@@ -3,10 +3,11 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "src/process/exit_info.h"
 
@@ -25,7 +26,9 @@ namespace lp::internal {
 //     worker; the wrapper writes the worker's "$?" to a file (128+N means signal N).
 //
 // Thread safety: every method may be called from any thread. Several threads may wait at
-// once; all of them get the same ExitInfo.
+// once; all of them get the same ExitInfo. Synchronized with std::mutex and
+// std::condition_variable, not absl::Mutex: Debian's Abseil is not built for
+// ThreadSanitizer, so TSan cannot see the ordering an absl::Mutex provides.
 class NodeProcess {
  public:
   NodeProcess(const NodeProcess&) = delete;
@@ -57,9 +60,12 @@ class NodeProcess {
 
  private:
   const pid_t pid_;
-  mutable absl::Mutex mu_;
-  bool waiting_ ABSL_GUARDED_BY(mu_) = false;  // a thread is inside AwaitExit
-  std::optional<ExitInfo> exit_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;
+  // Notified (all) under mu_ whenever waiting_ or exit_ changes.
+  std::condition_variable settled_;
+  // Guarded by mu_:
+  bool waiting_ = false;  // a thread is inside AwaitExit
+  std::optional<ExitInfo> exit_;
 };
 
 }  // namespace lp::internal

@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "absl/strings/str_cat.h"
+#include "lp/internal/deadline_wait.h"
 
 namespace lp::internal {
 namespace {
@@ -38,7 +39,7 @@ OutputMultiplexer::OutputMultiplexer(Options options) : options_(options) {
 
 OutputMultiplexer::~OutputMultiplexer() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     stopping_ = true;
   }
   Wake();
@@ -52,7 +53,7 @@ void OutputMultiplexer::Wake() {
 
 void OutputMultiplexer::Add(const std::string& key, UniqueFd fd) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     auto it = nodes_.find(key);
     if (it == nodes_.end()) {
       const int colour = kColours[nodes_.size() % kColours.size()];
@@ -65,16 +66,19 @@ void OutputMultiplexer::Add(const std::string& key, UniqueFd fd) {
 }
 
 bool OutputMultiplexer::WaitForEof(const std::string& key, absl::Time deadline) {
-  absl::MutexLock lock(&mu_);
-  auto done = [this, &key]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  std::unique_lock lock(mu_);
+  // Only CloseStream makes this true (nodes are never erased), and it notifies eof_.
+  // (WaitUntil is header-only, shared with the coordinator: a deadline on a
+  // std::condition_variable.)
+  auto done = [this, &key] {
     const auto it = nodes_.find(key);
     return it == nodes_.end() || it->second.eof;
   };
-  return mu_.AwaitWithDeadline(absl::Condition(&done), deadline);
+  return WaitUntil(eof_, lock, deadline, done);
 }
 
 std::vector<std::string> OutputMultiplexer::LastLines(const std::string& key) const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   const auto it = nodes_.find(key);
   if (it == nodes_.end()) return {};
   return it->second.recent.Get();
@@ -85,7 +89,7 @@ void OutputMultiplexer::Run() {
   for (;;) {
     bool stopping;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard lock(mu_);
       for (Stream& stream : pending_) streams.push_back(std::move(stream));
       pending_.clear();
       stopping = stopping_;
@@ -134,15 +138,17 @@ bool OutputMultiplexer::ReadChunk(Stream& stream) {
 void OutputMultiplexer::CloseStream(Stream& stream) {
   Print(stream.key, stream.buffer.Finish());
   stream.fd.Reset();
-  absl::MutexLock lock(&mu_);
+  // Notifying under the lock: a woken waiter may go on to destroy the multiplexer.
+  std::lock_guard lock(mu_);
   nodes_.at(stream.key).eof = true;
+  eof_.notify_all();
 }
 
 void OutputMultiplexer::Print(const std::string& key, std::vector<std::string> lines) {
   if (lines.empty()) return;
   int colour;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     colour = nodes_.at(key).colour;
   }
   const std::string prefix = options_.colour
@@ -152,7 +158,7 @@ void OutputMultiplexer::Print(const std::string& key, std::vector<std::string> l
   std::string text;
   for (const std::string& line : lines) absl::StrAppend(&text, prefix, line, "\n");
   WriteAll(options_.output_fd, text);
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   RecentLines& recent = nodes_.at(key).recent;
   for (std::string& line : lines) recent.Add(std::move(line));
 }

@@ -3,12 +3,13 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "src/process/unique_fd.h"
 #include "src/terminal/line_buffer.h"
@@ -20,7 +21,9 @@ namespace lp::internal {
 // the only writer of the output, so lines never interleave mid-line, however many nodes
 // print at once. Nodes may be added at any time (restarts reuse their key).
 //
-// Thread safety: every public method may be called from any thread.
+// Thread safety: every public method may be called from any thread. Synchronized with
+// std::mutex and std::condition_variable, not absl::Mutex: Debian's Abseil is not built
+// for ThreadSanitizer, so TSan cannot see the ordering an absl::Mutex provides.
 class OutputMultiplexer {
  public:
   struct Options {
@@ -74,10 +77,14 @@ class OutputMultiplexer {
   const Options options_;
   UniqueFd wake_read_, wake_write_;  // Add and the destructor wake the poll()
 
-  mutable absl::Mutex mu_;
-  std::map<std::string, NodeState> nodes_ ABSL_GUARDED_BY(mu_);
-  std::vector<Stream> pending_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  mutable std::mutex mu_;
+  // Notified (all) under mu_ when a node's `eof` becomes true (WaitForEof).
+  std::condition_variable eof_;
+  // Guarded by mu_ (the reading thread is woken through wake_write_, not a condition
+  // variable):
+  std::map<std::string, NodeState> nodes_;  // never erased
+  std::vector<Stream> pending_;
+  bool stopping_ = false;
 
   std::thread thread_;  // last: starts once everything above exists
 };

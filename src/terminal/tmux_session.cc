@@ -199,7 +199,7 @@ absl::StatusOr<std::unique_ptr<NodeProcess>> TmuxSession::Launch(const std::stri
   command.push_back(*program);
   command.insert(command.end(), spec.argv.begin() + 1, spec.argv.end());
 
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   const std::string status_file =
       absl::StrCat(state_dir_, "/", ++windows_started_, ".status");
   command.insert(command.begin(), {"/bin/sh", "-c", kWrapper, "lp-node", status_file});
@@ -235,7 +235,7 @@ absl::StatusOr<std::unique_ptr<NodeProcess>> TmuxSession::Launch(const std::stri
 std::vector<std::string> TmuxSession::LastLines(const std::string& node_key) {
   std::string pane;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     const auto it = panes_.find(node_key);
     if (it == panes_.end()) return {};
     pane = it->second;

@@ -2,8 +2,8 @@
 #define LP_SRC_TERMINAL_TMUX_SESSION_H_
 
 #include <map>
+#include <mutex>
 
-#include "absl/synchronization/mutex.h"
 #include "src/terminal/terminal.h"
 
 namespace lp::internal {
@@ -24,6 +24,10 @@ namespace lp::internal {
 // cannot apply, so a worker must notice its launcher's death by itself (coordinator).
 // The session outlives the launcher on purpose, so that the output stays readable; the
 // user closes it (tmux kill-session -t <session>).
+//
+// Thread safety: Launch and LastLines may be called from any thread; windows are created
+// one at a time. Synchronized with std::mutex, not absl::Mutex: Debian's Abseil is not
+// built for ThreadSanitizer, so TSan cannot see the ordering an absl::Mutex provides.
 class TmuxSession : public Terminal {
  public:
   // Fails when tmux is not installed. Picks a session name not yet in use: the sanitised
@@ -53,10 +57,11 @@ class TmuxSession : public Terminal {
   const std::vector<std::string> tmux_;  // the tmux binary and its socket options
   const std::string session_;
   const std::string state_dir_;  // where the wrappers leave the workers' exit statuses
-  absl::Mutex mu_;  // held while a window is created: the first creates the session
-  bool session_created_ ABSL_GUARDED_BY(mu_) = false;
-  std::map<std::string, std::string> panes_ ABSL_GUARDED_BY(mu_);  // node key -> pane id
-  int windows_started_ ABSL_GUARDED_BY(mu_) = 0;
+  std::mutex mu_;  // held while a window is created: the first creates the session
+  // Guarded by mu_:
+  bool session_created_ = false;
+  std::map<std::string, std::string> panes_;  // node key -> pane id
+  int windows_started_ = 0;
 };
 
 }  // namespace lp::internal

@@ -1,9 +1,9 @@
-#ifndef LP_SRC_COORDINATOR_DEADLINE_WAIT_H_
-#define LP_SRC_COORDINATOR_DEADLINE_WAIT_H_
+#ifndef LP_INTERNAL_DEADLINE_WAIT_H_
+#define LP_INTERNAL_DEADLINE_WAIT_H_
 
 // Waiting on a std::condition_variable until an absl::Time deadline.
 //
-// The coordinator synchronizes with std::mutex and std::condition_variable, not
+// Our code synchronizes with std::mutex and std::condition_variable, not
 // absl::Mutex: Debian's Abseil is not built for ThreadSanitizer, so TSan cannot see the
 // ordering an absl::Mutex provides and would report false races (and miss real ones).
 
@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace lp::internal {
@@ -36,4 +37,4 @@ bool WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
 
 }  // namespace lp::internal
 
-#endif  // LP_SRC_COORDINATOR_DEADLINE_WAIT_H_
+#endif  // LP_INTERNAL_DEADLINE_WAIT_H_
