@@ -2,68 +2,109 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "lp/courier_client.h"
+#include "lp/courier_methods.h"
+#include "lp/future.h"
+#include "lp/internal/courier_dispatch.h"
+#include "lp/tensor.h"
 #include "src/courier/rpc/channel.h"
 #include "src/courier/rpc/server.h"
 
 namespace lp::bench {
+
+// What the lp side serves: ordinary C++ methods.
+class EchoService {
+ public:
+  // Returns its argument: by value in, by value out, so the bytes are moved both ways.
+  std::string Echo(std::string payload) { return payload; }
+  // The argument-transfer scenario: receives a tensor, returns its element count.
+  int64_t Consume(Tensor tensor) { return tensor.NumElements(); }
+};
+LP_COURIER_METHODS(EchoService, Echo, Consume);
+
 namespace {
 
-[[noreturn]] void Die(const absl::Status& status) {
-  std::fprintf(stderr, "Courier echo: %s\n", status.ToString().c_str());
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "lp Courier: %s\n", what.c_str());
   std::abort();
 }
 
 class CourierEcho final : public EchoClient {
  public:
   CourierEcho() {
-    absl::Status registered = server_.RegisterMethod(
-        "Echo", [](courier::CallArguments& args) -> absl::StatusOr<courier::SerializedObject> {
-          return std::move(*args.mutable_args(0));
-        });
-    if (!registered.ok()) Die(registered);
+    if (absl::Status s = internal::RegisterCourierMethods(&service_, server_); !s.ok()) {
+      Die(s.ToString());
+    }
     absl::StatusOr<int> port = server_.Start("127.0.0.1:0");
-    if (!port.ok()) Die(port.status());
-    channel_ = CourierChannel::Create("127.0.0.1:" + std::to_string(*port));
+    if (!port.ok()) Die(port.status().ToString());
+    client_.emplace(CourierChannel::Create("127.0.0.1:" + std::to_string(*port)), "bench");
   }
 
   std::string Name() const override { return "lp Courier"; }
 
-  void SetPayload(size_t bytes, bool as_tensor) override {
-    args_.Clear();
-    courier::SerializedObject* arg = args_.add_args();
-    if (as_tensor) {
-      tensorflow::TensorProto* tensor = arg->mutable_tensor_value();
-      tensor->set_dtype(tensorflow::DT_FLOAT);
-      tensor->mutable_tensor_shape()->add_dim()->set_size(static_cast<int64_t>(bytes / 4));
-      tensor->set_tensor_content(std::string(bytes, 'x'));
-    } else {
-      arg->set_string_value(std::string(bytes, 'x'));
+  void SetEchoPayload(size_t bytes) override { payload_ = std::string(bytes, 'x'); }
+
+  void Echo() override {
+    const size_t size = payload_.size();
+    try {
+      payload_ = client_->Call(&EchoService::Echo, std::move(payload_));
+    } catch (const std::exception& e) {
+      Die(e.what());
     }
+    if (payload_.size() != size) Die("echo returned the wrong size");
   }
 
-  void CallSync() override {
-    absl::StatusOr<courier::SerializedObject> result =
-        channel_->Call("Echo", std::move(args_), CallOptions());
-    if (!result.ok()) Die(result.status());
-    args_.Clear();
-    *args_.add_args() = *std::move(result);  // back for the next call
+  std::unique_ptr<Pending> StartEcho() override {
+    class CourierPending final : public Pending {
+     public:
+      CourierPending(Future<std::string> future, size_t size)
+          : future_(std::move(future)), size_(size) {}
+      void Wait() override {
+        try {
+          if (future_.Get().size() != size_) Die("echo returned the wrong size");
+        } catch (const std::exception& e) {
+          Die(e.what());
+        }
+      }
+
+     private:
+      Future<std::string> future_;
+      size_t size_;
+    };
+    return std::make_unique<CourierPending>(client_->Async(&EchoService::Echo, payload_),
+                                            payload_.size());
   }
 
-  void CallAsync(std::function<void()> done) override {
-    channel_->CallAsync("Echo", args_, CallOptions(),
-                        [done = std::move(done)](absl::StatusOr<courier::SerializedObject> result) {
-                          if (!result.ok()) Die(result.status());
-                          done();
-                        });
+  void SetTransferBytes(size_t bytes) override {
+    template_ = Tensor(DType::kFloat, {static_cast<int64_t>(bytes / sizeof(float))});
+  }
+
+  void PrepareTransfer() override { next_ = template_; }
+
+  void Transfer() override {
+    const int64_t expected = next_.NumElements();
+    int64_t count = 0;
+    try {
+      // By rvalue: the tensor's buffer is swapped into the request, not copied.
+      count = client_->Call(&EchoService::Consume, std::move(next_));
+    } catch (const std::exception& e) {
+      Die(e.what());
+    }
+    if (count != expected) Die("Consume counted the wrong number of elements");
   }
 
  private:
+  EchoService service_;
   CourierServer server_;
-  std::shared_ptr<CourierChannel> channel_;
-  courier::CallArguments args_;
+  std::optional<CourierClient<EchoService>> client_;
+  std::string payload_;
+  Tensor template_;
+  Tensor next_;
 };
 
 }  // namespace

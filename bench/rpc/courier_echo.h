@@ -1,5 +1,5 @@
-// The measured side: lp::CourierServer with an "Echo" method returning its first
-// argument, called through lp::CourierChannel (the untyped API).
+// The measured side: a class exposing Echo and Consume with LP_COURIER_METHODS, served by
+// lp::CourierServer, called through lp::CourierClient<T> — the typed API programs use.
 #ifndef LP_BENCH_RPC_COURIER_ECHO_H_
 #define LP_BENCH_RPC_COURIER_ECHO_H_
 

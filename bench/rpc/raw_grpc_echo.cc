@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "echo.grpc.pb.h"
+#include "lp/event.h"
 
 namespace lp::bench {
 namespace {
@@ -24,6 +25,11 @@ class EchoService final : public lp_bench::RawEcho::Service {
   grpc::Status Echo(grpc::ServerContext*, const lp_bench::Bytes* request,
                     lp_bench::Bytes* response) override {
     response->mutable_data()->swap(*const_cast<lp_bench::Bytes*>(request)->mutable_data());
+    return grpc::Status::OK;
+  }
+  grpc::Status Consume(grpc::ServerContext*, const lp_bench::Bytes* request,
+                       lp_bench::Count* response) override {
+    response->set_count(static_cast<int64_t>(request->data().size() / sizeof(float)));
     return grpc::Status::OK;
   }
 };
@@ -50,11 +56,9 @@ class RawGrpcEcho final : public EchoClient {
 
   std::string Name() const override { return "raw gRPC"; }
 
-  void SetPayload(size_t bytes, bool /*as_tensor*/) override {
-    request_.set_data(std::string(bytes, 'x'));
-  }
+  void SetEchoPayload(size_t bytes) override { request_.set_data(std::string(bytes, 'x')); }
 
-  void CallSync() override {
+  void Echo() override {
     grpc::ClientContext context;
     lp_bench::Bytes response;
     grpc::Status status = stub_->Echo(&context, request_, &response);
@@ -62,22 +66,46 @@ class RawGrpcEcho final : public EchoClient {
     request_.mutable_data()->swap(*response.mutable_data());  // back for the next call
   }
 
-  void CallAsync(std::function<void()> done) override {
-    struct Call {
-      grpc::ClientContext context;
-      lp_bench::Bytes request;
-      lp_bench::Bytes response;
-      std::function<void()> done;
+  std::unique_ptr<Pending> StartEcho() override {
+    // The generated stub's callback API, completed into an event: a future by hand.
+    class RawPending final : public Pending {
+     public:
+      RawPending(lp_bench::RawEcho::Stub* stub, const lp_bench::Bytes& request)
+          : request_(request) {
+        stub->async()->Echo(&context_, &request_, &response_, [this](grpc::Status status) {
+          status_ = std::move(status);
+          done_.Notify();
+        });
+      }
+      void Wait() override {
+        done_.Wait();
+        if (!status_.ok()) Die(status_.error_message());
+        if (response_.data().size() != request_.data().size()) Die("wrong echo size");
+      }
+
+     private:
+      grpc::ClientContext context_;
+      lp_bench::Bytes request_;
+      lp_bench::Bytes response_;
+      grpc::Status status_;
+      Event done_;
     };
-    auto* call = new Call;
-    call->request = request_;
-    call->done = std::move(done);
-    stub_->async()->Echo(&call->context, &call->request, &call->response,
-                         [call](grpc::Status status) {
-                           if (!status.ok()) Die(status.error_message());
-                           call->done();
-                           delete call;
-                         });
+    return std::make_unique<RawPending>(stub_.get(), request_);
+  }
+
+  void SetTransferBytes(size_t bytes) override { transfer_.set_data(std::string(bytes, '\0')); }
+
+  // The request is serialized from const: it stays ready for the next call.
+  void PrepareTransfer() override {}
+
+  void Transfer() override {
+    grpc::ClientContext context;
+    lp_bench::Count count;
+    grpc::Status status = stub_->Consume(&context, transfer_, &count);
+    if (!status.ok()) Die(status.error_message());
+    if (count.count() != static_cast<int64_t>(transfer_.data().size() / sizeof(float))) {
+      Die("wrong count");
+    }
   }
 
  private:
@@ -85,6 +113,7 @@ class RawGrpcEcho final : public EchoClient {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<lp_bench::RawEcho::Stub> stub_;
   lp_bench::Bytes request_;
+  lp_bench::Bytes transfer_;
 };
 
 }  // namespace

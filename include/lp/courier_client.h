@@ -108,7 +108,7 @@ class CourierClient {
                   "CourierClient<T>::Call: the method belongs to another class than T");
     static_assert(sizeof...(A) == Traits::kArity,
                   "CourierClient<T>::Call: wrong number of arguments for this method");
-    static_assert(std::is_invocable_v<M, T&, A...>,
+    static_assert(internal::ArgumentsConvertTo<M, A...>(),
                   "CourierClient<T>::Call: the arguments do not convert to the method's "
                   "parameter types");
   }

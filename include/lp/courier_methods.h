@@ -14,12 +14,16 @@
 // a function found by argument-dependent lookup). Each listed method becomes an RPC of
 // the same name. Methods may take serializable arguments by value or const reference and
 // return a serializable value or void (see lp/serialize.h); overloaded names cannot be
-// listed (their address is ambiguous).
+// listed (their address is ambiguous). A method taking one lp::Batch<...> is batched: see
+// lp/batch.h.
 
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
+#include "lp/batch.h"
 #include "lp/serialize.h"
 
 namespace lp::internal {
@@ -28,8 +32,9 @@ namespace lp::internal {
 template <typename M>
 struct MethodTraits;
 
+// The signature of a method as callers see it. Plain methods: their own.
 template <typename C, typename R, typename... A>
-struct MethodTraits<R (C::*)(A...)> {
+struct MethodSignature {
   using Class = C;
   using Return = R;
   // What arguments are decoded into on the server: the parameters without const/&.
@@ -37,13 +42,68 @@ struct MethodTraits<R (C::*)(A...)> {
   template <std::size_t I>
   using Param = std::remove_cvref_t<std::tuple_element_t<I, std::tuple<A...>>>;
   static constexpr std::size_t kArity = sizeof...(A);
+  static constexpr bool kBatched = false;
 };
+
+template <typename P>
+struct IsBatch : std::false_type {};
+template <typename... A>
+struct IsBatch<Batch<A...>> : std::true_type {};
+
+// What one call of a batched method returns: R for std::vector<R>, void for void.
+template <typename R>
+struct BatchedResult {
+  static_assert(sizeof(R) == 0,
+                "LP_COURIER_METHODS: a batched method (one lp::Batch<...> parameter) returns "
+                "std::vector<R>, one result per call of the batch, or void");
+};
+template <typename R, typename Allocator>
+struct BatchedResult<std::vector<R, Allocator>> {
+  using type = R;
+};
+template <>
+struct BatchedResult<void> {
+  using type = void;
+};
+
+// Batched methods (one lp::Batch<A...> parameter, see lp/batch.h): per call, they take
+// A... and return one R of their std::vector<R>.
+template <typename C, typename R, typename P>
+  requires IsBatch<std::remove_cvref_t<P>>::value
+struct MethodSignature<C, R, P> {
+  using Class = C;
+  using Return = typename BatchedResult<R>::type;
+  using BatchType = std::remove_cvref_t<P>;  // Batch<A...>
+  using BatchReturn = R;                     // std::vector<Return> or void
+  using DecodedArgs = typename BatchType::Arguments;  // std::tuple<A...>
+  template <std::size_t I>
+  using Param = std::tuple_element_t<I, DecodedArgs>;
+  static constexpr std::size_t kArity = std::tuple_size_v<DecodedArgs>;
+  static constexpr bool kBatched = true;
+};
+
+template <typename C, typename R, typename... A>
+struct MethodTraits<R (C::*)(A...)> : MethodSignature<C, R, A...> {};
 template <typename C, typename R, typename... A>
 struct MethodTraits<R (C::*)(A...) const> : MethodTraits<R (C::*)(A...)> {};
 template <typename C, typename R, typename... A>
 struct MethodTraits<R (C::*)(A...) noexcept> : MethodTraits<R (C::*)(A...)> {};
 template <typename C, typename R, typename... A>
 struct MethodTraits<R (C::*)(A...) const noexcept> : MethodTraits<R (C::*)(A...)> {};
+
+// Whether arguments of types A... (as forwarded) convert to the parameters of one call of
+// M (per call for a batched method).
+template <typename M, typename... A>
+constexpr bool ArgumentsConvertTo() {
+  using Traits = MethodTraits<M>;
+  if constexpr (sizeof...(A) != Traits::kArity) {
+    return false;
+  } else {
+    return []<std::size_t... I>(std::index_sequence<I...>) {
+      return (std::is_convertible_v<A, typename Traits::template Param<I>> && ...);
+    }(std::index_sequence_for<A...>());
+  }
+}
 
 // One exposed method: its RPC name and its address.
 template <typename M>

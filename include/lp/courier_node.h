@@ -1,14 +1,18 @@
 #ifndef LP_COURIER_NODE_H_
 #define LP_COURIER_NODE_H_
 
+#include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <typeinfo>
 #include <utility>
 
+#include "lp/batch.h"
 #include "lp/class_node.h"
 #include "lp/courier_client.h"
 #include "lp/courier_methods.h"
+#include "lp/errors.h"
 #include "lp/handle.h"
 #include "lp/internal/courier_dispatch.h"
 #include "src/courier/rpc/server_options.h"
@@ -54,7 +58,9 @@ class CourierNodeImpl : public ClassNodeImpl<T> {
   void Run(const Runtime& runtime, const NodeContext& context) override {
     std::unique_ptr<T> object = this->factory_();
     CourierServer server(server_options_);
-    if (absl::Status status = RegisterCourierMethods(object.get(), server); !status.ok()) {
+    const CourierBatching batching{batching_, server_options_.max_concurrent_handlers};
+    if (absl::Status status = RegisterCourierMethods(object.get(), server, batching);
+        !status.ok()) {
       throw std::runtime_error(std::string(status.message()));
     }
     ServeCourierNode(runtime, context, server, [&] {
@@ -69,9 +75,13 @@ class CourierNodeImpl : public ClassNodeImpl<T> {
   }
 
   void set_server_options(CourierServerOptions options) { server_options_ = options; }
+  void set_batching(const std::string& method, BatchingOptions options) {
+    batching_[method] = options;
+  }
 
  private:
   CourierServerOptions server_options_;
+  std::map<std::string, BatchingOptions> batching_;  // by method name
 };
 
 }  // namespace internal
@@ -95,7 +105,8 @@ class CourierNode : public Node {
             internal::MakeFactory<T>(std::forward<Args>(args)...))) {}
 
   // Replaces the constructor arguments given at creation. Use it before launch to close a
-  // cycle: create both nodes, add them, then give each the other's handle.
+  // cycle: create both nodes (without arguments, even if T has no default constructor),
+  // add them, then give each the other's handle.
   template <typename... Args>
   void Configure(Args&&... args) {
     courier_impl()->set_factory(internal::MakeFactory<T>(std::forward<Args>(args)...));
@@ -103,6 +114,31 @@ class CourierNode : public Node {
 
   // Server settings: handler threads, maximum message size, health status.
   void SetServerOptions(CourierServerOptions options) { courier_impl()->set_server_options(options); }
+
+  // How the batched method `method` (one lp::Batch<...> parameter, see lp/batch.h) collects
+  // its calls; without it, BatchingOptions{}. Throws lp::ProgramError for a method that is
+  // not listed in LP_COURIER_METHODS, not batched, or for impossible options. Options that
+  // cannot work with SetServerOptions' max_concurrent_handlers fail the node when it starts.
+  template <typename M>
+    requires std::is_member_function_pointer_v<M>
+  void SetBatching(M method, BatchingOptions options) {
+    const std::string type_name =
+        "CourierNode<" + internal::DemangledTypeName(typeid(T).name()) + ">";
+    const char* name = internal::CourierMethodName<T>(method);
+    if (name == nullptr) {
+      throw ProgramError(type_name + "::SetBatching: this method is not listed in the "
+                         "LP_COURIER_METHODS(...) declaration of the class");
+    }
+    if constexpr (!internal::MethodTraits<M>::kBatched) {
+      throw ProgramError(type_name + "::SetBatching: method '" + name +
+                         "' is not batched; a batched method takes a single lp::Batch<...> "
+                         "parameter and returns std::vector<R> or void (see lp/batch.h)");
+    }
+    if (absl::Status status = internal::CheckBatchingOptions(name, options); !status.ok()) {
+      throw ProgramError(type_name + "::SetBatching: " + std::string(status.message()));
+    }
+    courier_impl()->set_batching(name, options);
+  }
 
   HandleType CreateHandle(std::shared_ptr<internal::NodeRecord> record) const {
     return HandleType(std::move(record));

@@ -3,6 +3,7 @@
 
 // Launchpad for C++: everything a program needs, in one include.
 
+#include "lp/batch.h"
 #include "lp/class_node.h"
 #include "lp/colocation.h"
 #include "lp/courier_client.h"

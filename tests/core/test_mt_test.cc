@@ -56,8 +56,8 @@ TEST(TestMtSubject, DISABLED_BodyThrowsWhileNodesRun) {
 TEST(TestMtSubject, DISABLED_ControllerLeaked) {
   // Never destroyed: only the end-of-test hook can stop this program. (Kept reachable
   // from a static, so that LeakSanitizer does not count the deliberate leak.)
-  static Controller* leaked = nullptr;
-  leaked = new Controller(Launch(WaitingProgram("leaked"), kTestMt));
+  [[maybe_unused]] static Controller* leaked =
+      new Controller(Launch(WaitingProgram("leaked"), kTestMt));
 }
 
 // Runs one subject test in a child process and returns its output.

@@ -3,7 +3,7 @@
 
 // The server half of the typed Courier layer: turns each method listed in
 // LP_COURIER_METHODS into an untyped handler that decodes the arguments, calls the method
-// and encodes its result.
+// and encodes its result. Batched methods: lp/internal/batched_dispatch.h.
 
 #include <string>
 #include <tuple>
@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "lp/courier_methods.h"
+#include "lp/internal/batched_dispatch.h"
 #include "lp/serialize.h"
 #include "src/courier/rpc/server.h"
 
@@ -22,11 +23,18 @@ namespace lp::internal {
 // "arg 1" is the first argument: the path prefix of argument decoding errors.
 inline std::string ArgumentPath(std::size_t index) { return absl::StrCat("arg ", index + 1); }
 
+// Whether every element type of a std::tuple can be decoded (a type-level check: the
+// element types need not be literal types).
+template <typename Tuple>
+struct AllDecodable;
+template <typename... A>
+struct AllDecodable<std::tuple<A...>> : std::bool_constant<(Decodable<A> && ...)> {};
+
 template <typename T, typename M>
 CourierHandler MakeCourierHandler(T* object, const char* name, M pointer) {
   using Traits = MethodTraits<M>;
   using Args = typename Traits::DecodedArgs;
-  static_assert(std::apply([](auto... arg) { return (Decodable<decltype(arg)> && ...); }, Args()),
+  static_assert(AllDecodable<Args>::value,
                 "LP_COURIER_METHODS: a parameter type of this method is not deserializable; "
                 "see lp/serialize.h for the supported types");
   return [object, name, pointer](courier::CallArguments& call) -> absl::StatusOr<courier::SerializedObject> {
@@ -38,10 +46,11 @@ CourierHandler MakeCourierHandler(T* object, const char* name, M pointer) {
     absl::Status decoded = [&]<std::size_t... I>(std::index_sequence<I...>) {
       absl::Status status;
       // Stops at the first error; moves buffers (tensors, strings) out of the request.
-      ((status = Decode(call.mutable_args(static_cast<int>(I)), &std::get<I>(args),
-                        ArgumentPath(I)),
-        status.ok()) &&
-       ...);
+      // (void): for a method without parameters the fold is a bare `true`.
+      (void)((status = Decode(call.mutable_args(static_cast<int>(I)), &std::get<I>(args),
+                              ArgumentPath(I)),
+              status.ok()) &&
+             ...);
       return status;
     }(std::make_index_sequence<Traits::kArity>());
     if (!decoded.ok()) return decoded;
@@ -60,16 +69,33 @@ CourierHandler MakeCourierHandler(T* object, const char* name, M pointer) {
   };
 }
 
-// Registers every method LP_COURIER_METHODS lists for T, bound to `object`.
+// Registers one method: batched ones (lp/batch.h) through a Batcher set up from `batching`.
+template <typename T, typename M>
+absl::Status RegisterCourierMethod(T* object, CourierServer& server, const MethodEntry<M>& entry,
+                                   const CourierBatching& batching) {
+  if constexpr (MethodTraits<M>::kBatched) {
+    auto options = batching.options.find(entry.name);
+    absl::StatusOr<CourierHandler> handler = MakeBatchedCourierHandler(
+        object, entry.name, entry.pointer,
+        options == batching.options.end() ? BatchingOptions{} : options->second,
+        batching.max_concurrent_handlers);
+    if (!handler.ok()) return handler.status();
+    return server.RegisterMethod(entry.name, *std::move(handler));
+  } else {
+    return server.RegisterMethod(entry.name, MakeCourierHandler(object, entry.name, entry.pointer));
+  }
+}
+
+// Registers every method LP_COURIER_METHODS lists for T, bound to `object`. Fails without
+// registering the rest when a method cannot be (e.g. its batching cannot work).
 template <typename T>
-absl::Status RegisterCourierMethods(T* object, CourierServer& server) {
+absl::Status RegisterCourierMethods(T* object, CourierServer& server,
+                                    const CourierBatching& batching = {}) {
   static constexpr auto kTable = CourierMethodsOf<T>();
   absl::Status status;
   std::apply(
       [&](const auto&... entry) {
-        ((status.ok() ? (void)(status = server.RegisterMethod(
-                                   entry.name, MakeCourierHandler(object, entry.name,
-                                                                  entry.pointer)))
+        ((status.ok() ? (void)(status = RegisterCourierMethod(object, server, entry, batching))
                       : void()),
          ...);
       },

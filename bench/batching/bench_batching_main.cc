@@ -1,0 +1,216 @@
+// bench_batching: a batched Courier method against the same work unbatched, in one run.
+//
+// The handler simulates a device with a fixed cost per invocation: it busy-waits 50 µs,
+// plus 1 µs per item. 64 caller threads each make blocking calls for a fixed time:
+//   unbatched  `int Single(int)`                          one invocation per call
+//   batched    `std::vector<int> Batched(lp::Batch<int>)`  batch_size 64, max_parallelism 1
+// both served by one CourierNode of a local_mt program, over Courier RPC (loopback).
+// Prints calls/s of each, the mean batch size seen, and the ratio batched / unbatched.
+// Then the same without RPC: the callers call the handler directly, or the batching engine
+// (lp::internal::Batcher) in process — what batching itself costs and saves.
+//
+// Usage: bench_batching [--seconds=S] [--callers=N] [--batch_size=B]   (3, 64, 64)
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "lp/lp.h"
+#include "src/courier/batching/batcher.h"
+
+namespace lp::bench {
+namespace {
+
+constexpr auto kPerInvocation = std::chrono::microseconds(50);
+constexpr auto kPerItem = std::chrono::microseconds(1);
+
+// Burns the CPU for `cost`: a stand-in for work that cannot yield its thread.
+void BusyWait(std::chrono::nanoseconds cost) {
+  const auto end = std::chrono::steady_clock::now() + cost;
+  while (std::chrono::steady_clock::now() < end) {
+  }
+}
+
+class Model {
+ public:
+  int Single(int x) {
+    BusyWait(kPerInvocation + kPerItem);
+    invocations_.fetch_add(1, std::memory_order_relaxed);
+    items_.fetch_add(1, std::memory_order_relaxed);
+    return x + 1;
+  }
+
+  std::vector<int> Batched(Batch<int> batch) {
+    BusyWait(kPerInvocation + kPerItem * static_cast<int>(batch.size()));
+    invocations_.fetch_add(1, std::memory_order_relaxed);
+    items_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+    std::vector<int> results;
+    results.reserve(batch.size());
+    for (int x : batch) results.push_back(x + 1);
+    return results;
+  }
+
+  // Invocations and items since the last call.
+  std::vector<int64_t> TakeCounts() { return {invocations_.exchange(0), items_.exchange(0)}; }
+
+ private:
+  std::atomic<int64_t> invocations_{0};
+  std::atomic<int64_t> items_{0};
+};
+LP_COURIER_METHODS(Model, Single, Batched, TakeCounts);
+
+struct Result {
+  double calls_per_second = 0;
+  double mean_batch = 0;
+};
+
+// `callers` threads call through `client` until `seconds` pass.
+template <typename CallFn>
+Result Measure(const CourierClient<Model>& client, int callers, absl::Duration duration,
+               CallFn call) {
+  client.Call(&Model::TakeCounts);
+  std::atomic<int64_t> calls{0};
+  std::atomic<bool> wrong{false};
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + duration;
+  std::vector<std::thread> threads;
+  for (int c = 0; c < callers; ++c) {
+    threads.emplace_back([&, c] {
+      int64_t made = 0;
+      for (int i = 0; absl::Now() < end; ++i) {
+        if (call(c * 1'000'000 + i) != c * 1'000'000 + i + 1) wrong = true;
+        ++made;
+      }
+      calls.fetch_add(made);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+  const std::vector<int64_t> counts = client.Call(&Model::TakeCounts);
+  if (wrong) {
+    std::fprintf(stderr, "a call returned a wrong result\n");
+    std::exit(1);
+  }
+  return {static_cast<double>(calls.load()) / elapsed,
+          counts[0] == 0 ? 0 : static_cast<double>(counts[1]) / static_cast<double>(counts[0])};
+}
+
+// The engine alone: `callers` threads call `call(x)` in process until `duration` passes.
+template <typename CallFn>
+double MeasureInProcess(int callers, absl::Duration duration, CallFn call) {
+  std::atomic<int64_t> calls{0};
+  std::atomic<bool> wrong{false};
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + duration;
+  std::vector<std::thread> threads;
+  for (int c = 0; c < callers; ++c) {
+    threads.emplace_back([&, c] {
+      int64_t made = 0;
+      for (int i = 0; absl::Now() < end; ++i) {
+        if (call(c * 1'000'000 + i) != c * 1'000'000 + i + 1) wrong = true;
+        ++made;
+      }
+      calls.fetch_add(made);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  if (wrong) {
+    std::fprintf(stderr, "a call returned a wrong result\n");
+    std::exit(1);
+  }
+  return static_cast<double>(calls.load()) / absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+struct EngineCall : internal::BatchedCall {
+  int in = 0;
+  int out = 0;
+};
+
+int IntFlag(int argc, char** argv, const char* name, int fallback) {
+  const std::string prefix = std::string("--") + name + "=";
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], prefix.c_str(), prefix.size()) == 0) {
+      return std::atoi(argv[i] + prefix.size());
+    }
+  }
+  return fallback;
+}
+
+int Main(int argc, char** argv) {
+  const int seconds = IntFlag(argc, argv, "seconds", 3);
+  const int callers = IntFlag(argc, argv, "callers", 64);
+  const int batch_size = IntFlag(argc, argv, "batch_size", 64);
+
+  Program program("bench_batching");
+  CourierNode<Model> node;
+  // A batch runs when batch_size calls wait, or 5 ms after its first call (the tail).
+  node.SetBatching(&Model::Batched, {.batch_size = batch_size, .timeout = absl::Milliseconds(5)});
+  auto handle = program.AddNode(std::move(node), "model");
+  Controller controller = Launch(std::move(program), {.launch_type = LaunchType::kLocalMt});
+  const CourierClient<Model> client = handle.Dereference().WithTimeout(absl::Seconds(60));
+  client.Call(&Model::TakeCounts);  // up
+
+  std::printf(
+      "bench_batching: %d callers, handler cost 50 us + 1 us per item (busy), %d s each, "
+      "%u cores\n",
+      callers, seconds, std::thread::hardware_concurrency());
+  const absl::Duration duration = absl::Seconds(seconds);
+  // Warm-up (connections, threads), not reported.
+  Measure(client, callers, absl::Milliseconds(300),
+          [&](int x) { return client.Call(&Model::Single, x); });
+  const Result unbatched =
+      Measure(client, callers, duration, [&](int x) { return client.Call(&Model::Single, x); });
+  const Result batched =
+      Measure(client, callers, duration, [&](int x) { return client.Call(&Model::Batched, x); });
+  std::printf("over Courier RPC (one CourierNode, local_mt):\n");
+  std::printf("  unbatched                      %10.0f calls/s\n", unbatched.calls_per_second);
+  std::printf("  batched (batch_size %3d)       %10.0f calls/s   (mean batch %.1f)\n", batch_size,
+              batched.calls_per_second, batched.mean_batch);
+  std::printf("  ratio batched / unbatched      %10.2fx\n",
+              batched.calls_per_second / unbatched.calls_per_second);
+  controller.Stop();
+  const bool stopped = controller.Wait().ok();
+
+  // Without RPC.
+  Model model;
+  const double direct = MeasureInProcess(callers, duration, [&](int x) { return model.Single(x); });
+  internal::Batcher batcher(
+      {.batch_size = batch_size, .timeout = absl::Milliseconds(5)},
+      [&](const std::vector<internal::BatchedCall*>& calls, std::size_t num_calls) {
+        Batch<int> batch;
+        for (std::size_t i = 0; i < num_calls; ++i) {
+          batch.calls.push_back(static_cast<EngineCall*>(calls[i])->in);
+        }
+        std::vector<int> results = model.Batched(std::move(batch));
+        for (std::size_t i = 0; i < num_calls; ++i) {
+          static_cast<EngineCall*>(calls[i])->out = results[i];
+        }
+        return absl::OkStatus();
+      });
+  model.TakeCounts();
+  const double engine = MeasureInProcess(callers, duration, [&](int x) {
+    EngineCall call;
+    call.in = x;
+    if (!batcher.Call(&call).ok()) return -1;
+    return call.out;
+  });
+  const std::vector<int64_t> counts = model.TakeCounts();
+  std::printf("in process, no RPC:\n");
+  std::printf("  handler called directly        %10.0f calls/s\n", direct);
+  std::printf(
+      "  through the Batcher            %10.0f calls/s   (mean batch %.1f)\n", engine,
+      counts[0] == 0 ? 0.0 : static_cast<double>(counts[1]) / static_cast<double>(counts[0]));
+  std::printf("  ratio batched / direct         %10.2fx\n", engine / direct);
+  return stopped ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace lp::bench
+
+int main(int argc, char** argv) { return lp::bench::Main(argc, argv); }
