@@ -1,5 +1,6 @@
 // CourierChannel: deadlines, wait-for-ready, address resolution, many async calls,
 // large messages.
+#include "tests/courier/rpc_test_util.h"
 #include "src/courier/rpc/channel.h"
 
 #include <gtest/gtest.h>
@@ -22,60 +23,14 @@
 namespace lp {
 namespace {
 
-// Generous: the tests must pass on a loaded 2-core machine and under TSan.
-constexpr absl::Duration kLong = absl::Seconds(60);
+using ::lp::testing::Args;
+using ::lp::testing::EchoFirst;
+using ::lp::testing::Int;
+using ::lp::testing::kLong;
+using ::lp::testing::Timeout;
 
-// absl::Notification's interface on std primitives: the system Abseil is not built with
-// ThreadSanitizer, so its synchronisation would be invisible to a TSan run of this test.
-class Event {
- public:
-  void Notify() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      notified_ = true;
-    }
-    cv_.notify_all();
-  }
-  void WaitForNotification() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return notified_; });
-  }
-  bool WaitForNotificationWithDeadline(absl::Time deadline) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (deadline == absl::InfiniteFuture()) {
-      cv_.wait(lock, [this] { return notified_; });
-      return true;
-    }
-    return cv_.wait_until(lock, absl::ToChronoTime(deadline), [this] { return notified_; });
-  }
-  bool WaitForNotificationWithTimeout(absl::Duration timeout) {
-    return WaitForNotificationWithDeadline(absl::Now() + timeout);
-  }
 
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool notified_ = false;
-};
 
-courier::SerializedObject Int(int64_t value) {
-  courier::SerializedObject object;
-  object.set_int_value(value);
-  return object;
-}
-
-courier::CallArguments Args(std::vector<courier::SerializedObject> values) {
-  courier::CallArguments args;
-  for (auto& value : values) *args.add_args() = std::move(value);
-  return args;
-}
-
-absl::StatusOr<courier::SerializedObject> EchoFirst(courier::CallArguments& args) {
-  if (args.args_size() == 0) return absl::InvalidArgumentError("Echo needs one argument");
-  return std::move(*args.mutable_args(0));
-}
-
-CallOptions Timeout(absl::Duration timeout = kLong) { return CallOptions::WithTimeout(timeout); }
 
 std::unique_ptr<CourierServer> EchoServer() {
   auto server = std::make_unique<CourierServer>();
@@ -97,7 +52,7 @@ TEST(ChannelTest, DeadlineExceededOnSlowHandler) {
                   ->RegisterMethod("Slow",
                                    [&release](courier::CallArguments& args)
                                        -> absl::StatusOr<courier::SerializedObject> {
-                                     release.WaitForNotificationWithTimeout(kLong);
+                                     release.WaitFor(kLong);
                                      return EchoFirst(args);
                                    })
                   .ok());
@@ -137,7 +92,7 @@ TEST(ChannelTest, CallBeforeServerStartsWaitsThroughResolver) {
 
   std::unique_ptr<CourierServer> server;
   std::thread server_thread([&] {
-    resolver_called.WaitForNotification();  // start only once the client is waiting
+    resolver_called.Wait();  // start only once the client is waiting
     server = EchoServer();
     absl::StatusOr<int> bound = server->Start("127.0.0.1:0");
     ASSERT_TRUE(bound.ok());
@@ -179,7 +134,7 @@ TEST(ChannelTest, DeadlineExpiresWhenServerNeverComes) {
 TEST(ChannelTest, DeadlineExpiresWhenAddressNeverResolves) {
   auto channel = CourierChannel::Create([](absl::Time deadline) -> absl::StatusOr<std::string> {
     Event never;
-    if (!never.WaitForNotificationWithDeadline(deadline)) {
+    if (!never.WaitFor(deadline - absl::Now())) {
       return absl::DeadlineExceededError("node 'learner' did not register its address");
     }
     return std::string("unreachable");
@@ -227,7 +182,7 @@ TEST(ChannelTest, ConcurrentFirstCallsResolveOnce) {
   auto channel = CourierChannel::Create([&](absl::Time) -> absl::StatusOr<std::string> {
     calls.fetch_add(1);
     entered.Notify();
-    release.WaitForNotificationWithTimeout(kLong);
+    release.WaitFor(kLong);
     return absl::StrCat("127.0.0.1:", *port);
   });
   std::vector<std::thread> threads;
@@ -237,7 +192,7 @@ TEST(ChannelTest, ConcurrentFirstCallsResolveOnce) {
       if (channel->Call("Echo", Args({Int(i)}), Timeout()).ok()) ok.fetch_add(1);
     });
   }
-  ASSERT_TRUE(entered.WaitForNotificationWithTimeout(kLong));
+  ASSERT_TRUE(entered.WaitFor(kLong));
   release.Notify();
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok.load(), 4);
@@ -364,7 +319,7 @@ TEST(ChannelTest, DestroyingChannelWithCallsInFlightIsSafe) {
                   ->RegisterMethod("Slow",
                                    [&release](courier::CallArguments& args)
                                        -> absl::StatusOr<courier::SerializedObject> {
-                                     release.WaitForNotificationWithTimeout(kLong);
+                                     release.WaitFor(kLong);
                                      return EchoFirst(args);
                                    })
                   .ok());

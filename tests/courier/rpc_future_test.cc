@@ -1,4 +1,5 @@
 // lp::Future / lp::Promise / lp::RpcError.
+#include "lp/event.h"
 #include "lp/future.h"
 
 #include <gtest/gtest.h>
@@ -16,38 +17,6 @@
 namespace lp {
 namespace {
 
-// absl::Notification's interface on std primitives: the system Abseil is not built with
-// ThreadSanitizer, so its synchronisation would be invisible to a TSan run of this test.
-class Event {
- public:
-  void Notify() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      notified_ = true;
-    }
-    cv_.notify_all();
-  }
-  void WaitForNotification() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return notified_; });
-  }
-  bool WaitForNotificationWithDeadline(absl::Time deadline) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (deadline == absl::InfiniteFuture()) {
-      cv_.wait(lock, [this] { return notified_; });
-      return true;
-    }
-    return cv_.wait_until(lock, absl::ToChronoTime(deadline), [this] { return notified_; });
-  }
-  bool WaitForNotificationWithTimeout(absl::Duration timeout) {
-    return WaitForNotificationWithDeadline(absl::Now() + timeout);
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool notified_ = false;
-};
 
 TEST(RpcErrorTest, CarriesCodeMessageAndMethod) {
   RpcError error(absl::NotFoundError("no such thing"), "Lookup");
@@ -200,7 +169,7 @@ TEST(FutureTest, RacingSettersExactlyOneWins) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
-      go.WaitForNotification();
+      go.Wait();
       if (promise.SetValue(i)) wins.fetch_add(1);
     });
   }

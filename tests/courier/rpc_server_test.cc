@@ -1,5 +1,6 @@
 // CourierServer over real sockets (127.0.0.1, port 0): dispatch, error semantics,
 // thread limits, health, garbage input and shutdown.
+#include "tests/courier/rpc_test_util.h"
 #include "src/courier/rpc/server.h"
 
 #include <grpcpp/generic/generic_stub.h>
@@ -20,60 +21,14 @@
 namespace lp {
 namespace {
 
-// Generous: the tests must pass on a loaded 2-core machine and under TSan.
-constexpr absl::Duration kLong = absl::Seconds(60);
+using ::lp::testing::Args;
+using ::lp::testing::EchoFirst;
+using ::lp::testing::Int;
+using ::lp::testing::kLong;
+using ::lp::testing::Timeout;
 
-// absl::Notification's interface on std primitives: the system Abseil is not built with
-// ThreadSanitizer, so its synchronisation would be invisible to a TSan run of this test.
-class Event {
- public:
-  void Notify() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      notified_ = true;
-    }
-    cv_.notify_all();
-  }
-  void WaitForNotification() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return notified_; });
-  }
-  bool WaitForNotificationWithDeadline(absl::Time deadline) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (deadline == absl::InfiniteFuture()) {
-      cv_.wait(lock, [this] { return notified_; });
-      return true;
-    }
-    return cv_.wait_until(lock, absl::ToChronoTime(deadline), [this] { return notified_; });
-  }
-  bool WaitForNotificationWithTimeout(absl::Duration timeout) {
-    return WaitForNotificationWithDeadline(absl::Now() + timeout);
-  }
 
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool notified_ = false;
-};
 
-courier::SerializedObject Int(int64_t value) {
-  courier::SerializedObject object;
-  object.set_int_value(value);
-  return object;
-}
-
-courier::CallArguments Args(std::vector<courier::SerializedObject> values) {
-  courier::CallArguments args;
-  for (auto& value : values) *args.add_args() = std::move(value);
-  return args;
-}
-
-absl::StatusOr<courier::SerializedObject> EchoFirst(courier::CallArguments& args) {
-  if (args.args_size() == 0) return absl::InvalidArgumentError("Echo needs one argument");
-  return std::move(*args.mutable_args(0));
-}
-
-CallOptions Timeout(absl::Duration timeout = kLong) { return CallOptions::WithTimeout(timeout); }
 
 // Counts handlers that entered and holds them until released.
 class Gate {
@@ -327,7 +282,7 @@ TEST_F(ServerTest, CorruptedRequestBytesFailAndServerKeepsServing) {
                    status = std::move(s);
                    done.Notify();
                  });
-  ASSERT_TRUE(done.WaitForNotificationWithTimeout(kLong));
+  ASSERT_TRUE(done.WaitFor(kLong));
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
   ExpectEchoWorks();
@@ -350,7 +305,7 @@ std::string HealthCheck(const std::string& target) {
                    status = std::move(s);
                    done.Notify();
                  });
-  if (!done.WaitForNotificationWithTimeout(kLong)) return "timeout";
+  if (!done.WaitFor(kLong)) return "timeout";
   if (!status.ok()) return "error: " + status.error_message();
   std::vector<grpc::Slice> slices;
   if (!response.Dump(&slices).ok()) return "undecodable";
