@@ -53,13 +53,7 @@ void LocalMtLauncher::Start() {
     state->changed.notify_all();
   });
   if (options_.handle_signals) {
-    signal_subscription_ = SignalWatcher::Subscribe(
-        [runtime = runtime_, name = program_.name()](int signal_number) {
-          std::fprintf(stderr, "lp: %s received, stopping program '%s'%s\n",
-                       signal_number == SIGINT ? "Ctrl+C" : "SIGTERM", name.c_str(),
-                       signal_number == SIGINT ? " (press Ctrl+C again to kill it now)" : "");
-          runtime->stop->RequestStop();
-        });
+    signal_subscription_ = StopProgramOnSignals(runtime_);
   }
   {
     std::lock_guard lock(state_->mu);

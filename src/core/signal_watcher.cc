@@ -6,11 +6,14 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "src/core/stop_state.h"
 
 
 namespace lp::internal {
@@ -79,6 +82,15 @@ void RestoreLocked() {
 }
 
 }  // namespace
+
+int StopProgramOnSignals(std::shared_ptr<Runtime> runtime) {
+  return SignalWatcher::Subscribe([runtime = std::move(runtime)](int signal_number) {
+    std::fprintf(stderr, "lp: %s received, stopping program '%s'%s\n",
+                 signal_number == SIGINT ? "Ctrl+C" : "SIGTERM", runtime->program_name.c_str(),
+                 signal_number == SIGINT ? " (press Ctrl+C again to kill it now)" : "");
+    runtime->stop->RequestStop();
+  });
+}
 
 int SignalWatcher::Subscribe(Callback callback) {
   std::lock_guard lock(g_mu);

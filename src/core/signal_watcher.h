@@ -2,6 +2,9 @@
 #define LP_SRC_CORE_SIGNAL_WATCHER_H_
 
 #include <functional>
+#include <memory>
+
+#include "lp/internal/runtime.h"
 
 namespace lp::internal {
 
@@ -22,6 +25,10 @@ class SignalWatcher {
   static int Subscribe(Callback callback);
   static void Unsubscribe(int id);
 };
+
+// What a launcher subscribes: SIGINT/SIGTERM stop `runtime`'s program, saying so on
+// stderr. Returns the subscription id.
+int StopProgramOnSignals(std::shared_ptr<Runtime> runtime);
 
 }  // namespace lp::internal
 
