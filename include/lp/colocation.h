@@ -86,8 +86,9 @@ class MultiThreadingColocation : public Node {
 // again, as for any worker) under process and Slurm launches; as threads under local_mt
 // and test_mt. An inner node that fails is restarted, up to `num_retries_on_failure`
 // times in total; then the colocation fails naming it. A restarted CourierNode comes back
-// on the same address when it can, so its callers' handles stay valid (calls in flight
-// with wait-for-ready continue once it is back). Stopping reaches every subprocess;
+// on the same address when it can, so its callers' handles stay valid: calls made while
+// it restarts wait for it; a call already sent to the process that died fails with
+// UNAVAILABLE (it may or may not have run). Stopping reaches every subprocess;
 // killing the colocation leaves none behind.
 class MultiProcessingColocation : public Node {
  public:
