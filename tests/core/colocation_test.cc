@@ -29,15 +29,20 @@ TEST(ColocationTest, InnerNodesAreReachableFromInsideAndOutside) {
   Program program("colocated");
   CourierNode<Echo> echo;
   std::string from_inside, from_outside;
+  Event inside_done;  // the program stops only once both calls are answered
   FunctionNode inner_caller(
-      [&from_inside](CourierClient<Echo> client) { from_inside = client.Call(&Echo::Say, "in"); },
+      [&from_inside, &inside_done](CourierClient<Echo> client) {
+        from_inside = client.Call(&Echo::Say, "in");
+        inside_done.Notify();
+      },
       program.AddNode(CourierNode<Echo>(), "top_echo"));  // inner nodes call out, too
   program.AddNode(MultiThreadingColocation({echo, inner_caller}), "pack");
   CourierHandle<Echo> echo_handle = program.HandleOf(echo);
   EXPECT_EQ(echo_handle.node().ToString(), "pack/0/0");
   program.AddNode(FunctionNode(
-                      [&from_outside](CourierClient<Echo> client) {
+                      [&from_outside, &inside_done](CourierClient<Echo> client) {
                         from_outside = client.Call(&Echo::Say, "out");
+                        inside_done.Wait();
                         Stop();
                       },
                       echo_handle),
