@@ -1,6 +1,7 @@
 #include "src/core/in_process_address_book.h"
 
 #include "absl/strings/str_cat.h"
+#include "lp/internal/deadline_wait.h"
 
 namespace lp::internal {
 
@@ -18,11 +19,7 @@ absl::StatusOr<std::string> InProcessAddressBook::Resolve(const NodeId& node,
   const Key key(node, std::string(endpoint));
   std::unique_lock lock(mu_);
   auto ready = [&] { return closed_ || addresses_.contains(key); };
-  if (deadline == absl::InfiniteFuture()) {
-    changed_.wait(lock, ready);
-  } else {
-    changed_.wait_until(lock, absl::ToChronoTime(deadline), ready);
-  }
+  WaitUntil(changed_, lock, deadline, ready);
   if (auto it = addresses_.find(key); it != addresses_.end()) return it->second;
   if (closed_) {
     return absl::UnavailableError(absl::StrCat("node ", node.ToString(),

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lp/launch.h"
+#include "lp/internal/deadline_wait.h"
 #include "lp/internal/program_nodes.h"
 #include "src/core/current_runtime.h"
 #include "src/core/signal_watcher.h"
@@ -162,12 +163,8 @@ absl::Status LocalMtLauncher::Wait() {
 
 bool LocalMtLauncher::WaitFor(absl::Duration timeout) {
   std::unique_lock lock(state_->mu);
-  auto ended = [this] { return state_->running.empty(); };
-  if (timeout == absl::InfiniteDuration()) {
-    state_->changed.wait(lock, ended);
-    return true;
-  }
-  return state_->changed.wait_for(lock, absl::ToChronoNanoseconds(timeout), ended);
+  return WaitUntil(state_->changed, lock, absl::Now() + timeout,
+                   [this] { return state_->running.empty(); });
 }
 
 void LocalMtLauncher::Stop() { runtime_->stop->RequestStop(); }

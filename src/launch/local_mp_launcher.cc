@@ -11,6 +11,7 @@
 #include "lp/launch.h"
 #include "src/coordinator/env.h"
 #include "src/coordinator/token.h"
+#include "lp/internal/deadline_wait.h"
 #include "lp/internal/program_nodes.h"
 #include "src/core/current_runtime.h"
 #include "src/core/signal_watcher.h"
@@ -253,12 +254,8 @@ absl::Status LocalMpLauncher::Wait() {
 
 bool LocalMpLauncher::WaitFor(absl::Duration timeout) {
   std::unique_lock lock(state_->mu);
-  auto ended = [this] { return state_->started && state_->running.empty(); };
-  if (timeout == absl::InfiniteDuration()) {
-    state_->changed.wait(lock, ended);
-    return true;
-  }
-  return state_->changed.wait_for(lock, absl::ToChronoNanoseconds(timeout), ended);
+  return WaitUntil(state_->changed, lock, absl::Now() + timeout,
+                   [this] { return state_->started && state_->running.empty(); });
 }
 
 void LocalMpLauncher::Stop() { runtime_->stop->RequestStop(); }

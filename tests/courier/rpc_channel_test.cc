@@ -38,6 +38,20 @@ std::unique_ptr<CourierServer> EchoServer() {
   return server;
 }
 
+// An echo server whose "Slow" method echoes only once `release` is notified.
+std::unique_ptr<CourierServer> EchoServerWithSlowMethod(Event& release) {
+  auto server = EchoServer();
+  EXPECT_TRUE(server
+                  ->RegisterMethod("Slow",
+                                   [&release](courier::CallArguments& args)
+                                       -> absl::StatusOr<courier::SerializedObject> {
+                                     release.WaitFor(kLong);
+                                     return EchoFirst(args);
+                                   })
+                  .ok());
+  return server;
+}
+
 // A unix socket path nobody else uses: lets a client dial a server before it exists
 // without racing anyone for a TCP port.
 std::string UniqueSocketPath() {
@@ -47,15 +61,7 @@ std::string UniqueSocketPath() {
 
 TEST(ChannelTest, DeadlineExceededOnSlowHandler) {
   Event release;
-  auto server = EchoServer();
-  ASSERT_TRUE(server
-                  ->RegisterMethod("Slow",
-                                   [&release](courier::CallArguments& args)
-                                       -> absl::StatusOr<courier::SerializedObject> {
-                                     release.WaitFor(kLong);
-                                     return EchoFirst(args);
-                                   })
-                  .ok());
+  auto server = EchoServerWithSlowMethod(release);
   absl::StatusOr<int> port = server->Start("127.0.0.1:0");
   ASSERT_TRUE(port.ok());
   auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
@@ -314,15 +320,7 @@ TEST(ChannelTest, DISABLED_FiveHundredTwelveMebibyteTensorRoundTrip) {
 
 TEST(ChannelTest, DestroyingChannelWithCallsInFlightIsSafe) {
   Event release;
-  auto server = EchoServer();
-  ASSERT_TRUE(server
-                  ->RegisterMethod("Slow",
-                                   [&release](courier::CallArguments& args)
-                                       -> absl::StatusOr<courier::SerializedObject> {
-                                     release.WaitFor(kLong);
-                                     return EchoFirst(args);
-                                   })
-                  .ok());
+  auto server = EchoServerWithSlowMethod(release);
   absl::StatusOr<int> port = server->Start("127.0.0.1:0");
   ASSERT_TRUE(port.ok());
   auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
