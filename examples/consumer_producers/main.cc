@@ -1,8 +1,13 @@
 // consumer_producers: the classic Launchpad program. Producers expose Work() over Courier;
 // the consumer fans out one call to each with futures, checks the results, prints them
-// and stops the program.
+// and stops the program. Every node says which host it runs on, which shows where a
+// launch type put it.
 //
 //   build/examples/consumer_producers --num_producers=4
+//   build/examples/consumer_producers --lp_launch_type=local_mp
+//   build/examples/consumer_producers --lp_launch_type=slurm --producer_hosts=3
+
+#include <unistd.h>
 
 #include <iostream>
 #include <stdexcept>
@@ -14,15 +19,25 @@
 #include "lp/lp.h"
 
 ABSL_FLAG(int, num_producers, 4, "How many producer nodes to run.");
+ABSL_FLAG(int, producer_hosts, 0,
+          "slurm: spread the producers over this many machines (0: as Slurm sees fit).");
 
 namespace {
+
+std::string Hostname() {
+  char name[256] = {};
+  gethostname(name, sizeof(name) - 1);
+  return name;
+}
 
 class Producer {
  public:
   // What the consumer asks for: some work on `context`.
   int Work(int context) { return context * 2; }
+  // Where this producer runs.
+  std::string Host() { return Hostname(); }
 };
-LP_COURIER_METHODS(Producer, Work);
+LP_COURIER_METHODS(Producer, Work, Host);
 
 class Consumer {
  public:
@@ -41,11 +56,14 @@ class Consumer {
         throw std::runtime_error(absl::StrCat("producer ", i, " returned ", result,
                                               ", expected ", i * 2));
       }
-      std::cout << absl::StrCat("producer ", i, " returned ", result, "\n") << std::flush;
+      std::cout << absl::StrCat("producer ", i, " returned ", result, " (host ",
+                                producers_[i].Call(&Producer::Host), ")\n")
+                << std::flush;
       total += result;
     }
     std::cout << absl::StrCat("consumer: all ", futures.size(),
-                              " producers answered; total = ", total, "\n")
+                              " producers answered; total = ", total, " (consumer on host ",
+                              Hostname(), ")\n")
               << std::flush;
     lp::Stop();
   }
@@ -71,5 +89,9 @@ lp::Program MakeProgram(int num_producers) {
 
 int main(int argc, char** argv) {
   lp::ParseFlags(argc, argv);
-  return lp::LaunchAndWait(MakeProgram(absl::GetFlag(FLAGS_num_producers)));
+  lp::LaunchOptions options;
+  if (const int hosts = absl::GetFlag(FLAGS_producer_hosts); hosts > 0) {
+    options.slurm_resources["producer"] = lp::SlurmConfig{.nodes = hosts};
+  }
+  return lp::LaunchAndWait(MakeProgram(absl::GetFlag(FLAGS_num_producers)), options);
 }

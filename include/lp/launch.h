@@ -11,6 +11,7 @@
 #include "lp/launch_type.h"
 #include "lp/process_config.h"
 #include "lp/program.h"
+#include "lp/slurm_config.h"
 
 namespace lp {
 
@@ -32,6 +33,17 @@ struct LaunchOptions {
   std::optional<std::string> log_dir = std::nullopt;  // --lp_log_dir
   // Per-group command-line flags, environment and wrapper, by group label.
   std::map<std::string, ProcessConfig> local_resources = {};
+
+  // slurm only (see docs/slurm.md):
+  // Per-group Slurm resources, by group label.
+  std::map<std::string, SlurmConfig> slurm_resources = {};
+  // Print the srun commands instead of running them; the launch then ends at once.
+  std::optional<bool> slurm_dry_run = std::nullopt;  // --lp_slurm_dry_run
+  // How long a group's job may stay pending before the launch fails with Slurm's reason.
+  std::optional<absl::Duration> slurm_pending_timeout = std::nullopt;  // --lp_slurm_pending_timeout
+  // The host or IP that tasks reach the launcher at (default: the address Slurm reports
+  // for the launching machine, SLURM_LAUNCH_NODE_IPADDR).
+  std::optional<std::string> coordinator_host = std::nullopt;  // --lp_coordinator_host
 };
 
 // Exit codes of LaunchAndWait, and of the process when the runtime has to end it.

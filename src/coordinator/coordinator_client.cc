@@ -42,7 +42,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::Create(
 
 absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::FromEnvironment() {
   CoordinatorClientOptions options;
-  absl::StatusOr<std::string> address = GetEnv(kCoordinatorAddressEnv);
+  absl::StatusOr<std::string> address = CoordinatorAddressFromEnvironment();
   if (!address.ok()) return address.status();
   absl::StatusOr<std::string> token = GetEnv(kCoordinatorTokenEnv);
   if (!token.ok()) return token.status();

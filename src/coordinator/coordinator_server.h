@@ -31,6 +31,12 @@ struct CoordinatorOptions {
   // Where to listen. Port 0 picks a free port. "127.0.0.1:0" serves only this host;
   // "0.0.0.0:0" (or "[::]:0") is for workers on other machines.
   std::string bind_address = "127.0.0.1:0";
+  // When positive, the coordinator pings every worker connection this often and drops
+  // one whose ping goes unanswered for keepalive_timeout: what turns a worker behind a
+  // cut network (no FIN, no RST) into hooks.on_watch_lost. Zero for workers on this host,
+  // whose end the kernel always reports.
+  absl::Duration keepalive_interval = absl::ZeroDuration();
+  absl::Duration keepalive_timeout = absl::Seconds(10);
   CoordinatorHooks hooks;
 };
 

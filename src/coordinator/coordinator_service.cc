@@ -45,7 +45,9 @@ class PendingResolve final : public grpc::ServerUnaryReactor, public ResolveWait
 // An open WatchStop stream; owns itself like PendingResolve.
 class StopStream final : public grpc::ServerWriteReactor<StopNotice>, public StopWatcher {
  public:
-  explicit StopStream(StopBroadcast* broadcast) : broadcast_(broadcast) {}
+  StopStream(StopBroadcast* broadcast, NodeId node,
+             const std::function<void(const NodeId&)>* on_lost)
+      : broadcast_(broadcast), node_(std::move(node)), on_lost_(on_lost) {}
 
   void ProgramStopped(const std::string& reason) override {
     notice_.set_reason(reason);
@@ -55,13 +57,18 @@ class StopStream final : public grpc::ServerWriteReactor<StopNotice>, public Sto
     Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         "the coordinator is shutting down without a stop"));
   }
+  // The worker went away (or its connection broke) while the program runs.
   void OnCancel() override {
-    if (broadcast_->Forget(this)) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+    if (!broadcast_->Forget(this)) return;
+    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+    if (*on_lost_) (*on_lost_)(node_);
   }
   void OnDone() override { delete this; }
 
  private:
   StopBroadcast* const broadcast_;
+  const NodeId node_;
+  const std::function<void(const NodeId&)>* const on_lost_;  // the service's hook
   StopNotice notice_;
 };
 
@@ -169,9 +176,9 @@ grpc::ServerUnaryReactor* CoordinatorService::RequestStop(grpc::CallbackServerCo
 }
 
 grpc::ServerWriteReactor<StopNotice>* CoordinatorService::WatchStop(
-    grpc::CallbackServerContext* context, const coordinator::WatchStopRequest*) {
+    grpc::CallbackServerContext* context, const coordinator::WatchStopRequest* request) {
   if (absl::Status ok = CheckToken(*context); !ok.ok()) return new RefusedStream(ok);
-  auto* stream = new StopStream(&stop_);
+  auto* stream = new StopStream(&stop_, FromProto(request->node()), &hooks_.on_watch_lost);
   stop_.Watch(stream);
   return stream;
 }

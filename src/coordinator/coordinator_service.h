@@ -29,6 +29,10 @@ struct CoordinatorHooks {
   std::function<void(const std::string& reason)> on_stop;
   // Called for every exit report a worker sends.
   std::function<void(const ExitReport& report)> on_exit_report;
+  // Called when a worker's WatchStop stream ends before the program stops: its process
+  // ended (after its exit report, if it sent one) or its connection broke (a crash, a
+  // cut network: see CoordinatorOptions::keepalive_interval).
+  std::function<void(const NodeId& node)> on_watch_lost;
 };
 
 // Thread safety: every method may be called from any thread.

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "src/coordinator/local_address.h"
 
 namespace lp::internal {
 
@@ -15,6 +16,25 @@ absl::StatusOr<std::string> GetEnv(const char* name) {
         " is not set; this process was not started by a Launchpad launcher"));
   }
   return std::string(value);
+}
+
+absl::StatusOr<std::string> CoordinatorAddressFromEnvironment() {
+  if (absl::StatusOr<std::string> address = GetEnv(kCoordinatorAddressEnv); address.ok()) {
+    return address;
+  }
+  absl::StatusOr<std::string> port = GetEnv(kCoordinatorPortEnv);
+  absl::StatusOr<std::string> host = GetEnv(kSlurmLaunchHostEnv);
+  if (!port.ok() || !host.ok()) {
+    return absl::NotFoundError(absl::StrCat(
+        "neither ", kCoordinatorAddressEnv, " nor ", kCoordinatorPortEnv, " with ",
+        kSlurmLaunchHostEnv, " is set; this process was not started by a Launchpad launcher"));
+  }
+  int port_number = 0;
+  if (!absl::SimpleAtoi(*port, &port_number) || port_number <= 0 || port_number > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kCoordinatorPortEnv, "='", *port, "' is not a port number"));
+  }
+  return JoinHostPort(*host, port_number);
 }
 
 absl::StatusOr<NodeId> ParseNodeId(std::string_view text) {

@@ -19,6 +19,11 @@ namespace lp::internal {
 
 // "host:port" of the coordinator, reachable from the worker's machine.
 inline constexpr char kCoordinatorAddressEnv[] = "LP_COORDINATOR_ADDRESS";
+// Under Slurm, when the launcher was not told which host tasks reach it at: only the
+// coordinator's port. The host is then the launching machine's address as Slurm gives it
+// to every task (kSlurmLaunchHostEnv).
+inline constexpr char kCoordinatorPortEnv[] = "LP_COORDINATOR_PORT";
+inline constexpr char kSlurmLaunchHostEnv[] = "SLURM_LAUNCH_NODE_IPADDR";
 // The per-launch secret every coordinator call must carry.
 inline constexpr char kCoordinatorTokenEnv[] = "LP_COORDINATOR_TOKEN";
 // The launcher's topology fingerprint (see fingerprint.h).
@@ -28,6 +33,10 @@ inline constexpr char kNodeEnv[] = "LP_NODE";
 
 // The value of environment variable `name`; NotFound naming it when unset or empty.
 absl::StatusOr<std::string> GetEnv(const char* name);
+
+// "host:port" of the coordinator: kCoordinatorAddressEnv, else kSlurmLaunchHostEnv with
+// kCoordinatorPortEnv. NotFound naming the variables when neither is set.
+absl::StatusOr<std::string> CoordinatorAddressFromEnvironment();
 
 // Parses "group/index" (the form NodeId::ToString() writes). The group may itself contain
 // '/': the index is what follows the last one.

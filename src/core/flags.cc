@@ -14,6 +14,15 @@ ABSL_FLAG(std::string, lp_terminal, "current_terminal",
           "tmux_session, xterm or gnome-terminal.");
 ABSL_FLAG(std::string, lp_log_dir, "",
           "The directory of --lp_terminal=output_to_files (default: a fresh one in /tmp).");
+ABSL_FLAG(bool, lp_slurm_dry_run, false,
+          "slurm: print the srun commands that would start each group, then end without "
+          "running anything.");
+ABSL_FLAG(absl::Duration, lp_slurm_pending_timeout, absl::InfiniteDuration(),
+          "slurm: how long a group's job may wait in the queue (e.g. 30s, 10m) before the "
+          "launch fails with the reason Slurm gives; inf waits as long as it takes.");
+ABSL_FLAG(std::string, lp_coordinator_host, "",
+          "slurm: the host name or IP at which tasks reach the launcher (default: the "
+          "launching machine's address as Slurm reports it to the tasks).");
 
 namespace lp {
 

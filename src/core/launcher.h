@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "lp/launch_type.h"
 #include "lp/process_config.h"
+#include "lp/slurm_config.h"
 
 namespace lp::internal {
 
@@ -20,6 +21,11 @@ struct ResolvedLaunchOptions {
   std::string terminal = "current_terminal";
   std::string log_dir;
   std::map<std::string, ProcessConfig> local_resources;
+  // slurm only.
+  std::map<std::string, SlurmConfig> slurm_resources;
+  bool slurm_dry_run = false;
+  absl::Duration slurm_pending_timeout = absl::InfiniteDuration();
+  std::string coordinator_host;
   // Which lp::Launch call of this process this is (see src/launch/worker_assignment.h).
   int launch_index = 0;
 };

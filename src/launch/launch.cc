@@ -14,6 +14,7 @@
 #include "src/core/local_mt_launcher.h"
 #include "src/core/test_hooks.h"
 #include "src/launch/local_mp_launcher.h"
+#include "src/launch/slurm_launcher.h"
 #include "src/launch/worker.h"
 #include "src/launch/worker_assignment.h"
 #include "src/terminal/terminal_kind.h"
@@ -37,11 +38,34 @@ internal::ResolvedLaunchOptions Resolve(const LaunchOptions& options) {
   resolved.terminal = options.terminal.value_or(absl::GetFlag(FLAGS_lp_terminal));
   resolved.log_dir = options.log_dir.value_or(absl::GetFlag(FLAGS_lp_log_dir));
   resolved.local_resources = options.local_resources;
+  resolved.slurm_resources = options.slurm_resources;
+  resolved.slurm_dry_run = options.slurm_dry_run.value_or(absl::GetFlag(FLAGS_lp_slurm_dry_run));
+  resolved.slurm_pending_timeout =
+      options.slurm_pending_timeout.value_or(absl::GetFlag(FLAGS_lp_slurm_pending_timeout));
+  resolved.coordinator_host =
+      options.coordinator_host.value_or(absl::GetFlag(FLAGS_lp_coordinator_host));
   return resolved;
 }
 
 bool IsProcessLaunch(LaunchType type) {
-  return type == LaunchType::kLocalMp || type == LaunchType::kTestMp;
+  return type == LaunchType::kLocalMp || type == LaunchType::kTestMp ||
+         type == LaunchType::kSlurm;
+}
+
+// InvalidArgument when `resources` (local_resources or slurm_resources) names a group the
+// program does not have: a typo would otherwise silently launch with defaults.
+template <typename Config>
+absl::Status CheckGroupsExist(const Program& program, const char* what,
+                              const std::map<std::string, Config>& resources) {
+  for (const auto& [label, config] : resources) {
+    if (program.FindGroup(label) != nullptr) continue;
+    std::vector<std::string> groups;
+    for (const Program::GroupNodes& group : program.Groups()) groups.push_back(group.label);
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " names group '", label, "', but program '", program.name(),
+        "' has no such group; its groups are: ", absl::StrJoin(groups, ", ")));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Validate(const Program& program, const internal::ResolvedLaunchOptions& options) {
@@ -49,13 +73,13 @@ absl::Status Validate(const Program& program, const internal::ResolvedLaunchOpti
     return absl::InvalidArgumentError(absl::StrCat(
         "program '", program.name(), "' has no nodes; add nodes with AddNode before launching"));
   }
-  for (const auto& [label, config] : options.local_resources) {
-    if (program.FindGroup(label) != nullptr) continue;
-    std::vector<std::string> groups;
-    for (const Program::GroupNodes& group : program.Groups()) groups.push_back(group.label);
-    return absl::InvalidArgumentError(absl::StrCat(
-        "local_resources names group '", label, "', but program '", program.name(),
-        "' has no such group; its groups are: ", absl::StrJoin(groups, ", ")));
+  if (absl::Status groups = CheckGroupsExist(program, "local_resources", options.local_resources);
+      !groups.ok()) {
+    return groups;
+  }
+  if (absl::Status groups = CheckGroupsExist(program, "slurm_resources", options.slurm_resources);
+      !groups.ok()) {
+    return groups;
   }
   if (IsProcessLaunch(options.launch_type)) {
     if (absl::Status terminal = internal::ParseTerminalKind(options.terminal).status();
@@ -66,6 +90,7 @@ absl::Status Validate(const Program& program, const internal::ResolvedLaunchOpti
   switch (options.launch_type) {
     case LaunchType::kLocalMt:
     case LaunchType::kLocalMp:
+    case LaunchType::kSlurm:
       return absl::OkStatus();
     case LaunchType::kTestMt:
     case LaunchType::kTestMp:
@@ -76,16 +101,17 @@ absl::Status Validate(const Program& program, const internal::ResolvedLaunchOpti
             "reports node failures to the running test)"));
       }
       return absl::OkStatus();
-    default:
-      return absl::UnimplementedError(absl::StrCat(
-          "launch type ", std::string(LaunchTypeName(options.launch_type)),
-          " is not available in this build yet; available launch types: local_mt, "
-          "local_mp, test_mt, test_mp"));
   }
+  return absl::InvalidArgumentError("unknown launch type");
 }
 
 std::unique_ptr<internal::Launcher> StartLauncher(Program program,
                                                   internal::ResolvedLaunchOptions options) {
+  if (options.launch_type == LaunchType::kSlurm) {
+    auto launcher = std::make_unique<internal::SlurmLauncher>(std::move(program), options);
+    (void)launcher->Start();  // an error is the launch's outcome, reported by Wait()
+    return launcher;
+  }
   if (IsProcessLaunch(options.launch_type)) {
     auto launcher = std::make_unique<internal::LocalMpLauncher>(std::move(program), options);
     (void)launcher->Start();  // an error is the launch's outcome, reported by Wait()

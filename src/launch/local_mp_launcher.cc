@@ -10,13 +10,13 @@
 #include "absl/strings/str_join.h"
 #include "lp/launch.h"
 #include "src/coordinator/env.h"
-#include "src/coordinator/token.h"
 #include "lp/internal/deadline_wait.h"
 #include "lp/internal/program_nodes.h"
 #include "src/core/current_runtime.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
 #include "src/core/test_hooks.h"
+#include "src/launch/coordinator_session.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker_assignment.h"
 #include "src/launch/worker_command.h"
@@ -69,31 +69,10 @@ absl::Status LocalMpLauncher::StartWorkers() {
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
 
-  absl::StatusOr<std::string> token = MakeToken();
-  if (!token.ok()) return token.status();
-  const std::string fingerprint = ProgramFingerprint(program_);
-  // The hooks capture shared state only: they run on gRPC threads.
-  CoordinatorHooks hooks;
-  hooks.on_stop = [runtime = runtime_](const std::string&) { runtime->stop->RequestStop(); };
-  absl::StatusOr<std::unique_ptr<CoordinatorServer>> coordinator = CoordinatorServer::Start(
-      {.program_name = program_.name(),
-       .fingerprint = fingerprint,
-       .nodes = AllNodes(program_),  // inner nodes of colocations too: they register
-       .token = *token,
-       .bind_address = "127.0.0.1:0",
-       .hooks = std::move(hooks)});
-  if (!coordinator.ok()) return coordinator.status();
-  coordinator_ = *std::move(coordinator);
-  const std::string coordinator_address = absl::StrCat("127.0.0.1:", coordinator_->port());
-
-  // The launcher resolves handles through its own coordinator, like any worker, so that
-  // a test can call a node directly through handle.Dereference().
-  absl::StatusOr<std::unique_ptr<CoordinatorClient>> self_client =
-      CoordinatorClient::Create({.address = coordinator_address, .token = *token});
-  if (!self_client.ok()) return self_client.status();
-  runtime_->addresses = std::shared_ptr<CoordinatorClient>(*std::move(self_client));
-  SetLatestRuntime(runtime_);
-  AttachRuntime(program_, runtime_);
+  absl::StatusOr<CoordinatorSession> session =
+      StartCoordinatorSession(program_, options_, runtime_, {.bind_address = "127.0.0.1:0"});
+  if (!session.ok()) return session.status();
+  coordinator_ = session->server;
   runtime_->stop->Register([state = state_, coordinator = coordinator_] {
     coordinator->RequestStop("the program was asked to stop");
     std::lock_guard lock(state->mu);
@@ -110,13 +89,9 @@ absl::Status LocalMpLauncher::StartWorkers() {
   absl::StatusOr<std::vector<std::string>> base_argv = OwnCommandLine();
   if (!base_argv.ok()) return base_argv.status();
   if (IsTestLaunchType(options_.launch_type)) *base_argv = AdjustTestWorkerArgv(*base_argv);
-  const std::vector<std::pair<std::string, std::string>> worker_env = {
-      {kCoordinatorAddressEnv, coordinator_address},
-      {kCoordinatorTokenEnv, *token},
-      {kFingerprintEnv, fingerprint},
-      {kLaunchIndexEnv, std::to_string(options_.launch_index)},
-      {kLaunchTypeEnv, std::string(LaunchTypeName(options_.launch_type))},
-  };
+  std::vector<std::pair<std::string, std::string>> worker_env = session->worker_env;
+  worker_env.emplace_back(kCoordinatorAddressEnv,
+                          absl::StrCat("127.0.0.1:", coordinator_->port()));
   for (const NodeId& id : TopLevelNodes(program_)) {
     auto config = options_.local_resources.find(id.group);
     std::vector<std::pair<std::string, std::string>> env = worker_env;

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lp/internal/program_nodes.h"
 #include "src/coordinator/coordinator_client.h"
@@ -90,6 +91,14 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
   runtime->launch_type = assignment.launch_type;
   runtime->addresses = coordinator;
   runtime->stop = std::make_shared<StopState>();
+  if (assignment.launch_type == LaunchType::kSlurm) {
+    // Peers are on other machines: listen on every interface, and publish the address of
+    // the interface that reaches the launcher, which is the cluster's network.
+    absl::StatusOr<std::string> local = coordinator->LocalAddress();
+    if (!local.ok()) FailSetup(assignment, std::string(local.status().message()), coordinator.get());
+    runtime->server_host = absl::StrContains(*local, ':') ? "::" : "0.0.0.0";
+    runtime->advertised_host = *local;
+  }
   SetLatestRuntime(runtime);
   AttachRuntime(program, runtime);
 

@@ -17,11 +17,24 @@ std::atomic<int> g_next_launch_index{0};
 
 absl::StatusOr<std::optional<WorkerAssignment>> WorkerAssignmentFromEnvironment() {
   const char* node = std::getenv(kNodeEnv);
-  if (node == nullptr || *node == '\0') return std::nullopt;
+  const char* group = std::getenv(kNodeGroupEnv);
   WorkerAssignment assignment;
-  absl::StatusOr<NodeId> id = ParseNodeId(node);
-  if (!id.ok()) return id.status();
-  assignment.node = *std::move(id);
+  if (node != nullptr && *node != '\0') {
+    absl::StatusOr<NodeId> id = ParseNodeId(node);
+    if (!id.ok()) return id.status();
+    assignment.node = *std::move(id);
+  } else if (group != nullptr && *group != '\0') {
+    absl::StatusOr<std::string> rank = GetEnv(kSlurmTaskRankEnv);
+    if (!rank.ok()) return rank.status();
+    int index = 0;
+    if (!absl::SimpleAtoi(*rank, &index) || index < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(kSlurmTaskRankEnv, "='", *rank, "' is not a task rank"));
+    }
+    assignment.node = NodeId{group, index};
+  } else {
+    return std::nullopt;
+  }
   absl::StatusOr<std::string> index = GetEnv(kLaunchIndexEnv);
   if (!index.ok()) return index.status();
   if (!absl::SimpleAtoi(*index, &assignment.launch_index) || assignment.launch_index < 0) {

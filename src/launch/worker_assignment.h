@@ -20,6 +20,10 @@ namespace lp::internal {
 
 inline constexpr char kLaunchIndexEnv[] = "LP_LAUNCH_INDEX";
 inline constexpr char kLaunchTypeEnv[] = "LP_LAUNCH_TYPE";
+// Under Slurm one srun starts every node of a group: the tasks share their environment,
+// so the group travels in LP_NODE_GROUP and the index is the task's rank, SLURM_PROCID.
+inline constexpr char kNodeGroupEnv[] = "LP_NODE_GROUP";
+inline constexpr char kSlurmTaskRankEnv[] = "SLURM_PROCID";
 
 struct WorkerAssignment {
   NodeId node;
@@ -27,7 +31,9 @@ struct WorkerAssignment {
   LaunchType launch_type = LaunchType::kLocalMp;
 };
 
-// The assignment of this process, or nullopt when it is not a worker (LP_NODE unset).
+// The assignment of this process, or nullopt when it is not a worker (neither LP_NODE
+// nor LP_NODE_GROUP set). LP_NODE wins: a colocation's inner process inherits its Slurm
+// task's LP_NODE_GROUP but runs the node its LP_NODE names.
 // An error when the variables are set but malformed.
 absl::StatusOr<std::optional<WorkerAssignment>> WorkerAssignmentFromEnvironment();
 

@@ -50,8 +50,15 @@ struct Runtime {
   LaunchType launch_type = LaunchType::kLocalMt;
   std::shared_ptr<AddressBook> addresses;
   std::shared_ptr<StopState> stop;
-  // The host node servers bind to: loopback for local launches.
+  // The host node servers bind to: loopback for local launches, every interface
+  // ("0.0.0.0") when peers are on other machines.
   std::string server_host = "127.0.0.1";
+  // The host node servers publish, when it differs from server_host: the address of this
+  // machine that peers can reach (Slurm).
+  std::string advertised_host;
+  const std::string& PublishedHost() const {
+    return advertised_host.empty() ? server_host : advertised_host;
+  }
 };
 
 // The runtime of the program that the calling thread belongs to: the node thread's own,

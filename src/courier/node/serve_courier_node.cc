@@ -5,8 +5,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lp/courier_node.h"
+#include "src/coordinator/local_address.h"
 #include "src/core/stop_state.h"
 
 namespace lp::internal {
@@ -16,25 +18,26 @@ namespace {
 constexpr absl::Duration kShutdownGrace = absl::Seconds(1);
 
 // The port to bind: the one kCourierPortEnv asks for, when set, else any (0).
-std::string PreferredPort() {
+int PreferredPort() {
   const char* port = std::getenv(kCourierPortEnv);
-  return port != nullptr && *port != '\0' ? port : "0";
+  int number = 0;
+  return port != nullptr && absl::SimpleAtoi(port, &number) ? number : 0;
 }
 
 }  // namespace
 
 void ServeCourierNode(const Runtime& runtime, const NodeContext& context,
                       CourierServer& server, const std::function<bool()>& run) {
-  absl::StatusOr<int> port = server.Start(absl::StrCat(runtime.server_host, ":", PreferredPort()));
-  if (!port.ok() && PreferredPort() != "0") {
+  absl::StatusOr<int> port = server.Start(JoinHostPort(runtime.server_host, PreferredPort()));
+  if (!port.ok() && PreferredPort() != 0) {
     // Taken meanwhile: any port will do, the address book tells callers where we are.
-    port = server.Start(absl::StrCat(runtime.server_host, ":0"));
+    port = server.Start(JoinHostPort(runtime.server_host, 0));
   }
   if (!port.ok()) {
     throw std::runtime_error(absl::StrCat("cannot start the Courier server of node ",
                                           context.node.ToString(), ": ", port.status().message()));
   }
-  const std::string address = absl::StrCat(runtime.server_host, ":", *port);
+  const std::string address = JoinHostPort(runtime.PublishedHost(), *port);
   if (absl::Status published = runtime.addresses->Publish(context.node, kCourierEndpoint, address);
       !published.ok()) {
     server.Shutdown();

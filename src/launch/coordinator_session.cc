@@ -1,0 +1,55 @@
+#include "src/launch/coordinator_session.h"
+
+#include "absl/strings/str_cat.h"
+#include "lp/internal/program_nodes.h"
+#include "src/coordinator/coordinator_client.h"
+#include "src/coordinator/env.h"
+#include "src/coordinator/token.h"
+#include "src/core/current_runtime.h"
+#include "src/core/stop_state.h"
+#include "src/launch/topology.h"
+#include "src/launch/worker_assignment.h"
+
+namespace lp::internal {
+
+absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
+    Program& program, const ResolvedLaunchOptions& options,
+    const std::shared_ptr<Runtime>& runtime, CoordinatorSessionOptions session) {
+  CoordinatorSession result;
+  absl::StatusOr<std::string> token = MakeToken();
+  if (!token.ok()) return token.status();
+  result.token = *std::move(token);
+  result.fingerprint = ProgramFingerprint(program);
+
+  // The hooks capture shared state only: they run on gRPC threads.
+  CoordinatorHooks hooks = std::move(session.hooks);
+  hooks.on_stop = [runtime](const std::string&) { runtime->stop->RequestStop(); };
+  absl::StatusOr<std::unique_ptr<CoordinatorServer>> server = CoordinatorServer::Start(
+      {.program_name = program.name(),
+       .fingerprint = result.fingerprint,
+       .nodes = AllNodes(program),  // inner nodes of colocations too: they register
+       .token = result.token,
+       .bind_address = session.bind_address,
+       .keepalive_interval = session.keepalive_interval,
+       .keepalive_timeout = session.keepalive_timeout,
+       .hooks = std::move(hooks)});
+  if (!server.ok()) return server.status();
+  result.server = *std::move(server);
+
+  absl::StatusOr<std::unique_ptr<CoordinatorClient>> self_client = CoordinatorClient::Create(
+      {.address = absl::StrCat("127.0.0.1:", result.server->port()), .token = result.token});
+  if (!self_client.ok()) return self_client.status();
+  runtime->addresses = std::shared_ptr<CoordinatorClient>(*std::move(self_client));
+  SetLatestRuntime(runtime);
+  AttachRuntime(program, runtime);
+
+  result.worker_env = {
+      {kCoordinatorTokenEnv, result.token},
+      {kFingerprintEnv, result.fingerprint},
+      {kLaunchIndexEnv, std::to_string(options.launch_index)},
+      {kLaunchTypeEnv, std::string(LaunchTypeName(options.launch_type))},
+  };
+  return result;
+}
+
+}  // namespace lp::internal

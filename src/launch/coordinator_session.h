@@ -1,0 +1,54 @@
+#ifndef LP_SRC_LAUNCH_COORDINATOR_SESSION_H_
+#define LP_SRC_LAUNCH_COORDINATOR_SESSION_H_
+
+// What every process launcher (local_mp, test_mp, slurm) sets up before it starts a
+// worker: a fresh token, the program's fingerprint, the coordinator, and the launcher's
+// own address book (a client of that coordinator, so that handles dereferenced in the
+// launcher process — a test calling a node — resolve like anyone's).
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lp/internal/runtime.h"
+#include "lp/program.h"
+#include "src/coordinator/coordinator_server.h"
+#include "src/core/launcher.h"
+
+namespace lp::internal {
+
+struct CoordinatorSessionOptions {
+  // Where the coordinator listens: loopback for one host, every interface for a cluster.
+  std::string bind_address = "127.0.0.1:0";
+  // See CoordinatorOptions::keepalive_interval.
+  absl::Duration keepalive_interval = absl::ZeroDuration();
+  absl::Duration keepalive_timeout = absl::Seconds(10);
+  // The launcher's hooks. on_stop is the session's own (it stops the runtime); leave it
+  // empty.
+  CoordinatorHooks hooks;
+};
+
+struct CoordinatorSession {
+  std::string token;
+  std::string fingerprint;
+  // Shared with the stop handlers and hooks that may outlive the launcher's scope.
+  std::shared_ptr<CoordinatorServer> server;
+  // The variables every worker gets whatever the launcher: token, fingerprint, launch
+  // index and type. Where the coordinator is (kCoordinatorAddressEnv, ...) is the
+  // launcher's to add: it depends on where the workers run.
+  std::vector<std::pair<std::string, std::string>> worker_env;
+};
+
+// Starts the coordinator for `program` and attaches `runtime` to it: a stop the
+// coordinator hears of (from a worker) stops `runtime`, and `runtime->addresses` becomes
+// a client of the coordinator. Nothing is left running on error.
+absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
+    Program& program, const ResolvedLaunchOptions& options,
+    const std::shared_ptr<Runtime>& runtime, CoordinatorSessionOptions session);
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_LAUNCH_COORDINATOR_SESSION_H_

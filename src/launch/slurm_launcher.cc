@@ -1,0 +1,542 @@
+#include "src/launch/slurm_launcher.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "lp/internal/deadline_wait.h"
+#include "src/coordinator/env.h"
+#include "src/coordinator/local_address.h"
+#include "src/core/signal_watcher.h"
+#include "src/core/stop_state.h"
+#include "src/launch/coordinator_session.h"
+#include "src/launch/topology.h"
+#include "src/launch/worker.h"
+#include "src/launch/worker_assignment.h"
+#include "src/launch/worker_command.h"
+#include "src/slurm/slurm_client.h"
+#include "src/terminal/terminal_kind.h"
+
+namespace lp::internal {
+namespace {
+
+// How many of a failed node's last output lines the launcher repeats.
+constexpr int kFailureTailLines = 10;
+// How often the coordinator pings workers, and how long an unanswered ping may take: a
+// worker behind a cut network is named within about their sum.
+constexpr absl::Duration kKeepaliveInterval = absl::Seconds(3);
+constexpr absl::Duration kKeepaliveTimeout = absl::Seconds(5);
+// How often the queue is looked at while jobs wait for resources.
+constexpr absl::Duration kQueuePollInterval = absl::Seconds(1);
+// After the stragglers' srun was told to end (and their jobs cancelled): how long the
+// srun gets before it is killed. It waits for slurmd to confirm the tasks are gone, which
+// takes a moment, or forever when a host is unreachable.
+constexpr absl::Duration kSrunEndGrace = absl::Seconds(15);
+
+// What a pending job's reason means for the user, for the common ones.
+std::string ExplainPendingReason(const std::string& reason) {
+  if (reason == "Resources") {
+    return "the cluster has not enough free CPUs, memory or GPUs for what the group asks";
+  }
+  if (reason == "Priority") return "other jobs come first";
+  if (absl::StartsWith(reason, "PartitionNodeLimit") ||
+      absl::StartsWith(reason, "PartitionConfig")) {
+    return "the group asks for more than its partition allows";
+  }
+  if (absl::StartsWith(reason, "ReqNodeNotAvail") || reason == "NodeDown") {
+    return "the nodes the job needs are down or drained";
+  }
+  if (reason == "BadConstraints") return "no node has the features or resources asked for";
+  return "see 'Job Reason Codes' in Slurm's squeue documentation";
+}
+
+// Eight hex digits that tell this launch's jobs apart from every other's.
+std::string LaunchTag() {
+  std::random_device random;
+  return absl::StrFormat("%08x", random());
+}
+
+}  // namespace
+
+SlurmLauncher::SlurmLauncher(Program program, ResolvedLaunchOptions options)
+    : program_(std::move(program)),
+      options_(std::move(options)),
+      state_(std::make_shared<State>()),
+      runtime_(std::make_shared<Runtime>()),
+      allocation_(CurrentAllocation()) {
+  runtime_->program_name = program_.name();
+  runtime_->launch_type = options_.launch_type;
+  runtime_->stop = std::make_shared<StopState>();
+  const std::string tag = LaunchTag();
+  for (const NodeId& id : TopLevelNodes(program_)) {
+    if (groups_.empty() || groups_.back().label != id.group) {
+      groups_.push_back(
+          {.label = id.group, .job_name = SlurmJobName(program_.name(), id.group, tag)});
+    }
+    groups_.back().nodes.push_back(id);
+  }
+}
+
+SlurmLauncher::~SlurmLauncher() {
+  Stop();
+  (void)Wait();
+}
+
+absl::Status SlurmLauncher::Start() {
+  std::lock_guard join_lock(join_mu_);
+  absl::Status started = StartGroups();
+  {
+    std::lock_guard lock(state_->mu);
+    state_->started = true;
+    if (!started.ok() && state_->outcome.ok()) state_->outcome = started;
+    state_->changed.notify_all();
+  }
+  if (!started.ok()) runtime_->stop->RequestStop();
+  if (!options_.slurm_dry_run) {
+    supervisor_ = std::thread([this] { Supervise(); });
+    queue_watcher_ = std::thread([this] { WatchQueue(); });
+  }
+  return started;
+}
+
+std::vector<std::string> SlurmLauncher::SrunFor(const Group& group) const {
+  auto config = options_.slurm_resources.find(group.label);
+  return SrunArguments(
+      {.job_name = group.job_name,
+       .ntasks = static_cast<int>(group.nodes.size()),
+       .config = config == options_.slurm_resources.end() ? nullptr : &config->second,
+       .allocation = allocation_});
+}
+
+void SlurmLauncher::PrintDryRun() {
+  absl::StatusOr<std::vector<std::string>> base_argv = OwnCommandLine();
+  if (base_argv.ok()) {
+    // What would run is the launch itself, not its dry run.
+    std::erase_if(*base_argv, [](const std::string& arg) {
+      return arg == "--lp_slurm_dry_run" || arg == "--lp_slurm_dry_run=true" ||
+             arg == "--lp_slurm_dry_run=1";
+    });
+  }
+  std::cout << "lp: dry run of program '" << program_.name() << "' on Slurm"
+            << (allocation_.has_value() ? absl::StrCat(" (steps of allocation ",
+                                                       allocation_->job_id, ")")
+                                        : std::string(" (one job per group)"))
+            << ": these commands would start it (<...> is filled in at launch):\n";
+  for (const Group& group : groups_) {
+    auto config = options_.slurm_resources.find(group.label);
+    ProcessConfig process{.wrapper = SrunFor(group)};
+    if (config != options_.slurm_resources.end()) {
+      process.args = config->second.args;
+      process.env = config->second.env;
+    }
+    const std::vector<std::pair<std::string, std::string>> worker_env = {
+        {kNodeGroupEnv, group.label},
+        options_.coordinator_host.empty()
+            ? std::pair<std::string, std::string>(kCoordinatorPortEnv, "<port>")
+            : std::pair<std::string, std::string>(
+                  kCoordinatorAddressEnv, absl::StrCat(options_.coordinator_host, ":<port>")),
+        {kCoordinatorTokenEnv, "<secret>"},
+        {kFingerprintEnv, "<fingerprint>"},
+        {kLaunchIndexEnv, std::to_string(options_.launch_index)},
+        {kLaunchTypeEnv, std::string(LaunchTypeName(options_.launch_type))},
+    };
+    SpawnSpec spec = MakeWorkerSpec({.base_argv = base_argv.ok() ? *base_argv
+                                                                  : std::vector<std::string>{},
+                                     .node = group.nodes.front(),
+                                     .config = &process,
+                                     .worker_env = worker_env});
+    std::cout << "# group " << group.label << ": " << group.nodes.size() << " node"
+              << (group.nodes.size() == 1 ? "" : "s") << "\n"
+              << ShellCommand(spec.env_overrides, spec.argv) << "\n";
+  }
+  std::cout << std::flush;
+}
+
+absl::Status SlurmLauncher::StartGroups() {
+  if (options_.slurm_dry_run) {
+    PrintDryRun();
+    return absl::OkStatus();
+  }
+  if (absl::Status client = CheckSlurmClient(); !client.ok()) return client;
+  // A partition that does not exist: say so before anything is queued.
+  std::set<std::string> wanted;
+  for (const auto& [label, config] : options_.slurm_resources) {
+    if (!config.partition.empty()) wanted.insert(config.partition);
+  }
+  if (!wanted.empty()) {
+    absl::StatusOr<std::vector<std::string>> partitions = SlurmPartitions();
+    if (!partitions.ok()) return partitions.status();
+    for (const auto& [label, config] : options_.slurm_resources) {
+      if (config.partition.empty() ||
+          std::find(partitions->begin(), partitions->end(), config.partition) !=
+              partitions->end()) {
+        continue;
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "slurm_resources of group '", label, "' asks for partition '", config.partition,
+          "', which this cluster does not have; its partitions are: ",
+          absl::StrJoin(*partitions, ", "), " (sinfo lists them)"));
+    }
+  }
+
+  absl::StatusOr<TerminalKind> kind = ParseTerminalKind(options_.terminal);
+  if (!kind.ok()) return kind.status();
+  absl::StatusOr<std::unique_ptr<Terminal>> terminal =
+      MakeTerminal(*kind, {.program_name = program_.name(), .log_dir = options_.log_dir});
+  if (!terminal.ok()) return terminal.status();
+  terminal_ = *std::move(terminal);
+
+  CoordinatorHooks hooks;
+  // The hooks run on gRPC threads until Wait() shuts the coordinator down, which happens
+  // before this launcher is destroyed.
+  hooks.on_exit_report = [this](const ExitReport& report) { OnExitReport(report); };
+  hooks.on_watch_lost = [this](const NodeId& node) { OnWatchLost(node); };
+  absl::StatusOr<CoordinatorSession> session =
+      StartCoordinatorSession(program_, options_, runtime_,
+                              {.bind_address = "0.0.0.0:0",
+                               .keepalive_interval = kKeepaliveInterval,
+                               .keepalive_timeout = kKeepaliveTimeout,
+                               .hooks = std::move(hooks)});
+  if (!session.ok()) return session.status();
+  coordinator_ = session->server;
+  runtime_->stop->Register([state = state_, coordinator = coordinator_] {
+    coordinator->RequestStop("the program was asked to stop");
+    std::lock_guard lock(state->mu);
+    state->stop_requested = true;
+    state->changed.notify_all();
+  });
+  if (options_.handle_signals) signal_subscription_ = StopProgramOnSignals(runtime_);
+  if (const std::string banner = terminal_->Banner(); !banner.empty()) {
+    std::cout << banner << (banner.back() == '\n' ? "" : "\n") << std::flush;
+  }
+
+  absl::StatusOr<std::vector<std::string>> base_argv = OwnCommandLine();
+  if (!base_argv.ok()) return base_argv.status();
+  std::vector<std::pair<std::string, std::string>> worker_env = session->worker_env;
+  if (options_.coordinator_host.empty()) {
+    // Each task finds the launcher at SLURM_LAUNCH_NODE_IPADDR: the address Slurm knows
+    // the submitting machine by, which its compute nodes can reach.
+    worker_env.emplace_back(kCoordinatorPortEnv, std::to_string(coordinator_->port()));
+  } else {
+    worker_env.emplace_back(kCoordinatorAddressEnv,
+                            JoinHostPort(options_.coordinator_host, coordinator_->port()));
+  }
+  for (Group& group : groups_) {
+    auto config = options_.slurm_resources.find(group.label);
+    // srun is the worker command's wrapper; the group's args and env are the worker's.
+    ProcessConfig process{.wrapper = SrunFor(group)};
+    if (config != options_.slurm_resources.end()) {
+      process.args = config->second.args;
+      process.env = config->second.env;
+    }
+    std::vector<std::pair<std::string, std::string>> env = worker_env;
+    env.emplace_back(kNodeGroupEnv, group.label);
+    SpawnSpec spec = MakeWorkerSpec({.base_argv = *base_argv,
+                                     .node = group.nodes.front(),
+                                     .config = &process,
+                                     .worker_env = std::move(env)});
+    absl::StatusOr<std::unique_ptr<NodeProcess>> srun =
+        terminal_->Launch(group.label, std::move(spec));
+    if (!srun.ok()) {
+      return absl::Status(srun.status().code(),
+                          absl::StrCat("cannot start the srun of group ", group.label, ": ",
+                                       srun.status().message()));
+    }
+    group.srun = *std::move(srun);
+    {
+      std::lock_guard lock(state_->mu);
+      state_->running_groups.insert(group.label);
+    }
+    watchers_.emplace_back([this, &group] { WatchGroup(&group); });
+  }
+  return absl::OkStatus();
+}
+
+std::string SlurmLauncher::HostOf(const NodeId& node) const {
+  if (coordinator_ == nullptr) return "";
+  std::optional<NodeRegistration> registration = coordinator_->nodes().Registration(node);
+  return registration.has_value() ? registration->hostname : "";
+}
+
+void SlurmLauncher::FailNode(const NodeId& node, std::string cause) {
+  {
+    std::lock_guard lock(state_->mu);
+    state_->ended_nodes.insert(node.ToString());
+    if (!state_->failure.has_value() && state_->outcome.ok()) {
+      state_->failure = NodeFailure{node, std::move(cause)};
+    }
+    state_->changed.notify_all();
+  }
+  runtime_->stop->RequestStop();
+}
+
+void SlurmLauncher::OnExitReport(const ExitReport& report) {
+  if (report.exit_code == 0) {
+    std::lock_guard lock(state_->mu);
+    state_->ended_nodes.insert(report.node.ToString());
+    state_->changed.notify_all();
+    return;
+  }
+  {
+    std::lock_guard lock(state_->mu);
+    // A straggler's own backstop fired while we kill it: reported as a straggler.
+    if (state_->killing && report.exit_code == kWorkerStraggled) {
+      state_->ended_nodes.insert(report.node.ToString());
+      return;
+    }
+  }
+  FailNode(report.node, report.message.empty()
+                            ? absl::StrCat("exit code ", report.exit_code)
+                            : report.message);
+}
+
+void SlurmLauncher::OnWatchLost(const NodeId& node) {
+  // A worker ends its stream by exiting, after its report: nothing to say then.
+  if (coordinator_->nodes().ExitReportOf(node).has_value()) return;
+  const std::string host = HostOf(node);
+  FailNode(node, absl::StrCat("lost contact with the launcher: its task died without a "
+                              "word, or its host",
+                              host.empty() ? "" : absl::StrCat(" (", host, ")"),
+                              " became unreachable"));
+}
+
+void SlurmLauncher::WatchGroup(Group* group) {
+  const absl::StatusOr<ExitInfo> exit = group->srun->WaitForExit(absl::InfiniteFuture());
+  const bool ok = exit.ok() && exit->success();
+  const std::string how = exit.ok() ? exit->ToString() : std::string(exit.status().message());
+  std::optional<NodeId> unreported;
+  bool any_registered = false;
+  for (const NodeId& id : group->nodes) {
+    if (coordinator_->nodes().Registration(id).has_value()) any_registered = true;
+  }
+  bool last = false;
+  bool killing = false;
+  {
+    std::lock_guard lock(state_->mu);
+    killing = state_->killing;
+    for (const NodeId& id : group->nodes) {
+      if (!state_->ended_nodes.contains(id.ToString())) {
+        if (!unreported.has_value()) unreported = id;
+        state_->ended_nodes.insert(id.ToString());
+      }
+    }
+    state_->running_groups.erase(group->label);
+    last = state_->running_groups.empty() && state_->started;
+    state_->changed.notify_all();
+  }
+  if (!ok && !killing && unreported.has_value()) {
+    if (!any_registered) {
+      // srun itself failed: bad options, the job was refused or cancelled.
+      std::lock_guard lock(state_->mu);
+      if (state_->outcome.ok() && !state_->failure.has_value()) {
+        std::string text = absl::StrCat("the Slurm job of group ", group->label,
+                                        " did not start its tasks: srun ", how);
+        for (const std::string& line : terminal_->LastLines(group->label)) {
+          absl::StrAppend(&text, "\n  ", line);
+        }
+        state_->outcome = absl::UnavailableError(text);
+      }
+    } else {
+      FailNode(*unreported, absl::StrCat("its task ended without reporting (srun ", how, ")"));
+    }
+  }
+  if (!ok || last) runtime_->stop->RequestStop();
+}
+
+std::vector<std::string> SlurmLauncher::JobIds() {
+  std::vector<std::string> names;
+  for (const Group& group : groups_) names.push_back(group.job_name);
+  absl::StatusOr<std::vector<SlurmJob>> jobs =
+      FindSlurmJobs(names, allocation_.has_value() ? allocation_->job_id : "");
+  std::vector<std::string> ids;
+  if (!jobs.ok()) {
+    std::fprintf(stderr, "lp: cannot list the program's Slurm jobs: %s\n",
+                 std::string(jobs.status().message()).c_str());
+    return ids;
+  }
+  for (const SlurmJob& job : *jobs) ids.push_back(job.id);
+  return ids;
+}
+
+void SlurmLauncher::WatchQueue() {
+  // Steps inside an allocation are not queued: nothing to watch.
+  if (allocation_.has_value()) return;
+  std::vector<std::string> names;
+  for (const Group& group : groups_) names.push_back(group.job_name);
+  std::map<std::string, absl::Time> pending_since;  // by job id
+  std::map<std::string, std::string> told;          // the reason last printed, by job id
+  const absl::Time start = absl::Now();
+  std::unique_lock lock(state_->mu);
+  for (;;) {
+    if (WaitUntil(state_->changed, lock, absl::Now() + kQueuePollInterval,
+                  [&] { return state_->stop_requested || state_->running_groups.empty(); })) {
+      return;
+    }
+    lock.unlock();
+    bool all_registered = true;
+    for (const Group& group : groups_) {
+      for (const NodeId& id : group.nodes) {
+        if (!coordinator_->nodes().Registration(id).has_value()) all_registered = false;
+      }
+    }
+    if (all_registered) return;
+    absl::StatusOr<std::vector<SlurmJob>> jobs = FindSlurmJobs(names);
+    lock.lock();
+    if (!jobs.ok()) continue;
+    for (const SlurmJob& job : *jobs) {
+      if (job.state != "PENDING") continue;
+      pending_since.emplace(job.id, start);
+      std::string group = job.name;
+      for (const Group& candidate : groups_) {
+        if (candidate.job_name == job.name) group = candidate.label;
+      }
+      if (told[job.id] != job.reason) {
+        told[job.id] = job.reason;
+        std::fprintf(stderr, "lp: the Slurm job %s of group %s is pending: %s\n",
+                     job.id.c_str(), group.c_str(), job.reason.c_str());
+      }
+      const absl::Duration waited = absl::Now() - pending_since[job.id];
+      if (waited < options_.slurm_pending_timeout) continue;
+      if (state_->outcome.ok() && !state_->failure.has_value()) {
+        state_->outcome = absl::UnavailableError(absl::StrCat(
+            "the Slurm job ", job.id, " of group ", group, " stayed pending for ",
+            absl::FormatDuration(absl::Trunc(waited, absl::Seconds(1))),
+            " (--lp_slurm_pending_timeout=",
+            absl::FormatDuration(options_.slurm_pending_timeout),
+            "); Slurm's reason: ", job.reason, " (", ExplainPendingReason(job.reason),
+            "). Ask for less (slurm_resources), or allow a longer wait"));
+      }
+      lock.unlock();
+      (void)CancelSlurmJobs({job.id});
+      runtime_->stop->RequestStop();
+      return;
+    }
+  }
+}
+
+void SlurmLauncher::Supervise() {
+  State& state = *state_;
+  std::unique_lock lock(state.mu);
+  state.changed.wait(lock, [&] { return state.stop_requested || state.running_groups.empty(); });
+  if (state.running_groups.empty()) return;
+  if (options_.termination_notice == absl::InfiniteDuration()) return;
+  const bool ended =
+      state.changed.wait_for(lock, absl::ToChronoNanoseconds(options_.termination_notice),
+                             [&] { return state.running_groups.empty(); });
+  if (ended) return;
+  lock.unlock();
+  KillStragglers();
+}
+
+void SlurmLauncher::KillStragglers() {
+  std::set<std::string> groups;
+  std::vector<std::string> nodes;
+  {
+    std::lock_guard lock(state_->mu);
+    state_->killing = true;
+    for (const Group& group : groups_) {
+      if (!state_->running_groups.contains(group.label)) continue;
+      groups.insert(group.label);
+      for (const NodeId& id : group.nodes) {
+        if (!state_->ended_nodes.contains(id.ToString())) nodes.push_back(id.ToString());
+      }
+    }
+    if (!nodes.empty() && state_->outcome.ok() && !state_->failure.has_value()) {
+      state_->outcome = absl::DeadlineExceededError(absl::StrCat(
+          "groups [", absl::StrJoin(groups, ", "), "] did not stop within ",
+          absl::FormatDuration(options_.termination_notice),
+          " of the stop request and were killed (nodes ", absl::StrJoin(nodes, ", "), ")"));
+    }
+  }
+  if (groups.empty()) return;
+  if (!nodes.empty()) {
+    std::fprintf(stderr, "lp: program '%s': killing nodes that did not stop in time: %s\n",
+                 program_.name().c_str(), absl::StrJoin(nodes, ", ").c_str());
+  }
+  // An srun told to end cancels its step, which kills every task (with its process tree:
+  // Slurm tracks them). scancel as well, for an srun that cannot reach a host any more.
+  for (const Group& group : groups_) {
+    if (groups.contains(group.label)) group.srun->Kill(SIGTERM);
+  }
+  if (absl::Status cancelled = CancelSlurmJobs(JobIds()); !cancelled.ok()) {
+    std::fprintf(stderr, "lp: %s\n", std::string(cancelled.message()).c_str());
+  }
+  std::unique_lock lock(state_->mu);
+  if (WaitUntil(state_->changed, lock, absl::Now() + kSrunEndGrace,
+                [&] { return state_->running_groups.empty(); })) {
+    return;
+  }
+  lock.unlock();
+  for (const Group& group : groups_) {
+    if (groups.contains(group.label)) group.srun->Kill(SIGKILL);
+  }
+}
+
+std::string SlurmLauncher::Describe(const NodeFailure& failure) {
+  const std::string host = HostOf(failure.node);
+  std::string text = absl::StrCat("node ", failure.node.ToString(), " failed",
+                                  host.empty() ? "" : absl::StrCat(" on host ", host), ": ",
+                                  failure.cause);
+  // srun --label starts each line with the task's rank, padded: " 3: ...".
+  const std::string label = absl::StrCat(failure.node.index, ": ");
+  std::vector<std::string> lines;
+  for (const std::string& line : terminal_->LastLines(failure.node.group)) {
+    absl::string_view rest = absl::StripLeadingAsciiWhitespace(line);
+    if (absl::ConsumePrefix(&rest, label)) lines.emplace_back(rest);
+  }
+  if (!lines.empty()) {
+    const size_t first = lines.size() > kFailureTailLines ? lines.size() - kFailureTailLines : 0;
+    absl::StrAppend(&text, "\nlast output of ", failure.node.ToString(), ":");
+    for (size_t i = first; i < lines.size(); ++i) absl::StrAppend(&text, "\n  ", lines[i]);
+  }
+  return text;
+}
+
+absl::Status SlurmLauncher::Wait() {
+  WaitFor(absl::InfiniteDuration());
+  {
+    std::lock_guard join_lock(join_mu_);
+    if (!joined_) {
+      joined_ = true;
+      for (std::thread& watcher : watchers_) watcher.join();
+      if (supervisor_.joinable()) supervisor_.join();
+      if (queue_watcher_.joinable()) queue_watcher_.join();
+      if (signal_subscription_ != 0) SignalWatcher::Unsubscribe(signal_subscription_);
+      if (coordinator_ != nullptr) {
+        coordinator_->RequestStop("the program ended");
+        coordinator_->Shutdown(absl::Now() + absl::Seconds(1));
+      }
+      std::optional<NodeFailure> failure;
+      {
+        std::lock_guard lock(state_->mu);
+        failure = state_->failure;
+      }
+      // Every output line has arrived now that the sruns ended.
+      if (failure.has_value()) {
+        const std::string text = Describe(*failure);
+        std::lock_guard lock(state_->mu);
+        state_->outcome = absl::AbortedError(text);
+      }
+      for (Group& group : groups_) group.srun.reset();
+    }
+  }
+  std::lock_guard lock(state_->mu);
+  return state_->outcome;
+}
+
+bool SlurmLauncher::WaitFor(absl::Duration timeout) {
+  std::unique_lock lock(state_->mu);
+  return WaitUntil(state_->changed, lock, absl::Now() + timeout,
+                   [this] { return state_->started && state_->running_groups.empty(); });
+}
+
+void SlurmLauncher::Stop() { runtime_->stop->RequestStop(); }
+
+}  // namespace lp::internal
