@@ -17,3 +17,5 @@ PACKAGES=(
 )
 
 "$(dirname "$0")/install_packages.sh" "${PACKAGES[@]}"
+# The Slurm tests start a real cluster (tests/slurm/CMakeLists.txt).
+"$(dirname "$0")/slurm/install.sh"

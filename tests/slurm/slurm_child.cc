@@ -1,0 +1,187 @@
+// A program that the Slurm tests (slurm_cluster_test.cc) launch with
+// --lp_launch_type=slurm against a real cluster and watch from outside. Every node prints
+// "ready <group/index> host=<hostname>" once it runs, so that a test can wait for the
+// program to be up and see where each node landed.
+//
+//   --mode=resources   worker/0..1 with slurm_resources (2 CPUs per task, 300M, an
+//                      environment variable, a flag); each prints what it got and returns
+//   --mode=wait        waiter/0..N-1 (N = --hosts) wait for the stop, one per host
+//   --mode=stop        waiters, plus stopper/0, which calls every waiter, then lp::Stop()
+//   --mode=straggler   waiters, plus straggler/0, which ignores the stop; stopper/0 stops
+//                      the program once the straggler answered a call
+//   --mode=fail        waiters, plus failer/0, which throws once every waiter answered
+//
+// --hosts spreads the waiters (and workers) over that many machines, one task per machine;
+// --partition puts every group in that partition. --marker is not read: it lets a test
+// find the processes of one launch with pgrep.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "lp/flags.h"
+#include "lp/lp.h"
+
+ABSL_FLAG(std::string, mode, "wait", "see the file comment");
+ABSL_FLAG(int, hosts, 1, "machines to spread the waiters over");
+ABSL_FLAG(std::string, partition, "", "the partition of every group (empty: the default)");
+ABSL_FLAG(std::string, role, "unset", "resources: set per group through slurm_resources");
+ABSL_FLAG(std::string, marker, "", "not read; lets a test find this launch's processes");
+
+namespace {
+
+void Say(const std::string& line) { std::cout << line + "\n" << std::flush; }
+
+std::string Hostname() {
+  char name[256] = {};
+  gethostname(name, sizeof(name) - 1);
+  return name;
+}
+
+std::string Me() { return lp::CurrentNode()->node.ToString(); }
+
+// The memory Slurm gave this task's job ("300M"), as scontrol shows it: srun sets no
+// variable for it.
+std::string JobMemory() {
+  const char* job = std::getenv("SLURM_JOB_ID");
+  if (job == nullptr) return "<no job>";
+  FILE* pipe = popen(absl::StrCat("scontrol show job ", job).c_str(), "r");
+  if (pipe == nullptr) return "<no scontrol>";
+  std::string text;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) text.append(buffer, n);
+  pclose(pipe);
+  const std::string key = "MinMemoryNode=";
+  const size_t at = text.find(key);
+  if (at == std::string::npos) return "<not shown>";
+  const size_t end = text.find_first_of(" \n", at);
+  return text.substr(at + key.size(), end - at - key.size());
+}
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "<unset>" : value;
+}
+
+// A node that runs until the program stops, and answers where it is.
+class Waiter {
+ public:
+  void Run() {
+    me_ = Me();
+    Say(absl::StrCat("ready ", me_, " host=", Hostname()));
+    lp::WaitForStop();
+    Say(absl::StrCat("stopped ", me_, " host=", Hostname()));
+  }
+  std::string Host() { return Hostname(); }
+
+ private:
+  std::string me_;
+};
+LP_COURIER_METHODS(Waiter, Host);
+
+// Ignores the stop: the launcher must kill it after the termination notice.
+class Straggler {
+ public:
+  void Run() {
+    Say(absl::StrCat("ready ", Me(), " host=", Hostname()));
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  std::string Host() { return Hostname(); }
+};
+LP_COURIER_METHODS(Straggler, Host);
+
+// Calls every waiter, so that they all run, then does what its mode says.
+template <typename T>
+void CallAll(const std::vector<lp::CourierClient<T>>& nodes) {
+  for (const auto& node : nodes) (void)node.Call(&T::Host);
+}
+
+lp::SlurmConfig Spread(int hosts) {
+  return lp::SlurmConfig{.partition = absl::GetFlag(FLAGS_partition),
+                         .nodes = hosts,
+                         .ntasks_per_node = hosts > 1 ? 1 : 0};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lp::ParseFlags(argc, argv);
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  const int hosts = absl::GetFlag(FLAGS_hosts);
+  lp::Program program("slurm_child");
+  lp::LaunchOptions options;
+  options.launch_type = lp::LaunchType::kSlurm;
+
+  if (mode == "resources") {
+    {
+      auto group = program.Group("worker");
+      for (int i = 0; i < 2; ++i) {
+        program.AddNode(lp::FunctionNode([] {
+          Say(absl::StrCat("ready ", Me(), " host=", Hostname()));
+          Say(absl::StrCat("resources ", Me(), " cpus=", Env("SLURM_CPUS_PER_TASK"),
+                           " mem=", JobMemory(), " env=", Env("LP_TEST_ENV"),
+                           " role=", absl::GetFlag(FLAGS_role)));
+        }));
+      }
+    }
+    lp::SlurmConfig config = Spread(hosts);
+    config.cpus_per_task = 2;
+    config.mem = "300M";
+    config.env = {{"LP_TEST_ENV", "hello from slurm_resources"}};
+    config.args = {{"role", "configured"}};
+    options.slurm_resources["worker"] = config;
+    return lp::LaunchAndWait(std::move(program), options);
+  }
+
+  std::vector<lp::CourierHandle<Waiter>> waiters;
+  {
+    auto group = program.Group("waiter");
+    for (int i = 0; i < hosts; ++i) waiters.push_back(program.AddNode(lp::CourierNode<Waiter>()));
+  }
+  options.slurm_resources["waiter"] = Spread(hosts);
+  if (mode == "stop") {
+    program.AddNode(lp::FunctionNode([waiters] {
+                      std::vector<lp::CourierClient<Waiter>> clients;
+                      for (const auto& waiter : waiters) clients.push_back(waiter.Dereference());
+                      CallAll(clients);
+                      Say(absl::StrCat("stopping from ", Me(), " host=", Hostname()));
+                      lp::Stop();
+                    }),
+                    "stopper");
+  } else if (mode == "straggler") {
+    auto straggler = program.AddNode(lp::CourierNode<Straggler>(), "straggler");
+    program.AddNode(lp::FunctionNode([straggler] {
+                      CallAll(std::vector<lp::CourierClient<Straggler>>{
+                          straggler.Dereference()});
+                      Say(absl::StrCat("stopping from ", Me()));
+                      lp::Stop();
+                    }),
+                    "stopper");
+  } else if (mode == "fail") {
+    program.AddNode(lp::FunctionNode([waiters] {
+                      std::vector<lp::CourierClient<Waiter>> clients;
+                      for (const auto& waiter : waiters) clients.push_back(waiter.Dereference());
+                      CallAll(clients);
+                      Say("the failing node is about to throw");
+                      throw std::runtime_error("boom from the failing node");
+                    }),
+                    "failer");
+  } else if (mode != "wait") {
+    std::cerr << "unknown --mode=" << mode << "\n";
+    return 64;
+  }
+  for (const char* group : {"stopper", "straggler", "failer"}) {
+    if (program.FindGroup(group) != nullptr) {
+      options.slurm_resources[group] = Spread(1);
+    }
+  }
+  return lp::LaunchAndWait(std::move(program), options);
+}

@@ -1,0 +1,334 @@
+// The slurm launch type against a real cluster: slurmctld and slurmd started by
+// scripts/slurm/run_with_cluster.sh, which runs this binary (in the head namespace when
+// the cluster has several hosts). tests/slurm/slurm_child and the consumer_producers
+// example are launched as real programs and watched through their output, their exit
+// code, squeue and /proc. Every wait is for an event (a line, an exit, an empty queue),
+// with generous deadlines.
+//
+// LP_SLURM_HOSTS says which cluster this is: 0 for one host (the launcher's own), N for N
+// namespace hosts n1..nN.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <random>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/process/run_command.h"
+#include "tests/launch/launch_test_util.h"
+#include "tests/support/child_process.h"
+
+namespace lp {
+namespace {
+
+using ::lp::testing::BuildDir;
+using ::lp::testing::ChildProcess;
+using ::lp::testing::ExitCodeOf;
+using ::lp::testing::kGenerous;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// How long a launch gets from start to exit; a cluster on a loaded 2-core machine is slow.
+constexpr absl::Duration kLaunchDeadline = absl::Seconds(120);
+
+std::string Child() { return BuildDir() + "/tests/slurm/slurm_child"; }
+std::string ConsumerProducers() { return BuildDir() + "/examples/consumer_producers"; }
+
+int ClusterHosts() {
+  const char* hosts = std::getenv("LP_SLURM_HOSTS");
+  int count = 0;
+  return hosts != nullptr && absl::SimpleAtoi(hosts, &count) ? count : 0;
+}
+
+// How many machines a program may spread over: 1 on the single-host cluster.
+int Machines() { return std::max(1, ClusterHosts()); }
+
+std::string CommandOutput(const std::vector<std::string>& argv) {
+  absl::StatusOr<internal::CommandResult> result = internal::RunCommand(argv, kGenerous);
+  if (!result.ok()) return absl::StrCat("<", result.status().ToString(), ">");
+  return result->output;
+}
+
+// Polls `done` (a query of Slurm or /proc) every 100 ms until it holds or `timeout`
+// passes. These are states of other processes, with no event to wait on.
+bool Eventually(const std::function<bool()>& done, absl::Duration timeout = kGenerous) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
+// The names of the queue's jobs that lp launched for `program` ("lp.<program>.*").
+std::vector<std::string> QueuedJobs(const std::string& program) {
+  std::vector<std::string> jobs;
+  for (absl::string_view line :
+       absl::StrSplit(CommandOutput({"squeue", "--noheader", "--format=%i %j %T"}), '\n',
+                      absl::SkipWhitespace())) {
+    if (absl::StrContains(line, absl::StrCat(" lp.", program, "."))) jobs.emplace_back(line);
+  }
+  return jobs;
+}
+
+// The processes whose command line carries `marker`: a launch's launcher and tasks.
+std::vector<std::string> ProcessesWith(const std::string& marker) {
+  std::vector<std::string> pids;
+  for (absl::string_view line :
+       absl::StrSplit(CommandOutput({"pgrep", "-f", marker}), '\n', absl::SkipWhitespace())) {
+    pids.emplace_back(absl::StripAsciiWhitespace(line));
+  }
+  return pids;
+}
+
+// "host=<name>" of every "<word> <group/index> host=<name>" line, by node.
+std::map<std::string, std::string> HostsOf(const std::string& word, const std::string& output) {
+  const std::regex line(word + R"( (\S+/[0-9]+) host=(\S+))");
+  std::map<std::string, std::string> hosts;
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), line);
+       it != std::sregex_iterator(); ++it) {
+    hosts[(*it)[1].str()] = (*it)[2].str();
+  }
+  return hosts;
+}
+
+std::set<std::string> Values(const std::map<std::string, std::string>& map) {
+  std::set<std::string> values;
+  for (const auto& [key, value] : map) values.insert(value);
+  return values;
+}
+
+std::string LocalHostname() {
+  char name[256] = {};
+  gethostname(name, sizeof(name) - 1);
+  return name;
+}
+
+class SlurmClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(std::getenv("SLURM_CONF"), nullptr)
+        << "run this test through scripts/slurm/run_with_cluster.sh (CTest does)";
+    std::random_device random;
+    marker_ = absl::StrCat("lp-slurm-test-", random(), random());
+  }
+
+  // Nothing of the launch is left: no job in the queue, no process with the marker.
+  void TearDown() override {
+    for (const char* program : {"slurm_child", "consumer_producers"}) {
+      EXPECT_TRUE(Eventually([program] { return QueuedJobs(program).empty(); }))
+          << absl::StrJoin(QueuedJobs(program), "\n");
+    }
+    EXPECT_TRUE(Eventually([this] { return ProcessesWith(marker_).empty(); }))
+        << "still running: " << absl::StrJoin(ProcessesWith(marker_), " ");
+  }
+
+  std::unique_ptr<ChildProcess> Launch(const std::string& mode,
+                                       std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {Child(), absl::StrCat("--mode=", mode),
+                                     absl::StrCat("--marker=", marker_)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<ChildProcess>(argv);
+  }
+
+  // Waits until every node of `nodes` printed its "ready" line.
+  void AwaitReady(ChildProcess& child, const std::vector<std::string>& nodes) {
+    for (const std::string& node : nodes) {
+      ASSERT_TRUE(child.WaitForOutput(absl::StrCat("ready ", node, " "), kLaunchDeadline))
+          << child.output();
+    }
+  }
+
+  std::vector<std::string> Waiters() const {
+    std::vector<std::string> nodes;
+    for (int i = 0; i < Machines(); ++i) nodes.push_back(absl::StrCat("waiter/", i));
+    return nodes;
+  }
+
+  std::string marker_;
+};
+
+TEST_F(SlurmClusterTest, ConsumerProducersRunsOnEveryHost) {
+  ChildProcess child({ConsumerProducers(), "--lp_launch_type=slurm",
+                      absl::StrCat("--producer_hosts=", Machines())});
+  ASSERT_EQ(ExitCodeOf(child.WaitForExit(kLaunchDeadline)), 0) << child.output();
+  const std::regex producer_line(R"(producer ([0-9]+) returned ([0-9]+) \(host (\S+)\))");
+  std::set<std::string> hosts;
+  int answers = 0;
+  const std::string output = child.output();
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), producer_line);
+       it != std::sregex_iterator(); ++it) {
+    ++answers;
+    hosts.insert((*it)[3].str());
+  }
+  EXPECT_EQ(answers, 4) << output;
+  EXPECT_THAT(output, HasSubstr("all 4 producers answered; total = 12"));
+  if (ClusterHosts() == 0) {
+    EXPECT_EQ(hosts, std::set<std::string>{LocalHostname()}) << output;
+  } else {
+    // The producers really ran on every machine, none on the launcher's.
+    std::set<std::string> expected;
+    for (int i = 1; i <= ClusterHosts(); ++i) expected.insert(absl::StrCat("n", i));
+    EXPECT_EQ(hosts, expected) << output;
+  }
+}
+
+TEST_F(SlurmClusterTest, GroupResourcesReachTheTasks) {
+  auto child = Launch("resources", {absl::StrCat("--hosts=", std::min(2, Machines()))});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  for (const char* node : {"worker/0", "worker/1"}) {
+    EXPECT_THAT(child->output(),
+                HasSubstr(absl::StrCat("resources ", node,
+                                       " cpus=2 mem=300M env=hello from slurm_resources "
+                                       "role=configured")))
+        << child->output();
+  }
+  if (ClusterHosts() >= 2) {
+    EXPECT_EQ(Values(HostsOf("ready", child->output())).size(), 2u) << child->output();
+  }
+}
+
+TEST_F(SlurmClusterTest, StopFromANodeReachesEveryTask) {
+  auto child = Launch("stop", {absl::StrCat("--hosts=", Machines())});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  const auto stopped = HostsOf("stopped", child->output());
+  EXPECT_EQ(stopped.size(), static_cast<size_t>(Machines())) << child->output();
+  EXPECT_EQ(Values(stopped).size(), static_cast<size_t>(Machines())) << child->output();
+}
+
+TEST_F(SlurmClusterTest, CtrlCStopsEveryTaskCleanly) {
+  auto child = Launch("wait", {absl::StrCat("--hosts=", Machines())});
+  AwaitReady(*child, Waiters());
+  child->Signal(SIGINT);
+  EXPECT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  EXPECT_EQ(HostsOf("stopped", child->output()).size(), static_cast<size_t>(Machines()))
+      << child->output();
+}
+
+TEST_F(SlurmClusterTest, StragglerIsKilledAndNamed) {
+  auto child = Launch("straggler", {"--lp_termination_notice_secs=1"});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 3) << child->output();
+  EXPECT_THAT(child->output(), AllOf(HasSubstr("did not stop within 1s"),
+                                     HasSubstr("nodes straggler/0)"),
+                                     Not(HasSubstr("waiter/0)"))));
+}
+
+TEST_F(SlurmClusterTest, FailingTaskNamesItselfAndStopsTheRest) {
+  auto child = Launch("fail", {absl::StrCat("--hosts=", Machines())});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 1) << child->output();
+  EXPECT_THAT(child->output(),
+              AllOf(HasSubstr("node failer/0 failed on host "),
+                    HasSubstr("boom from the failing node"),
+                    // its own last output, picked out of the group's srun output
+                    HasSubstr("last output of failer/0:\n  the failing node is about to throw")));
+  EXPECT_EQ(HostsOf("stopped", child->output()).size(), static_cast<size_t>(Machines()))
+      << child->output();
+}
+
+TEST_F(SlurmClusterTest, LauncherKilledLeavesNoTaskAndNoJob) {
+  auto child = Launch("wait", {absl::StrCat("--hosts=", Machines())});
+  AwaitReady(*child, Waiters());
+  ASSERT_FALSE(QueuedJobs("slurm_child").empty());
+  child->Signal(SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child->WaitForExit(kGenerous)), -SIGKILL);
+  // TearDown checks that the queue and the hosts are empty of this launch.
+}
+
+TEST_F(SlurmClusterTest, MissingPartitionIsAClearError) {
+  auto child = Launch("wait", {"--partition=no_such_partition"});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 2) << child->output();
+  EXPECT_THAT(child->output(),
+              AllOf(HasSubstr("partition 'no_such_partition'"),
+                    HasSubstr("its partitions are: debug")));
+  EXPECT_THAT(child->output(), Not(HasSubstr("ready ")));
+}
+
+TEST_F(SlurmClusterTest, JobPendingTooLongFailsWithSlurmsReason) {
+  // Another job takes every CPU of every node, so ours can only wait.
+  const std::string blocker_name = absl::StrCat("blocker-", marker_);
+  const std::string submitted =
+      CommandOutput({"sbatch", "--parsable", absl::StrCat("--job-name=", blocker_name), "--exclusive",
+           absl::StrCat("--nodes=", Machines()), "--wrap=sleep 600"});
+  std::string blocker = std::string(absl::StripAsciiWhitespace(submitted));
+  ASSERT_TRUE(std::all_of(blocker.begin(), blocker.end(), ::isdigit) && !blocker.empty())
+      << submitted;
+  ASSERT_TRUE(Eventually([&] {
+    return absl::StrContains(CommandOutput({"squeue", "--noheader", "--format=%T", "-j", blocker}),
+                             "RUNNING");
+  })) << CommandOutput({"squeue"});
+
+  auto child = Launch("wait", {"--lp_slurm_pending_timeout=2s"});
+  const int code = ExitCodeOf(child->WaitForExit(kLaunchDeadline));
+  CommandOutput({"scancel", blocker});
+  ASSERT_EQ(code, 2) << child->output();
+  EXPECT_THAT(child->output(), AllOf(HasSubstr("is pending: Resources"),
+                                     HasSubstr("stayed pending for"),
+                                     HasSubstr("Slurm's reason: Resources")));
+}
+
+TEST_F(SlurmClusterTest, DryRunPrintsTheCommandsAndRunsNothing) {
+  auto child = Launch("resources", {"--lp_slurm_dry_run"});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  const std::string& output = child->output();
+  EXPECT_THAT(output, AllOf(HasSubstr("# group worker: 2 nodes"),
+                            HasSubstr("LP_NODE_GROUP=worker"),
+                            HasSubstr("LP_COORDINATOR_TOKEN='<secret>'"),
+                            HasSubstr("LP_TEST_ENV='hello from slurm_resources'"),
+                            HasSubstr("srun --job-name=lp.slurm_child.worker."),
+                            HasSubstr("--ntasks=2"), HasSubstr("--cpus-per-task=2"),
+                            HasSubstr("--mem=300M"), HasSubstr(Child()),
+                            HasSubstr("--role=configured")));
+  EXPECT_THAT(output, AllOf(Not(HasSubstr("ready ")), Not(HasSubstr("--lp_slurm_dry_run"))));
+}
+
+// Last: the cut host comes back only after Slurm noticed it was gone.
+TEST_F(SlurmClusterTest, CuttingAHostsLinkStopsTheProgramNamingItsNode) {
+  if (ClusterHosts() < 2) GTEST_SKIP() << "needs a cluster of several hosts";
+  auto child = Launch("wait", {absl::StrCat("--hosts=", Machines()),
+                               "--lp_termination_notice_secs=2"});
+  AwaitReady(*child, Waiters());
+  const auto hosts = HostsOf("ready", child->output());
+  std::string victim;
+  for (const auto& [node, host] : hosts) {
+    if (host == "n2") victim = node;
+  }
+  ASSERT_FALSE(victim.empty()) << child->output();
+  // n2's end of the bridge, in the head namespace this test runs in.
+  ASSERT_EQ(CommandOutput({"ip", "link", "set", "veth2", "down"}), "");
+  const int code = ExitCodeOf(child->WaitForExit(kLaunchDeadline));
+  ASSERT_EQ(CommandOutput({"ip", "link", "set", "veth2", "up"}), "");
+  EXPECT_EQ(code, 1) << child->output();
+  EXPECT_THAT(child->output(), AllOf(HasSubstr(absl::StrCat("node ", victim, " failed on host n2")),
+                                     HasSubstr("lost contact with the launcher")));
+  // The other hosts' tasks stopped cleanly.
+  EXPECT_EQ(HostsOf("stopped", child->output()).size(), static_cast<size_t>(Machines() - 1))
+      << child->output();
+  // n2 back in service for whoever comes next (ReturnToService=2 resumes it once its
+  // slurmd answers again).
+  EXPECT_TRUE(Eventually(
+      [] {
+        const std::string state = CommandOutput({"sinfo", "--noheader", "--nodes=n2", "--format=%T"});
+        if (absl::StrContains(state, "down") || absl::StrContains(state, "drain")) {
+          CommandOutput({"scontrol", "update", "nodename=n2", "state=resume"});
+        }
+        return absl::StripAsciiWhitespace(state) == "idle";
+      },
+      absl::Seconds(180)))
+      << CommandOutput({"sinfo", "-N", "-l"});
+}
+
+}  // namespace
+}  // namespace lp
