@@ -26,6 +26,7 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "src/process/find_program.h"
 #include "src/process/run_command.h"
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
@@ -46,6 +47,12 @@ constexpr absl::Duration kLaunchDeadline = absl::Seconds(120);
 
 std::string Child() { return BuildDir() + "/tests/slurm/slurm_child"; }
 std::string ConsumerProducers() { return BuildDir() + "/examples/consumer_producers"; }
+
+// ChildProcess runs a path, not a name.
+std::string Salloc() {
+  absl::StatusOr<std::string> path = internal::FindProgram("salloc");
+  return path.ok() ? *path : "salloc";
+}
 
 int ClusterHosts() {
   const char* hosts = std::getenv("LP_SLURM_HOSTS");
@@ -184,6 +191,25 @@ TEST_F(SlurmClusterTest, ConsumerProducersRunsOnEveryHost) {
     for (int i = 1; i <= ClusterHosts(); ++i) expected.insert(absl::StrCat("n", i));
     EXPECT_EQ(hosts, expected) << output;
   }
+}
+
+TEST_F(SlurmClusterTest, InsideAnAllocationGroupsRunAsConcurrentSteps) {
+  // 4 producers and the consumer need all 5 tasks of the allocation at once: steps that
+  // took the whole allocation's memory would run one after another and the consumer
+  // would wait for producers that never start.
+  ChildProcess child({Salloc(), "--ntasks=5", "--mem-per-cpu=100M",
+                      absl::StrCat("--nodes=", Machines()), ConsumerProducers(),
+                      "--lp_launch_type=slurm", absl::StrCat("--producer_hosts=", Machines())});
+  ASSERT_EQ(ExitCodeOf(child.WaitForExit(kLaunchDeadline)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("all 4 producers answered; total = 12"));
+}
+
+TEST_F(SlurmClusterTest, StragglerStepInsideAnAllocationIsKilled) {
+  ChildProcess child({Salloc(), "--ntasks=3", "--mem-per-cpu=100M", Child(),
+                      "--mode=straggler", absl::StrCat("--marker=", marker_),
+                      "--lp_termination_notice_secs=1"});
+  ASSERT_EQ(ExitCodeOf(child.WaitForExit(kLaunchDeadline)), 3) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("were killed (nodes straggler/0)"));
 }
 
 TEST_F(SlurmClusterTest, GroupResourcesReachTheTasks) {
