@@ -17,18 +17,13 @@
 #include "src/core/stop_state.h"
 #include "src/core/test_hooks.h"
 #include "src/launch/coordinator_session.h"
+#include "src/launch/termination_notice.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker_assignment.h"
 #include "src/launch/worker_command.h"
 #include "src/terminal/terminal_kind.h"
 
 namespace lp::internal {
-namespace {
-
-// How many of a failed node's last output lines the launcher repeats.
-constexpr int kFailureTailLines = 10;
-
-}  // namespace
 
 LocalMpLauncher::LocalMpLauncher(Program program, ResolvedLaunchOptions options)
     : program_(std::move(program)),
@@ -153,29 +148,21 @@ std::string LocalMpLauncher::DescribeFailure(const NodeId& id,
     cause = absl::StrCat(report->message, " (", cause, ")");
   }
   std::string text = absl::StrCat("node ", id.ToString(), " failed: ", cause);
-  std::vector<std::string> lines = terminal_->LastLines(id.ToString());
-  if (!lines.empty()) {
-    const size_t first = lines.size() > kFailureTailLines ? lines.size() - kFailureTailLines : 0;
-    absl::StrAppend(&text, "\nlast output of ", id.ToString(), ":");
-    for (size_t i = first; i < lines.size(); ++i) absl::StrAppend(&text, "\n  ", lines[i]);
-  }
+  AppendLastOutput(text, id.ToString(), terminal_->LastLines(id.ToString()));
   return text;
 }
 
 void LocalMpLauncher::Supervise() {
   State& state = *state_;
   std::unique_lock lock(state.mu);
-  state.changed.wait(lock, [&] { return state.stop_requested || state.running.empty(); });
-  if (state.running.empty()) return;
-  if (options_.termination_notice == absl::InfiniteDuration()) return;
-  const bool ended =
-      state.changed.wait_for(lock, absl::ToChronoNanoseconds(options_.termination_notice),
-                             [&] { return state.running.empty(); });
-  if (ended) return;
+  if (!TerminationNoticeRanOut(
+          state.changed, lock, options_.termination_notice,
+          [&] { return state.stop_requested; }, [&] { return state.running.empty(); })) {
+    return;
+  }
   lock.unlock();
   KillStragglers();
 }
-
 
 void LocalMpLauncher::KillStragglers() {
   std::set<std::string> groups;
@@ -188,16 +175,11 @@ void LocalMpLauncher::KillStragglers() {
       groups.insert(id.group);
       nodes.push_back(id.ToString());
     }
-    if (!nodes.empty() && state_->outcome.ok()) {
-      state_->outcome = absl::DeadlineExceededError(absl::StrCat(
-          "groups [", absl::StrJoin(groups, ", "), "] did not stop within ",
-          absl::FormatDuration(options_.termination_notice),
-          " of the stop request and were killed (nodes ", absl::StrJoin(nodes, ", "), ")"));
-    }
+    if (nodes.empty()) return;
+    absl::Status killed =
+        StragglersKilled(program_.name(), groups, nodes, options_.termination_notice);
+    if (state_->outcome.ok()) state_->outcome = std::move(killed);
   }
-  if (nodes.empty()) return;
-  std::fprintf(stderr, "lp: program '%s': killing nodes that did not stop in time: %s\n",
-               program_.name().c_str(), absl::StrJoin(nodes, ", ").c_str());
   // processes_ is not modified after Start(), and Wait() joins this thread before
   // destroying it.
   for (const auto& [id, process] : processes_) {

@@ -17,6 +17,7 @@
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
 #include "src/launch/coordinator_session.h"
+#include "src/launch/termination_notice.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker.h"
 #include "src/launch/worker_assignment.h"
@@ -27,8 +28,6 @@
 namespace lp::internal {
 namespace {
 
-// How many of a failed node's last output lines the launcher repeats.
-constexpr int kFailureTailLines = 10;
 // How often the coordinator pings workers, and how long an unanswered ping may take: a
 // worker behind a cut network is named within about their sum.
 constexpr absl::Duration kKeepaliveInterval = absl::Seconds(3);
@@ -424,13 +423,11 @@ void SlurmLauncher::WatchQueue() {
 void SlurmLauncher::Supervise() {
   State& state = *state_;
   std::unique_lock lock(state.mu);
-  state.changed.wait(lock, [&] { return state.stop_requested || state.running_groups.empty(); });
-  if (state.running_groups.empty()) return;
-  if (options_.termination_notice == absl::InfiniteDuration()) return;
-  const bool ended =
-      state.changed.wait_for(lock, absl::ToChronoNanoseconds(options_.termination_notice),
-                             [&] { return state.running_groups.empty(); });
-  if (ended) return;
+  if (!TerminationNoticeRanOut(
+          state.changed, lock, options_.termination_notice,
+          [&] { return state.stop_requested; }, [&] { return state.running_groups.empty(); })) {
+    return;
+  }
   lock.unlock();
   KillStragglers();
 }
@@ -448,18 +445,13 @@ void SlurmLauncher::KillStragglers() {
         if (!state_->ended_nodes.contains(id.ToString())) nodes.push_back(id.ToString());
       }
     }
-    if (!nodes.empty() && state_->outcome.ok() && !state_->failure.has_value()) {
-      state_->outcome = absl::DeadlineExceededError(absl::StrCat(
-          "groups [", absl::StrJoin(groups, ", "), "] did not stop within ",
-          absl::FormatDuration(options_.termination_notice),
-          " of the stop request and were killed (nodes ", absl::StrJoin(nodes, ", "), ")"));
+    if (!nodes.empty()) {
+      absl::Status killed =
+          StragglersKilled(program_.name(), groups, nodes, options_.termination_notice);
+      if (state_->outcome.ok() && !state_->failure.has_value()) state_->outcome = killed;
     }
   }
   if (groups.empty()) return;
-  if (!nodes.empty()) {
-    std::fprintf(stderr, "lp: program '%s': killing nodes that did not stop in time: %s\n",
-                 program_.name().c_str(), absl::StrJoin(nodes, ", ").c_str());
-  }
   // An srun told to end cancels its step, which kills every task (with its process tree:
   // Slurm tracks them). scancel as well, for an srun that cannot reach a host any more.
   for (const Group& group : groups_) {
@@ -491,11 +483,7 @@ std::string SlurmLauncher::Describe(const NodeFailure& failure) {
     absl::string_view rest = absl::StripLeadingAsciiWhitespace(line);
     if (absl::ConsumePrefix(&rest, label)) lines.emplace_back(rest);
   }
-  if (!lines.empty()) {
-    const size_t first = lines.size() > kFailureTailLines ? lines.size() - kFailureTailLines : 0;
-    absl::StrAppend(&text, "\nlast output of ", failure.node.ToString(), ":");
-    for (size_t i = first; i < lines.size(); ++i) absl::StrAppend(&text, "\n  ", lines[i]);
-  }
+  AppendLastOutput(text, failure.node.ToString(), lines);
   return text;
 }
 
