@@ -12,7 +12,8 @@
 //   --mode=fail        waiters, plus failer/0, which throws once every waiter answered
 //
 // --hosts spreads the waiters (and workers) over that many machines, one task per machine;
-// --partition puts every group in that partition. --marker is not read: it lets a test
+// --partition puts every group in that partition, --srun_arg adds an srun option to the
+// waiters' group. --marker is not read: it lets a test
 // find the processes of one launch with pgrep.
 
 #include <unistd.h>
@@ -33,6 +34,7 @@
 ABSL_FLAG(std::string, mode, "wait", "see the file comment");
 ABSL_FLAG(int, hosts, 1, "machines to spread the waiters over");
 ABSL_FLAG(std::string, partition, "", "the partition of every group (empty: the default)");
+ABSL_FLAG(std::string, srun_arg, "", "an extra srun option for the waiters' group");
 ABSL_FLAG(std::string, role, "unset", "resources: set per group through slurm_resources");
 ABSL_FLAG(std::string, marker, "", "not read; lets a test find this launch's processes");
 
@@ -147,6 +149,9 @@ int main(int argc, char** argv) {
     for (int i = 0; i < hosts; ++i) waiters.push_back(program.AddNode(lp::CourierNode<Waiter>()));
   }
   options.slurm_resources["waiter"] = Spread(hosts);
+  if (const std::string extra = absl::GetFlag(FLAGS_srun_arg); !extra.empty()) {
+    options.slurm_resources["waiter"].extra_args.push_back(extra);
+  }
   if (mode == "stop") {
     program.AddNode(lp::FunctionNode([waiters] {
                       std::vector<lp::CourierClient<Waiter>> clients;

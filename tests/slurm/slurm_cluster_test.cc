@@ -282,6 +282,15 @@ TEST_F(SlurmClusterTest, MissingPartitionIsAClearError) {
   EXPECT_THAT(child->output(), Not(HasSubstr("ready ")));
 }
 
+TEST_F(SlurmClusterTest, AJobSlurmRefusesIsAClearErrorQuotingSlurm) {
+  // More memory than any node has: srun fails at once, before any task exists.
+  auto child = Launch("stop", {"--srun_arg=--mem=999999G"});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 2) << child->output();
+  EXPECT_THAT(child->output(),
+              AllOf(HasSubstr("the Slurm job of group waiter did not start its tasks: srun "),
+                    HasSubstr("srun: error: ")));
+}
+
 TEST_F(SlurmClusterTest, JobPendingTooLongFailsWithSlurmsReason) {
   // Another job takes every CPU of every node, so ours can only wait.
   const std::string blocker_name = absl::StrCat("blocker-", marker_);
