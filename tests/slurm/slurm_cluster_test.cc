@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <regex>
 #include <set>
@@ -200,6 +202,43 @@ TEST_F(SlurmClusterTest, InsideAnAllocationGroupsRunAsConcurrentSteps) {
   ChildProcess child({Salloc(), "--ntasks=5", "--mem-per-cpu=100M",
                       absl::StrCat("--nodes=", Machines()), ConsumerProducers(),
                       "--lp_launch_type=slurm", absl::StrCat("--producer_hosts=", Machines())});
+  ASSERT_EQ(ExitCodeOf(child.WaitForExit(kLaunchDeadline)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("all 4 producers answered; total = 12"));
+}
+
+TEST_F(SlurmClusterTest, LauncherInsideAnSbatchJobRunsOnAComputeNode) {
+  // The batch script, and so the launcher and its coordinator, runs on the allocation's
+  // first compute node; the groups are steps, reached at that node's address.
+  char output_path[] = "/tmp/lp-slurm-sbatch-XXXXXX";
+  const int fd = mkstemp(output_path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  const std::string script = absl::StrCat("echo launcher on host $(hostname); ",
+                                          ConsumerProducers(), " --lp_launch_type=slurm",
+                                          " --producer_hosts=", Machines());
+  const std::string submitted = CommandOutput(
+      {"sbatch", "--wait", "--ntasks=5", "--mem-per-cpu=100M",
+       absl::StrCat("--nodes=", Machines()), absl::StrCat("--output=", output_path),
+       absl::StrCat("--wrap=", script)});
+  std::ifstream file(output_path);
+  const std::string output((std::istreambuf_iterator<char>(file)),
+                           std::istreambuf_iterator<char>());
+  unlink(output_path);
+  EXPECT_THAT(submitted, HasSubstr("Submitted batch job")) << submitted;
+  EXPECT_THAT(output, HasSubstr("all 4 producers answered; total = 12")) << output;
+  // Not the head namespace where sbatch ran.
+  EXPECT_THAT(output, HasSubstr(ClusterHosts() > 0 ? "launcher on host n1\n"
+                                                   : absl::StrCat("launcher on host ",
+                                                                  LocalHostname(), "\n")))
+      << output;
+}
+
+TEST_F(SlurmClusterTest, CoordinatorHostGivenByName) {
+  // By name rather than the address Slurm reports: each task resolves it.
+  const std::string host = ClusterHosts() > 0 ? "head" : "localhost";
+  ChildProcess child({ConsumerProducers(), "--lp_launch_type=slurm",
+                      absl::StrCat("--producer_hosts=", Machines()),
+                      absl::StrCat("--lp_coordinator_host=", host)});
   ASSERT_EQ(ExitCodeOf(child.WaitForExit(kLaunchDeadline)), 0) << child.output();
   EXPECT_THAT(child.output(), HasSubstr("all 4 producers answered; total = 12"));
 }
