@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "absl/flags/declare.h"
-#include "absl/time/time.h"
 #include "lp/launch_type.h"
 
 // The flags every Launchpad program understands. Launch options given in code take
@@ -15,7 +14,7 @@ ABSL_DECLARE_FLAG(double, lp_termination_notice_secs);
 ABSL_DECLARE_FLAG(std::string, lp_terminal);
 ABSL_DECLARE_FLAG(std::string, lp_log_dir);
 ABSL_DECLARE_FLAG(bool, lp_slurm_dry_run);
-ABSL_DECLARE_FLAG(absl::Duration, lp_slurm_pending_timeout);
+ABSL_DECLARE_FLAG(std::string, lp_slurm_pending_timeout);  // a duration: 30s, 10m, inf
 ABSL_DECLARE_FLAG(std::string, lp_coordinator_host);
 
 namespace lp {

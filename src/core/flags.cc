@@ -17,7 +17,9 @@ ABSL_FLAG(std::string, lp_log_dir, "",
 ABSL_FLAG(bool, lp_slurm_dry_run, false,
           "slurm: print the srun commands that would start each group, then end without "
           "running anything.");
-ABSL_FLAG(absl::Duration, lp_slurm_pending_timeout, absl::InfiniteDuration(),
+// A string, not an absl::Duration: Abseil keeps a Duration flag behind a sequence lock
+// built on atomic_thread_fence, which -fsanitize=thread refuses to compile.
+ABSL_FLAG(std::string, lp_slurm_pending_timeout, "inf",
           "slurm: how long a group's job may wait in the queue (e.g. 30s, 10m) before the "
           "launch fails with the reason Slurm gives; inf waits as long as it takes.");
 ABSL_FLAG(std::string, lp_coordinator_host, "",

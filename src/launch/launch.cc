@@ -22,7 +22,7 @@
 namespace lp {
 namespace {
 
-internal::ResolvedLaunchOptions Resolve(const LaunchOptions& options) {
+absl::StatusOr<internal::ResolvedLaunchOptions> Resolve(const LaunchOptions& options) {
   internal::ResolvedLaunchOptions resolved;
   resolved.launch_type = options.launch_type.value_or(absl::GetFlag(FLAGS_lp_launch_type));
   if (options.termination_notice.has_value()) {
@@ -40,8 +40,16 @@ internal::ResolvedLaunchOptions Resolve(const LaunchOptions& options) {
   resolved.local_resources = options.local_resources;
   resolved.slurm_resources = options.slurm_resources;
   resolved.slurm_dry_run = options.slurm_dry_run.value_or(absl::GetFlag(FLAGS_lp_slurm_dry_run));
-  resolved.slurm_pending_timeout =
-      options.slurm_pending_timeout.value_or(absl::GetFlag(FLAGS_lp_slurm_pending_timeout));
+  if (options.slurm_pending_timeout.has_value()) {
+    resolved.slurm_pending_timeout = *options.slurm_pending_timeout;
+  } else {
+    const std::string text = absl::GetFlag(FLAGS_lp_slurm_pending_timeout);
+    if (!absl::ParseDuration(text, &resolved.slurm_pending_timeout)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--lp_slurm_pending_timeout='", text,
+          "' is not a duration; write it like 30s, 10m, 1h30m, or inf for no limit"));
+    }
+  }
   resolved.coordinator_host =
       options.coordinator_host.value_or(absl::GetFlag(FLAGS_lp_coordinator_host));
   return resolved;
@@ -135,7 +143,12 @@ bool Controller::WaitFor(absl::Duration timeout) { return launcher_->WaitFor(tim
 void Controller::Stop() { launcher_->Stop(); }
 
 Controller Launch(Program program, LaunchOptions options) {
-  internal::ResolvedLaunchOptions resolved = Resolve(options);
+  absl::StatusOr<internal::ResolvedLaunchOptions> resolved_or = Resolve(options);
+  if (!resolved_or.ok()) {
+    (void)internal::NextLaunchIndex();  // numbered all the same, for the launches after it
+    return Controller(std::make_unique<internal::EndedLaunch>(resolved_or.status()));
+  }
+  internal::ResolvedLaunchOptions resolved = *std::move(resolved_or);
   resolved.launch_index = internal::NextLaunchIndex();
 
   absl::StatusOr<std::optional<internal::WorkerAssignment>> worker =

@@ -9,8 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lp/flags.h"
 #include "lp/lp.h"
 #include "src/coordinator/env.h"
 #include "src/launch/worker_assignment.h"
@@ -196,6 +199,16 @@ TEST(SlurmLaunchTest, ResourcesForAnUnknownGroupAreRefused) {
   EXPECT_THAT(status.message(), HasSubstr("slurm_resources names group 'actors', but program "
                                           "'two_groups' has no such group; its groups are: "
                                           "actor, learner"));
+}
+
+TEST(SlurmLaunchTest, PendingTimeoutThatIsNotADurationIsRefused) {
+  absl::FlagSaver restore_flags;
+  absl::SetFlag(&FLAGS_lp_slurm_pending_timeout, "soon");
+  const absl::Status status =
+      Launch(TwoGroups(), {.launch_type = LaunchType::kSlurm, .handle_signals = false}).Wait();
+  EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
+  EXPECT_THAT(status.message(), HasSubstr("--lp_slurm_pending_timeout='soon' is not a duration; "
+                                          "write it like 30s"));
 }
 
 TEST(SlurmLaunchTest, DryRunNeedsNoClusterAndPrintsOneSrunPerGroup) {
