@@ -10,6 +10,8 @@
 //   --mode=straggler   waiters, plus straggler/0, which ignores the stop; stopper/0 stops
 //                      the program once the straggler answered a call
 //   --mode=fail        waiters, plus failer/0, which throws once every waiter answered
+//   --mode=colocation  one Slurm task holding two waiters in subprocesses
+//                      (MultiProcessingColocation); stopper/0 calls both, then stops
 //
 // --hosts spreads the waiters (and workers) over that many machines, one task per machine;
 // --partition puts every group in that partition, --srun_arg adds an srun option to the
@@ -140,6 +142,23 @@ int main(int argc, char** argv) {
     config.env = {{"LP_TEST_ENV", "hello from slurm_resources"}};
     config.args = {{"role", "configured"}};
     options.slurm_resources["worker"] = config;
+    return lp::LaunchAndWait(std::move(program), options);
+  }
+
+  if (mode == "colocation") {
+    lp::CourierNode<Waiter> first, second;
+    program.AddNode(lp::MultiProcessingColocation({first, second}), "pair");
+    std::vector<lp::CourierHandle<Waiter>> inner = {program.HandleOf(first),
+                                                    program.HandleOf(second)};
+    program.AddNode(lp::FunctionNode([inner] {
+                      for (const auto& waiter : inner) {
+                        Say(absl::StrCat("inner node answered from host=",
+                                         waiter.Dereference().Call(&Waiter::Host)));
+                      }
+                      lp::Stop();
+                    }),
+                    "stopper");
+    options.slurm_resources["stopper"] = Spread(1);
     return lp::LaunchAndWait(std::move(program), options);
   }
 

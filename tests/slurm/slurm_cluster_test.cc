@@ -274,6 +274,15 @@ TEST_F(SlurmClusterTest, StopFromANodeReachesEveryTask) {
   EXPECT_EQ(Values(stopped).size(), static_cast<size_t>(Machines())) << child->output();
 }
 
+TEST_F(SlurmClusterTest, ProcessColocationRunsItsInnerNodesInsideTheTask) {
+  auto child = Launch("colocation");
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  // Both inner nodes, subprocesses of the one task, answered and saw the stop.
+  EXPECT_EQ(HostsOf("ready", child->output()).size(), 2u) << child->output();
+  EXPECT_EQ(HostsOf("stopped", child->output()).size(), 2u) << child->output();
+  EXPECT_THAT(child->output(), HasSubstr("ready pair/0/1 host="));
+}
+
 TEST_F(SlurmClusterTest, CtrlCStopsEveryTaskCleanly) {
   auto child = Launch("wait", {absl::StrCat("--hosts=", Machines())});
   AwaitReady(*child, Waiters());
