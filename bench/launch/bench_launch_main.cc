@@ -14,7 +14,7 @@
 //               port to a pipe) until all N ports are read; stop = SIGTERM all + reap all.
 //   fat base    the same, but the child is this binary (gRPC, Abseil, protobuf, lp linked
 //               in) doing the same bind-and-report at the very start of main(): the cost of
-//               exec + dynamic linking + static initialisation of an lp binary, no lp.
+//               exec + loading + static initialisation of an lp binary, no lp.
 //
 // This binary is itself an lp program: local_mp re-executes it once per node with the same
 // command line, and main() builds the same sequence of programs again (it depends only on
@@ -62,7 +62,7 @@ ABSL_FLAG(bool, isolate, false,
           "Run every (size, repetition) in a fresh invocation of this binary rather than "
           "all launches in one process.");
 ABSL_FLAG(bool, fat_baseline, true,
-          "Also measure the baseline with this binary as the child (exec + dynamic linking "
+          "Also measure the baseline with this binary as the child (exec + loading "
           "of an lp binary).");
 ABSL_FLAG(bool, exec_wait_baseline, false,
           "Profiling: also run the fat baseline forking one child at a time and waiting for "
@@ -569,7 +569,7 @@ int main(int argc, char** argv) {
   }
   std::printf("\ncolumns: lp launch = Launch -> every node answered a Ping; base = fork/exec of "
               "a tiny bind-port-0 child until all ports read; fat = the same with this lp "
-              "binary as the child (exec + dynamic linking + static init, no lp); lp stop = "
+              "binary as the child (exec + loading + static init, no lp); lp stop = "
               "Stop() -> every worker reaped; +wt = until Wait() returned; lp spawn = until "
               "Launch() returned; lp 1st ready = first Ping answered. Medians of %d.\n",
               reps);
