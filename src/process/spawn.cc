@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +28,8 @@ struct ChildError {
   int error_number;
 };
 
-// Everything the child needs, built before fork(): after fork() in a multi-threaded
-// process only async-signal-safe calls are allowed, so no allocation happens there.
+// Everything the child needs, built before the child starts: between its start and its
+// exec only async-signal-safe calls are allowed, so no allocation happens there.
 struct PreparedExec {
   std::string path;
   std::vector<std::string> argv_storage;
@@ -64,7 +66,8 @@ PreparedExec Prepare(const SpawnSpec& spec, std::string path) {
   _exit(127);
 }
 
-// Runs in the child between fork() and execve(): async-signal-safe calls only.
+// Runs in the child until execve(): async-signal-safe calls only, and no writes to the
+// launcher's memory (the child shares it, see StartChild) beyond its own stack.
 [[noreturn]] void RunChild(const PreparedExec& exec, const SpawnSpec& spec, pid_t parent,
                            int output_fd, int stdin_fd, int error_fd) {
   if (setpgid(0, 0) != 0) FailInChild(error_fd, ChildError::kSetup);
@@ -75,10 +78,9 @@ PreparedExec Prepare(const SpawnSpec& spec, std::string path) {
     if (getppid() != parent) _exit(127);
   }
   // Handlers are reset by exec, but ignored signals and the mask are inherited: a worker
-  // must not start with SIGINT ignored because the launcher ignores it.
-  sigset_t empty;
-  sigemptyset(&empty);
-  sigprocmask(SIG_SETMASK, &empty, nullptr);
+  // must not start with SIGINT ignored because the launcher ignores it. Dispositions
+  // first, the mask after: the child shares the launcher's memory until it execs (see
+  // StartChild), so none of the launcher's handlers may run in it.
   struct sigaction default_action;
   std::memset(&default_action, 0, sizeof(default_action));
   default_action.sa_handler = SIG_DFL;
@@ -86,6 +88,9 @@ PreparedExec Prepare(const SpawnSpec& spec, std::string path) {
     if (signal_number == SIGKILL || signal_number == SIGSTOP) continue;
     sigaction(signal_number, &default_action, nullptr);  // EINVAL for reserved ones
   }
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, nullptr);
   if (stdin_fd >= 0 && dup2(stdin_fd, STDIN_FILENO) < 0) {
     FailInChild(error_fd, ChildError::kRedirect);
   }
@@ -139,6 +144,55 @@ absl::Status ReadChildError(int error_fd, pid_t pid, const std::string& path) {
   return absl::InternalError(message);
 }
 
+// What RunChild needs, passed through clone().
+struct ChildArguments {
+  const PreparedExec* exec;
+  const SpawnSpec* spec;
+  pid_t parent;
+  int output_fd, stdin_fd, error_fd;
+};
+
+// Starts the child running RunChild. Returns its pid, or -1 with errno set.
+//
+// Not fork(): the launcher is a large multi-threaded process, and fork() copies its page
+// tables and makes every page it writes afterwards fault (copy-on-write) — per worker.
+// clone(CLONE_VM | CLONE_VFORK) shares the memory instead and suspends the calling thread
+// until the child has exec'ed (or exited), as posix_spawn does; posix_spawn itself cannot
+// set PR_SET_PDEATHSIG. The child runs on its own stack; all signals are blocked around
+// the clone so that no handler of the launcher runs in the child before RunChild resets
+// them. Sanitizer runtimes do not follow a CLONE_VM child: those builds fork().
+pid_t StartChild(ChildArguments& arguments) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  const pid_t pid = fork();
+  if (pid == 0) {
+    RunChild(*arguments.exec, *arguments.spec, arguments.parent, arguments.output_fd,
+             arguments.stdin_fd, arguments.error_fd);
+  }
+  return pid;
+#else
+  constexpr size_t kChildStackBytes = 256 * 1024;
+  void* stack = mmap(nullptr, kChildStackBytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return -1;
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  const pid_t pid = clone(
+      [](void* raw) -> int {
+        auto* args = static_cast<ChildArguments*>(raw);
+        RunChild(*args->exec, *args->spec, args->parent, args->output_fd, args->stdin_fd,
+                 args->error_fd);
+      },
+      static_cast<char*>(stack) + kChildStackBytes, CLONE_VM | CLONE_VFORK | SIGCHLD,
+      &arguments);
+  const int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  munmap(stack, kChildStackBytes);  // the child has exec'ed or exited: CLONE_VFORK
+  errno = clone_errno;
+  return pid;
+#endif
+}
+
 }  // namespace
 
 absl::StatusOr<SpawnedProcess> Spawn(const SpawnSpec& spec) {
@@ -169,12 +223,10 @@ absl::StatusOr<SpawnedProcess> Spawn(const SpawnSpec& spec) {
   if (pipe2(error_fds, O_CLOEXEC) != 0) return ErrnoError("pipe2");
   UniqueFd error_read(error_fds[0]), error_write(error_fds[1]);
 
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) return ErrnoError("fork");
-  if (pid == 0) {
-    RunChild(exec, spec, parent, output_write.get(), stdin_fd.get(), error_write.get());
-  }
+  ChildArguments arguments{&exec,           &spec,         getpid(), output_write.get(),
+                           stdin_fd.get(), error_write.get()};
+  const pid_t pid = StartChild(arguments);
+  if (pid < 0) return ErrnoError("cannot start a process");
   // Also from the parent, so that the group exists when Spawn returns whichever of the
   // two runs first. EACCES once the child has exec'ed is fine: it did it itself.
   setpgid(pid, pid);
