@@ -93,9 +93,13 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(std::string_view addre
 }
 
 std::string JoinHostPort(std::string_view host, int port) {
+  return JoinHostPort(host, std::to_string(port));
+}
+
+std::string JoinHostPort(std::string_view host, std::string_view port) {
   const bool v6 = host.find(':') != std::string_view::npos;
-  return v6 ? absl::StrCat("[", std::string(host), "]:", port)
-            : absl::StrCat(std::string(host), ":", port);
+  return v6 ? absl::StrCat("[", std::string(host), "]:", std::string(port))
+            : absl::StrCat(std::string(host), ":", std::string(port));
 }
 
 }  // namespace lp::internal

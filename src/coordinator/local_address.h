@@ -26,6 +26,8 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(std::string_view addre
 
 // "host:port", bracketing an IPv6 host: the form gRPC targets take.
 std::string JoinHostPort(std::string_view host, int port);
+// The same with the port as text (a placeholder such as "<port>" in a printed command).
+std::string JoinHostPort(std::string_view host, std::string_view port);
 
 }  // namespace lp::internal
 

@@ -12,6 +12,17 @@
 
 namespace lp::internal {
 
+std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
+    const std::string& token, const std::string& fingerprint,
+    const ResolvedLaunchOptions& options) {
+  return {
+      {kCoordinatorTokenEnv, token},
+      {kFingerprintEnv, fingerprint},
+      {kLaunchIndexEnv, std::to_string(options.launch_index)},
+      {kLaunchTypeEnv, std::string(LaunchTypeName(options.launch_type))},
+  };
+}
+
 absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
     Program& program, const ResolvedLaunchOptions& options,
     const std::shared_ptr<Runtime>& runtime, CoordinatorSessionOptions session) {
@@ -43,12 +54,7 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
   SetLatestRuntime(runtime);
   AttachRuntime(program, runtime);
 
-  result.worker_env = {
-      {kCoordinatorTokenEnv, result.token},
-      {kFingerprintEnv, result.fingerprint},
-      {kLaunchIndexEnv, std::to_string(options.launch_index)},
-      {kLaunchTypeEnv, std::string(LaunchTypeName(options.launch_type))},
-  };
+  result.worker_env = WorkerEnvironment(result.token, result.fingerprint, options);
   return result;
 }
 

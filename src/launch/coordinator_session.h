@@ -42,6 +42,12 @@ struct CoordinatorSession {
   std::vector<std::pair<std::string, std::string>> worker_env;
 };
 
+// The variables every worker gets whatever the launcher (CoordinatorSession::worker_env):
+// the token, the fingerprint, the launch index and type.
+std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
+    const std::string& token, const std::string& fingerprint,
+    const ResolvedLaunchOptions& options);
+
 // Starts the coordinator for `program` and attaches `runtime` to it: a stop the
 // coordinator hears of (from a worker) stops `runtime`, and `runtime->addresses` becomes
 // a client of the coordinator. Nothing is left running on error.

@@ -105,13 +105,39 @@ absl::Status SlurmLauncher::Start() {
   return started;
 }
 
-std::vector<std::string> SlurmLauncher::SrunFor(const Group& group) const {
+SpawnSpec SlurmLauncher::SrunCommand(
+    const Group& group, const std::vector<std::string>& base_argv,
+    std::vector<std::pair<std::string, std::string>> worker_env) const {
   auto config = options_.slurm_resources.find(group.label);
-  return SrunArguments(
-      {.job_name = group.job_name,
-       .ntasks = static_cast<int>(group.nodes.size()),
-       .config = config == options_.slurm_resources.end() ? nullptr : &config->second,
-       .allocation = allocation_});
+  const SlurmConfig* slurm = config == options_.slurm_resources.end() ? nullptr : &config->second;
+  // srun is the worker command's wrapper; the group's args and env are the worker's.
+  ProcessConfig process{.wrapper = SrunArguments({.job_name = group.job_name,
+                                                  .ntasks = static_cast<int>(group.nodes.size()),
+                                                  .config = slurm,
+                                                  .allocation = allocation_})};
+  if (slurm != nullptr) {
+    process.args = slurm->args;
+    process.env = slurm->env;
+  }
+  worker_env.emplace_back(kNodeGroupEnv, group.label);
+  return MakeWorkerSpec({.base_argv = base_argv,
+                         .node = group.nodes.front(),
+                         .config = &process,
+                         .worker_env = std::move(worker_env)});
+}
+
+std::pair<std::string, std::string> SlurmLauncher::CoordinatorLocation(
+    const std::string& port) const {
+  // Without a host, each task finds the launcher at SLURM_LAUNCH_NODE_IPADDR: the address
+  // Slurm knows the submitting machine by, which its compute nodes can reach.
+  if (options_.coordinator_host.empty()) return {kCoordinatorPortEnv, port};
+  return {kCoordinatorAddressEnv, JoinHostPort(options_.coordinator_host, port)};
+}
+
+std::vector<std::string> SlurmLauncher::JobNames() const {
+  std::vector<std::string> names;
+  for (const Group& group : groups_) names.push_back(group.job_name);
+  return names;
 }
 
 void SlurmLauncher::PrintDryRun() {
@@ -128,29 +154,12 @@ void SlurmLauncher::PrintDryRun() {
                                                        allocation_->job_id, ")")
                                         : std::string(" (one job per group)"))
             << ": these commands would start it (<...> is filled in at launch):\n";
+  std::vector<std::pair<std::string, std::string>> worker_env =
+      WorkerEnvironment("<secret>", "<fingerprint>", options_);
+  worker_env.push_back(CoordinatorLocation("<port>"));
   for (const Group& group : groups_) {
-    auto config = options_.slurm_resources.find(group.label);
-    ProcessConfig process{.wrapper = SrunFor(group)};
-    if (config != options_.slurm_resources.end()) {
-      process.args = config->second.args;
-      process.env = config->second.env;
-    }
-    const std::vector<std::pair<std::string, std::string>> worker_env = {
-        {kNodeGroupEnv, group.label},
-        options_.coordinator_host.empty()
-            ? std::pair<std::string, std::string>(kCoordinatorPortEnv, "<port>")
-            : std::pair<std::string, std::string>(
-                  kCoordinatorAddressEnv, absl::StrCat(options_.coordinator_host, ":<port>")),
-        {kCoordinatorTokenEnv, "<secret>"},
-        {kFingerprintEnv, "<fingerprint>"},
-        {kLaunchIndexEnv, std::to_string(options_.launch_index)},
-        {kLaunchTypeEnv, std::string(LaunchTypeName(options_.launch_type))},
-    };
-    SpawnSpec spec = MakeWorkerSpec({.base_argv = base_argv.ok() ? *base_argv
-                                                                  : std::vector<std::string>{},
-                                     .node = group.nodes.front(),
-                                     .config = &process,
-                                     .worker_env = worker_env});
+    const SpawnSpec spec =
+        SrunCommand(group, base_argv.ok() ? *base_argv : std::vector<std::string>{}, worker_env);
     std::cout << "# group " << group.label << ": " << group.nodes.size() << " node"
               << (group.nodes.size() == 1 ? "" : "s") << "\n"
               << ShellCommand(spec.env_overrides, spec.argv) << "\n";
@@ -219,28 +228,9 @@ absl::Status SlurmLauncher::StartGroups() {
   absl::StatusOr<std::vector<std::string>> base_argv = OwnCommandLine();
   if (!base_argv.ok()) return base_argv.status();
   std::vector<std::pair<std::string, std::string>> worker_env = session->worker_env;
-  if (options_.coordinator_host.empty()) {
-    // Each task finds the launcher at SLURM_LAUNCH_NODE_IPADDR: the address Slurm knows
-    // the submitting machine by, which its compute nodes can reach.
-    worker_env.emplace_back(kCoordinatorPortEnv, std::to_string(coordinator_->port()));
-  } else {
-    worker_env.emplace_back(kCoordinatorAddressEnv,
-                            JoinHostPort(options_.coordinator_host, coordinator_->port()));
-  }
+  worker_env.push_back(CoordinatorLocation(std::to_string(coordinator_->port())));
   for (Group& group : groups_) {
-    auto config = options_.slurm_resources.find(group.label);
-    // srun is the worker command's wrapper; the group's args and env are the worker's.
-    ProcessConfig process{.wrapper = SrunFor(group)};
-    if (config != options_.slurm_resources.end()) {
-      process.args = config->second.args;
-      process.env = config->second.env;
-    }
-    std::vector<std::pair<std::string, std::string>> env = worker_env;
-    env.emplace_back(kNodeGroupEnv, group.label);
-    SpawnSpec spec = MakeWorkerSpec({.base_argv = *base_argv,
-                                     .node = group.nodes.front(),
-                                     .config = &process,
-                                     .worker_env = std::move(env)});
+    SpawnSpec spec = SrunCommand(group, *base_argv, worker_env);
     absl::StatusOr<std::unique_ptr<NodeProcess>> srun =
         terminal_->Launch(group.label, std::move(spec));
     if (!srun.ok()) {
@@ -350,10 +340,8 @@ void SlurmLauncher::WatchGroup(Group* group) {
 }
 
 std::vector<std::string> SlurmLauncher::JobIds() {
-  std::vector<std::string> names;
-  for (const Group& group : groups_) names.push_back(group.job_name);
   absl::StatusOr<std::vector<SlurmJob>> jobs =
-      FindSlurmJobs(names, allocation_.has_value() ? allocation_->job_id : "");
+      FindSlurmJobs(JobNames(), allocation_.has_value() ? allocation_->job_id : "");
   std::vector<std::string> ids;
   if (!jobs.ok()) {
     std::fprintf(stderr, "lp: cannot list the program's Slurm jobs: %s\n",
@@ -367,8 +355,7 @@ std::vector<std::string> SlurmLauncher::JobIds() {
 void SlurmLauncher::WatchQueue() {
   // Steps inside an allocation are not queued: nothing to watch.
   if (allocation_.has_value()) return;
-  std::vector<std::string> names;
-  for (const Group& group : groups_) names.push_back(group.job_name);
+  const std::vector<std::string> names = JobNames();
   std::map<std::string, absl::Time> pending_since;  // by job id
   std::map<std::string, std::string> told;          // the reason last printed, by job id
   const absl::Time start = absl::Now();

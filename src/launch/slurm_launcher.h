@@ -81,7 +81,13 @@ class SlurmLauncher : public Launcher {
   };
 
   absl::Status StartGroups();
-  std::vector<std::string> SrunFor(const Group& group) const;
+  // The command that starts `group`: srun wrapping the worker command, with the group's
+  // args and env and `worker_env` plus the group's label.
+  SpawnSpec SrunCommand(const Group& group, const std::vector<std::string>& base_argv,
+                        std::vector<std::pair<std::string, std::string>> worker_env) const;
+  // The variable that tells tasks where the coordinator listens on `port`.
+  std::pair<std::string, std::string> CoordinatorLocation(const std::string& port) const;
+  std::vector<std::string> JobNames() const;
   void PrintDryRun();
   void OnExitReport(const ExitReport& report);
   void OnWatchLost(const NodeId& node);
