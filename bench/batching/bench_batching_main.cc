@@ -70,40 +70,10 @@ struct Result {
   double mean_batch = 0;
 };
 
-// `callers` threads call through `client` until `seconds` pass.
+// `callers` threads call `call(x)` (which must return x + 1) until `duration` passes;
+// the calls per second.
 template <typename CallFn>
-Result Measure(const CourierClient<Model>& client, int callers, absl::Duration duration,
-               CallFn call) {
-  client.Call(&Model::TakeCounts);
-  std::atomic<int64_t> calls{0};
-  std::atomic<bool> wrong{false};
-  const absl::Time start = absl::Now();
-  const absl::Time end = start + duration;
-  std::vector<std::thread> threads;
-  for (int c = 0; c < callers; ++c) {
-    threads.emplace_back([&, c] {
-      int64_t made = 0;
-      for (int i = 0; absl::Now() < end; ++i) {
-        if (call(c * 1'000'000 + i) != c * 1'000'000 + i + 1) wrong = true;
-        ++made;
-      }
-      calls.fetch_add(made);
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-  const std::vector<int64_t> counts = client.Call(&Model::TakeCounts);
-  if (wrong) {
-    std::fprintf(stderr, "a call returned a wrong result\n");
-    std::exit(1);
-  }
-  return {static_cast<double>(calls.load()) / elapsed,
-          counts[0] == 0 ? 0 : static_cast<double>(counts[1]) / static_cast<double>(counts[0])};
-}
-
-// The engine alone: `callers` threads call `call(x)` in process until `duration` passes.
-template <typename CallFn>
-double MeasureInProcess(int callers, absl::Duration duration, CallFn call) {
+double CallsPerSecond(int callers, absl::Duration duration, CallFn call) {
   std::atomic<int64_t> calls{0};
   std::atomic<bool> wrong{false};
   const absl::Time start = absl::Now();
@@ -125,6 +95,18 @@ double MeasureInProcess(int callers, absl::Duration duration, CallFn call) {
     std::exit(1);
   }
   return static_cast<double>(calls.load()) / absl::ToDoubleSeconds(absl::Now() - start);
+}
+
+// Over RPC: `callers` threads call through `client` until `duration` passes; also the
+// mean batch the model saw.
+template <typename CallFn>
+Result Measure(const CourierClient<Model>& client, int callers, absl::Duration duration,
+               CallFn call) {
+  client.Call(&Model::TakeCounts);
+  const double calls_per_second = CallsPerSecond(callers, duration, call);
+  const std::vector<int64_t> counts = client.Call(&Model::TakeCounts);
+  return {calls_per_second,
+          counts[0] == 0 ? 0 : static_cast<double>(counts[1]) / static_cast<double>(counts[0])};
 }
 
 struct EngineCall : internal::BatchedCall {
@@ -179,7 +161,7 @@ int Main(int argc, char** argv) {
 
   // Without RPC.
   Model model;
-  const double direct = MeasureInProcess(callers, duration, [&](int x) { return model.Single(x); });
+  const double direct = CallsPerSecond(callers, duration, [&](int x) { return model.Single(x); });
   internal::Batcher batcher(
       {.batch_size = batch_size, .timeout = absl::Milliseconds(5)},
       [&](const std::vector<internal::BatchedCall*>& calls, std::size_t num_calls) {
@@ -194,7 +176,7 @@ int Main(int argc, char** argv) {
         return absl::OkStatus();
       });
   model.TakeCounts();
-  const double engine = MeasureInProcess(callers, duration, [&](int x) {
+  const double engine = CallsPerSecond(callers, duration, [&](int x) {
     EngineCall call;
     call.in = x;
     if (!batcher.Call(&call).ok()) return -1;
