@@ -73,7 +73,7 @@ class CourierClient {
   // The methods the server exposes, sorted.
   std::vector<std::string> ListMethods() const {
     absl::StatusOr<std::vector<std::string>> methods = channel_->ListMethods(options_);
-    if (!methods.ok()) throw RpcError(methods.status(), "ListMethods");
+    if (!methods.ok()) ThrowRpcError(methods.status(), "ListMethods");
     return *std::move(methods);
   }
 
@@ -93,7 +93,7 @@ class CourierClient {
   // Where the server listens ("127.0.0.1:40123"), waiting until it is known.
   std::string Address() const {
     absl::StatusOr<std::string> target = channel_->Target(options_.EffectiveDeadline());
-    if (!target.ok()) throw RpcError(target.status());
+    if (!target.ok()) ThrowRpcError(target.status());
     return *std::move(target);
   }
 
@@ -164,10 +164,10 @@ class CourierClient {
   template <typename R>
   static R DecodeResult(absl::StatusOr<courier::SerializedObject> reply, const std::string& method) {
     if constexpr (std::is_void_v<R>) {
-      if (!reply.ok()) throw RpcError(reply.status(), method);
+      if (!reply.ok()) ThrowRpcError(reply.status(), method);
     } else {
       absl::StatusOr<R> result = ToResult<R>(std::move(reply));
-      if (!result.ok()) throw RpcError(result.status(), method);
+      if (!result.ok()) ThrowRpcError(result.status(), method);
       return *std::move(result);
     }
   }

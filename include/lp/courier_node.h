@@ -31,9 +31,14 @@ class CourierHandle : public HandleBase {
   ClientType Dereference() const {
     std::shared_ptr<internal::Runtime> runtime = RuntimeOrThrow();
     const NodeId id = node();
-    auto channel = CourierChannel::Create([runtime, id](absl::Time deadline) {
-      return runtime->addresses->Resolve(id, internal::kCourierEndpoint, deadline);
-    });
+    CourierChannelOptions options;
+    // The program's stop ends the calls in flight and refuses later ones.
+    if (runtime->calls != nullptr) options.scope = runtime->calls->ForTarget(id.ToString());
+    auto channel = CourierChannel::Create(
+        [runtime, id](absl::Time deadline) {
+          return runtime->addresses->Resolve(id, internal::kCourierEndpoint, deadline);
+        },
+        std::move(options));
     return ClientType(std::move(channel), id.ToString());
   }
 };

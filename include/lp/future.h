@@ -157,15 +157,16 @@ class Future {
     return state->Take();
   }
 
-  // Blocks, then returns the value or throws lp::RpcError carrying the status code, the
+  // Blocks, then returns the value or throws lp::RpcError (lp::ProgramStoppedError when
+  // the program is stopping) carrying the status code, the
   // message and the method name (when the Promise was given one). Invalidates the Future.
   T Get() {
     std::string method = state_ != nullptr ? state_->method() : std::string();
     Result result = TakeResult();
     if constexpr (std::is_void_v<T>) {
-      if (!result.ok()) throw RpcError(std::move(result), std::move(method));
+      if (!result.ok()) ThrowRpcError(std::move(result), std::move(method));
     } else {
-      if (!result.ok()) throw RpcError(std::move(result).status(), std::move(method));
+      if (!result.ok()) ThrowRpcError(std::move(result).status(), std::move(method));
       return *std::move(result);
     }
   }

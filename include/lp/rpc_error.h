@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 
 namespace lp {
@@ -48,6 +49,47 @@ class RpcError : public std::runtime_error {
   absl::Status status_;
   std::string method_;
 };
+
+// The error of a call that ended because its program is stopping: a call in flight when
+// the stop began (it is cancelled), or one started after it (it fails at once). Its code
+// is CANCELLED; its message names the program and the node called. A node that lets this
+// escape from Run() after the stop began has ended cleanly: it is not reported as failed.
+//
+// Thread safety: immutable after construction; safe to read from any thread.
+class ProgramStoppedError : public RpcError {
+ public:
+  using RpcError::RpcError;
+};
+
+namespace internal {
+
+// Marks a Status as "the program is stopping" (ProgramStoppedError), so that the mark
+// survives being passed through futures and callbacks as a plain absl::Status.
+inline constexpr char kProgramStoppedPayload[] = "type.launchpad-cpp/lp.ProgramStopped";
+
+}  // namespace internal
+
+// A CANCELLED status that says the program `program` is stopping and the call to `node`
+// ("learner/0"; empty when unknown) will not be made or finished.
+inline absl::Status ProgramStoppedStatus(absl::string_view program, absl::string_view node) {
+  absl::Status status = absl::CancelledError(absl::StrCat(
+      "program '", program, "' is stopping", node.empty() ? "" : "; calls to node ", node,
+      node.empty() ? "" : " are cancelled"));
+  status.SetPayload(internal::kProgramStoppedPayload, absl::Cord("1"));
+  return status;
+}
+
+// Whether `status` is a ProgramStoppedStatus.
+inline bool IsProgramStopped(const absl::Status& status) {
+  return status.GetPayload(internal::kProgramStoppedPayload).has_value();
+}
+
+// Throws the exception for a failed call: ProgramStoppedError when the program is
+// stopping, RpcError otherwise. `status` must not be OK.
+[[noreturn]] inline void ThrowRpcError(absl::Status status, std::string method = "") {
+  if (IsProgramStopped(status)) throw ProgramStoppedError(std::move(status), std::move(method));
+  throw RpcError(std::move(status), std::move(method));
+}
 
 }  // namespace lp
 

@@ -16,4 +16,10 @@ std::string ExitReport::Describe() const {
   return out;
 }
 
+NodeOutcome OutcomeOf(const ExitReport& report) {
+  if (!report.failed()) return {};
+  return {report.call_failed ? NodeOutcome::Kind::kCallFailed : NodeOutcome::Kind::kFailed,
+          report.message.empty() ? absl::StrCat("exit code ", report.exit_code) : report.message};
+}
+
 }  // namespace lp::internal

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lp/context.h"
+#include "lp/internal/node_outcome.h"
 
 namespace lp::internal {
 
@@ -20,6 +21,8 @@ struct ExitReport {
   std::string message;
   // The last lines the node printed, oldest first; may be empty.
   std::vector<std::string> last_output_lines;
+  // The node failed because a call it made failed (NodeOutcome::Kind::kCallFailed).
+  bool call_failed = false;
 
   bool failed() const { return exit_code != 0; }
 
@@ -27,6 +30,10 @@ struct ExitReport {
   // the last output lines, if any.
   std::string Describe() const;
 };
+
+// How the node ended, by its report: kReturned for exit code 0, else kCallFailed or
+// kFailed with the report's message (its exit code when it has none).
+NodeOutcome OutcomeOf(const ExitReport& report);
 
 }  // namespace lp::internal
 

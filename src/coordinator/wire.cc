@@ -17,6 +17,7 @@ coordinator::ExitReport ToProto(const ExitReport& report) {
   out.set_exit_code(report.exit_code);
   out.set_message(report.message);
   for (const std::string& line : report.last_output_lines) out.add_last_output_lines(line);
+  out.set_call_failed(report.call_failed);
   return out;
 }
 
@@ -27,6 +28,7 @@ ExitReport FromProto(const coordinator::ExitReport& report) {
   out.message = report.message();
   out.last_output_lines.assign(report.last_output_lines().begin(),
                                report.last_output_lines().end());
+  out.call_failed = report.call_failed();
   return out;
 }
 

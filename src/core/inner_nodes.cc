@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/core/current_runtime.h"
+#include "src/core/run_node.h"
 #include "src/core/stop_state.h"
 
 namespace lp::internal {
@@ -24,19 +25,14 @@ struct Progress {
   int running = 0;
   int ended = 0;
   int retries_left = 0;
-  std::optional<std::string> failure;
+  std::optional<NodeOutcome> failure;  // the first inner failure, its message naming it
 };
 
-// Runs `node` once; returns the failure message, empty on success.
-std::string RunOnce(NodeImpl& node, const Runtime& runtime, const NodeContext& context) {
-  try {
-    node.Run(runtime, context);
-    return "";
-  } catch (const std::exception& error) {
-    return error.what()[0] != '\0' ? error.what() : "an exception with an empty message";
-  } catch (...) {
-    return "an exception that is not a std::exception";
-  }
+// Whether `outcome` fails the colocation: a call that failed because the program stops
+// (or stopped meanwhile) is a clean end, like ProgramStoppedError.
+bool Fails(const NodeOutcome& outcome, const Runtime& runtime) {
+  if (outcome.kind == NodeOutcome::Kind::kCallFailed) return !runtime.stop->IsStopping();
+  return outcome.is_failure();
 }
 
 }  // namespace
@@ -52,20 +48,21 @@ void RunInnerNodesAsThreads(const Runtime& runtime, const NodeContext& outer,
   for (const std::shared_ptr<NodeImpl>& node : inner) {
     threads.emplace_back([node, progress, shared_runtime, outer] {
       const NodeContext context{outer.program_name, outer.launch_type, node->record()->id()};
-      ScopedNodeThread as_node(shared_runtime, &context);
-      std::string failure;
+      NodeOutcome outcome;
       for (;;) {
-        failure = RunOnce(*node, *shared_runtime, context);
-        if (failure.empty() || shared_runtime->stop->IsStopping()) break;
+        outcome = RunNode(*node, shared_runtime, context);
+        if (!Fails(outcome, *shared_runtime) || shared_runtime->stop->IsStopping()) break;
         std::lock_guard lock(progress->mu);
         if (progress->retries_left == 0) break;
         --progress->retries_left;
         std::fprintf(stderr, "lp: inner node %s failed (%s); running it again\n",
-                     context.node.ToString().c_str(), failure.c_str());
+                     context.node.ToString().c_str(), outcome.message.c_str());
       }
       std::lock_guard lock(progress->mu);
-      if (!failure.empty() && !progress->failure.has_value()) {
-        progress->failure = absl::StrCat("inner node ", context.node.ToString(), " failed: ", failure);
+      if (Fails(outcome, *shared_runtime) && !progress->failure.has_value()) {
+        outcome.message =
+            absl::StrCat("inner node ", context.node.ToString(), " failed: ", outcome.message);
+        progress->failure = std::move(outcome);
       }
       --progress->running;
       ++progress->ended;
@@ -82,7 +79,7 @@ void RunInnerNodesAsThreads(const Runtime& runtime, const NodeContext& outer,
     // The colocation fails; the program stops, and with it the other inner nodes.
     runtime.stop->RequestStop();
     for (std::thread& thread : threads) thread.join();
-    throw std::runtime_error(*progress->failure);
+    throw InnerNodeError(progress->failure->kind, progress->failure->message);
   }
   lock.unlock();
   if (progress->running > 0) {

@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "lp/flags.h"
 #include "src/core/launcher.h"
-#include "src/core/local_mt_launcher.h"
+#include "src/launch/local_mt_launcher.h"
 #include "src/core/test_hooks.h"
 #include "src/launch/local_mp_launcher.h"
 #include "src/launch/slurm_launcher.h"

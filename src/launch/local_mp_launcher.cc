@@ -17,6 +17,7 @@
 #include "src/core/stop_state.h"
 #include "src/core/test_hooks.h"
 #include "src/launch/coordinator_session.h"
+#include "src/launch/program_runtime.h"
 #include "src/launch/termination_notice.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker_assignment.h"
@@ -28,12 +29,9 @@ namespace lp::internal {
 LocalMpLauncher::LocalMpLauncher(Program program, ResolvedLaunchOptions options)
     : program_(std::move(program)),
       options_(std::move(options)),
+      top_level_(TopLevelNodeNames(program_)),
       state_(std::make_shared<State>()),
-      runtime_(std::make_shared<Runtime>()) {
-  runtime_->program_name = program_.name();
-  runtime_->launch_type = options_.launch_type;
-  runtime_->stop = std::make_shared<StopState>();
-}
+      runtime_(NewRuntime(program_.name(), options_.launch_type, nullptr)) {}
 
 LocalMpLauncher::~LocalMpLauncher() {
   Stop();
@@ -48,7 +46,7 @@ absl::Status LocalMpLauncher::Start() {
   {
     std::lock_guard lock(state_->mu);
     state_->started = true;
-    if (!started.ok() && state_->outcome.ok()) state_->outcome = started;
+    if (!started.ok()) state_->outcome.RecordLaunchError(started);
     state_->changed.notify_all();
   }
   if (!started.ok()) runtime_->stop->RequestStop();
@@ -64,8 +62,18 @@ absl::Status LocalMpLauncher::StartWorkers() {
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
 
-  absl::StatusOr<CoordinatorSession> session =
-      StartCoordinatorSession(program_, options_, runtime_, {.bind_address = "127.0.0.1:0"});
+  CoordinatorHooks hooks;
+  // A failing worker reports before it exits (a CourierNode before its server shuts
+  // down): recorded at once, so that it precedes the failures of the calls it breaks. The
+  // hooks run on gRPC threads until Wait() shuts the coordinator down, before this
+  // launcher is destroyed.
+  hooks.on_exit_report = [this](const ExitReport& report) {
+    if (report.failed() && top_level_.contains(report.node.ToString())) {
+      RecordNodeEnd(report.node, OutcomeOf(report));
+    }
+  };
+  absl::StatusOr<CoordinatorSession> session = StartCoordinatorSession(
+      program_, options_, runtime_, {.bind_address = "127.0.0.1:0", .hooks = std::move(hooks)});
   if (!session.ok()) return session.status();
   coordinator_ = session->server;
   runtime_->stop->Register([state = state_, coordinator = coordinator_] {
@@ -117,37 +125,60 @@ absl::Status LocalMpLauncher::StartWorkers() {
 void LocalMpLauncher::WatchWorker(const NodeId& id, NodeProcess* process) {
   const absl::StatusOr<ExitInfo> exit = process->WaitForExit(absl::InfiniteFuture());
   const std::string key = id.ToString();
-  bool failed = !exit.ok() || !exit->success();
+  bool killed = false;
   {
     std::lock_guard lock(state_->mu);
     // A straggler we killed is reported as such by the supervisor, not as a failure.
-    if (state_->killed.contains(key)) failed = false;
+    killed = state_->killed.contains(key);
   }
-  std::string failure;
-  if (failed) failure = DescribeFailure(id, exit);
+  if (!killed) {
+    NodeOutcome outcome;
+    if (!exit.ok() || !exit->success()) {
+      const std::string how = exit.ok() ? exit->ToString() : std::string(exit.status().message());
+      {
+        std::lock_guard lock(state_->mu);
+        state_->exits[key] = how;
+      }
+      // The worker's own account (an exception's message) says more than an exit code.
+      std::optional<ExitReport> report = coordinator_->nodes().ExitReportOf(id);
+      outcome = report.has_value() && report->failed() && !report->message.empty()
+                    ? OutcomeOf(*report)
+                    : NodeOutcome{NodeOutcome::Kind::kFailed, how};
+    }
+    RecordNodeEnd(id, outcome);
+  }
   bool last = false;
   {
     std::lock_guard lock(state_->mu);
-    if (failed && state_->outcome.ok()) state_->outcome = absl::AbortedError(failure);
     state_->running.erase(key);
     last = state_->running.empty() && state_->started;
     state_->changed.notify_all();
   }
-  if (failed && IsTestLaunchType(options_.launch_type)) {
-    ReportTestFailure(absl::StrCat("program '", program_.name(), "': ", failure));
-  }
-  if (failed || last) runtime_->stop->RequestStop();
+  if (last) runtime_->stop->RequestStop();
 }
 
-std::string LocalMpLauncher::DescribeFailure(const NodeId& id,
-                                             const absl::StatusOr<ExitInfo>& exit) {
-  std::string cause = exit.ok() ? exit->ToString() : std::string(exit.status().message());
-  // The worker's own account (an exception's message) says more than an exit code.
-  if (std::optional<ExitReport> report = coordinator_->nodes().ExitReportOf(id);
-      report.has_value() && !report->message.empty()) {
-    cause = absl::StrCat(report->message, " (", cause, ")");
+bool LocalMpLauncher::Stopping() const {
+  // The coordinator hears a node's lp::Stop() before the launcher's stop event is set.
+  return runtime_->stop->IsStopping() || (coordinator_ != nullptr && coordinator_->stop().stopping());
+}
+
+void LocalMpLauncher::RecordNodeEnd(const NodeId& id, const NodeOutcome& outcome) {
+  bool fails = false;
+  {
+    std::lock_guard lock(state_->mu);
+    fails = state_->outcome.RecordNodeEnd(id, outcome, Stopping());
+    state_->changed.notify_all();
   }
+  if (fails) runtime_->stop->RequestStop();
+}
+
+std::string LocalMpLauncher::DescribeFailure(const NodeId& id, const std::string& cause) {
   std::string text = absl::StrCat("node ", id.ToString(), " failed: ", cause);
+  // Called with state_->mu held.
+  if (auto exit = state_->exits.find(id.ToString());
+      exit != state_->exits.end() && exit->second != cause) {
+    absl::StrAppend(&text, " (", exit->second, ")");
+  }
   AppendLastOutput(text, id.ToString(), terminal_->LastLines(id.ToString()));
   return text;
 }
@@ -176,9 +207,8 @@ void LocalMpLauncher::KillStragglers() {
       nodes.push_back(id.ToString());
     }
     if (nodes.empty()) return;
-    absl::Status killed =
-        StragglersKilled(program_.name(), groups, nodes, options_.termination_notice);
-    if (state_->outcome.ok()) state_->outcome = std::move(killed);
+    state_->outcome.RecordStragglers(
+        StragglersKilled(program_.name(), groups, nodes, options_.termination_notice));
   }
   // processes_ is not modified after Start(), and Wait() joins this thread before
   // destroying it.
@@ -202,11 +232,23 @@ absl::Status LocalMpLauncher::Wait() {
         coordinator_->RequestStop("the program ended");
         coordinator_->Shutdown(absl::Now() + absl::Seconds(1));
       }
-      processes_.clear();
     }
   }
-  std::lock_guard lock(state_->mu);
-  return state_->outcome;
+  std::lock_guard join_lock(join_mu_);  // processes_ and terminal_ stay until this returns
+  absl::Status outcome;
+  bool node_failed = false;
+  {
+    std::lock_guard lock(state_->mu);
+    node_failed = state_->outcome.HasNodeFailure() && !state_->outcome.HasLaunchError();
+    outcome = state_->outcome.Final([this](const NodeId& node, const std::string& cause) {
+      return DescribeFailure(node, cause);  // every output line has arrived by now
+    });
+  }
+  if (node_failed && IsTestLaunchType(options_.launch_type) && !failure_reported_) {
+    failure_reported_ = true;
+    ReportTestFailure(absl::StrCat("program '", program_.name(), "': ", outcome.message()));
+  }
+  return outcome;
 }
 
 bool LocalMpLauncher::WaitFor(absl::Duration timeout) {

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <map>
 #include <set>
 #include <thread>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "src/coordinator/coordinator_client.h"
 #include "src/coordinator/coordinator_server.h"
 #include "src/core/launcher.h"
+#include "src/launch/program_outcome.h"
 #include "src/terminal/terminal.h"
 
 namespace lp::internal {
@@ -49,19 +51,27 @@ class LocalMpLauncher : public Launcher {
     // Guarded by mu:
     std::set<std::string> running;  // "group/index" of the workers still alive
     std::set<std::string> killed;   // stragglers killed after the notice
+    std::map<std::string, std::string> exits;  // how each ended worker exited, by node
     bool stop_requested = false;
     bool started = false;  // every worker was spawned (or the launch gave up)
-    absl::Status outcome;
+    ProgramOutcome outcome;
   };
 
   absl::Status StartWorkers();
   void WatchWorker(const NodeId& id, NodeProcess* process);
+  // Records how `id` ended (ProgramOutcome's rules) and stops the program if that fails
+  // it. From a worker's exit report (as soon as it arrives) and from its exit.
+  void RecordNodeEnd(const NodeId& id, const NodeOutcome& outcome);
+  bool Stopping() const;
   void Supervise();
   void KillStragglers();
-  std::string DescribeFailure(const NodeId& id, const absl::StatusOr<ExitInfo>& exit);
+  std::string DescribeFailure(const NodeId& id, const std::string& cause);
 
   Program program_;
   const ResolvedLaunchOptions options_;
+  // "group/index" of the nodes this launcher starts a worker for; inner nodes of
+  // colocations are their colocation's to judge (it may restart them).
+  const std::set<std::string> top_level_;
   const std::shared_ptr<State> state_;
   std::shared_ptr<Runtime> runtime_;
   std::shared_ptr<CoordinatorServer> coordinator_;  // shared with the stop handler
@@ -74,6 +84,7 @@ class LocalMpLauncher : public Launcher {
   std::thread supervisor_;
   int signal_subscription_ = 0;
   bool joined_ = false;
+  bool failure_reported_ = false;  // to the running test (test_mp), once
 };
 
 }  // namespace lp::internal

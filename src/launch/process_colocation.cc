@@ -9,9 +9,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "lp/colocation.h"
+#include "lp/internal/node_outcome.h"
 #include "src/coordinator/env.h"
 #include "src/core/inner_nodes.h"
 #include "src/core/stop_state.h"
+#include "src/launch/worker.h"
 #include "src/launch/worker_command.h"
 #include "src/process/process_spawner.h"
 #include "src/process/wait_for_exit.h"
@@ -30,7 +32,7 @@ struct Supervision {
   // Guarded by mu:
   int running = 0;
   int retries_left = 0;
-  std::optional<std::string> failure;
+  std::optional<NodeOutcome> failure;  // the first inner failure, its message naming it
 };
 
 // The port `node`'s Courier server listens on now, to restart it on the same one; empty
@@ -66,6 +68,8 @@ void ProcessColocationImpl::Run(const Runtime& runtime, const NodeContext& conte
       const NodeId id = node->record()->id();
       std::string port;  // empty: any
       std::string failure;
+      // The inner worker's own verdict: a failed call, or a failure of its own.
+      NodeOutcome::Kind kind = NodeOutcome::Kind::kFailed;
       for (int attempt = 1;; ++attempt) {
         SpawnSpec spec{.argv = argv, .env_overrides = {{kNodeEnv, id.ToString()}}};
         if (!port.empty()) spec.env_overrides.emplace_back(kCourierPortEnv, port);
@@ -77,6 +81,9 @@ void ProcessColocationImpl::Run(const Runtime& runtime, const NodeContext& conte
         absl::StatusOr<ExitInfo> exit = WaitForExit(process->pid, absl::InfiniteFuture());
         if (exit.ok() && exit->success()) break;
         failure = exit.ok() ? exit->ToString() : std::string(exit.status().message());
+        kind = exit.ok() && !exit->signaled() && exit->exit_code == kWorkerCallFailed
+                   ? NodeOutcome::Kind::kCallFailed
+                   : NodeOutcome::Kind::kFailed;
         if (runtime.stop->IsStopping()) break;
         {
           std::lock_guard lock(supervision->mu);
@@ -90,7 +97,8 @@ void ProcessColocationImpl::Run(const Runtime& runtime, const NodeContext& conte
       }
       std::lock_guard lock(supervision->mu);
       if (!failure.empty() && !supervision->failure.has_value()) {
-        supervision->failure = absl::StrCat("inner node ", id.ToString(), " failed: ", failure);
+        supervision->failure =
+            NodeOutcome{kind, absl::StrCat("inner node ", id.ToString(), " failed: ", failure)};
       }
       --supervision->running;
       supervision->changed.notify_all();
@@ -103,7 +111,9 @@ void ProcessColocationImpl::Run(const Runtime& runtime, const NodeContext& conte
   lock.unlock();
   if (supervision->failure.has_value()) runtime.stop->RequestStop();
   for (std::thread& watcher : watchers) watcher.join();
-  if (supervision->failure.has_value()) throw std::runtime_error(*supervision->failure);
+  if (supervision->failure.has_value()) {
+    throw InnerNodeError(supervision->failure->kind, supervision->failure->message);
+  }
 }
 
 }  // namespace lp::internal

@@ -17,6 +17,7 @@
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
 #include "src/launch/coordinator_session.h"
+#include "src/launch/program_runtime.h"
 #include "src/launch/termination_notice.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker.h"
@@ -67,12 +68,10 @@ std::string LaunchTag() {
 SlurmLauncher::SlurmLauncher(Program program, ResolvedLaunchOptions options)
     : program_(std::move(program)),
       options_(std::move(options)),
+      top_level_(TopLevelNodeNames(program_)),
       state_(std::make_shared<State>()),
-      runtime_(std::make_shared<Runtime>()),
+      runtime_(NewRuntime(program_.name(), options_.launch_type, nullptr)),
       allocation_(CurrentAllocation()) {
-  runtime_->program_name = program_.name();
-  runtime_->launch_type = options_.launch_type;
-  runtime_->stop = std::make_shared<StopState>();
   const std::string tag = LaunchTag();
   for (const NodeId& id : TopLevelNodes(program_)) {
     if (groups_.empty() || groups_.back().label != id.group) {
@@ -94,7 +93,7 @@ absl::Status SlurmLauncher::Start() {
   {
     std::lock_guard lock(state_->mu);
     state_->started = true;
-    if (!started.ok() && state_->outcome.ok()) state_->outcome = started;
+    if (!started.ok()) state_->outcome.RecordLaunchError(started);
     state_->changed.notify_all();
   }
   if (!started.ok()) runtime_->stop->RequestStop();
@@ -254,25 +253,26 @@ std::string SlurmLauncher::HostOf(const NodeId& node) const {
   return registration.has_value() ? registration->hostname : "";
 }
 
-void SlurmLauncher::FailNode(const NodeId& node, std::string cause) {
+void SlurmLauncher::RecordNodeEnd(const NodeId& node, const NodeOutcome& outcome) {
+  bool fails = false;
   {
     std::lock_guard lock(state_->mu);
     state_->ended_nodes.insert(node.ToString());
-    if (!state_->failure.has_value() && state_->outcome.ok()) {
-      state_->failure = NodeFailure{node, std::move(cause)};
-    }
+    // The coordinator hears a node's lp::Stop() before the launcher's stop event is set.
+    const bool stopping = runtime_->stop->IsStopping() || coordinator_->stop().stopping();
+    fails = state_->outcome.RecordNodeEnd(node, outcome, stopping);
     state_->changed.notify_all();
   }
-  runtime_->stop->RequestStop();
+  if (fails) runtime_->stop->RequestStop();
+}
+
+void SlurmLauncher::FailNode(const NodeId& node, std::string cause) {
+  RecordNodeEnd(node, {NodeOutcome::Kind::kFailed, std::move(cause)});
 }
 
 void SlurmLauncher::OnExitReport(const ExitReport& report) {
-  if (report.exit_code == 0) {
-    std::lock_guard lock(state_->mu);
-    state_->ended_nodes.insert(report.node.ToString());
-    state_->changed.notify_all();
-    return;
-  }
+  // An inner node of a colocation is its colocation's to judge (it may restart it).
+  if (!top_level_.contains(report.node.ToString())) return;
   {
     std::lock_guard lock(state_->mu);
     // A straggler's own backstop fired while we kill it: reported as a straggler.
@@ -281,13 +281,13 @@ void SlurmLauncher::OnExitReport(const ExitReport& report) {
       return;
     }
   }
-  FailNode(report.node, report.message.empty()
-                            ? absl::StrCat("exit code ", report.exit_code)
-                            : report.message);
+  RecordNodeEnd(report.node, OutcomeOf(report));
 }
 
 void SlurmLauncher::OnWatchLost(const NodeId& node) {
-  // A worker ends its stream by exiting, after its report: nothing to say then.
+  // A worker ends its stream by exiting, after its report: nothing to say then. An inner
+  // node's process is its colocation's to watch (it may restart it).
+  if (!top_level_.contains(node.ToString())) return;
   if (coordinator_->nodes().ExitReportOf(node).has_value()) return;
   const std::string host = HostOf(node);
   FailNode(node, absl::StrCat("lost contact with the launcher: its task died without a "
@@ -324,13 +324,13 @@ void SlurmLauncher::WatchGroup(Group* group) {
     if (!any_registered) {
       // srun itself failed: bad options, the job was refused or cancelled.
       std::lock_guard lock(state_->mu);
-      if (state_->outcome.ok() && !state_->failure.has_value()) {
+      if (!state_->outcome.HasNodeFailure()) {
         std::string text = absl::StrCat("the Slurm job of group ", group->label,
                                         " did not start its tasks: srun ", how);
         for (const std::string& line : terminal_->LastLines(group->label)) {
           absl::StrAppend(&text, "\n  ", line);
         }
-        state_->outcome = absl::UnavailableError(text);
+        state_->outcome.RecordLaunchError(absl::UnavailableError(text));
       }
     } else {
       FailNode(*unreported, absl::StrCat("its task ended without reporting (srun ", how, ")"));
@@ -390,14 +390,14 @@ void SlurmLauncher::WatchQueue() {
       }
       const absl::Duration waited = absl::Now() - pending_since[job.id];
       if (waited < options_.slurm_pending_timeout) continue;
-      if (state_->outcome.ok() && !state_->failure.has_value()) {
-        state_->outcome = absl::UnavailableError(absl::StrCat(
+      if (!state_->outcome.HasNodeFailure()) {
+        state_->outcome.RecordLaunchError(absl::UnavailableError(absl::StrCat(
             "the Slurm job ", job.id, " of group ", group, " stayed pending for ",
             absl::FormatDuration(absl::Trunc(waited, absl::Seconds(1))),
             " (--lp_slurm_pending_timeout=",
             absl::FormatDuration(options_.slurm_pending_timeout),
             "); Slurm's reason: ", job.reason, " (", ExplainPendingReason(job.reason),
-            "). Ask for less (slurm_resources), or allow a longer wait"));
+            "). Ask for less (slurm_resources), or allow a longer wait")));
       }
       lock.unlock();
       (void)CancelSlurmJobs({job.id});
@@ -433,9 +433,8 @@ void SlurmLauncher::KillStragglers() {
       }
     }
     if (!nodes.empty()) {
-      absl::Status killed =
-          StragglersKilled(program_.name(), groups, nodes, options_.termination_notice);
-      if (state_->outcome.ok() && !state_->failure.has_value()) state_->outcome = killed;
+      state_->outcome.RecordStragglers(
+          StragglersKilled(program_.name(), groups, nodes, options_.termination_notice));
     }
   }
   if (groups.empty()) return;
@@ -458,19 +457,20 @@ void SlurmLauncher::KillStragglers() {
   }
 }
 
-std::string SlurmLauncher::Describe(const NodeFailure& failure) {
-  const std::string host = HostOf(failure.node);
-  std::string text = absl::StrCat("node ", failure.node.ToString(), " failed",
+std::string SlurmLauncher::Describe(const NodeId& node, const std::string& cause) {
+  const std::string host = HostOf(node);
+  std::string text = absl::StrCat("node ", node.ToString(), " failed",
                                   host.empty() ? "" : absl::StrCat(" on host ", host), ": ",
-                                  failure.cause);
-  // srun --label starts each line with the task's rank, padded: " 3: ...".
-  const std::string label = absl::StrCat(failure.node.index, ": ");
+                                  cause);
+  // srun --label starts each line with the task's rank, padded: " 3: ...". (An inner node
+  // of a colocation prints through its colocation's task.)
+  const std::string label = absl::StrCat(node.index, ": ");
   std::vector<std::string> lines;
-  for (const std::string& line : terminal_->LastLines(failure.node.group)) {
+  for (const std::string& line : terminal_->LastLines(node.group)) {
     absl::string_view rest = absl::StripLeadingAsciiWhitespace(line);
     if (absl::ConsumePrefix(&rest, label)) lines.emplace_back(rest);
   }
-  AppendLastOutput(text, failure.node.ToString(), lines);
+  AppendLastOutput(text, node.ToString(), lines);
   return text;
 }
 
@@ -488,22 +488,12 @@ absl::Status SlurmLauncher::Wait() {
         coordinator_->RequestStop("the program ended");
         coordinator_->Shutdown(absl::Now() + absl::Seconds(1));
       }
-      std::optional<NodeFailure> failure;
-      {
-        std::lock_guard lock(state_->mu);
-        failure = state_->failure;
-      }
-      // Every output line has arrived now that the sruns ended.
-      if (failure.has_value()) {
-        const std::string text = Describe(*failure);
-        std::lock_guard lock(state_->mu);
-        state_->outcome = absl::AbortedError(text);
-      }
-      for (Group& group : groups_) group.srun.reset();
     }
   }
+  // Every output line has arrived now that the sruns ended.
   std::lock_guard lock(state_->mu);
-  return state_->outcome;
+  return state_->outcome.Final(
+      [this](const NodeId& node, const std::string& cause) { return Describe(node, cause); });
 }
 
 bool SlurmLauncher::WaitFor(absl::Duration timeout) {

@@ -16,6 +16,7 @@
 #include "src/coordinator/coordinator_server.h"
 #include "src/coordinator/exit_report.h"
 #include "src/core/launcher.h"
+#include "src/launch/program_outcome.h"
 #include "src/slurm/srun_command.h"
 #include "src/terminal/terminal.h"
 
@@ -60,12 +61,6 @@ class SlurmLauncher : public Launcher {
     std::unique_ptr<NodeProcess> srun;
   };
 
-  // The first node failure, described once every output line of it has arrived.
-  struct NodeFailure {
-    NodeId node;
-    std::string cause;
-  };
-
   // What the coordinator's hooks, the stop handler and the launcher's threads share.
   struct State {
     std::mutex mu;
@@ -76,8 +71,7 @@ class SlurmLauncher : public Launcher {
     bool stop_requested = false;
     bool killing = false;  // the stragglers are being killed
     bool started = false;  // every srun was started (or the launch gave up)
-    absl::Status outcome;  // a launch error or stragglers; node failures go below
-    std::optional<NodeFailure> failure;
+    ProgramOutcome outcome;
   };
 
   absl::Status StartGroups();
@@ -91,6 +85,8 @@ class SlurmLauncher : public Launcher {
   void PrintDryRun();
   void OnExitReport(const ExitReport& report);
   void OnWatchLost(const NodeId& node);
+  // Records how `node` ended (ProgramOutcome's rules); stops the program if that fails it.
+  void RecordNodeEnd(const NodeId& node, const NodeOutcome& outcome);
   void FailNode(const NodeId& node, std::string cause);
   void WatchGroup(Group* group);
   void WatchQueue();
@@ -98,10 +94,12 @@ class SlurmLauncher : public Launcher {
   void KillStragglers();
   std::vector<std::string> JobIds();
   std::string HostOf(const NodeId& node) const;
-  std::string Describe(const NodeFailure& failure);
+  // A node failure's message, with its host and its own last output lines.
+  std::string Describe(const NodeId& node, const std::string& cause);
 
   Program program_;
   const ResolvedLaunchOptions options_;
+  const std::set<std::string> top_level_;  // "group/index" of the nodes that are tasks
   const std::shared_ptr<State> state_;
   std::shared_ptr<Runtime> runtime_;
   std::optional<SlurmAllocation> allocation_;

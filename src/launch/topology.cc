@@ -14,6 +14,12 @@ std::vector<NodeId> TopLevelNodes(const Program& program) {
   return nodes;
 }
 
+std::set<std::string> TopLevelNodeNames(const Program& program) {
+  std::set<std::string> names;
+  for (const NodeId& id : TopLevelNodes(program)) names.insert(id.ToString());
+  return names;
+}
+
 std::vector<NodeId> AllNodes(const Program& program) {
   std::vector<NodeId> nodes;
   ForEachNode(program, [&](const std::shared_ptr<NodeImpl>& node) {

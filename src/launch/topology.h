@@ -4,6 +4,7 @@
 // The shape of a program, as launcher and workers must agree on it.
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ namespace lp::internal {
 
 // The nodes the launcher starts a worker for, group by group, in insertion order.
 std::vector<NodeId> TopLevelNodes(const Program& program);
+// The same, as "group/index" names.
+std::set<std::string> TopLevelNodeNames(const Program& program);
 
 // Every node that may register with the coordinator: the top-level ones and the inner
 // nodes of colocations.

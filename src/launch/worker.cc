@@ -15,8 +15,10 @@
 #include "lp/internal/program_nodes.h"
 #include "src/coordinator/coordinator_client.h"
 #include "src/core/current_runtime.h"
+#include "src/core/run_node.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
+#include "src/launch/program_runtime.h"
 #include "src/launch/topology.h"
 #include "src/process/process_tree.h"
 
@@ -50,13 +52,22 @@ constexpr absl::Duration kLostCoordinatorGrace = absl::Seconds(5);
   ExitWorker(kWorkerSetupFailed);
 }
 
+// What a worker tells the launcher about a node that failed.
+ExitReport FailureReport(const NodeId& node, const NodeOutcome& outcome) {
+  const bool call_failed = outcome.kind == NodeOutcome::Kind::kCallFailed;
+  return {.node = node,
+          .exit_code = call_failed ? kWorkerCallFailed : kWorkerNodeFailed,
+          .message = outcome.message,
+          .call_failed = call_failed};
+}
+
 // How the node ended, as the node thread reports it to the main thread.
 struct NodeEnd {
   std::mutex mu;
   std::condition_variable changed;  // notified under mu
   // Guarded by mu:
   bool ended = false;
-  std::string failure;             // empty when the node ended normally
+  NodeOutcome outcome;
   bool stopping = false;
   bool coordinator_lost = false;
   // Stop requests of this worker's own (coordinator notice, signal, lost launcher) still
@@ -86,11 +97,7 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
                                        id.ToString()));
   }
 
-  auto runtime = std::make_shared<Runtime>();
-  runtime->program_name = program.name();
-  runtime->launch_type = assignment.launch_type;
-  runtime->addresses = coordinator;
-  runtime->stop = std::make_shared<StopState>();
+  std::shared_ptr<Runtime> runtime = NewRuntime(program.name(), assignment.launch_type, coordinator);
   if (assignment.launch_type == LaunchType::kSlurm) {
     // Peers are on other machines: listen on every interface, and publish the address of
     // the interface that reaches the launcher, which is the cluster's network.
@@ -99,6 +106,11 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
     runtime->server_host = absl::StrContains(*local, ':') ? "::" : "0.0.0.0";
     runtime->advertised_host = *local;
   }
+  // A failing CourierNode tells the launcher before its server shuts down (see
+  // Runtime::report_failure); the worker reports the same end again when it exits.
+  runtime->report_failure = [coordinator](const NodeId& node, const NodeOutcome& outcome) {
+    (void)coordinator->ReportExit(FailureReport(node, outcome));
+  };
   SetLatestRuntime(runtime);
   AttachRuntime(program, runtime);
 
@@ -144,21 +156,10 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
 
   const NodeContext context{program.name(), assignment.launch_type, id};
   std::thread node_thread([&, end] {
-    std::string failure;
-    {
-      ScopedNodeThread as_node(runtime, &context);
-      try {
-        node->Run(*runtime, context);
-      } catch (const std::exception& error) {
-        failure = error.what();
-        if (failure.empty()) failure = "an exception with an empty message";
-      } catch (...) {
-        failure = "an exception that is not a std::exception";
-      }
-    }
+    NodeOutcome outcome = RunNode(*node, runtime, context);
     std::lock_guard lock(end->mu);
     end->ended = true;
-    end->failure = std::move(failure);
+    end->outcome = std::move(outcome);
     end->changed.notify_all();
   });
   // The node thread is never joined: the process ends with _exit either way, and a
@@ -193,14 +194,22 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
       ExitWorker(kWorkerStraggled);
     }
   }
-  const std::string failure = end->failure;
+  const NodeOutcome outcome = end->outcome;
   lock.unlock();
-  if (!failure.empty()) {
-    const std::string message = absl::StrCat("node ", id.ToString(), " failed: ", failure);
-    std::cout.flush();
-    std::fprintf(stderr, "lp: %s\n", message.c_str());
-    (void)coordinator->ReportExit({.node = id, .exit_code = kWorkerNodeFailed, .message = failure});
-    ExitWorker(kWorkerNodeFailed);
+  // A call that failed because this worker's program is stopping ended the node cleanly.
+  // One that failed before this worker heard of a stop goes to the launcher, which knows
+  // whether the program was stopping (it hears a stop before any worker does).
+  const bool failed = outcome.kind == NodeOutcome::Kind::kFailed ||
+                      (outcome.kind == NodeOutcome::Kind::kCallFailed && !runtime->stop->IsStopping());
+  if (failed) {
+    if (outcome.kind == NodeOutcome::Kind::kFailed) {
+      std::cout.flush();
+      std::fprintf(stderr, "lp: node %s failed: %s\n", id.ToString().c_str(),
+                   outcome.message.c_str());
+    }
+    const ExitReport report = FailureReport(id, outcome);
+    (void)coordinator->ReportExit(report);
+    ExitWorker(report.exit_code);
   }
   (void)coordinator->ReportExit({.node = id, .exit_code = 0});
   ExitWorker(0);

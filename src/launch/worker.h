@@ -11,6 +11,10 @@ namespace lp::internal {
 inline constexpr int kWorkerNodeFailed = 1;    // the node threw; its message was reported
 inline constexpr int kWorkerSetupFailed = 2;   // wrong program, coordinator unreachable, ...
 inline constexpr int kWorkerStraggled = 3;     // did not stop within the notice
+// A call the node made failed (CANCELLED, UNAVAILABLE) before this worker heard of any
+// stop: a consequence of another node's end, or a real failure; the launcher, or the
+// colocation, judges (NodeOutcome::Kind::kCallFailed).
+inline constexpr int kWorkerCallFailed = 4;
 
 // Runs the node `assignment` names, of `program` (built again in this worker process),
 // as one process of a process launch, then ends the process with its exit code. Never

@@ -4,6 +4,7 @@
 // The pieces of a launched program that node implementations need at run time. Not part
 // of the user API: node kinds (ClassNode, CourierNode, ...) reach them through here.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,7 +13,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lp/context.h"
+#include "lp/internal/node_outcome.h"
 #include "lp/launch_type.h"
+
+namespace lp {
+class CallScopes;
+}  // namespace lp
 
 namespace lp::internal {
 
@@ -50,6 +56,14 @@ struct Runtime {
   LaunchType launch_type = LaunchType::kLocalMt;
   std::shared_ptr<AddressBook> addresses;
   std::shared_ptr<StopState> stop;
+  // The Courier calls this process makes to each node, cancelled together when the
+  // program stops (src/courier/rpc/call_scope.h).
+  std::shared_ptr<CallScopes> calls;
+  // Told by a node of this process that is failing, before it cleans up (a CourierNode
+  // before its server shuts down), so that the failure is on record before any of its
+  // consequences — its callers' failed calls — can be. Null when nobody listens; the
+  // node's end is reported as usual afterwards either way.
+  std::function<void(const NodeId& node, const NodeOutcome& outcome)> report_failure;
   // The host node servers bind to: loopback for local launches, every interface
   // ("0.0.0.0") when peers are on other machines.
   std::string server_host = "127.0.0.1";

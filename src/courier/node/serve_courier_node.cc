@@ -49,7 +49,15 @@ void ServeCourierNode(const Runtime& runtime, const NodeContext& context,
     CourierServer& server;
     ~ShutdownOnExit() { server.Shutdown(absl::Now() + kShutdownGrace); }
   } shutdown{server};
-  if (!run()) runtime.stop->event().Wait();
+  try {
+    if (!run()) runtime.stop->event().Wait();
+  } catch (...) {
+    // On record before `shutdown` cancels the calls in flight: otherwise a caller's
+    // CANCELLED could be reported before the failure that caused it.
+    const NodeOutcome outcome = NodeOutcome::FromCurrentException();
+    if (outcome.is_failure() && runtime.report_failure) runtime.report_failure(context.node, outcome);
+    throw;
+  }
 }
 
 }  // namespace lp::internal

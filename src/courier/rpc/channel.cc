@@ -1,6 +1,7 @@
 #include "src/courier/rpc/channel.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -29,12 +30,49 @@ courier::SerializedObject TakeResult(courier::CallResponse& response) {
   return std::move(*response.mutable_result()->mutable_result());
 }
 
+// A call's place in its channel's scope, for as long as the call runs. The scope may
+// cancel the call from another thread at any moment until then: it holds the context
+// weakly, so a cancel that races with the call's end finds it either alive or gone.
+class ScopedCall {
+ public:
+  // Enters `scope` (none: a no-op). Fails with the scope's reason once it is cancelled.
+  static absl::StatusOr<ScopedCall> Enter(const std::shared_ptr<CallScope>& scope,
+                                          std::weak_ptr<grpc::ClientContext> context) {
+    if (scope == nullptr) return ScopedCall(nullptr, 0);
+    absl::StatusOr<CallScope::CallId> id = scope->Enter([context = std::move(context)] {
+      if (std::shared_ptr<grpc::ClientContext> alive = context.lock()) alive->TryCancel();
+    });
+    if (!id.ok()) return id.status();
+    return ScopedCall(scope, *id);
+  }
+
+  ScopedCall(ScopedCall&& other) noexcept
+      : scope_(std::move(other.scope_)), id_(other.id_) {}
+  ScopedCall& operator=(ScopedCall&&) = delete;
+  ~ScopedCall() {
+    if (scope_ != nullptr) scope_->Leave(id_);
+  }
+
+  // What the caller sees for a call that ended with `status` (CallScope::Explain).
+  absl::Status Explain(absl::Status status) const {
+    return scope_ == nullptr ? status : scope_->Explain(std::move(status));
+  }
+
+ private:
+  ScopedCall(std::shared_ptr<CallScope> scope, CallScope::CallId id)
+      : scope_(std::move(scope)), id_(id) {}
+
+  std::shared_ptr<CallScope> scope_;
+  CallScope::CallId id_;
+};
+
 // Everything one async call needs until its completion callback ran.
 struct AsyncCall {
   grpc::ClientContext context;
   courier::CallRequest request;
   courier::CallResponse response;
   std::shared_ptr<grpc::Channel> channel;  // keeps gRPC's callback queue alive
+  std::optional<ScopedCall> scoped;
   CallCallback done;
 };
 
@@ -127,40 +165,54 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
                                                                courier::CallArguments args,
                                                                const CallOptions& options) {
   const absl::Time deadline = options.EffectiveDeadline();
+  auto context = std::make_shared<grpc::ClientContext>();
+  absl::StatusOr<ScopedCall> scoped = ScopedCall::Enter(options_.scope, context);
+  if (!scoped.ok()) return scoped.status();
   absl::StatusOr<const Connection*> connection = GetConnection(deadline);
-  if (!connection.ok()) return connection.status();
+  if (!connection.ok()) return scoped->Explain(connection.status());
 
-  grpc::ClientContext context;
-  ConfigureContext(deadline, options, context);
+  ConfigureContext(deadline, options, *context);
   const courier::CallRequest request = MakeRequest(method, std::move(args));
   courier::CallResponse response;
-  grpc::Status status = (*connection)->stub->Call(&context, request, &response);
-  if (!status.ok()) return rpc::ToAbslStatus(status);
+  grpc::Status status = (*connection)->stub->Call(context.get(), request, &response);
+  if (!status.ok()) return scoped->Explain(rpc::ToAbslStatus(status));
   return TakeResult(response);
 }
 
 void CourierChannel::CallAsync(std::string_view method, courier::CallArguments args,
                                const CallOptions& options, CallCallback done) {
   const absl::Time deadline = options.EffectiveDeadline();
+  // Owned by the completion callback (and, while it may cancel, weakly by the scope).
+  auto call = std::make_shared<AsyncCall>();
+  absl::StatusOr<ScopedCall> scoped =
+      ScopedCall::Enter(options_.scope, std::shared_ptr<grpc::ClientContext>(call, &call->context));
+  if (!scoped.ok()) {
+    std::move(done)(scoped.status());
+    return;
+  }
   absl::StatusOr<const Connection*> connection = GetConnection(deadline);
   if (!connection.ok()) {
-    std::move(done)(connection.status());
+    std::move(done)(scoped->Explain(connection.status()));
     return;
   }
 
-  auto* call = new AsyncCall;  // deleted by the completion callback
   ConfigureContext(deadline, options, call->context);
   call->request = MakeRequest(method, std::move(args));
   call->channel = (*connection)->channel;
+  call->scoped.emplace(*std::move(scoped));
   call->done = std::move(done);
+  AsyncCall* raw = call.get();
   (*connection)->stub->async()->Call(
-      &call->context, &call->request, &call->response, [call](grpc::Status status) {
-        std::unique_ptr<AsyncCall> owned(call);
-        if (status.ok()) {
-          std::move(owned->done)(TakeResult(owned->response));
-        } else {
-          std::move(owned->done)(rpc::ToAbslStatus(status));
-        }
+      &raw->context, &raw->request, &raw->response,
+      [call = std::move(call)](grpc::Status status) mutable {
+        // Released on return: the call's state must not keep itself alive through the
+        // callback gRPC stores inside the context.
+        std::shared_ptr<AsyncCall> owned = std::move(call);
+        absl::StatusOr<courier::SerializedObject> outcome =
+            status.ok() ? absl::StatusOr<courier::SerializedObject>(TakeResult(owned->response))
+                        : owned->scoped->Explain(rpc::ToAbslStatus(status));
+        owned->scoped.reset();  // left before `done` runs: it may start the next call
+        std::move(owned->done)(std::move(outcome));
       });
 }
 
@@ -179,15 +231,17 @@ Future<courier::SerializedObject> CourierChannel::CallFuture(std::string_view me
 
 absl::StatusOr<std::vector<std::string>> CourierChannel::ListMethods(const CallOptions& options) {
   const absl::Time deadline = options.EffectiveDeadline();
+  auto context = std::make_shared<grpc::ClientContext>();
+  absl::StatusOr<ScopedCall> scoped = ScopedCall::Enter(options_.scope, context);
+  if (!scoped.ok()) return scoped.status();
   absl::StatusOr<const Connection*> connection = GetConnection(deadline);
-  if (!connection.ok()) return connection.status();
+  if (!connection.ok()) return scoped->Explain(connection.status());
 
-  grpc::ClientContext context;
-  ConfigureContext(deadline, options, context);
+  ConfigureContext(deadline, options, *context);
   courier::ListMethodsResponse response;
   grpc::Status status =
-      (*connection)->stub->ListMethods(&context, courier::ListMethodsRequest(), &response);
-  if (!status.ok()) return rpc::ToAbslStatus(status);
+      (*connection)->stub->ListMethods(context.get(), courier::ListMethodsRequest(), &response);
+  if (!status.ok()) return scoped->Explain(rpc::ToAbslStatus(status));
   return std::vector<std::string>(response.methods().begin(), response.methods().end());
 }
 

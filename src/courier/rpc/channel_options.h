@@ -3,10 +3,12 @@
 #define LP_SRC_COURIER_RPC_CHANNEL_OPTIONS_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "src/courier/rpc/call_scope.h"
 
 namespace lp {
 
@@ -20,6 +22,11 @@ struct CourierChannelOptions {
   // default grows to 120 s). A wait-for-ready call made long before its server starts
   // succeeds at most about this long after the server is up.
   absl::Duration max_reconnect_backoff = absl::Seconds(1);
+
+  // The scope every call of the channel enters (see call_scope.h): cancelling it ends the
+  // calls in flight and refuses new ones with its reason. None: calls end only by their
+  // deadline or the server.
+  std::shared_ptr<CallScope> scope;
 };
 
 // Returns the gRPC target ("host:port", "unix:/path", ...) of the server, blocking until

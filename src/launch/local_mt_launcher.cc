@@ -1,4 +1,4 @@
-#include "src/core/local_mt_launcher.h"
+#include "src/launch/local_mt_launcher.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -16,7 +16,9 @@
 #include "src/core/current_runtime.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
+#include "src/core/run_node.h"
 #include "src/core/test_hooks.h"
+#include "src/launch/program_runtime.h"
 
 namespace lp::internal {
 
@@ -24,13 +26,8 @@ LocalMtLauncher::LocalMtLauncher(Program program, ResolvedLaunchOptions options)
     : program_(std::move(program)),
       options_(options),
       addresses_(std::make_shared<InProcessAddressBook>()),
-      runtime_(std::make_shared<Runtime>()),
-      state_(std::make_shared<State>()) {
-  runtime_->program_name = program_.name();
-  runtime_->launch_type = options_.launch_type;
-  runtime_->addresses = addresses_;
-  runtime_->stop = std::make_shared<StopState>();
-}
+      runtime_(NewRuntime(program_.name(), options_.launch_type, addresses_)),
+      state_(std::make_shared<State>()) {}
 
 LocalMtLauncher::~LocalMtLauncher() {
   Stop();
@@ -47,6 +44,12 @@ void LocalMtLauncher::Start() {
   // The launcher learns of every stop, whoever asked for it, through a stop handler.
   // It captures shared state only: it may run on another thread while this launcher is
   // being destroyed.
+  // Shared state only: a thread of a colocation's (return_on_first_completed) may report
+  // after this launcher is gone.
+  runtime_->report_failure = [state = state_, stop = runtime_->stop](const NodeId& id,
+                                                                     const NodeOutcome& outcome) {
+    RecordNodeEnd(*state, *stop, id, outcome, /*ended=*/false);
+  };
   runtime_->stop->Register([state = state_, addresses = addresses_] {
     addresses->Close();
     std::lock_guard lock(state->mu);
@@ -64,48 +67,36 @@ void LocalMtLauncher::Start() {
   }
   for (const Program::GroupNodes& group : program_.Groups()) {
     for (const auto& node : group.nodes) {
-      threads_.emplace_back([this, node] { RunNode(node); });
+      threads_.emplace_back([this, node] { RunTopLevelNode(node); });
     }
   }
   supervisor_ = std::thread([this] { Supervise(); });
 }
 
-void LocalMtLauncher::RunNode(const std::shared_ptr<NodeImpl>& node) {
+void LocalMtLauncher::RunTopLevelNode(const std::shared_ptr<NodeImpl>& node) {
   const NodeContext context{program_.name(), options_.launch_type, node->record()->id()};
-  std::string failure;
-  {
-    ScopedNodeThread as_node(runtime_, &context);
-    try {
-      node->Run(*runtime_, context);
-    } catch (const std::exception& error) {
-      failure = error.what();
-      if (failure.empty()) failure = "an exception with an empty message";
-    } catch (...) {
-      failure = "an exception that is not a std::exception";
-    }
-  }
-  OnNodeEnded(context.node, std::move(failure));
+  RecordNodeEnd(*state_, *runtime_->stop, context.node, RunNode(*node, runtime_, context),
+                /*ended=*/true);
 }
 
-void LocalMtLauncher::OnNodeEnded(const NodeId& id, std::string failure) {
+void LocalMtLauncher::RecordNodeEnd(State& state, StopState& stop, const NodeId& id,
+                                    const NodeOutcome& outcome, bool ended) {
+  bool fails = false;
   bool last = false;
-  if (!failure.empty()) {
-    const std::string message = absl::StrCat("node ", id.ToString(), " failed: ", failure);
-    if (IsTestLaunchType(options_.launch_type)) {
-      ReportTestFailure(absl::StrCat("program '", program_.name(), "': ", message));
-    }
-    std::lock_guard lock(state_->mu);
-    if (state_->outcome.ok()) state_->outcome = absl::AbortedError(message);
-  }
   {
-    std::lock_guard lock(state_->mu);
-    std::erase(state_->running, id);
-    last = state_->running.empty();
-    state_->changed.notify_all();
+    std::lock_guard lock(state.mu);
+    // The stop event is set before any stop handler runs, so a call that the stop
+    // cancelled is never judged before the stop is visible here.
+    fails = state.outcome.RecordNodeEnd(id, outcome, stop.IsStopping());
+    if (ended) {
+      std::erase(state.running, id);
+      last = state.running.empty();
+    }
+    state.changed.notify_all();
   }
   // A failure stops the program; so does the last node ending, so that stop handlers run
   // and threads the nodes started, waiting for the stop, are released.
-  if (!failure.empty() || last) runtime_->stop->RequestStop();
+  if (fails || last) stop.RequestStop();
 }
 
 void LocalMtLauncher::Supervise() {
@@ -158,7 +149,15 @@ absl::Status LocalMtLauncher::Wait() {
     }
   }
   std::lock_guard lock(state_->mu);
-  return state_->outcome;
+  absl::Status outcome = state_->outcome.Final([](const NodeId& node, const std::string& cause) {
+    return absl::StrCat("node ", node.ToString(), " failed: ", cause);
+  });
+  if (!outcome.ok() && state_->outcome.HasNodeFailure() && !state_->failure_reported &&
+      IsTestLaunchType(options_.launch_type)) {
+    state_->failure_reported = true;
+    ReportTestFailure(absl::StrCat("program '", program_.name(), "': ", outcome.message()));
+  }
+  return outcome;
 }
 
 bool LocalMtLauncher::WaitFor(absl::Duration timeout) {

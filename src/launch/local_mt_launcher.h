@@ -1,5 +1,5 @@
-#ifndef LP_SRC_CORE_LOCAL_MT_LAUNCHER_H_
-#define LP_SRC_CORE_LOCAL_MT_LAUNCHER_H_
+#ifndef LP_SRC_LAUNCH_LOCAL_MT_LAUNCHER_H_
+#define LP_SRC_LAUNCH_LOCAL_MT_LAUNCHER_H_
 
 #include <condition_variable>
 #include <memory>
@@ -11,6 +11,7 @@
 #include "lp/program.h"
 #include "src/core/in_process_address_book.h"
 #include "src/core/launcher.h"
+#include "src/launch/program_outcome.h"
 
 namespace lp::internal {
 
@@ -36,8 +37,12 @@ class LocalMtLauncher : public Launcher {
   void Stop() override;
 
  private:
-  void RunNode(const std::shared_ptr<NodeImpl>& node);
-  void OnNodeEnded(const NodeId& id, std::string failure);
+  struct State;
+  void RunTopLevelNode(const std::shared_ptr<NodeImpl>& node);
+  // Records how `id` ended (ProgramOutcome's rules) and stops the program if that fails
+  // it. `ended`: the node's thread is done (not just an early failure report).
+  static void RecordNodeEnd(State& state, StopState& stop, const NodeId& id,
+                            const NodeOutcome& outcome, bool ended);
   // Watches the termination notice once a stop has been requested.
   void Supervise();
   // Called with state_->mu held.
@@ -56,7 +61,8 @@ class LocalMtLauncher : public Launcher {
     // Guarded by mu:
     std::vector<NodeId> running;
     bool stop_requested = false;
-    absl::Status outcome;
+    ProgramOutcome outcome;
+    bool failure_reported = false;  // to the running test (test_mt), once
   };
   const std::shared_ptr<State> state_;
 
@@ -69,4 +75,4 @@ class LocalMtLauncher : public Launcher {
 
 }  // namespace lp::internal
 
-#endif  // LP_SRC_CORE_LOCAL_MT_LAUNCHER_H_
+#endif  // LP_SRC_LAUNCH_LOCAL_MT_LAUNCHER_H_

@@ -1,0 +1,34 @@
+#include "lp/internal/node_outcome.h"
+
+#include "lp/rpc_error.h"
+
+namespace lp::internal {
+namespace {
+
+std::string MessageOf(const std::exception& error) {
+  std::string message = error.what();
+  if (message.empty()) message = "an exception with an empty message";
+  return message;
+}
+
+}  // namespace
+
+NodeOutcome NodeOutcome::FromCurrentException() {
+  try {
+    throw;
+  } catch (const InnerNodeError& error) {
+    return {error.kind(), MessageOf(error)};
+  } catch (const ProgramStoppedError& error) {
+    return {Kind::kStopped, MessageOf(error)};
+  } catch (const RpcError& error) {
+    const bool consequence = error.code() == absl::StatusCode::kCancelled ||
+                             error.code() == absl::StatusCode::kUnavailable;
+    return {consequence ? Kind::kCallFailed : Kind::kFailed, MessageOf(error)};
+  } catch (const std::exception& error) {
+    return {Kind::kFailed, MessageOf(error)};
+  } catch (...) {
+    return {Kind::kFailed, "an exception that is not a std::exception"};
+  }
+}
+
+}  // namespace lp::internal

@@ -1,0 +1,26 @@
+#include "src/launch/program_runtime.h"
+
+#include "lp/rpc_error.h"
+#include "src/core/stop_state.h"
+#include "src/courier/rpc/call_scope.h"
+
+namespace lp::internal {
+
+std::shared_ptr<Runtime> NewRuntime(std::string program_name, LaunchType launch_type,
+                                    std::shared_ptr<AddressBook> addresses) {
+  auto runtime = std::make_shared<Runtime>();
+  runtime->program_name = std::move(program_name);
+  runtime->launch_type = launch_type;
+  runtime->addresses = std::move(addresses);
+  runtime->stop = std::make_shared<StopState>();
+  runtime->calls = std::make_shared<CallScopes>();
+  // Captures what it uses, not the runtime: the runtime owns the stop state that owns
+  // this handler.
+  runtime->stop->Register([calls = runtime->calls, program = runtime->program_name] {
+    calls->CancelAll(
+        [program](const std::string& target) { return ProgramStoppedStatus(program, target); });
+  });
+  return runtime;
+}
+
+}  // namespace lp::internal
