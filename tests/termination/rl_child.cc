@@ -1,0 +1,184 @@
+// The shape of an RL program, for the termination tests (termination_test.cc, and the
+// Slurm cluster tests): actors calling a learner or a replay node over Courier in a loop,
+// with no try/catch, stopped or failed in each way a program ends. Runs under whatever
+// --lp_launch_type says; --lp_* flags work as in any program.
+//
+//   --scenario=throw         learner/0 (a CourierNode with Run()) serves Step() and throws
+//                            "learner diverged at step N" once actors made --steps calls
+//   --scenario=stop          replay/0 serves Insert(); learner/0 calls Size() until
+//                            --steps items arrived, then lp::Stop()
+//   --scenario=call_after_stop
+//                            learner/0 serves Step(); caller/0 calls it once, calls
+//                            lp::Stop(), waits 300 ms, then calls learner/0 again and a
+//                            server it never called (other/0); prints how each ended and
+//                            how long it took, and lets the last error escape
+//   --scenario=kill_server   learner/0 (no Run()) serves Step() and prints its pid;
+//                            the test kills it
+//
+// Every scenario has --actors actor nodes (group "actor") calling in a loop; each prints
+// "actor/i running" once its first call returned. --marker is ignored: it lets a test
+// find the program's processes.
+
+#include <unistd.h>
+
+#include <atomic>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lp/flags.h"
+#include "lp/lp.h"
+
+ABSL_FLAG(std::string, scenario, "stop", "see the file comment");
+ABSL_FLAG(int, actors, 4, "how many actor nodes");
+ABSL_FLAG(int, steps, 200, "throw: calls served before the learner throws; stop: items "
+                           "inserted before the learner stops the program");
+ABSL_FLAG(std::string, marker, "", "ignored: lets a test find this program's processes");
+
+namespace {
+
+void Say(const std::string& line) { std::cout << line + "\n" << std::flush; }
+
+std::string Me() { return lp::CurrentNode()->node.ToString(); }
+
+// throw, call_after_stop, kill_server: what actors call.
+class Learner {
+ public:
+  explicit Learner(int fail_after) : fail_after_(fail_after) {}
+
+  int Step(int actor) {
+    ++steps_;
+    return actor;
+  }
+
+  int Pid() { return static_cast<int>(getpid()); }
+
+  // throw: fails while the actors are mid-call.
+  void Run() {
+    while (steps_.load() < fail_after_) {
+      if (lp::WaitForStop(absl::Milliseconds(1))) return;
+    }
+    Say("learner: throwing");
+    throw std::runtime_error(absl::StrCat("learner diverged at step ", steps_.load()));
+  }
+
+ private:
+  const int fail_after_;
+  std::atomic<int> steps_{0};
+};
+LP_COURIER_METHODS(Learner, Step, Pid);
+
+// stop: what actors insert into.
+class Replay {
+ public:
+  void Insert(std::vector<float> item) { size_ += static_cast<int>(item.size() > 0); }
+  int Size() { return size_.load(); }
+
+ private:
+  std::atomic<int> size_{0};
+};
+LP_COURIER_METHODS(Replay, Insert, Size);
+
+// A caller that stops the program once the replay holds enough items.
+class StoppingLearner {
+ public:
+  StoppingLearner(lp::CourierClient<Replay> replay, int steps)
+      : replay_(std::move(replay)), steps_(steps) {}
+  void Run() {
+    while (replay_.Call(&Replay::Size) < steps_) absl::SleepFor(absl::Milliseconds(1));
+    Say("learner: stopping the program");
+    lp::Stop();
+  }
+
+ private:
+  lp::CourierClient<Replay> replay_;
+  const int steps_;
+};
+
+// Calls `call` in a loop, forever: only an exception ends an actor.
+template <typename Call>
+void ActForever(const Call& call) {
+  call();
+  Say(Me() + " running");
+  for (;;) call();
+}
+
+void LearnerActor(lp::CourierClient<Learner> learner) {
+  const int me = lp::CurrentNode()->node.index;
+  ActForever([&] { learner.Call(&Learner::Step, me); });
+}
+
+void ReplayActor(lp::CourierClient<Replay> replay) {
+  const std::vector<float> item(64, 1.0f);
+  ActForever([&] { replay.Call(&Replay::Insert, item); });
+}
+
+// Prints how a call ended: "<label>: ProgramStoppedError after <ms> ms: <what>".
+template <typename Call>
+void Report(const std::string& label, const Call& call) {
+  const absl::Time start = absl::Now();
+  try {
+    call();
+    Say(label + ": returned");
+  } catch (const lp::ProgramStoppedError& error) {
+    Say(absl::StrCat(label, ": ProgramStoppedError after ",
+                     absl::ToInt64Milliseconds(absl::Now() - start), " ms: ", error.what()));
+    throw;
+  } catch (const lp::RpcError& error) {
+    Say(absl::StrCat(label, ": RpcError: ", error.what()));
+    throw;
+  }
+}
+
+void CallAfterStop(lp::CourierClient<Learner> learner, lp::CourierClient<Learner> other) {
+  learner.Call(&Learner::Step, 0);
+  Say("caller: stopping the program");
+  lp::Stop();
+  absl::SleepFor(absl::Milliseconds(300));
+  try {
+    Report("call to learner/0", [&] { learner.Call(&Learner::Step, 1); });
+  } catch (const lp::ProgramStoppedError&) {
+  }
+  Report("first call to other/0", [&] { other.Async(&Learner::Step, 2).Get(); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  lp::ParseFlags(argc, argv);
+  const std::string scenario = absl::GetFlag(FLAGS_scenario);
+  const int actors = absl::GetFlag(FLAGS_actors);
+  const int steps = absl::GetFlag(FLAGS_steps);
+  lp::Program program("rl_" + scenario);
+
+  if (scenario == "stop") {
+    lp::CourierHandle<Replay> replay = program.AddNode(lp::CourierNode<Replay>(), "replay");
+    program.AddNode(lp::ClassNode<StoppingLearner>(replay, steps), "learner");
+    auto group = program.Group("actor");
+    for (int i = 0; i < actors; ++i) program.AddNode(lp::FunctionNode(ReplayActor, replay));
+    return lp::LaunchAndWait(std::move(program));
+  }
+
+  lp::CourierNode<Learner> learner_node(scenario == "throw" ? steps : 0);
+  if (scenario != "throw") learner_node.DisableRun();
+  lp::CourierHandle<Learner> learner = program.AddNode(learner_node, "learner");
+  if (scenario == "call_after_stop") {
+    lp::CourierNode<Learner> other_node(0);
+    other_node.DisableRun();
+    lp::CourierHandle<Learner> other = program.AddNode(other_node, "other");
+    program.AddNode(lp::FunctionNode(CallAfterStop, learner, other), "caller");
+  }
+  if (scenario == "kill_server") {
+    program.AddNode(lp::FunctionNode([](lp::CourierClient<Learner> learner) {
+                      Say(absl::StrCat("learner pid ", learner.Call(&Learner::Pid)));
+                    }, learner),
+                    "pid_reporter");
+  }
+  auto group = program.Group("actor");
+  for (int i = 0; i < actors; ++i) program.AddNode(lp::FunctionNode(LearnerActor, learner));
+  return lp::LaunchAndWait(std::move(program));
+}
