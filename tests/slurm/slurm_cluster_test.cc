@@ -137,7 +137,7 @@ class SlurmClusterTest : public ::testing::Test {
 
   // Nothing of the launch is left: no job in the queue, no process with the marker.
   void TearDown() override {
-    for (const char* program : {"slurm_child", "consumer_producers"}) {
+    for (const char* program : {"slurm_child", "consumer_producers", "rl_throw", "rl_stop"}) {
       EXPECT_TRUE(Eventually([program] { return QueuedJobs(program).empty(); }))
           << absl::StrJoin(QueuedJobs(program), "\n");
     }
@@ -310,6 +310,39 @@ TEST_F(SlurmClusterTest, FailingTaskNamesItselfAndStopsTheRest) {
                     HasSubstr("last output of failer/0:\n  the failing node is about to throw")));
   EXPECT_EQ(HostsOf("stopped", child->output()).size(), static_cast<size_t>(Machines()))
       << child->output();
+}
+
+// The termination promise in the RL shape (tests/termination/rl_child.cc): four actors,
+// spread over the cluster's machines, calling a learner in a loop with no try/catch.
+class SlurmTerminationTest : public SlurmClusterTest {
+ protected:
+  std::unique_ptr<ChildProcess> LaunchRl(const std::string& scenario) {
+    return std::make_unique<ChildProcess>(std::vector<std::string>{
+        BuildDir() + "/tests/termination/rl_child", "--scenario=" + scenario,
+        "--lp_launch_type=slurm", absl::StrCat("--actor_hosts=", Machines()),
+        // A hang shows as a hang, not as a straggler killed on time.
+        "--lp_termination_notice_secs=600", absl::StrCat("--marker=", marker_)});
+  }
+};
+
+TEST_F(SlurmTerminationTest, LearnerThrowingWhileActorsCallIsNamedAndNoActorIs) {
+  for (int run = 0; run < 20; ++run) {
+    auto child = LaunchRl("throw");
+    ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 1) << "run " << run << ":\n"
+                                                                   << child->output();
+    ASSERT_THAT(child->output(), HasSubstr("learner diverged at step")) << "run " << run;
+    ASSERT_THAT(child->output(), HasSubstr("node learner/0 failed on host ")) << "run " << run;
+    ASSERT_THAT(child->output(), Not(HasSubstr("node actor/"))) << "run " << run;
+  }
+}
+
+TEST_F(SlurmTerminationTest, ActorsStopCleanlyWhenTheLearnerStopsTheProgram) {
+  for (int run = 0; run < 20; ++run) {
+    auto child = LaunchRl("stop");
+    ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << "run " << run << ":\n"
+                                                                   << child->output();
+    ASSERT_THAT(child->output(), Not(HasSubstr("failed"))) << "run " << run;
+  }
 }
 
 TEST_F(SlurmClusterTest, LauncherKilledLeavesNoTaskAndNoJob) {

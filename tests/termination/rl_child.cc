@@ -17,7 +17,8 @@
 //
 // Every scenario has --actors actor nodes (group "actor") calling in a loop; each prints
 // "actor/i running" once its first call returned. --marker is ignored: it lets a test
-// find the program's processes.
+// find the program's processes. Under slurm, --actor_hosts spreads the actors over that
+// many machines.
 
 #include <unistd.h>
 
@@ -38,6 +39,7 @@ ABSL_FLAG(int, actors, 4, "how many actor nodes");
 ABSL_FLAG(int, steps, 200, "throw: calls served before the learner throws; stop: items "
                            "inserted before the learner stops the program");
 ABSL_FLAG(std::string, marker, "", "ignored: lets a test find this program's processes");
+ABSL_FLAG(int, actor_hosts, 0, "slurm: spread the actors over this many machines");
 
 namespace {
 
@@ -154,13 +156,17 @@ int main(int argc, char** argv) {
   const int actors = absl::GetFlag(FLAGS_actors);
   const int steps = absl::GetFlag(FLAGS_steps);
   lp::Program program("rl_" + scenario);
+  lp::LaunchOptions options;
+  if (const int hosts = absl::GetFlag(FLAGS_actor_hosts); hosts > 0) {
+    options.slurm_resources["actor"] = lp::SlurmConfig{.nodes = hosts};
+  }
 
   if (scenario == "stop") {
     lp::CourierHandle<Replay> replay = program.AddNode(lp::CourierNode<Replay>(), "replay");
     program.AddNode(lp::ClassNode<StoppingLearner>(replay, steps), "learner");
     auto group = program.Group("actor");
     for (int i = 0; i < actors; ++i) program.AddNode(lp::FunctionNode(ReplayActor, replay));
-    return lp::LaunchAndWait(std::move(program));
+    return lp::LaunchAndWait(std::move(program), options);
   }
 
   lp::CourierNode<Learner> learner_node(scenario == "throw" ? steps : 0);
@@ -180,5 +186,5 @@ int main(int argc, char** argv) {
   }
   auto group = program.Group("actor");
   for (int i = 0; i < actors; ++i) program.AddNode(lp::FunctionNode(LearnerActor, learner));
-  return lp::LaunchAndWait(std::move(program));
+  return lp::LaunchAndWait(std::move(program), options);
 }
