@@ -78,7 +78,8 @@ class CoordinatorClient final : public AddressBook {
   // coordinator is lost first; at most one of them, once, on the watch's own thread (see
   // stop_watch.h). One watch per client: FailedPrecondition on a second call.
   absl::Status WatchStop(const NodeId& node, StopWatch::OnStop on_stop,
-                         StopWatch::OnLost on_lost);
+                         StopWatch::OnLost on_lost,
+                         StopWatch::OnNodesEnded on_nodes_ended = nullptr);
 
   // The IP of this machine as the coordinator's network sees it: what this worker's
   // servers should publish when workers run on several machines.

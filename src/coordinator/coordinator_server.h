@@ -61,6 +61,13 @@ class CoordinatorServer {
   // addresses fails with Unavailable. True for the call that started the stop.
   bool RequestStop(std::string reason) { return service_.StopProgram(std::move(reason)); }
 
+  // Tells every worker that `nodes` (a node and its inner nodes) ended while the program
+  // goes on (`how`: "exited with code 0"), so that calls to them fail fast. Nothing once
+  // the program stops.
+  void AnnounceNodesEnded(std::vector<NodeId> nodes, std::string how) {
+    service_.AnnounceNodesEnded(std::move(nodes), std::move(how));
+  }
+
   // The stop event (set once the program stops, whoever asked), its reason and the
   // number of open WatchStop streams.
   const StopBroadcast& stop() const { return service_.stop(); }

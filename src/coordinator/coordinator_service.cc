@@ -1,6 +1,10 @@
 #include "src/coordinator/coordinator_service.h"
 
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "src/coordinator/token.h"
@@ -42,34 +46,104 @@ class PendingResolve final : public grpc::ServerUnaryReactor, public ResolveWait
   coordinator::ResolveResponse* const response_;
 };
 
-// An open WatchStop stream; owns itself like PendingResolve.
+// An open WatchStop stream; owns itself like PendingResolve. Notices queue up, since gRPC
+// takes one write at a time; gRPC is only ever called outside mu_, because a reaction may
+// run inline on the calling thread (and OnDone deletes the stream).
 class StopStream final : public grpc::ServerWriteReactor<StopNotice>, public StopWatcher {
  public:
   StopStream(StopBroadcast* broadcast, NodeId node,
              const std::function<void(const NodeId&)>* on_lost)
       : broadcast_(broadcast), node_(std::move(node)), on_lost_(on_lost) {}
 
+  // Called while the stream is in the broadcast, so it is not finished (nor deleted).
+  void NodesEnded(const std::vector<NodeId>& nodes, const std::string& how) override {
+    StopNotice notice;
+    for (const NodeId& node : nodes) *notice.add_ended() = ToProto(node);
+    notice.set_ended_how(how);
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(notice));
+    }
+    Pump();
+  }
   void ProgramStopped(const std::string& reason) override {
-    notice_.set_reason(reason);
-    StartWriteAndFinish(&notice_, grpc::WriteOptions(), grpc::Status::OK);
+    StopNotice notice;
+    notice.set_reason(reason);
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(notice));
+      ending_ = grpc::Status::OK;
+    }
+    Pump();
   }
   void CoordinatorClosing() override {
-    Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "the coordinator is shutting down without a stop"));
+    {
+      std::lock_guard lock(mu_);
+      queue_.clear();
+      ending_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                             "the coordinator is shutting down without a stop");
+    }
+    Pump();
+  }
+  void OnWriteDone(bool ok) override {
+    {
+      std::lock_guard lock(mu_);
+      writing_ = false;
+      // The stream broke: nothing more can be written. It ends once told how (OnCancel,
+      // or the stop or close that is already under way).
+      if (!ok) queue_.clear();
+    }
+    Pump();
   }
   // The worker went away (or its connection broke) while the program runs.
   void OnCancel() override {
     if (!broadcast_->Forget(this)) return;
-    Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+    {
+      std::lock_guard lock(mu_);
+      queue_.clear();
+      ending_ = grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled");
+    }
+    // Before Pump: once the stream is finished it may be deleted.
     if (*on_lost_) (*on_lost_)(node_);
+    Pump();
   }
   void OnDone() override { delete this; }
 
  private:
+  // Starts the next write, or finishes the stream once everything queued was written and
+  // it must end. Touches nothing after calling gRPC.
+  void Pump() {
+    std::optional<grpc::Status> finish;
+    {
+      std::lock_guard lock(mu_);
+      if (writing_ || finished_) return;
+      if (queue_.empty()) {
+        if (!ending_.has_value()) return;
+        finished_ = true;
+        finish = *ending_;
+      } else {
+        current_ = std::move(queue_.front());
+        queue_.pop_front();
+        writing_ = true;
+      }
+    }
+    if (finish.has_value()) {
+      Finish(*finish);
+    } else {
+      StartWrite(&current_);  // current_ is not touched again until OnWriteDone
+    }
+  }
+
   StopBroadcast* const broadcast_;
   const NodeId node_;
   const std::function<void(const NodeId&)>* const on_lost_;  // the service's hook
-  StopNotice notice_;
+  std::mutex mu_;
+  // Guarded by mu_:
+  std::deque<StopNotice> queue_;
+  StopNotice current_;  // being written while writing_
+  bool writing_ = false;
+  std::optional<grpc::Status> ending_;  // how the stream ends once the queue is written
+  bool finished_ = false;
 };
 
 // A WatchStop refused before it started (bad token).

@@ -45,6 +45,10 @@ class CoordinatorService final : public coordinator::Coordinator::CallbackServic
   // Resolve of an unpublished address, then calls the on_stop hook. True for the call
   // that started the stop.
   bool StopProgram(std::string reason);
+  // See CoordinatorServer::AnnounceNodesEnded.
+  void AnnounceNodesEnded(std::vector<NodeId> nodes, std::string how) {
+    stop_.NodesEnded(std::move(nodes), std::move(how));
+  }
 
   // The coordinator goes away without a stop: ends every WatchStop stream with an error
   // (workers see "coordinator lost") and fails every waiting Resolve.

@@ -25,6 +25,14 @@ bool StopBroadcast::Stop(std::string reason) {
   return true;
 }
 
+void StopBroadcast::NodesEnded(std::vector<NodeId> nodes, std::string how) {
+  std::lock_guard lock(mu_);
+  if (state_ != State::kRunning) return;
+  // Under the lock: a watcher leaves the set (and may be deleted) only under it.
+  for (StopWatcher* watcher : watchers_) watcher->NodesEnded(nodes, how);
+  ended_.emplace_back(std::move(nodes), std::move(how));
+}
+
 void StopBroadcast::Watch(StopWatcher* watcher) {
   State state;
   std::string why;
@@ -33,6 +41,7 @@ void StopBroadcast::Watch(StopWatcher* watcher) {
     state = state_;
     why = reason_;
     if (state == State::kRunning) {
+      for (const auto& [nodes, how] : ended_) watcher->NodesEnded(nodes, how);
       watchers_.insert(watcher);
       watchers_changed_.notify_all();
     }

@@ -11,9 +11,12 @@
 #include <condition_variable>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
+#include "lp/context.h"
 #include "lp/event.h"
 
 namespace lp::internal {
@@ -24,6 +27,9 @@ namespace lp::internal {
 class StopWatcher {
  public:
   virtual ~StopWatcher() = default;
+  // Nodes ended while the program goes on. Called under the broadcast's lock, any number
+  // of times before one of the two below: must not block, nor call the broadcast.
+  virtual void NodesEnded(const std::vector<NodeId>& nodes, const std::string& how) = 0;
   // The program stops: tell the worker and end the stream cleanly.
   virtual void ProgramStopped(const std::string& reason) = 0;
   // The coordinator goes away without a stop: end the stream with an error.
@@ -37,7 +43,12 @@ class StopBroadcast {
   // started it; later calls change nothing.
   bool Stop(std::string reason);
 
+  // Tells every watcher, and every later one, that `nodes` ended (`how`). Does nothing
+  // once the program stops or the coordinator closes.
+  void NodesEnded(std::vector<NodeId> nodes, std::string how);
+
   // Parks `watcher` until the stop, or tells it at once when the outcome is already known.
+  // Nodes that ended before it came are told first.
   void Watch(StopWatcher* watcher);
 
   // Takes `watcher` out. True if it was parked, in which case the caller now owns ending
@@ -68,6 +79,7 @@ class StopBroadcast {
   State state_ = State::kRunning;
   std::string reason_;
   absl::flat_hash_set<StopWatcher*> watchers_;
+  std::vector<std::pair<std::vector<NodeId>, std::string>> ended_;  // NodesEnded so far
 };
 
 }  // namespace lp::internal

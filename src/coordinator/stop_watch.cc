@@ -31,8 +31,16 @@ class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::Sto
   void AwaitDone() { done_.Wait(); }
 
   void OnReadDone(bool ok) override {
-    // The one message is the stop; no second read, the server ends the stream.
-    if (ok) watch_->Settle(Outcome::kStopped, notice_.reason(), absl::OkStatus());
+    if (!ok) return;  // the stream ended: OnDone says how
+    if (notice_.ended_size() > 0) {
+      std::vector<NodeId> nodes;
+      for (const coordinator::NodeId& node : notice_.ended()) nodes.push_back(FromProto(node));
+      watch_->AddEnded(std::move(nodes), notice_.ended_how());
+      StartRead(&notice_);
+      return;
+    }
+    // The stop is the last notice; the server ends the stream.
+    watch_->Settle(Outcome::kStopped, notice_.reason(), absl::OkStatus());
   }
 
   void OnDone(const grpc::Status& status) override {
@@ -50,13 +58,15 @@ class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::Sto
 };
 
 StopWatch::StopWatch(coordinator::Coordinator::Stub* stub, const std::string& token,
-                     std::string target, const NodeId& node, OnStop on_stop, OnLost on_lost)
+                     std::string target, const NodeId& node, OnStop on_stop, OnLost on_lost,
+                     OnNodesEnded on_nodes_ended)
     : target_(std::move(target)),
       on_stop_(std::move(on_stop)),
       on_lost_(std::move(on_lost)),
+      on_nodes_ended_(std::move(on_nodes_ended)),
       reactor_(std::make_unique<Reactor>(this, token, node)) {
   reactor_->Start(stub);
-  thread_ = std::thread([this] { RunCallback(); });
+  thread_ = std::thread([this] { RunCallbacks(); });
 }
 
 StopWatch::~StopWatch() {
@@ -83,16 +93,31 @@ void StopWatch::Settle(Outcome outcome, std::string reason, absl::Status why) {
   settled_.notify_all();
 }
 
-void StopWatch::RunCallback() {
+void StopWatch::AddEnded(std::vector<NodeId> nodes, std::string how) {
+  std::lock_guard lock(mu_);
+  if (outcome_ != Outcome::kPending) return;
+  ended_.emplace_back(std::move(nodes), std::move(how));
+  settled_.notify_all();
+}
+
+void StopWatch::RunCallbacks() {
   Outcome outcome;
   std::string reason;
   absl::Status why;
-  {
+  for (;;) {
     std::unique_lock lock(mu_);
-    settled_.wait(lock, [this] { return outcome_ != Outcome::kPending; });
+    settled_.wait(lock, [this] { return outcome_ != Outcome::kPending || !ended_.empty(); });
+    if (!ended_.empty() && outcome_ != Outcome::kClosed) {
+      auto [nodes, how] = std::move(ended_.front());
+      ended_.pop_front();
+      lock.unlock();
+      if (on_nodes_ended_) on_nodes_ended_(nodes, how);
+      continue;
+    }
     outcome = outcome_;
     reason = reason_;
     why = why_;
+    break;
   }
   if (outcome == Outcome::kStopped && on_stop_) on_stop_(reason);
   if (outcome == Outcome::kLost && on_lost_) on_lost_(why);

@@ -2,18 +2,21 @@
 #define LP_SRC_COORDINATOR_STOP_WATCH_H_
 
 // A worker's open WatchStop stream: how it learns, within milliseconds and without
-// polling, that the program stops, or that its coordinator is gone.
+// polling, that the program stops, that other nodes ended, or that its coordinator is gone.
 //
-// The stream carries exactly one message, the stop notice. If it ends without one, the
-// coordinator is lost: the launcher died (its sockets are closed by the kernel, even on
+// The stream carries a notice per node that ended while the program runs, then one stop
+// notice, its last. If it ends without one, the coordinator is lost: the launcher died (its sockets are closed by the kernel, even on
 // SIGKILL) or the network was cut (noticed by HTTP/2 keepalive pings on the channel).
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "lp/context.h"
@@ -22,17 +25,20 @@
 namespace lp::internal {
 
 // Thread safety: construct and destroy on any thread; the callbacks run on the watch's
-// own thread, one of them at most once, never both. They may block and may call the
+// own thread, in the order of the stream: on_nodes_ended any number of times, then
+// on_stop or on_lost at most once, never both. They may block and may call the
 // CoordinatorClient, but must not destroy the StopWatch (or the client owning it).
 class StopWatch {
  public:
   using OnStop = std::function<void(const std::string& reason)>;
   using OnLost = std::function<void(const absl::Status& why)>;
+  using OnNodesEnded = std::function<void(const std::vector<NodeId>& nodes, const std::string& how)>;
 
   // Opens the stream at once. `stub` must outlive the watch; `target` names the
-  // coordinator in messages.
+  // coordinator in messages. Any callback may be null.
   StopWatch(coordinator::Coordinator::Stub* stub, const std::string& token,
-            std::string target, const NodeId& node, OnStop on_stop, OnLost on_lost);
+            std::string target, const NodeId& node, OnStop on_stop, OnLost on_lost,
+            OnNodesEnded on_nodes_ended = nullptr);
 
   // Closes the stream. A callback already running is waited for; one not yet started
   // never runs.
@@ -47,17 +53,22 @@ class StopWatch {
 
   // Records how the watch ended; only the first outcome counts.
   void Settle(Outcome outcome, std::string reason, absl::Status why);
-  // The watch's thread: waits for the outcome and runs the matching callback.
-  void RunCallback();
+  // Queues a node-ended notice for the watch's thread (ignored once settled).
+  void AddEnded(std::vector<NodeId> nodes, std::string how);
+  // The watch's thread: runs on_nodes_ended for each notice, then the outcome's callback.
+  void RunCallbacks();
 
   const std::string target_;
   const OnStop on_stop_;
   const OnLost on_lost_;
+  const OnNodesEnded on_nodes_ended_;
   std::unique_ptr<Reactor> reactor_;
 
   std::mutex mu_;
-  std::condition_variable settled_;  // notified under mu_ when outcome_ leaves kPending
+  // Notified under mu_ when outcome_ leaves kPending or ended_ grows.
+  std::condition_variable settled_;
   // Guarded by mu_:
+  std::deque<std::pair<std::vector<NodeId>, std::string>> ended_;  // not yet told
   Outcome outcome_ = Outcome::kPending;
   std::string reason_;
   absl::Status why_;

@@ -13,6 +13,20 @@ std::string MessageOf(const std::exception& error) {
 
 }  // namespace
 
+std::string NodeOutcome::Describe() const {
+  switch (kind) {
+    case Kind::kReturned:
+      return "it returned";
+    case Kind::kStopped:
+      return "it stopped with the program";
+    case Kind::kCallFailed:
+      return "a call it made failed: " + message;
+    case Kind::kFailed:
+      return "it failed: " + message;
+  }
+  return message;
+}
+
 NodeOutcome NodeOutcome::FromCurrentException() {
   try {
     throw;

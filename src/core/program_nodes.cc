@@ -22,6 +22,14 @@ void AttachRuntime(const Program& program, const std::shared_ptr<Runtime>& runti
   ForEachNode(program, [&](const std::shared_ptr<NodeImpl>& node) { node->record()->Attach(runtime); });
 }
 
+std::vector<NodeId> IdsOfNodeAndInner(const std::shared_ptr<NodeImpl>& node) {
+  std::vector<NodeId> ids;
+  Visit(node, [&](const std::shared_ptr<NodeImpl>& visited) {
+    ids.push_back(visited->record()->id());
+  });
+  return ids;
+}
+
 std::shared_ptr<NodeImpl> FindAnyNode(const Program& program, const NodeId& id) {
   std::shared_ptr<NodeImpl> found;
   ForEachNode(program, [&](const std::shared_ptr<NodeImpl>& node) {

@@ -146,6 +146,10 @@ void LocalMpLauncher::WatchWorker(const NodeId& id, NodeProcess* process) {
                     : NodeOutcome{NodeOutcome::Kind::kFailed, how};
     }
     RecordNodeEnd(id, outcome);
+    if (!Stopping()) {
+      AnnounceNodeEnded(*coordinator_, *runtime_, program_, id,
+                        exit.ok() ? exit->ToString() : outcome.Describe());
+    }
   }
   bool last = false;
   {

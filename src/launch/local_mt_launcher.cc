@@ -75,8 +75,11 @@ void LocalMtLauncher::Start() {
 
 void LocalMtLauncher::RunTopLevelNode(const std::shared_ptr<NodeImpl>& node) {
   const NodeContext context{program_.name(), options_.launch_type, node->record()->id()};
-  RecordNodeEnd(*state_, *runtime_->stop, context.node, RunNode(*node, runtime_, context),
-                /*ended=*/true);
+  const NodeOutcome outcome = RunNode(*node, runtime_, context);
+  RecordNodeEnd(*state_, *runtime_->stop, context.node, outcome, /*ended=*/true);
+  if (!runtime_->stop->IsStopping()) {
+    FailCallsToEndedNodes(*runtime_, IdsOfNodeAndInner(node), outcome.Describe());
+  }
 }
 
 void LocalMtLauncher::RecordNodeEnd(State& state, StopState& stop, const NodeId& id,

@@ -1,5 +1,6 @@
 #include "src/launch/program_runtime.h"
 
+#include "absl/strings/str_cat.h"
 #include "lp/rpc_error.h"
 #include "src/core/stop_state.h"
 #include "src/courier/rpc/call_scope.h"
@@ -21,6 +22,17 @@ std::shared_ptr<Runtime> NewRuntime(std::string program_name, LaunchType launch_
         [program](const std::string& target) { return ProgramStoppedStatus(program, target); });
   });
   return runtime;
+}
+
+void FailCallsToEndedNodes(const Runtime& runtime, const std::vector<NodeId>& nodes,
+                           const std::string& how) {
+  for (const NodeId& node : nodes) {
+    runtime.calls->Cancel(node.ToString(),
+                          absl::UnavailableError(absl::StrCat(
+                              "node ", node.ToString(), " of program '", runtime.program_name,
+                              "' has ended (", how, ") while the program goes on; calls to "
+                              "it fail, as it will not come back")));
+  }
 }
 
 }  // namespace lp::internal

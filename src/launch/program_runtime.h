@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lp/internal/runtime.h"
 
@@ -14,6 +15,12 @@ namespace lp::internal {
 // call while the program stops; the handlers registered later run after that.
 std::shared_ptr<Runtime> NewRuntime(std::string program_name, LaunchType launch_type,
                                     std::shared_ptr<AddressBook> addresses);
+
+// Fails every call `runtime`'s handles make to `nodes`, in flight or later, with
+// UNAVAILABLE saying that they ended (`how`, e.g. "exited with code 0") while the program
+// goes on: nobody waits for a server that will not come back.
+void FailCallsToEndedNodes(const Runtime& runtime, const std::vector<NodeId>& nodes,
+                           const std::string& how);
 
 }  // namespace lp::internal
 

@@ -282,6 +282,10 @@ void SlurmLauncher::OnExitReport(const ExitReport& report) {
     }
   }
   RecordNodeEnd(report.node, OutcomeOf(report));
+  if (!runtime_->stop->IsStopping() && !coordinator_->stop().stopping()) {
+    AnnounceNodeEnded(*coordinator_, *runtime_, program_, report.node,
+                      OutcomeOf(report).Describe());
+  }
 }
 
 void SlurmLauncher::OnWatchLost(const NodeId& node) {

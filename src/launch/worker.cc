@@ -149,6 +149,10 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
           end->changed.notify_all();
         }
         request_stop();
+      },
+      // Calls to a node that ended while the program goes on fail fast.
+      [runtime](const std::vector<NodeId>& nodes, const std::string& how) {
+        FailCallsToEndedNodes(*runtime, nodes, how);
       });
   if (!watching.ok()) FailSetup(assignment, std::string(watching.message()), coordinator.get());
   // SIGINT/SIGTERM to a worker stop the program, as they would the launcher.

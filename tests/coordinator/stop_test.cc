@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "lp/event.h"
 #include "tests/coordinator/coordinator_fixture.h"
@@ -36,6 +39,46 @@ struct Watcher {
         });
   }
 };
+
+// Node-ended notices reach every watcher, also one that starts watching later, in order
+// and before the stop; none comes after the stop.
+TEST_F(CoordinatorTest, NodesEndedReachEveryWatcherInOrderBeforeTheStop) {
+  StartServer(Workers(3));
+  struct Seen {
+    std::mutex mu;
+    std::vector<std::string> notices;  // guarded by mu
+    Event stopped;
+  };
+  auto watch = [](CoordinatorClient& client, int index, Seen& seen) {
+    return client.WatchStop(
+        NodeId{"worker", index}, [&seen](const std::string&) { seen.stopped.Notify(); },
+        nullptr, [&seen](const std::vector<NodeId>& nodes, const std::string& how) {
+          std::lock_guard lock(seen.mu);
+          for (const NodeId& node : nodes) seen.notices.push_back(node.ToString() + " " + how);
+        });
+  };
+  auto early = NewClient();
+  Seen early_seen;
+  ASSERT_TRUE(watch(*early, 0, early_seen).ok());
+  ASSERT_TRUE(server_->stop().AwaitWatchers(1, absl::Now() + kPatience));
+  server_->AnnounceNodesEnded({NodeId{"worker", 2}}, "exited with code 0");
+  server_->AnnounceNodesEnded({NodeId{"pack", 0}, NodeId{"pack/0", 0}}, "it returned");
+
+  auto late = NewClient();
+  Seen late_seen;
+  ASSERT_TRUE(watch(*late, 1, late_seen).ok());
+  ASSERT_TRUE(server_->stop().AwaitWatchers(2, absl::Now() + kPatience));
+  server_->RequestStop("done");
+  server_->AnnounceNodesEnded({NodeId{"worker", 1}}, "after the stop: never told");
+
+  const std::vector<std::string> expected = {"worker/2 exited with code 0", "pack/0 it returned",
+                                             "pack/0/0 it returned"};
+  for (Seen* seen : {&early_seen, &late_seen}) {
+    ASSERT_TRUE(seen->stopped.WaitFor(kPatience));
+    std::lock_guard lock(seen->mu);
+    EXPECT_EQ(seen->notices, expected);
+  }
+}
 
 TEST_F(CoordinatorTest, StopFromOneWorkerReachesEveryWatcher) {
   constexpr int kWorkers = 8;

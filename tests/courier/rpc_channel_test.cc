@@ -1,6 +1,7 @@
 // CourierChannel: deadlines, wait-for-ready, address resolution, many async calls,
 // large messages.
 #include "tests/courier/rpc_test_util.h"
+#include "src/courier/rpc/call_scope.h"
 #include "src/courier/rpc/channel.h"
 
 #include <gtest/gtest.h>
@@ -57,6 +58,73 @@ std::unique_ptr<CourierServer> EchoServerWithSlowMethod(Event& release) {
 std::string UniqueSocketPath() {
   static std::atomic<int> counter{0};
   return absl::StrCat("/tmp/lp_rpc_test_", getpid(), "_", counter.fetch_add(1), ".sock");
+}
+
+// A channel whose calls enter `scope`.
+std::shared_ptr<CourierChannel> ScopedChannel(const std::string& target,
+                                              std::shared_ptr<CallScope> scope) {
+  CourierChannelOptions options;
+  options.scope = std::move(scope);
+  return CourierChannel::Create(target, options);
+}
+
+TEST(CallScopeTest, CancellingEndsCallsInFlightAndRefusesLaterOnesWithItsReason) {
+  Event release;
+  std::atomic<int> entered{0};
+  auto server = EchoServer();
+  ASSERT_TRUE(server
+                  ->RegisterMethod("Slow",
+                                   [&](courier::CallArguments& args)
+                                       -> absl::StatusOr<courier::SerializedObject> {
+                                     ++entered;
+                                     release.WaitFor(kLong);
+                                     return EchoFirst(args);
+                                   })
+                  .ok());
+  absl::StatusOr<int> port = server->Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok());
+  auto scope = std::make_shared<CallScope>();
+  auto channel = ScopedChannel(absl::StrCat("127.0.0.1:", *port), scope);
+  ASSERT_TRUE(channel->Call("Echo", Args({Int(1)})).ok());
+
+  // One blocking call and one future, both stuck in the slow handler, no deadline.
+  Future<courier::SerializedObject> pending = channel->CallFuture("Slow", Args({Int(2)}));
+  absl::StatusOr<courier::SerializedObject> blocking;
+  std::thread caller([&] { blocking = channel->Call("Slow", Args({Int(3)})); });
+  const absl::Status reason = absl::CancelledError("the program is stopping");
+  // Both calls are in the server's handler: cancelling must end calls in flight.
+  const absl::Time deadline = absl::Now() + kLong;
+  while (entered.load() < 2 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_EQ(entered.load(), 2);
+  scope->Cancel(reason);
+  caller.join();
+  EXPECT_EQ(blocking.status(), reason);
+  ASSERT_TRUE(pending.WaitFor(kLong));
+  EXPECT_EQ(pending.TakeResult().status(), reason);
+
+  // Later calls fail at once, without being sent; the first reason stays.
+  scope->Cancel(absl::UnavailableError("a second reason"));
+  EXPECT_EQ(channel->Call("Echo", Args({Int(4)})).status(), reason);
+  EXPECT_EQ(channel->ListMethods().status(), reason);
+  release.Notify();
+}
+
+TEST(CallScopeTest, ScopesCancelledAllAtOnceAlsoCancelScopesCreatedLater) {
+  CallScopes scopes;
+  std::shared_ptr<CallScope> before = scopes.ForTarget("learner/0");
+  EXPECT_TRUE(before->reason().ok());
+  scopes.Cancel("replay/0", absl::UnavailableError("replay/0 ended"));
+  scopes.CancelAll([](const std::string& target) {
+    return absl::CancelledError("stopping; calls to " + target);
+  });
+  EXPECT_EQ(before->reason().message(), "stopping; calls to learner/0");
+  EXPECT_EQ(scopes.ForTarget("actor/3")->reason().message(), "stopping; calls to actor/3");
+  // A scope cancelled earlier keeps its own reason.
+  EXPECT_EQ(scopes.ForTarget("replay/0")->reason().message(), "replay/0 ended");
+  // Only failures of the kind a cancelled call ends with are explained by the scope.
+  EXPECT_EQ(before->Explain(absl::CancelledError("CANCELLED")).message(),
+            "stopping; calls to learner/0");
+  EXPECT_EQ(before->Explain(absl::InvalidArgumentError("bad")).message(), "bad");
 }
 
 TEST(ChannelTest, DeadlineExceededOnSlowHandler) {

@@ -5,6 +5,10 @@
 //
 //   --scenario=throw         learner/0 (a CourierNode with Run()) serves Step() and throws
 //                            "learner diverged at step N" once actors made --steps calls
+//   --scenario=learner_ends
+//                            learner/0 serves Step() and returns from Run() once actors
+//                            made --steps calls, while the program goes on: the actors'
+//                            calls must fail fast, not wait for a server that is gone
 //   --scenario=stop          replay/0 serves Insert(); learner/0 calls Size() until
 //                            --steps items arrived, then lp::Stop()
 //   --scenario=call_after_stop
@@ -50,7 +54,9 @@ std::string Me() { return lp::CurrentNode()->node.ToString(); }
 // throw, call_after_stop, kill_server: what actors call.
 class Learner {
  public:
-  explicit Learner(int fail_after) : fail_after_(fail_after) {}
+  // Run() ends after `end_after` calls: by throwing, or by returning when `returns`.
+  explicit Learner(int end_after, bool returns = false)
+      : end_after_(end_after), returns_(returns) {}
 
   int Step(int actor) {
     ++steps_;
@@ -59,17 +65,22 @@ class Learner {
 
   int Pid() { return static_cast<int>(getpid()); }
 
-  // throw: fails while the actors are mid-call.
+  // throw, learner_ends: ends while the actors are mid-call.
   void Run() {
-    while (steps_.load() < fail_after_) {
+    while (steps_.load() < end_after_) {
       if (lp::WaitForStop(absl::Milliseconds(1))) return;
+    }
+    if (returns_) {
+      Say("learner: returning");
+      return;
     }
     Say("learner: throwing");
     throw std::runtime_error(absl::StrCat("learner diverged at step ", steps_.load()));
   }
 
  private:
-  const int fail_after_;
+  const int end_after_;
+  const bool returns_;
   std::atomic<int> steps_{0};
 };
 LP_COURIER_METHODS(Learner, Step, Pid);
@@ -169,8 +180,9 @@ int main(int argc, char** argv) {
     return lp::LaunchAndWait(std::move(program), options);
   }
 
-  lp::CourierNode<Learner> learner_node(scenario == "throw" ? steps : 0);
-  if (scenario != "throw") learner_node.DisableRun();
+  const bool learner_runs = scenario == "throw" || scenario == "learner_ends";
+  lp::CourierNode<Learner> learner_node(learner_runs ? steps : 0, scenario == "learner_ends");
+  if (!learner_runs) learner_node.DisableRun();
   lp::CourierHandle<Learner> learner = program.AddNode(learner_node, "learner");
   if (scenario == "call_after_stop") {
     lp::CourierNode<Learner> other_node(0);

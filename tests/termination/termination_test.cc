@@ -2,7 +2,8 @@
 // learner or a replay node in a loop, under local_mt and local_mp. A node's failure is
 // named, not the callers it breaks; a clean stop exits 0 however many calls were in
 // flight; a call made after the stop fails at once; a server killed from outside is named
-// and no caller waits for it.
+// and no caller waits for it; calls to a node that ended while the program goes on fail
+// fast.
 //
 // Each scenario runs many times (LP_TERMINATION_RUNS overrides the counts, e.g. for a
 // longer soak by hand: scripts/stress_termination.sh), because what breaks here are races.
@@ -92,6 +93,19 @@ TEST_P(TerminationTest, CallAfterStopFailsAtOnceWithProgramStoppedError) {
                           "'rl_call_after_stop' is stopping"));
   }
   EXPECT_THAT(child.output(), Not(HasSubstr("failed:  "))) << child.output();
+}
+
+TEST_P(TerminationTest, CallsToANodeThatEndedFailFastWhileTheProgramGoesOn) {
+  for (int run = 0; run < Runs(5); ++run) {
+    ChildProcess child(Argv("learner_ends"));
+    // Before, the actors waited forever for the learner's server to come back.
+    ASSERT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 1) << "run " << run << ":\n"
+                                                           << child.output();
+    ASSERT_THAT(child.output(), HasSubstr("learner: returning"));
+    // Nothing failed on its own: an actor whose call failed is named.
+    ASSERT_THAT(child.output(), HasSubstr("failed: node actor/")) << child.output();
+    ASSERT_THAT(child.output(), HasSubstr("Courier call 'Step' failed: ")) << child.output();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(LaunchTypes, TerminationTest, ::testing::Values("local_mt", "local_mp"),

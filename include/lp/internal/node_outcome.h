@@ -34,6 +34,9 @@ struct NodeOutcome {
   // Whether this end, on its own, fails the program (kCallFailed depends on when).
   bool is_failure() const { return kind == Kind::kFailed || kind == Kind::kCallFailed; }
 
+  // How the node ended, for messages: "it returned", "it failed: <message>", ...
+  std::string Describe() const;
+
   // The outcome of the exception being handled: call only inside a catch block.
   static NodeOutcome FromCurrentException();
 };

@@ -18,6 +18,9 @@ void ForEachNode(const Program& program, const std::function<void(const std::sha
 // Connects every handle of the program (inner nodes' included) to the launched runtime.
 void AttachRuntime(const Program& program, const std::shared_ptr<Runtime>& runtime);
 
+// The ids of `node` and of its inner nodes (depth first): what ends when it ends.
+std::vector<NodeId> IdsOfNodeAndInner(const std::shared_ptr<NodeImpl>& node);
+
 // The node `id`, top-level or inner, or nullptr.
 std::shared_ptr<NodeImpl> FindAnyNode(const Program& program, const NodeId& id);
 
