@@ -45,6 +45,7 @@ class ThreadColocationImpl : public ColocationImpl {
       : ColocationImpl(std::move(inner)), return_on_first_completed_(return_on_first_completed) {}
   std::string TypeName() const override { return "MultiThreadingColocation" + InnerTypeNames(); }
   void Run(const Runtime& runtime, const NodeContext& context) override;
+  bool MayLeaveInnerNodesRunning() const override { return return_on_first_completed_; }
 
  private:
   const bool return_on_first_completed_;

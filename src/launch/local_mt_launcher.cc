@@ -78,7 +78,13 @@ void LocalMtLauncher::RunTopLevelNode(const std::shared_ptr<NodeImpl>& node) {
   const NodeOutcome outcome = RunNode(*node, runtime_, context);
   RecordNodeEnd(*state_, *runtime_->stop, context.node, outcome, /*ended=*/true);
   if (!runtime_->stop->IsStopping()) {
-    FailCallsToEndedNodes(*runtime_, IdsOfNodeAndInner(node), outcome.Describe());
+    // The program goes on without it: calls to it fail fast. (Inner nodes a colocation
+    // left running on their threads have not ended; in a process launch they would have.)
+    FailCallsToEndedNodes(*runtime_,
+                          node->MayLeaveInnerNodesRunning()
+                              ? std::vector<NodeId>{context.node}
+                              : IdsOfNodeAndInner(node),
+                          outcome.Describe());
   }
 }
 

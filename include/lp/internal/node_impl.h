@@ -66,6 +66,9 @@ class NodeImpl {
   // They have records (ids, handles) like any node, but no process or thread of their own
   // from the launcher.
   virtual std::vector<std::shared_ptr<NodeImpl>> InnerNodes() const { return {}; }
+  // Whether Run() may return while inner nodes still run on threads of this process
+  // (MultiThreadingColocation's return_on_first_completed): they have not ended with it.
+  virtual bool MayLeaveInnerNodesRunning() const { return false; }
 
  private:
   std::atomic<bool> run_enabled_{true};
