@@ -172,7 +172,7 @@ TEST(ProcessSignalsTest, FailingNodeExitsNonZeroNamingIt) {
 
 TEST(ProcessSignalsTest, UnknownLaunchTypeFlagIsRejectedWithTheValidOnes) {
   ChildProcess child({Child(), "--lp_launch_type=local_xyz"});
-  EXPECT_NE(ExitCodeOf(child.WaitForExit(kGenerous)), 0);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitLaunchError) << child.output();
   EXPECT_THAT(child.output(), HasSubstr("unknown launch type 'local_xyz'; valid launch "
                                         "types: local_mt, local_mp, test_mt, test_mp, slurm"));
 }
