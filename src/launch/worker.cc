@@ -15,6 +15,7 @@
 #include "lp/internal/program_nodes.h"
 #include "src/coordinator/coordinator_client.h"
 #include "src/core/current_runtime.h"
+#include "src/core/format_notice.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
 #include "src/launch/topology.h"
@@ -185,7 +186,7 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
     } else if (!end->changed.wait_for(lock, absl::ToChronoNanoseconds(backstop), ended)) {
       const std::string message =
           absl::StrCat("node ", id.ToString(), " did not stop within ",
-                       absl::FormatDuration(notice), " of the stop request");
+                       FormatNotice(notice), " of the stop request");
       (void)coordinator->ReportExit({.node = id, .exit_code = kWorkerStraggled, .message = message});
       std::fprintf(stderr, "lp: %s; exiting\n", message.c_str());
       // The processes the node started must not outlive it.

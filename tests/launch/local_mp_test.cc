@@ -359,7 +359,7 @@ TEST_F(LocalMpTest, ZeroNoticeKillsTheStragglerAndItsChildrenAtOnce) {
   janitor_.Watch(grandchild, "sleep");
   child.Signal(SIGTERM);
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitStragglers) << child.output();
-  EXPECT_THAT(child.output(), HasSubstr("did not stop within 0 of the stop request and were "
+  EXPECT_THAT(child.output(), HasSubstr("did not stop within 0s of the stop request and were "
                                         "killed (nodes "));
   EXPECT_THAT(child.output(), HasSubstr("straggler/0)"));
   std::vector<pid_t> all = Values(pids);
