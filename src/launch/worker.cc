@@ -19,6 +19,7 @@
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
 #include "src/launch/topology.h"
+#include "src/process/die_with_parent.h"
 #include "src/process/process_tree.h"
 
 namespace lp::internal {
@@ -35,6 +36,7 @@ constexpr absl::Duration kLostCoordinatorGrace = absl::Seconds(5);
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);
+  WaitForTreeKillIfParentDied();  // the launcher died: its children are being killed
   _exit(code);
 }
 
@@ -71,6 +73,10 @@ struct NodeEnd {
 void RunWorker(Program program, const WorkerAssignment& assignment,
                const ResolvedLaunchOptions& options) {
   const NodeId& id = assignment.node;
+  // The processes the node starts must not outlive a launcher that was SIGKILLed.
+  if (absl::Status guard = KillOwnTreeWhenParentDies(); !guard.ok()) {
+    FailSetup(assignment, std::string(guard.message()));
+  }
   absl::StatusOr<std::unique_ptr<CoordinatorClient>> created = CoordinatorClient::FromEnvironment();
   if (!created.ok()) FailSetup(assignment, std::string(created.status().message()));
   std::shared_ptr<CoordinatorClient> coordinator = *std::move(created);
