@@ -60,8 +60,11 @@ void OnParentDeath(int) {
   // process (the launcher's death also broke its connection, which stops the node):
   // the kill would stop half-way and orphan the rest of the children. The executioner
   // is a process apart; our exit waits for it (WaitForTreeKillIfParentDied).
+  // CLONE_VFORK suspends this thread until the executioner is done: it runs on this
+  // thread's thread-local storage (errno, a sanitizer's state), which must not be used
+  // by both at once.
   char* const stack_top = static_cast<char*>(g_executioner_stack) + kExecutionerStackBytes;
-  if (clone(Executioner, stack_top, CLONE_VM | SIGCHLD, nullptr) < 0) {
+  if (clone(Executioner, stack_top, CLONE_VM | CLONE_VFORK | SIGCHLD, nullptr) < 0) {
     // Cannot start it: take at least our process group (the children still in it).
     if (getpgrp() == getpid()) kill(0, SIGKILL);
     kill(getpid(), SIGKILL);
