@@ -20,7 +20,10 @@ ABSL_DECLARE_FLAG(std::string, lp_coordinator_host);
 namespace lp {
 
 // Parses the command line with Abseil flags (the program's own flags and the lp_* ones)
-// and returns the positional arguments. Call it first thing in main().
+// and returns the positional arguments. Call it first thing in main(). A command line
+// that cannot be parsed (an unknown flag, a bad value) ends the process with
+// kExitLaunchError (2), after Abseil named every bad flag; --help and --version exit as
+// Abseil makes them.
 std::vector<std::string> ParseFlags(int argc, char** argv);
 
 }  // namespace lp

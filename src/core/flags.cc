@@ -1,7 +1,17 @@
 #include "lp/flags.h"
 
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
+#include "absl/flags/internal/parse.h"
+#include "absl/flags/internal/usage.h"
+#include "absl/flags/usage.h"
+#include "lp/launch.h"
 
 ABSL_FLAG(lp::LaunchType, lp_launch_type, lp::LaunchType::kLocalMt,
           "Where the program's nodes run: local_mt (threads), local_mp (processes), "
@@ -27,9 +37,40 @@ ABSL_FLAG(std::string, lp_coordinator_host, "",
           "launching machine's address as Slurm reports it to the tasks).");
 
 namespace lp {
+namespace {
+
+// True while Abseil parses the command line. Abseil reports every bad flag on stderr and
+// then calls std::exit(1), which it offers no way to change; a program that cannot start
+// because of its command line must exit with kExitLaunchError instead (1 says a node
+// failed). So an atexit handler turns an exit during the parse into that code.
+std::atomic<bool> g_parsing{false};
+
+void ExitWithLaunchErrorDuringParse() {
+  if (!g_parsing.load()) return;
+  std::cout.flush();
+  std::fprintf(stderr,
+               "lp: the command line could not be parsed (see the ERROR lines above): correct "
+               "or remove the flags they name; --helpfull lists every flag of this program\n");
+  std::fflush(nullptr);
+  _exit(kExitLaunchError);  // not exit(): we are inside exit() already
+}
+
+}  // namespace
 
 std::vector<std::string> ParseFlags(int argc, char** argv) {
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  static const bool registered = std::atexit(ExitWithLaunchErrorDuringParse) == 0;
+  (void)registered;
+  // absl::ParseCommandLine, with its two steps apart: the parse (whose failure exits) and
+  // --help/--version (whose exit codes stay Abseil's: they are not errors of ours).
+  g_parsing = true;
+  std::vector<char*> positional = absl::flags_internal::ParseCommandLineImpl(
+      argc, argv, absl::flags_internal::ArgvListAction::kRemoveParsedArgs,
+      absl::flags_internal::UsageFlagsAction::kIgnoreUsage,
+      absl::flags_internal::OnUndefinedFlag::kAbortIfUndefined);
+  g_parsing = false;
+  const int usage_exit_code =
+      absl::flags_internal::HandleUsageFlags(std::cout, absl::ProgramUsageMessage());
+  if (usage_exit_code != -1) std::exit(usage_exit_code);
   return {positional.begin(), positional.end()};
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "src/core/ctrl_c_presses.h"
 #include "src/core/stop_state.h"
 
 
@@ -28,15 +29,25 @@ struct sigaction g_previous_term;
 
 // Written by the handler, read by the watcher thread. Created once, never closed.
 int g_pipe[2] = {-1, -1};
-std::atomic<int> g_sigint_count{0};
+// Read and written by the handler.
+constinit CtrlCPresses g_ctrl_c;
 
 void OnSignal(int signal_number) {
-  if (signal_number == SIGINT && g_sigint_count.fetch_add(1) >= 1) {
-    static constexpr char kMessage[] = "\nlp: second Ctrl+C: killing the program now\n";
-    (void)!write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
-    _exit(130);
-  }
   const int saved_errno = errno;
+  if (signal_number == SIGINT) {
+    switch (g_ctrl_c.Classify(MonotonicNanos())) {
+      case CtrlCPresses::Press::kFirst:
+        break;
+      case CtrlCPresses::Press::kSamePress:
+        errno = saved_errno;
+        return;
+      case CtrlCPresses::Press::kSecond: {
+        static constexpr char kMessage[] = "\nlp: second Ctrl+C: killing the program now\n";
+        (void)!write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+        _exit(130);
+      }
+    }
+  }
   const unsigned char byte = static_cast<unsigned char>(signal_number);
   (void)!write(g_pipe[1], &byte, 1);
   errno = saved_errno;
@@ -65,7 +76,7 @@ void InstallLocked() {
     if (pipe2(g_pipe, O_CLOEXEC) != 0) return;
     std::thread(WatchLoop).detach();
   }
-  g_sigint_count = 0;
+  g_ctrl_c.Reset();
   struct sigaction action;
   std::memset(&action, 0, sizeof(action));
   action.sa_handler = OnSignal;

@@ -13,8 +13,10 @@ namespace lp::internal {
 // The signal handler only writes the signal number to a pipe (async-signal-safe); a
 // watcher thread reads it and calls the subscribers, so stop handlers run on a normal
 // thread. A second SIGINT while a stop is under way kills the process at once (exit code
-// 130), as a user pressing Ctrl+C twice expects. The handlers are installed while at
-// least one subscription exists; the previous dispositions come back after the last ends.
+// 130), as a user pressing Ctrl+C twice expects; SIGINTs within 100 ms of the first are
+// that first key press delivered twice, and are ignored (see ctrl_c_presses.h). The
+// handlers are installed while at least one subscription exists; the previous
+// dispositions come back after the last ends.
 //
 // Thread safety: Subscribe/Unsubscribe may be called from any thread.
 class SignalWatcher {

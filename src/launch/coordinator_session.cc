@@ -7,6 +7,7 @@
 #include "src/coordinator/token.h"
 #include "src/core/current_runtime.h"
 #include "src/core/stop_state.h"
+#include "src/launch/launcher_descriptors.h"
 #include "src/launch/program_runtime.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker_assignment.h"
@@ -27,6 +28,9 @@ std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
 absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
     Program& program, const ResolvedLaunchOptions& options,
     const std::shared_ptr<Runtime>& runtime, CoordinatorSessionOptions session) {
+  if (absl::Status room = CheckLauncherDescriptors(program, options.launch_type); !room.ok()) {
+    return room;  // before any worker: running out half-way leaves workers waiting
+  }
   CoordinatorSession result;
   absl::StatusOr<std::string> token = MakeToken();
   if (!token.ok()) return token.status();

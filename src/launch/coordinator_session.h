@@ -50,7 +50,8 @@ std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
 
 // Starts the coordinator for `program` and attaches `runtime` to it: a stop the
 // coordinator hears of (from a worker) stops `runtime`, and `runtime->addresses` becomes
-// a client of the coordinator. Nothing is left running on error.
+// a client of the coordinator. Nothing is left running on error. Fails first if the
+// launcher could not open the files its workers need (launcher_descriptors.h).
 absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
     Program& program, const ResolvedLaunchOptions& options,
     const std::shared_ptr<Runtime>& runtime, CoordinatorSessionOptions session);

@@ -17,6 +17,7 @@
 #include "src/launch/slurm_launcher.h"
 #include "src/launch/worker.h"
 #include "src/launch/worker_assignment.h"
+#include "src/process/open_file_limit.h"
 #include "src/terminal/terminal_kind.h"
 
 namespace lp {
@@ -143,6 +144,7 @@ bool Controller::WaitFor(absl::Duration timeout) { return launcher_->WaitFor(tim
 void Controller::Stop() { launcher_->Stop(); }
 
 Controller Launch(Program program, LaunchOptions options) {
+  internal::RaiseOpenFileLimit();  // hundreds of nodes need more than the usual 1024
   absl::StatusOr<internal::ResolvedLaunchOptions> resolved_or = Resolve(options);
   if (!resolved_or.ok()) {
     (void)internal::NextLaunchIndex();  // numbered all the same, for the launches after it

@@ -14,6 +14,7 @@
 #include "lp/internal/deadline_wait.h"
 #include "lp/internal/program_nodes.h"
 #include "src/core/current_runtime.h"
+#include "src/core/format_notice.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
 #include "src/core/run_node.h"
@@ -129,7 +130,7 @@ void LocalMtLauncher::ExitWithStragglers() {
   }
   const std::string message = absl::StrCat(
       "lp: program '", program_.name(), "': groups [", absl::StrJoin(groups, ", "),
-      "] did not stop within ", absl::FormatDuration(options_.termination_notice),
+      "] did not stop within ", FormatNotice(options_.termination_notice),
       " of the stop request (still running: ", absl::StrJoin(nodes, ", "),
       "). Node threads cannot be killed, so the process exits now with code ",
       kExitStragglers, ". Make these nodes return once lp::WaitForStop() or their stop "

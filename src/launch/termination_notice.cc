@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "src/core/format_notice.h"
 
 namespace lp::internal {
 namespace {
@@ -27,7 +28,7 @@ absl::Status StragglersKilled(const std::string& program, const std::set<std::st
                program.c_str(), absl::StrJoin(nodes, ", ").c_str());
   return absl::DeadlineExceededError(absl::StrCat(
       "groups [", absl::StrJoin(groups, ", "), "] did not stop within ",
-      absl::FormatDuration(notice), " of the stop request and were killed (nodes ",
+      FormatNotice(notice), " of the stop request and were killed (nodes ",
       absl::StrJoin(nodes, ", "), ")"));
 }
 

@@ -15,11 +15,13 @@
 #include "lp/internal/program_nodes.h"
 #include "src/coordinator/coordinator_client.h"
 #include "src/core/current_runtime.h"
+#include "src/core/format_notice.h"
 #include "src/core/run_node.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
 #include "src/launch/program_runtime.h"
 #include "src/launch/topology.h"
+#include "src/process/die_with_parent.h"
 #include "src/process/process_tree.h"
 
 namespace lp::internal {
@@ -36,6 +38,7 @@ constexpr absl::Duration kLostCoordinatorGrace = absl::Seconds(5);
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);
+  WaitForTreeKillIfParentDied();  // the launcher died: its children are being killed
   _exit(code);
 }
 
@@ -81,6 +84,10 @@ struct NodeEnd {
 void RunWorker(Program program, const WorkerAssignment& assignment,
                const ResolvedLaunchOptions& options) {
   const NodeId& id = assignment.node;
+  // The processes the node starts must not outlive a launcher that was SIGKILLed.
+  if (absl::Status guard = KillOwnTreeWhenParentDies(); !guard.ok()) {
+    FailSetup(assignment, std::string(guard.message()));
+  }
   absl::StatusOr<std::unique_ptr<CoordinatorClient>> created = CoordinatorClient::FromEnvironment();
   if (!created.ok()) FailSetup(assignment, std::string(created.status().message()));
   std::shared_ptr<CoordinatorClient> coordinator = *std::move(created);
@@ -190,7 +197,7 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
     } else if (!end->changed.wait_for(lock, absl::ToChronoNanoseconds(backstop), ended)) {
       const std::string message =
           absl::StrCat("node ", id.ToString(), " did not stop within ",
-                       absl::FormatDuration(notice), " of the stop request");
+                       FormatNotice(notice), " of the stop request");
       (void)coordinator->ReportExit({.node = id, .exit_code = kWorkerStraggled, .message = message});
       std::fprintf(stderr, "lp: %s; exiting\n", message.c_str());
       // The processes the node started must not outlive it.

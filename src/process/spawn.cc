@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "src/process/find_program.h"
+#include "src/process/open_file_limit.h"
 
 extern char** environ;
 
@@ -120,6 +121,7 @@ std::string DescribeChildError(const ChildError& error, const std::string& path)
 }
 
 absl::Status ErrnoError(absl::string_view what) {
+  if (IsOutOfDescriptors(errno)) return OutOfDescriptorsError(what, errno);
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
@@ -205,7 +207,7 @@ absl::StatusOr<SpawnedProcess> Spawn(const SpawnSpec& spec) {
   UniqueFd output_read, output_write, stdin_fd;
   if (spec.output.kind == Output::Kind::kPipe) {
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("pipe2");
+    if (pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("cannot create the output pipe");
     output_read.Reset(fds[0]);
     output_write.Reset(fds[1]);
   } else if (spec.output.kind == Output::Kind::kFile) {
@@ -220,7 +222,7 @@ absl::StatusOr<SpawnedProcess> Spawn(const SpawnSpec& spec) {
     if (!stdin_fd.valid()) return ErrnoError("cannot open /dev/null");
   }
   int error_fds[2];
-  if (pipe2(error_fds, O_CLOEXEC) != 0) return ErrnoError("pipe2");
+  if (pipe2(error_fds, O_CLOEXEC) != 0) return ErrnoError("cannot create the error pipe");
   UniqueFd error_read(error_fds[0]), error_write(error_fds[1]);
 
   ChildArguments arguments{&exec,           &spec,         getpid(), output_write.get(),

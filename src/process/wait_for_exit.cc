@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "src/process/open_file_limit.h"
 
 namespace lp::internal {
 namespace {
@@ -38,6 +39,9 @@ absl::StatusOr<PidFd> PidFd::Open(pid_t pid) {
   const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (fd < 0) {
     if (errno == ESRCH) return absl::NotFoundError(absl::StrCat("no process ", pid));
+    if (IsOutOfDescriptors(errno)) {
+      return OutOfDescriptorsError(absl::StrCat("cannot watch process ", pid), errno);
+    }
     return absl::InternalError(
         absl::StrCat("pidfd_open(", pid, "): ", std::strerror(errno)));
   }
@@ -57,8 +61,11 @@ bool PidFd::WaitUntilExited(absl::Time deadline) const {
 absl::StatusOr<ExitInfo> WaitForExit(pid_t pid, absl::Time deadline) {
   absl::StatusOr<PidFd> pidfd = PidFd::Open(pid);
   // pidfd_open succeeds for zombies, so NotFound means reaped already (or never ours).
-  if (!pidfd.ok()) return NotAChild(pid);
-  if (!pidfd->WaitUntilExited(deadline)) {
+  if (!pidfd.ok() && absl::IsNotFound(pidfd.status())) return NotAChild(pid);
+  if (!pidfd.ok()) {
+    // Out of descriptors: waiting for ever needs none; a deadline does.
+    if (deadline != absl::InfiniteFuture()) return pidfd.status();
+  } else if (!pidfd->WaitUntilExited(deadline)) {
     return absl::DeadlineExceededError(absl::StrCat("process ", pid, " is still running"));
   }
   int status = 0;

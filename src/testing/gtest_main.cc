@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/flags/parse.h"
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
+#include "lp/flags.h"
 #include "src/core/test_hooks.h"
 #include "src/launch/worker_assignment.h"
 
@@ -45,7 +45,8 @@ std::vector<std::string> OnlyTheCurrentTest(std::vector<std::string> argv) {
 
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
-  absl::ParseCommandLine(argc, argv);
+  // As in the programs the tests launch: a bad flag exits with kExitLaunchError.
+  lp::ParseFlags(argc, argv);
   lp::internal::SetTestFailureReporter([](const std::string& message) {
     ADD_FAILURE() << message;
   });

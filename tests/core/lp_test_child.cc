@@ -3,7 +3,11 @@
 //   --mode=wait       two nodes wait for the stop and print "clean exit: <node>"
 //   --mode=straggler  as wait, plus a node that ignores the stop
 //   --mode=throw      a node fails with an exception
+//   --mode=linger     as wait, plus a node that, once the stop came, returns only when the
+//                     file --trigger exists (so a test can act while the stop is under way)
 // Each prints "ready" once its nodes are waiting, so a test can act at the right moment.
+
+#include <unistd.h>
 
 #include <atomic>
 #include <iostream>
@@ -14,7 +18,8 @@
 #include "absl/time/clock.h"
 #include "lp/lp.h"
 
-ABSL_FLAG(std::string, mode, "wait", "wait, straggler or throw");
+ABSL_FLAG(std::string, mode, "wait", "wait, straggler, throw or linger");
+ABSL_FLAG(std::string, trigger, "", "linger: the file whose creation lets the node return");
 
 namespace {
 
@@ -37,6 +42,13 @@ void Straggler(int expected) {
   for (;;) absl::SleepFor(absl::Seconds(1));
 }
 
+void Lingerer(int expected, const std::string& trigger) {
+  ReportReady(expected);
+  lp::WaitForStop();
+  while (access(trigger.c_str(), F_OK) != 0) absl::SleepFor(absl::Milliseconds(10));
+  Say("clean exit: " + lp::CurrentNode()->node.ToString());
+}
+
 void Thrower() { throw std::runtime_error("the answer was not 42"); }
 
 }  // namespace
@@ -45,7 +57,7 @@ int main(int argc, char** argv) {
   lp::ParseFlags(argc, argv);
   const std::string mode = absl::GetFlag(FLAGS_mode);
   lp::Program program("test_child");
-  const int expected = mode == "straggler" ? 3 : 2;
+  const int expected = mode == "straggler" || mode == "linger" ? 3 : 2;
   {
     auto group = program.Group("waiter");
     program.AddNode(lp::FunctionNode(Waiter, expected));
@@ -53,5 +65,9 @@ int main(int argc, char** argv) {
   }
   if (mode == "straggler") program.AddNode(lp::FunctionNode(Straggler, expected), "straggler");
   if (mode == "throw") program.AddNode(lp::FunctionNode(Thrower), "thrower");
+  if (mode == "linger") {
+    program.AddNode(lp::FunctionNode(Lingerer, expected, absl::GetFlag(FLAGS_trigger)),
+                    "lingerer");
+  }
   return lp::LaunchAndWait(std::move(program));
 }

@@ -359,7 +359,7 @@ TEST_F(LocalMpTest, ZeroNoticeKillsTheStragglerAndItsChildrenAtOnce) {
   janitor_.Watch(grandchild, "sleep");
   child.Signal(SIGTERM);
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitStragglers) << child.output();
-  EXPECT_THAT(child.output(), HasSubstr("did not stop within 0 of the stop request and were "
+  EXPECT_THAT(child.output(), HasSubstr("did not stop within 0s of the stop request and were "
                                         "killed (nodes "));
   EXPECT_THAT(child.output(), HasSubstr("straggler/0)"));
   std::vector<pid_t> all = Values(pids);
@@ -374,6 +374,43 @@ TEST_F(LocalMpTest, LauncherKilledLeavesNoWorkerBehind) {
   child.Signal(SIGKILL);
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), -SIGKILL);
   EXPECT_THAT(testing::WaitUntilGone(Values(pids), absl::Seconds(10)), ::testing::IsEmpty());
+}
+
+// The workers die with the launcher (PR_SET_PDEATHSIG), and take the processes their
+// nodes started along: a child, one in a process group of its own (found through the
+// parent links) and an orphan left in the worker's process group.
+TEST_F(LocalMpTest, LauncherKilledLeavesNoProcessOfANodeBehind) {
+  ChildProcess child({Child(), "--mode=family"});
+  auto pids = WaitForNodes(child, {"waiter/0", "waiter/1", "family/0"});
+  ASSERT_EQ(pids.size(), 3u) << child.output();
+  std::vector<pid_t> all = Values(pids);
+  for (const std::string kind : {"] child ", "] own group ", "] orphan "}) {
+    const pid_t pid = testing::NumberAfter(child.output(), kind);
+    ASSERT_GT(pid, 0) << kind << "\n" << child.output();
+    janitor_.Watch(pid, "sleep");
+    ASSERT_FALSE(testing::IsGone(pid)) << kind;
+    all.push_back(pid);
+  }
+  child.Signal(SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), -SIGKILL);
+  EXPECT_THAT(testing::WaitUntilGone(all, kGenerous), ::testing::IsEmpty()) << child.output();
+}
+
+// The straggler's `sleep 1000` is a grandchild of the launcher, as a node's helper process
+// would be.
+TEST_F(LocalMpTest, LauncherKilledLeavesNoGrandchildBehind) {
+  ChildProcess child({Child(), "--mode=straggler"});
+  auto pids = WaitForNodes(child, {"waiter/0", "waiter/1", "straggler/0"});
+  ASSERT_EQ(pids.size(), 3u) << child.output();
+  const pid_t grandchild = testing::NumberAfter(child.output(), "grandchild ");
+  ASSERT_GT(grandchild, 0) << child.output();
+  janitor_.Watch(grandchild, "sleep");
+  ASSERT_FALSE(testing::IsGone(grandchild));
+  child.Signal(SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), -SIGKILL);
+  std::vector<pid_t> all = Values(pids);
+  all.push_back(grandchild);
+  EXPECT_THAT(testing::WaitUntilGone(all, kGenerous), ::testing::IsEmpty());
 }
 
 // ---------------------------------------------------------------------------------------

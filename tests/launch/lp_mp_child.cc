@@ -14,6 +14,10 @@
 //   --mode=victim          waiters, plus victim/0, which waits (the test kills it)
 //   --mode=straggler       waiters, plus straggler/0, which starts `sleep 1000` (prints
 //                          "grandchild <pid>") and ignores the stop
+//   --mode=family          waiters, plus family/0, which starts three `sleep 1000`: a child
+//                          ("child <pid>"), a child in a process group of its own
+//                          ("own group <pid>") and an orphan left in the worker's group by
+//                          a shell that ended ("orphan <pid>"); then it waits
 //   --mode=fingerprint     waiters; a worker (LP_NODE set) adds one more node: the
 //                          program it builds differs from the launcher's
 //   --mode=config          configured/0, configured/1 with local_resources (a flag, an
@@ -28,6 +32,7 @@
 
 #include <signal.h>
 #include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -101,6 +106,38 @@ void Straggler() {
   Say(absl::StrCat("grandchild ", child));
   SayPid();
   for (;;) absl::SleepFor(absl::Seconds(1));  // ignores the stop
+}
+
+// Starts `argv` with posix_spawn, in a process group of its own if `own_group`.
+pid_t SpawnOrThrow(std::vector<std::string> argv, bool own_group) {
+  std::vector<char*> pointers;
+  for (std::string& arg : argv) pointers.push_back(arg.data());
+  pointers.push_back(nullptr);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (own_group) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+  }
+  pid_t pid = 0;
+  const int error =
+      posix_spawn(&pid, pointers[0], nullptr, &attributes, pointers.data(), environ);
+  posix_spawnattr_destroy(&attributes);
+  if (error != 0) throw std::runtime_error("cannot start " + argv[0]);
+  return pid;
+}
+
+void Family() {
+  Say(absl::StrCat("child ", SpawnOrThrow({"/bin/sleep", "1000"}, false)));
+  Say(absl::StrCat("own group ", SpawnOrThrow({"/bin/sleep", "1000"}, true)));
+  // The shell prints the orphan's pid and ends; the orphan stays in our process group.
+  const pid_t shell = SpawnOrThrow(
+      {"/bin/sh", "-c", "/bin/sleep 1000 </dev/null >/dev/null 2>&1 & echo \"orphan $!\""},
+      false);
+  int status = 0;
+  waitpid(shell, &status, 0);
+  SayPid();
+  lp::WaitForStop();
 }
 
 void Configured() {
@@ -188,6 +225,9 @@ int main(int argc, char** argv) {
   } else if (mode == "straggler") {
     AddWaiters(program);
     program.AddNode(lp::FunctionNode(Straggler), "straggler");
+  } else if (mode == "family") {
+    AddWaiters(program);
+    program.AddNode(lp::FunctionNode(Family), "family");
   } else if (mode == "fingerprint") {
     AddWaiters(program);
     // Not deterministic: a worker builds another program than its launcher.
