@@ -28,7 +28,9 @@ namespace lp {
 // Arguments and the result are checked against the method's signature at compile time.
 // A call made before the server is up waits for it (bounded by the timeout, none by
 // default). Failures throw lp::RpcError (from Call, or from Future::Get) carrying the
-// status code and the server's message.
+// status code and the server's message. When the program stops, calls in flight and later
+// calls throw lp::ProgramStoppedError; calls to a node that ended while the program goes
+// on fail fast with UNAVAILABLE (docs/courier.md, "Calls and the program's stop").
 //
 // Thread safety: a client is immutable; copies share one connection; any number of
 // threads may call through one client at once.
