@@ -31,6 +31,10 @@ done
 [ $# -gt 0 ] || lp_die "no command (usage: $0 [--hosts N] [--dir DIR] -- CMD [ARGS...])"
 case $dir in /*) ;; *) dir=$(pwd)/$dir ;; esac
 
+# One cluster per machine (daemons, ports, namespaces): runs from other build trees wait.
+exec 9>/run/lock/lp-slurm-cluster.lock
+flock 9
+
 trap '"$here/stop_cluster.sh" --dir "$dir" >/dev/null 2>&1 || echo "warning: stop_cluster.sh --dir $dir failed" >&2' EXIT
 "$here/start_cluster.sh" --hosts "$hosts" --dir "$dir" >/dev/null
 

@@ -8,7 +8,6 @@
 #include "src/core/current_runtime.h"
 #include "src/core/stop_state.h"
 #include "src/launch/launcher_descriptors.h"
-#include "src/launch/program_runtime.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker_assignment.h"
 
@@ -61,13 +60,6 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
 
   result.worker_env = WorkerEnvironment(result.token, result.fingerprint, options);
   return result;
-}
-
-void AnnounceNodeEnded(CoordinatorServer& coordinator, const Runtime& runtime,
-                       const Program& program, const NodeId& node, const std::string& how) {
-  const std::vector<NodeId> ended = IdsOfNodeAndInner(FindAnyNode(program, node));
-  coordinator.AnnounceNodesEnded(ended, how);
-  FailCallsToEndedNodes(runtime, ended, how);
 }
 
 }  // namespace lp::internal

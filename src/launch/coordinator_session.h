@@ -56,12 +56,6 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
     Program& program, const ResolvedLaunchOptions& options,
     const std::shared_ptr<Runtime>& runtime, CoordinatorSessionOptions session);
 
-// Node `node` of `program` ended (`how`) while the program goes on: calls to it and to
-// its inner nodes fail fast from now on, in every worker (through `coordinator`) and in
-// the launcher (`runtime`).
-void AnnounceNodeEnded(CoordinatorServer& coordinator, const Runtime& runtime,
-                       const Program& program, const NodeId& node, const std::string& how);
-
 }  // namespace lp::internal
 
 #endif  // LP_SRC_LAUNCH_COORDINATOR_SESSION_H_

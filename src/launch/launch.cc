@@ -11,10 +11,11 @@
 #include "absl/strings/str_join.h"
 #include "lp/flags.h"
 #include "src/core/launcher.h"
-#include "src/launch/local_mt_launcher.h"
 #include "src/core/test_hooks.h"
-#include "src/launch/local_mp_launcher.h"
-#include "src/launch/slurm_launcher.h"
+#include "src/launch/process_backend.h"
+#include "src/launch/srun_backend.h"
+#include "src/launch/supervisor.h"
+#include "src/launch/thread_backend.h"
 #include "src/launch/worker.h"
 #include "src/launch/worker_assignment.h"
 #include "src/process/open_file_limit.h"
@@ -116,19 +117,18 @@ absl::Status Validate(const Program& program, const internal::ResolvedLaunchOpti
 
 std::unique_ptr<internal::Launcher> StartLauncher(Program program,
                                                   internal::ResolvedLaunchOptions options) {
+  std::unique_ptr<internal::SupervisorBackend> backend;
   if (options.launch_type == LaunchType::kSlurm) {
-    auto launcher = std::make_unique<internal::SlurmLauncher>(std::move(program), options);
-    (void)launcher->Start();  // an error is the launch's outcome, reported by Wait()
-    return launcher;
+    backend = std::make_unique<internal::SrunBackend>();
+  } else if (IsProcessLaunch(options.launch_type)) {
+    backend = std::make_unique<internal::ProcessBackend>();
+  } else {
+    backend = std::make_unique<internal::ThreadBackend>();
   }
-  if (IsProcessLaunch(options.launch_type)) {
-    auto launcher = std::make_unique<internal::LocalMpLauncher>(std::move(program), options);
-    (void)launcher->Start();  // an error is the launch's outcome, reported by Wait()
-    return launcher;
-  }
-  auto launcher = std::make_unique<internal::LocalMtLauncher>(std::move(program), options);
-  launcher->Start();
-  return launcher;
+  auto supervisor = std::make_unique<internal::Supervisor>(std::move(program), std::move(options),
+                                                           std::move(backend));
+  (void)supervisor->Start();  // an error is the launch's outcome, reported by Wait()
+  return supervisor;
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
-#include "src/launch/slurm_launcher.h"
+#include "src/launch/srun_backend.h"
 
 #include <signal.h>
 
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <random>
 
 #include "absl/strings/match.h"
@@ -14,10 +15,8 @@
 #include "lp/internal/deadline_wait.h"
 #include "src/coordinator/env.h"
 #include "src/coordinator/local_address.h"
-#include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
 #include "src/launch/coordinator_session.h"
-#include "src/launch/program_runtime.h"
 #include "src/launch/termination_notice.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker.h"
@@ -65,50 +64,31 @@ std::string LaunchTag() {
 
 }  // namespace
 
-SlurmLauncher::SlurmLauncher(Program program, ResolvedLaunchOptions options)
-    : program_(std::move(program)),
-      options_(std::move(options)),
-      top_level_(TopLevelNodeNames(program_)),
-      state_(std::make_shared<State>()),
-      runtime_(NewRuntime(program_.name(), options_.launch_type, nullptr)),
-      allocation_(CurrentAllocation()) {
+SrunBackend::SrunBackend() : allocation_(CurrentAllocation()) {}
+
+absl::Status SrunBackend::Start(Supervisor& supervisor) {
+  supervisor_ = &supervisor;
+  options_ = &supervisor.options();
+  const Program& program = supervisor.program();
+  top_level_ = TopLevelNodeNames(program);
   const std::string tag = LaunchTag();
-  for (const NodeId& id : TopLevelNodes(program_)) {
+  for (const NodeId& id : TopLevelNodes(program)) {
     if (groups_.empty() || groups_.back().label != id.group) {
       groups_.push_back(
-          {.label = id.group, .job_name = SlurmJobName(program_.name(), id.group, tag)});
+          {.label = id.group, .job_name = SlurmJobName(program.name(), id.group, tag)});
     }
     groups_.back().nodes.push_back(id);
   }
-}
-
-SlurmLauncher::~SlurmLauncher() {
-  Stop();
-  (void)Wait();
-}
-
-absl::Status SlurmLauncher::Start() {
-  std::lock_guard join_lock(join_mu_);
-  absl::Status started = StartGroups();
-  {
-    std::lock_guard lock(state_->mu);
-    state_->started = true;
-    if (!started.ok()) state_->outcome.RecordLaunchError(started);
-    state_->changed.notify_all();
-  }
-  if (!started.ok()) runtime_->stop->RequestStop();
-  if (!options_.slurm_dry_run) {
-    supervisor_ = std::thread([this] { Supervise(); });
-    queue_watcher_ = std::thread([this] { WatchQueue(); });
-  }
+  const absl::Status started = StartGroups();
+  if (!options_->slurm_dry_run) queue_watcher_ = std::thread([this] { WatchQueue(); });
   return started;
 }
 
-SpawnSpec SlurmLauncher::SrunCommand(
+SpawnSpec SrunBackend::SrunCommand(
     const Group& group, const std::vector<std::string>& base_argv,
     std::vector<std::pair<std::string, std::string>> worker_env) const {
-  auto config = options_.slurm_resources.find(group.label);
-  const SlurmConfig* slurm = config == options_.slurm_resources.end() ? nullptr : &config->second;
+  auto config = options_->slurm_resources.find(group.label);
+  const SlurmConfig* slurm = config == options_->slurm_resources.end() ? nullptr : &config->second;
   // srun is the worker command's wrapper; the group's args and env are the worker's.
   ProcessConfig process{.wrapper = SrunArguments({.job_name = group.job_name,
                                                   .ntasks = static_cast<int>(group.nodes.size()),
@@ -125,21 +105,21 @@ SpawnSpec SlurmLauncher::SrunCommand(
                          .worker_env = std::move(worker_env)});
 }
 
-std::pair<std::string, std::string> SlurmLauncher::CoordinatorLocation(
+std::pair<std::string, std::string> SrunBackend::CoordinatorLocation(
     const std::string& port) const {
   // Without a host, each task finds the launcher at SLURM_LAUNCH_NODE_IPADDR: the address
   // Slurm knows the submitting machine by, which its compute nodes can reach.
-  if (options_.coordinator_host.empty()) return {kCoordinatorPortEnv, port};
-  return {kCoordinatorAddressEnv, JoinHostPort(options_.coordinator_host, port)};
+  if (options_->coordinator_host.empty()) return {kCoordinatorPortEnv, port};
+  return {kCoordinatorAddressEnv, JoinHostPort(options_->coordinator_host, port)};
 }
 
-std::vector<std::string> SlurmLauncher::JobNames() const {
+std::vector<std::string> SrunBackend::JobNames() const {
   std::vector<std::string> names;
   for (const Group& group : groups_) names.push_back(group.job_name);
   return names;
 }
 
-void SlurmLauncher::PrintDryRun() {
+void SrunBackend::PrintDryRun() {
   absl::StatusOr<std::vector<std::string>> base_argv = OwnCommandLine();
   if (base_argv.ok()) {
     // What would run is the launch itself, not its dry run.
@@ -148,13 +128,13 @@ void SlurmLauncher::PrintDryRun() {
              arg == "--lp_slurm_dry_run=1";
     });
   }
-  std::cout << "lp: dry run of program '" << program_.name() << "' on Slurm"
+  std::cout << "lp: dry run of program '" << supervisor_->program().name() << "' on Slurm"
             << (allocation_.has_value() ? absl::StrCat(" (steps of allocation ",
                                                        allocation_->job_id, ")")
                                         : std::string(" (one job per group)"))
             << ": these commands would start it (<...> is filled in at launch):\n";
   std::vector<std::pair<std::string, std::string>> worker_env =
-      WorkerEnvironment("<secret>", "<fingerprint>", options_);
+      WorkerEnvironment("<secret>", "<fingerprint>", *options_);
   worker_env.push_back(CoordinatorLocation("<port>"));
   for (const Group& group : groups_) {
     const SpawnSpec spec =
@@ -166,21 +146,21 @@ void SlurmLauncher::PrintDryRun() {
   std::cout << std::flush;
 }
 
-absl::Status SlurmLauncher::StartGroups() {
-  if (options_.slurm_dry_run) {
+absl::Status SrunBackend::StartGroups() {
+  if (options_->slurm_dry_run) {
     PrintDryRun();
     return absl::OkStatus();
   }
   if (absl::Status client = CheckSlurmClient(); !client.ok()) return client;
   // A partition that does not exist: say so before anything is queued.
   std::set<std::string> wanted;
-  for (const auto& [label, config] : options_.slurm_resources) {
+  for (const auto& [label, config] : options_->slurm_resources) {
     if (!config.partition.empty()) wanted.insert(config.partition);
   }
   if (!wanted.empty()) {
     absl::StatusOr<std::vector<std::string>> partitions = SlurmPartitions();
     if (!partitions.ok()) return partitions.status();
-    for (const auto& [label, config] : options_.slurm_resources) {
+    for (const auto& [label, config] : options_->slurm_resources) {
       if (config.partition.empty() ||
           std::find(partitions->begin(), partitions->end(), config.partition) !=
               partitions->end()) {
@@ -193,33 +173,27 @@ absl::Status SlurmLauncher::StartGroups() {
     }
   }
 
-  absl::StatusOr<TerminalKind> kind = ParseTerminalKind(options_.terminal);
+  absl::StatusOr<TerminalKind> kind = ParseTerminalKind(options_->terminal);
   if (!kind.ok()) return kind.status();
   absl::StatusOr<std::unique_ptr<Terminal>> terminal =
-      MakeTerminal(*kind, {.program_name = program_.name(), .log_dir = options_.log_dir});
+      MakeTerminal(*kind, {.program_name = supervisor_->program().name(),
+                           .log_dir = options_->log_dir});
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
 
   CoordinatorHooks hooks;
-  // The hooks run on gRPC threads until Wait() shuts the coordinator down, which happens
-  // before this launcher is destroyed.
+  // The hooks run on gRPC threads until the supervisor shuts the coordinator down, after
+  // Join().
   hooks.on_exit_report = [this](const ExitReport& report) { OnExitReport(report); };
   hooks.on_watch_lost = [this](const NodeId& node) { OnWatchLost(node); };
   absl::StatusOr<CoordinatorSession> session =
-      StartCoordinatorSession(program_, options_, runtime_,
+      StartCoordinatorSession(supervisor_->program(), *options_, supervisor_->runtime(),
                               {.bind_address = "0.0.0.0:0",
                                .keepalive_interval = kKeepaliveInterval,
                                .keepalive_timeout = kKeepaliveTimeout,
                                .hooks = std::move(hooks)});
   if (!session.ok()) return session.status();
-  coordinator_ = session->server;
-  runtime_->stop->Register([state = state_, coordinator = coordinator_] {
-    coordinator->RequestStop("the program was asked to stop");
-    std::lock_guard lock(state->mu);
-    state->stop_requested = true;
-    state->changed.notify_all();
-  });
-  if (options_.handle_signals) signal_subscription_ = StopProgramOnSignals(runtime_);
+  supervisor_->UseCoordinator(session->server);
   if (const std::string banner = terminal_->Banner(); !banner.empty()) {
     std::cout << banner << (banner.back() == '\n' ? "" : "\n") << std::flush;
   }
@@ -227,7 +201,7 @@ absl::Status SlurmLauncher::StartGroups() {
   absl::StatusOr<std::vector<std::string>> base_argv = OwnCommandLine();
   if (!base_argv.ok()) return base_argv.status();
   std::vector<std::pair<std::string, std::string>> worker_env = session->worker_env;
-  worker_env.push_back(CoordinatorLocation(std::to_string(coordinator_->port())));
+  worker_env.push_back(CoordinatorLocation(std::to_string(session->server->port())));
   for (Group& group : groups_) {
     SpawnSpec spec = SrunCommand(group, *base_argv, worker_env);
     absl::StatusOr<std::unique_ptr<NodeProcess>> srun =
@@ -238,112 +212,82 @@ absl::Status SlurmLauncher::StartGroups() {
                                        srun.status().message()));
     }
     group.srun = *std::move(srun);
-    {
-      std::lock_guard lock(state_->mu);
-      state_->running_groups.insert(group.label);
-    }
+    supervisor_->UnitStarted(group.label, group.nodes);
     watchers_.emplace_back([this, &group] { WatchGroup(&group); });
   }
   return absl::OkStatus();
 }
 
-std::string SlurmLauncher::HostOf(const NodeId& node) const {
-  if (coordinator_ == nullptr) return "";
-  std::optional<NodeRegistration> registration = coordinator_->nodes().Registration(node);
+std::string SrunBackend::HostOf(const NodeId& node) const {
+  const std::shared_ptr<CoordinatorServer>& coordinator = supervisor_->coordinator();
+  if (coordinator == nullptr) return "";
+  std::optional<NodeRegistration> registration = coordinator->nodes().Registration(node);
   return registration.has_value() ? registration->hostname : "";
 }
 
-void SlurmLauncher::RecordNodeEnd(const NodeId& node, const NodeOutcome& outcome) {
-  bool fails = false;
-  {
-    std::lock_guard lock(state_->mu);
-    state_->ended_nodes.insert(node.ToString());
-    // The coordinator hears a node's lp::Stop() before the launcher's stop event is set.
-    const bool stopping = runtime_->stop->IsStopping() || coordinator_->stop().stopping();
-    fails = state_->outcome.RecordNodeEnd(node, outcome, stopping);
-    state_->changed.notify_all();
-  }
-  if (fails) runtime_->stop->RequestStop();
+void SrunBackend::RecordNodeEnd(const NodeId& node, const NodeOutcome& outcome) {
+  supervisor_->MarkNodeGone(node);
+  supervisor_->RecordNodeEnd(node, outcome);
 }
 
-void SlurmLauncher::FailNode(const NodeId& node, std::string cause) {
-  RecordNodeEnd(node, {NodeOutcome::Kind::kFailed, std::move(cause)});
-}
-
-void SlurmLauncher::OnExitReport(const ExitReport& report) {
+void SrunBackend::OnExitReport(const ExitReport& report) {
   // An inner node of a colocation is its colocation's to judge (it may restart it).
   if (!top_level_.contains(report.node.ToString())) return;
-  {
-    std::lock_guard lock(state_->mu);
-    // A straggler's own backstop fired while we kill it: reported as a straggler.
-    if (state_->killing && report.exit_code == kWorkerStraggled) {
-      state_->ended_nodes.insert(report.node.ToString());
-      return;
-    }
+  // A straggler's own backstop fired while we kill it: reported as a straggler.
+  if (supervisor_->Killing() && report.exit_code == kWorkerStraggled) {
+    supervisor_->MarkNodeGone(report.node);
+    return;
   }
-  RecordNodeEnd(report.node, OutcomeOf(report));
-  if (!runtime_->stop->IsStopping() && !coordinator_->stop().stopping()) {
-    AnnounceNodeEnded(*coordinator_, *runtime_, program_, report.node,
-                      OutcomeOf(report).Describe());
-  }
+  const NodeOutcome outcome = OutcomeOf(report);
+  RecordNodeEnd(report.node, outcome);
+  supervisor_->AnnounceNodeEnded(report.node, outcome.Describe());
 }
 
-void SlurmLauncher::OnWatchLost(const NodeId& node) {
+void SrunBackend::OnWatchLost(const NodeId& node) {
   // A worker ends its stream by exiting, after its report: nothing to say then. An inner
   // node's process is its colocation's to watch (it may restart it).
   if (!top_level_.contains(node.ToString())) return;
-  if (coordinator_->nodes().ExitReportOf(node).has_value()) return;
+  if (supervisor_->coordinator()->nodes().ExitReportOf(node).has_value()) return;
   const std::string host = HostOf(node);
-  FailNode(node, absl::StrCat("lost contact with the launcher: its task died without a "
-                              "word, or its host",
-                              host.empty() ? "" : absl::StrCat(" (", host, ")"),
-                              " became unreachable"));
+  RecordNodeEnd(node, {NodeOutcome::Kind::kFailed,
+                       absl::StrCat("lost contact with the launcher: its task died without a "
+                                    "word, or its host",
+                                    host.empty() ? "" : absl::StrCat(" (", host, ")"),
+                                    " became unreachable")});
 }
 
-void SlurmLauncher::WatchGroup(Group* group) {
+void SrunBackend::WatchGroup(Group* group) {
   const absl::StatusOr<ExitInfo> exit = group->srun->WaitForExit(absl::InfiniteFuture());
   const bool ok = exit.ok() && exit->success();
   const std::string how = exit.ok() ? exit->ToString() : std::string(exit.status().message());
-  std::optional<NodeId> unreported;
   bool any_registered = false;
+  std::optional<NodeId> unreported;
   for (const NodeId& id : group->nodes) {
-    if (coordinator_->nodes().Registration(id).has_value()) any_registered = true;
+    if (supervisor_->coordinator()->nodes().Registration(id).has_value()) any_registered = true;
+    if (supervisor_->MarkNodeGone(id) && !unreported.has_value()) unreported = id;
   }
-  bool last = false;
-  bool killing = false;
-  {
-    std::lock_guard lock(state_->mu);
-    killing = state_->killing;
-    for (const NodeId& id : group->nodes) {
-      if (!state_->ended_nodes.contains(id.ToString())) {
-        if (!unreported.has_value()) unreported = id;
-        state_->ended_nodes.insert(id.ToString());
-      }
-    }
-    state_->running_groups.erase(group->label);
-    last = state_->running_groups.empty() && state_->started;
-    state_->changed.notify_all();
-  }
+  const bool killing = supervisor_->Killing();
   if (!ok && !killing && unreported.has_value()) {
     if (!any_registered) {
       // srun itself failed: bad options, the job was refused or cancelled.
-      std::lock_guard lock(state_->mu);
-      if (!state_->outcome.HasNodeFailure()) {
-        std::string text = absl::StrCat("the Slurm job of group ", group->label,
-                                        " did not start its tasks: srun ", how);
-        for (const std::string& line : terminal_->LastLines(group->label)) {
-          absl::StrAppend(&text, "\n  ", line);
-        }
-        state_->outcome.RecordLaunchError(absl::UnavailableError(text));
+      std::string text = absl::StrCat("the Slurm job of group ", group->label,
+                                      " did not start its tasks: srun ", how);
+      for (const std::string& line : terminal_->LastLines(group->label)) {
+        absl::StrAppend(&text, "\n  ", line);
       }
+      supervisor_->RecordLateLaunchError(absl::UnavailableError(text));
     } else {
-      FailNode(*unreported, absl::StrCat("its task ended without reporting (srun ", how, ")"));
+      supervisor_->RecordNodeEnd(
+          *unreported,
+          {NodeOutcome::Kind::kFailed, absl::StrCat("its task ended without reporting (srun ",
+                                                    how, ")")});
     }
   }
-  if (!ok || last) runtime_->stop->RequestStop();
+  supervisor_->UnitEnded(group->label);
+  if (!ok) supervisor_->runtime()->stop->RequestStop();
 }
 
-std::vector<std::string> SlurmLauncher::JobIds() {
+std::vector<std::string> SrunBackend::JobIds() {
   absl::StatusOr<std::vector<SlurmJob>> jobs =
       FindSlurmJobs(JobNames(), allocation_.has_value() ? allocation_->job_id : "");
   std::vector<std::string> ids;
@@ -356,29 +300,24 @@ std::vector<std::string> SlurmLauncher::JobIds() {
   return ids;
 }
 
-void SlurmLauncher::WatchQueue() {
+void SrunBackend::WatchQueue() {
   // Steps inside an allocation are not queued: nothing to watch.
   if (allocation_.has_value()) return;
   const std::vector<std::string> names = JobNames();
   std::map<std::string, absl::Time> pending_since;  // by job id
   std::map<std::string, std::string> told;          // the reason last printed, by job id
   const absl::Time start = absl::Now();
-  std::unique_lock lock(state_->mu);
-  for (;;) {
-    if (WaitUntil(state_->changed, lock, absl::Now() + kQueuePollInterval,
-                  [&] { return state_->stop_requested || state_->running_groups.empty(); })) {
-      return;
-    }
-    lock.unlock();
+  while (!supervisor_->WaitForStopOrEnd(kQueuePollInterval)) {
     bool all_registered = true;
     for (const Group& group : groups_) {
       for (const NodeId& id : group.nodes) {
-        if (!coordinator_->nodes().Registration(id).has_value()) all_registered = false;
+        if (!supervisor_->coordinator()->nodes().Registration(id).has_value()) {
+          all_registered = false;
+        }
       }
     }
     if (all_registered) return;
     absl::StatusOr<std::vector<SlurmJob>> jobs = FindSlurmJobs(names);
-    lock.lock();
     if (!jobs.ok()) continue;
     for (const SlurmJob& job : *jobs) {
       if (job.state != "PENDING") continue;
@@ -393,75 +332,41 @@ void SlurmLauncher::WatchQueue() {
                      job.id.c_str(), group.c_str(), job.reason.c_str());
       }
       const absl::Duration waited = absl::Now() - pending_since[job.id];
-      if (waited < options_.slurm_pending_timeout) continue;
-      if (!state_->outcome.HasNodeFailure()) {
-        state_->outcome.RecordLaunchError(absl::UnavailableError(absl::StrCat(
-            "the Slurm job ", job.id, " of group ", group, " stayed pending for ",
-            absl::FormatDuration(absl::Trunc(waited, absl::Seconds(1))),
-            " (--lp_slurm_pending_timeout=",
-            absl::FormatDuration(options_.slurm_pending_timeout),
-            "); Slurm's reason: ", job.reason, " (", ExplainPendingReason(job.reason),
-            "). Ask for less (slurm_resources), or allow a longer wait")));
-      }
-      lock.unlock();
+      if (waited < options_->slurm_pending_timeout) continue;
+      supervisor_->RecordLateLaunchError(absl::UnavailableError(absl::StrCat(
+          "the Slurm job ", job.id, " of group ", group, " stayed pending for ",
+          absl::FormatDuration(absl::Trunc(waited, absl::Seconds(1))),
+          " (--lp_slurm_pending_timeout=", absl::FormatDuration(options_->slurm_pending_timeout),
+          "); Slurm's reason: ", job.reason, " (", ExplainPendingReason(job.reason),
+          "). Ask for less (slurm_resources), or allow a longer wait")));
       (void)CancelSlurmJobs({job.id});
-      runtime_->stop->RequestStop();
+      supervisor_->runtime()->stop->RequestStop();
       return;
     }
   }
 }
 
-void SlurmLauncher::Supervise() {
-  State& state = *state_;
-  std::unique_lock lock(state.mu);
-  if (!TerminationNoticeRanOut(
-          state.changed, lock, options_.termination_notice,
-          [&] { return state.stop_requested; }, [&] { return state.running_groups.empty(); })) {
-    return;
-  }
-  lock.unlock();
-  KillStragglers();
-}
-
-void SlurmLauncher::KillStragglers() {
-  std::set<std::string> groups;
-  std::vector<std::string> nodes;
-  {
-    std::lock_guard lock(state_->mu);
-    state_->killing = true;
-    for (const Group& group : groups_) {
-      if (!state_->running_groups.contains(group.label)) continue;
-      groups.insert(group.label);
-      for (const NodeId& id : group.nodes) {
-        if (!state_->ended_nodes.contains(id.ToString())) nodes.push_back(id.ToString());
-      }
-    }
-    if (!nodes.empty()) {
-      state_->outcome.RecordStragglers(
-          StragglersKilled(program_.name(), groups, nodes, options_.termination_notice));
-    }
-  }
-  if (groups.empty()) return;
+void SrunBackend::Kill(const std::set<std::string>& units) {
   // An srun told to end cancels its step, which kills every task (with its process tree:
   // Slurm tracks them). scancel as well, for an srun that cannot reach a host any more.
   for (const Group& group : groups_) {
-    if (groups.contains(group.label)) group.srun->Kill(SIGTERM);
+    if (units.contains(group.label)) group.srun->Kill(SIGTERM);
   }
   if (absl::Status cancelled = CancelSlurmJobs(JobIds()); !cancelled.ok()) {
     std::fprintf(stderr, "lp: %s\n", std::string(cancelled.message()).c_str());
   }
-  std::unique_lock lock(state_->mu);
-  if (WaitUntil(state_->changed, lock, absl::Now() + kSrunEndGrace,
-                [&] { return state_->running_groups.empty(); })) {
-    return;
-  }
-  lock.unlock();
+  if (supervisor_->WaitFor(kSrunEndGrace)) return;
   for (const Group& group : groups_) {
-    if (groups.contains(group.label)) group.srun->Kill(SIGKILL);
+    if (units.contains(group.label)) group.srun->Kill(SIGKILL);
   }
 }
 
-std::string SlurmLauncher::Describe(const NodeId& node, const std::string& cause) {
+void SrunBackend::Join() {
+  for (std::thread& watcher : watchers_) watcher.join();
+  if (queue_watcher_.joinable()) queue_watcher_.join();
+}
+
+std::string SrunBackend::DescribeFailure(const NodeId& node, const std::string& cause) {
   const std::string host = HostOf(node);
   std::string text = absl::StrCat("node ", node.ToString(), " failed",
                                   host.empty() ? "" : absl::StrCat(" on host ", host), ": ",
@@ -477,35 +382,5 @@ std::string SlurmLauncher::Describe(const NodeId& node, const std::string& cause
   AppendLastOutput(text, node.ToString(), lines);
   return text;
 }
-
-absl::Status SlurmLauncher::Wait() {
-  WaitFor(absl::InfiniteDuration());
-  {
-    std::lock_guard join_lock(join_mu_);
-    if (!joined_) {
-      joined_ = true;
-      for (std::thread& watcher : watchers_) watcher.join();
-      if (supervisor_.joinable()) supervisor_.join();
-      if (queue_watcher_.joinable()) queue_watcher_.join();
-      if (signal_subscription_ != 0) SignalWatcher::Unsubscribe(signal_subscription_);
-      if (coordinator_ != nullptr) {
-        coordinator_->RequestStop("the program ended");
-        coordinator_->Shutdown(absl::Now() + absl::Seconds(1));
-      }
-    }
-  }
-  // Every output line has arrived now that the sruns ended.
-  std::lock_guard lock(state_->mu);
-  return state_->outcome.Final(
-      [this](const NodeId& node, const std::string& cause) { return Describe(node, cause); });
-}
-
-bool SlurmLauncher::WaitFor(absl::Duration timeout) {
-  std::unique_lock lock(state_->mu);
-  return WaitUntil(state_->changed, lock, absl::Now() + timeout,
-                   [this] { return state_->started && state_->running_groups.empty(); });
-}
-
-void SlurmLauncher::Stop() { runtime_->stop->RequestStop(); }
 
 }  // namespace lp::internal

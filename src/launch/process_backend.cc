@@ -1,0 +1,124 @@
+#include "src/launch/process_backend.h"
+
+#include <signal.h>
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "src/coordinator/env.h"
+#include "src/core/test_hooks.h"
+#include "src/launch/coordinator_session.h"
+#include "src/launch/termination_notice.h"
+#include "src/launch/topology.h"
+#include "src/launch/worker_command.h"
+#include "src/terminal/terminal_kind.h"
+
+namespace lp::internal {
+
+absl::Status ProcessBackend::Start(Supervisor& supervisor) {
+  supervisor_ = &supervisor;
+  Program& program = supervisor.program();
+  const ResolvedLaunchOptions& options = supervisor.options();
+  top_level_ = TopLevelNodeNames(program);
+  absl::StatusOr<TerminalKind> kind = ParseTerminalKind(options.terminal);
+  if (!kind.ok()) return kind.status();
+  absl::StatusOr<std::unique_ptr<Terminal>> terminal =
+      MakeTerminal(*kind, {.program_name = program.name(), .log_dir = options.log_dir});
+  if (!terminal.ok()) return terminal.status();
+  terminal_ = *std::move(terminal);
+
+  CoordinatorHooks hooks;
+  // A failing worker reports before it exits (a CourierNode before its server shuts
+  // down): recorded at once, so that it precedes the failures of the calls it breaks. The
+  // hooks run on gRPC threads until the supervisor shuts the coordinator down, after
+  // Join().
+  hooks.on_exit_report = [this](const ExitReport& report) {
+    if (report.failed() && top_level_.contains(report.node.ToString())) {
+      supervisor_->RecordNodeEnd(report.node, OutcomeOf(report));
+    }
+  };
+  absl::StatusOr<CoordinatorSession> session =
+      StartCoordinatorSession(program, options, supervisor.runtime(),
+                              {.bind_address = "127.0.0.1:0", .hooks = std::move(hooks)});
+  if (!session.ok()) return session.status();
+  supervisor.UseCoordinator(session->server);
+  if (const std::string banner = terminal_->Banner(); !banner.empty()) {
+    std::cout << banner << (banner.back() == '\n' ? "" : "\n") << std::flush;
+  }
+
+  absl::StatusOr<std::vector<std::string>> base_argv = OwnCommandLine();
+  if (!base_argv.ok()) return base_argv.status();
+  if (IsTestLaunchType(options.launch_type)) *base_argv = AdjustTestWorkerArgv(*base_argv);
+  std::vector<std::pair<std::string, std::string>> worker_env = session->worker_env;
+  worker_env.emplace_back(kCoordinatorAddressEnv,
+                          absl::StrCat("127.0.0.1:", session->server->port()));
+  for (const NodeId& id : TopLevelNodes(program)) {
+    auto config = options.local_resources.find(id.group);
+    std::vector<std::pair<std::string, std::string>> env = worker_env;
+    env.emplace_back(kNodeEnv, id.ToString());
+    SpawnSpec spec = MakeWorkerSpec(
+        {.base_argv = *base_argv,
+         .node = id,
+         .config = config == options.local_resources.end() ? nullptr : &config->second,
+         .worker_env = std::move(env)});
+    absl::StatusOr<std::unique_ptr<NodeProcess>> process =
+        terminal_->Launch(id.ToString(), std::move(spec));
+    if (!process.ok()) {
+      return absl::Status(process.status().code(),
+                          absl::StrCat("cannot start node ", id.ToString(), ": ",
+                                       process.status().message()));
+    }
+    supervisor.UnitStarted(id.ToString(), {id});
+    NodeProcess* raw = process->get();
+    processes_.emplace_back(id, *std::move(process));
+    watchers_.emplace_back([this, id, raw] { WatchWorker(id, raw); });
+  }
+  return absl::OkStatus();
+}
+
+void ProcessBackend::WatchWorker(const NodeId& id, NodeProcess* process) {
+  const absl::StatusOr<ExitInfo> exit = process->WaitForExit(absl::InfiniteFuture());
+  // A straggler killed after the notice is reported as such, not as a failure.
+  if (!supervisor_->Killing()) {
+    NodeOutcome outcome;
+    if (!exit.ok() || !exit->success()) {
+      const std::string how = exit.ok() ? exit->ToString() : std::string(exit.status().message());
+      {
+        std::lock_guard lock(mu_);
+        exits_[id.ToString()] = how;
+      }
+      // The worker's own account (an exception's message) says more than an exit code.
+      std::optional<ExitReport> report = supervisor_->coordinator()->nodes().ExitReportOf(id);
+      outcome = report.has_value() && report->failed() && !report->message.empty()
+                    ? OutcomeOf(*report)
+                    : NodeOutcome{NodeOutcome::Kind::kFailed, how};
+    }
+    supervisor_->RecordNodeEnd(id, outcome);
+    supervisor_->AnnounceNodeEnded(id, exit.ok() ? exit->ToString() : outcome.Describe());
+  }
+  supervisor_->UnitEnded(id.ToString());
+}
+
+void ProcessBackend::Kill(const std::set<std::string>& units) {
+  for (const auto& [id, process] : processes_) {
+    if (units.contains(id.ToString())) process->Kill(SIGKILL);
+  }
+}
+
+void ProcessBackend::Join() {
+  for (std::thread& watcher : watchers_) watcher.join();
+}
+
+std::string ProcessBackend::DescribeFailure(const NodeId& id, const std::string& cause) {
+  std::string text = absl::StrCat("node ", id.ToString(), " failed: ", cause);
+  {
+    std::lock_guard lock(mu_);
+    if (auto exit = exits_.find(id.ToString()); exit != exits_.end() && exit->second != cause) {
+      absl::StrAppend(&text, " (", exit->second, ")");
+    }
+  }
+  AppendLastOutput(text, id.ToString(), terminal_->LastLines(id.ToString()));
+  return text;
+}
+
+}  // namespace lp::internal

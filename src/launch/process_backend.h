@@ -1,0 +1,54 @@
+#ifndef LP_SRC_LAUNCH_PROCESS_BACKEND_H_
+#define LP_SRC_LAUNCH_PROCESS_BACKEND_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "src/launch/supervisor.h"
+#include "src/terminal/terminal.h"
+
+namespace lp::internal {
+
+// local_mp and test_mp: every top-level node its own worker process (the user's binary
+// run again), each its own unit.
+//
+// Start() starts the coordinator (loopback, port 0, a fresh token), the terminal, and one
+// worker per node (worker_command.h: the same command line, the group's resources, the
+// worker variables), with a thread per worker waiting for its exit. A failing worker
+// reports before it exits, through the coordinator, so its own account (an exception's
+// message) is recorded before the failures of the calls it breaks. Stragglers are killed
+// with SIGKILL (their process trees go with them: die_with_parent.h).
+//
+// Thread safety: as SupervisorBackend's.
+class ProcessBackend : public SupervisorBackend {
+ public:
+  absl::Status Start(Supervisor& supervisor) override;
+  void Kill(const std::set<std::string>& units) override;
+  void Join() override;
+  std::string DescribeFailure(const NodeId& node, const std::string& cause) override;
+
+ private:
+  void WatchWorker(const NodeId& id, NodeProcess* process);
+
+  Supervisor* supervisor_ = nullptr;  // set by Start()
+  // "group/index" of the nodes that have a worker; inner nodes of colocations are their
+  // colocation's to judge (it may restart them).
+  std::set<std::string> top_level_;
+  std::unique_ptr<Terminal> terminal_;
+  // Fixed once Start() returns:
+  std::vector<std::pair<NodeId, std::unique_ptr<NodeProcess>>> processes_;
+  std::vector<std::thread> watchers_;
+
+  std::mutex mu_;
+  std::map<std::string, std::string> exits_;  // guarded by mu_: how failed workers exited
+};
+
+}  // namespace lp::internal
+
+#endif  // LP_SRC_LAUNCH_PROCESS_BACKEND_H_
