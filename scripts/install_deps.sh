@@ -8,8 +8,8 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests
+  libgtest-dev libgmock-dev
   # the cross-language test: a Python Courier client
   python3 python3-grpcio python3-protobuf
   # terminals of process launches (--lp_terminal=tmux_session) and their tests
