@@ -31,7 +31,8 @@ LocalMpLauncher::LocalMpLauncher(Program program, ResolvedLaunchOptions options)
       options_(std::move(options)),
       top_level_(TopLevelNodeNames(program_)),
       state_(std::make_shared<State>()),
-      runtime_(NewRuntime(program_.name(), options_.launch_type, nullptr)) {}
+      runtime_(NewRuntime(program_.name(), options_.launch_type, options_.courier_secret,
+                          nullptr)) {}
 
 LocalMpLauncher::~LocalMpLauncher() {
   Stop();

@@ -27,7 +27,8 @@ LocalMtLauncher::LocalMtLauncher(Program program, ResolvedLaunchOptions options)
     : program_(std::move(program)),
       options_(options),
       addresses_(std::make_shared<InProcessAddressBook>()),
-      runtime_(NewRuntime(program_.name(), options_.launch_type, addresses_)),
+      runtime_(NewRuntime(program_.name(), options_.launch_type, options_.courier_secret,
+                          addresses_)),
       state_(std::make_shared<State>()) {}
 
 LocalMtLauncher::~LocalMtLauncher() {

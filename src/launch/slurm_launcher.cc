@@ -70,7 +70,8 @@ SlurmLauncher::SlurmLauncher(Program program, ResolvedLaunchOptions options)
       options_(std::move(options)),
       top_level_(TopLevelNodeNames(program_)),
       state_(std::make_shared<State>()),
-      runtime_(NewRuntime(program_.name(), options_.launch_type, nullptr)),
+      runtime_(NewRuntime(program_.name(), options_.launch_type, options_.courier_secret,
+                          nullptr)),
       allocation_(CurrentAllocation()) {
   const std::string tag = LaunchTag();
   for (const NodeId& id : TopLevelNodes(program_)) {
@@ -154,7 +155,7 @@ void SlurmLauncher::PrintDryRun() {
                                         : std::string(" (one job per group)"))
             << ": these commands would start it (<...> is filled in at launch):\n";
   std::vector<std::pair<std::string, std::string>> worker_env =
-      WorkerEnvironment("<secret>", "<fingerprint>", options_);
+      WorkerEnvironment("<secret>", "<courier-secret>", "<fingerprint>", options_);
   worker_env.push_back(CoordinatorLocation("<port>"));
   for (const Group& group : groups_) {
     const SpawnSpec spec =
