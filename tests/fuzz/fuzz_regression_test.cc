@@ -2,10 +2,12 @@
 // normal build: the seed corpora (tests/fuzz/corpus/) and the inputs that once failed a
 // check or crashed (tests/fuzz/regressions/, one file per finding, named after it). A
 // regression aborts or fails here as it did in the fuzzer.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -34,22 +36,21 @@ std::string Contents(const std::filesystem::path& path) {
   return bytes.str();
 }
 
-TEST(FuzzRegressionTest, DecoderSeedsAndFindingsPassTheChecks) {
-  const std::vector<std::filesystem::path> seeds = Inputs("corpus", "decoder");
-  EXPECT_GE(seeds.size(), 5u) << "the decoder's seed corpus is missing";
-  for (const auto& file : seeds) EXPECT_EQ(CheckDecoder(Contents(file)), "") << file;
-  for (const auto& file : Inputs("regressions", "decoder")) {
-    EXPECT_EQ(CheckDecoder(Contents(file)), "") << file;
+// Every seed of `target` and every finding kept for it passes `check`.
+void ExpectInputsPass(const std::string& target, std::string (*check)(std::string_view)) {
+  EXPECT_GE(Inputs("corpus", target).size(), 5u)
+      << "the seed corpus of " << target << " is missing";
+  for (const char* kind : {"corpus", "regressions"}) {
+    for (const auto& file : Inputs(kind, target)) EXPECT_EQ(check(Contents(file)), "") << file;
   }
 }
 
+TEST(FuzzRegressionTest, DecoderSeedsAndFindingsPassTheChecks) {
+  ExpectInputsPass("decoder", CheckDecoder);
+}
+
 TEST(FuzzRegressionTest, RequestSeedsAndFindingsPassTheChecks) {
-  const std::vector<std::filesystem::path> seeds = Inputs("corpus", "request");
-  EXPECT_GE(seeds.size(), 5u) << "the request target's seed corpus is missing";
-  for (const auto& file : seeds) EXPECT_EQ(CheckRequest(Contents(file)), "") << file;
-  for (const auto& file : Inputs("regressions", "request")) {
-    EXPECT_EQ(CheckRequest(Contents(file)), "") << file;
-  }
+  ExpectInputsPass("request", CheckRequest);
 }
 
 }  // namespace
