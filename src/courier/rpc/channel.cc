@@ -7,13 +7,15 @@
 #include "absl/strings/str_cat.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
+#include "src/courier/rpc/secret.h"
 
 namespace lp {
 namespace {
 
 void ConfigureContext(absl::Time deadline, const CallOptions& options,
-                      grpc::ClientContext& context) {
+                      const std::string& secret, grpc::ClientContext& context) {
   context.set_wait_for_ready(options.wait_for_ready);
+  if (!secret.empty()) context.AddMetadata(rpc::kSecretMetadataKey, secret);
   if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
 }
 
@@ -171,7 +173,7 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   absl::StatusOr<const Connection*> connection = GetConnection(deadline);
   if (!connection.ok()) return scoped->Explain(connection.status());
 
-  ConfigureContext(deadline, options, *context);
+  ConfigureContext(deadline, options, options_.secret, *context);
   const courier::CallRequest request = MakeRequest(method, std::move(args));
   courier::CallResponse response;
   grpc::Status status = (*connection)->stub->Call(context.get(), request, &response);
@@ -196,7 +198,7 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
     return;
   }
 
-  ConfigureContext(deadline, options, call->context);
+  ConfigureContext(deadline, options, options_.secret, call->context);
   call->request = MakeRequest(method, std::move(args));
   call->channel = (*connection)->channel;
   call->scoped.emplace(*std::move(scoped));
@@ -237,7 +239,7 @@ absl::StatusOr<std::vector<std::string>> CourierChannel::ListMethods(const CallO
   absl::StatusOr<const Connection*> connection = GetConnection(deadline);
   if (!connection.ok()) return scoped->Explain(connection.status());
 
-  ConfigureContext(deadline, options, *context);
+  ConfigureContext(deadline, options, options_.secret, *context);
   courier::ListMethodsResponse response;
   grpc::Status status =
       (*connection)->stub->ListMethods(context.get(), courier::ListMethodsRequest(), &response);

@@ -4,6 +4,10 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <string>
+
+#include "absl/status/status.h"
+
 #include "courier/courier.grpc.pb.h"
 #include "src/courier/rpc/method_registry.h"
 
@@ -12,8 +16,10 @@ namespace lp::rpc {
 // Uses gRPC's synchronous service: each call runs on a server thread, so a handler may
 // block (e.g. to wait for a batch to fill) without stalling gRPC's own threads.
 //
-// Thread safety: called concurrently by gRPC's server threads; holds no mutable state.
-// The registry must outlive the service and must not change while it serves.
+// Thread safety: called concurrently by gRPC's server threads. RequireSecret() happens
+// before serving (CourierServer calls it before Start); after that the service holds no
+// mutable state. The registry must outlive the service and must not change while it
+// serves.
 class CourierServiceImpl final : public courier::CourierService::Service {
  public:
   explicit CourierServiceImpl(const MethodRegistry& registry) : registry_(registry) {}
@@ -28,8 +34,19 @@ class CourierServiceImpl final : public courier::CourierService::Service {
   // a Shutdown() requested from inside a handler, which must not wait for itself.
   bool IsHandlerThread() const;
 
+  // From now on calls must carry `secret` in metadata rpc::kSecretMetadataKey; refusals
+  // name the server as `server_name`. Empty `secret`: no check. Not thread-safe: call it
+  // before the service serves.
+  void RequireSecret(std::string secret, std::string server_name);
+
  private:
+  // OK when the call carries the secret, or none is required; else UNAUTHENTICATED
+  // saying what is missing and how a caller outside the program gets it.
+  absl::Status CheckSecret(const grpc::ServerContext& context) const;
+
   const MethodRegistry& registry_;
+  std::string secret_;       // empty: no check
+  std::string server_name_;  // "node learner/0", for messages
 };
 
 }  // namespace lp::rpc

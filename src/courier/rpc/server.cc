@@ -33,6 +33,19 @@ absl::Status CourierServer::RegisterMethod(std::string name, CourierHandler hand
   return registry_.Add(std::move(name), std::move(handler));
 }
 
+absl::Status CourierServer::SetSecret(std::string secret, std::string server_name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Cannot set the secret of the Courier server of ", server_name,
+        ": the server was already started"));
+  }
+  if (!options_.require_secret) return absl::OkStatus();
+  if (server_name.empty()) server_name = "this Courier server";
+  service_.RequireSecret(std::move(secret), std::move(server_name));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int> CourierServer::Start(const std::string& bind_address) {
   std::lock_guard<std::mutex> lock(mu_);
   if (state_ != State::kNew) {

@@ -23,6 +23,12 @@ struct CourierServerOptions {
   // Serve the standard grpc.health.v1.Health service (see CourierServer::SetServing).
   // gRPC enables it process-wide: once any server asked for it, later ones have it too.
   bool enable_health_check = true;
+
+  // Refuse calls that do not carry the server's secret (CourierServer::SetSecret; a
+  // CourierNode's server has its launch's) with UNAUTHENTICATED. false makes the node
+  // public: anyone who can reach its port may call every method. The health service
+  // never asks for the secret (it tells only whether the server serves).
+  bool require_secret = true;
 };
 
 }  // namespace lp
