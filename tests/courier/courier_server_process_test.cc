@@ -3,7 +3,6 @@
 //   - It listens on one TCP port, the one it publishes.
 //   - A gzip bomb (a small compressed request that inflates to ~2 GiB) is refused
 //     before it is inflated: the server's peak RSS stays under a stated bound.
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -20,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "courier/courier.grpc.pb.h"
-#include "lp/event.h"
+#include "tests/courier/rpc_test_util.h"
 #include "tests/support/child_process.h"
 #include "tests/support/listening_ports.h"
 
@@ -32,7 +31,7 @@ using ::lp::testing::ChildProcess;
 using ::lp::testing::ListeningTcpPorts;
 
 // Generous: compressing the 2 GiB bomb takes a minute or more on a loaded machine.
-constexpr absl::Duration kLong = absl::Minutes(10);
+constexpr absl::Duration kGenerous = absl::Minutes(10);
 
 // Peak resident memory of `pid` (VmHWM), in bytes.
 int64_t PeakRss(pid_t pid) {
@@ -52,8 +51,8 @@ int64_t PeakRss(pid_t pid) {
 void StartServer(std::unique_ptr<ChildProcess>& server, std::string& address) {
   server = std::make_unique<ChildProcess>(
       std::vector<std::string>{BuildDir() + "/tests/courier/courier_test_server"});
-  ASSERT_TRUE(server->WaitForOutput("courier_test_server listening on ", kLong)) << server->output();
-  ASSERT_TRUE(server->WaitForOutput("\n", kLong));
+  ASSERT_TRUE(server->WaitForOutput("courier_test_server listening on ", kGenerous)) << server->output();
+  ASSERT_TRUE(server->WaitForOutput("\n", kGenerous));
   std::smatch match;
   const std::string output = server->output();
   ASSERT_TRUE(std::regex_search(output, match, std::regex("listening on (\\S+:(\\d+))\n")))
@@ -71,7 +70,7 @@ void ExpectServerAnswers(const std::string& address) {
   request.mutable_arguments()->add_args()->set_int_value(40);
   courier::CallResponse response;
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kLong));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kGenerous));
   grpc::Status status = stub->Call(&context, request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.result().result().int_value(), 42);
@@ -135,20 +134,8 @@ TEST(CourierServerProcessTest, GzipBombIsRefusedWithoutInflating) {
     // 2 GiB less a little (gRPC's own limit): ~2 MB once compressed.
     std::string request = RequestWithZeros("ByteLength", (size_t{2} << 30) - 4096);
     grpc::Slice slice(request.data(), request.size(), grpc::Slice::STATIC_SLICE);
-    grpc::ByteBuffer bytes(&slice, 1);
-    grpc::ByteBuffer response;
-    grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-    grpc::ClientContext context;
-    context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
-    context.set_deadline(absl::ToChronoTime(absl::Now() + kLong));
-    Event done;
-    grpc::Status status;
-    stub.UnaryCall(&context, "/courier.CourierService/Call", grpc::StubOptions(), &bytes,
-                   &response, [&](grpc::Status s) {
-                     status = std::move(s);
-                     done.Notify();
-                   });
-    ASSERT_TRUE(done.WaitFor(kLong));
+    grpc::Status status = ::lp::testing::RawCall(address, grpc::ByteBuffer(&slice, 1),
+                                                 GRPC_COMPRESS_GZIP, kGenerous);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << status.error_message();
     EXPECT_NE(status.error_message().find("gzip"), std::string::npos) << status.error_message();
   }

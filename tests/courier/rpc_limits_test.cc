@@ -3,7 +3,6 @@
 // threads under 5000 concurrent calls. Each refusal fails its own call, with a message
 // that says what was wrong, and the server answers the next call.
 #include <fcntl.h>
-#include <grpcpp/generic/generic_stub.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -115,22 +114,27 @@ class LimitsTest : public ::testing::Test {
     EXPECT_EQ(result->int_value(), 7);
   }
 
-  // Sends `request` as it is to the server's Call method, bypassing CourierChannel's checks.
   grpc::Status RawCall(const std::string& request) {
-    grpc::GenericStub stub(grpc::CreateChannel(target_, grpc::InsecureChannelCredentials()));
-    grpc::Slice slice(request);
-    grpc::ByteBuffer bytes(&slice, 1);
+    return ::lp::testing::RawCall(target_, request);
+  }
+
+  // Calls Echo with a 1 MiB argument, compressed with gzip; the reply's size in `echoed`.
+  grpc::Status GzipEcho(size_t& echoed) {
+    courier::CallRequest request;
+    request.set_method("Echo");
+    *request.mutable_arguments()->add_args() = Bytes(kMiB);  // compresses well
     grpc::ByteBuffer response;
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + kLong));
-    Event done;
-    grpc::Status status;
-    stub.UnaryCall(&context, "/courier.CourierService/Call", grpc::StubOptions(), &bytes,
-                   &response, [&](grpc::Status s) {
-                     status = std::move(s);
-                     done.Notify();
-                   });
-    EXPECT_TRUE(done.WaitFor(kLong));
+    grpc::Slice slice(request.SerializeAsString());
+    grpc::Status status = ::lp::testing::RawCall(target_, grpc::ByteBuffer(&slice, 1),
+                                                 GRPC_COMPRESS_GZIP, kLong, &response);
+    courier::CallResponse reply;
+    std::vector<grpc::Slice> slices;
+    if (status.ok() && response.Dump(&slices).ok()) {
+      std::string bytes;
+      for (const grpc::Slice& part : slices) bytes.append(reinterpret_cast<const char*>(part.begin()), part.size());
+      reply.ParseFromString(bytes);
+    }
+    echoed = reply.result().result().string_value().size();
     return status;
   }
 
@@ -179,17 +183,8 @@ TEST_F(LimitsTest, RequestOverTheReceiveLimitIsRefusedWithAMessage) {
 
 TEST_F(LimitsTest, CompressedRequestsAreRefusedByDefault) {
   StartServer();
-  grpc::ChannelArguments arguments;
-  arguments.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
-  auto gzip_channel = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), arguments);
-  auto stub = courier::CourierService::NewStub(gzip_channel);
-  courier::CallRequest request;
-  request.set_method("Echo");
-  *request.mutable_arguments()->add_args() = Bytes(kMiB);  // compresses well
-  courier::CallResponse response;
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kLong));
-  grpc::Status status = stub->Call(&context, request, &response);
+  size_t echoed = 0;
+  grpc::Status status = GzipEcho(echoed);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("gzip"));
   ExpectEchoWorks();
@@ -197,19 +192,10 @@ TEST_F(LimitsTest, CompressedRequestsAreRefusedByDefault) {
 
 TEST_F(LimitsTest, CompressedRequestsPassWhenAccepted) {
   StartServer({.accept_compressed_requests = true});
-  grpc::ChannelArguments arguments;
-  arguments.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
-  auto gzip_channel = grpc::CreateCustomChannel(target_, grpc::InsecureChannelCredentials(), arguments);
-  auto stub = courier::CourierService::NewStub(gzip_channel);
-  courier::CallRequest request;
-  request.set_method("Echo");
-  *request.mutable_arguments()->add_args() = Bytes(kMiB);
-  courier::CallResponse response;
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kLong));
-  grpc::Status status = stub->Call(&context, request, &response);
+  size_t echoed = 0;
+  grpc::Status status = GzipEcho(echoed);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(response.result().result().string_value().size(), static_cast<size_t>(kMiB));
+  EXPECT_EQ(echoed, static_cast<size_t>(kMiB));
 }
 
 TEST_F(LimitsTest, MalformedRequestBytesAreInvalidArgumentWithAMessage) {
