@@ -11,8 +11,10 @@
 //   unknown method -> NOT_FOUND listing the methods; keyword arguments -> INVALID_ARGUMENT;
 //   a handler that throws -> UNKNOWN with the method name and what(); a handler's error
 //   status -> that code, message prefixed with the method name; undecodable request
-//   bytes -> gRPC's own INTERNAL; a call without the secret (SetSecret) ->
-//   UNAUTHENTICATED. The server keeps serving after any of these.
+//   bytes -> INVALID_ARGUMENT saying which part; a reply over the send limit ->
+//   RESOURCE_EXHAUSTED naming the method and the size (see message_limits.h); a call
+//   without the secret (SetSecret) -> UNAUTHENTICATED. The server keeps serving after any
+//   of these.
 #ifndef LP_SRC_COURIER_RPC_SERVER_H_
 #define LP_SRC_COURIER_RPC_SERVER_H_
 
@@ -88,7 +90,7 @@ class CourierServer {
 
   const CourierServerOptions options_;
   rpc::MethodRegistry registry_;  // written before Start only, then read-only
-  rpc::CourierServiceImpl service_{registry_};
+  rpc::CourierServiceImpl service_{registry_, options_.max_send_message_bytes};
 
   // std::mutex rather than absl::Mutex: visible to ThreadSanitizer with system Abseil.
   mutable std::mutex mu_;
