@@ -19,6 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "courier/courier.grpc.pb.h"
+#include "src/coordinator/env.h"
+#include "src/courier/rpc/secret.h"
 #include "tests/courier/rpc_test_util.h"
 #include "tests/support/child_process.h"
 #include "tests/support/listening_ports.h"
@@ -47,10 +49,14 @@ int64_t PeakRss(pid_t pid) {
   return -1;
 }
 
+// The launch's secret the server is started with, which a client from outside sends.
+constexpr char kSecret[] = "courier-server-process-test-secret";
+
 // Starts courier_test_server; its published "127.0.0.1:PORT" in `address`.
 void StartServer(std::unique_ptr<ChildProcess>& server, std::string& address) {
   server = std::make_unique<ChildProcess>(
-      std::vector<std::string>{BuildDir() + "/tests/courier/courier_test_server"});
+      std::vector<std::string>{BuildDir() + "/tests/courier/courier_test_server"},
+      std::vector<std::string>{absl::StrCat(internal::kCourierSecretEnv, "=", kSecret)});
   ASSERT_TRUE(server->WaitForOutput("courier_test_server listening on ", kGenerous)) << server->output();
   ASSERT_TRUE(server->WaitForOutput("\n", kGenerous));
   std::smatch match;
@@ -71,6 +77,7 @@ void ExpectServerAnswers(const std::string& address) {
   courier::CallResponse response;
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + kGenerous));
+  context.AddMetadata(rpc::kSecretMetadataKey, kSecret);
   grpc::Status status = stub->Call(&context, request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.result().result().int_value(), 42);
