@@ -32,6 +32,7 @@ class CourierHandle : public HandleBase {
     std::shared_ptr<internal::Runtime> runtime = RuntimeOrThrow();
     const NodeId id = node();
     CourierChannelOptions options;
+    options.secret = runtime->courier_secret;
     // The program's stop ends the calls in flight and refuses later ones.
     if (runtime->calls != nullptr) options.scope = runtime->calls->ForTarget(id.ToString());
     auto channel = CourierChannel::Create(
@@ -45,7 +46,8 @@ class CourierHandle : public HandleBase {
 
 namespace internal {
 
-// Runs a CourierNode's server around `run`: starts it on the runtime's host (port 0),
+// Runs a CourierNode's server around `run`: gives it the launch's secret (required unless
+// its options say require_secret = false), starts it on the runtime's host (port 0),
 // publishes the bound address, calls `run` — which returns false when the node has no
 // Run() to call — and, in that case, serves until the program stops. Throws on failure.
 void ServeCourierNode(const Runtime& runtime, const NodeContext& context,
@@ -117,7 +119,8 @@ class CourierNode : public Node {
     courier_impl()->set_factory(internal::MakeFactory<T>(std::forward<Args>(args)...));
   }
 
-  // Server settings: handler threads, maximum message size, health status.
+  // Server settings: handler threads, maximum message size, health status, and whether
+  // callers must carry the launch's secret (require_secret = false: a public node).
   void SetServerOptions(CourierServerOptions options) { courier_impl()->set_server_options(options); }
 
   // How the batched method `method` (one lp::Batch<...> parameter, see lp/batch.h) collects

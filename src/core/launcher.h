@@ -26,6 +26,9 @@ struct ResolvedLaunchOptions {
   bool slurm_dry_run = false;
   absl::Duration slurm_pending_timeout = absl::InfiniteDuration();
   std::string coordinator_host;
+  // The launch's Courier secret (src/launch/courier_secret.h): its clients send it, its
+  // servers require it. Set by lp::Launch just before the launcher starts.
+  std::string courier_secret;
   // Which lp::Launch call of this process this is (see src/launch/worker_assignment.h).
   int launch_index = 0;
 };

@@ -14,10 +14,11 @@
 namespace lp::internal {
 
 std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
-    const std::string& token, const std::string& fingerprint,
+    const std::string& token, const std::string& courier_secret, const std::string& fingerprint,
     const ResolvedLaunchOptions& options) {
   return {
       {kCoordinatorTokenEnv, token},
+      {kCourierSecretEnv, courier_secret},
       {kFingerprintEnv, fingerprint},
       {kLaunchIndexEnv, std::to_string(options.launch_index)},
       {kLaunchTypeEnv, std::string(LaunchTypeName(options.launch_type))},
@@ -58,7 +59,8 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
   SetLatestRuntime(runtime);
   AttachRuntime(program, runtime);
 
-  result.worker_env = WorkerEnvironment(result.token, result.fingerprint, options);
+  result.worker_env =
+      WorkerEnvironment(result.token, options.courier_secret, result.fingerprint, options);
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "lp/flags.h"
 #include "src/core/launcher.h"
+#include "src/launch/courier_secret.h"
 #include "src/core/test_hooks.h"
 #include "src/launch/process_backend.h"
 #include "src/launch/srun_backend.h"
@@ -171,6 +172,11 @@ Controller Launch(Program program, LaunchOptions options) {
   if (absl::Status valid = Validate(program, resolved); !valid.ok()) {
     return Controller(std::make_unique<internal::EndedLaunch>(std::move(valid)));
   }
+  absl::StatusOr<std::string> secret = internal::NewLaunchCourierSecret();
+  if (!secret.ok()) {
+    return Controller(std::make_unique<internal::EndedLaunch>(secret.status()));
+  }
+  resolved.courier_secret = *std::move(secret);
   return Controller(StartLauncher(std::move(program), std::move(resolved)));
 }
 

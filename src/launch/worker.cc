@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "lp/internal/program_nodes.h"
 #include "src/coordinator/coordinator_client.h"
+#include "src/coordinator/env.h"
 #include "src/core/current_runtime.h"
 #include "src/core/format_notice.h"
 #include "src/core/run_node.h"
@@ -104,7 +105,12 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
                                        id.ToString()));
   }
 
-  std::shared_ptr<Runtime> runtime = NewRuntime(program.name(), assignment.launch_type, coordinator);
+  absl::StatusOr<std::string> secret = GetEnv(kCourierSecretEnv);
+  if (!secret.ok()) {
+    FailSetup(assignment, std::string(secret.status().message()), coordinator.get());
+  }
+  std::shared_ptr<Runtime> runtime =
+      NewRuntime(program.name(), assignment.launch_type, *std::move(secret), coordinator);
   if (assignment.launch_type == LaunchType::kSlurm) {
     // Peers are on other machines: listen on every interface, and publish the address of
     // the interface that reaches the launcher, which is the cluster's network.

@@ -12,6 +12,9 @@
 //   --mode=fail        waiters, plus failer/0, which throws once every waiter answered
 //   --mode=colocation  one Slurm task holding two waiters in subprocesses
 //                      (MultiProcessingColocation); stopper/0 calls both, then stops
+//   --mode=secret      waiters, plus caller/0, which calls every waiter through its
+//                      handle, then prints "address <group/index> <host:port>" of each
+//                      and waits for the stop (the test calls them from outside)
 //
 // --hosts spreads the waiters (and workers) over that many machines, one task per machine;
 // --partition puts every group in that partition, --srun_arg adds an srun option to the
@@ -85,11 +88,12 @@ class Waiter {
     Say(absl::StrCat("stopped ", me_, " host=", Hostname()));
   }
   std::string Host() { return Hostname(); }
+  std::string Echo(const std::string& text) { return me_ + " got " + text; }
 
  private:
   std::string me_;
 };
-LP_COURIER_METHODS(Waiter, Host);
+LP_COURIER_METHODS(Waiter, Host, Echo);
 
 // Ignores the stop: the launcher must kill it after the termination notice.
 class Straggler {
@@ -198,11 +202,23 @@ int main(int argc, char** argv) {
                       throw std::runtime_error("boom from the failing node");
                     }),
                     "failer");
+  } else if (mode == "secret") {
+    program.AddNode(lp::FunctionNode([waiters] {
+                      std::vector<lp::CourierClient<Waiter>> clients;
+                      for (const auto& waiter : waiters) clients.push_back(waiter.Dereference());
+                      CallAll(clients);  // the program's own calls carry the secret
+                      for (const auto& client : clients) {
+                        Say(absl::StrCat("address ", client.target_name(), " ",
+                                         client.Address()));
+                      }
+                      lp::WaitForStop();
+                    }),
+                    "caller");
   } else if (mode != "wait") {
     std::cerr << "unknown --mode=" << mode << "\n";
     return 64;
   }
-  for (const char* group : {"stopper", "straggler", "failer"}) {
+  for (const char* group : {"stopper", "straggler", "failer", "caller"}) {
     if (program.FindGroup(group) != nullptr) {
       options.slurm_resources[group] = Spread(1);
     }

@@ -32,6 +32,7 @@
 #include "src/process/run_command.h"
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
+#include "tests/support/outside_client.h"
 
 namespace lp {
 namespace {
@@ -145,12 +146,14 @@ class SlurmClusterTest : public ::testing::Test {
         << "still running: " << absl::StrJoin(ProcessesWith(marker_), " ");
   }
 
+  // `env`: extra "KEY=value" entries for the launcher's environment.
   std::unique_ptr<ChildProcess> Launch(const std::string& mode,
-                                       std::vector<std::string> extra = {}) {
+                                       std::vector<std::string> extra = {},
+                                       std::vector<std::string> env = {}) {
     std::vector<std::string> argv = {Child(), absl::StrCat("--mode=", mode),
                                      absl::StrCat("--marker=", marker_)};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return std::make_unique<ChildProcess>(argv);
+    return std::make_unique<ChildProcess>(argv, std::move(env));
   }
 
   // Waits until every node of `nodes` printed its "ready" line.
@@ -283,6 +286,50 @@ TEST_F(SlurmClusterTest, ProcessColocationRunsItsInnerNodesInsideTheTask) {
   EXPECT_THAT(child->output(), HasSubstr("ready pair/0/1 host="));
 }
 
+// The <host:port> of the whole line "address <node> <host:port>" the child printed, waiting
+// for it; empty if it did not come.
+std::string PrintedAddress(ChildProcess& child, const std::string& node) {
+  const std::regex line("address " + node + R"( (\S+)\n)");
+  const absl::Time deadline = absl::Now() + kLaunchDeadline;
+  std::smatch match;
+  while (!std::regex_search(child.output(), match, line)) {
+    if (absl::Now() > deadline) return "";
+    // Reads whatever comes next: the text never appears.
+    (void)child.WaitForOutput("\x01 more output \x01", absl::Milliseconds(100));
+  }
+  return match[1];
+}
+
+TEST_F(SlurmClusterTest, CourierCallsFromOutsideNeedTheLaunchsSecret) {
+  // The user chose the secret for the launch, to give it to this outside client.
+  const std::string secret = "slurm-test-secret-0123456789abcdef";
+  auto child = Launch("secret", {absl::StrCat("--hosts=", Machines())},
+                      {absl::StrCat("LP_COURIER_SECRET=", secret)});
+  std::map<std::string, std::string> addresses;
+  for (const std::string& waiter : Waiters()) {
+    addresses[waiter] = PrintedAddress(*child, waiter);
+    ASSERT_FALSE(addresses[waiter].empty()) << "no address of " << waiter << ":\n"
+                                            << child->output();
+  }
+  // This test runs where the launcher does (the head, under --hosts N): the servers are
+  // on the compute hosts, bound to every interface, reached over the cluster's network.
+  for (const auto& [waiter, address] : addresses) {
+    const absl::StatusOr<std::string> refused =
+        lp::testing::CallFromOutside(address, "", "Echo", "x", kLaunchDeadline);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated) << refused.status();
+    EXPECT_THAT(refused.status().message(),
+                HasSubstr(absl::StrCat("call to node ", waiter, " lacks the launch's secret")));
+    const absl::StatusOr<std::string> wrong = lp::testing::CallFromOutside(
+        address, "another-launch-0123456789abcdef", "Echo", "x", kLaunchDeadline);
+    EXPECT_EQ(wrong.status().code(), absl::StatusCode::kUnauthenticated) << wrong.status();
+    EXPECT_EQ(lp::testing::CallFromOutside(address, secret, "Echo", "x", kLaunchDeadline)
+                  .value_or("error"),
+              absl::StrCat(waiter, " got x"));
+  }
+  child->Signal(SIGINT);
+  EXPECT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+}
+
 TEST_F(SlurmClusterTest, CtrlCStopsEveryTaskCleanly) {
   auto child = Launch("wait", {absl::StrCat("--hosts=", Machines())});
   AwaitReady(*child, Waiters());
@@ -402,6 +449,7 @@ TEST_F(SlurmClusterTest, DryRunPrintsTheCommandsAndRunsNothing) {
   EXPECT_THAT(output, AllOf(HasSubstr("# group worker: 2 nodes"),
                             HasSubstr("LP_NODE_GROUP=worker"),
                             HasSubstr("LP_COORDINATOR_TOKEN='<secret>'"),
+                            HasSubstr("LP_COURIER_SECRET='<courier-secret>'"),
                             HasSubstr("LP_TEST_ENV='hello from slurm_resources'"),
                             HasSubstr("srun --job-name=lp.slurm_child.worker."),
                             HasSubstr("--ntasks=2"), HasSubstr("--cpus-per-task=2"),

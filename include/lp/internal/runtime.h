@@ -59,6 +59,9 @@ struct Runtime {
   // The Courier calls this process makes to each node, cancelled together when the
   // program stops (src/courier/rpc/call_scope.h).
   std::shared_ptr<CallScopes> calls;
+  // The launch's Courier secret: every client made from a handle sends it, every
+  // CourierNode's server refuses calls without it (unless the node is public).
+  std::string courier_secret;
   // Told by a node of this process that is failing, before it cleans up (a CourierNode
   // before its server shuts down), so that the failure is on record before any of its
   // consequences — its callers' failed calls — can be. Null when nobody listens; the

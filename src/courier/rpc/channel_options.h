@@ -23,6 +23,11 @@ struct CourierChannelOptions {
   // succeeds at most about this long after the server is up.
   absl::Duration max_reconnect_backoff = absl::Seconds(1);
 
+  // Sent with every call (and ListMethods) in gRPC metadata 'lp-secret'
+  // (rpc::kSecretMetadataKey), for servers that require it (CourierServer::SetSecret).
+  // A client made from a handle sends its launch's secret. Empty: none is sent.
+  std::string secret;
+
   // The scope every call of the channel enters (see call_scope.h): cancelling it ends the
   // calls in flight and refuses new ones with its reason. None: calls end only by their
   // deadline or the server.
