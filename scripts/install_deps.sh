@@ -8,8 +8,9 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  # tests
-  libgtest-dev libgmock-dev
+  # tests; ccache keeps tests/packaging's consumer builds from compiling again what an
+  # earlier run (of any checkout) compiled already
+  libgtest-dev libgmock-dev ccache
   # the fuzz build (-DLP_FUZZ=ON, scripts/fuzz.sh): clang 14 and its libFuzzer runtime
   clang libclang-rt-14-dev
   # the cross-language test: a Python Courier client

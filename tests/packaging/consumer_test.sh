@@ -16,10 +16,22 @@
 #                    otherwise.
 #
 # Every mode but install runs the program under local_mp and checks its answer.
+#
+# The consumer builds compile through COMPILER_LAUNCHER (the main build's), or through
+# ccache when there is none and ccache is installed: each mode starts from an empty
+# directory, so without a cache every run compiles the library (add_subdirectory) or
+# main.cc again. CCACHE_BASEDIR (the source tree unless already set) makes the paths in
+# the compile commands relative, so another checkout at another path hits the same
+# entries. A cache hit needs the same compiler, flags and preprocessed sources, so a
+# change to the library still shows; CCACHE_DISABLE=1 turns it off.
 set -euo pipefail
 
 mode="$1" source_dir="$2" build_dir="$3" work_dir="$4" cxx="$5" launcher="${6:-}"
 consumer_dir="$source_dir/tests/consumer"
+if [ -z "$launcher" ] && command -v ccache >/dev/null; then launcher=ccache; fi
+if [ "$(basename "${launcher:-none}")" = ccache ]; then
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$source_dir}"
+fi
 cmake_args=(-G Ninja -DCMAKE_CXX_COMPILER="$cxx")
 if [ -n "$launcher" ]; then cmake_args+=(-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"); fi
 
@@ -58,9 +70,14 @@ case "$mode" in
     rm -rf "$work_dir/pkg_config"
     mkdir -p "$work_dir/pkg_config"
     export PKG_CONFIG_PATH="$work_dir/prefix/lib/pkgconfig"
+    # Compiled with the Cflags and linked with the Libs in two steps, as a Makefile
+    # would: ccache caches compilations, not a compile-and-link in one command.
     # shellcheck disable=SC2046  # pkg-config's output is a list of flags
-    $launcher "$cxx" "$consumer_dir/main.cc" -o "$work_dir/pkg_config/consumer" \
-      $(pkg-config --cflags --libs launchpad_cpp)
+    $launcher "$cxx" $(pkg-config --cflags launchpad_cpp) -c "$consumer_dir/main.cc" \
+      -o "$work_dir/pkg_config/main.o"
+    # shellcheck disable=SC2046
+    "$cxx" "$work_dir/pkg_config/main.o" -o "$work_dir/pkg_config/consumer" \
+      $(pkg-config --libs launchpad_cpp)
     run_consumer "$work_dir/pkg_config/consumer"
     ;;
   add_subdirectory)
