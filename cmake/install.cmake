@@ -118,6 +118,10 @@ foreach(dependency IN LISTS lp_imported_dependencies)
     list(APPEND lp_pc_requires "grpc++")
   elseif(dependency STREQUAL "protobuf::libprotobuf")
     list(APPEND lp_pc_requires "protobuf")
+  elseif(dependency STREQUAL "OpenSSL::Crypto")
+    list(APPEND lp_pc_requires "libcrypto")
+  elseif(dependency STREQUAL "OpenSSL::SSL")
+    list(APPEND lp_pc_requires "libssl")
   elseif(dependency STREQUAL "Threads::Threads")
     list(APPEND lp_pc_libs "-pthread")
   else()
@@ -169,10 +173,11 @@ over Courier RPC (gRPC), launched as threads, processes or Slurm tasks.")
   set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
   set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
   # What a consumer compiles and links with: the headers and archives of Abseil,
-  # protobuf and gRPC (whose own -dev packages bring re2, c-ares, OpenSSL, zlib), and
-  # the gRPC plugins, without which gRPC's CMake package refuses to load.
+  # protobuf, gRPC (whose own -dev packages bring re2, c-ares, zlib) and OpenSSL (which
+  # lp_rpc links itself since TLS), and the gRPC plugins, without which gRPC's CMake
+  # package refuses to load.
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libabsl-dev, libprotobuf-dev, libgrpc++-dev, protobuf-compiler-grpc")
+      "libabsl-dev, libprotobuf-dev, libgrpc++-dev, libssl-dev, protobuf-compiler-grpc")
   set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, pkgconf, libgtest-dev")
   include(CPack)
 endif()

@@ -8,6 +8,8 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  # TLS: OpenSSL checks the certificate files; openssl makes test certificates
+  libssl-dev openssl
   # tests; ccache keeps tests/packaging's consumer builds from compiling again what an
   # earlier run (of any checkout) compiled already
   libgtest-dev libgmock-dev ccache

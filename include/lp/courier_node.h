@@ -28,11 +28,25 @@ class CourierHandle : public HandleBase {
   using HandleBase::HandleBase;
   using ClientType = CourierClient<T>;
 
+  // The same node, for clients that send and accept messages up to `limits` (the default:
+  // anything protobuf can encode). Give it to the nodes whose calls to this one should be
+  // bounded, e.g. actors that must never receive a reply over 64 MiB:
+  //   CourierNode<Actor>(learner.WithMessageLimits({.max_receive_message_bytes = 64 << 20}))
+  CourierHandle WithMessageLimits(CourierMessageLimits limits) const {
+    CourierHandle copy = *this;
+    copy.limits_ = limits;
+    return copy;
+  }
+  const CourierMessageLimits& message_limits() const { return limits_; }
+
   ClientType Dereference() const {
     std::shared_ptr<internal::Runtime> runtime = RuntimeOrThrow();
     const NodeId id = node();
     CourierChannelOptions options;
+    options.max_send_message_bytes = limits_.max_send_message_bytes;
+    options.max_receive_message_bytes = limits_.max_receive_message_bytes;
     options.secret = runtime->courier_secret;
+    options.transport = runtime->transport;
     // The program's stop ends the calls in flight and refuses later ones.
     if (runtime->calls != nullptr) options.scope = runtime->calls->ForTarget(id.ToString());
     auto channel = CourierChannel::Create(
@@ -42,6 +56,9 @@ class CourierHandle : public HandleBase {
         std::move(options));
     return ClientType(std::move(channel), id.ToString());
   }
+
+ private:
+  CourierMessageLimits limits_;
 };
 
 namespace internal {

@@ -48,12 +48,15 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
        .bind_address = session.bind_address,
        .keepalive_interval = session.keepalive_interval,
        .keepalive_timeout = session.keepalive_timeout,
+       .transport = options.transport,
        .hooks = std::move(hooks)});
   if (!server.ok()) return server.status();
   result.server = *std::move(server);
 
   absl::StatusOr<std::unique_ptr<CoordinatorClient>> self_client = CoordinatorClient::Create(
-      {.address = absl::StrCat("127.0.0.1:", result.server->port()), .token = result.token});
+      {.address = absl::StrCat("127.0.0.1:", result.server->port()),
+       .token = result.token,
+       .transport = options.transport});
   if (!self_client.ok()) return self_client.status();
   runtime->addresses = std::shared_ptr<CoordinatorClient>(*std::move(self_client));
   SetLatestRuntime(runtime);

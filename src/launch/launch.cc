@@ -13,6 +13,7 @@
 #include "src/core/launcher.h"
 #include "src/launch/courier_secret.h"
 #include "src/core/test_hooks.h"
+#include "src/courier/rpc/transport_security.h"
 #include "src/launch/process_backend.h"
 #include "src/launch/srun_backend.h"
 #include "src/launch/supervisor.h"
@@ -55,6 +56,15 @@ absl::StatusOr<internal::ResolvedLaunchOptions> Resolve(const LaunchOptions& opt
   }
   resolved.coordinator_host =
       options.coordinator_host.value_or(absl::GetFlag(FLAGS_lp_coordinator_host));
+  const TlsOptions tls = options.tls.value_or(TlsOptions{
+      .certificate_file = absl::GetFlag(FLAGS_lp_tls_cert),
+      .private_key_file = absl::GetFlag(FLAGS_lp_tls_key),
+      .ca_file = absl::GetFlag(FLAGS_lp_tls_ca),
+      .server_name = absl::GetFlag(FLAGS_lp_tls_server_name)});
+  absl::StatusOr<std::shared_ptr<const rpc::TransportSecurity>> transport =
+      rpc::LoadTransportSecurity(tls);
+  if (!transport.ok()) return transport.status();
+  resolved.transport = *std::move(transport);
   return resolved;
 }
 

@@ -89,7 +89,7 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
   if (absl::Status guard = KillOwnTreeWhenParentDies(); !guard.ok()) {
     FailSetup(assignment, std::string(guard.message()));
   }
-  absl::StatusOr<std::unique_ptr<CoordinatorClient>> created = CoordinatorClient::FromEnvironment();
+  absl::StatusOr<std::unique_ptr<CoordinatorClient>> created = CoordinatorClient::FromEnvironment(options.transport);
   if (!created.ok()) FailSetup(assignment, std::string(created.status().message()));
   std::shared_ptr<CoordinatorClient> coordinator = *std::move(created);
 
@@ -110,7 +110,8 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
     FailSetup(assignment, std::string(secret.status().message()), coordinator.get());
   }
   std::shared_ptr<Runtime> runtime =
-      NewRuntime(program.name(), assignment.launch_type, *std::move(secret), coordinator);
+      NewRuntime(program.name(), assignment.launch_type, *std::move(secret),
+                 options.transport, coordinator);
   if (assignment.launch_type == LaunchType::kSlurm) {
     // Peers are on other machines: listen on every interface, and publish the address of
     // the interface that reaches the launcher, which is the cluster's network.

@@ -16,6 +16,7 @@
 //                      handle, then prints "address <group/index> <host:port>" of each
 //                      and waits for the stop (the test calls them from outside)
 //
+// --local launches as --lp_launch_type says instead (tls_launch_test runs --mode=secret so).
 // --hosts spreads the waiters (and workers) over that many machines, one task per machine;
 // --partition puts every group in that partition, --srun_arg adds an srun option to the
 // waiters' group. --marker is not read: it lets a test
@@ -42,6 +43,7 @@ ABSL_FLAG(std::string, partition, "", "the partition of every group (empty: the 
 ABSL_FLAG(std::string, srun_arg, "", "an extra srun option for the waiters' group");
 ABSL_FLAG(std::string, role, "unset", "resources: set per group through slurm_resources");
 ABSL_FLAG(std::string, marker, "", "not read; lets a test find this launch's processes");
+ABSL_FLAG(bool, local, false, "launch as --lp_launch_type says instead of under slurm");
 
 namespace {
 
@@ -126,7 +128,7 @@ int main(int argc, char** argv) {
   const int hosts = absl::GetFlag(FLAGS_hosts);
   lp::Program program("slurm_child");
   lp::LaunchOptions options;
-  options.launch_type = lp::LaunchType::kSlurm;
+  if (!absl::GetFlag(FLAGS_local)) options.launch_type = lp::LaunchType::kSlurm;
 
   if (mode == "resources") {
     {

@@ -15,14 +15,15 @@
 namespace lp::testing {
 
 // Calls `method` with one bytes argument `text` on the Courier server at `address`,
-// sending `secret` in metadata 'lp-secret' (none when empty). Returns the bytes result.
-inline absl::StatusOr<std::string> CallFromOutside(const std::string& address,
-                                                   const std::string& secret,
-                                                   const std::string& method,
-                                                   const std::string& text,
-                                                   absl::Duration timeout) {
+// sending `secret` in metadata 'lp-secret' (none when empty), over `transport` (the
+// launch's TLS; plain TCP when null). Returns the bytes result.
+inline absl::StatusOr<std::string> CallFromOutside(
+    const std::string& address, const std::string& secret, const std::string& method,
+    const std::string& text, absl::Duration timeout,
+    std::shared_ptr<const rpc::TransportSecurity> transport = nullptr) {
   CourierChannelOptions options;
   options.secret = secret;
+  options.transport = std::move(transport);
   std::shared_ptr<CourierChannel> channel = CourierChannel::Create(address, std::move(options));
   courier::CallArguments args;
   args.add_args()->set_string_value(text);

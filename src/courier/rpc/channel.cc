@@ -129,8 +129,10 @@ std::unique_ptr<CourierChannel::Connection> CourierChannel::MakeConnection(
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
   auto connection = std::make_unique<Connection>();
   connection->target = std::move(target);
-  connection->channel = grpc::CreateCustomChannel(
-      connection->target, grpc::InsecureChannelCredentials(), arguments);
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      rpc::ChannelCredentialsFor(options_.transport.get(), arguments);
+  connection->channel =
+      grpc::CreateCustomChannel(connection->target, std::move(credentials), arguments);
   connection->stub = courier::CourierService::NewStub(connection->channel);
   return connection;
 }

@@ -46,7 +46,8 @@ absl::Status CourierServer::SetSecret(std::string secret, std::string server_nam
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> CourierServer::Start(const std::string& bind_address) {
+absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
+                                         const rpc::TransportSecurity* security) {
   std::lock_guard<std::mutex> lock(mu_);
   if (state_ != State::kNew) {
     return absl::FailedPreconditionError("CourierServer::Start called twice or after Shutdown");
@@ -55,7 +56,7 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address) {
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(bind_address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(bind_address, rpc::ServerCredentialsFor(security), &port);
   builder.RegisterService(&service_);
   // With SO_REUSEPORT, gRPC 1.51 clones the listening socket for each completion queue
   // (the health-check service adds one), and the clone of a port-0 listener binds port 0

@@ -35,6 +35,7 @@
 #include "src/courier/rpc/handler.h"
 #include "src/courier/rpc/method_registry.h"
 #include "src/courier/rpc/server_options.h"
+#include "src/courier/rpc/transport_security.h"
 
 namespace lp {
 
@@ -63,8 +64,11 @@ class CourierServer {
 
   // Binds and starts serving. `bind_address` is a gRPC address such as "127.0.0.1:0",
   // "[::]:0", "0.0.0.0:8080" or "unix:/path"; port 0 lets the OS choose. Returns the
-  // port actually bound (gRPC reports 1 for unix sockets). Can be called once.
-  absl::StatusOr<int> Start(const std::string& bind_address);
+  // port actually bound (gRPC reports 1 for unix sockets). With `security`, it serves
+  // mutual TLS only (callers must present a certificate its CAs accept); null: plain TCP.
+  // Can be called once.
+  absl::StatusOr<int> Start(const std::string& bind_address,
+                            const rpc::TransportSecurity* security = nullptr);
 
   // Stops accepting calls, lets in-flight calls finish until `deadline`, then cancels
   // them, and waits for all handlers to return (gRPC cannot abandon a running handler,
