@@ -14,7 +14,7 @@
 #include "absl/strings/strip.h"
 #include "lp/internal/deadline_wait.h"
 #include "src/coordinator/env.h"
-#include "src/coordinator/local_address.h"
+#include "src/net/host_port.h"
 #include "src/core/stop_state.h"
 #include "src/launch/coordinator_session.h"
 #include "src/launch/termination_notice.h"
