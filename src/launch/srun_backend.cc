@@ -173,10 +173,8 @@ absl::Status SrunBackend::StartGroups() {
     }
   }
 
-  absl::StatusOr<TerminalKind> kind = ParseTerminalKind(options_->terminal);
-  if (!kind.ok()) return kind.status();
   absl::StatusOr<std::unique_ptr<Terminal>> terminal =
-      MakeTerminal(*kind, {.program_name = supervisor_->program().name(),
+      MakeTerminal(options_->terminal, {.program_name = supervisor_->program().name(),
                            .log_dir = options_->log_dir});
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
