@@ -4,9 +4,8 @@
 # makes the same tree the Debian package launchpad-cpp-dev. Included from the top-level
 # CMakeLists.txt when LP_INSTALL is on.
 #
-#   <prefix>/include/launchpad_cpp/   lp/ (the public API) and, until issue 12's item 4
-#                                     hides the transport, the src/ and generated
-#                                     headers the public ones include
+#   <prefix>/include/launchpad_cpp/   lp/ (the public API) and the generated
+#                                     courier.pb.h and tensor.pb.h it includes
 #   <prefix>/lib/                     liblp_*.a
 #   <prefix>/lib/cmake/launchpad_cpp/ the CMake package
 #   <prefix>/lib/pkgconfig/           launchpad_cpp.pc
@@ -85,25 +84,16 @@ install(FILES ${PROJECT_BINARY_DIR}/launchpad_cppConfig.cmake
 
 # --- headers -------------------------------------------------------------------------
 
+# include/ is the whole public API (scripts/check_public_headers.sh); the generated
+# headers it includes, courier/courier.pb.h (the wire types a custom codec sees) and the
+# tensorflow/tensor.pb.h that one includes, go beside it.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ DESTINATION ${LP_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
-# The src/ and generated headers that the public headers include, as the compiler finds
-# them (cmake/install_included_headers.cmake), so that the installed tree compiles on its
-# own. Item 4 of issue 12 (gRPC behind interfaces, no src/ in include/lp/) shrinks this
-# list to the serialization templates and then to nothing.
-file(GLOB_RECURSE lp_public_headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/*.h)
-install(CODE "
-  set(LP_COMPILER \"${CMAKE_CXX_COMPILER}\")
-  set(LP_STANDARD_FLAG \"${CMAKE_CXX20_STANDARD_COMPILE_OPTION}\")
-  set(LP_INCLUDE_DIRS \"$<TARGET_PROPERTY:lp,INTERFACE_INCLUDE_DIRECTORIES>\")
-  set(LP_IMPLICIT_INCLUDE_DIRS \"${CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES}\")
-  set(LP_PUBLIC_HEADERS \"${lp_public_headers}\")
-  set(LP_HEADER_ROOTS \"$<TARGET_PROPERTY:lp_proto,BINARY_DIR>/gen;${PROJECT_SOURCE_DIR}\")
-  set(LP_INSTALLED_ALREADY \"${PROJECT_SOURCE_DIR}/include\")
-  set(LP_SCAN_DIR \"${PROJECT_BINARY_DIR}/lp_included_headers\")
-  set(LP_DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${LP_INSTALL_INCLUDEDIR}\")
-  include(\"${PROJECT_SOURCE_DIR}/cmake/install_included_headers.cmake\")
-")
+foreach(generated IN ITEMS courier/courier.pb.h tensorflow/tensor.pb.h)
+  get_filename_component(generated_dir ${generated} DIRECTORY)
+  install(FILES $<TARGET_PROPERTY:lp_proto,BINARY_DIR>/gen/${generated}
+          DESTINATION ${LP_INSTALL_INCLUDEDIR}/${generated_dir})
+endforeach()
 
 # --- pkg-config ----------------------------------------------------------------------
 

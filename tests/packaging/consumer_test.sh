@@ -4,7 +4,8 @@
 #
 #   consumer_test.sh MODE SOURCE_DIR BUILD_DIR WORK_DIR CXX [COMPILER_LAUNCHER]
 #
-#   install          cmake --install of BUILD_DIR (already built) into WORK_DIR/prefix
+#   install          cmake --install of BUILD_DIR (already built) into WORK_DIR/prefix,
+#                    and scripts/check_public_headers.sh on the installed headers
 #   find_package     tests/consumer against WORK_DIR/prefix (find_package, lp::lp)
 #   pkg_config       main.cc compiled and linked with `pkg-config launchpad_cpp` only
 #   add_subdirectory tests/consumer/subproject: the source tree as a subproject, with
@@ -61,6 +62,10 @@ case "$mode" in
   install)
     rm -rf "$work_dir/prefix"
     cmake --install "$build_dir" --prefix "$work_dir/prefix"
+    # The installed headers are the public boundary too: no src/, no gRPC, and <lp/lp.h>
+    # compiles with only the installed include directory.
+    "$source_dir/scripts/check_public_headers.sh" "$work_dir/prefix/include/launchpad_cpp" \
+      "$work_dir/prefix/include/launchpad_cpp"
     ;;
   find_package)
     build_and_run_find_package_consumer "$work_dir/find_package" \

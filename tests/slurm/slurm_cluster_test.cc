@@ -33,6 +33,7 @@
 #include "src/process/run_command.h"
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
+#include "src/courier/rpc/transport_security.h"
 #include "tests/support/outside_client.h"
 #include "tests/support/test_certificates.h"
 
