@@ -10,8 +10,9 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   # TLS: OpenSSL checks the certificate files; openssl makes test certificates
   libssl-dev openssl
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests; ccache keeps tests/packaging's consumer builds from compiling again what an
+  # earlier run (of any checkout) compiled already
+  libgtest-dev libgmock-dev ccache
   # the fuzz build (-DLP_FUZZ=ON, scripts/fuzz.sh): clang 14 and its libFuzzer runtime
   clang libclang-rt-14-dev
   # the cross-language test: a Python Courier client

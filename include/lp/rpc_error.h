@@ -8,7 +8,6 @@
 
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -27,13 +26,15 @@ class RpcError : public std::runtime_error {
   explicit RpcError(absl::Status status, std::string method = "")
       : std::runtime_error(Describe(status, method)),
         status_(std::move(status)),
+        message_(status_.message()),
         method_(std::move(method)) {}
 
   absl::StatusCode code() const { return status_.code(); }
-  // The status message alone (no code, no method name).
-  std::string_view message() const {
-    return std::string_view(status_.message().data(), status_.message().size());
-  }
+  // The status message alone (no code, no method name). A std::string, not a
+  // std::string_view: absl::StrCat takes absl::string_view, which in Debian's Abseil is
+  // its own class that a std::string_view does not convert to; a std::string converts to
+  // both.
+  const std::string& message() const { return message_; }
   // The method that was called; empty when unknown.
   const std::string& method() const { return method_; }
   const absl::Status& status() const { return status_; }
@@ -47,6 +48,7 @@ class RpcError : public std::runtime_error {
   }
 
   absl::Status status_;
+  std::string message_;  // status_.message(), copied once
   std::string method_;
 };
 

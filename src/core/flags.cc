@@ -6,11 +6,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
+#include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/internal/parse.h"
+#include "absl/flags/internal/program_name.h"
 #include "absl/flags/internal/usage.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "lp/launch.h"
 
 ABSL_FLAG(lp::LaunchType, lp_launch_type, lp::LaunchType::kLocalMt,
@@ -65,6 +72,38 @@ void ExitWithLaunchErrorDuringParse() {
   _exit(kExitLaunchError);  // not exit(): we are inside exit() already
 }
 
+// --help lists the flags whose file the usage config's contains_help_flags accepts, and
+// Abseil's default accepts only a file named after the binary (hello_world.cc): for a
+// program whose main() is in main.cc it listed no flag at all. Widen the filter, keeping
+// whatever the program configured itself, to every flag defined outside Abseil's own
+// flag library: the program's flags and the lp_* ones.
+void ListProgramAndLpFlagsInHelp() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    absl::FlagsUsageConfig config = absl::flags_internal::GetUsageConfig();
+    config.contains_help_flags = [before = std::move(config.contains_help_flags)](
+                                     absl::string_view file) {
+      return before(file) || !absl::StrContains(file, "absl/flags/");
+    };
+    absl::SetFlagsUsageConfig(std::move(config));
+  });
+}
+
+// The usage line --help starts with: the program's own (absl::SetProgramUsageMessage)
+// when it set one, else ours. Abseil has no way to ask whether one was set but the text
+// it returns instead, which this matches by its start.
+std::string UsageMessage() {
+  const absl::string_view set = absl::ProgramUsageMessage();
+  if (!absl::StartsWith(set, "Warning: SetProgramUsageMessage() never called")) {
+    return std::string(set);
+  }
+  return absl::StrCat("a Launchpad program.\n\nUsage: ",
+                      absl::flags_internal::ShortProgramInvocationName(),
+                      " [--flag=value]...\n\n--lp_launch_type chooses where its nodes run "
+                      "(local_mt, local_mp, slurm, ...); --helpfull lists every flag, "
+                      "Abseil's own too.");
+}
+
 }  // namespace
 
 std::vector<std::string> ParseFlags(int argc, char** argv) {
@@ -78,8 +117,8 @@ std::vector<std::string> ParseFlags(int argc, char** argv) {
       absl::flags_internal::UsageFlagsAction::kIgnoreUsage,
       absl::flags_internal::OnUndefinedFlag::kAbortIfUndefined);
   g_parsing = false;
-  const int usage_exit_code =
-      absl::flags_internal::HandleUsageFlags(std::cout, absl::ProgramUsageMessage());
+  ListProgramAndLpFlagsInHelp();
+  const int usage_exit_code = absl::flags_internal::HandleUsageFlags(std::cout, UsageMessage());
   if (usage_exit_code != -1) std::exit(usage_exit_code);
   return {positional.begin(), positional.end()};
 }

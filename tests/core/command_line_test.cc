@@ -77,6 +77,21 @@ TEST(CommandLineTest, HelpIsNotALaunchError) {
   EXPECT_THAT(child.output(), Not(HasSubstr(kWhatToDo)));
 }
 
+// --help shows a usage line and the flags a user of this program sets: its own (--mode,
+// defined in lp_test_child.cc) and the lp_* ones, not Abseil's.
+TEST(CommandLineTest, HelpListsTheProgramsFlagsAndTheLpFlagsUnderAUsageLine) {
+  ChildProcess child({Program(), "--help"});
+  const int code = ExitCodeOf(child.WaitForExit(kGenerous));
+  EXPECT_NE(code, kExitLaunchError) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("Usage: lp_test_child [--flag=value]..."));
+  EXPECT_THAT(child.output(), HasSubstr("--mode"));
+  EXPECT_THAT(child.output(), HasSubstr("--lp_launch_type"));
+  EXPECT_THAT(child.output(), HasSubstr("--lp_termination_notice_secs"));
+  EXPECT_THAT(child.output(), Not(HasSubstr("--flagfile")));
+  EXPECT_THAT(child.output(), Not(HasSubstr("SetProgramUsageMessage() never called")));
+  EXPECT_THAT(child.output(), Not(HasSubstr("No flags matched")));
+}
+
 TEST(CommandLineTest, AGoodCommandLineStillRuns) {
   ChildProcess child({Program(), "--mode=throw", "--lp_termination_notice_secs=30"});
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitNodeFailed) << child.output();

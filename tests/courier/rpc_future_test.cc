@@ -9,9 +9,11 @@
 #include <mutex>
 
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "lp/rpc_error.h"
 
 namespace lp {
@@ -26,6 +28,15 @@ TEST(RpcErrorTest, CarriesCodeMessageAndMethod) {
   EXPECT_STREQ(error.what(), "Courier call 'Lookup' failed: NOT_FOUND: no such thing");
   const std::runtime_error& base = error;
   EXPECT_NE(std::string(base.what()).find("no such thing"), std::string::npos);
+}
+
+// The message reaches the usual string tools, whichever string_view Abseil was built with.
+TEST(RpcErrorTest, MessageWorksWithStrCatAndStandardStrings) {
+  RpcError error(absl::InternalError("disk full"), "Save");
+  EXPECT_EQ(absl::StrCat("save failed: ", error.message()), "save failed: disk full");
+  const std::string copy = error.message();
+  const std::string_view view = error.message();
+  EXPECT_EQ(copy, view);
 }
 
 TEST(RpcErrorTest, WithoutMethod) {
