@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -86,8 +87,9 @@ absl::Status CoordinatorClient::Failed(std::string_view call, const grpc::Status
                                    " failed: ", status.error_message()));
 }
 
-absl::StatusOr<std::string> CoordinatorClient::Register(const NodeId& node,
-                                                        std::string_view fingerprint) {
+absl::StatusOr<std::string> CoordinatorClient::Register(
+    const NodeId& node, std::string_view fingerprint,
+    std::vector<coordinator::NodeArguments>* arguments) {
   coordinator::RegisterRequest request;
   *request.mutable_node() = ToProto(node);
   request.set_fingerprint(std::string(fingerprint));
@@ -99,6 +101,10 @@ absl::StatusOr<std::string> CoordinatorClient::Register(const NodeId& node,
   context->set_wait_for_ready(true);
   grpc::Status status = stub_->Register(context.get(), request, &response);
   if (!status.ok()) return Failed(absl::StrCat("Register of node ", node.ToString()), status);
+  if (arguments != nullptr) {
+    arguments->assign(std::make_move_iterator(response.mutable_arguments()->begin()),
+                      std::make_move_iterator(response.mutable_arguments()->end()));
+  }
   return response.program_name();
 }
 

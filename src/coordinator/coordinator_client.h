@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -57,7 +58,11 @@ class CoordinatorClient final : public AddressBook {
   // Returns the program's name. FailedPrecondition when `fingerprint` differs from the
   // launcher's (the message shows where the programs differ), NotFound for a node the
   // launcher does not know. Waits up to call_timeout for the coordinator to be reachable.
-  absl::StatusOr<std::string> Register(const NodeId& node, std::string_view fingerprint);
+  // `arguments`, if given, receives the launcher's arguments of the node and of its inner
+  // nodes (CoordinatorOptions::arguments).
+  absl::StatusOr<std::string> Register(
+      const NodeId& node, std::string_view fingerprint,
+      std::vector<coordinator::NodeArguments>* arguments = nullptr);
 
   // AddressBook. Resolve waits server-side until `node` publishes `endpoint`: no polling.
   // DeadlineExceeded names the node; Unavailable once the program stops (or when the

@@ -13,6 +13,7 @@
 
 #include <grpcpp/server.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lp/context.h"
@@ -26,6 +27,9 @@ struct CoordinatorOptions {
   std::string fingerprint;
   // Every node a worker may register as.
   std::vector<NodeId> nodes;
+  // What a worker registering as a node gets back with its registration: the launcher's
+  // arguments of the node and of its inner nodes. A node not listed gets none.
+  absl::flat_hash_map<NodeId, std::vector<coordinator::NodeArguments>> arguments;
   // The per-launch secret every call must carry (MakeToken() in token.h).
   std::string token;
   // Where to listen. Port 0 picks a free port. "127.0.0.1:0" serves only this host;

@@ -155,11 +155,13 @@ class RefusedStream final : public grpc::ServerWriteReactor<StopNotice> {
 
 }  // namespace
 
-CoordinatorService::CoordinatorService(std::string program_name, std::string fingerprint,
-                                       std::vector<NodeId> nodes, std::string token,
-                                       CoordinatorHooks hooks)
+CoordinatorService::CoordinatorService(
+    std::string program_name, std::string fingerprint, std::vector<NodeId> nodes,
+    std::string token, CoordinatorHooks hooks,
+    absl::flat_hash_map<NodeId, std::vector<coordinator::NodeArguments>> arguments)
     : token_(std::move(token)),
       hooks_(std::move(hooks)),
+      arguments_(std::move(arguments)),
       nodes_(std::move(program_name), std::move(fingerprint), std::move(nodes)) {}
 
 absl::Status CoordinatorService::CheckToken(const grpc::CallbackServerContext& context) const {
@@ -203,8 +205,14 @@ grpc::ServerUnaryReactor* CoordinatorService::Register(grpc::CallbackServerConte
   registration.hostname = request->hostname();
   registration.peer = context->peer();
   registration.registered_at = absl::Now();
+  const NodeId node = registration.node;
   absl::Status status = nodes_.Register(std::move(registration), request->fingerprint());
-  if (status.ok()) response->set_program_name(nodes_.program_name());
+  if (status.ok()) {
+    response->set_program_name(nodes_.program_name());
+    if (auto it = arguments_.find(node); it != arguments_.end()) {
+      response->mutable_arguments()->Add(it->second.begin(), it->second.end());
+    }
+  }
   return Done(context, status);
 }
 

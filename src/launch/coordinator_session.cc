@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "lp/internal/program_nodes.h"
 #include "src/coordinator/coordinator_client.h"
+#include "src/launch/argument_transfer.h"
 #include "src/coordinator/env.h"
 #include "src/coordinator/token.h"
 #include "src/core/current_runtime.h"
@@ -15,13 +16,15 @@ namespace lp::internal {
 
 std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
     const std::string& token, const std::string& fingerprint,
-    const ResolvedLaunchOptions& options) {
-  return {
+    const ResolvedLaunchOptions& options, const LaunchIdentity& launch) {
+  std::vector<std::pair<std::string, std::string>> env = {
       {kCoordinatorTokenEnv, token},
       {kFingerprintEnv, fingerprint},
       {kLaunchIndexEnv, std::to_string(options.launch_index)},
       {kLaunchTypeEnv, std::string(LaunchTypeName(options.launch_type))},
   };
+  for (auto& variable : LaunchIdentityEnvironment(launch)) env.push_back(std::move(variable));
+  return env;
 }
 
 absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
@@ -43,6 +46,7 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
       {.program_name = program.name(),
        .fingerprint = result.fingerprint,
        .nodes = AllNodes(program),  // inner nodes of colocations too: they register
+       .arguments = EncodeProgramArguments(program),
        .token = result.token,
        .bind_address = session.bind_address,
        .keepalive_interval = session.keepalive_interval,
@@ -58,7 +62,7 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
   SetLatestRuntime(runtime);
   AttachRuntime(program, runtime);
 
-  result.worker_env = WorkerEnvironment(result.token, result.fingerprint, options);
+  result.worker_env = WorkerEnvironment(result.token, result.fingerprint, options, runtime->launch);
   return result;
 }
 

@@ -24,7 +24,7 @@ Supervisor::Supervisor(Program program, ResolvedLaunchOptions options,
                        std::unique_ptr<SupervisorBackend> backend)
     : program_(std::move(program)),
       options_(std::move(options)),
-      runtime_(NewRuntime(program_.name(), options_.launch_type, nullptr)),
+      runtime_(NewRuntime(program_.name(), options_.launch_type, nullptr, NewLaunchIdentity())),
       backend_(std::move(backend)),
       state_(std::make_shared<State>()) {}
 

@@ -19,6 +19,7 @@
 #include "src/core/run_node.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
+#include "src/launch/argument_transfer.h"
 #include "src/launch/program_runtime.h"
 #include "src/launch/topology.h"
 #include "src/process/die_with_parent.h"
@@ -93,8 +94,9 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
   std::shared_ptr<CoordinatorClient> coordinator = *std::move(created);
 
   // The coordinator compares fingerprints and explains a mismatch.
+  std::vector<coordinator::NodeArguments> arguments;
   if (absl::StatusOr<std::string> registered =
-          coordinator->Register(id, ProgramFingerprint(program));
+          coordinator->Register(id, ProgramFingerprint(program), &arguments);
       !registered.ok()) {
     FailSetup(assignment, std::string(registered.status().message()), coordinator.get());
   }
@@ -103,8 +105,14 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
     FailSetup(assignment, absl::StrCat("program '", program.name(), "' has no node ",
                                        id.ToString()));
   }
+  // The node (and its inner nodes) are built from the launcher's values, not from this
+  // process's run of main(); what cannot travel must have come out the same.
+  if (absl::Status applied = ApplyProgramArguments(program, arguments); !applied.ok()) {
+    FailSetup(assignment, std::string(applied.message()), coordinator.get());
+  }
 
-  std::shared_ptr<Runtime> runtime = NewRuntime(program.name(), assignment.launch_type, coordinator);
+  std::shared_ptr<Runtime> runtime =
+      NewRuntime(program.name(), assignment.launch_type, coordinator, assignment.launch);
   if (assignment.launch_type == LaunchType::kSlurm) {
     // Peers are on other machines: listen on every interface, and publish the address of
     // the interface that reaches the launcher, which is the cluster's network.
