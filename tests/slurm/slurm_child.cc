@@ -12,6 +12,10 @@
 //   --mode=fail        waiters, plus failer/0, which throws once every waiter answered
 //   --mode=colocation  one Slurm task holding two waiters in subprocesses
 //                      (MultiProcessingColocation); stopper/0 calls both, then stops
+//   --mode=travel|differs|sweep
+//                      the programs of tests/support/arguments_program.h (node arguments
+//                      computed in main() travel; --scratch is where main() makes its
+//                      directory)
 //
 // --hosts spreads the waiters (and workers) over that many machines, one task per machine;
 // --partition puts every group in that partition, --srun_arg adds an srun option to the
@@ -32,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "lp/flags.h"
 #include "lp/lp.h"
+#include "tests/support/arguments_program.h"
 
 ABSL_FLAG(std::string, mode, "wait", "see the file comment");
 ABSL_FLAG(int, hosts, 1, "machines to spread the waiters over");
@@ -39,6 +44,7 @@ ABSL_FLAG(std::string, partition, "", "the partition of every group (empty: the 
 ABSL_FLAG(std::string, srun_arg, "", "an extra srun option for the waiters' group");
 ABSL_FLAG(std::string, role, "unset", "resources: set per group through slurm_resources");
 ABSL_FLAG(std::string, marker, "", "not read; lets a test find this launch's processes");
+ABSL_FLAG(std::string, scratch, "/tmp", "travel: where main() makes its directory");
 
 namespace {
 
@@ -144,6 +150,15 @@ int main(int argc, char** argv) {
     options.slurm_resources["worker"] = config;
     return lp::LaunchAndWait(std::move(program), options);
   }
+
+  if (mode == "travel") {
+    return lp::LaunchAndWait(
+        lp_test_arguments::TravelProgram(
+            lp_test_arguments::ComputeMainValues(absl::GetFlag(FLAGS_scratch))),
+        options);
+  }
+  if (mode == "differs") return lp::LaunchAndWait(lp_test_arguments::DiffersProgram(), options);
+  if (mode == "sweep") return lp_test_arguments::RunSweep(options);
 
   if (mode == "colocation") {
     lp::CourierNode<Waiter> first, second;

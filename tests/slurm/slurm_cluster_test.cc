@@ -31,6 +31,7 @@
 #include "src/process/find_program.h"
 #include "src/process/run_command.h"
 #include "tests/launch/launch_test_util.h"
+#include "tests/support/arguments_checks.h"
 #include "tests/support/child_process.h"
 
 namespace lp {
@@ -281,6 +282,28 @@ TEST_F(SlurmClusterTest, ProcessColocationRunsItsInnerNodesInsideTheTask) {
   EXPECT_EQ(HostsOf("ready", child->output()).size(), 2u) << child->output();
   EXPECT_EQ(HostsOf("stopped", child->output()).size(), 2u) << child->output();
   EXPECT_THAT(child->output(), HasSubstr("ready pair/0/1 host="));
+}
+
+// Node arguments computed in main() travel from the launcher to the tasks (issue 16; the
+// programs and checks are tests/support/arguments_*.h, as under local_mp).
+TEST_F(SlurmClusterTest, ValuesComputedInMainReachEveryTaskAsTheLauncherComputedThem) {
+  lp_test_arguments::Scratch scratch;
+  ASSERT_FALSE(scratch.path().empty());
+  auto child = Launch("travel", {"--scratch=" + scratch.path()});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  lp_test_arguments::ExpectTravelled(child->output());
+}
+
+TEST_F(SlurmClusterTest, ANonSerializableArgumentThatDiffersFailsTheLaunch) {
+  auto child = Launch("differs");
+  EXPECT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 1) << child->output();
+  lp_test_arguments::ExpectDiffersExplained(child->output());
+}
+
+TEST_F(SlurmClusterTest, LaunchIdIsOnePerLaunchOfASweep) {
+  auto child = Launch("sweep");
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  lp_test_arguments::ExpectOneIdPerLaunch(child->output());
 }
 
 TEST_F(SlurmClusterTest, CtrlCStopsEveryTaskCleanly) {
