@@ -9,6 +9,7 @@
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/arguments_checks.h"
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace lp {
 namespace {
@@ -21,7 +22,7 @@ using ::lp::testing::kGenerous;
 std::string Child() { return BuildDir() + "/tests/launch/lp_args_child"; }
 
 TEST(ArgumentsTest, ValuesComputedInMainReachEveryNodeAsTheLauncherComputedThem) {
-  lp_test_arguments::Scratch scratch;
+  lp::testing::TempDir scratch("lp-args-test");
   ASSERT_FALSE(scratch.path().empty());
   ChildProcess child({Child(), "--mode=travel", "--lp_launch_type=local_mp",
                       "--scratch=" + scratch.path()});

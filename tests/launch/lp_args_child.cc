@@ -23,14 +23,7 @@ ABSL_FLAG(std::string, scratch, "/tmp", "travel: where main() makes its director
 int main(int argc, char** argv) {
   lp::ParseFlags(argc, argv);
   const lp::LaunchOptions options;  // the launch type from --lp_launch_type
-  const std::string mode = absl::GetFlag(FLAGS_mode);
-  if (mode == "travel") {
-    return lp::LaunchAndWait(
-        lp_test_arguments::TravelProgram(
-            lp_test_arguments::ComputeMainValues(absl::GetFlag(FLAGS_scratch))),
-        options);
-  }
-  if (mode == "differs") return lp::LaunchAndWait(lp_test_arguments::DiffersProgram(), options);
-  if (mode == "sweep") return lp_test_arguments::RunSweep(options);
-  return 2;
+  return lp_test_arguments::RunMode(absl::GetFlag(FLAGS_mode), absl::GetFlag(FLAGS_scratch),
+                                    options)
+      .value_or(2);
 }

@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -151,14 +152,10 @@ int main(int argc, char** argv) {
     return lp::LaunchAndWait(std::move(program), options);
   }
 
-  if (mode == "travel") {
-    return lp::LaunchAndWait(
-        lp_test_arguments::TravelProgram(
-            lp_test_arguments::ComputeMainValues(absl::GetFlag(FLAGS_scratch))),
-        options);
+  if (std::optional<int> code =
+          lp_test_arguments::RunMode(mode, absl::GetFlag(FLAGS_scratch), options)) {
+    return *code;
   }
-  if (mode == "differs") return lp::LaunchAndWait(lp_test_arguments::DiffersProgram(), options);
-  if (mode == "sweep") return lp_test_arguments::RunSweep(options);
 
   if (mode == "colocation") {
     lp::CourierNode<Waiter> first, second;

@@ -33,6 +33,7 @@
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/arguments_checks.h"
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace lp {
 namespace {
@@ -287,7 +288,7 @@ TEST_F(SlurmClusterTest, ProcessColocationRunsItsInnerNodesInsideTheTask) {
 // Node arguments computed in main() travel from the launcher to the tasks (issue 16; the
 // programs and checks are tests/support/arguments_*.h, as under local_mp).
 TEST_F(SlurmClusterTest, ValuesComputedInMainReachEveryTaskAsTheLauncherComputedThem) {
-  lp_test_arguments::Scratch scratch;
+  lp::testing::TempDir scratch("lp-args-test");
   ASSERT_FALSE(scratch.path().empty());
   auto child = Launch("travel", {"--scratch=" + scratch.path()});
   ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();

@@ -5,34 +5,15 @@
 // arguments_program.h, whatever launched them (local_mp: tests/launch/arguments_test.cc;
 // Slurm: tests/slurm/slurm_cluster_test.cc).
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <set>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/arguments_program.h"
+#include "tests/support/temp_dir.h"
 
 namespace lp_test_arguments {
-
-// A fresh directory for what main() makes, removed with everything in it at the end.
-class Scratch {
- public:
-  Scratch() {
-    std::string pattern = "/tmp/lp-args-test-XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~Scratch() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // "travel": every node got the launcher's values, though every worker computed its own,
 // and every node saw the same launch id.

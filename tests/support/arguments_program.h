@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <regex>
@@ -210,6 +211,18 @@ inline SweepIds ParseSweepOutput(const std::string& output) {
     ids.launcher[(*it)[1].str()] = (*it)[2].str();
   }
   return ids;
+}
+
+// Runs the program of `mode` ("travel", "differs", "sweep") and returns the exit code;
+// nullopt for another mode. `scratch`: where "travel"'s main() makes its directory.
+inline std::optional<int> RunMode(const std::string& mode, const std::string& scratch,
+                                  const lp::LaunchOptions& options) {
+  if (mode == "travel") {
+    return lp::LaunchAndWait(TravelProgram(ComputeMainValues(scratch)), options);
+  }
+  if (mode == "differs") return lp::LaunchAndWait(DiffersProgram(), options);
+  if (mode == "sweep") return RunSweep(options);
+  return std::nullopt;
 }
 
 }  // namespace lp_test_arguments
