@@ -8,8 +8,12 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   # libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  # TLS: OpenSSL checks the certificate files; openssl makes test certificates
+  libssl-dev openssl
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the fuzz build (-DLP_FUZZ=ON, scripts/fuzz.sh): clang 14 and its libFuzzer runtime
+  clang libclang-rt-14-dev
   # the cross-language test: a Python Courier client
   python3 python3-grpcio python3-protobuf
   # terminals of process launches (--lp_terminal=tmux_session) and their tests

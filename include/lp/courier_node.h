@@ -28,10 +28,25 @@ class CourierHandle : public HandleBase {
   using HandleBase::HandleBase;
   using ClientType = CourierClient<T>;
 
+  // The same node, for clients that send and accept messages up to `limits` (the default:
+  // anything protobuf can encode). Give it to the nodes whose calls to this one should be
+  // bounded, e.g. actors that must never receive a reply over 64 MiB:
+  //   CourierNode<Actor>(learner.WithMessageLimits({.max_receive_message_bytes = 64 << 20}))
+  CourierHandle WithMessageLimits(CourierMessageLimits limits) const {
+    CourierHandle copy = *this;
+    copy.limits_ = limits;
+    return copy;
+  }
+  const CourierMessageLimits& message_limits() const { return limits_; }
+
   ClientType Dereference() const {
     std::shared_ptr<internal::Runtime> runtime = RuntimeOrThrow();
     const NodeId id = node();
     CourierChannelOptions options;
+    options.max_send_message_bytes = limits_.max_send_message_bytes;
+    options.max_receive_message_bytes = limits_.max_receive_message_bytes;
+    options.secret = runtime->courier_secret;
+    options.transport = runtime->transport;
     // The program's stop ends the calls in flight and refuses later ones.
     if (runtime->calls != nullptr) options.scope = runtime->calls->ForTarget(id.ToString());
     auto channel = CourierChannel::Create(
@@ -41,11 +56,15 @@ class CourierHandle : public HandleBase {
         std::move(options));
     return ClientType(std::move(channel), id.ToString());
   }
+
+ private:
+  CourierMessageLimits limits_;
 };
 
 namespace internal {
 
-// Runs a CourierNode's server around `run`: starts it on the runtime's host (port 0),
+// Runs a CourierNode's server around `run`: gives it the launch's secret (required unless
+// its options say require_secret = false), starts it on the runtime's host (port 0),
 // publishes the bound address, calls `run` — which returns false when the node has no
 // Run() to call — and, in that case, serves until the program stops. Throws on failure.
 void ServeCourierNode(const Runtime& runtime, const NodeContext& context,
@@ -117,7 +136,8 @@ class CourierNode : public Node {
     courier_impl()->set_factory(internal::MakeFactory<T>(std::forward<Args>(args)...));
   }
 
-  // Server settings: handler threads, maximum message size, health status.
+  // Server settings: handler threads, maximum message size, health status, and whether
+  // callers must carry the launch's secret (require_secret = false: a public node).
   void SetServerOptions(CourierServerOptions options) { courier_impl()->set_server_options(options); }
 
   // How the batched method `method` (one lp::Batch<...> parameter, see lp/batch.h) collects

@@ -16,6 +16,10 @@ ABSL_DECLARE_FLAG(std::string, lp_log_dir);
 ABSL_DECLARE_FLAG(bool, lp_slurm_dry_run);
 ABSL_DECLARE_FLAG(std::string, lp_slurm_pending_timeout);  // a duration: 30s, 10m, inf
 ABSL_DECLARE_FLAG(std::string, lp_coordinator_host);
+ABSL_DECLARE_FLAG(std::string, lp_tls_cert);
+ABSL_DECLARE_FLAG(std::string, lp_tls_key);
+ABSL_DECLARE_FLAG(std::string, lp_tls_ca);
+ABSL_DECLARE_FLAG(std::string, lp_tls_server_name);
 
 namespace lp {
 

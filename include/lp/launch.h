@@ -12,6 +12,7 @@
 #include "lp/process_config.h"
 #include "lp/program.h"
 #include "lp/slurm_config.h"
+#include "lp/tls.h"
 
 namespace lp {
 
@@ -44,6 +45,11 @@ struct LaunchOptions {
   // The host or IP that tasks reach the launcher at (default: the address Slurm reports
   // for the launching machine, SLURM_LAUNCH_NODE_IPADDR).
   std::optional<std::string> coordinator_host = std::nullopt;  // --lp_coordinator_host
+
+  // Mutual TLS for every Courier and coordinator connection (see lp/tls.h). Default: from
+  // --lp_tls_cert, --lp_tls_key, --lp_tls_ca and --lp_tls_server_name; plain TCP when
+  // they are not given.
+  std::optional<TlsOptions> tls = std::nullopt;
 };
 
 // Exit codes of LaunchAndWait, and of the process when the runtime has to end it.

@@ -41,8 +41,10 @@ absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::Create(
   return std::unique_ptr<CoordinatorClient>(new CoordinatorClient(std::move(options)));
 }
 
-absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::FromEnvironment() {
+absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::FromEnvironment(
+    std::shared_ptr<const rpc::TransportSecurity> transport) {
   CoordinatorClientOptions options;
+  options.transport = std::move(transport);
   absl::StatusOr<std::string> address = CoordinatorAddressFromEnvironment();
   if (!address.ok()) return address.status();
   absl::StatusOr<std::string> token = GetEnv(kCoordinatorTokenEnv);
@@ -61,8 +63,10 @@ CoordinatorClient::CoordinatorClient(CoordinatorClientOptions options)
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, Milliseconds(options_.keepalive_timeout));
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  stub_ = coordinator::Coordinator::NewStub(grpc::CreateCustomChannel(
-      options_.address, grpc::InsecureChannelCredentials(), args));
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      rpc::ChannelCredentialsFor(options_.transport.get(), args);
+  stub_ = coordinator::Coordinator::NewStub(
+      grpc::CreateCustomChannel(options_.address, std::move(credentials), args));
 }
 
 CoordinatorClient::~CoordinatorClient() {

@@ -20,6 +20,7 @@
 #include "lp/internal/runtime.h"
 #include "src/coordinator/exit_report.h"
 #include "src/coordinator/stop_watch.h"
+#include "src/courier/rpc/transport_security.h"
 
 namespace lp::internal {
 
@@ -35,6 +36,8 @@ struct CoordinatorClientOptions {
   // arrives) and turns it into "coordinator lost" on the stop watch.
   absl::Duration keepalive_interval = absl::Seconds(10);
   absl::Duration keepalive_timeout = absl::Seconds(10);
+  // The launch's mutual TLS, as the coordinator serves it; null: plain TCP.
+  std::shared_ptr<const rpc::TransportSecurity> transport;
 };
 
 // Thread safety: every method may be called from any thread.
@@ -43,8 +46,10 @@ class CoordinatorClient final : public AddressBook {
   // Creates the client; connecting happens on the first call. Fails only on bad options.
   static absl::StatusOr<std::unique_ptr<CoordinatorClient>> Create(
       CoordinatorClientOptions options);
-  // Create() with the address and token from the environment the launcher set (env.h).
-  static absl::StatusOr<std::unique_ptr<CoordinatorClient>> FromEnvironment();
+  // Create() with the address and token from the environment the launcher set (env.h),
+  // connecting with `transport` (the launch's TLS; null: plain TCP).
+  static absl::StatusOr<std::unique_ptr<CoordinatorClient>> FromEnvironment(
+      std::shared_ptr<const rpc::TransportSecurity> transport);
 
   // Closes the stop watch, if any (see StopWatch::~StopWatch).
   ~CoordinatorClient() override;

@@ -22,10 +22,12 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
   const std::string bind_address = options.bind_address;
   const absl::Duration keepalive_interval = options.keepalive_interval;
   const absl::Duration keepalive_timeout = options.keepalive_timeout;
+  const std::shared_ptr<const rpc::TransportSecurity> transport = options.transport;
   std::unique_ptr<CoordinatorServer> server(new CoordinatorServer(std::move(options)));
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(bind_address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(bind_address, rpc::ServerCredentialsFor(transport.get()),
+                           &server->port_);
   builder.RegisterService(&server->service_);
   // Workers ping to notice a cut network on their WatchStop stream (see the client).
   // Accept their pings however idle the connection is, instead of closing it with

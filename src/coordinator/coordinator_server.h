@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "lp/context.h"
 #include "src/coordinator/coordinator_service.h"
+#include "src/courier/rpc/transport_security.h"
 
 namespace lp::internal {
 
@@ -41,6 +42,8 @@ struct CoordinatorOptions {
   // whose end the kernel always reports.
   absl::Duration keepalive_interval = absl::ZeroDuration();
   absl::Duration keepalive_timeout = absl::Seconds(10);
+  // The launch's mutual TLS (every worker then connects with it); null: plain TCP.
+  std::shared_ptr<const rpc::TransportSecurity> transport;
   CoordinatorHooks hooks;
 };
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
+#include "src/courier/rpc/secret.h"
 
 namespace lp::internal {
 namespace {
@@ -173,7 +174,7 @@ absl::Status CoordinatorService::CheckToken(const grpc::CallbackServerContext& c
         "' carries no token (gRPC metadata '", kTokenMetadataKey,
         "'): only processes started by this program's launcher may call it"));
   }
-  if (!TokensEqual(std::string_view(it->second.data(), it->second.size()), token_)) {
+  if (!rpc::SecretsEqual(std::string_view(it->second.data(), it->second.size()), token_)) {
     return absl::UnauthenticatedError(absl::StrCat(
         "this call to the coordinator of program '", nodes_.program_name(),
         "' carries the wrong token: the caller belongs to another launch, or was not "

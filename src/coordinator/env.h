@@ -26,6 +26,10 @@ inline constexpr char kCoordinatorPortEnv[] = "LP_COORDINATOR_PORT";
 inline constexpr char kSlurmLaunchHostEnv[] = "SLURM_LAUNCH_NODE_IPADDR";
 // The per-launch secret every coordinator call must carry.
 inline constexpr char kCoordinatorTokenEnv[] = "LP_COORDINATOR_TOKEN";
+// The launch's Courier secret (src/launch/courier_secret.h), which every Courier call
+// carries. Set on every worker; a user may set it in the launcher's environment too, to
+// choose the secret and give it to a client outside the program.
+inline constexpr char kCourierSecretEnv[] = "LP_COURIER_SECRET";
 // The launcher's topology fingerprint (see fingerprint.h).
 inline constexpr char kFingerprintEnv[] = "LP_FINGERPRINT";
 // The node this worker runs, as "group/index" (NodeId::ToString()).

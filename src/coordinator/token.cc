@@ -24,24 +24,10 @@ absl::StatusOr<std::string> MakeToken() {
       }
     } catch (const std::exception& e) {
       return absl::UnavailableError(
-          std::string("cannot make a coordinator token: no random source: ") + e.what());
+          std::string("cannot make a launch secret: no random source: ") + e.what());
     }
   }
   return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size()));
-}
-
-bool TokensEqual(std::string_view presented, std::string_view expected) {
-  // Walk the whole expected token whatever `presented` holds; fold every difference,
-  // including a length difference, into one accumulator that is tested only at the end.
-  unsigned char diff = presented.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < expected.size(); ++i) {
-    const unsigned char p =
-        i < presented.size() ? static_cast<unsigned char>(presented[i]) : 0;
-    diff |= p ^ static_cast<unsigned char>(expected[i]);
-  }
-  // Keep the compiler from turning the loop into an early-exit comparison.
-  volatile unsigned char result = diff;
-  return result == 0;
 }
 
 }  // namespace lp::internal

@@ -7,7 +7,6 @@
 // launch and hands it only to its own workers (see env.h).
 
 #include <string>
-#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -16,12 +15,9 @@ namespace lp::internal {
 // The gRPC metadata key that carries the token on every coordinator call.
 inline constexpr char kTokenMetadataKey[] = "lp-token";
 
-// A fresh random token: 256 bits from the kernel's random source, as 64 hex digits.
+// A fresh random token: 256 bits from the kernel's random source, as 64 hex digits. Also
+// what a launch's Courier secret is made of (src/launch/courier_secret.h).
 absl::StatusOr<std::string> MakeToken();
-
-// Whether `presented` equals `expected`, in time that depends only on the length of
-// `expected`, so that a caller cannot learn the token byte by byte from response times.
-bool TokensEqual(std::string_view presented, std::string_view expected);
 
 }  // namespace lp::internal
 

@@ -35,6 +35,16 @@ ABSL_FLAG(std::string, lp_slurm_pending_timeout, "inf",
 ABSL_FLAG(std::string, lp_coordinator_host, "",
           "slurm: the host name or IP at which tasks reach the launcher (default: the "
           "launching machine's address as Slurm reports it to the tasks).");
+ABSL_FLAG(std::string, lp_tls_cert, "",
+          "Mutual TLS for all of the program's connections: the PEM certificate (chain) every "
+          "node presents. Needs --lp_tls_key and --lp_tls_ca too; the files must be at the "
+          "same paths on every host.");
+ABSL_FLAG(std::string, lp_tls_key, "", "Mutual TLS: the PEM private key of --lp_tls_cert.");
+ABSL_FLAG(std::string, lp_tls_ca, "",
+          "Mutual TLS: the PEM CA certificates every peer's certificate must chain to.");
+ABSL_FLAG(std::string, lp_tls_server_name, "",
+          "Mutual TLS: the name clients check servers' certificates against (default: the "
+          "host of the address, so the certificate must name every host's IP).");
 
 namespace lp {
 namespace {

@@ -2,6 +2,7 @@
 #define LP_SRC_CORE_LAUNCHER_H_
 
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -9,6 +10,10 @@
 #include "lp/launch_type.h"
 #include "lp/process_config.h"
 #include "lp/slurm_config.h"
+
+namespace lp::rpc {
+struct TransportSecurity;  // src/courier/rpc/transport_security.h
+}  // namespace lp::rpc
 
 namespace lp::internal {
 
@@ -26,6 +31,12 @@ struct ResolvedLaunchOptions {
   bool slurm_dry_run = false;
   absl::Duration slurm_pending_timeout = absl::InfiniteDuration();
   std::string coordinator_host;
+  // The launch's Courier secret (src/launch/courier_secret.h): its clients send it, its
+  // servers require it. Set by lp::Launch just before the launcher starts.
+  std::string courier_secret;
+  // The launch's mutual TLS, loaded and checked from LaunchOptions::tls / --lp_tls_*;
+  // null: plain TCP. Every gRPC server and channel of the launch uses it.
+  std::shared_ptr<const rpc::TransportSecurity> transport;
   // Which lp::Launch call of this process this is (see src/launch/worker_assignment.h).
   int launch_index = 0;
 };

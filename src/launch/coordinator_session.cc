@@ -3,11 +3,11 @@
 #include "absl/strings/str_cat.h"
 #include "lp/internal/program_nodes.h"
 #include "src/coordinator/coordinator_client.h"
-#include "src/launch/argument_transfer.h"
 #include "src/coordinator/env.h"
 #include "src/coordinator/token.h"
 #include "src/core/current_runtime.h"
 #include "src/core/stop_state.h"
+#include "src/launch/argument_transfer.h"
 #include "src/launch/launcher_descriptors.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker_assignment.h"
@@ -15,10 +15,11 @@
 namespace lp::internal {
 
 std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
-    const std::string& token, const std::string& fingerprint,
+    const std::string& token, const std::string& courier_secret, const std::string& fingerprint,
     const ResolvedLaunchOptions& options, const LaunchIdentity& launch) {
   std::vector<std::pair<std::string, std::string>> env = {
       {kCoordinatorTokenEnv, token},
+      {kCourierSecretEnv, courier_secret},
       {kFingerprintEnv, fingerprint},
       {kLaunchIndexEnv, std::to_string(options.launch_index)},
       {kLaunchTypeEnv, std::string(LaunchTypeName(options.launch_type))},
@@ -51,18 +52,22 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
        .bind_address = session.bind_address,
        .keepalive_interval = session.keepalive_interval,
        .keepalive_timeout = session.keepalive_timeout,
+       .transport = options.transport,
        .hooks = std::move(hooks)});
   if (!server.ok()) return server.status();
   result.server = *std::move(server);
 
   absl::StatusOr<std::unique_ptr<CoordinatorClient>> self_client = CoordinatorClient::Create(
-      {.address = absl::StrCat("127.0.0.1:", result.server->port()), .token = result.token});
+      {.address = absl::StrCat("127.0.0.1:", result.server->port()),
+       .token = result.token,
+       .transport = options.transport});
   if (!self_client.ok()) return self_client.status();
   runtime->addresses = std::shared_ptr<CoordinatorClient>(*std::move(self_client));
   SetLatestRuntime(runtime);
   AttachRuntime(program, runtime);
 
-  result.worker_env = WorkerEnvironment(result.token, result.fingerprint, options, runtime->launch);
+  result.worker_env = WorkerEnvironment(result.token, options.courier_secret,
+                                        result.fingerprint, options, runtime->launch);
   return result;
 }
 

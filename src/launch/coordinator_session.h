@@ -36,16 +36,17 @@ struct CoordinatorSession {
   std::string fingerprint;
   // Shared with the stop handlers and hooks that may outlive the launcher's scope.
   std::shared_ptr<CoordinatorServer> server;
-  // The variables every worker gets whatever the launcher: token, fingerprint, launch
-  // index, type and identity. Where the coordinator is (kCoordinatorAddressEnv, ...) is the
-  // launcher's to add: it depends on where the workers run.
+  // The variables every worker gets whatever the launcher: token, Courier secret,
+  // fingerprint, launch index, type and identity. Where the coordinator is
+  // (kCoordinatorAddressEnv, ...) is the launcher's to add: it depends on where the
+  // workers run.
   std::vector<std::pair<std::string, std::string>> worker_env;
 };
 
 // The variables every worker gets whatever the launcher (CoordinatorSession::worker_env):
-// the token, the fingerprint, the launch index, type and identity.
+// the token, the Courier secret, the fingerprint, the launch index, type and identity.
 std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
-    const std::string& token, const std::string& fingerprint,
+    const std::string& token, const std::string& courier_secret, const std::string& fingerprint,
     const ResolvedLaunchOptions& options, const LaunchIdentity& launch);
 
 // Starts the coordinator for `program` and attaches `runtime` to it (the coordinator

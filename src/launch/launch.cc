@@ -11,7 +11,9 @@
 #include "absl/strings/str_join.h"
 #include "lp/flags.h"
 #include "src/core/launcher.h"
+#include "src/launch/courier_secret.h"
 #include "src/core/test_hooks.h"
+#include "src/courier/rpc/transport_security.h"
 #include "src/launch/process_backend.h"
 #include "src/launch/srun_backend.h"
 #include "src/launch/supervisor.h"
@@ -54,6 +56,15 @@ absl::StatusOr<internal::ResolvedLaunchOptions> Resolve(const LaunchOptions& opt
   }
   resolved.coordinator_host =
       options.coordinator_host.value_or(absl::GetFlag(FLAGS_lp_coordinator_host));
+  const TlsOptions tls = options.tls.value_or(TlsOptions{
+      .certificate_file = absl::GetFlag(FLAGS_lp_tls_cert),
+      .private_key_file = absl::GetFlag(FLAGS_lp_tls_key),
+      .ca_file = absl::GetFlag(FLAGS_lp_tls_ca),
+      .server_name = absl::GetFlag(FLAGS_lp_tls_server_name)});
+  absl::StatusOr<std::shared_ptr<const rpc::TransportSecurity>> transport =
+      rpc::LoadTransportSecurity(tls);
+  if (!transport.ok()) return transport.status();
+  resolved.transport = *std::move(transport);
   return resolved;
 }
 
@@ -171,6 +182,11 @@ Controller Launch(Program program, LaunchOptions options) {
   if (absl::Status valid = Validate(program, resolved); !valid.ok()) {
     return Controller(std::make_unique<internal::EndedLaunch>(std::move(valid)));
   }
+  absl::StatusOr<std::string> secret = internal::NewLaunchCourierSecret();
+  if (!secret.ok()) {
+    return Controller(std::make_unique<internal::EndedLaunch>(secret.status()));
+  }
+  resolved.courier_secret = *std::move(secret);
   return Controller(StartLauncher(std::move(program), std::move(resolved)));
 }
 

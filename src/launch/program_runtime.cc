@@ -12,12 +12,16 @@
 namespace lp::internal {
 
 std::shared_ptr<Runtime> NewRuntime(std::string program_name, LaunchType launch_type,
+                                    std::string courier_secret,
+                                    std::shared_ptr<const rpc::TransportSecurity> transport,
                                     std::shared_ptr<AddressBook> addresses,
                                     LaunchIdentity launch) {
   auto runtime = std::make_shared<Runtime>();
   runtime->program_name = std::move(program_name);
   runtime->launch_type = launch_type;
   runtime->launch = std::move(launch);
+  runtime->courier_secret = std::move(courier_secret);
+  runtime->transport = std::move(transport);
   runtime->addresses = std::move(addresses);
   runtime->stop = std::make_shared<StopState>();
   runtime->calls = std::make_shared<CallScopes>();

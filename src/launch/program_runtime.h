@@ -10,11 +10,13 @@
 namespace lp::internal {
 
 // A new Runtime for program `program_name` launched as `launch_type` in the launch
-// `launch`: its stop state, its
-// address book and its call scopes. Its first stop handler cancels every Courier call made
-// through it (callers get lp::ProgramStoppedError), so that no node stays blocked in a
-// call while the program stops; the handlers registered later run after that.
+// `launch`: its stop state, its address book, its call scopes, its Courier secret and its
+// transport security. Its first stop handler cancels every Courier call made through it
+// (callers get lp::ProgramStoppedError), so that no node stays blocked in a call while
+// the program stops; the handlers registered later run after that.
 std::shared_ptr<Runtime> NewRuntime(std::string program_name, LaunchType launch_type,
+                                    std::string courier_secret,
+                                    std::shared_ptr<const rpc::TransportSecurity> transport,
                                     std::shared_ptr<AddressBook> addresses,
                                     LaunchIdentity launch);
 

@@ -134,7 +134,8 @@ void SrunBackend::PrintDryRun() {
                                         : std::string(" (one job per group)"))
             << ": these commands would start it (<...> is filled in at launch):\n";
   std::vector<std::pair<std::string, std::string>> worker_env =
-      WorkerEnvironment("<secret>", "<fingerprint>", *options_, supervisor_->runtime()->launch);
+      WorkerEnvironment("<secret>", "<courier-secret>", "<fingerprint>", *options_,
+                        supervisor_->runtime()->launch);
   worker_env.push_back(CoordinatorLocation("<port>"));
   for (const Group& group : groups_) {
     const SpawnSpec spec =

@@ -24,7 +24,8 @@ Supervisor::Supervisor(Program program, ResolvedLaunchOptions options,
                        std::unique_ptr<SupervisorBackend> backend)
     : program_(std::move(program)),
       options_(std::move(options)),
-      runtime_(NewRuntime(program_.name(), options_.launch_type, nullptr, NewLaunchIdentity())),
+      runtime_(NewRuntime(program_.name(), options_.launch_type, options_.courier_secret,
+                          options_.transport, nullptr, NewLaunchIdentity())),
       backend_(std::move(backend)),
       state_(std::make_shared<State>()) {}
 

@@ -1,8 +1,9 @@
 #ifndef LP_SRC_LAUNCH_TERMINATION_NOTICE_H_
 #define LP_SRC_LAUNCH_TERMINATION_NOTICE_H_
 
-// What the process launchers (local_mp, slurm) share about a program's end: the
-// termination notice they enforce, and how a failed node's last output is shown.
+// About a program's end: the termination notice the supervisor enforces (for every launch
+// type), the stragglers' outcome, and how the process backends show a failed node's last
+// output.
 
 #include <condition_variable>
 #include <functional>

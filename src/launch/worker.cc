@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "lp/internal/program_nodes.h"
 #include "src/coordinator/coordinator_client.h"
+#include "src/coordinator/env.h"
 #include "src/core/current_runtime.h"
 #include "src/core/format_notice.h"
 #include "src/core/run_node.h"
@@ -89,7 +90,7 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
   if (absl::Status guard = KillOwnTreeWhenParentDies(); !guard.ok()) {
     FailSetup(assignment, std::string(guard.message()));
   }
-  absl::StatusOr<std::unique_ptr<CoordinatorClient>> created = CoordinatorClient::FromEnvironment();
+  absl::StatusOr<std::unique_ptr<CoordinatorClient>> created = CoordinatorClient::FromEnvironment(options.transport);
   if (!created.ok()) FailSetup(assignment, std::string(created.status().message()));
   std::shared_ptr<CoordinatorClient> coordinator = *std::move(created);
 
@@ -111,8 +112,13 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
     FailSetup(assignment, std::string(applied.message()), coordinator.get());
   }
 
+  absl::StatusOr<std::string> secret = GetEnv(kCourierSecretEnv);
+  if (!secret.ok()) {
+    FailSetup(assignment, std::string(secret.status().message()), coordinator.get());
+  }
   std::shared_ptr<Runtime> runtime =
-      NewRuntime(program.name(), assignment.launch_type, coordinator, assignment.launch);
+      NewRuntime(program.name(), assignment.launch_type, *std::move(secret),
+                 options.transport, coordinator, assignment.launch);
   if (assignment.launch_type == LaunchType::kSlurm) {
     // Peers are on other machines: listen on every interface, and publish the address of
     // the interface that reaches the launcher, which is the cluster's network.

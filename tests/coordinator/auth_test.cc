@@ -5,9 +5,14 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <unistd.h>
+
+#include <set>
 
 #include "lp/coordinator.grpc.pb.h"
 #include "tests/coordinator/coordinator_fixture.h"
+#include "tests/support/listening_ports.h"
 
 namespace lp::internal {
 namespace {
@@ -103,6 +108,26 @@ TEST_F(AuthTest, ClientWithWrongTokenIsRefused) {
       NewClient("not-the-token")->Register(NodeId{"worker", 0}, kFingerprint);
   EXPECT_EQ(registered.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(std::string(registered.status().message()), HasSubstr("wrong token"));
+}
+
+// The coordinator opens one port, the one workers are told, also where gRPC's health
+// service is on (a CourierServer of the same process turns it on process-wide; that is
+// what gave each CourierServer a second, unpublished listener, see CourierServer::Start).
+TEST(CoordinatorPortTest, ListensOnlyOnThePortItReports) {
+  grpc::EnableDefaultHealthCheckService(true);
+  const std::set<int> before = testing::ListeningTcpPorts(getpid());
+  CoordinatorOptions options;
+  options.program_name = "test_program";
+  options.nodes = Workers(1);
+  options.token = "0123456789abcdef0123456789abcdef";
+  absl::StatusOr<std::unique_ptr<CoordinatorServer>> server =
+      CoordinatorServer::Start(std::move(options));
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::set<int> opened;
+  for (int port : testing::ListeningTcpPorts(getpid())) {
+    if (!before.contains(port)) opened.insert(port);
+  }
+  EXPECT_EQ(opened, std::set<int>{(*server)->port()});
 }
 
 }  // namespace

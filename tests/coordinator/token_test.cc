@@ -15,14 +15,5 @@ TEST(TokenTest, IsLongRandomHex) {
   EXPECT_NE(*a, *b);
 }
 
-TEST(TokenTest, ComparesWholeTokens) {
-  EXPECT_TRUE(TokensEqual("abc123", "abc123"));
-  EXPECT_FALSE(TokensEqual("abc124", "abc123"));
-  EXPECT_FALSE(TokensEqual("abc12", "abc123"));
-  EXPECT_FALSE(TokensEqual("abc1234", "abc123"));
-  EXPECT_FALSE(TokensEqual("", "abc123"));
-  EXPECT_FALSE(TokensEqual(std::string("abc123\0", 7), "abc123"));
-}
-
 }  // namespace
 }  // namespace lp::internal

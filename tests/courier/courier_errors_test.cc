@@ -15,6 +15,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lp/internal/runtime.h"
 #include "lp/lp.h"
 
 namespace lp {
@@ -303,6 +304,8 @@ grpc::Status SendRaw(grpc::GenericStub& stub, const std::string& method, const s
   grpc::ByteBuffer response;
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + kLong));
+  // A raw client is outside the program: it must be given the launch's secret.
+  context.AddMetadata("lp-secret", internal::CurrentRuntime()->courier_secret);
   Event done;
   grpc::Status result;
   stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,

@@ -263,7 +263,8 @@ TEST_F(ServerTest, MaxConcurrentHandlersCanAllBlock) {
   ExpectEchoWorks();
 }
 
-// Garbage bytes on the wire: gRPC rejects them before any handler runs.
+// Garbage bytes on the wire: refused before any handler runs (rpc_limits_test checks the
+// message).
 TEST_F(ServerTest, CorruptedRequestBytesFailAndServerKeepsServing) {
   StartServer();
   auto grpc_channel = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());

@@ -3,7 +3,11 @@
 
 // Helpers shared by the tests of the untyped Courier transport.
 
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -38,6 +42,35 @@ inline absl::StatusOr<courier::SerializedObject> EchoFirst(courier::CallArgument
 
 inline CallOptions Timeout(absl::Duration timeout = kLong) {
   return CallOptions::WithTimeout(timeout);
+}
+
+// Sends `request` as it is to courier.CourierService/Call at `target`, bypassing
+// CourierChannel's checks (as a client in another language could), compressed with
+// `compression` if not none. Returns gRPC's status; `response` receives the reply.
+inline grpc::Status RawCall(const std::string& target, grpc::ByteBuffer request,
+                            grpc_compression_algorithm compression = GRPC_COMPRESS_NONE,
+                            absl::Duration timeout = kLong, grpc::ByteBuffer* response = nullptr) {
+  grpc::GenericStub stub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  grpc::ByteBuffer ignored;
+  grpc::ClientContext context;
+  if (compression != GRPC_COMPRESS_NONE) context.set_compression_algorithm(compression);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  Event done;
+  grpc::Status status;
+  stub.UnaryCall(&context, "/courier.CourierService/Call", grpc::StubOptions(), &request,
+                 response != nullptr ? response : &ignored, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  if (!done.WaitFor(timeout + absl::Minutes(1))) {
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "RawCall: no answer");
+  }
+  return status;
+}
+
+inline grpc::Status RawCall(const std::string& target, const std::string& request) {
+  grpc::Slice slice(request);
+  return RawCall(target, grpc::ByteBuffer(&slice, 1));
 }
 
 }  // namespace lp::testing

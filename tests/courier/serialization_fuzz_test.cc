@@ -1,6 +1,7 @@
 // Corrupted and truncated bytes: thousands of mutations of encoded nested values are parsed
 // and decoded into many C++ types. Each attempt must return an error or a value that
-// re-encodes stably; none may crash (this file is also run under ASan/UBSan).
+// re-encodes stably; none may crash (this file is also run under ASan/UBSan). The
+// libFuzzer target tests/fuzz/decoder_fuzzer does the same with coverage guidance.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -11,74 +12,18 @@
 
 #include "gtest/gtest.h"
 #include "lp/serialize.h"
-
-namespace ser_fuzz_test {
-
-struct Point {
-  int32_t x = 0;
-  uint8_t y = 0;
-};
-LP_SERIALIZABLE(Point, x, y);
-
-struct Record {
-  std::string name;
-  std::vector<Point> points;
-  std::map<int64_t, std::optional<double>> scores;
-  lp::Tensor weights;
-  std::tuple<bool, lp::Unicode, std::array<int16_t, 2>> extra;
-};
-LP_SERIALIZABLE(Record, name, points, scores, weights, extra);
-
-}  // namespace ser_fuzz_test
+#include "tests/fuzz/decode_checks.h"
 
 namespace {
 
 using courier::SerializedObject;
-using ser_fuzz_test::Point;
-using ser_fuzz_test::Record;
+using lp::fuzz::Record;
+using lp::fuzz::SampleRecord;
 
-Record SampleRecord() {
-  Record r;
-  r.name = "sample";
-  r.points = {{1, 2}, {-3, 255}, {1 << 20, 0}};
-  r.scores = {{1, 0.5}, {-9, std::nullopt}};
-  r.weights = lp::Tensor(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
-  r.extra = {true, lp::Unicode("u"), {7, -7}};
-  return r;
-}
-
-// Decodes `wire` as T both ways. A success must survive Encode → Decode → Encode unchanged
-// (a "valid value"), a failure must be InvalidArgument.
-template <typename T>
-void DecodeAndCheck(const SerializedObject& wire) {
-  absl::StatusOr<T> copied = lp::DecodeAs<T>(wire, "arg 0");
-  SerializedObject scratch = wire;
-  absl::StatusOr<T> moved = lp::DecodeAs<T>(&scratch, "arg 0");
-  ASSERT_EQ(copied.ok(), moved.ok());
-  if (!copied.ok()) {
-    ASSERT_EQ(copied.status().code(), absl::StatusCode::kInvalidArgument);
-    ASSERT_EQ(copied.status(), moved.status());
-    return;
-  }
-  std::string once = lp::Encode(*copied).SerializeAsString();
-  ASSERT_EQ(lp::Encode(*moved).SerializeAsString(), once);
-  absl::StatusOr<T> again = lp::DecodeAs<T>(lp::Encode(*copied));
-  ASSERT_TRUE(again.ok()) << again.status();
-  ASSERT_EQ(lp::Encode(*again).SerializeAsString(), once);
-}
-
+// Decodes `wire` into many C++ types; what must hold is tests/fuzz/decode_checks.h's, which
+// the libFuzzer target (tests/fuzz) checks too.
 void DecodeAsManyTypes(const SerializedObject& wire) {
-  DecodeAndCheck<Record>(wire);
-  DecodeAndCheck<std::vector<Record>>(wire);
-  DecodeAndCheck<Point>(wire);
-  DecodeAndCheck<std::vector<Point>>(wire);
-  DecodeAndCheck<lp::Tensor>(wire);
-  DecodeAndCheck<std::string>(wire);
-  DecodeAndCheck<std::vector<int8_t>>(wire);
-  DecodeAndCheck<std::map<std::string, lp::Tensor>>(wire);
-  DecodeAndCheck<std::map<int64_t, std::optional<double>>>(wire);
-  DecodeAndCheck<std::tuple<bool, lp::Unicode, std::array<int16_t, 2>>>(wire);
-  DecodeAndCheck<std::optional<std::vector<uint64_t>>>(wire);
+  ASSERT_EQ(lp::fuzz::CheckDecodesAsManyTypes(wire), "");
 }
 
 // One random corruption: flip bits, truncate, overwrite, insert or delete bytes.

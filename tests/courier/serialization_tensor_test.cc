@@ -198,6 +198,69 @@ TEST(TensorTest, DecodeValidatesEverything) {
             "arg 0: bool tensor element 2 has byte value 2; bools must be 0 or 1");
 }
 
+// The same dimensions pass or fail whatever their order, zeros included.
+TEST(TensorTest, ZeroElementShapesAreCheckedInAnyOrder) {
+  constexpr int64_t k62 = int64_t{1} << 62;
+  const std::string too_large = "of float is too large";
+  for (std::vector<int64_t> dims : std::vector<std::vector<int64_t>>{
+           {0, k62, k62}, {k62, k62, 0}, {k62, 0, k62}, {int64_t{1} << 61, 4, 0}}) {
+    EXPECT_NE(DecodeError(TensorWire(tensorflow::DT_FLOAT, dims, "")).find(too_large),
+              std::string::npos)
+        << dims[0] << ", " << dims[1] << ", " << dims[2];
+  }
+  EXPECT_EQ(DecodeError(TensorWire(tensorflow::DT_FLOAT, {0, int64_t{1} << 40}, "")), "OK");
+  EXPECT_EQ(DecodeError(TensorWire(tensorflow::DT_FLOAT, {int64_t{1} << 40, 0}, "")), "OK");
+}
+
+// TensorFlow's typed value fields, as TF's make_tensor_proto writes small tensors.
+TEST(TensorTest, TypedValueFieldsAreDecoded) {
+  SerializedObject wire = TensorWire(tensorflow::DT_FLOAT, {2, 2}, "");
+  for (float v : {1.5f, -2.f, 3.f, 4.25f}) wire.mutable_tensor_value()->add_float_val(v);
+  absl::StatusOr<Tensor> floats = lp::DecodeAs<Tensor>(wire);
+  ASSERT_TRUE(floats.ok()) << floats.status();
+  EXPECT_EQ(*floats, Tensor(std::vector<float>{1.5f, -2.f, 3.f, 4.25f}, {2, 2}));
+
+  wire = TensorWire(tensorflow::DT_INT64, {3}, "");
+  wire.mutable_tensor_value()->add_int64_val(-7);  // fewer values: the last repeats
+  absl::StatusOr<Tensor> int64s = lp::DecodeAs<Tensor>(wire);
+  ASSERT_TRUE(int64s.ok()) << int64s.status();
+  EXPECT_EQ(*int64s, Tensor(std::vector<int64_t>{-7, -7, -7}, {3}));
+
+  wire = TensorWire(tensorflow::DT_INT8, {2}, "");
+  wire.mutable_tensor_value()->add_int_val(-3);
+  wire.mutable_tensor_value()->add_int_val(5);
+  absl::StatusOr<Tensor> int8s = lp::DecodeAs<Tensor>(wire);
+  ASSERT_TRUE(int8s.ok()) << int8s.status();
+  EXPECT_EQ(*int8s, Tensor(std::vector<int8_t>{-3, 5}, {2}));
+
+  wire = TensorWire(tensorflow::DT_BOOL, {2}, "");
+  wire.mutable_tensor_value()->add_bool_val(true);
+  wire.mutable_tensor_value()->add_bool_val(false);
+  absl::StatusOr<Tensor> bools = lp::DecodeAs<Tensor>(wire);
+  ASSERT_TRUE(bools.ok()) << bools.status();
+  EXPECT_EQ(*bools, Tensor(std::vector<bool>{true, false}));
+
+  wire = TensorWire(tensorflow::DT_DOUBLE, {1}, "");
+  wire.mutable_tensor_value()->add_double_val(1);
+  wire.mutable_tensor_value()->add_double_val(2);
+  EXPECT_EQ(DecodeError(wire), "arg 0: tensor has 2 values in double_val but its shape holds 1");
+  // A handful of bytes must not make the receiver allocate gigabytes.
+  wire = TensorWire(tensorflow::DT_FLOAT, {int64_t{1} << 30}, "");
+  wire.mutable_tensor_value()->add_float_val(1);
+  EXPECT_NE(DecodeError(wire).find("repeating the last value is done up to"), std::string::npos);
+}
+
+// Kinds DeepMind's Python Courier sends that this implementation does not support.
+TEST(TensorTest, UnsupportedWireKindsAreNamed) {
+  SerializedObject jax;
+  // Field 15 (jax_tensor_value), length-delimited, holding an empty TensorProto.
+  ASSERT_TRUE(jax.ParseFromString(std::string("\x7a\x00", 2)));
+  EXPECT_EQ(DecodeError(jax),
+            "arg 0: expected tensor, got jax_tensor_value (a JAX array), field 15, which is "
+            "not supported here");
+  EXPECT_EQ(DecodeError(SerializedObject()), "arg 0: expected tensor, got empty (no value set)");
+}
+
 TEST(TensorTest, FromBytesAdoptsTheBuffer) {
   std::string bytes(4096, '\0');
   const char* buffer = bytes.data();

@@ -27,6 +27,7 @@
 #include "lp/launch.h"
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
+#include "tests/support/outside_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace lp {
@@ -37,6 +38,7 @@ using ::lp::testing::ChildProcess;
 using ::lp::testing::ExitCodeOf;
 using ::lp::testing::kGenerous;
 using TempDir = ::lp::testing::TempDir;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -512,6 +514,70 @@ TEST_F(LocalMpTest, CoordinatorRefusesCallsWithoutTheToken) {
   child.Signal(SIGTERM);
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
   EXPECT_THAT(child.output(), Not(HasSubstr("an intruder")));
+}
+
+// ---------------------------------------------------------------------------------------
+// The launch's Courier secret.
+
+// The two addresses lp_mp_child --mode=secret prints: its echo node's and its public node's.
+std::pair<std::string, std::string> SecretModeAddresses(const std::string& output) {
+  std::smatch match;
+  if (!std::regex_search(output, match, std::regex("addresses (\\S+) (\\S+)\n"))) return {};
+  return {match[1], match[2]};
+}
+
+TEST_F(LocalMpTest, CourierCallsWithoutTheLaunchsSecretAreRefusedAndWithItWork) {
+  // The secret an outside client is given on purpose: chosen by the user for the launch.
+  const std::string secret = "lp-test-secret-0123456789abcdef";
+  ChildProcess child({Child(), "--mode=secret"}, {"LP_COURIER_SECRET=" + secret});
+  ASSERT_TRUE(WaitForLine(child, "addresses ")) << child.output();
+  // The program's own nodes, in processes of their own, call each other as before.
+  EXPECT_THAT(child.output(), HasSubstr("[caller/0] caller got S:hi P:hi\n"));
+  const auto [echo, open] = SecretModeAddresses(child.output());
+  ASSERT_FALSE(echo.empty()) << child.output();
+
+  const absl::StatusOr<std::string> without =
+      testing::CallFromOutside(echo, "", "Say", "x", kGenerous);
+  EXPECT_EQ(without.status().code(), absl::StatusCode::kUnauthenticated) << without.status();
+  EXPECT_THAT(without.status().message(),
+              AllOf(HasSubstr("call to node echo/0 lacks the launch's secret (gRPC metadata "
+                              "'lp-secret')"),
+                    HasSubstr("LP_COURIER_SECRET")));
+  const absl::StatusOr<std::string> wrong =
+      testing::CallFromOutside(echo, "not-the-secret-0123456789", "Say", "x", kGenerous);
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kUnauthenticated) << wrong.status();
+  EXPECT_THAT(wrong.status().message(),
+              AllOf(HasSubstr("node echo/0"), HasSubstr("not its launch's"),
+                    Not(HasSubstr(secret))));
+
+  EXPECT_EQ(testing::CallFromOutside(echo, secret, "Say", "x", kGenerous).value_or("error"),
+            "S:x");
+  // A public node takes calls from anyone.
+  EXPECT_EQ(testing::CallFromOutside(open, "", "Say", "x", kGenerous).value_or("error"), "P:x");
+
+  child.Signal(SIGTERM);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+}
+
+TEST_F(LocalMpTest, ALaunchWithoutAChosenSecretMakesItsOwn) {
+  ChildProcess child({Child(), "--mode=secret"});
+  ASSERT_TRUE(WaitForLine(child, "addresses ")) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("[caller/0] caller got S:hi P:hi\n"));
+  const auto [echo, open] = SecretModeAddresses(child.output());
+  ASSERT_FALSE(echo.empty()) << child.output();
+  EXPECT_EQ(testing::CallFromOutside(echo, "", "Say", "x", kGenerous).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  child.Signal(SIGTERM);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+}
+
+TEST_F(LocalMpTest, AChosenSecretThatCannotWorkIsALaunchError) {
+  ChildProcess child({Child(), "--mode=secret"}, {"LP_COURIER_SECRET=hunter2"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitLaunchError) << child.output();
+  EXPECT_THAT(child.output(),
+              AllOf(HasSubstr("could not be launched: the Courier secret in LP_COURIER_SECRET "
+                              "has 7 characters"),
+                    Not(HasSubstr("hunter2"))));
 }
 
 // ---------------------------------------------------------------------------------------

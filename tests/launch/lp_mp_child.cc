@@ -27,6 +27,10 @@
 //   --mode=missing_wrapper a wrapper that is not installed
 //   --mode=sweep           program sweep_a, then program sweep_b, each a CourierNode and a
 //                          node calling it
+//   --mode=secret          echo/0 (a CourierNode, which requires the launch's secret),
+//                          public/0 (one that does not) and caller/0, which calls both
+//                          through their handles, prints "caller got <answer> <answer>"
+//                          and "addresses <echo's> <public's>", then waits for the stop
 //
 // Without --lp_launch_type the program runs as local_mp.
 
@@ -185,6 +189,14 @@ lp::Program SweepProgram(const std::string& name, const std::string& prefix) {
   return program;
 }
 
+// secret: calls both servers as a node of the program, then tells the test where they are.
+void CallBoth(lp::CourierClient<Echo> echo, lp::CourierClient<Echo> open) {
+  Say(absl::StrCat("caller got ", echo.Call(&Echo::Say, std::string("hi")), " ",
+                   open.Call(&Echo::Say, std::string("hi"))));
+  Say(absl::StrCat("addresses ", echo.Address(), " ", open.Address()));
+  lp::WaitForStop();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -243,6 +255,12 @@ int main(int argc, char** argv) {
         lp::ProcessConfig{.args = {{"role", "actor"}},
                           .env = {{"LP_TEST_DATASET", "train"}},
                           .wrapper = {"env", "LP_TEST_WRAPPED=yes"}};
+  } else if (mode == "secret") {
+    auto echo = program.AddNode(lp::CourierNode<Echo>("S"), "echo");
+    lp::CourierNode<Echo> public_node("P");
+    public_node.SetServerOptions({.require_secret = false});
+    auto open = program.AddNode(public_node, "public");
+    program.AddNode(lp::FunctionNode(CallBoth, echo, open), "caller");
   } else if (mode == "unknown_group") {
     AddWaiters(program);
     options.local_resources["learner"] = lp::ProcessConfig{.args = {{"role", "learner"}}};

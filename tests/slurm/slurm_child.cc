@@ -12,11 +12,15 @@
 //   --mode=fail        waiters, plus failer/0, which throws once every waiter answered
 //   --mode=colocation  one Slurm task holding two waiters in subprocesses
 //                      (MultiProcessingColocation); stopper/0 calls both, then stops
+//   --mode=secret      waiters, plus caller/0, which calls every waiter through its
+//                      handle, then prints "address <group/index> <host:port>" of each
+//                      and waits for the stop (the test calls them from outside)
 //   --mode=travel|differs|sweep
 //                      the programs of tests/support/arguments_program.h (node arguments
 //                      computed in main() travel; --scratch is where main() makes its
 //                      directory)
 //
+// --local launches as --lp_launch_type says instead (tls_launch_test runs --mode=secret so).
 // --hosts spreads the waiters (and workers) over that many machines, one task per machine;
 // --partition puts every group in that partition, --srun_arg adds an srun option to the
 // waiters' group. --marker is not read: it lets a test
@@ -45,6 +49,7 @@ ABSL_FLAG(std::string, partition, "", "the partition of every group (empty: the 
 ABSL_FLAG(std::string, srun_arg, "", "an extra srun option for the waiters' group");
 ABSL_FLAG(std::string, role, "unset", "resources: set per group through slurm_resources");
 ABSL_FLAG(std::string, marker, "", "not read; lets a test find this launch's processes");
+ABSL_FLAG(bool, local, false, "launch as --lp_launch_type says instead of under slurm");
 ABSL_FLAG(std::string, scratch, "/tmp", "travel: where main() makes its directory");
 
 namespace {
@@ -92,11 +97,12 @@ class Waiter {
     Say(absl::StrCat("stopped ", me_, " host=", Hostname()));
   }
   std::string Host() { return Hostname(); }
+  std::string Echo(const std::string& text) { return me_ + " got " + text; }
 
  private:
   std::string me_;
 };
-LP_COURIER_METHODS(Waiter, Host);
+LP_COURIER_METHODS(Waiter, Host, Echo);
 
 // Ignores the stop: the launcher must kill it after the termination notice.
 class Straggler {
@@ -129,7 +135,7 @@ int main(int argc, char** argv) {
   const int hosts = absl::GetFlag(FLAGS_hosts);
   lp::Program program("slurm_child");
   lp::LaunchOptions options;
-  options.launch_type = lp::LaunchType::kSlurm;
+  if (!absl::GetFlag(FLAGS_local)) options.launch_type = lp::LaunchType::kSlurm;
 
   if (mode == "resources") {
     {
@@ -210,11 +216,23 @@ int main(int argc, char** argv) {
                       throw std::runtime_error("boom from the failing node");
                     }),
                     "failer");
+  } else if (mode == "secret") {
+    program.AddNode(lp::FunctionNode([waiters] {
+                      std::vector<lp::CourierClient<Waiter>> clients;
+                      for (const auto& waiter : waiters) clients.push_back(waiter.Dereference());
+                      CallAll(clients);  // the program's own calls carry the secret
+                      for (const auto& client : clients) {
+                        Say(absl::StrCat("address ", client.target_name(), " ",
+                                         client.Address()));
+                      }
+                      lp::WaitForStop();
+                    }),
+                    "caller");
   } else if (mode != "wait") {
     std::cerr << "unknown --mode=" << mode << "\n";
     return 64;
   }
-  for (const char* group : {"stopper", "straggler", "failer"}) {
+  for (const char* group : {"stopper", "straggler", "failer", "caller"}) {
     if (program.FindGroup(group) != nullptr) {
       options.slurm_resources[group] = Spread(1);
     }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -33,7 +34,9 @@
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/arguments_checks.h"
 #include "tests/support/child_process.h"
+#include "tests/support/outside_client.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_certificates.h"
 
 namespace lp {
 namespace {
@@ -147,12 +150,14 @@ class SlurmClusterTest : public ::testing::Test {
         << "still running: " << absl::StrJoin(ProcessesWith(marker_), " ");
   }
 
+  // `env`: extra "KEY=value" entries for the launcher's environment.
   std::unique_ptr<ChildProcess> Launch(const std::string& mode,
-                                       std::vector<std::string> extra = {}) {
+                                       std::vector<std::string> extra = {},
+                                       std::vector<std::string> env = {}) {
     std::vector<std::string> argv = {Child(), absl::StrCat("--mode=", mode),
                                      absl::StrCat("--marker=", marker_)};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return std::make_unique<ChildProcess>(argv);
+    return std::make_unique<ChildProcess>(argv, std::move(env));
   }
 
   // Waits until every node of `nodes` printed its "ready" line.
@@ -307,6 +312,42 @@ TEST_F(SlurmClusterTest, LaunchIdIsOnePerLaunchOfASweep) {
   lp_test_arguments::ExpectOneIdPerLaunch(child->output());
 }
 
+// The <host:port> of the whole line "address <node> <host:port>" the child printed, waiting
+// for it; empty if it did not come.
+std::string PrintedAddress(ChildProcess& child, const std::string& node) {
+  return child.WaitForMatch("address " + node + R"( (\S+)\n)", kLaunchDeadline);
+}
+
+TEST_F(SlurmClusterTest, CourierCallsFromOutsideNeedTheLaunchsSecret) {
+  // The user chose the secret for the launch, to give it to this outside client.
+  const std::string secret = "slurm-test-secret-0123456789abcdef";
+  auto child = Launch("secret", {absl::StrCat("--hosts=", Machines())},
+                      {absl::StrCat("LP_COURIER_SECRET=", secret)});
+  std::map<std::string, std::string> addresses;
+  for (const std::string& waiter : Waiters()) {
+    addresses[waiter] = PrintedAddress(*child, waiter);
+    ASSERT_FALSE(addresses[waiter].empty()) << "no address of " << waiter << ":\n"
+                                            << child->output();
+  }
+  // This test runs where the launcher does (the head, under --hosts N): the servers are
+  // on the compute hosts, bound to every interface, reached over the cluster's network.
+  for (const auto& [waiter, address] : addresses) {
+    const absl::StatusOr<std::string> refused =
+        lp::testing::CallFromOutside(address, "", "Echo", "x", kLaunchDeadline);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated) << refused.status();
+    EXPECT_THAT(refused.status().message(),
+                HasSubstr(absl::StrCat("call to node ", waiter, " lacks the launch's secret")));
+    const absl::StatusOr<std::string> wrong = lp::testing::CallFromOutside(
+        address, "another-launch-0123456789abcdef", "Echo", "x", kLaunchDeadline);
+    EXPECT_EQ(wrong.status().code(), absl::StatusCode::kUnauthenticated) << wrong.status();
+    EXPECT_EQ(lp::testing::CallFromOutside(address, secret, "Echo", "x", kLaunchDeadline)
+                  .value_or("error"),
+              absl::StrCat(waiter, " got x"));
+  }
+  child->Signal(SIGINT);
+  EXPECT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+}
+
 TEST_F(SlurmClusterTest, CtrlCStopsEveryTaskCleanly) {
   auto child = Launch("wait", {absl::StrCat("--hosts=", Machines())});
   AwaitReady(*child, Waiters());
@@ -340,12 +381,15 @@ TEST_F(SlurmClusterTest, FailingTaskNamesItselfAndStopsTheRest) {
 // spread over the cluster's machines, calling a learner in a loop with no try/catch.
 class SlurmTerminationTest : public SlurmClusterTest {
  protected:
-  std::unique_ptr<ChildProcess> LaunchRl(const std::string& scenario) {
-    return std::make_unique<ChildProcess>(std::vector<std::string>{
+  std::unique_ptr<ChildProcess> LaunchRl(const std::string& scenario,
+                                         const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {
         BuildDir() + "/tests/termination/rl_child", "--scenario=" + scenario,
         "--lp_launch_type=slurm", absl::StrCat("--actor_hosts=", Machines()),
         // A hang shows as a hang, not as a straggler killed on time.
-        "--lp_termination_notice_secs=600", absl::StrCat("--marker=", marker_)});
+        "--lp_termination_notice_secs=600", absl::StrCat("--marker=", marker_)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<ChildProcess>(std::move(argv));
   }
 };
 
@@ -367,6 +411,64 @@ TEST_F(SlurmTerminationTest, ActorsStopCleanlyWhenTheLearnerStopsTheProgram) {
                                                                    << child->output();
     ASSERT_THAT(child->output(), Not(HasSubstr("failed"))) << "run " << run;
   }
+}
+
+// Mutual TLS across the cluster (--lp_tls_*): one certificate for every host, checked
+// under one name (--lp_tls_server_name), as a site without per-host certificates would
+// set it up. The files are in the build tree, which every host sees at the same path.
+class SlurmTlsTest : public SlurmTerminationTest {
+ protected:
+  void SetUp() override {
+    SlurmTerminationTest::SetUp();
+    dir_ = absl::StrCat(BuildDir(), "/tests/slurm/tls-", getpid());
+    absl::StatusOr<TlsOptions> tls = lp::testing::MakeTestCertificates(dir_);
+    ASSERT_TRUE(tls.ok()) << tls.status();
+    tls_ = *tls;
+    tls_.server_name = lp::testing::kTestServerName;
+  }
+  void TearDown() override {
+    SlurmTerminationTest::TearDown();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string dir_;
+  TlsOptions tls_;
+};
+
+TEST_F(SlurmTlsTest, ActorsOnEveryHostCallTheLearnerOverTlsAndStopCleanly) {
+  for (int run = 0; run < 3; ++run) {
+    auto child = LaunchRl("stop", lp::testing::TlsFlags(tls_));
+    ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << "run " << run << ":\n"
+                                                                   << child->output();
+    // Only once the actors' inserts, over TLS, reached the count.
+    ASSERT_THAT(child->output(), HasSubstr("learner: stopping the program")) << "run " << run;
+    ASSERT_THAT(child->output(), Not(HasSubstr("failed"))) << "run " << run;
+  }
+}
+
+// The servers on the compute hosts, bound to every interface, answer a client with the
+// launch's files and secret, and nothing over plain TCP — the secret never crosses the
+// cluster's network in clear.
+TEST_F(SlurmTlsTest, NodeServersOnEveryHostSpeakOnlyTls) {
+  const std::string secret = "slurm-tls-secret-0123456789abcdef";
+  std::vector<std::string> flags = {absl::StrCat("--hosts=", Machines())};
+  for (const std::string& flag : lp::testing::TlsFlags(tls_)) flags.push_back(flag);
+  auto child = Launch("secret", flags, {absl::StrCat("LP_COURIER_SECRET=", secret)});
+  absl::StatusOr<std::shared_ptr<const rpc::TransportSecurity>> tls =
+      rpc::LoadTransportSecurity(tls_);
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  for (const std::string& waiter : Waiters()) {
+    const std::string address = PrintedAddress(*child, waiter);
+    ASSERT_FALSE(address.empty()) << "no address of " << waiter << ":\n" << child->output();
+    EXPECT_EQ(lp::testing::CallFromOutside(address, secret, "Echo", "x", kLaunchDeadline, *tls)
+                  .value_or("error"),
+              absl::StrCat(waiter, " got x"));
+    const absl::StatusOr<std::string> plain =
+        lp::testing::CallFromOutside(address, secret, "Echo", "x", absl::Seconds(3));
+    EXPECT_FALSE(plain.ok()) << waiter << " answered a plain-TCP call";
+  }
+  child->Signal(SIGINT);
+  EXPECT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
 }
 
 TEST_F(SlurmClusterTest, LauncherKilledLeavesNoTaskAndNoJob) {
@@ -426,6 +528,7 @@ TEST_F(SlurmClusterTest, DryRunPrintsTheCommandsAndRunsNothing) {
   EXPECT_THAT(output, AllOf(HasSubstr("# group worker: 2 nodes"),
                             HasSubstr("LP_NODE_GROUP=worker"),
                             HasSubstr("LP_COORDINATOR_TOKEN='<secret>'"),
+                            HasSubstr("LP_COURIER_SECRET='<courier-secret>'"),
                             HasSubstr("LP_TEST_ENV='hello from slurm_resources'"),
                             HasSubstr("srun --job-name=lp.slurm_child.worker."),
                             HasSubstr("--ntasks=2"), HasSubstr("--cpus-per-task=2"),

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <regex>
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
@@ -87,6 +88,20 @@ bool ChildProcess::WaitForOutput(const std::string& text, absl::Duration timeout
     if (!ReadSome(left)) return output_.find(text) != std::string::npos;
   }
   return true;
+}
+
+std::string ChildProcess::WaitForMatch(const std::string& pattern, absl::Duration timeout) {
+  const std::regex wanted(pattern);
+  const absl::Time deadline = absl::Now() + timeout;
+  std::smatch match;
+  while (!std::regex_search(output_, match, wanted)) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration() || !ReadSome(left)) {
+      if (std::regex_search(output_, match, wanted)) break;
+      return "";
+    }
+  }
+  return match.size() > 1 ? match[1].str() : match[0].str();
 }
 
 void ChildProcess::Signal(int signal_number) { kill(pid_, signal_number); }

@@ -28,6 +28,10 @@ class ChildProcess {
   // Reads output until it contains `text` or `timeout` passes. True when found.
   bool WaitForOutput(const std::string& text, absl::Duration timeout);
 
+  // Reads output until it matches `pattern` (ECMAScript) or `timeout` passes. The first
+  // capture group of the first match (the whole match if none), or "" when none came.
+  std::string WaitForMatch(const std::string& pattern, absl::Duration timeout);
+
   void Signal(int signal_number);
 
   // Waits for the child to end (reading its output meanwhile). The raw wait status, or

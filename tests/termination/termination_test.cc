@@ -10,6 +10,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -34,11 +35,18 @@ using ::testing::Not;
 
 std::string Child() { return BuildDir() + "/tests/termination/rl_child"; }
 
-// How many times a scenario runs: `count`, unless LP_TERMINATION_RUNS says otherwise.
+// How many times a scenario runs: `count`, unless LP_TERMINATION_RUNS says otherwise. A
+// sanitizer build runs a tenth (at least one): an instrumented launch takes ten times
+// as long, and the full counts are the plain build's (CI's) to run.
 int Runs(int count) {
   const char* runs = std::getenv("LP_TERMINATION_RUNS");
   int value = 0;
-  return runs != nullptr && absl::SimpleAtoi(runs, &value) && value > 0 ? value : count;
+  if (runs != nullptr && absl::SimpleAtoi(runs, &value) && value > 0) return value;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return std::max(1, count / 10);
+#else
+  return count;
+#endif
 }
 
 // A notice far longer than any test deadline: a node that hangs shows up as a test

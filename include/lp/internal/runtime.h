@@ -19,6 +19,9 @@
 namespace lp {
 class CallScopes;
 }  // namespace lp
+namespace lp::rpc {
+struct TransportSecurity;
+}  // namespace lp::rpc
 
 namespace lp::internal {
 
@@ -67,6 +70,11 @@ struct Runtime {
   // The Courier calls this process makes to each node, cancelled together when the
   // program stops (src/courier/rpc/call_scope.h).
   std::shared_ptr<CallScopes> calls;
+  // The launch's Courier secret: every client made from a handle sends it, every
+  // CourierNode's server refuses calls without it (unless the node is public).
+  std::string courier_secret;
+  // The launch's mutual TLS for every Courier server and client (null: plain TCP).
+  std::shared_ptr<const rpc::TransportSecurity> transport;
   // Told by a node of this process that is failing, before it cleans up (a CourierNode
   // before its server shuts down), so that the failure is on record before any of its
   // consequences — its callers' failed calls — can be. Null when nobody listens; the

@@ -28,10 +28,16 @@ int PreferredPort() {
 
 void ServeCourierNode(const Runtime& runtime, const NodeContext& context,
                       CourierServer& server, const std::function<bool()>& run) {
-  absl::StatusOr<int> port = server.Start(JoinHostPort(runtime.server_host, PreferredPort()));
+  if (absl::Status secret =
+          server.SetSecret(runtime.courier_secret, absl::StrCat("node ", context.node.ToString()));
+      !secret.ok()) {
+    throw std::runtime_error(std::string(secret.message()));
+  }
+  absl::StatusOr<int> port = server.Start(JoinHostPort(runtime.server_host, PreferredPort()),
+                                          runtime.transport.get());
   if (!port.ok() && PreferredPort() != 0) {
     // Taken meanwhile: any port will do, the address book tells callers where we are.
-    port = server.Start(JoinHostPort(runtime.server_host, 0));
+    port = server.Start(JoinHostPort(runtime.server_host, 0), runtime.transport.get());
   }
   if (!port.ok()) {
     throw std::runtime_error(absl::StrCat("cannot start the Courier server of node ",

@@ -7,13 +7,16 @@
 #include "absl/strings/str_cat.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
+#include "src/courier/rpc/secret.h"
+#include "src/courier/rpc/message_limits.h"
 
 namespace lp {
 namespace {
 
 void ConfigureContext(absl::Time deadline, const CallOptions& options,
-                      grpc::ClientContext& context) {
+                      const std::string& secret, grpc::ClientContext& context) {
   context.set_wait_for_ready(options.wait_for_ready);
+  if (!secret.empty()) context.AddMetadata(rpc::kSecretMetadataKey, secret);
   if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
 }
 
@@ -23,6 +26,23 @@ courier::CallRequest MakeRequest(std::string_view method, courier::CallArguments
   // Both messages live on the heap, so this moves (swaps) the arguments, never copies.
   *request.mutable_arguments() = std::move(args);
   return request;
+}
+
+// Why `request` cannot be sent, or OK: checked before gRPC encodes it, which aborts the
+// process when a message is over protobuf's 2 GiB.
+absl::Status CheckRequest(const courier::CallRequest& request, int max_send_message_bytes) {
+  const std::string method =
+      absl::StrCat("Courier method '", rpc::BoundedEcho(request.method()), "': ");
+  const courier::CallArguments& arguments = request.arguments();
+  for (int i = 0; i < arguments.args_size(); ++i) {
+    if (absl::Status status = rpc::CheckObject(arguments.args(i), absl::StrCat(method, "arg ", i + 1),
+                                               /*check_utf8=*/true);
+        !status.ok()) {
+      return status;
+    }
+  }
+  return rpc::CheckMessageSize(request.ByteSizeLong(), max_send_message_bytes,
+                               absl::StrCat(method, "the request"));
 }
 
 // The result inside a response, moved out (a swap, as above).
@@ -109,8 +129,10 @@ std::unique_ptr<CourierChannel::Connection> CourierChannel::MakeConnection(
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
   auto connection = std::make_unique<Connection>();
   connection->target = std::move(target);
-  connection->channel = grpc::CreateCustomChannel(
-      connection->target, grpc::InsecureChannelCredentials(), arguments);
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      rpc::ChannelCredentialsFor(options_.transport.get(), arguments);
+  connection->channel =
+      grpc::CreateCustomChannel(connection->target, std::move(credentials), arguments);
   connection->stub = courier::CourierService::NewStub(connection->channel);
   return connection;
 }
@@ -171,8 +193,12 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   absl::StatusOr<const Connection*> connection = GetConnection(deadline);
   if (!connection.ok()) return scoped->Explain(connection.status());
 
-  ConfigureContext(deadline, options, *context);
+  ConfigureContext(deadline, options, options_.secret, *context);
   const courier::CallRequest request = MakeRequest(method, std::move(args));
+  if (absl::Status sendable = CheckRequest(request, options_.max_send_message_bytes);
+      !sendable.ok()) {
+    return sendable;
+  }
   courier::CallResponse response;
   grpc::Status status = (*connection)->stub->Call(context.get(), request, &response);
   if (!status.ok()) return scoped->Explain(rpc::ToAbslStatus(status));
@@ -196,8 +222,13 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
     return;
   }
 
-  ConfigureContext(deadline, options, call->context);
+  ConfigureContext(deadline, options, options_.secret, call->context);
   call->request = MakeRequest(method, std::move(args));
+  if (absl::Status sendable = CheckRequest(call->request, options_.max_send_message_bytes);
+      !sendable.ok()) {
+    std::move(done)(std::move(sendable));
+    return;
+  }
   call->channel = (*connection)->channel;
   call->scoped.emplace(*std::move(scoped));
   call->done = std::move(done);
@@ -237,7 +268,7 @@ absl::StatusOr<std::vector<std::string>> CourierChannel::ListMethods(const CallO
   absl::StatusOr<const Connection*> connection = GetConnection(deadline);
   if (!connection.ok()) return scoped->Explain(connection.status());
 
-  ConfigureContext(deadline, options, *context);
+  ConfigureContext(deadline, options, options_.secret, *context);
   courier::ListMethodsResponse response;
   grpc::Status status =
       (*connection)->stub->ListMethods(context.get(), courier::ListMethodsRequest(), &response);

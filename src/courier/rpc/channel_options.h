@@ -9,8 +9,20 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "src/courier/rpc/call_scope.h"
+#include "src/courier/rpc/transport_security.h"
 
 namespace lp {
+
+// The largest messages one client sends and accepts, in bytes; -1: protobuf's 2 GiB - 1
+// only. A client made from a handle takes them from CourierHandle::WithMessageLimits.
+struct CourierMessageLimits {
+  // A request over it fails its call with RESOURCE_EXHAUSTED naming the method and the
+  // size, before it is sent.
+  int max_send_message_bytes = -1;
+  // A reply over it fails its call with gRPC's RESOURCE_EXHAUSTED; the reply is refused
+  // as it arrives, so a caller that lowers it bounds the memory a server can make it use.
+  int max_receive_message_bytes = -1;
+};
 
 struct CourierChannelOptions {
   // Largest message accepted / sent, in bytes; -1 means no limit beyond protobuf's own
@@ -22,6 +34,14 @@ struct CourierChannelOptions {
   // default grows to 120 s). A wait-for-ready call made long before its server starts
   // succeeds at most about this long after the server is up.
   absl::Duration max_reconnect_backoff = absl::Seconds(1);
+
+  // Sent with every call (and ListMethods) in gRPC metadata 'lp-secret'
+  // (rpc::kSecretMetadataKey), for servers that require it (CourierServer::SetSecret).
+  // A client made from a handle sends its launch's secret. Empty: none is sent.
+  std::string secret;
+
+  // Mutual TLS (the launch's, for a client made from a handle); null: plain TCP.
+  std::shared_ptr<const rpc::TransportSecurity> transport;
 
   // The scope every call of the channel enters (see call_scope.h): cancelling it ends the
   // calls in flight and refuses new ones with its reason. None: calls end only by their

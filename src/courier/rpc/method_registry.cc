@@ -6,13 +6,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "src/courier/rpc/message_limits.h"
 
 namespace lp::rpc {
 namespace {
 
+// Keyword names an error lists, at most (a caller may send any number).
+constexpr size_t kMaxEchoedKeywords = 10;
+
 absl::Status UnknownMethod(const std::string& method, const std::vector<std::string>& names) {
   return absl::NotFoundError(absl::StrCat(
-      "No Courier method '", method, "' on this server; available methods: ",
+      "No Courier method '", BoundedEcho(method), "' on this server; available methods: ",
       names.empty() ? std::string("(none)") : absl::StrJoin(names, ", ")));
 }
 
@@ -21,9 +25,13 @@ absl::Status KeywordArguments(const std::string& method, const courier::CallArgu
   keys.reserve(args.kwargs_size());
   for (const auto& [key, value] : args.kwargs()) keys.push_back(key);
   std::sort(keys.begin(), keys.end());  // the proto map has no stable order
+  const size_t shown = std::min(keys.size(), kMaxEchoedKeywords);
+  std::string listed = absl::StrJoin(
+      keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(shown), ", ",
+      [](std::string* out, const std::string& key) { out->append(BoundedEcho(key)); });
+  if (shown < keys.size()) absl::StrAppend(&listed, " and ", keys.size() - shown, " more");
   return absl::InvalidArgumentError(absl::StrCat(
-      "Courier method '", method, "' was called with keyword arguments (",
-      absl::StrJoin(keys, ", "),
+      "Courier method '", method, "' was called with keyword arguments (", listed,
       "); keyword arguments are not supported by C++ Courier methods, pass them "
       "positionally"));
 }

@@ -33,7 +33,21 @@ absl::Status CourierServer::RegisterMethod(std::string name, CourierHandler hand
   return registry_.Add(std::move(name), std::move(handler));
 }
 
-absl::StatusOr<int> CourierServer::Start(const std::string& bind_address) {
+absl::Status CourierServer::SetSecret(std::string secret, std::string server_name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ != State::kNew) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "Cannot set the secret of the Courier server of ", server_name,
+        ": the server was already started"));
+  }
+  if (!options_.require_secret) return absl::OkStatus();
+  if (server_name.empty()) server_name = "this Courier server";
+  service_.RequireSecret(std::move(secret), std::move(server_name));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
+                                         const rpc::TransportSecurity* security) {
   std::lock_guard<std::mutex> lock(mu_);
   if (state_ != State::kNew) {
     return absl::FailedPreconditionError("CourierServer::Start called twice or after Shutdown");
@@ -42,10 +56,19 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address) {
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(bind_address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(bind_address, rpc::ServerCredentialsFor(security), &port);
   builder.RegisterService(&service_);
+  // With SO_REUSEPORT, gRPC 1.51 clones the listening socket for each completion queue
+  // (the health-check service adds one), and the clone of a port-0 listener binds port 0
+  // again: a second, unpublished port serving the same methods. Off, there is one socket
+  // on the published port (and no other process can share that port).
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_send_message_bytes);
+  if (!options_.accept_compressed_requests) {
+    builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
+    builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
+  }
   // One completion queue with one idle poller: the thread accounting below relies on it.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);

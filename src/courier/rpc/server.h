@@ -11,7 +11,10 @@
 //   unknown method -> NOT_FOUND listing the methods; keyword arguments -> INVALID_ARGUMENT;
 //   a handler that throws -> UNKNOWN with the method name and what(); a handler's error
 //   status -> that code, message prefixed with the method name; undecodable request
-//   bytes -> gRPC's own INTERNAL. The server keeps serving after any of these.
+//   bytes -> INVALID_ARGUMENT saying which part; a reply over the send limit ->
+//   RESOURCE_EXHAUSTED naming the method and the size (see message_limits.h); a call
+//   without the secret (SetSecret) -> UNAUTHENTICATED. The server keeps serving after any
+//   of these.
 #ifndef LP_SRC_COURIER_RPC_SERVER_H_
 #define LP_SRC_COURIER_RPC_SERVER_H_
 
@@ -32,6 +35,7 @@
 #include "src/courier/rpc/handler.h"
 #include "src/courier/rpc/method_registry.h"
 #include "src/courier/rpc/server_options.h"
+#include "src/courier/rpc/transport_security.h"
 
 namespace lp {
 
@@ -51,10 +55,20 @@ class CourierServer {
   // duplicate name.
   absl::Status RegisterMethod(std::string name, CourierHandler handler);
 
+  // Makes every Call and ListMethods carry `secret` in gRPC metadata 'lp-secret'
+  // (rpc::kSecretMetadataKey), unless options.require_secret is false; others are refused
+  // with UNAUTHENTICATED, in messages that name the server as `server_name` ("node
+  // learner/0"). Empty `secret`: no check (the default). FAILED_PRECONDITION once
+  // Start() was called.
+  absl::Status SetSecret(std::string secret, std::string server_name);
+
   // Binds and starts serving. `bind_address` is a gRPC address such as "127.0.0.1:0",
   // "[::]:0", "0.0.0.0:8080" or "unix:/path"; port 0 lets the OS choose. Returns the
-  // port actually bound (gRPC reports 1 for unix sockets). Can be called once.
-  absl::StatusOr<int> Start(const std::string& bind_address);
+  // port actually bound (gRPC reports 1 for unix sockets). With `security`, it serves
+  // mutual TLS only (callers must present a certificate its CAs accept); null: plain TCP.
+  // Can be called once.
+  absl::StatusOr<int> Start(const std::string& bind_address,
+                            const rpc::TransportSecurity* security = nullptr);
 
   // Stops accepting calls, lets in-flight calls finish until `deadline`, then cancels
   // them, and waits for all handlers to return (gRPC cannot abandon a running handler,
@@ -80,7 +94,7 @@ class CourierServer {
 
   const CourierServerOptions options_;
   rpc::MethodRegistry registry_;  // written before Start only, then read-only
-  rpc::CourierServiceImpl service_{registry_};
+  rpc::CourierServiceImpl service_{registry_, options_.max_send_message_bytes};
 
   // std::mutex rather than absl::Mutex: visible to ThreadSanitizer with system Abseil.
   mutable std::mutex mu_;

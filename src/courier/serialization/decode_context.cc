@@ -70,7 +70,7 @@ absl::Status DecodeContext::Mismatch(std::string_view expected, const Serialized
   std::string message = "expected ";
   message.append(expected.data(), expected.size());
   message += ", got ";
-  std::string_view kind = internal::KindName(got);
+  const std::string kind = internal::KindName(got);
   message.append(kind.data(), kind.size());
   if (!note.empty()) {
     message += " (";

@@ -1,10 +1,31 @@
 #include "src/courier/serialization/kinds.h"
 
+#include <google/protobuf/unknown_field_set.h>
+
+#include "absl/strings/str_cat.h"
+
 namespace lp::internal {
+namespace {
 
 using courier::SerializedObject;
 
-std::string_view KindName(const SerializedObject& value) {
+// What an empty-looking object holds when a peer set a payload field this .proto lacks
+// (DeepMind Courier's Python side has a few more), or "" when it holds nothing.
+std::string UnsupportedKind(const SerializedObject& value) {
+  const google::protobuf::UnknownFieldSet& unknown =
+      value.GetReflection()->GetUnknownFields(value);
+  if (unknown.empty()) return "";
+  const int number = unknown.field(0).number();
+  const char* name = number == 12   ? "reduced_object_value (a pickled Python object), field "
+                     : number == 14 ? "type_value (a Python type), field "
+                     : number == 15 ? "jax_tensor_value (a JAX array), field "
+                                    : "field ";
+  return absl::StrCat(name, number, ", which is not supported here");
+}
+
+}  // namespace
+
+std::string KindName(const SerializedObject& value) {
   switch (value.payload_case()) {
     case SerializedObject::kIntValue: return "int";
     case SerializedObject::kDoubleValue: return "double";
@@ -16,7 +37,10 @@ std::string_view KindName(const SerializedObject& value) {
     case SerializedObject::kDictValue: return "dict";
     case SerializedObject::kNoneValue: return "none";
     case SerializedObject::kTensorValue: return "tensor";
-    case SerializedObject::PAYLOAD_NOT_SET: return "empty (no value set)";
+    case SerializedObject::PAYLOAD_NOT_SET: {
+      std::string unsupported = UnsupportedKind(value);
+      return unsupported.empty() ? "empty (no value set)" : unsupported;
+    }
   }
   // A payload case this build does not know (a newer peer): still say something useful.
   return "unknown kind";

@@ -3,15 +3,17 @@
 #ifndef LP_SRC_COURIER_SERIALIZATION_KINDS_H_
 #define LP_SRC_COURIER_SERIALIZATION_KINDS_H_
 
-#include <string_view>
+#include <string>
 
 #include "courier/courier.pb.h"
 
 namespace lp::internal {
 
 // "int", "double", "bool", "string" (bytes), "unicode", "list", "tuple", "dict", "none",
-// "tensor" or "empty (no value set)". A list with is_tuple set is a "tuple".
-std::string_view KindName(const courier::SerializedObject& value);
+// "tensor" or "empty (no value set)". A list with is_tuple set is a "tuple". A kind that
+// other Courier implementations send and this one does not support is named as such:
+// "jax_tensor_value (field 15), which is not supported".
+std::string KindName(const courier::SerializedObject& value);
 
 // True for a list or a tuple (Python sends either where C++ wants a sequence).
 bool IsSequence(const courier::SerializedObject& value);

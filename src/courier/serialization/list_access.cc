@@ -23,7 +23,7 @@ absl::Status ExpectSequence(const courier::SerializedObject& in, std::string_vie
   size_t size = static_cast<size_t>(in.list_value().items_size());
   if (required_size != kAnySize && size != required_size) {
     return ctx.Error(absl::StrCat("expected ", AbslView(expected),
-                                  " of ", required_size, " items, got ", AbslView(KindName(in)), " of ",
+                                  " of ", required_size, " items, got ", KindName(in), " of ",
                                   size, " items"));
   }
   return absl::OkStatus();

@@ -71,12 +71,19 @@ absl::StatusOr<size_t> TensorByteSize(DType dtype, std::span<const int64_t> shap
             : absl::StrCat("unsupported tensor dtype: ", DTypeName(dtype)));
   }
   // Counting in size_t with overflow checks: a corrupted shape must not wrap around to a
-  // small size that happens to match the bytes.
+  // small size that happens to match the bytes. Zero dimensions are left out of the
+  // product, so that the same dimensions pass or fail in any order ([0, 2^62, 2^62] as
+  // much as [2^62, 2^62, 0]); any zero then makes the tensor empty.
   size_t bytes = element_size;
+  bool empty = false;
   for (int64_t dim : shape) {
     if (dim < 0) {
       return absl::InvalidArgumentError(absl::StrCat("tensor shape [", absl::StrJoin(shape, ", "),
                                                      "] has a negative dimension"));
+    }
+    if (dim == 0) {
+      empty = true;
+      continue;
     }
     if (__builtin_mul_overflow(bytes, static_cast<size_t>(dim), &bytes) ||
         bytes > static_cast<size_t>(INT64_MAX)) {
@@ -85,7 +92,7 @@ absl::StatusOr<size_t> TensorByteSize(DType dtype, std::span<const int64_t> shap
                        DTypeName(dtype), " is too large"));
     }
   }
-  return bytes;
+  return empty ? 0 : bytes;
 }
 
 }  // namespace internal

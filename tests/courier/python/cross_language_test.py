@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """A Python client calls a C++ CourierNode over the Courier wire format.
 
-Runs courier_test_server (a C++ lp program), reads the address it prints, and calls its
-methods through /courier.CourierService/Call with grpcio and the modules protoc generated
-from the project's own proto/ (no grpc_tools, no numpy: tensors are packed with struct).
+Runs courier_test_server (a C++ lp program) with a secret chosen here (LP_COURIER_SECRET),
+reads the address it prints, and calls its methods through /courier.CourierService/Call
+with grpcio and the modules protoc generated from the project's own proto/ (no
+grpc_tools, no numpy: tensors are packed with struct), sending the secret in metadata
+'lp-secret' as any client outside the program must; without it calls are refused.
 Ends with "N passed, M failed"; the exit code is 0 only if nothing failed.
 
   /usr/bin/python3 cross_language_test.py --server=build/.../courier_test_server \\
@@ -16,7 +18,9 @@ use (a pyenv `python3` on PATH usually has neither).
 import argparse
 import math
 import queue
+import os
 import re
+import secrets
 import struct
 import subprocess
 import sys
@@ -138,7 +142,10 @@ class CourierError(Exception):
 class Client:
     """What Python Courier's client does for Call and ListMethods."""
 
-    def __init__(self, address):
+    def __init__(self, address, secret):
+        self.address = address
+        # The launch's secret travels with every call (None: sent without it).
+        self.metadata = [] if secret is None else [("lp-secret", secret)]
         self.channel = grpc.insecure_channel(
             address, options=[("grpc.max_receive_message_length", -1),
                               ("grpc.max_send_message_length", -1)])
@@ -158,13 +165,19 @@ class Client:
         for key, value in kwargs.items():
             encode(value, request.arguments.kwargs[key])
         try:
-            response = self._call(request, timeout=ARGS.timeout, wait_for_ready=True)
+            response = self._call(request, timeout=ARGS.timeout, wait_for_ready=True,
+                                  metadata=self.metadata)
         except grpc.RpcError as e:
             raise CourierError(e.code(), e.details()) from None
         return decode(response.result.result)
 
     def list_methods(self):
-        return list(self._list(courier_pb2.ListMethodsRequest(), timeout=ARGS.timeout).methods)
+        try:
+            response = self._list(courier_pb2.ListMethodsRequest(), timeout=ARGS.timeout,
+                                  metadata=self.metadata)
+        except grpc.RpcError as e:
+            raise CourierError(e.code(), e.details()) from None
+        return list(response.methods)
 
 
 # ----------------------------------------------------------------------------------------
@@ -309,9 +322,28 @@ def exception_propagation(c):
     expect_equal(c.call("AddInts", 1, 1), 2)  # still serving
 
 
+@test
+def refused_without_the_secret(c):
+    outsider = Client(c.address, None)
+    expect_error(grpc.StatusCode.UNAUTHENTICATED,
+                 r"call to node server/0 lacks the launch's secret \(gRPC metadata 'lp-secret'\)",
+                 outsider.call, "AddInts", 1, 2)
+    expect_error(grpc.StatusCode.UNAUTHENTICATED, r"lacks the launch's secret",
+                 outsider.list_methods)
+    e = expect_error(grpc.StatusCode.UNAUTHENTICATED, r"not its launch's",
+                     Client(c.address, "0" * 64).call, "AddInts", 1, 2)
+    assert SECRET not in e.details, e.details
+    expect_equal(c.call("AddInts", 1, 2), 3)  # the server goes on serving those who have it
+
+
+SECRET = secrets.token_hex(32)
+
+
 def main():
+    # The launcher takes the secret from its environment instead of making one: that is how
+    # a client outside the program is given it on purpose.
     server = subprocess.Popen([ARGS.server], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
+                              text=True, env=dict(os.environ, LP_COURIER_SECRET=SECRET))
     lines = queue.Queue()
 
     def pump():  # echo the server's output, and hand each line to the test
@@ -338,7 +370,7 @@ def main():
         print("0 passed, 1 failed")
         return 1
 
-    client = Client(address)
+    client = Client(address, SECRET)
     passed = failed = 0
     for fn in TESTS:
         try:

@@ -1,0 +1,152 @@
+#include "src/courier/rpc/call_request.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "src/courier/rpc/message_limits.h"
+
+namespace lp::rpc {
+namespace {
+
+using google::protobuf::io::CodedInputStream;
+using WireFormat = google::protobuf::internal::WireFormatLite;
+
+// The fields read by hand; all are length-delimited (bytes or a message).
+constexpr int kRequestMethod = 1;     // CallRequest.method
+constexpr int kRequestArguments = 2;  // CallRequest.arguments
+constexpr int kArgumentsArgs = 1;     // CallArguments.args
+constexpr int kArgumentsKwargs = 2;   // CallArguments.kwargs, a map: repeated entries
+constexpr int kEntryKey = 1;
+constexpr int kEntryValue = 2;
+
+// What a field reader did with the field just seen.
+enum class Field { kRead, kSkip, kBad };
+
+// Reads protobuf fields by hand. Fields() calls `read_field(number)` for each
+// length-delimited field; it reads the value (kRead), leaves it to be skipped (kSkip), or
+// fails (kBad, having recorded why in `failed`). `what` names the message in errors.
+//
+// Thread safety: none; one request at a time.
+class Reader {
+ public:
+  explicit Reader(CodedInputStream& in) : in_(in) {}
+
+  // The first error met; Fields() sets a generic one when a reader did not.
+  absl::Status failed;
+
+  template <typename ReadField>
+  bool Fields(absl::string_view what, ReadField read_field) {
+    for (;;) {
+      const uint32_t tag = in_.ReadTag();
+      if (tag == 0) return in_.ConsumedEntireMessage() || Malformed(what);
+      Field field = Field::kSkip;
+      if (WireFormat::GetTagWireType(tag) == WireFormat::WIRETYPE_LENGTH_DELIMITED) {
+        field = read_field(WireFormat::GetTagFieldNumber(tag));
+      }
+      if (field == Field::kBad) return Malformed(what);
+      if (field == Field::kSkip && !WireFormat::SkipField(&in_, tag)) return Malformed(what);
+    }
+  }
+
+  // Reads a length-delimited value into `out`.
+  Field Bytes(std::string& out) {
+    int length = 0;
+    return ReadLength(length) && in_.ReadString(&out, length) ? Field::kRead : Field::kBad;
+  }
+
+  // Reads the fields of the length-delimited message that follows.
+  template <typename ReadField>
+  Field Nested(absl::string_view what, ReadField read_field) {
+    int length = 0;
+    if (!ReadLength(length)) return Field::kBad;
+    const CodedInputStream::Limit limit = in_.PushLimit(length);
+    const bool ok = Fields(what, read_field);
+    in_.PopLimit(limit);
+    return ok ? Field::kRead : Field::kBad;
+  }
+
+  // Parses the length-delimited protobuf message that follows into `message`.
+  Field Message(google::protobuf::MessageLite& message) {
+    int length = 0;
+    if (!ReadLength(length)) return Field::kBad;
+    const CodedInputStream::Limit limit = in_.PushLimit(length);
+    const bool ok = message.MergeFromCodedStream(&in_) && in_.ConsumedEntireMessage();
+    in_.PopLimit(limit);
+    return ok ? Field::kRead : Field::kBad;
+  }
+
+ private:
+  // The length of a length-delimited value, if the bytes left can hold it.
+  bool ReadLength(int& length) {
+    uint32_t value = 0;
+    if (!in_.ReadVarint32(&value)) return false;
+    if (value > static_cast<uint32_t>(in_.BytesUntilLimit())) return false;
+    length = static_cast<int>(value);
+    return true;
+  }
+
+  bool Malformed(absl::string_view what) {
+    if (failed.ok()) failed = absl::InvalidArgumentError(absl::StrCat(what, " is malformed"));
+    return false;
+  }
+
+  CodedInputStream& in_;
+};
+
+}  // namespace
+
+absl::StatusOr<ParsedCallRequest> ParseCallRequest(
+    google::protobuf::io::ZeroCopyInputStream& input, size_t size) {
+  CodedInputStream in(&input);
+  // The real size as the outermost limit: a length prefix that claims more than the
+  // request holds then fails before anything is allocated for it (see ReadLength).
+  in.PushLimit(static_cast<int>(
+      std::min<size_t>(size, static_cast<size_t>(std::numeric_limits<int>::max()))));
+  Reader reader(in);
+  ParsedCallRequest request;
+
+  auto read_keyword_argument = [&] {
+    std::string key;
+    courier::SerializedObject value;
+    const Field field = reader.Nested("a keyword argument", [&](int number) {
+      if (number == kEntryKey) return reader.Bytes(key);
+      if (number == kEntryValue) return reader.Message(value);
+      return Field::kSkip;
+    });
+    if (field == Field::kRead) (*request.arguments.mutable_kwargs())[key] = std::move(value);
+    return field;
+  };
+  auto read_argument = [&](int number) {
+    if (number == kArgumentsKwargs) return read_keyword_argument();
+    if (number != kArgumentsArgs) return Field::kSkip;
+    const int index = request.arguments.args_size() + 1;
+    const Field field = reader.Message(*request.arguments.add_args());
+    if (field == Field::kBad && reader.failed.ok()) {
+      reader.failed = absl::InvalidArgumentError(absl::StrCat(
+          "arg ", index, " is not a valid courier.SerializedObject: its bytes are malformed, "
+          "or it nests lists, tuples or dicts deeper than protobuf parses (Courier's limit "
+          "is ", kMaxNestingDepth, " levels)"));
+    }
+    return field;
+  };
+  const bool ok = reader.Fields("the request", [&](int number) {
+    if (number == kRequestMethod) return reader.Bytes(request.method);
+    if (number == kRequestArguments) return reader.Nested("the arguments", read_argument);
+    return Field::kSkip;
+  });
+  if (!ok) {
+    return absl::InvalidArgumentError(absl::StrCat("the request (", size,
+                                                   " bytes) is not a courier.CallRequest: ",
+                                                   reader.failed.message()));
+  }
+  return request;
+}
+
+}  // namespace lp::rpc

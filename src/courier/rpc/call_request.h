@@ -1,0 +1,32 @@
+// ParseCallRequest: a courier.CallRequest read from bytes a caller sent, which may be
+// anything. Used by the server instead of gRPC's own parsing so that every refusal says
+// what was wrong (gRPC answers INTERNAL with an empty message) and nothing is logged per
+// bad request.
+#ifndef LP_SRC_COURIER_RPC_CALL_REQUEST_H_
+#define LP_SRC_COURIER_RPC_CALL_REQUEST_H_
+
+#include <google/protobuf/io/zero_copy_stream.h>
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "courier/courier.pb.h"
+
+namespace lp::rpc {
+
+struct ParsedCallRequest {
+  std::string method;  // any bytes: the caller's, not checked for UTF-8
+  courier::CallArguments arguments;
+};
+
+// Reads a CallRequest from `input` (`size` bytes, for messages). The method name and
+// the keyword names are read as bytes: protobuf would check them for UTF-8 and log an
+// error line for each request that fails. Everything else is protobuf's own parsing,
+// with its recursion limit. Errors: INVALID_ARGUMENT saying which part did not parse.
+absl::StatusOr<ParsedCallRequest> ParseCallRequest(
+    google::protobuf::io::ZeroCopyInputStream& input, size_t size);
+
+}  // namespace lp::rpc
+
+#endif  // LP_SRC_COURIER_RPC_CALL_REQUEST_H_

@@ -1,0 +1,386 @@
+// Limits of one Courier call, over real sockets (127.0.0.1, port 0): messages over the
+// size limits, hostile nesting, malformed bytes, oversized echoes, invalid UTF-8, handler
+// threads under 5000 concurrent calls. Each refusal fails its own call, with a message
+// that says what was wrong, and the server answers the next call.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "src/courier/rpc/channel.h"
+#include "src/courier/rpc/message_limits.h"
+#include "src/courier/rpc/server.h"
+#include "tests/courier/rpc_test_util.h"
+#include "tests/support/listening_ports.h"
+
+namespace lp {
+namespace {
+
+using ::lp::testing::Args;
+using ::lp::testing::EchoFirst;
+using ::lp::testing::Int;
+using ::lp::testing::kLong;
+using ::lp::testing::Timeout;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr int kMiB = 1 << 20;
+
+courier::SerializedObject Bytes(size_t size) {
+  courier::SerializedObject object;
+  object.set_string_value(std::string(size, 'x'));
+  return object;
+}
+
+// `inner` inside `depth` lists.
+courier::SerializedObject Nested(int depth, courier::SerializedObject inner = Int(1)) {
+  for (int i = 0; i < depth; ++i) {
+    courier::SerializedObject list;
+    *list.mutable_list_value()->add_items() = std::move(inner);
+    inner = std::move(list);
+  }
+  return inner;
+}
+
+// Threads of this process.
+int ThreadCount() {
+  int count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    ++count;
+  }
+  return count;
+}
+
+class LimitsTest : public ::testing::Test {
+ protected:
+  void StartServer(CourierServerOptions options = {}) {
+    server_ = std::make_unique<CourierServer>(options);
+    ASSERT_TRUE(server_->RegisterMethod("Echo", EchoFirst).ok());
+    // Returns a string of arg 1 bytes.
+    ASSERT_TRUE(server_
+                    ->RegisterMethod("Bytes",
+                                     [](courier::CallArguments& args)
+                                         -> absl::StatusOr<courier::SerializedObject> {
+                                       return Bytes(static_cast<size_t>(args.args(0).int_value()));
+                                     })
+                    .ok());
+    ASSERT_TRUE(server_
+                    ->RegisterMethod("BadUnicode",
+                                     [](courier::CallArguments&)
+                                         -> absl::StatusOr<courier::SerializedObject> {
+                                       courier::SerializedObject text;
+                                       text.set_unicode_value("ok \xff\xfe");
+                                       return Nested(2, text);
+                                     })
+                    .ok());
+    ASSERT_TRUE(server_
+                    ->RegisterMethod("Block",
+                                     [this](courier::CallArguments& args)
+                                         -> absl::StatusOr<courier::SerializedObject> {
+                                       ++blocked_;
+                                       blocked_changed_();
+                                       release_.WaitFor(kLong);
+                                       return EchoFirst(args);
+                                     })
+                    .ok());
+    absl::StatusOr<int> port = server_->Start("127.0.0.1:0");
+    ASSERT_TRUE(port.ok()) << port.status();
+    target_ = absl::StrCat("127.0.0.1:", *port);
+    channel_ = CourierChannel::Create(target_);
+  }
+
+  void TearDown() override {
+    release_.Notify();
+    server_.reset();
+  }
+
+  void ExpectEchoWorks() {
+    absl::StatusOr<courier::SerializedObject> result =
+        channel_->Call("Echo", Args({Int(7)}), Timeout());
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->int_value(), 7);
+  }
+
+  grpc::Status RawCall(const std::string& request) {
+    return ::lp::testing::RawCall(target_, request);
+  }
+
+  // Calls Echo with a 1 MiB argument, compressed with gzip; the reply's size in `echoed`.
+  grpc::Status GzipEcho(size_t& echoed) {
+    courier::CallRequest request;
+    request.set_method("Echo");
+    *request.mutable_arguments()->add_args() = Bytes(kMiB);  // compresses well
+    grpc::ByteBuffer response;
+    grpc::Slice slice(request.SerializeAsString());
+    grpc::Status status = ::lp::testing::RawCall(target_, grpc::ByteBuffer(&slice, 1),
+                                                 GRPC_COMPRESS_GZIP, kLong, &response);
+    courier::CallResponse reply;
+    std::vector<grpc::Slice> slices;
+    if (status.ok() && response.Dump(&slices).ok()) {
+      std::string bytes;
+      for (const grpc::Slice& part : slices) bytes.append(reinterpret_cast<const char*>(part.begin()), part.size());
+      reply.ParseFromString(bytes);
+    }
+    echoed = reply.result().result().string_value().size();
+    return status;
+  }
+
+  std::atomic<int> blocked_{0};  // handlers of Block that started
+  std::function<void()> blocked_changed_ = [] {};
+  Event release_;
+  std::unique_ptr<CourierServer> server_;
+  std::string target_;
+  std::shared_ptr<CourierChannel> channel_;
+};
+
+TEST_F(LimitsTest, ReplyOverTheSendLimitFailsTheCallNotTheServer) {
+  StartServer({.max_send_message_bytes = kMiB});
+  absl::StatusOr<courier::SerializedObject> result =
+      channel_->Call("Bytes", Args({Int(2 * kMiB)}), Timeout());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(result.status().message(), HasSubstr("Courier method 'Bytes': the reply is 2097"));
+  EXPECT_THAT(result.status().message(), HasSubstr("max_send_message_bytes, 1048576 bytes"));
+  ExpectEchoWorks();
+  // Just under the limit passes.
+  ASSERT_TRUE(channel_->Call("Bytes", Args({Int(kMiB - 64)}), Timeout()).ok());
+}
+
+TEST_F(LimitsTest, RequestOverTheSendLimitFailsOnTheCallerForCallAndAsync) {
+  StartServer();
+  channel_ = CourierChannel::Create(target_, {.max_send_message_bytes = kMiB});
+  absl::StatusOr<courier::SerializedObject> result =
+      channel_->Call("Echo", Args({Bytes(2 * kMiB)}), Timeout());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(result.status().message(), HasSubstr("Courier method 'Echo': the request is 2097"));
+  absl::StatusOr<courier::SerializedObject> async =
+      channel_->CallFuture("Echo", Args({Bytes(2 * kMiB)}), Timeout()).TakeResult();
+  EXPECT_EQ(async.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(async.status().message(), HasSubstr("the request is"));
+  ExpectEchoWorks();
+}
+
+TEST_F(LimitsTest, RequestOverTheReceiveLimitIsRefusedWithAMessage) {
+  StartServer({.max_receive_message_bytes = kMiB});
+  absl::StatusOr<courier::SerializedObject> result =
+      channel_->Call("Echo", Args({Bytes(2 * kMiB)}), Timeout());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(result.status().message(), HasSubstr("larger than max"));
+  ExpectEchoWorks();
+}
+
+TEST_F(LimitsTest, CompressedRequestsAreRefusedByDefault) {
+  StartServer();
+  size_t echoed = 0;
+  grpc::Status status = GzipEcho(echoed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("gzip"));
+  ExpectEchoWorks();
+}
+
+TEST_F(LimitsTest, CompressedRequestsPassWhenAccepted) {
+  StartServer({.accept_compressed_requests = true});
+  size_t echoed = 0;
+  grpc::Status status = GzipEcho(echoed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(echoed, static_cast<size_t>(kMiB));
+}
+
+TEST_F(LimitsTest, MalformedRequestBytesAreInvalidArgumentWithAMessage) {
+  StartServer();
+  // Field 31 with the invalid wire type 7, then junk.
+  grpc::Status status = RawCall(std::string("\xff\xff\xff\xff\x0f\x07\x07\x07", 8));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("the request (8 bytes) is not a courier.CallRequest"));
+  // A length prefix that claims more bytes than the request has.
+  status = RawCall(std::string("\x0a\xff\xff\xff\x07xyz", 8));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("is malformed"));
+  ExpectEchoWorks();
+}
+
+TEST_F(LimitsTest, NestingPastTheLimitIsRefusedWithAMessageOnBothSides) {
+  StartServer();
+  // Deeper than protobuf parses at all: the server says so.
+  courier::CallRequest request;
+  request.set_method("Echo");
+  *request.mutable_arguments()->add_args() = Nested(200);
+  grpc::Status status = RawCall(request.SerializeAsString());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("arg 1 is not a valid courier.SerializedObject"));
+  EXPECT_THAT(status.error_message(), HasSubstr("limit is 32"));
+  // Parsed by protobuf, but over Courier's limit (50 deep used to be an empty INTERNAL).
+  for (int depth : {rpc::kMaxNestingDepth + 1, 50}) {
+    *request.mutable_arguments()->mutable_args(0) = Nested(depth);
+    status = RawCall(request.SerializeAsString());
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << depth;
+    EXPECT_THAT(status.error_message(), HasSubstr("arg 1 \u2192 [0]"));
+    EXPECT_THAT(status.error_message(), HasSubstr("nested more than 32 deep"));
+  }
+  // A CourierChannel refuses to send it at all.
+  absl::StatusOr<courier::SerializedObject> result =
+      channel_->Call("Echo", Args({Nested(rpc::kMaxNestingDepth + 1)}), Timeout());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(), HasSubstr("Courier method 'Echo': arg 1"));
+  // At the limit, it goes both ways.
+  result = channel_->Call("Echo", Args({Nested(rpc::kMaxNestingDepth)}), Timeout());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ExpectEchoWorks();
+}
+
+TEST_F(LimitsTest, ErrorsEchoABoundedPrefixOfWhatTheCallerSent) {
+  StartServer();
+  const std::string long_name(8000, 'm');
+  absl::StatusOr<courier::SerializedObject> result = channel_->Call(long_name, Args({}), Timeout());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(result.status().message(), HasSubstr("... (8000 bytes)"));
+  EXPECT_LT(result.status().message().size(), 400u);
+
+  courier::CallRequest request;
+  request.set_method("Echo");
+  for (int i = 0; i < 1000; ++i) {
+    (*request.mutable_arguments()->mutable_kwargs())[absl::StrCat("keyword_", i)] = Int(i);
+  }
+  grpc::Status status = RawCall(request.SerializeAsString());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("and 990 more"));
+  EXPECT_LT(status.error_message().size(), 1000u);
+  ExpectEchoWorks();
+}
+
+// Protobuf logs a line for each string field with invalid UTF-8 it parses; the server
+// reads the method name and keyword names as bytes, so a flood of them logs nothing.
+TEST_F(LimitsTest, InvalidUtf8MethodNamesAreNotFoundAndLogNothing) {
+  StartServer();
+  courier::CallRequest request;
+  request.set_method("Ech\xff");
+  (*request.mutable_arguments()->mutable_kwargs())["k\xfe"] = Int(1);
+  const std::string bytes = request.SerializePartialAsString();
+
+  char path[] = "/tmp/lp_limits_stderr_XXXXXX";
+  const int capture = mkstemp(path);
+  ASSERT_GE(capture, 0);
+  std::fflush(stderr);
+  const int saved = dup(STDERR_FILENO);
+  dup2(capture, STDERR_FILENO);
+  std::vector<grpc::Status> statuses;
+  for (int i = 0; i < 20; ++i) statuses.push_back(RawCall(bytes));
+  std::fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  close(capture);
+  std::ifstream file(path);
+  const std::string logged((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::remove(path);
+
+  for (const grpc::Status& status : statuses) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_THAT(status.error_message(), HasSubstr("No Courier method 'Ech\\xff'"));
+  }
+  EXPECT_THAT(logged, Not(HasSubstr("libprotobuf"))) << logged;
+  EXPECT_THAT(logged, Not(HasSubstr("UTF-8"))) << logged;
+  ExpectEchoWorks();
+}
+
+TEST_F(LimitsTest, InvalidUtf8UnicodeIsRefusedWhenEncoded) {
+  StartServer();
+  courier::SerializedObject text;
+  text.set_unicode_value("caf\xe9");  // Latin-1, not UTF-8
+  absl::StatusOr<courier::SerializedObject> result =
+      channel_->Call("Echo", Args({Int(1), text}), Timeout());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(), HasSubstr("arg 2: lp::Unicode holds bytes that are not valid UTF-8"));
+  // The server refuses to send such a result the same way.
+  result = channel_->Call("BadUnicode", Args({}), Timeout());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("Courier method 'BadUnicode': the result \u2192 [0] \u2192 [0]: lp::Unicode"));
+  ExpectEchoWorks();
+}
+
+// 5000 calls that would each hold a thread: the server's threads stay under its bound,
+// the calls past it are refused at once with a message, and the server serves again
+// once the blocked ones return. The default bound is what is tested.
+TEST_F(LimitsTest, FiveThousandSlowCallsLeaveThreadsUnderTheBound) {
+  constexpr int kCalls = 5000;
+  const int bound = CourierServerOptions().max_concurrent_handlers;
+  ASSERT_GT(bound, 0);
+  ASSERT_LT(bound, kCalls);
+  std::mutex mu;
+  std::condition_variable changed;
+  int refused = 0;  // guarded by mu
+  int others = 0;   // guarded by mu: calls that ended otherwise (none should)
+  std::string first_refusal;
+  blocked_changed_ = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    changed.notify_all();
+  };
+  const int baseline = ThreadCount();
+  StartServer();
+  for (int i = 0; i < kCalls; ++i) {
+    channel_->CallAsync("Block", Args({Int(i)}), Timeout(),
+                        [&](absl::StatusOr<courier::SerializedObject> result) {
+                          std::lock_guard<std::mutex> lock(mu);
+                          if (result.status().code() == absl::StatusCode::kResourceExhausted) {
+                            if (refused++ == 0) first_refusal = std::string(result.status().message());
+                          } else {
+                            ++others;
+                          }
+                          changed.notify_all();
+                        });
+  }
+  // Every call is either blocked in a handler or refused.
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(changed.wait_for(lock, absl::ToChronoMilliseconds(kLong), [&] {
+      return refused + others + blocked_.load() >= kCalls;
+    })) << refused << " refused, " << blocked_.load() << " blocked";
+    EXPECT_EQ(others, 0);
+    EXPECT_FALSE(first_refusal.empty());
+  }
+  EXPECT_LE(blocked_.load(), bound);
+  const int threads = ThreadCount() - baseline;
+  // The handlers, gRPC's spare poller, and gRPC's own few threads (event engine, timers,
+  // the client's callbacks): far from one per call.
+  EXPECT_LT(threads, bound + 64) << threads << " threads for " << bound << " handlers";
+  release_.Notify();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(changed.wait_for(lock, absl::ToChronoMilliseconds(kLong), [&] {
+      return refused + others >= kCalls;
+    }));
+  }
+  ExpectEchoWorks();
+}
+
+// gRPC's SO_REUSEPORT cloning used to bind port 0 a second time for the health-check
+// service's completion queue: an unpublished port serving the same methods.
+TEST(ServerSocketsTest, EachServerListensOnlyOnItsOwnPort) {
+  const std::set<int> before = ::lp::testing::ListeningTcpPorts(getpid());
+  for (const char* address : {"127.0.0.1:0", "[::]:0"}) {
+    CourierServer server({.enable_health_check = true});
+    ASSERT_TRUE(server.RegisterMethod("Echo", EchoFirst).ok());
+    absl::StatusOr<int> port = server.Start(address);
+    ASSERT_TRUE(port.ok()) << port.status();
+    std::set<int> added;
+    for (int listening : ::lp::testing::ListeningTcpPorts(getpid())) {
+      if (!before.contains(listening)) added.insert(listening);
+    }
+    EXPECT_EQ(added, std::set<int>{*port}) << address;
+  }
+}
+
+}  // namespace
+}  // namespace lp

@@ -1,0 +1,146 @@
+#include "tests/fuzz/request_checks.h"
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/test/server_context_test_spouse.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "courier/courier.pb.h"
+#include "lp/internal/courier_dispatch.h"
+#include "src/courier/rpc/courier_service.h"
+#include "src/courier/rpc/grpc_status.h"
+#include "src/courier/rpc/method_registry.h"
+#include "src/courier/rpc/secret.h"
+#include "tests/fuzz/decode_checks.h"
+
+namespace lp::fuzz {
+
+// The node's methods: every parameter kind the decoder has, and each outcome a method can
+// have (a value, void, an exception).
+class Target {
+ public:
+  int64_t Add(int64_t a, int32_t b) { return a + b; }
+  std::string Concat(const std::string& a, const lp::Unicode& b) { return a + b.text; }
+  Record EchoRecord(Record r) { return r; }
+  std::vector<Point> Reverse(std::vector<Point> points) { return {points.rbegin(), points.rend()}; }
+  lp::Tensor EchoTensor(lp::Tensor t) { return t; }
+  double SumScores(const std::map<int64_t, std::optional<double>>& scores) {
+    double sum = 0;
+    for (const auto& [key, value] : scores) sum += value.value_or(0);
+    return sum;
+  }
+  std::tuple<uint64_t, bool> Swap(std::tuple<bool, uint64_t> t) {
+    return {std::get<1>(t), std::get<0>(t)};
+  }
+  std::map<std::string, lp::Tensor> Named(std::map<std::string, lp::Tensor> tensors) {
+    return tensors;
+  }
+  void Nothing() {}
+  int Throw(int n) {
+    if (n % 2 != 0) throw std::runtime_error("odd");
+    return n;
+  }
+};
+LP_COURIER_METHODS(Target, Add, Concat, EchoRecord, Reverse, EchoTensor, SumScores, Swap, Named,
+                   Nothing, Throw);
+
+namespace {
+
+constexpr char kSecret[] = "fuzz-secret-0123456789abcdef0123456789";
+
+// The registry the node's server would have: the handlers RegisterCourierMethods makes.
+rpc::MethodRegistry& Registry() {
+  static Target target;
+  static rpc::MethodRegistry* registry = [] {
+    auto* made = new rpc::MethodRegistry;
+    static constexpr auto kTable = internal::CourierMethodsOf<Target>();
+    std::apply(
+        [&](const auto&... entry) {
+          (void(made->Add(entry.name,
+                          internal::MakeCourierHandler(&target, entry.name, entry.pointer))),
+           ...);
+        },
+        kTable.entries);
+    return made;
+  }();
+  return *registry;
+}
+
+rpc::CourierServiceImpl& Service() {
+  static rpc::CourierServiceImpl* service = [] {
+    auto* made = new rpc::CourierServiceImpl(Registry(), /*max_send_message_bytes=*/-1);
+    made->RequireSecret(kSecret, "node fuzz/0");
+    return made;
+  }();
+  return *service;
+}
+
+bool AllowedFailure(grpc::StatusCode code) {
+  return code == grpc::StatusCode::NOT_FOUND || code == grpc::StatusCode::INVALID_ARGUMENT ||
+         code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::RESOURCE_EXHAUSTED;
+}
+
+}  // namespace
+
+std::string RequestInput(int secret_choice, const std::string& request) {
+  return std::string(1, static_cast<char>(secret_choice)) + request;
+}
+
+std::string CheckRequest(std::string_view input) {
+  if (input.empty()) return "";
+  const int secret_choice = static_cast<unsigned char>(input[0]) & 3;
+  input.remove_prefix(1);
+
+  grpc::ServerContext context;
+  grpc::testing::ServerContextTestSpouse spouse(&context);
+  switch (secret_choice) {
+    case 0:
+      spouse.AddClientMetadata(rpc::kSecretMetadataKey, kSecret);
+      break;
+    case 1:
+      break;
+    case 2:
+      spouse.AddClientMetadata(rpc::kSecretMetadataKey, "not-the-secret-0123456789abcdef");
+      break;
+    default:
+      spouse.AddClientMetadata(rpc::kSecretMetadataKey, std::string(kSecret, 8));
+      break;
+  }
+  // The request bytes as gRPC hands them to the service: the service parses them itself.
+  grpc::Slice slice(input.data(), input.size());
+  grpc::ByteBuffer request(&slice, 1);
+  absl::StatusOr<grpc::ByteBuffer> reply = Service().Serve(context, request);
+  const grpc::Status status = reply.ok() ? grpc::Status::OK : rpc::ToGrpcStatus(reply.status());
+  if (secret_choice != 0) {
+    if (status.error_code() != grpc::StatusCode::UNAUTHENTICATED) {
+      return absl::StrCat("a call without the right secret (choice ", secret_choice,
+                          ") was not refused: code ", static_cast<int>(status.error_code()), " ",
+                          status.error_message());
+    }
+    return "";
+  }
+  if (status.ok()) {
+    courier::CallResponse response;
+    grpc::ProtoBufferReader reader(&*reply);
+    if (!response.ParseFromZeroCopyStream(&reader)) return "an OK reply does not parse";
+    return "";
+  }
+  if (!AllowedFailure(status.error_code())) {
+    return absl::StrCat("unexpected code ", static_cast<int>(status.error_code()), ": ",
+                        status.error_message());
+  }
+  if (status.error_message().empty()) {
+    return absl::StrCat("code ", static_cast<int>(status.error_code()), " without a message");
+  }
+  return "";
+}
+
+}  // namespace lp::fuzz

@@ -1,0 +1,30 @@
+#ifndef LP_TESTS_FUZZ_REQUEST_CHECKS_H_
+#define LP_TESTS_FUZZ_REQUEST_CHECKS_H_
+
+// What must hold when arbitrary bytes arrive as a Courier call: the whole server-side
+// path without the socket. The bytes are parsed as a courier.CallRequest as gRPC would,
+// and handed to the CourierService of a node whose typed methods (LP_COURIER_METHODS)
+// take structs, tensors, containers, strings and integers; its secret is required. Used
+// by the libFuzzer target (request_fuzzer.cc) and the replay of its inputs
+// (fuzz_regression_test.cc).
+//
+// Input layout: byte 0 says which secret the call presents (low two bits: 0 the right
+// one, 1 none, 2 a wrong one, 3 a prefix of the right one); the rest is the CallRequest.
+
+#include <string>
+#include <string_view>
+
+namespace lp::fuzz {
+
+// Serves one call from `input` (layout above) and returns "" when the outcome is one
+// the server may give: a call without the right secret is UNAUTHENTICATED; any other is
+// OK (with a response that serializes) or NOT_FOUND / INVALID_ARGUMENT / UNKNOWN with a
+// message. Otherwise what went wrong. Not thread-safe (one service, kept across calls).
+std::string CheckRequest(std::string_view input);
+
+// The input that presents `secret_choice` (0..3, as above) with `request` (serialized).
+std::string RequestInput(int secret_choice, const std::string& request);
+
+}  // namespace lp::fuzz
+
+#endif  // LP_TESTS_FUZZ_REQUEST_CHECKS_H_
