@@ -529,6 +529,8 @@ TEST_F(SlurmClusterTest, DryRunPrintsTheCommandsAndRunsNothing) {
                             HasSubstr("LP_NODE_GROUP=worker"),
                             HasSubstr("LP_COORDINATOR_TOKEN='<secret>'"),
                             HasSubstr("LP_COURIER_SECRET='<courier-secret>'"),
+                            HasSubstr("LP_LAUNCH_ID='<launch-id>'"),
+                            HasSubstr("LP_LAUNCH_START_US='<launch-start-us>'"),
                             HasSubstr("LP_TEST_ENV='hello from slurm_resources'"),
                             HasSubstr("srun --job-name=lp.slurm_child.worker."),
                             HasSubstr("--ntasks=2"), HasSubstr("--cpus-per-task=2"),
