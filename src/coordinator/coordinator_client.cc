@@ -173,14 +173,15 @@ absl::Status CoordinatorClient::ReportExit(const ExitReport& report) {
 
 absl::Status CoordinatorClient::WatchStop(const NodeId& node, StopWatch::OnStop on_stop,
                                           StopWatch::OnLost on_lost,
-                                          StopWatch::OnNodesEnded on_nodes_ended) {
+                                          StopWatch::OnNodesEnded on_nodes_ended,
+                                          StopWatch::OnStart on_start) {
   std::lock_guard lock(mu_);
   if (watch_ != nullptr) {
     return absl::FailedPreconditionError("this coordinator client already watches for the stop");
   }
   watch_ = std::make_unique<StopWatch>(stub_.get(), options_.token, options_.address, node,
                                        std::move(on_stop), std::move(on_lost),
-                                       std::move(on_nodes_ended));
+                                       std::move(on_nodes_ended), std::move(on_start));
   return absl::OkStatus();
 }
 

@@ -31,6 +31,11 @@ struct CoordinatorOptions {
   // What a worker registering as a node gets back with its registration: the launcher's
   // arguments of the node and of its inner nodes. A node not listed gets none.
   absl::flat_hash_map<NodeId, std::vector<coordinator::NodeArguments>> arguments;
+  // The nodes whose workers must all be ready (their arguments matched, their WatchStop
+  // stream open) before any node runs: the start notice goes to every worker then, and at
+  // once to later ones. Empty: no wait. (A launch lists its top-level nodes; the inner
+  // processes of a colocation start later, from a worker that checked their arguments.)
+  std::vector<NodeId> start_after;
   // The per-launch secret every call must carry (MakeToken() in token.h).
   std::string token;
   // Where to listen. Port 0 picks a free port. "127.0.0.1:0" serves only this host;

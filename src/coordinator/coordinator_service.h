@@ -39,11 +39,12 @@ struct CoordinatorHooks {
 // Thread safety: every method may be called from any thread.
 class CoordinatorService final : public coordinator::Coordinator::CallbackService {
  public:
-  // `arguments`: see CoordinatorOptions::arguments.
+  // `arguments` and `start_after`: see CoordinatorOptions.
   CoordinatorService(
       std::string program_name, std::string fingerprint, std::vector<NodeId> nodes,
       std::string token, CoordinatorHooks hooks,
-      absl::flat_hash_map<NodeId, std::vector<coordinator::NodeArguments>> arguments = {});
+      absl::flat_hash_map<NodeId, std::vector<coordinator::NodeArguments>> arguments = {},
+      std::vector<NodeId> start_after = {});
 
   // Stops the program: tells every WatchStop stream, fails every waiting and later
   // Resolve of an unpublished address, then calls the on_stop hook. True for the call
