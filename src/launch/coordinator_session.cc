@@ -48,6 +48,8 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
        .fingerprint = result.fingerprint,
        .nodes = AllNodes(program),  // inner nodes of colocations too: they register
        .arguments = EncodeProgramArguments(program),
+       // No node runs before every worker found its arguments equal to the launcher's.
+       .start_after = TopLevelNodes(program),
        .token = result.token,
        .bind_address = session.bind_address,
        .keepalive_interval = session.keepalive_interval,

@@ -73,6 +73,7 @@ struct NodeEnd {
   // Guarded by mu:
   bool ended = false;
   NodeOutcome outcome;
+  bool started = false;  // the coordinator's start notice came
   bool stopping = false;
   bool coordinator_lost = false;
   // Stop requests of this worker's own (coordinator notice, signal, lost launcher) still
@@ -159,6 +160,8 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
     (void)coordinator->RequestStop(absl::StrCat("node ", id.ToString(), " stopped the program"),
                                    id);
   });
+  // Opening the watch tells the coordinator that this worker is ready: its arguments
+  // matched the launcher's.
   absl::Status watching = coordinator->WatchStop(
       id, [request_stop](const std::string&) { request_stop(); },
       [request_stop, end, id](const absl::Status& why) {
@@ -174,6 +177,11 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
       // Calls to a node that ended while the program goes on fail fast.
       [runtime](const std::vector<NodeId>& nodes, const std::string& how) {
         FailCallsToEndedNodes(*runtime, nodes, how);
+      },
+      [end] {
+        std::lock_guard lock(end->mu);
+        end->started = true;
+        end->changed.notify_all();
       });
   if (!watching.ok()) FailSetup(assignment, std::string(watching.message()), coordinator.get());
   // SIGINT/SIGTERM to a worker stop the program, as they would the launcher.
@@ -181,6 +189,21 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
 
   const NodeContext context{program.name(), assignment.launch_type, id};
   std::thread node_thread([&, end] {
+    // The node runs once every worker of the launch is ready, so that a launch one of
+    // whose workers found an argument that differs (FailSetup above) fails before any
+    // node runs. A stop before the start: the node never runs, and ends as if it had
+    // returned. (A stop after it, even just after, finds the node running, as always.)
+    {
+      std::unique_lock lock(end->mu);
+      end->changed.wait(lock, [&] {
+        return end->started || end->stopping || end->coordinator_lost;
+      });
+      if (!end->started) {
+        end->ended = true;
+        end->changed.notify_all();
+        return;
+      }
+    }
     NodeOutcome outcome = RunNode(*node, runtime, context);
     std::lock_guard lock(end->mu);
     end->ended = true;

@@ -30,7 +30,7 @@ TEST(ArgumentsTest, ValuesComputedInMainReachEveryNodeAsTheLauncherComputedThem)
   lp_test_arguments::ExpectTravelled(child.output());
 }
 
-TEST(ArgumentsTest, ANonSerializableArgumentThatDiffersFailsTheLaunchBeforeTheNodeRuns) {
+TEST(ArgumentsTest, ANonSerializableArgumentThatDiffersFailsTheLaunchBeforeAnyNodeRuns) {
   ChildProcess child({Child(), "--mode=differs", "--lp_launch_type=local_mp"});
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitNodeFailed) << child.output();
   lp_test_arguments::ExpectDiffersExplained(child.output());

@@ -5,7 +5,8 @@
 //   --mode=travel   every node kind gets a run id, a seed and a directory from main()
 //                   (made under --scratch); each prints what it got
 //   --mode=differs  a node gets a printable, non-serializable value that differs in
-//                   every process: the launch must fail before the node runs
+//                   every process, beside three others: the launch must fail before
+//                   any node runs
 //   --mode=sweep    two programs one after the other, printing lp::LaunchId()
 //
 // The launch type is --lp_launch_type: the tests give it.

@@ -300,7 +300,7 @@ TEST_F(SlurmClusterTest, ValuesComputedInMainReachEveryTaskAsTheLauncherComputed
   lp_test_arguments::ExpectTravelled(child->output());
 }
 
-TEST_F(SlurmClusterTest, ANonSerializableArgumentThatDiffersFailsTheLaunch) {
+TEST_F(SlurmClusterTest, ANonSerializableArgumentThatDiffersFailsTheLaunchBeforeAnyNodeRuns) {
   auto child = Launch("differs");
   EXPECT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 1) << child->output();
   lp_test_arguments::ExpectDiffersExplained(child->output());

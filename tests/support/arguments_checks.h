@@ -36,7 +36,7 @@ inline void ExpectTravelled(const std::string& output) {
 }
 
 // "differs": the launch failed naming the node, the argument, its type, both values and
-// what to do; the node never ran.
+// what to do; no node ran, neither the one whose argument differs nor the others.
 inline void ExpectDiffersExplained(const std::string& output) {
   using ::testing::HasSubstr;
   using ::testing::Not;
@@ -47,9 +47,12 @@ inline void ExpectDiffersExplained(const std::string& output) {
   EXPECT_THAT(output, HasSubstr("\", this worker computed \"pid-"));
   EXPECT_THAT(output, HasSubstr("lp::LaunchId()"));
   EXPECT_THAT(output, HasSubstr("LP_SERIALIZABLE"));
-  // The int beside it travelled and is not mentioned; the node never ran.
+  // The int beside it travelled and is not mentioned; no node ran.
   EXPECT_THAT(output, Not(HasSubstr("argument 1")));
   EXPECT_THAT(output, Not(HasSubstr("ran checked/0")));
+  EXPECT_THAT(output, Not(HasSubstr("ran bystander/")));
+  // The bystanders were not failed: only checked/0 is.
+  EXPECT_THAT(output, Not(HasSubstr("node bystander/")));
 }
 
 // "sweep": one id in every node of a launch, which main() sees after it; another for the

@@ -29,6 +29,7 @@
 #include <regex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -133,10 +134,31 @@ inline void UseProcessName(const ProcessName& name, int count) {
   Say(absl::StrCat("ran ", lp::CurrentNode()->node.ToString(), " with ", name.name, " ", count));
 }
 
+// Whether this process is a worker of a node of `group` (local: LP_NODE; Slurm: the task
+// of a group's job, LP_NODE_GROUP).
+inline bool IsWorkerOf(const std::string& group) {
+  const char* node = std::getenv("LP_NODE");
+  const char* task_group = std::getenv("LP_NODE_GROUP");
+  return (node != nullptr && std::string(node).rfind(group + "/", 0) == 0) ||
+         (node == nullptr && task_group != nullptr && task_group == group);
+}
+
+inline void SayRan(int index) {
+  Say(absl::StrCat("ran ", lp::CurrentNode()->node.ToString(), " ", index));
+}
+
 // "differs": node checked/0 is given a ProcessName computed in main() — in every process
-// another — beside a serializable int. The launch must fail before the node runs.
+// another — beside a serializable int; bystander/0..2 have nothing wrong with them. The
+// launch must fail before any node runs: checked/0's, and the bystanders' too. The worker
+// of checked/0 takes a second longer in main(), so that the bystanders' workers are ready
+// well before it: they would have run, but for the wait for every worker.
 inline lp::Program DiffersProgram() {
+  if (IsWorkerOf("checked")) std::this_thread::sleep_for(std::chrono::seconds(1));
   lp::Program program("differs");
+  {
+    auto group = program.Group("bystander");
+    for (int i = 0; i < 3; ++i) program.AddNode(lp::FunctionNode(SayRan, i));
+  }
   program.AddNode(lp::FunctionNode(UseProcessName, ProcessName{absl::StrCat("pid-", getpid())}, 7),
                   "checked");
   return program;
