@@ -29,8 +29,9 @@ namespace lp::internal {
 class StopWatcher {
  public:
   virtual ~StopWatcher() = default;
-  // Every awaited worker is ready: the node may run. Called once, under the broadcast's
-  // lock, before any NodesEnded: must not block, nor call the broadcast.
+  // Every awaited worker is ready: the node may run. Called at most once, under the
+  // broadcast's lock: must not block, nor call the broadcast. (No node runs before it, so
+  // in practice no NodesEnded comes first.)
   virtual void Started() = 0;
   // Nodes ended while the program goes on. Called under the broadcast's lock, any number
   // of times before one of the two below: must not block, nor call the broadcast.
