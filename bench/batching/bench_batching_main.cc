@@ -22,7 +22,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "lp/lp.h"
-#include "src/courier/batching/batcher.h"
+#include "lp/internal/batcher.h"
 
 namespace lp::bench {
 namespace {

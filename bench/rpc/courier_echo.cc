@@ -12,8 +12,8 @@
 #include "lp/future.h"
 #include "lp/internal/courier_dispatch.h"
 #include "lp/tensor.h"
-#include "src/courier/rpc/channel.h"
-#include "src/courier/rpc/server.h"
+#include "lp/courier_channel.h"
+#include "lp/courier_server.h"
 
 namespace lp::bench {
 

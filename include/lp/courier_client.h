@@ -14,7 +14,7 @@
 #include "lp/future.h"
 #include "lp/rpc_error.h"
 #include "lp/serialize.h"
-#include "src/courier/rpc/channel.h"
+#include "lp/courier_channel.h"
 
 namespace lp {
 

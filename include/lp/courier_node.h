@@ -15,9 +15,21 @@
 #include "lp/errors.h"
 #include "lp/handle.h"
 #include "lp/internal/courier_dispatch.h"
-#include "src/courier/rpc/server_options.h"
+#include "lp/courier_server_options.h"
 
 namespace lp {
+
+namespace internal {
+
+// A channel to the Courier server of `node` in the launched program of `runtime`: it
+// resolves the address through the program's address book (waiting until the server is
+// up), sends the launch's secret over the launch's transport, with `limits`, and its
+// calls end when the program stops.
+std::shared_ptr<CourierChannel> ChannelToCourierNode(std::shared_ptr<Runtime> runtime,
+                                                     const NodeId& node,
+                                                     const CourierMessageLimits& limits);
+
+}  // namespace internal
 
 // The handle of a CourierNode<T>. In another node's arguments it becomes a
 // CourierClient<T> that finds the server through the launched program (its address is
@@ -40,21 +52,8 @@ class CourierHandle : public HandleBase {
   const CourierMessageLimits& message_limits() const { return limits_; }
 
   ClientType Dereference() const {
-    std::shared_ptr<internal::Runtime> runtime = RuntimeOrThrow();
-    const NodeId id = node();
-    CourierChannelOptions options;
-    options.max_send_message_bytes = limits_.max_send_message_bytes;
-    options.max_receive_message_bytes = limits_.max_receive_message_bytes;
-    options.secret = runtime->courier_secret;
-    options.transport = runtime->transport;
-    // The program's stop ends the calls in flight and refuses later ones.
-    if (runtime->calls != nullptr) options.scope = runtime->calls->ForTarget(id.ToString());
-    auto channel = CourierChannel::Create(
-        [runtime, id](absl::Time deadline) {
-          return runtime->addresses->Resolve(id, internal::kCourierEndpoint, deadline);
-        },
-        std::move(options));
-    return ClientType(std::move(channel), id.ToString());
+    return ClientType(internal::ChannelToCourierNode(RuntimeOrThrow(), node(), limits_),
+                      node().ToString());
   }
 
  private:

@@ -11,7 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/coordinator/env.h"
-#include "src/coordinator/local_address.h"
+#include "src/net/host_port.h"
+#include "src/net/local_address.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
+#include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
 
 namespace lp::internal {
@@ -19,7 +20,7 @@ using coordinator::StopNotice;
 // Finishes a unary call at once with `status`.
 grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpc(status));
+  reactor->Finish(rpc::ToGrpcStatus(status));
   return reactor;
 }
 
@@ -32,7 +33,7 @@ class PendingResolve final : public grpc::ServerUnaryReactor, public ResolveWait
 
   void Resolved(absl::StatusOr<std::string> address) override {
     if (address.ok()) response_->set_address(*std::move(address));
-    Finish(ToGrpc(address.status()));
+    Finish(rpc::ToGrpcStatus(address.status()));
   }
 
   // The caller's deadline passed or it went away. Only finish if still parked: otherwise
@@ -160,7 +161,7 @@ class StopStream final : public grpc::ServerWriteReactor<StopNotice>, public Sto
 // A WatchStop refused before it started (bad token).
 class RefusedStream final : public grpc::ServerWriteReactor<StopNotice> {
  public:
-  explicit RefusedStream(const absl::Status& status) { Finish(ToGrpc(status)); }
+  explicit RefusedStream(const absl::Status& status) { Finish(rpc::ToGrpcStatus(status)); }
   void OnDone() override { delete this; }
 };
 

@@ -4,7 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "src/coordinator/local_address.h"
+#include "src/net/host_port.h"
 
 namespace lp::internal {
 

@@ -8,6 +8,7 @@
 #include "lp/event.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
+#include "src/courier/rpc/grpc_status.h"
 
 namespace lp::internal {
 
@@ -50,7 +51,7 @@ class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::Sto
 
   void OnDone(const grpc::Status& status) override {
     // Ignored if the stop already arrived or the watch was closed.
-    watch_->Settle(Outcome::kLost, "", FromGrpc(status));
+    watch_->Settle(Outcome::kLost, "", rpc::ToAbslStatus(status));
     done_.Notify();  // last: the StopWatch may destroy us once this returns
   }
 

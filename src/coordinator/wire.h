@@ -1,9 +1,8 @@
 #ifndef LP_SRC_COORDINATOR_WIRE_H_
 #define LP_SRC_COORDINATOR_WIRE_H_
 
-// Conversions between our C++ types and the coordinator's wire messages and statuses.
-
-#include <grpcpp/support/status.h>
+// Conversions between our C++ types and the coordinator's wire messages (statuses:
+// src/courier/rpc/grpc_status.h).
 
 #include "absl/status/status.h"
 #include "lp/context.h"
@@ -17,10 +16,6 @@ NodeId FromProto(const coordinator::NodeId& node);
 
 coordinator::ExitReport ToProto(const ExitReport& report);
 ExitReport FromProto(const coordinator::ExitReport& report);
-
-// absl and gRPC share their status codes, value for value.
-grpc::Status ToGrpc(const absl::Status& status);
-absl::Status FromGrpc(const grpc::Status& status);
 
 }  // namespace lp::internal
 

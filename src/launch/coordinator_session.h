@@ -16,7 +16,7 @@
 #include "lp/internal/runtime.h"
 #include "lp/program.h"
 #include "src/coordinator/coordinator_server.h"
-#include "src/core/launcher.h"
+#include "src/launch/launcher.h"
 
 namespace lp::internal {
 

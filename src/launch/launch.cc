@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lp/flags.h"
-#include "src/core/launcher.h"
+#include "src/launch/launcher.h"
 #include "src/launch/courier_secret.h"
-#include "src/core/test_hooks.h"
+#include "src/launch/test_hooks.h"
 #include "src/courier/rpc/transport_security.h"
 #include "src/launch/process_backend.h"
 #include "src/launch/srun_backend.h"
@@ -25,6 +25,11 @@
 
 namespace lp {
 namespace {
+
+bool IsProcessLaunch(LaunchType type) {
+  return type == LaunchType::kLocalMp || type == LaunchType::kTestMp ||
+         type == LaunchType::kSlurm;
+}
 
 absl::StatusOr<internal::ResolvedLaunchOptions> Resolve(const LaunchOptions& options) {
   internal::ResolvedLaunchOptions resolved;
@@ -39,7 +44,15 @@ absl::StatusOr<internal::ResolvedLaunchOptions> Resolve(const LaunchOptions& opt
   }
   resolved.handle_signals =
       options.handle_signals.value_or(!IsTestLaunchType(resolved.launch_type));
-  resolved.terminal = options.terminal.value_or(absl::GetFlag(FLAGS_lp_terminal));
+  // Parsed here once for every backend. Only process launches have terminals: elsewhere
+  // a wrong name is ignored, like the flag.
+  absl::StatusOr<internal::TerminalKind> terminal =
+      internal::ParseTerminalKind(options.terminal.value_or(absl::GetFlag(FLAGS_lp_terminal)));
+  if (terminal.ok()) {
+    resolved.terminal = *terminal;
+  } else if (IsProcessLaunch(resolved.launch_type)) {
+    return terminal.status();
+  }
   resolved.log_dir = options.log_dir.value_or(absl::GetFlag(FLAGS_lp_log_dir));
   resolved.local_resources = options.local_resources;
   resolved.slurm_resources = options.slurm_resources;
@@ -66,11 +79,6 @@ absl::StatusOr<internal::ResolvedLaunchOptions> Resolve(const LaunchOptions& opt
   if (!transport.ok()) return transport.status();
   resolved.transport = *std::move(transport);
   return resolved;
-}
-
-bool IsProcessLaunch(LaunchType type) {
-  return type == LaunchType::kLocalMp || type == LaunchType::kTestMp ||
-         type == LaunchType::kSlurm;
 }
 
 // InvalidArgument when `resources` (local_resources or slurm_resources) names a group the
@@ -101,12 +109,6 @@ absl::Status Validate(const Program& program, const internal::ResolvedLaunchOpti
   if (absl::Status groups = CheckGroupsExist(program, "slurm_resources", options.slurm_resources);
       !groups.ok()) {
     return groups;
-  }
-  if (IsProcessLaunch(options.launch_type)) {
-    if (absl::Status terminal = internal::ParseTerminalKind(options.terminal).status();
-        !terminal.ok()) {
-      return terminal;
-    }
   }
   switch (options.launch_type) {
     case LaunchType::kLocalMt:

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/coordinator/env.h"
-#include "src/core/test_hooks.h"
+#include "src/launch/test_hooks.h"
 #include "src/launch/coordinator_session.h"
 #include "src/launch/termination_notice.h"
 #include "src/launch/topology.h"
@@ -20,10 +20,8 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
   Program& program = supervisor.program();
   const ResolvedLaunchOptions& options = supervisor.options();
   top_level_ = TopLevelNodeNames(program);
-  absl::StatusOr<TerminalKind> kind = ParseTerminalKind(options.terminal);
-  if (!kind.ok()) return kind.status();
   absl::StatusOr<std::unique_ptr<Terminal>> terminal =
-      MakeTerminal(*kind, {.program_name = program.name(), .log_dir = options.log_dir});
+      MakeTerminal(options.terminal, {.program_name = program.name(), .log_dir = options.log_dir});
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
 

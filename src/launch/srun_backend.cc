@@ -14,7 +14,7 @@
 #include "absl/strings/strip.h"
 #include "lp/internal/deadline_wait.h"
 #include "src/coordinator/env.h"
-#include "src/coordinator/local_address.h"
+#include "src/net/host_port.h"
 #include "src/core/stop_state.h"
 #include "src/launch/coordinator_session.h"
 #include "src/launch/termination_notice.h"
@@ -178,10 +178,8 @@ absl::Status SrunBackend::StartGroups() {
     }
   }
 
-  absl::StatusOr<TerminalKind> kind = ParseTerminalKind(options_->terminal);
-  if (!kind.ok()) return kind.status();
   absl::StatusOr<std::unique_ptr<Terminal>> terminal =
-      MakeTerminal(*kind, {.program_name = supervisor_->program().name(),
+      MakeTerminal(options_->terminal, {.program_name = supervisor_->program().name(),
                            .log_dir = options_->log_dir});
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);

@@ -14,7 +14,7 @@
 #include "src/core/format_notice.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
-#include "src/core/test_hooks.h"
+#include "src/launch/test_hooks.h"
 #include "src/launch/program_runtime.h"
 #include "src/launch/termination_notice.h"
 

@@ -17,7 +17,7 @@
 #include "lp/internal/runtime.h"
 #include "lp/program.h"
 #include "src/coordinator/coordinator_server.h"
-#include "src/core/launcher.h"
+#include "src/launch/launcher.h"
 #include "src/launch/program_outcome.h"
 
 namespace lp::internal {

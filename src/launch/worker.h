@@ -2,7 +2,7 @@
 #define LP_SRC_LAUNCH_WORKER_H_
 
 #include "lp/program.h"
-#include "src/core/launcher.h"
+#include "src/launch/launcher.h"
 #include "src/launch/worker_assignment.h"
 
 namespace lp::internal {

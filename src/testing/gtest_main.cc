@@ -11,7 +11,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "lp/flags.h"
-#include "src/core/test_hooks.h"
+#include "src/launch/test_hooks.h"
 #include "src/launch/worker_assignment.h"
 
 namespace {

@@ -1,4 +1,5 @@
-#include "src/coordinator/local_address.h"
+#include "src/net/host_port.h"
+#include "src/net/local_address.h"
 
 #include <gtest/gtest.h>
 

@@ -22,7 +22,7 @@
 #include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
 #include "lp/lp.h"
-#include "src/courier/batching/batcher.h"
+#include "lp/internal/batcher.h"
 
 namespace lp {
 namespace {

@@ -2,7 +2,7 @@
 // large messages.
 #include "tests/courier/rpc_test_util.h"
 #include "src/courier/rpc/call_scope.h"
-#include "src/courier/rpc/channel.h"
+#include "lp/courier_channel.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -19,7 +19,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "src/courier/rpc/server.h"
+#include "lp/courier_server.h"
 
 namespace lp {
 namespace {

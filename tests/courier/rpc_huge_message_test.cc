@@ -9,8 +9,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "src/courier/rpc/channel.h"
-#include "src/courier/rpc/server.h"
+#include "lp/courier_channel.h"
+#include "lp/courier_server.h"
 #include "tests/courier/rpc_test_util.h"
 
 namespace lp {

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "src/courier/rpc/channel.h"
+#include "lp/courier_channel.h"
 #include "src/courier/rpc/message_limits.h"
-#include "src/courier/rpc/server.h"
+#include "lp/courier_server.h"
 #include "tests/courier/rpc_test_util.h"
 #include "tests/support/listening_ports.h"
 

@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "src/courier/rpc/channel.h"
+#include "lp/courier_channel.h"
 #include "src/courier/rpc/secret.h"
-#include "src/courier/rpc/server.h"
+#include "lp/courier_server.h"
 #include "tests/courier/rpc_test_util.h"
 
 namespace lp::rpc {

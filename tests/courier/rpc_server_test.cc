@@ -1,7 +1,7 @@
 // CourierServer over real sockets (127.0.0.1, port 0): dispatch, error semantics,
 // thread limits, health, garbage input and shutdown.
 #include "tests/courier/rpc_test_util.h"
-#include "src/courier/rpc/server.h"
+#include "lp/courier_server.h"
 
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "src/courier/rpc/channel.h"
+#include "lp/courier_channel.h"
 
 namespace lp {
 namespace {

@@ -15,7 +15,7 @@
 #include "absl/time/time.h"
 #include "courier/courier.pb.h"
 #include "lp/event.h"
-#include "src/courier/rpc/call_options.h"
+#include "lp/call_options.h"
 
 namespace lp::testing {
 

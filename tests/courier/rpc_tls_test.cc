@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "src/courier/rpc/channel.h"
-#include "src/courier/rpc/server.h"
+#include "lp/courier_channel.h"
+#include "lp/courier_server.h"
 #include "src/courier/rpc/transport_security.h"
 #include "tests/courier/rpc_test_util.h"
 #include "tests/support/recording_proxy.h"

@@ -34,6 +34,7 @@
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/arguments_checks.h"
 #include "tests/support/child_process.h"
+#include "src/courier/rpc/transport_security.h"
 #include "tests/support/outside_client.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"

@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "src/courier/rpc/channel.h"
+#include "lp/courier_channel.h"
 
 namespace lp::testing {
 

@@ -96,11 +96,11 @@ TEST_P(TlsLaunchTest, AWrongTlsFileIsALaunchErrorNamingIt) {
 // client with the launch's files and secret gets through.
 TEST_P(TlsLaunchTest, EveryPortOfTheLaunchServesOnlyTls) {
   const std::string secret = "tls-launch-test-secret-0123456789";
-  ChildProcess child({BuildDir() + "/tests/slurm/slurm_child", "--mode=secret", "--local",
-                      "--lp_launch_type=" + GetParam(), "--lp_termination_notice_secs=600",
-                      testing::TlsFlags(tls_)[0], testing::TlsFlags(tls_)[1],
-                      testing::TlsFlags(tls_)[2]},
-                     {"LP_COURIER_SECRET=" + secret});
+  std::vector<std::string> argv = {BuildDir() + "/tests/slurm/slurm_child", "--mode=secret",
+                                   "--local", "--lp_launch_type=" + GetParam(),
+                                   "--lp_termination_notice_secs=600"};
+  for (std::string& flag : testing::TlsFlags(tls_)) argv.push_back(std::move(flag));
+  ChildProcess child(std::move(argv), {"LP_COURIER_SECRET=" + secret});
   const std::string address = child.WaitForMatch(R"(address waiter/0 (\S+)\n)", kGenerous);
   ASSERT_FALSE(address.empty()) << child.output();
   absl::StatusOr<std::shared_ptr<const rpc::TransportSecurity>> tls =

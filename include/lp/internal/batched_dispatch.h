@@ -2,7 +2,7 @@
 #define LP_INTERNAL_BATCHED_DISPATCH_H_
 
 // The server half of batched Courier methods (lp/batch.h): the typed glue around the
-// untyped engine (src/courier/batching/batcher.h).
+// untyped engine (lp/internal/batcher.h).
 //
 // Each call is decoded and its result encoded on its own handler thread (a malformed call
 // fails alone, before joining a batch); only the method itself runs once per batch, on
@@ -25,8 +25,8 @@
 #include "lp/batch.h"
 #include "lp/courier_methods.h"
 #include "lp/serialize.h"
-#include "src/courier/batching/batcher.h"
-#include "src/courier/rpc/handler.h"
+#include "lp/internal/batcher.h"
+#include "lp/internal/courier_handler.h"
 
 namespace lp::internal {
 

@@ -16,7 +16,7 @@
 #include "lp/courier_methods.h"
 #include "lp/internal/batched_dispatch.h"
 #include "lp/serialize.h"
-#include "src/courier/rpc/server.h"
+#include "lp/courier_server.h"
 
 namespace lp::internal {
 

@@ -1,4 +1,4 @@
-#include "src/courier/batching/batcher.h"
+#include "lp/internal/batcher.h"
 
 #include <atomic>
 #include <chrono>

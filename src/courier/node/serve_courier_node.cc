@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lp/courier_node.h"
-#include "src/coordinator/local_address.h"
+#include "src/net/host_port.h"
 #include "src/core/stop_state.h"
 
 namespace lp::internal {

@@ -1,14 +1,19 @@
-#include "src/courier/rpc/channel.h"
+#include "lp/courier_channel.h"
+
+#include <grpcpp/grpcpp.h>
 
 #include <algorithm>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "courier/courier.grpc.pb.h"
+#include "src/courier/rpc/call_scope.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/message_limits.h"
+#include "src/courier/rpc/transport_security.h"
 
 namespace lp {
 namespace {
@@ -97,6 +102,14 @@ struct AsyncCall {
 };
 
 }  // namespace
+
+struct CourierChannel::Connection {
+  std::string target;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<courier::CourierService::Stub> stub;
+};
+
+CourierChannel::~CourierChannel() = default;
 
 std::shared_ptr<CourierChannel> CourierChannel::Create(std::string target,
                                                        CourierChannelOptions options) {

@@ -12,7 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "courier/courier.pb.h"
-#include "src/courier/rpc/handler.h"
+#include "lp/internal/courier_handler.h"
 
 namespace lp::rpc {
 

@@ -1,16 +1,32 @@
-#include "src/courier/rpc/server.h"
+#include "lp/courier_server.h"
 
+#include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "src/courier/rpc/courier_service.h"
 #include "src/courier/rpc/grpc_library.h"
+#include "src/courier/rpc/method_registry.h"
+#include "src/courier/rpc/transport_security.h"
 
 namespace lp {
 
-CourierServer::CourierServer(CourierServerOptions options) : options_(std::move(options)) {
+struct CourierServer::Parts {
+  explicit Parts(int max_send_message_bytes) : service(registry, max_send_message_bytes) {}
+
+  rpc::MethodRegistry registry;  // written before Start only, then read-only
+  rpc::CourierServiceImpl service;
+  // Set by Start() (under mu_) before state_ leaves kNew, never reset: whoever saw
+  // state_ != kNew under mu_ may use it without the lock.
+  std::unique_ptr<grpc::Server> server;
+};
+
+CourierServer::CourierServer(CourierServerOptions options)
+    : options_(std::move(options)),
+      parts_(std::make_unique<Parts>(options_.max_send_message_bytes)) {
   rpc::KeepGrpcInitialized();
 }
 
@@ -30,7 +46,7 @@ absl::Status CourierServer::RegisterMethod(std::string name, CourierHandler hand
     return absl::FailedPreconditionError(absl::StrCat(
         "Cannot register Courier method '", name, "': the server was already started"));
   }
-  return registry_.Add(std::move(name), std::move(handler));
+  return parts_->registry.Add(std::move(name), std::move(handler));
 }
 
 absl::Status CourierServer::SetSecret(std::string secret, std::string server_name) {
@@ -42,7 +58,7 @@ absl::Status CourierServer::SetSecret(std::string secret, std::string server_nam
   }
   if (!options_.require_secret) return absl::OkStatus();
   if (server_name.empty()) server_name = "this Courier server";
-  service_.RequireSecret(std::move(secret), std::move(server_name));
+  parts_->service.RequireSecret(std::move(secret), std::move(server_name));
   return absl::OkStatus();
 }
 
@@ -57,7 +73,7 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(bind_address, rpc::ServerCredentialsFor(security), &port);
-  builder.RegisterService(&service_);
+  builder.RegisterService(&parts_->service);
   // With SO_REUSEPORT, gRPC 1.51 clones the listening socket for each completion queue
   // (the health-check service adds one), and the clone of a port-0 listener binds port 0
   // again: a second, unpublished port serving the same methods. Off, there is one socket
@@ -80,13 +96,13 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
     builder.SetResourceQuota(quota);
   }
 
-  server_ = builder.BuildAndStart();
-  if (server_ == nullptr || port == 0) {
-    server_.reset();
+  parts_->server = builder.BuildAndStart();
+  if (parts_->server == nullptr || port == 0) {
+    parts_->server.reset();
     return absl::UnavailableError(
         absl::StrCat("Courier server could not listen on '", bind_address, "'"));
   }
-  if (auto* health = server_->GetHealthCheckService(); health != nullptr) {
+  if (auto* health = parts_->server->GetHealthCheckService(); health != nullptr) {
     health->SetServingStatus(serving_);
   }
   port_ = port;
@@ -95,7 +111,7 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
 }
 
 void CourierServer::Shutdown(absl::Time deadline) {
-  if (service_.IsHandlerThread()) {
+  if (parts_->service.IsHandlerThread()) {
     // grpc::Server::Shutdown waits for every running handler, including ours.
     std::lock_guard<std::mutex> lock(mu_);
     if (!shutdown_thread_.joinable()) {
@@ -125,11 +141,11 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
     }
   }
   // Outside the lock: this waits for handlers, which may call SetServing() or port().
-  if (auto* health = server_->GetHealthCheckService(); health != nullptr) {
+  if (auto* health = parts_->server->GetHealthCheckService(); health != nullptr) {
     health->SetServingStatus(false);
   }
-  server_->Shutdown(absl::ToChronoTime(deadline));
-  server_->Wait();
+  parts_->server->Shutdown(absl::ToChronoTime(deadline));
+  parts_->server->Wait();
   {
     std::lock_guard<std::mutex> lock(mu_);
     state_ = State::kShutDown;
@@ -141,7 +157,7 @@ void CourierServer::SetServing(bool serving) {
   std::lock_guard<std::mutex> lock(mu_);
   serving_ = serving;
   if (state_ == State::kServing) {
-    if (auto* health = server_->GetHealthCheckService(); health != nullptr) {
+    if (auto* health = parts_->server->GetHealthCheckService(); health != nullptr) {
       health->SetServingStatus(serving);
     }
   }
@@ -154,7 +170,7 @@ int CourierServer::port() const {
 
 std::vector<std::string> CourierServer::MethodNames() const {
   std::lock_guard<std::mutex> lock(mu_);  // registration may still be going on
-  return registry_.Names();
+  return parts_->registry.Names();
 }
 
 }  // namespace lp

@@ -1,10 +1,10 @@
-#include "src/courier/serialization/decode_context.h"
+#include "lp/internal/serialization/decode_context.h"
 
 #include <string>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "src/courier/serialization/kinds.h"
+#include "lp/internal/serialization/kinds.h"
 
 namespace lp {
 namespace {

@@ -1,4 +1,4 @@
-#include "src/courier/serialization/kinds.h"
+#include "lp/internal/serialization/kinds.h"
 
 #include <google/protobuf/unknown_field_set.h>
 

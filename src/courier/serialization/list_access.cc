@@ -1,10 +1,10 @@
-#include "src/courier/serialization/list_access.h"
+#include "lp/internal/serialization/list_access.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "src/courier/serialization/absl_view.h"
-#include "src/courier/serialization/kinds.h"
+#include "lp/internal/serialization/absl_view.h"
+#include "lp/internal/serialization/kinds.h"
 
 namespace lp::internal {
 

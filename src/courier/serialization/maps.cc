@@ -1,4 +1,4 @@
-#include "src/courier/serialization/maps.h"
+#include "lp/internal/serialization/maps.h"
 
 #include "absl/strings/str_cat.h"
 

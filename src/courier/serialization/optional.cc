@@ -1,4 +1,4 @@
-#include "src/courier/serialization/optional.h"
+#include "lp/internal/serialization/optional.h"
 
 namespace lp {
 

@@ -1,10 +1,10 @@
-#include "src/courier/serialization/scalars.h"
+#include "lp/internal/serialization/scalars.h"
 
 #include <cmath>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "src/courier/serialization/absl_view.h"
+#include "lp/internal/serialization/absl_view.h"
 
 namespace lp {
 namespace internal {

@@ -1,8 +1,8 @@
-#include "src/courier/serialization/strings.h"
+#include "lp/internal/serialization/strings.h"
 
 #include <utility>
 
-#include "src/courier/serialization/kinds.h"
+#include "lp/internal/serialization/kinds.h"
 
 namespace lp {
 namespace {

@@ -1,12 +1,12 @@
-#include "src/courier/serialization/struct_codec.h"
+#include "lp/internal/serialization/struct_codec.h"
 
 #include <string>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "src/courier/serialization/absl_view.h"
-#include "src/courier/serialization/kinds.h"
+#include "lp/internal/serialization/absl_view.h"
+#include "lp/internal/serialization/kinds.h"
 
 namespace lp::internal {
 

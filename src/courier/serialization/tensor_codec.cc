@@ -1,4 +1,4 @@
-#include "src/courier/serialization/tensor_codec.h"
+#include "lp/internal/serialization/tensor_codec.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "src/courier/serialization/absl_view.h"
+#include "lp/internal/serialization/absl_view.h"
 #include "tensorflow/tensor.pb.h"
 
 namespace lp {

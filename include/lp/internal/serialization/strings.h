@@ -13,8 +13,8 @@
 //
 // string_view and const char* can only be sent (there is nothing for them to own when
 // decoding); a null const char* is sent as none.
-#ifndef LP_SRC_COURIER_SERIALIZATION_STRINGS_H_
-#define LP_SRC_COURIER_SERIALIZATION_STRINGS_H_
+#ifndef LP_INTERNAL_SERIALIZATION_STRINGS_H_
+#define LP_INTERNAL_SERIALIZATION_STRINGS_H_
 
 #include <compare>
 #include <cstddef>
@@ -24,8 +24,8 @@
 
 #include "absl/status/status.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/codec.h"
-#include "src/courier/serialization/decode_context.h"
+#include "lp/internal/serialization/codec.h"
+#include "lp/internal/serialization/decode_context.h"
 
 namespace lp {
 
@@ -81,4 +81,4 @@ struct std::hash<lp::Unicode> {
   }
 };
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_STRINGS_H_
+#endif  // LP_INTERNAL_SERIALIZATION_STRINGS_H_

@@ -1,6 +1,6 @@
 // CourierChannelOptions and AddressResolver: how a CourierChannel finds and talks to a server.
-#ifndef LP_SRC_COURIER_RPC_CHANNEL_OPTIONS_H_
-#define LP_SRC_COURIER_RPC_CHANNEL_OPTIONS_H_
+#ifndef LP_COURIER_CHANNEL_OPTIONS_H_
+#define LP_COURIER_CHANNEL_OPTIONS_H_
 
 #include <functional>
 #include <memory>
@@ -8,10 +8,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "src/courier/rpc/call_scope.h"
-#include "src/courier/rpc/transport_security.h"
 
 namespace lp {
+
+class CallScope;  // src/courier/rpc/call_scope.h
+namespace rpc {
+struct TransportSecurity;  // src/courier/rpc/transport_security.h
+}  // namespace rpc
 
 // The largest messages one client sends and accepts, in bytes; -1: protobuf's 2 GiB - 1
 // only. A client made from a handle takes them from CourierHandle::WithMessageLimits.
@@ -58,4 +61,4 @@ using AddressResolver = std::function<absl::StatusOr<std::string>(absl::Time dea
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_RPC_CHANNEL_OPTIONS_H_
+#endif  // LP_COURIER_CHANNEL_OPTIONS_H_

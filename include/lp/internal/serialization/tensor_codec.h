@@ -6,14 +6,14 @@
 // The move paths are what keep tensor traffic near raw gRPC bandwidth: EncodeMove swaps the
 // tensor's buffer into tensor_content and DecodeMove swaps it back out, so a tensor crosses
 // the serialization layer without a copy of its elements.
-#ifndef LP_SRC_COURIER_SERIALIZATION_TENSOR_CODEC_H_
-#define LP_SRC_COURIER_SERIALIZATION_TENSOR_CODEC_H_
+#ifndef LP_INTERNAL_SERIALIZATION_TENSOR_CODEC_H_
+#define LP_INTERNAL_SERIALIZATION_TENSOR_CODEC_H_
 
 #include "absl/status/status.h"
 #include "courier/courier.pb.h"
 #include "lp/tensor.h"
-#include "src/courier/serialization/codec.h"
-#include "src/courier/serialization/decode_context.h"
+#include "lp/internal/serialization/codec.h"
+#include "lp/internal/serialization/decode_context.h"
 
 namespace lp {
 
@@ -29,4 +29,4 @@ struct Codec<Tensor> {
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_TENSOR_CODEC_H_
+#endif  // LP_INTERNAL_SERIALIZATION_TENSOR_CODEC_H_

@@ -2,8 +2,8 @@
 // Keys may be any serializable type (ints, strings, lp::Unicode, tuples...). A std::map is
 // sent in key order, an unordered_map in its iteration order. Decoding rejects a dict whose
 // key and value counts differ, and duplicate keys (the map could keep only one of them).
-#ifndef LP_SRC_COURIER_SERIALIZATION_MAPS_H_
-#define LP_SRC_COURIER_SERIALIZATION_MAPS_H_
+#ifndef LP_INTERNAL_SERIALIZATION_MAPS_H_
+#define LP_INTERNAL_SERIALIZATION_MAPS_H_
 
 #include <cstddef>
 #include <map>
@@ -12,8 +12,8 @@
 
 #include "absl/status/status.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/codec.h"
-#include "src/courier/serialization/decode_context.h"
+#include "lp/internal/serialization/codec.h"
+#include "lp/internal/serialization/decode_context.h"
 
 namespace lp {
 namespace internal {
@@ -111,4 +111,4 @@ struct Codec<std::unordered_map<K, V, Hash, Eq, Alloc>>
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_MAPS_H_
+#endif  // LP_INTERNAL_SERIALIZATION_MAPS_H_

@@ -4,8 +4,8 @@
 // The path is kept as a stack of cheap segments (an index, a field name, a pointer to a
 // dict key) and rendered to text only when an error is reported: decoding a million-element
 // list pushes and pops a million segments but formats none of them.
-#ifndef LP_SRC_COURIER_SERIALIZATION_DECODE_CONTEXT_H_
-#define LP_SRC_COURIER_SERIALIZATION_DECODE_CONTEXT_H_
+#ifndef LP_INTERNAL_SERIALIZATION_DECODE_CONTEXT_H_
+#define LP_INTERNAL_SERIALIZATION_DECODE_CONTEXT_H_
 
 #include <cstddef>
 #include <string>
@@ -77,4 +77,4 @@ class DecodeContext {
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_DECODE_CONTEXT_H_
+#endif  // LP_INTERNAL_SERIALIZATION_DECODE_CONTEXT_H_

@@ -16,8 +16,8 @@
 // Thread safety: Call may be called from any number of threads at once. The BatchFunction
 // runs on one caller's thread, without the Batcher's lock held, and up to max_parallelism
 // instances of it may run at the same time.
-#ifndef LP_SRC_COURIER_BATCHING_BATCHER_H_
-#define LP_SRC_COURIER_BATCHING_BATCHER_H_
+#ifndef LP_INTERNAL_BATCHER_H_
+#define LP_INTERNAL_BATCHER_H_
 
 #include <condition_variable>
 #include <cstddef>
@@ -86,4 +86,4 @@ class Batcher {
 
 }  // namespace lp::internal
 
-#endif  // LP_SRC_COURIER_BATCHING_BATCHER_H_
+#endif  // LP_INTERNAL_BATCHER_H_

@@ -1,5 +1,5 @@
-#ifndef LP_SRC_COORDINATOR_LOCAL_ADDRESS_H_
-#define LP_SRC_COORDINATOR_LOCAL_ADDRESS_H_
+#ifndef LP_SRC_NET_LOCAL_ADDRESS_H_
+#define LP_SRC_NET_LOCAL_ADDRESS_H_
 
 // Which of this machine's addresses other machines can reach it at.
 //
@@ -9,8 +9,6 @@
 // to the coordinator's host and ask for the socket's local address.
 
 #include <string>
-#include <string_view>
-#include <utility>
 
 #include "absl/status/statusor.h"
 
@@ -21,14 +19,6 @@ namespace lp::internal {
 // Sends nothing on the network.
 absl::StatusOr<std::string> LocalAddressTowards(const std::string& host);
 
-// Splits "host:port", "[v6]:port" into host (brackets removed) and port.
-absl::StatusOr<std::pair<std::string, int>> SplitHostPort(std::string_view address);
-
-// "host:port", bracketing an IPv6 host: the form gRPC targets take.
-std::string JoinHostPort(std::string_view host, int port);
-// The same with the port as text (a placeholder such as "<port>" in a printed command).
-std::string JoinHostPort(std::string_view host, std::string_view port);
-
 }  // namespace lp::internal
 
-#endif  // LP_SRC_COORDINATOR_LOCAL_ADDRESS_H_
+#endif  // LP_SRC_NET_LOCAL_ADDRESS_H_

@@ -15,10 +15,8 @@
 //   RESOURCE_EXHAUSTED naming the method and the size (see message_limits.h); a call
 //   without the secret (SetSecret) -> UNAUTHENTICATED. The server keeps serving after any
 //   of these.
-#ifndef LP_SRC_COURIER_RPC_SERVER_H_
-#define LP_SRC_COURIER_RPC_SERVER_H_
-
-#include <grpcpp/grpcpp.h>
+#ifndef LP_COURIER_SERVER_H_
+#define LP_COURIER_SERVER_H_
 
 #include <condition_variable>
 #include <memory>
@@ -31,13 +29,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "src/courier/rpc/courier_service.h"
-#include "src/courier/rpc/handler.h"
-#include "src/courier/rpc/method_registry.h"
-#include "src/courier/rpc/server_options.h"
-#include "src/courier/rpc/transport_security.h"
+#include "lp/courier_server_options.h"
+#include "lp/internal/courier_handler.h"
 
 namespace lp {
+
+namespace rpc {
+struct TransportSecurity;  // src/courier/rpc/transport_security.h
+}  // namespace rpc
 
 // Thread safety: every public method may be called from any thread, concurrently.
 // Methods must be registered before Start(). Handlers run concurrently on gRPC's threads.
@@ -92,9 +91,12 @@ class CourierServer {
 
   void ShutdownAndWait(absl::Time deadline);
 
+  // The methods, the gRPC service that dispatches to them and the gRPC server (in
+  // server.cc, so that this header needs no gRPC).
+  struct Parts;
+
   const CourierServerOptions options_;
-  rpc::MethodRegistry registry_;  // written before Start only, then read-only
-  rpc::CourierServiceImpl service_{registry_, options_.max_send_message_bytes};
+  const std::unique_ptr<Parts> parts_;
 
   // std::mutex rather than absl::Mutex: visible to ThreadSanitizer with system Abseil.
   mutable std::mutex mu_;
@@ -102,13 +104,10 @@ class CourierServer {
   State state_ = State::kNew;          // guarded by mu_
   bool serving_ = true;                // guarded by mu_
   int port_ = 0;                       // guarded by mu_
-  // Set by Start() (under mu_) before state_ leaves kNew, never reset: whoever saw
-  // state_ != kNew under mu_ may use it without the lock.
-  std::unique_ptr<grpc::Server> server_;
   // Runs a Shutdown() requested from a handler thread; joined by the destructor.
   std::thread shutdown_thread_;  // guarded by mu_
 };
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_RPC_SERVER_H_
+#endif  // LP_COURIER_SERVER_H_

@@ -8,10 +8,8 @@
 //
 // Errors come back as the server sent them (code and message untouched); transport
 // failures carry gRPC's codes (DEADLINE_EXCEEDED, UNAVAILABLE, ...).
-#ifndef LP_SRC_COURIER_RPC_CHANNEL_H_
-#define LP_SRC_COURIER_RPC_CHANNEL_H_
-
-#include <grpcpp/grpcpp.h>
+#ifndef LP_COURIER_CHANNEL_H_
+#define LP_COURIER_CHANNEL_H_
 
 #include <atomic>
 #include <condition_variable>
@@ -25,11 +23,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "courier/courier.grpc.pb.h"
 #include "courier/courier.pb.h"
 #include "lp/future.h"
-#include "src/courier/rpc/call_options.h"
-#include "src/courier/rpc/channel_options.h"
+#include "lp/call_options.h"
+#include "lp/courier_channel_options.h"
 
 namespace lp {
 
@@ -51,6 +48,7 @@ class CourierChannel {
   static std::shared_ptr<CourierChannel> Create(AddressResolver resolver,
                                                 CourierChannelOptions options = {});
 
+  ~CourierChannel();
   CourierChannel(const CourierChannel&) = delete;
   CourierChannel& operator=(const CourierChannel&) = delete;
 
@@ -83,11 +81,9 @@ class CourierChannel {
 
  private:
   // What a resolved channel talks through. Created once, then immutable.
-  struct Connection {
-    std::string target;
-    std::shared_ptr<grpc::Channel> channel;
-    std::unique_ptr<courier::CourierService::Stub> stub;
-  };
+  // What a resolved channel talks through (a gRPC channel and stub, in channel.cc).
+  // Created once, then immutable.
+  struct Connection;
 
   CourierChannel(AddressResolver resolver, CourierChannelOptions options);
 
@@ -109,4 +105,4 @@ class CourierChannel {
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_RPC_CHANNEL_H_
+#endif  // LP_COURIER_CHANNEL_H_

@@ -1,5 +1,5 @@
-#ifndef LP_SRC_CORE_LAUNCHER_H_
-#define LP_SRC_CORE_LAUNCHER_H_
+#ifndef LP_SRC_LAUNCH_LAUNCHER_H_
+#define LP_SRC_LAUNCH_LAUNCHER_H_
 
 #include <map>
 #include <memory>
@@ -10,6 +10,7 @@
 #include "lp/launch_type.h"
 #include "lp/process_config.h"
 #include "lp/slurm_config.h"
+#include "src/terminal/terminal_kind.h"
 
 namespace lp::rpc {
 struct TransportSecurity;  // src/courier/rpc/transport_security.h
@@ -23,7 +24,7 @@ struct ResolvedLaunchOptions {
   absl::Duration termination_notice = absl::Seconds(10);  // InfiniteDuration: wait forever
   bool handle_signals = true;
   // Process launches only.
-  std::string terminal = "current_terminal";
+  TerminalKind terminal = TerminalKind::kCurrentTerminal;
   std::string log_dir;
   std::map<std::string, ProcessConfig> local_resources;
   // slurm only.
@@ -67,4 +68,4 @@ class EndedLaunch : public Launcher {
 
 }  // namespace lp::internal
 
-#endif  // LP_SRC_CORE_LAUNCHER_H_
+#endif  // LP_SRC_LAUNCH_LAUNCHER_H_

@@ -14,8 +14,8 @@
 //
 // Plain char, wchar_t and charN_t are not integers here: they are characters, and a
 // vector<char> as a list of ints would be a surprise. Use std::string, or int8_t/uint8_t.
-#ifndef LP_SRC_COURIER_SERIALIZATION_SCALARS_H_
-#define LP_SRC_COURIER_SERIALIZATION_SCALARS_H_
+#ifndef LP_INTERNAL_SERIALIZATION_SCALARS_H_
+#define LP_INTERNAL_SERIALIZATION_SCALARS_H_
 
 #include <concepts>
 #include <cstdint>
@@ -25,8 +25,8 @@
 
 #include "absl/status/status.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/codec.h"
-#include "src/courier/serialization/decode_context.h"
+#include "lp/internal/serialization/codec.h"
+#include "lp/internal/serialization/decode_context.h"
 
 namespace lp {
 namespace internal {
@@ -109,4 +109,4 @@ struct Codec<float> {
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_SCALARS_H_
+#endif  // LP_INTERNAL_SERIALIZATION_SCALARS_H_

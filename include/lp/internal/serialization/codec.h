@@ -19,8 +19,8 @@
 //
 // To support your own type, either use LP_SERIALIZABLE (structs, see lp/serialize.h) or
 // specialise lp::Codec<YourType> with the two functions above.
-#ifndef LP_SRC_COURIER_SERIALIZATION_CODEC_H_
-#define LP_SRC_COURIER_SERIALIZATION_CODEC_H_
+#ifndef LP_INTERNAL_SERIALIZATION_CODEC_H_
+#define LP_INTERNAL_SERIALIZATION_CODEC_H_
 
 #include <concepts>
 #include <type_traits>
@@ -28,7 +28,7 @@
 
 #include "absl/status/status.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/decode_context.h"
+#include "lp/internal/serialization/decode_context.h"
 
 namespace lp {
 
@@ -91,4 +91,4 @@ absl::Status DecodeFrom(Src& in, T* out, DecodeContext& ctx) {
 }  // namespace internal
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_CODEC_H_
+#endif  // LP_INTERNAL_SERIALIZATION_CODEC_H_

@@ -1,6 +1,6 @@
 // CourierHandler: what a server runs for one named Courier method.
-#ifndef LP_SRC_COURIER_RPC_HANDLER_H_
-#define LP_SRC_COURIER_RPC_HANDLER_H_
+#ifndef LP_INTERNAL_COURIER_HANDLER_H_
+#define LP_INTERNAL_COURIER_HANDLER_H_
 
 #include <functional>
 
@@ -23,4 +23,4 @@ using CourierHandler =
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_RPC_HANDLER_H_
+#endif  // LP_INTERNAL_COURIER_HANDLER_H_

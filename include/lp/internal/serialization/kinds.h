@@ -1,7 +1,7 @@
 // Readable names for the kinds of value a SerializedObject can hold. Error messages use
 // them on both sides: "expected <what the C++ type needs>, got <KindName(received)>".
-#ifndef LP_SRC_COURIER_SERIALIZATION_KINDS_H_
-#define LP_SRC_COURIER_SERIALIZATION_KINDS_H_
+#ifndef LP_INTERNAL_SERIALIZATION_KINDS_H_
+#define LP_INTERNAL_SERIALIZATION_KINDS_H_
 
 #include <string>
 
@@ -25,4 +25,4 @@ const std::string& TextOf(const courier::SerializedObject& value);
 
 }  // namespace lp::internal
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_KINDS_H_
+#endif  // LP_INTERNAL_SERIALIZATION_KINDS_H_

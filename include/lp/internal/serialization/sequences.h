@@ -1,8 +1,8 @@
 // Codecs for std::vector and std::array: a SerializedList (is_tuple = false).
 // Decoding also accepts a tuple, since Python callers pass tuples and lists alike;
 // std::array additionally requires the exact length.
-#ifndef LP_SRC_COURIER_SERIALIZATION_SEQUENCES_H_
-#define LP_SRC_COURIER_SERIALIZATION_SEQUENCES_H_
+#ifndef LP_INTERNAL_SERIALIZATION_SEQUENCES_H_
+#define LP_INTERNAL_SERIALIZATION_SEQUENCES_H_
 
 #include <array>
 #include <cstddef>
@@ -11,9 +11,9 @@
 
 #include "absl/status/status.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/codec.h"
-#include "src/courier/serialization/decode_context.h"
-#include "src/courier/serialization/list_access.h"
+#include "lp/internal/serialization/codec.h"
+#include "lp/internal/serialization/decode_context.h"
+#include "lp/internal/serialization/list_access.h"
 
 namespace lp {
 
@@ -108,4 +108,4 @@ struct Codec<std::array<T, N>> {
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_SEQUENCES_H_
+#endif  // LP_INTERNAL_SERIALIZATION_SEQUENCES_H_

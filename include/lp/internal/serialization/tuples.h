@@ -1,8 +1,8 @@
 // Codecs for std::pair and std::tuple: a SerializedList with is_tuple = true, which a
 // Python peer receives as a tuple. Decoding also accepts a plain list (Python code often
 // builds lists where C++ wants a tuple) but always checks the arity.
-#ifndef LP_SRC_COURIER_SERIALIZATION_TUPLES_H_
-#define LP_SRC_COURIER_SERIALIZATION_TUPLES_H_
+#ifndef LP_INTERNAL_SERIALIZATION_TUPLES_H_
+#define LP_INTERNAL_SERIALIZATION_TUPLES_H_
 
 #include <cstddef>
 #include <tuple>
@@ -10,9 +10,9 @@
 
 #include "absl/status/status.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/codec.h"
-#include "src/courier/serialization/decode_context.h"
-#include "src/courier/serialization/list_access.h"
+#include "lp/internal/serialization/codec.h"
+#include "lp/internal/serialization/decode_context.h"
+#include "lp/internal/serialization/list_access.h"
 
 namespace lp {
 namespace internal {
@@ -92,4 +92,4 @@ struct Codec<std::pair<A, B>> {
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_TUPLES_H_
+#endif  // LP_INTERNAL_SERIALIZATION_TUPLES_H_

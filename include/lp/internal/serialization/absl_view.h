@@ -1,7 +1,7 @@
 // Debian's Abseil is built with its own absl::string_view (not an alias of
 // std::string_view), so the two do not convert implicitly. This is the one bridge.
-#ifndef LP_SRC_COURIER_SERIALIZATION_ABSL_VIEW_H_
-#define LP_SRC_COURIER_SERIALIZATION_ABSL_VIEW_H_
+#ifndef LP_INTERNAL_SERIALIZATION_ABSL_VIEW_H_
+#define LP_INTERNAL_SERIALIZATION_ABSL_VIEW_H_
 
 #include <string_view>
 
@@ -14,4 +14,4 @@ inline std::string_view StdView(absl::string_view s) { return {s.data(), s.size(
 
 }  // namespace lp::internal
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_ABSL_VIEW_H_
+#endif  // LP_INTERNAL_SERIALIZATION_ABSL_VIEW_H_

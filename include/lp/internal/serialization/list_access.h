@@ -1,13 +1,13 @@
 // Shared plumbing for the codecs that use SerializedList (vector, array, pair, tuple).
-#ifndef LP_SRC_COURIER_SERIALIZATION_LIST_ACCESS_H_
-#define LP_SRC_COURIER_SERIALIZATION_LIST_ACCESS_H_
+#ifndef LP_INTERNAL_SERIALIZATION_LIST_ACCESS_H_
+#define LP_INTERNAL_SERIALIZATION_LIST_ACCESS_H_
 
 #include <cstddef>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/decode_context.h"
+#include "lp/internal/serialization/decode_context.h"
 
 namespace lp::internal {
 
@@ -30,4 +30,4 @@ inline auto& Items(courier::SerializedObject& in) {
 
 }  // namespace lp::internal
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_LIST_ACCESS_H_
+#endif  // LP_INTERNAL_SERIALIZATION_LIST_ACCESS_H_

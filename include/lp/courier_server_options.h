@@ -1,6 +1,6 @@
 // CourierServerOptions: how a CourierServer is built.
-#ifndef LP_SRC_COURIER_RPC_SERVER_OPTIONS_H_
-#define LP_SRC_COURIER_RPC_SERVER_OPTIONS_H_
+#ifndef LP_COURIER_SERVER_OPTIONS_H_
+#define LP_COURIER_SERVER_OPTIONS_H_
 
 namespace lp {
 
@@ -44,4 +44,4 @@ struct CourierServerOptions {
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_RPC_SERVER_OPTIONS_H_
+#endif  // LP_COURIER_SERVER_OPTIONS_H_

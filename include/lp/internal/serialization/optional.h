@@ -1,7 +1,7 @@
 // Codecs for "no value": std::optional<T> (empty ↔ none_value, Python's None) and
 // std::monostate, the stand-in for `void` (a method without a result sends none).
-#ifndef LP_SRC_COURIER_SERIALIZATION_OPTIONAL_H_
-#define LP_SRC_COURIER_SERIALIZATION_OPTIONAL_H_
+#ifndef LP_INTERNAL_SERIALIZATION_OPTIONAL_H_
+#define LP_INTERNAL_SERIALIZATION_OPTIONAL_H_
 
 #include <optional>
 #include <utility>
@@ -9,8 +9,8 @@
 
 #include "absl/status/status.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/codec.h"
-#include "src/courier/serialization/decode_context.h"
+#include "lp/internal/serialization/codec.h"
+#include "lp/internal/serialization/decode_context.h"
 
 namespace lp {
 
@@ -63,4 +63,4 @@ struct Codec<std::optional<T>> {
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_OPTIONAL_H_
+#endif  // LP_INTERNAL_SERIALIZATION_OPTIONAL_H_

@@ -1,6 +1,6 @@
 // CallOptions: per-call settings of a Courier client call.
-#ifndef LP_SRC_COURIER_RPC_CALL_OPTIONS_H_
-#define LP_SRC_COURIER_RPC_CALL_OPTIONS_H_
+#ifndef LP_CALL_OPTIONS_H_
+#define LP_CALL_OPTIONS_H_
 
 #include <algorithm>
 
@@ -44,4 +44,4 @@ struct CallOptions {
 
 }  // namespace lp
 
-#endif  // LP_SRC_COURIER_RPC_CALL_OPTIONS_H_
+#endif  // LP_CALL_OPTIONS_H_

@@ -1,9 +1,9 @@
-#include "src/core/test_hooks.h"
+#include "src/launch/test_hooks.h"
 
 #include <mutex>
 #include <set>
 
-#include "src/core/launcher.h"
+#include "src/launch/launcher.h"
 
 namespace lp::internal {
 namespace {

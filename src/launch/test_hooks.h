@@ -1,5 +1,5 @@
-#ifndef LP_SRC_CORE_TEST_HOOKS_H_
-#define LP_SRC_CORE_TEST_HOOKS_H_
+#ifndef LP_SRC_LAUNCH_TEST_HOOKS_H_
+#define LP_SRC_LAUNCH_TEST_HOOKS_H_
 
 // The seam between the runtime and a test framework, so that lp_core does not depend on
 // GoogleTest: lp_gtest_main (src/testing/) installs the reporter and ends, at the end of
@@ -36,4 +36,4 @@ int StopAllTestLaunches();
 
 }  // namespace lp::internal
 
-#endif  // LP_SRC_CORE_TEST_HOOKS_H_
+#endif  // LP_SRC_LAUNCH_TEST_HOOKS_H_

@@ -9,8 +9,8 @@
 // `LpSerializableFields(const Point*)` returning the type name and (name, member pointer)
 // pairs. Codec<T> finds it by argument-dependent lookup, which is why the macro works for a
 // struct in any namespace as long as it is written in that same namespace.
-#ifndef LP_SRC_COURIER_SERIALIZATION_STRUCT_CODEC_H_
-#define LP_SRC_COURIER_SERIALIZATION_STRUCT_CODEC_H_
+#ifndef LP_INTERNAL_SERIALIZATION_STRUCT_CODEC_H_
+#define LP_INTERNAL_SERIALIZATION_STRUCT_CODEC_H_
 
 #include <array>
 #include <cstddef>
@@ -22,9 +22,9 @@
 
 #include "absl/status/status.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/codec.h"
-#include "src/courier/serialization/decode_context.h"
-#include "src/courier/serialization/maps.h"
+#include "lp/internal/serialization/codec.h"
+#include "lp/internal/serialization/decode_context.h"
+#include "lp/internal/serialization/maps.h"
 
 namespace lp {
 namespace internal {
@@ -182,4 +182,4 @@ struct Codec<T> {
 
 #define LP_INTERNAL_STRUCT_FIELD(Type, field) , ::lp::internal::MakeField(#field, &Type::field)
 
-#endif  // LP_SRC_COURIER_SERIALIZATION_STRUCT_CODEC_H_
+#endif  // LP_INTERNAL_SERIALIZATION_STRUCT_CODEC_H_
