@@ -12,6 +12,7 @@
 
 #include "lp/dereference.h"
 #include "lp/handle.h"
+#include "lp/internal/node_arguments.h"
 #include "lp/node.h"
 
 namespace lp {
@@ -23,33 +24,42 @@ concept HasRunMethod = requires(T& object) { object.Run(); };
 namespace internal {
 
 // Makes a T from stored arguments, dereferencing the handles among them each time.
+// `arguments` is null when there are none to store (see MakeFactory).
 template <typename T>
-using Factory = std::function<std::unique_ptr<T>()>;
+struct Factory {
+  std::shared_ptr<StoredArgumentsBase> arguments;
+  std::function<std::unique_ptr<T>()> make;
+};
 
 template <typename T, typename... Args>
 Factory<T> MakeFactory(Args&&... args) {
   if constexpr (sizeof...(Args) == 0 && !std::is_default_constructible_v<T>) {
     // Arguments to come from Configure(): nodes that hold each other's handles are
     // created before those handles exist.
-    return []() -> std::unique_ptr<T> {
-      throw std::logic_error("the node was created without constructor arguments and never "
-                             "given them: call Configure(args...) before launching");
-    };
+    return {nullptr, []() -> std::unique_ptr<T> {
+              throw std::logic_error("the node was created without constructor arguments and "
+                                     "never given them: call Configure(args...) before "
+                                     "launching");
+            }};
   } else {
     static_assert(std::is_constructible_v<T, Dereferenced<Args>...>,
                   "ClassNode<T>: T has no constructor taking these arguments (after handles "
                   "became clients: a CourierHandle<U> arrives as CourierClient<U>)");
-    return [stored = std::make_tuple(std::decay_t<Args>(std::forward<Args>(args))...)]() {
-      return std::apply(
-          [](const auto&... items) { return std::make_unique<T>(Dereference(items)...); },
-          stored);
-    };
+    // The factory reads the stored values when it runs: in a worker, after the launcher's
+    // have replaced them (StoredArgumentsBase::Apply).
+    auto stored = StoreArguments(std::forward<Args>(args)...);
+    return {stored, [stored]() {
+              return std::apply(
+                  [](const auto&... items) { return std::make_unique<T>(Dereference(items)...); },
+                  stored->values());
+            }};
   }
 }
 
 // The shared body of ClassNode<T> and the node kinds built on it.
 //
-// Thread safety: the factory may be replaced (Configure) only before launch.
+// Thread safety: the factory may be replaced (Configure) only before launch, and its
+// arguments replaced (ApplyArguments) only before Run().
 template <typename T>
 class ClassNodeImpl : public NodeImpl {
  public:
@@ -61,10 +71,21 @@ class ClassNodeImpl : public NodeImpl {
   std::string DefaultLabel() const override { return DemangledTypeName(typeid(T).name()); }
 
   void Run(const Runtime&, const NodeContext&) override {
-    std::unique_ptr<T> object = factory_();
+    std::unique_ptr<T> object = factory_.make();
     if constexpr (HasRunMethod<T>) {
       if (run_enabled()) object->Run();
     }
+  }
+
+  std::vector<EncodedArgument> EncodeArguments() const override {
+    return factory_.arguments == nullptr ? std::vector<EncodedArgument>{}
+                                         : factory_.arguments->Encode();
+  }
+  absl::Status ApplyArguments(const std::vector<EncodedArgument>& launcher) override {
+    if (factory_.arguments == nullptr) {
+      return launcher.empty() ? absl::OkStatus() : ArgumentsDoNotMatch(launcher, {});
+    }
+    return factory_.arguments->Apply(launcher);
   }
 
   void set_factory(Factory<T> factory) { factory_ = std::move(factory); }

@@ -79,7 +79,7 @@ class CourierNodeImpl : public ClassNodeImpl<T> {
   }
 
   void Run(const Runtime& runtime, const NodeContext& context) override {
-    std::unique_ptr<T> object = this->factory_();
+    std::unique_ptr<T> object = this->factory_.make();
     CourierServer server(server_options_);
     const CourierBatching batching{batching_, server_options_.max_concurrent_handlers};
     if (absl::Status status = RegisterCourierMethods(object.get(), server, batching);

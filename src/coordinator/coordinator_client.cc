@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -91,8 +92,9 @@ absl::Status CoordinatorClient::Failed(std::string_view call, const grpc::Status
                                    " failed: ", status.error_message()));
 }
 
-absl::StatusOr<std::string> CoordinatorClient::Register(const NodeId& node,
-                                                        std::string_view fingerprint) {
+absl::StatusOr<std::string> CoordinatorClient::Register(
+    const NodeId& node, std::string_view fingerprint,
+    std::vector<coordinator::NodeArguments>* arguments) {
   coordinator::RegisterRequest request;
   *request.mutable_node() = ToProto(node);
   request.set_fingerprint(std::string(fingerprint));
@@ -104,6 +106,10 @@ absl::StatusOr<std::string> CoordinatorClient::Register(const NodeId& node,
   context->set_wait_for_ready(true);
   grpc::Status status = stub_->Register(context.get(), request, &response);
   if (!status.ok()) return Failed(absl::StrCat("Register of node ", node.ToString()), status);
+  if (arguments != nullptr) {
+    arguments->assign(std::make_move_iterator(response.mutable_arguments()->begin()),
+                      std::make_move_iterator(response.mutable_arguments()->end()));
+  }
   return response.program_name();
 }
 
@@ -168,14 +174,15 @@ absl::Status CoordinatorClient::ReportExit(const ExitReport& report) {
 
 absl::Status CoordinatorClient::WatchStop(const NodeId& node, StopWatch::OnStop on_stop,
                                           StopWatch::OnLost on_lost,
-                                          StopWatch::OnNodesEnded on_nodes_ended) {
+                                          StopWatch::OnNodesEnded on_nodes_ended,
+                                          StopWatch::OnStart on_start) {
   std::lock_guard lock(mu_);
   if (watch_ != nullptr) {
     return absl::FailedPreconditionError("this coordinator client already watches for the stop");
   }
   watch_ = std::make_unique<StopWatch>(stub_.get(), options_.token, options_.address, node,
                                        std::move(on_stop), std::move(on_lost),
-                                       std::move(on_nodes_ended));
+                                       std::move(on_nodes_ended), std::move(on_start));
   return absl::OkStatus();
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -62,7 +63,11 @@ class CoordinatorClient final : public AddressBook {
   // Returns the program's name. FailedPrecondition when `fingerprint` differs from the
   // launcher's (the message shows where the programs differ), NotFound for a node the
   // launcher does not know. Waits up to call_timeout for the coordinator to be reachable.
-  absl::StatusOr<std::string> Register(const NodeId& node, std::string_view fingerprint);
+  // `arguments`, if given, receives the launcher's arguments of the node and of its inner
+  // nodes (CoordinatorOptions::arguments).
+  absl::StatusOr<std::string> Register(
+      const NodeId& node, std::string_view fingerprint,
+      std::vector<coordinator::NodeArguments>* arguments = nullptr);
 
   // AddressBook. Resolve waits server-side until `node` publishes `endpoint`: no polling.
   // DeadlineExceeded names the node; Unavailable once the program stops (or when the
@@ -79,12 +84,15 @@ class CoordinatorClient final : public AddressBook {
   // Tells the launcher why this worker ends; call just before exiting.
   absl::Status ReportExit(const ExitReport& report);
 
-  // Opens the stop watch: `on_stop` runs when the program stops, `on_lost` when the
-  // coordinator is lost first; at most one of them, once, on the watch's own thread (see
+  // Opens the stop watch, which tells the coordinator that `node`'s worker is ready to
+  // run it: `on_start` runs when the program may start (every worker the launch waits for
+  // is ready), `on_stop` when the program stops, `on_lost` when the coordinator is lost
+  // first; at most one of the last two, once, all on the watch's own thread (see
   // stop_watch.h). One watch per client: FailedPrecondition on a second call.
   absl::Status WatchStop(const NodeId& node, StopWatch::OnStop on_stop,
                          StopWatch::OnLost on_lost,
-                         StopWatch::OnNodesEnded on_nodes_ended = nullptr);
+                         StopWatch::OnNodesEnded on_nodes_ended = nullptr,
+                         StopWatch::OnStart on_start = nullptr);
 
   // The IP of this machine as the coordinator's network sees it: what this worker's
   // servers should publish when workers run on several machines.

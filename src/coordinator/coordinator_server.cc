@@ -11,7 +11,8 @@ namespace lp::internal {
 
 CoordinatorServer::CoordinatorServer(CoordinatorOptions options)
     : service_(std::move(options.program_name), std::move(options.fingerprint),
-               std::move(options.nodes), std::move(options.token), std::move(options.hooks)) {}
+               std::move(options.nodes), std::move(options.token), std::move(options.hooks),
+               std::move(options.arguments), std::move(options.start_after)) {}
 
 absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
     CoordinatorOptions options) {

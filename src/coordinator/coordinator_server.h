@@ -13,6 +13,7 @@
 
 #include <grpcpp/server.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lp/context.h"
@@ -27,6 +28,14 @@ struct CoordinatorOptions {
   std::string fingerprint;
   // Every node a worker may register as.
   std::vector<NodeId> nodes;
+  // What a worker registering as a node gets back with its registration: the launcher's
+  // arguments of the node and of its inner nodes. A node not listed gets none.
+  absl::flat_hash_map<NodeId, std::vector<coordinator::NodeArguments>> arguments;
+  // The nodes whose workers must all be ready (their arguments matched, their WatchStop
+  // stream open) before any node runs: the start notice goes to every worker then, and at
+  // once to later ones. Empty: no wait. (A launch lists its top-level nodes; the inner
+  // processes of a colocation start later, from a worker that checked their arguments.)
+  std::vector<NodeId> start_after;
   // The per-launch secret every call must carry (MakeToken() in token.h).
   std::string token;
   // Where to listen. Port 0 picks a free port. "127.0.0.1:0" serves only this host;

@@ -57,7 +57,17 @@ class StopStream final : public grpc::ServerWriteReactor<StopNotice>, public Sto
              const std::function<void(const NodeId&)>* on_lost)
       : broadcast_(broadcast), node_(std::move(node)), on_lost_(on_lost) {}
 
-  // Called while the stream is in the broadcast, so it is not finished (nor deleted).
+  // Called while the stream is in the broadcast (or being put in), so it is not finished
+  // (nor deleted).
+  void Started() override {
+    StopNotice notice;
+    notice.set_start(true);
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(notice));
+    }
+    Pump();
+  }
   void NodesEnded(const std::vector<NodeId>& nodes, const std::string& how) override {
     StopNotice notice;
     for (const NodeId& node : nodes) *notice.add_ended() = ToProto(node);
@@ -157,12 +167,16 @@ class RefusedStream final : public grpc::ServerWriteReactor<StopNotice> {
 
 }  // namespace
 
-CoordinatorService::CoordinatorService(std::string program_name, std::string fingerprint,
-                                       std::vector<NodeId> nodes, std::string token,
-                                       CoordinatorHooks hooks)
+CoordinatorService::CoordinatorService(
+    std::string program_name, std::string fingerprint, std::vector<NodeId> nodes,
+    std::string token, CoordinatorHooks hooks,
+    absl::flat_hash_map<NodeId, std::vector<coordinator::NodeArguments>> arguments,
+    std::vector<NodeId> start_after)
     : token_(std::move(token)),
       hooks_(std::move(hooks)),
-      nodes_(std::move(program_name), std::move(fingerprint), std::move(nodes)) {}
+      arguments_(std::move(arguments)),
+      nodes_(std::move(program_name), std::move(fingerprint), std::move(nodes)),
+      stop_(std::move(start_after)) {}
 
 absl::Status CoordinatorService::CheckToken(const grpc::CallbackServerContext& context) const {
   const auto& metadata = context.client_metadata();
@@ -205,8 +219,14 @@ grpc::ServerUnaryReactor* CoordinatorService::Register(grpc::CallbackServerConte
   registration.hostname = request->hostname();
   registration.peer = context->peer();
   registration.registered_at = absl::Now();
+  const NodeId node = registration.node;
   absl::Status status = nodes_.Register(std::move(registration), request->fingerprint());
-  if (status.ok()) response->set_program_name(nodes_.program_name());
+  if (status.ok()) {
+    response->set_program_name(nodes_.program_name());
+    if (auto it = arguments_.find(node); it != arguments_.end()) {
+      response->mutable_arguments()->Add(it->second.begin(), it->second.end());
+    }
+  }
   return Done(context, status);
 }
 
@@ -254,8 +274,9 @@ grpc::ServerUnaryReactor* CoordinatorService::RequestStop(grpc::CallbackServerCo
 grpc::ServerWriteReactor<StopNotice>* CoordinatorService::WatchStop(
     grpc::CallbackServerContext* context, const coordinator::WatchStopRequest* request) {
   if (absl::Status ok = CheckToken(*context); !ok.ok()) return new RefusedStream(ok);
-  auto* stream = new StopStream(&stop_, FromProto(request->node()), &hooks_.on_watch_lost);
-  stop_.Watch(stream);
+  const NodeId node = FromProto(request->node());
+  auto* stream = new StopStream(&stop_, node, &hooks_.on_watch_lost);
+  stop_.Watch(stream, node);
   return stream;
 }
 

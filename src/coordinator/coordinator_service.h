@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "lp/context.h"
 #include "lp/coordinator.grpc.pb.h"
 #include "src/coordinator/address_table.h"
@@ -38,8 +39,12 @@ struct CoordinatorHooks {
 // Thread safety: every method may be called from any thread.
 class CoordinatorService final : public coordinator::Coordinator::CallbackService {
  public:
-  CoordinatorService(std::string program_name, std::string fingerprint,
-                     std::vector<NodeId> nodes, std::string token, CoordinatorHooks hooks);
+  // `arguments` and `start_after`: see CoordinatorOptions.
+  CoordinatorService(
+      std::string program_name, std::string fingerprint, std::vector<NodeId> nodes,
+      std::string token, CoordinatorHooks hooks,
+      absl::flat_hash_map<NodeId, std::vector<coordinator::NodeArguments>> arguments = {},
+      std::vector<NodeId> start_after = {});
 
   // Stops the program: tells every WatchStop stream, fails every waiting and later
   // Resolve of an unpublished address, then calls the on_stop hook. True for the call
@@ -83,6 +88,7 @@ class CoordinatorService final : public coordinator::Coordinator::CallbackServic
 
   const std::string token_;
   const CoordinatorHooks hooks_;
+  const absl::flat_hash_map<NodeId, std::vector<coordinator::NodeArguments>> arguments_;
   NodeRegistry nodes_;
   AddressTable addresses_;
   StopBroadcast stop_;

@@ -7,6 +7,9 @@
 
 namespace lp::internal {
 
+StopBroadcast::StopBroadcast(std::vector<NodeId> start_after)
+    : awaited_(start_after.begin(), start_after.end()) {}
+
 bool StopBroadcast::Stop(std::string reason) {
   std::vector<StopWatcher*> told;
   {
@@ -33,7 +36,7 @@ void StopBroadcast::NodesEnded(std::vector<NodeId> nodes, std::string how) {
   ended_.emplace_back(std::move(nodes), std::move(how));
 }
 
-void StopBroadcast::Watch(StopWatcher* watcher) {
+void StopBroadcast::Watch(StopWatcher* watcher, const NodeId& node) {
   State state;
   std::string why;
   {
@@ -41,6 +44,12 @@ void StopBroadcast::Watch(StopWatcher* watcher) {
     state = state_;
     why = reason_;
     if (state == State::kRunning) {
+      awaited_.erase(node);
+      if (!started_ && awaited_.empty()) {
+        started_ = true;
+        for (StopWatcher* waiting : watchers_) waiting->Started();
+      }
+      if (started_) watcher->Started();
       for (const auto& [nodes, how] : ended_) watcher->NodesEnded(nodes, how);
       watchers_.insert(watcher);
       watchers_changed_.notify_all();
@@ -68,6 +77,11 @@ void StopBroadcast::Close() {
     watchers_changed_.notify_all();
   }
   for (StopWatcher* watcher : told) watcher->CoordinatorClosing();
+}
+
+bool StopBroadcast::started() const {
+  std::lock_guard lock(mu_);
+  return started_;
 }
 
 std::string StopBroadcast::reason() const {

@@ -1,12 +1,14 @@
 #ifndef LP_SRC_COORDINATOR_STOP_BROADCAST_H_
 #define LP_SRC_COORDINATOR_STOP_BROADCAST_H_
 
-// The coordinator's side of termination: the program-wide stop event and the open
-// WatchStop streams that must hear of it.
+// The coordinator's side of a program's start and termination: the open WatchStop
+// streams, the start they wait for, and the program-wide stop event.
 //
-// Every worker keeps one stream open; a stop is pushed down all of them at once, so
-// workers learn of it in milliseconds without polling. A watcher, like a ResolveWaiter,
-// holds no thread while it waits.
+// Every worker keeps one stream open, from the moment it is ready to run its node. Once
+// the workers of every node the launch waits for are ready, the start is pushed down all
+// streams; a stop is pushed down all of them at once, so workers learn of it in
+// milliseconds without polling. A watcher, like a ResolveWaiter, holds no thread while it
+// waits.
 
 #include <condition_variable>
 #include <mutex>
@@ -27,6 +29,10 @@ namespace lp::internal {
 class StopWatcher {
  public:
   virtual ~StopWatcher() = default;
+  // Every awaited worker is ready: the node may run. Called at most once, under the
+  // broadcast's lock: must not block, nor call the broadcast. (No node runs before it, so
+  // in practice no NodesEnded comes first.)
+  virtual void Started() = 0;
   // Nodes ended while the program goes on. Called under the broadcast's lock, any number
   // of times before one of the two below: must not block, nor call the broadcast.
   virtual void NodesEnded(const std::vector<NodeId>& nodes, const std::string& how) = 0;
@@ -39,6 +45,10 @@ class StopWatcher {
 // Thread safety: every method may be called from any thread.
 class StopBroadcast {
  public:
+  // The start waits for a watcher of each of `start_after`; none: it comes with the first
+  // watcher.
+  explicit StopBroadcast(std::vector<NodeId> start_after = {});
+
   // Starts the stop: remembers `reason` and tells every watcher. True for the call that
   // started it; later calls change nothing.
   bool Stop(std::string reason);
@@ -47,9 +57,11 @@ class StopBroadcast {
   // once the program stops or the coordinator closes.
   void NodesEnded(std::vector<NodeId> nodes, std::string how);
 
-  // Parks `watcher` until the stop, or tells it at once when the outcome is already known.
-  // Nodes that ended before it came are told first.
-  void Watch(StopWatcher* watcher);
+  // Parks `watcher`, the stream of `node`'s worker, until the stop, or tells it at once
+  // when the outcome is already known. If `node` was the last the start waited for, every
+  // watcher is told Started(); a watcher that comes after the start is told at once, and
+  // then of the nodes that ended before it came.
+  void Watch(StopWatcher* watcher, const NodeId& node);
 
   // Takes `watcher` out. True if it was parked, in which case the caller now owns ending
   // its stream; false if someone else already took it out.
@@ -60,6 +72,8 @@ class StopBroadcast {
   void Close();
 
   bool stopping() const { return stopped_.HasBeenNotified(); }
+  // Whether the start was sent (every awaited worker was ready).
+  bool started() const;
   const Event& stop_event() const { return stopped_; }
   // The reason given to the Stop() that started the stop; empty before.
   std::string reason() const;
@@ -77,6 +91,8 @@ class StopBroadcast {
   mutable std::condition_variable watchers_changed_;
   // Guarded by mu_:
   State state_ = State::kRunning;
+  absl::flat_hash_set<NodeId> awaited_;  // the start waits for a watcher of each
+  bool started_ = false;
   std::string reason_;
   absl::flat_hash_set<StopWatcher*> watchers_;
   std::vector<std::pair<std::vector<NodeId>, std::string>> ended_;  // NodesEnded so far

@@ -33,6 +33,11 @@ class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::Sto
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // the stream ended: OnDone says how
+    if (notice_.start()) {
+      watch_->AddStart();
+      StartRead(&notice_);
+      return;
+    }
     if (notice_.ended_size() > 0) {
       std::vector<NodeId> nodes;
       for (const coordinator::NodeId& node : notice_.ended()) nodes.push_back(FromProto(node));
@@ -60,11 +65,12 @@ class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::Sto
 
 StopWatch::StopWatch(coordinator::Coordinator::Stub* stub, const std::string& token,
                      std::string target, const NodeId& node, OnStop on_stop, OnLost on_lost,
-                     OnNodesEnded on_nodes_ended)
+                     OnNodesEnded on_nodes_ended, OnStart on_start)
     : target_(std::move(target)),
       on_stop_(std::move(on_stop)),
       on_lost_(std::move(on_lost)),
       on_nodes_ended_(std::move(on_nodes_ended)),
+      on_start_(std::move(on_start)),
       reactor_(std::make_unique<Reactor>(this, token, node)) {
   reactor_->Start(stub);
   thread_ = std::thread([this] { RunCallbacks(); });
@@ -101,13 +107,29 @@ void StopWatch::AddEnded(std::vector<NodeId> nodes, std::string how) {
   settled_.notify_all();
 }
 
+void StopWatch::AddStart() {
+  std::lock_guard lock(mu_);
+  if (outcome_ != Outcome::kPending) return;
+  start_ = true;
+  settled_.notify_all();
+}
+
 void StopWatch::RunCallbacks() {
   Outcome outcome;
   std::string reason;
   absl::Status why;
   for (;;) {
     std::unique_lock lock(mu_);
-    settled_.wait(lock, [this] { return outcome_ != Outcome::kPending || !ended_.empty(); });
+    settled_.wait(lock, [this] {
+      return outcome_ != Outcome::kPending || start_ || !ended_.empty();
+    });
+    // The start first: no node ran before it, so none can have ended.
+    if (start_ && outcome_ != Outcome::kClosed) {
+      start_ = false;
+      lock.unlock();
+      if (on_start_) on_start_();
+      continue;
+    }
     if (!ended_.empty() && outcome_ != Outcome::kClosed) {
       auto [nodes, how] = std::move(ended_.front());
       ended_.pop_front();

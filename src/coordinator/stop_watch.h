@@ -2,10 +2,11 @@
 #define LP_SRC_COORDINATOR_STOP_WATCH_H_
 
 // A worker's open WatchStop stream: how it learns, within milliseconds and without
-// polling, that the program stops, that other nodes ended, or that its coordinator is gone.
+// polling, that its node may start, that the program stops, that other nodes ended, or
+// that its coordinator is gone.
 //
-// The stream carries a notice per node that ended while the program runs, then one stop
-// notice, its last. If it ends without one, the coordinator is lost: the launcher died (its sockets are closed by the kernel, even on
+// The stream carries a start notice (every worker the launch waits for is ready), a
+// notice per node that ended while the program runs, then one stop notice, its last. If it ends without one, the coordinator is lost: the launcher died (its sockets are closed by the kernel, even on
 // SIGKILL) or the network was cut (noticed by HTTP/2 keepalive pings on the channel).
 
 #include <condition_variable>
@@ -25,20 +26,21 @@
 namespace lp::internal {
 
 // Thread safety: construct and destroy on any thread; the callbacks run on the watch's
-// own thread, in the order of the stream: on_nodes_ended any number of times, then
-// on_stop or on_lost at most once, never both. They may block and may call the
+// own thread, in the order of the stream: on_start at most once, on_nodes_ended any number
+// of times, then on_stop or on_lost at most once, never both. They may block and may call the
 // CoordinatorClient, but must not destroy the StopWatch (or the client owning it).
 class StopWatch {
  public:
   using OnStop = std::function<void(const std::string& reason)>;
   using OnLost = std::function<void(const absl::Status& why)>;
   using OnNodesEnded = std::function<void(const std::vector<NodeId>& nodes, const std::string& how)>;
+  using OnStart = std::function<void()>;
 
   // Opens the stream at once. `stub` must outlive the watch; `target` names the
   // coordinator in messages. Any callback may be null.
   StopWatch(coordinator::Coordinator::Stub* stub, const std::string& token,
             std::string target, const NodeId& node, OnStop on_stop, OnLost on_lost,
-            OnNodesEnded on_nodes_ended = nullptr);
+            OnNodesEnded on_nodes_ended = nullptr, OnStart on_start = nullptr);
 
   // Closes the stream. A callback already running is waited for; one not yet started
   // never runs.
@@ -55,19 +57,24 @@ class StopWatch {
   void Settle(Outcome outcome, std::string reason, absl::Status why);
   // Queues a node-ended notice for the watch's thread (ignored once settled).
   void AddEnded(std::vector<NodeId> nodes, std::string how);
-  // The watch's thread: runs on_nodes_ended for each notice, then the outcome's callback.
+  // Queues the start for the watch's thread (ignored once settled).
+  void AddStart();
+  // The watch's thread: runs on_start, on_nodes_ended for each notice, then the outcome's
+  // callback.
   void RunCallbacks();
 
   const std::string target_;
   const OnStop on_stop_;
   const OnLost on_lost_;
   const OnNodesEnded on_nodes_ended_;
+  const OnStart on_start_;
   std::unique_ptr<Reactor> reactor_;
 
   std::mutex mu_;
-  // Notified under mu_ when outcome_ leaves kPending or ended_ grows.
+  // Notified under mu_ when outcome_ leaves kPending, ended_ grows or start_ is set.
   std::condition_variable settled_;
   // Guarded by mu_:
+  bool start_ = false;  // the start came and on_start has not run yet
   std::deque<std::pair<std::vector<NodeId>, std::string>> ended_;  // not yet told
   Outcome outcome_ = Outcome::kPending;
   std::string reason_;

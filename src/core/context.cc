@@ -56,4 +56,14 @@ ScopedNodeThread::~ScopedNodeThread() {
 
 const NodeContext* CurrentNode() { return internal::t_context; }
 
+std::string LaunchId() {
+  std::shared_ptr<internal::Runtime> runtime = internal::CurrentRuntime();
+  return runtime == nullptr ? std::string() : runtime->launch.id;
+}
+
+absl::Time LaunchStartTime() {
+  std::shared_ptr<internal::Runtime> runtime = internal::CurrentRuntime();
+  return runtime == nullptr ? absl::InfinitePast() : runtime->launch.start;
+}
+
 }  // namespace lp

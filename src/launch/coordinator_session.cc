@@ -7,6 +7,7 @@
 #include "src/coordinator/token.h"
 #include "src/core/current_runtime.h"
 #include "src/core/stop_state.h"
+#include "src/launch/argument_transfer.h"
 #include "src/launch/launcher_descriptors.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker_assignment.h"
@@ -15,14 +16,16 @@ namespace lp::internal {
 
 std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
     const std::string& token, const std::string& courier_secret, const std::string& fingerprint,
-    const ResolvedLaunchOptions& options) {
-  return {
+    const ResolvedLaunchOptions& options, const LaunchIdentity& launch) {
+  std::vector<std::pair<std::string, std::string>> env = {
       {kCoordinatorTokenEnv, token},
       {kCourierSecretEnv, courier_secret},
       {kFingerprintEnv, fingerprint},
       {kLaunchIndexEnv, std::to_string(options.launch_index)},
       {kLaunchTypeEnv, std::string(LaunchTypeName(options.launch_type))},
   };
+  for (auto& variable : LaunchIdentityEnvironment(launch)) env.push_back(std::move(variable));
+  return env;
 }
 
 absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
@@ -44,6 +47,9 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
       {.program_name = program.name(),
        .fingerprint = result.fingerprint,
        .nodes = AllNodes(program),  // inner nodes of colocations too: they register
+       .arguments = EncodeProgramArguments(program),
+       // No node runs before every worker found its arguments equal to the launcher's.
+       .start_after = TopLevelNodes(program),
        .token = result.token,
        .bind_address = session.bind_address,
        .keepalive_interval = session.keepalive_interval,
@@ -62,8 +68,8 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
   SetLatestRuntime(runtime);
   AttachRuntime(program, runtime);
 
-  result.worker_env =
-      WorkerEnvironment(result.token, options.courier_secret, result.fingerprint, options);
+  result.worker_env = WorkerEnvironment(result.token, options.courier_secret,
+                                        result.fingerprint, options, runtime->launch);
   return result;
 }
 

@@ -37,18 +37,20 @@ struct CoordinatorSession {
   // Shared with the stop handlers and hooks that may outlive the launcher's scope.
   std::shared_ptr<CoordinatorServer> server;
   // The variables every worker gets whatever the launcher: token, Courier secret,
-  // fingerprint, launch index and type. Where the coordinator is (kCoordinatorAddressEnv,
-  // ...) is the launcher's to add: it depends on where the workers run.
+  // fingerprint, launch index, type and identity. Where the coordinator is
+  // (kCoordinatorAddressEnv, ...) is the launcher's to add: it depends on where the
+  // workers run.
   std::vector<std::pair<std::string, std::string>> worker_env;
 };
 
 // The variables every worker gets whatever the launcher (CoordinatorSession::worker_env):
-// the token, the Courier secret, the fingerprint, the launch index and type.
+// the token, the Courier secret, the fingerprint, the launch index, type and identity.
 std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
     const std::string& token, const std::string& courier_secret, const std::string& fingerprint,
-    const ResolvedLaunchOptions& options);
+    const ResolvedLaunchOptions& options, const LaunchIdentity& launch);
 
-// Starts the coordinator for `program` and attaches `runtime` to it: a stop the
+// Starts the coordinator for `program` and attaches `runtime` to it (the coordinator
+// hands each worker the launcher's arguments of its nodes, argument_transfer.h): a stop the
 // coordinator hears of (from a worker) stops `runtime`, and `runtime->addresses` becomes
 // a client of the coordinator. Nothing is left running on error. Fails first if the
 // launcher could not open the files its workers need (launcher_descriptors.h).

@@ -1,7 +1,11 @@
 #include "src/launch/program_runtime.h"
 
+#include <unistd.h>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "lp/rpc_error.h"
+#include "src/coordinator/token.h"
 #include "src/core/stop_state.h"
 #include "src/courier/rpc/call_scope.h"
 
@@ -10,10 +14,12 @@ namespace lp::internal {
 std::shared_ptr<Runtime> NewRuntime(std::string program_name, LaunchType launch_type,
                                     std::string courier_secret,
                                     std::shared_ptr<const rpc::TransportSecurity> transport,
-                                    std::shared_ptr<AddressBook> addresses) {
+                                    std::shared_ptr<AddressBook> addresses,
+                                    LaunchIdentity launch) {
   auto runtime = std::make_shared<Runtime>();
   runtime->program_name = std::move(program_name);
   runtime->launch_type = launch_type;
+  runtime->launch = std::move(launch);
   runtime->courier_secret = std::move(courier_secret);
   runtime->transport = std::move(transport);
   runtime->addresses = std::move(addresses);
@@ -26,6 +32,19 @@ std::shared_ptr<Runtime> NewRuntime(std::string program_name, LaunchType launch_
         [program](const std::string& target) { return ProgramStoppedStatus(program, target); });
   });
   return runtime;
+}
+
+LaunchIdentity NewLaunchIdentity() {
+  LaunchIdentity identity;
+  identity.start = absl::Now();
+  // Not a secret, only unique: a prefix of a random token is plenty. Without a random
+  // source (the coordinator could not start either), the process id still tells apart
+  // the launches of one second on this machine.
+  absl::StatusOr<std::string> random = MakeToken();
+  identity.id = absl::StrCat(
+      absl::FormatTime("%Y%m%d-%H%M%S", identity.start, absl::UTCTimeZone()), "-",
+      random.ok() ? random->substr(0, 8) : absl::StrCat("pid", getpid()));
+  return identity;
 }
 
 void FailCallsToEndedNodes(const Runtime& runtime, const std::vector<NodeId>& nodes,

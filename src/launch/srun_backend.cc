@@ -134,7 +134,12 @@ void SrunBackend::PrintDryRun() {
                                         : std::string(" (one job per group)"))
             << ": these commands would start it (<...> is filled in at launch):\n";
   std::vector<std::pair<std::string, std::string>> worker_env =
-      WorkerEnvironment("<secret>", "<courier-secret>", "<fingerprint>", *options_);
+      WorkerEnvironment("<secret>", "<courier-secret>", "<fingerprint>", *options_, {});
+  // Every launch gets an identity of its own: this dry run's is not the launch's.
+  for (auto& [name, value] : worker_env) {
+    if (name == kLaunchIdEnv) value = "<launch-id>";
+    if (name == kLaunchStartEnv) value = "<launch-start-us>";
+  }
   worker_env.push_back(CoordinatorLocation("<port>"));
   for (const Group& group : groups_) {
     const SpawnSpec spec =

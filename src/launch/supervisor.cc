@@ -25,7 +25,7 @@ Supervisor::Supervisor(Program program, ResolvedLaunchOptions options,
     : program_(std::move(program)),
       options_(std::move(options)),
       runtime_(NewRuntime(program_.name(), options_.launch_type, options_.courier_secret,
-                          options_.transport, nullptr)),
+                          options_.transport, nullptr, NewLaunchIdentity())),
       backend_(std::move(backend)),
       state_(std::make_shared<State>()) {}
 

@@ -20,6 +20,7 @@
 #include "src/core/run_node.h"
 #include "src/core/signal_watcher.h"
 #include "src/core/stop_state.h"
+#include "src/launch/argument_transfer.h"
 #include "src/launch/program_runtime.h"
 #include "src/launch/topology.h"
 #include "src/process/die_with_parent.h"
@@ -72,6 +73,7 @@ struct NodeEnd {
   // Guarded by mu:
   bool ended = false;
   NodeOutcome outcome;
+  bool started = false;  // the coordinator's start notice came
   bool stopping = false;
   bool coordinator_lost = false;
   // Stop requests of this worker's own (coordinator notice, signal, lost launcher) still
@@ -94,8 +96,9 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
   std::shared_ptr<CoordinatorClient> coordinator = *std::move(created);
 
   // The coordinator compares fingerprints and explains a mismatch.
+  std::vector<coordinator::NodeArguments> arguments;
   if (absl::StatusOr<std::string> registered =
-          coordinator->Register(id, ProgramFingerprint(program));
+          coordinator->Register(id, ProgramFingerprint(program), &arguments);
       !registered.ok()) {
     FailSetup(assignment, std::string(registered.status().message()), coordinator.get());
   }
@@ -104,6 +107,11 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
     FailSetup(assignment, absl::StrCat("program '", program.name(), "' has no node ",
                                        id.ToString()));
   }
+  // The node (and its inner nodes) are built from the launcher's values, not from this
+  // process's run of main(); what cannot travel must have come out the same.
+  if (absl::Status applied = ApplyProgramArguments(program, arguments); !applied.ok()) {
+    FailSetup(assignment, std::string(applied.message()), coordinator.get());
+  }
 
   absl::StatusOr<std::string> secret = GetEnv(kCourierSecretEnv);
   if (!secret.ok()) {
@@ -111,7 +119,7 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
   }
   std::shared_ptr<Runtime> runtime =
       NewRuntime(program.name(), assignment.launch_type, *std::move(secret),
-                 options.transport, coordinator);
+                 options.transport, coordinator, assignment.launch);
   if (assignment.launch_type == LaunchType::kSlurm) {
     // Peers are on other machines: listen on every interface, and publish the address of
     // the interface that reaches the launcher, which is the cluster's network.
@@ -152,6 +160,8 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
     (void)coordinator->RequestStop(absl::StrCat("node ", id.ToString(), " stopped the program"),
                                    id);
   });
+  // Opening the watch tells the coordinator that this worker is ready: its arguments
+  // matched the launcher's.
   absl::Status watching = coordinator->WatchStop(
       id, [request_stop](const std::string&) { request_stop(); },
       [request_stop, end, id](const absl::Status& why) {
@@ -167,6 +177,11 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
       // Calls to a node that ended while the program goes on fail fast.
       [runtime](const std::vector<NodeId>& nodes, const std::string& how) {
         FailCallsToEndedNodes(*runtime, nodes, how);
+      },
+      [end] {
+        std::lock_guard lock(end->mu);
+        end->started = true;
+        end->changed.notify_all();
       });
   if (!watching.ok()) FailSetup(assignment, std::string(watching.message()), coordinator.get());
   // SIGINT/SIGTERM to a worker stop the program, as they would the launcher.
@@ -174,6 +189,21 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
 
   const NodeContext context{program.name(), assignment.launch_type, id};
   std::thread node_thread([&, end] {
+    // The node runs once every worker of the launch is ready, so that a launch one of
+    // whose workers found an argument that differs (FailSetup above) fails before any
+    // node runs. A stop before the start: the node never runs, and ends as if it had
+    // returned. (A stop after it, even just after, finds the node running, as always.)
+    {
+      std::unique_lock lock(end->mu);
+      end->changed.wait(lock, [&] {
+        return end->started || end->stopping || end->coordinator_lost;
+      });
+      if (!end->started) {
+        end->ended = true;
+        end->changed.notify_all();
+        return;
+      }
+    }
     NodeOutcome outcome = RunNode(*node, runtime, context);
     std::lock_guard lock(end->mu);
     end->ended = true;

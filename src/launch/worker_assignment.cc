@@ -1,6 +1,7 @@
 #include "src/launch/worker_assignment.h"
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -46,7 +47,24 @@ absl::StatusOr<std::optional<WorkerAssignment>> WorkerAssignmentFromEnvironment(
   absl::StatusOr<LaunchType> parsed = ParseLaunchType(*type);
   if (!parsed.ok()) return parsed.status();
   assignment.launch_type = *parsed;
+  absl::StatusOr<std::string> launch_id = GetEnv(kLaunchIdEnv);
+  if (!launch_id.ok()) return launch_id.status();
+  assignment.launch.id = *std::move(launch_id);
+  absl::StatusOr<std::string> start = GetEnv(kLaunchStartEnv);
+  if (!start.ok()) return start.status();
+  int64_t micros = 0;
+  if (!absl::SimpleAtoi(*start, &micros)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kLaunchStartEnv, "='", *start, "' is not a number of microseconds"));
+  }
+  assignment.launch.start = absl::FromUnixMicros(micros);
   return assignment;
+}
+
+std::vector<std::pair<std::string, std::string>> LaunchIdentityEnvironment(
+    const LaunchIdentity& launch) {
+  return {{kLaunchIdEnv, launch.id},
+          {kLaunchStartEnv, std::to_string(absl::ToUnixMicros(launch.start))}};
 }
 
 int NextLaunchIndex() { return g_next_launch_index.fetch_add(1); }

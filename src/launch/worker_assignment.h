@@ -11,9 +11,13 @@
 // it had run) so that main() reaches the program the node belongs to.
 
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "lp/context.h"
+#include "lp/internal/runtime.h"
 #include "lp/launch_type.h"
 
 namespace lp::internal {
@@ -25,11 +29,21 @@ inline constexpr char kLaunchTypeEnv[] = "LP_LAUNCH_TYPE";
 inline constexpr char kNodeGroupEnv[] = "LP_NODE_GROUP";
 inline constexpr char kSlurmTaskRankEnv[] = "SLURM_PROCID";
 
+// The launch's identity (LaunchIdentity): its id, and its start as microseconds since the
+// Unix epoch.
+inline constexpr char kLaunchIdEnv[] = "LP_LAUNCH_ID";
+inline constexpr char kLaunchStartEnv[] = "LP_LAUNCH_START_US";
+
 struct WorkerAssignment {
   NodeId node;
   int launch_index = 0;
   LaunchType launch_type = LaunchType::kLocalMp;
+  LaunchIdentity launch;
 };
+
+// The variables that carry `launch` to a worker.
+std::vector<std::pair<std::string, std::string>> LaunchIdentityEnvironment(
+    const LaunchIdentity& launch);
 
 // The assignment of this process, or nullopt when it is not a worker (neither LP_NODE
 // nor LP_NODE_GROUP set). LP_NODE wins: a colocation's inner process inherits its Slurm

@@ -30,7 +30,8 @@ class CoordinatorTest : public ::testing::Test {
  protected:
   static constexpr char kFingerprint[] = "worker=4xClassNode<Worker>";
 
-  void StartServer(std::vector<NodeId> nodes, CoordinatorHooks hooks = {}) {
+  void StartServer(std::vector<NodeId> nodes, CoordinatorHooks hooks = {},
+                   std::vector<NodeId> start_after = {}) {
     absl::StatusOr<std::string> token = MakeToken();
     ASSERT_TRUE(token.ok()) << token.status();
     token_ = *token;
@@ -40,6 +41,7 @@ class CoordinatorTest : public ::testing::Test {
     options.nodes = std::move(nodes);
     options.token = token_;
     options.hooks = std::move(hooks);
+    options.start_after = std::move(start_after);
     absl::StatusOr<std::unique_ptr<CoordinatorServer>> server =
         CoordinatorServer::Start(std::move(options));
     ASSERT_TRUE(server.ok()) << server.status();

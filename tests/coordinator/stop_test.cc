@@ -80,6 +80,61 @@ TEST_F(CoordinatorTest, NodesEndedReachEveryWatcherInOrderBeforeTheStop) {
   }
 }
 
+// What a worker's watch saw of the start and the stop.
+struct StartSeen {
+  Event started;
+  Event stopped;
+  absl::Status Watch(CoordinatorClient& client, int index) {
+    return client.WatchStop(
+        NodeId{"worker", index}, [this](const std::string&) { stopped.Notify(); }, nullptr,
+        nullptr, [this] { started.Notify(); });
+  }
+};
+
+// The start waits until the worker of every awaited node watches (is ready), then reaches
+// every watcher; a worker not awaited (a colocation's inner process) hears of it at once.
+TEST_F(CoordinatorTest, TheStartWaitsForEveryAwaitedWorkerThenReachesEveryWatcher) {
+  StartServer(Workers(3), {}, Workers(2));
+  auto first = NewClient();
+  StartSeen first_seen;
+  ASSERT_TRUE(first_seen.Watch(*first, 0).ok());
+  ASSERT_TRUE(server_->stop().AwaitWatchers(1, absl::Now() + kPatience));
+  EXPECT_FALSE(first_seen.started.WaitFor(absl::Milliseconds(300)));
+  EXPECT_FALSE(server_->stop().started());
+
+  auto second = NewClient();
+  StartSeen second_seen;
+  ASSERT_TRUE(second_seen.Watch(*second, 1).ok());
+  ASSERT_TRUE(first_seen.started.WaitFor(kPatience));
+  ASSERT_TRUE(second_seen.started.WaitFor(kPatience));
+  EXPECT_TRUE(server_->stop().started());
+
+  auto late = NewClient();
+  StartSeen late_seen;
+  ASSERT_TRUE(late_seen.Watch(*late, 2).ok());
+  ASSERT_TRUE(late_seen.started.WaitFor(kPatience));
+
+  server_->RequestStop("done");
+  for (StartSeen* seen : {&first_seen, &second_seen, &late_seen}) {
+    EXPECT_TRUE(seen->stopped.WaitFor(kPatience));
+  }
+}
+
+// A stop before every awaited worker is ready (one of them could not run its node): the
+// watchers hear of the stop, never of a start.
+TEST_F(CoordinatorTest, AStopBeforeTheStartIsAllTheWatchersHear) {
+  StartServer(Workers(2), {}, Workers(2));
+  auto client = NewClient();
+  StartSeen seen;
+  ASSERT_TRUE(seen.Watch(*client, 0).ok());
+  ASSERT_TRUE(server_->stop().AwaitWatchers(1, absl::Now() + kPatience));
+  server_->RequestStop("node worker/1 failed");
+  ASSERT_TRUE(seen.stopped.WaitFor(kPatience));
+  // on_start would have run before on_stop, on the same thread.
+  EXPECT_FALSE(seen.started.HasBeenNotified());
+  EXPECT_FALSE(server_->stop().started());
+}
+
 TEST_F(CoordinatorTest, StopFromOneWorkerReachesEveryWatcher) {
   constexpr int kWorkers = 8;
   Event hook_called;

@@ -28,6 +28,7 @@
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
 #include "tests/support/outside_client.h"
+#include "tests/support/temp_dir.h"
 
 namespace lp {
 namespace {
@@ -36,28 +37,12 @@ using ::lp::testing::BuildDir;
 using ::lp::testing::ChildProcess;
 using ::lp::testing::ExitCodeOf;
 using ::lp::testing::kGenerous;
+using TempDir = ::lp::testing::TempDir;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::string Child() { return BuildDir() + "/tests/launch/lp_mp_child"; }
-
-// A fresh directory, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/lp-launch-test-XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class LocalMpTest : public ::testing::Test {
  protected:

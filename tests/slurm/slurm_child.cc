@@ -15,6 +15,10 @@
 //   --mode=secret      waiters, plus caller/0, which calls every waiter through its
 //                      handle, then prints "address <group/index> <host:port>" of each
 //                      and waits for the stop (the test calls them from outside)
+//   --mode=travel|differs|sweep
+//                      the programs of tests/support/arguments_program.h (node arguments
+//                      computed in main() travel; --scratch is where main() makes its
+//                      directory)
 //
 // --local launches as --lp_launch_type says instead (tls_launch_test runs --mode=secret so).
 // --hosts spreads the waiters (and workers) over that many machines, one task per machine;
@@ -27,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -36,6 +41,7 @@
 #include "absl/strings/str_cat.h"
 #include "lp/flags.h"
 #include "lp/lp.h"
+#include "tests/support/arguments_program.h"
 
 ABSL_FLAG(std::string, mode, "wait", "see the file comment");
 ABSL_FLAG(int, hosts, 1, "machines to spread the waiters over");
@@ -44,6 +50,7 @@ ABSL_FLAG(std::string, srun_arg, "", "an extra srun option for the waiters' grou
 ABSL_FLAG(std::string, role, "unset", "resources: set per group through slurm_resources");
 ABSL_FLAG(std::string, marker, "", "not read; lets a test find this launch's processes");
 ABSL_FLAG(bool, local, false, "launch as --lp_launch_type says instead of under slurm");
+ABSL_FLAG(std::string, scratch, "/tmp", "travel: where main() makes its directory");
 
 namespace {
 
@@ -149,6 +156,11 @@ int main(int argc, char** argv) {
     config.args = {{"role", "configured"}};
     options.slurm_resources["worker"] = config;
     return lp::LaunchAndWait(std::move(program), options);
+  }
+
+  if (std::optional<int> code =
+          lp_test_arguments::RunMode(mode, absl::GetFlag(FLAGS_scratch), options)) {
+    return *code;
   }
 
   if (mode == "colocation") {

@@ -32,9 +32,11 @@
 #include "src/process/find_program.h"
 #include "src/process/run_command.h"
 #include "tests/launch/launch_test_util.h"
+#include "tests/support/arguments_checks.h"
 #include "tests/support/child_process.h"
 #include "src/courier/rpc/transport_security.h"
 #include "tests/support/outside_client.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"
 
 namespace lp {
@@ -289,6 +291,28 @@ TEST_F(SlurmClusterTest, ProcessColocationRunsItsInnerNodesInsideTheTask) {
   EXPECT_THAT(child->output(), HasSubstr("ready pair/0/1 host="));
 }
 
+// Node arguments computed in main() travel from the launcher to the tasks (issue 16; the
+// programs and checks are tests/support/arguments_*.h, as under local_mp).
+TEST_F(SlurmClusterTest, ValuesComputedInMainReachEveryTaskAsTheLauncherComputedThem) {
+  lp::testing::TempDir scratch("lp-args-test");
+  ASSERT_FALSE(scratch.path().empty());
+  auto child = Launch("travel", {"--scratch=" + scratch.path()});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  lp_test_arguments::ExpectTravelled(child->output());
+}
+
+TEST_F(SlurmClusterTest, ANonSerializableArgumentThatDiffersFailsTheLaunchBeforeAnyNodeRuns) {
+  auto child = Launch("differs");
+  EXPECT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 1) << child->output();
+  lp_test_arguments::ExpectDiffersExplained(child->output());
+}
+
+TEST_F(SlurmClusterTest, LaunchIdIsOnePerLaunchOfASweep) {
+  auto child = Launch("sweep");
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  lp_test_arguments::ExpectOneIdPerLaunch(child->output());
+}
+
 // The <host:port> of the whole line "address <node> <host:port>" the child printed, waiting
 // for it; empty if it did not come.
 std::string PrintedAddress(ChildProcess& child, const std::string& node) {
@@ -506,6 +530,8 @@ TEST_F(SlurmClusterTest, DryRunPrintsTheCommandsAndRunsNothing) {
                             HasSubstr("LP_NODE_GROUP=worker"),
                             HasSubstr("LP_COORDINATOR_TOKEN='<secret>'"),
                             HasSubstr("LP_COURIER_SECRET='<courier-secret>'"),
+                            HasSubstr("LP_LAUNCH_ID='<launch-id>'"),
+                            HasSubstr("LP_LAUNCH_START_US='<launch-start-us>'"),
                             HasSubstr("LP_TEST_ENV='hello from slurm_resources'"),
                             HasSubstr("srun --job-name=lp.slurm_child.worker."),
                             HasSubstr("--ntasks=2"), HasSubstr("--cpus-per-task=2"),

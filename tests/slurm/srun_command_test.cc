@@ -139,12 +139,16 @@ TEST(SlurmTaskTest, TaskFindsItsNodeFromGroupAndRank) {
       .Set(kNodeGroupEnv, "actor")
       .Set(kSlurmTaskRankEnv, "5")
       .Set(kLaunchIndexEnv, "0")
-      .Set(kLaunchTypeEnv, "slurm");
+      .Set(kLaunchTypeEnv, "slurm")
+      .Set(kLaunchIdEnv, "20250601-142233-9f3c01ab")
+      .Set(kLaunchStartEnv, "1748787753000001");
   absl::StatusOr<std::optional<WorkerAssignment>> assignment = WorkerAssignmentFromEnvironment();
   ASSERT_TRUE(assignment.ok()) << assignment.status();
   ASSERT_TRUE(assignment->has_value());
   EXPECT_EQ((*assignment)->node, (NodeId{"actor", 5}));
   EXPECT_EQ((*assignment)->launch_type, LaunchType::kSlurm);
+  EXPECT_EQ((*assignment)->launch.id, "20250601-142233-9f3c01ab");
+  EXPECT_EQ((*assignment)->launch.start, absl::FromUnixMicros(1748787753000001));
 
   // A colocation's inner process inherits the group but runs the node LP_NODE names.
   env.Set(kNodeEnv, "inner/2");

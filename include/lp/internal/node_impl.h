@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "lp/context.h"
 #include "lp/internal/runtime.h"
 
@@ -35,6 +36,20 @@ class NodeRecord {
   std::shared_ptr<Runtime> runtime_;  // guarded by mu_
 };
 
+// One constructor or function argument of a node, as the launcher sends it to the worker
+// process that runs the node (lp/internal/node_arguments.h says which kind a type is).
+struct EncodedArgument {
+  enum class Kind {
+    kUnchecked,  // cannot travel, nor be compared
+    kHandle,     // a handle (or handles in a container): resolves in the worker
+    kValue,      // serializable: `data` is a serialized courier::SerializedObject
+    kPrinted,    // printable: `data` is the text operator<< wrote
+  };
+  Kind kind = Kind::kUnchecked;
+  std::string type_name;  // demangled, e.g. "std::vector<int, std::allocator<int> >"
+  std::string data;
+};
+
 // The type-erased body of a node. Node kinds (FunctionNode, ClassNode<T>, ...) derive
 // from it; lp::Program holds them by shared_ptr.
 //
@@ -53,6 +68,17 @@ class NodeImpl {
 
   // Runs the node on the calling thread until it ends; throws if the node fails.
   virtual void Run(const Runtime& runtime, const NodeContext& context) = 0;
+
+  // The node's constructor or function arguments, in order, as the launcher sends them to
+  // the worker; empty for a node that stores none.
+  virtual std::vector<EncodedArgument> EncodeArguments() const { return {}; }
+  // In a worker, before the node runs: replaces the serializable arguments by the
+  // launcher's (`launcher`, from its EncodeArguments()) and compares the printable ones.
+  // An error names every argument that differs (not the node: the caller does).
+  virtual absl::Status ApplyArguments(const std::vector<EncodedArgument>& launcher) {
+    (void)launcher;
+    return absl::OkStatus();
+  }
 
   void set_run_enabled(bool enabled) { run_enabled_ = enabled; }
   bool run_enabled() const { return run_enabled_; }

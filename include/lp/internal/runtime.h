@@ -52,11 +52,19 @@ class AddressBook {
                                               absl::Time deadline) = 0;
 };
 
+// Which launch a program belongs to (lp::LaunchId(), lp::LaunchStartTime()): made by the
+// launcher, the same in every process of the launch.
+struct LaunchIdentity {
+  std::string id;
+  absl::Time start = absl::InfinitePast();
+};
+
 // One launched program, as seen from one process. Shared (by shared_ptr) between the
 // launcher, every node thread and every handle dereferenced in this process.
 struct Runtime {
   std::string program_name;
   LaunchType launch_type = LaunchType::kLocalMt;
+  LaunchIdentity launch;
   std::shared_ptr<AddressBook> addresses;
   std::shared_ptr<StopState> stop;
   // The Courier calls this process makes to each node, cancelled together when the
