@@ -10,11 +10,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "src/coordinator/env.h"
-#include "src/net/host_port.h"
-#include "src/net/local_address.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
+#include "src/core/worker_environment.h"
+#include "src/net/host_port.h"
+#include "src/net/local_address.h"
 
 namespace lp::internal {
 namespace {

@@ -3,14 +3,13 @@
 #include "absl/strings/str_cat.h"
 #include "lp/internal/program_nodes.h"
 #include "src/coordinator/coordinator_client.h"
-#include "src/coordinator/env.h"
 #include "src/coordinator/token.h"
 #include "src/core/current_runtime.h"
 #include "src/core/stop_state.h"
+#include "src/core/worker_environment.h"
 #include "src/launch/argument_transfer.h"
 #include "src/launch/launcher_descriptors.h"
 #include "src/launch/topology.h"
-#include "src/launch/worker_assignment.h"
 
 namespace lp::internal {
 

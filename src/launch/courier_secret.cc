@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include "src/coordinator/env.h"
 #include "src/coordinator/token.h"
+#include "src/core/worker_environment.h"
 #include "src/courier/rpc/secret.h"
 
 namespace lp::internal {

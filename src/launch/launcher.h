@@ -38,7 +38,7 @@ struct ResolvedLaunchOptions {
   // The launch's mutual TLS, loaded and checked from LaunchOptions::tls / --lp_tls_*;
   // null: plain TCP. Every gRPC server and channel of the launch uses it.
   std::shared_ptr<const rpc::TransportSecurity> transport;
-  // Which lp::Launch call of this process this is (see src/launch/worker_assignment.h).
+  // Which lp::Launch call of this process this is (see src/core/worker_environment.h).
   int launch_index = 0;
 };
 

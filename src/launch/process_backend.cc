@@ -5,10 +5,10 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
-#include "src/coordinator/env.h"
-#include "src/launch/test_hooks.h"
+#include "src/core/worker_environment.h"
 #include "src/launch/coordinator_session.h"
 #include "src/launch/termination_notice.h"
+#include "src/launch/test_hooks.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker_command.h"
 #include "src/terminal/terminal_kind.h"

@@ -2,8 +2,8 @@
 #define LP_SRC_LAUNCH_WORKER_H_
 
 #include "lp/program.h"
+#include "src/core/worker_environment.h"
 #include "src/launch/launcher.h"
-#include "src/launch/worker_assignment.h"
 
 namespace lp::internal {
 

@@ -11,8 +11,8 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "lp/flags.h"
+#include "src/launch/launch_index.h"
 #include "src/launch/test_hooks.h"
-#include "src/launch/worker_assignment.h"
 
 namespace {
 

@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "courier/courier.grpc.pb.h"
-#include "src/coordinator/env.h"
+#include "src/core/worker_environment.h"
 #include "src/courier/rpc/secret.h"
 #include "tests/courier/rpc_test_util.h"
 #include "tests/support/child_process.h"

@@ -15,8 +15,7 @@
 #include "gtest/gtest.h"
 #include "lp/flags.h"
 #include "lp/lp.h"
-#include "src/coordinator/env.h"
-#include "src/launch/worker_assignment.h"
+#include "src/core/worker_environment.h"
 
 namespace lp::internal {
 namespace {

@@ -30,10 +30,6 @@ class StopState;
 // The AddressBook endpoint under which a node's Courier server is published.
 inline constexpr char kCourierEndpoint[] = "courier";
 
-// When set in a worker's environment, the port its Courier server tries first (a node a
-// MultiProcessingColocation restarts comes back where its callers expect it).
-inline constexpr char kCourierPortEnv[] = "LP_COURIER_PORT";
-
 // Where each node's services can be reached. local_mt keeps it in memory; the process
 // launches ask the coordinator.
 //
