@@ -8,8 +8,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lp/courier_node.h"
-#include "src/net/host_port.h"
 #include "src/core/stop_state.h"
+#include "src/core/worker_environment.h"
+#include "src/net/host_port.h"
 
 namespace lp::internal {
 namespace {
