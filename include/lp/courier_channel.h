@@ -7,7 +7,9 @@
 //       channel->Call("Echo", std::move(args), lp::CallOptions::WithTimeout(absl::Seconds(5)));
 //
 // Errors come back as the server sent them (code and message untouched); transport
-// failures carry gRPC's codes (DEADLINE_EXCEEDED, UNAVAILABLE, ...).
+// failures carry gRPC's codes (DEADLINE_EXCEEDED, UNAVAILABLE, ...). The wire types are
+// only declared here (see lp/internal/serialization/wire.h): code that builds or reads
+// them, as above, includes "courier/courier.pb.h".
 #ifndef LP_COURIER_CHANNEL_H_
 #define LP_COURIER_CHANNEL_H_
 
@@ -23,10 +25,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "courier/courier.pb.h"
 #include "lp/future.h"
 #include "lp/call_options.h"
 #include "lp/courier_channel_options.h"
+#include "lp/internal/serialization/wire.h"
 
 namespace lp {
 
@@ -80,7 +82,6 @@ class CourierChannel {
   absl::StatusOr<std::string> Target(absl::Time deadline = absl::InfiniteFuture());
 
  private:
-  // What a resolved channel talks through. Created once, then immutable.
   // What a resolved channel talks through (a gRPC channel and stub, in channel.cc).
   // Created once, then immutable.
   struct Connection;

@@ -13,8 +13,9 @@
 #include "lp/courier_methods.h"
 #include "lp/future.h"
 #include "lp/rpc_error.h"
-#include "lp/serialize.h"
 #include "lp/courier_channel.h"
+#include "lp/internal/outgoing_call.h"
+#include "lp/serialize.h"
 
 namespace lp {
 
@@ -46,8 +47,8 @@ class CourierClient {
   typename internal::MethodTraits<M>::Return Call(M method, A&&... args) const {
     CheckSignature<M, A...>();
     const char* name = NameOf(method);
-    return DecodeResult<typename internal::MethodTraits<M>::Return>(
-        channel_->Call(name, EncodeArguments<M>(std::forward<A>(args)...), options_), name);
+    return CallAndDecode<typename internal::MethodTraits<M>::Return>(
+        name, EncodeArguments<M>(std::forward<A>(args)...));
   }
 
   // Starts a call of `method` and returns a future of its result at once.
@@ -64,8 +65,7 @@ class CourierClient {
   // their own types.
   template <typename R, typename... A>
   R Call(std::string_view method, A&&... args) const {
-    return DecodeResult<R>(channel_->Call(method, EncodeEach(std::forward<A>(args)...), options_),
-                           std::string(method));
+    return CallAndDecode<R>(method, EncodeEach(std::forward<A>(args)...));
   }
   template <typename R, typename... A>
   Future<R> Async(std::string_view method, A&&... args) const {
@@ -131,11 +131,11 @@ class CourierClient {
   // the server decodes (an int literal for an int64_t parameter, a const char* for a
   // std::string, ...). Rvalues are moved into the message without copying their buffers.
   template <typename M, typename... A>
-  static courier::CallArguments EncodeArguments(A&&... args) {
+  static internal::OutgoingArguments EncodeArguments(A&&... args) {
     using Traits = internal::MethodTraits<M>;
-    courier::CallArguments call;
+    internal::OutgoingArguments call;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (EncodeAs<typename Traits::template Param<I>>(std::forward<A>(args), call.add_args()), ...);
+      (EncodeAs<typename Traits::template Param<I>>(std::forward<A>(args), call.Add()), ...);
     }(std::make_index_sequence<sizeof...(A)>());
     return call;
   }
@@ -150,40 +150,42 @@ class CourierClient {
   }
 
   template <typename... A>
-  static courier::CallArguments EncodeEach(A&&... args) {
-    courier::CallArguments call;
-    (Encode(std::forward<A>(args), call.add_args()), ...);
+  static internal::OutgoingArguments EncodeEach(A&&... args) {
+    internal::OutgoingArguments call;
+    (Encode(std::forward<A>(args), call.Add()), ...);
     return call;
   }
 
-  // The typed result of a call (R not void), or the status to report.
+  // Calls and blocks: the typed result, or a thrown RpcError.
   template <typename R>
-  static absl::StatusOr<R> ToResult(absl::StatusOr<courier::SerializedObject> reply) {
-    if (!reply.ok()) return reply.status();
-    return DecodeAs<R>(&*reply, "result");
-  }
-
-  template <typename R>
-  static R DecodeResult(absl::StatusOr<courier::SerializedObject> reply, const std::string& method) {
+  R CallAndDecode(std::string_view method, internal::OutgoingArguments call) const {
     if constexpr (std::is_void_v<R>) {
-      if (!reply.ok()) ThrowRpcError(reply.status(), method);
+      absl::Status status = internal::CallAndWait(
+          *channel_, method, std::move(call), options_,
+          [](courier::SerializedObject*) { return absl::OkStatus(); });
+      if (!status.ok()) ThrowRpcError(status, std::string(method));
     } else {
-      absl::StatusOr<R> result = ToResult<R>(std::move(reply));
-      if (!result.ok()) ThrowRpcError(result.status(), method);
-      return *std::move(result);
+      R result{};
+      absl::Status status = internal::CallAndWait(
+          *channel_, method, std::move(call), options_,
+          [&result](courier::SerializedObject* reply) { return Decode(reply, &result, "result"); });
+      if (!status.ok()) ThrowRpcError(status, std::string(method));
+      return result;
     }
   }
 
   template <typename R>
-  Future<R> StartAsync(std::string method, courier::CallArguments call) const {
+  Future<R> StartAsync(std::string method, internal::OutgoingArguments call) const {
     auto promise = std::make_shared<Promise<R>>(method);
     Future<R> future = promise->GetFuture();
-    channel_->CallAsync(method, std::move(call), options_,
-                        [promise](absl::StatusOr<courier::SerializedObject> reply) mutable {
+    internal::StartCall(*channel_, method, std::move(call), options_,
+                        [promise](absl::Status status, courier::SerializedObject* reply) mutable {
                           if constexpr (std::is_void_v<R>) {
-                            promise->Set(reply.status());
+                            promise->Set(status);
+                          } else if (!status.ok()) {
+                            promise->Set(status);
                           } else {
-                            promise->Set(ToResult<R>(std::move(reply)));
+                            promise->Set(DecodeAs<R>(reply, "result"));
                           }
                         });
     return future;

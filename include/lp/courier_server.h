@@ -24,6 +24,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -53,6 +55,13 @@ class CourierServer {
   // Adds a method. FAILED_PRECONDITION once Start() was called; ALREADY_EXISTS for a
   // duplicate name.
   absl::Status RegisterMethod(std::string name, CourierHandler handler);
+  // The same for a handler that returns its result (see ReturningHandler), e.g.
+  //   [](courier::CallArguments& args) -> absl::StatusOr<courier::SerializedObject> {...}
+  template <typename F>
+    requires(!std::is_convertible_v<F, CourierHandler>)
+  absl::Status RegisterMethod(std::string name, F handler) {
+    return RegisterMethod(std::move(name), ReturningHandler(std::move(handler)));
+  }
 
   // Makes every Call and ListMethods carry `secret` in gRPC metadata 'lp-secret'
   // (rpc::kSecretMetadataKey), unless options.require_secret is false; others are refused

@@ -24,6 +24,11 @@
 //
 // and any nesting of these. Other types: specialise lp::Codec<T> (see codec.h).
 //
+// This header holds the wire types by pointer and reference only, so that it does not
+// make its users parse protobuf (see lp/internal/serialization/wire.h). To hold a
+// courier::SerializedObject by value, as above, include "courier/courier.pb.h"; for
+// lp::Encode(value) returning one and lp::ParseSerializedObject, lp/serialized_object.h.
+//
 // Errors: Decode returns InvalidArgument naming the path, what the C++ type expected and
 // what arrived, e.g. `arg 1 → [3] → "y": expected int, got string`. Nothing here throws
 // (lp::Tensor's own accessors do, on programmer error; see tensor.h).
@@ -41,7 +46,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "courier/courier.pb.h"
 #include "lp/tensor.h"
 #include "lp/internal/serialization/codec.h"
 #include "lp/internal/serialization/decode_context.h"
@@ -53,6 +57,7 @@
 #include "lp/internal/serialization/struct_codec.h"
 #include "lp/internal/serialization/tensor_codec.h"
 #include "lp/internal/serialization/tuples.h"
+#include "lp/internal/serialization/wire.h"
 
 // Makes a struct serializable as a dict of its fields:
 //
@@ -83,19 +88,10 @@ void Encode(T&& value, courier::SerializedObject* out) {
                 "lp::Encode: this type is not serializable. Supported: integers, float, "
                 "double, bool, strings, vector, array, map, unordered_map, pair, tuple, "
                 "optional, lp::Tensor, and structs declared with LP_SERIALIZABLE.");
-  out->Clear();
+  internal::ClearObject(out);
   internal::EncodeAs<V>(std::forward<T>(value), out);
 }
 
-template <typename T>
-courier::SerializedObject Encode(T&& value) {
-  courier::SerializedObject out;
-  Encode(std::forward<T>(value), &out);
-  return out;
-}
-
-// Reads `in` into `*out`. `path` names the value in error messages ("arg 1", "result").
-// On error *out is valid but unspecified.
 template <typename T>
 absl::Status Decode(const courier::SerializedObject& in, T* out, std::string_view path = "") {
   static_assert(Decodable<T>,
@@ -132,8 +128,6 @@ absl::StatusOr<T> DecodeAs(courier::SerializedObject* in, std::string_view path 
 
 // Parses wire bytes. Corrupted or truncated input, and nesting deeper than protobuf's
 // recursion limit (100), give InvalidArgument rather than a crash.
-absl::StatusOr<courier::SerializedObject> ParseSerializedObject(std::string_view bytes);
-
 }  // namespace lp
 
 #endif  // LP_INCLUDE_LP_SERIALIZE_H_

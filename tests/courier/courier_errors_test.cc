@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "lp/internal/runtime.h"
 #include "lp/lp.h"
+#include "lp/serialized_object.h"
 
 namespace lp {
 namespace {

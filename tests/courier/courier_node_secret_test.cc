@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "lp/internal/runtime.h"
 #include "lp/lp.h"
+#include "lp/serialized_object.h"
 #include "tests/support/outside_client.h"
 
 namespace lp {

@@ -9,6 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "lp/serialize.h"
+#include "lp/serialized_object.h"
 
 namespace ser_errors_test {
 

@@ -12,6 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "lp/serialize.h"
+#include "lp/serialized_object.h"
 #include "tests/fuzz/decode_checks.h"
 
 namespace {

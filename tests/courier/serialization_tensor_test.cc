@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "lp/serialize.h"
+#include "lp/serialized_object.h"
 #include "lp/tensor.h"
 
 namespace ser_tensor_test {

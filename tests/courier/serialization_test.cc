@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lp/serialize.h"
+#include "lp/serialized_object.h"
 
 // A named namespace: LP_SERIALIZABLE must work next to a struct in any namespace.
 namespace ser_test_geo {

@@ -3,6 +3,7 @@
 #include <typeinfo>
 
 #include "absl/strings/str_cat.h"
+#include "lp/serialized_object.h"
 
 namespace lp::fuzz {
 namespace {

@@ -16,6 +16,7 @@
 
 #include "courier/courier.pb.h"
 #include "lp/serialize.h"
+#include "lp/serialized_object.h"
 #include "tests/fuzz/decode_checks.h"
 #include "tests/fuzz/request_checks.h"
 

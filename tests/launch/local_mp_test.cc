@@ -25,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "lp/coordinator.grpc.pb.h"
 #include "lp/launch.h"
+#include "lp/serialized_object.h"
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
 #include "tests/support/outside_client.h"

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "courier/courier.pb.h"
 #include "lp/courier_channel.h"
 
 namespace lp::testing {

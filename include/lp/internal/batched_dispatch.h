@@ -113,15 +113,16 @@ absl::StatusOr<CourierHandler> MakeBatchedCourierHandler(T* object, const char* 
   auto batcher = std::make_shared<Batcher>(options, std::move(run));
 
   return CourierHandler(
-      [batcher, name](courier::CallArguments& call) -> absl::StatusOr<courier::SerializedObject> {
-        if (call.args_size() != static_cast<int>(kArity)) {
+      [batcher, name](courier::CallArguments& call,
+                      courier::SerializedObject* result) -> absl::Status {
+        if (ArgumentCount(call) != static_cast<int>(kArity)) {
           return absl::InvalidArgumentError(absl::StrCat("method '", name, "' takes ", kArity,
-                                                         " argument(s), got ", call.args_size()));
+                                                         " argument(s), got ", ArgumentCount(call)));
         }
         Record record;
         absl::Status decoded = [&]<std::size_t... I>(std::index_sequence<I...>) {
           absl::Status status;
-          (void)((status = Decode(call.mutable_args(static_cast<int>(I)),
+          (void)((status = Decode(MutableArgument(call, static_cast<int>(I)),
                                   &BatchArgument<I, kArity>(record.arguments),
                                   absl::StrCat("arg ", I + 1)),
                   status.ok()) &&
@@ -132,12 +133,11 @@ absl::StatusOr<CourierHandler> MakeBatchedCourierHandler(T* object, const char* 
         if (!decoded.ok()) return decoded;
 
         if (absl::Status status = batcher->Call(&record); !status.ok()) return status;
-        courier::SerializedObject result;
         if (!record.result.has_value()) {
           return absl::InternalError("the batch ran but gave this call no result");
         }
-        Encode(*std::move(record.result), &result);
-        return result;
+        Encode(*std::move(record.result), result);
+        return absl::OkStatus();
       });
 }
 

@@ -37,17 +37,18 @@ CourierHandler MakeCourierHandler(T* object, const char* name, M pointer) {
   static_assert(AllDecodable<Args>::value,
                 "LP_COURIER_METHODS: a parameter type of this method is not deserializable; "
                 "see lp/serialize.h for the supported types");
-  return [object, name, pointer](courier::CallArguments& call) -> absl::StatusOr<courier::SerializedObject> {
-    if (call.args_size() != static_cast<int>(Traits::kArity)) {
+  return [object, name, pointer](courier::CallArguments& call,
+                                 courier::SerializedObject* result) -> absl::Status {
+    if (ArgumentCount(call) != static_cast<int>(Traits::kArity)) {
       return absl::InvalidArgumentError(absl::StrCat("method '", name, "' takes ", Traits::kArity,
-                                                     " argument(s), got ", call.args_size()));
+                                                     " argument(s), got ", ArgumentCount(call)));
     }
     Args args;
     absl::Status decoded = [&]<std::size_t... I>(std::index_sequence<I...>) {
       absl::Status status;
       // Stops at the first error; moves buffers (tensors, strings) out of the request.
       // (void): for a method without parameters the fold is a bare `true`.
-      (void)((status = Decode(call.mutable_args(static_cast<int>(I)), &std::get<I>(args),
+      (void)((status = Decode(MutableArgument(call, static_cast<int>(I)), &std::get<I>(args),
                               ArgumentPath(I)),
               status.ok()) &&
              ...);
@@ -58,14 +59,13 @@ CourierHandler MakeCourierHandler(T* object, const char* name, M pointer) {
     auto invoke = [&](auto&... values) -> decltype(auto) {
       return (object->*pointer)(std::move(values)...);
     };
-    courier::SerializedObject result;
     if constexpr (std::is_void_v<typename Traits::Return>) {
       std::apply(invoke, args);
-      Encode(std::monostate(), &result);
+      Encode(std::monostate(), result);
     } else {
-      Encode(std::apply(invoke, args), &result);
+      Encode(std::apply(invoke, args), result);
     }
-    return result;
+    return absl::OkStatus();
   };
 }
 

@@ -3,23 +3,41 @@
 #define LP_INTERNAL_COURIER_HANDLER_H_
 
 #include <functional>
+#include <utility>
 
-#include "absl/status/statusor.h"
-#include "courier/courier.pb.h"
+#include "absl/status/status.h"
+#include "lp/internal/serialization/wire.h"
 
 namespace lp {
 
-// Takes the positional arguments of one call and returns its result or an error.
+// Takes the positional arguments of one call, writes its result into `*result` (an empty
+// object the server owns) and returns OK, or returns an error.
 //
 // `args` is mutable on purpose: it belongs to this call alone and is discarded when the
 // handler returns, so a handler may move large payloads (tensor bytes) out of it instead
 // of copying them. Keyword arguments never reach a handler (the server rejects them).
+// The result is written in place rather than returned so that this signature, which
+// CourierNode's templates instantiate, needs no complete wire type (see wire.h).
 //
 // A returned error reaches the caller with its code, and its message prefixed by the
 // method name. A thrown exception is caught and reported (see CourierServer).
 // Handlers run on the server's threads, possibly many at once: they must be thread-safe.
 using CourierHandler =
-    std::function<absl::StatusOr<courier::SerializedObject>(courier::CallArguments& args)>;
+    std::function<absl::Status(courier::CallArguments& args, courier::SerializedObject* result)>;
+
+// A CourierHandler from a function that returns its result,
+// absl::StatusOr<courier::SerializedObject>(courier::CallArguments&): the form that reads
+// best where the wire types are at hand (include "courier/courier.pb.h").
+template <typename F>
+CourierHandler ReturningHandler(F handler) {
+  return [handler = std::move(handler)](courier::CallArguments& args,
+                                        courier::SerializedObject* result) -> absl::Status {
+    auto returned = handler(args);
+    if (!returned.ok()) return returned.status();
+    *result = *std::move(returned);
+    return absl::OkStatus();
+  };
+}
 
 }  // namespace lp
 

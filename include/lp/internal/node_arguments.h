@@ -142,7 +142,9 @@ class StoredArguments final : public StoredArgumentsBase {
   static EncodedArgument EncodeOne(const T& value) {
     EncodedArgument out{ArgumentKind<T>(), DemangledTypeName(typeid(T).name()), {}};
     if constexpr (ArgumentKind<T>() == EncodedArgument::Kind::kValue) {
-      out.data = lp::Encode(value).SerializeAsString();
+      OwnedSerializedObject wire;
+      lp::Encode(value, wire.get());
+      out.data = wire.SerializeAsString();
     } else if constexpr (ArgumentKind<T>() == EncodedArgument::Kind::kPrinted) {
       out.data = PrintArgument(value);
     }
@@ -155,10 +157,11 @@ class StoredArguments final : public StoredArgumentsBase {
     (void)launcher;
     (void)value;
     if constexpr (ArgumentKind<T>() == EncodedArgument::Kind::kValue) {
-      absl::StatusOr<courier::SerializedObject> wire = ParseSerializedObject(launcher.data);
+      absl::StatusOr<OwnedSerializedObject> wire = OwnedSerializedObject::Parse(launcher.data);
       if (!wire.ok()) return wire.status();
       T decoded{};
-      if (absl::Status status = lp::Decode(&*wire, &decoded, "argument " + std::to_string(position));
+      if (absl::Status status =
+              lp::Decode(wire->get(), &decoded, "argument " + std::to_string(position));
           !status.ok()) {
         return status;
       }

@@ -63,10 +63,11 @@ absl::StatusOr<courier::SerializedObject> MethodRegistry::Dispatch(
   if (it == handlers_.end()) return UnknownMethod(method, Names());
   if (args.kwargs_size() != 0) return KeywordArguments(method, args);
 
-  absl::StatusOr<courier::SerializedObject> result;
+  courier::SerializedObject result;
+  absl::Status status;
   // Exceptions stop here: everything past this point speaks absl::Status.
   try {
-    result = it->second(args);
+    status = it->second(args, &result);
   } catch (const std::exception& e) {
     return absl::UnknownError(
         absl::StrCat("Courier method '", method, "' threw an exception: ", e.what()));
@@ -74,7 +75,7 @@ absl::StatusOr<courier::SerializedObject> MethodRegistry::Dispatch(
     return absl::UnknownError(absl::StrCat(
         "Courier method '", method, "' threw an exception not derived from std::exception"));
   }
-  if (!result.ok()) return Prefixed(method, result.status());
+  if (!status.ok()) return Prefixed(method, status);
   return result;
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "lp/internal/serialization/kinds.h"
+#include "courier/courier.pb.h"
 
 namespace lp {
 namespace {

@@ -3,6 +3,7 @@
 #include <google/protobuf/unknown_field_set.h>
 
 #include "absl/strings/str_cat.h"
+#include "courier/courier.pb.h"
 
 namespace lp::internal {
 namespace {

@@ -1,6 +1,7 @@
 #include "lp/internal/serialization/maps.h"
 
 #include "absl/strings/str_cat.h"
+#include "courier/courier.pb.h"
 
 namespace lp::internal {
 

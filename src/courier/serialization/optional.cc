@@ -1,4 +1,5 @@
 #include "lp/internal/serialization/optional.h"
+#include "courier/courier.pb.h"
 
 namespace lp {
 

@@ -1,9 +1,10 @@
-// lp::ParseSerializedObject (include/lp/serialize.h).
+// lp::ParseSerializedObject (include/lp/serialized_object.h).
 #include <limits>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "lp/serialize.h"
+#include "lp/serialized_object.h"
+#include "courier/courier.pb.h"
 
 namespace lp {
 

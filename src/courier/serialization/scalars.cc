@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lp/internal/serialization/absl_view.h"
+#include "courier/courier.pb.h"
 
 namespace lp {
 namespace internal {

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "lp/internal/serialization/kinds.h"
+#include "courier/courier.pb.h"
 
 namespace lp {
 namespace {

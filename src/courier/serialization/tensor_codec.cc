@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "lp/internal/serialization/absl_view.h"
 #include "tensorflow/tensor.pb.h"
+#include "courier/courier.pb.h"
 
 namespace lp {
 namespace {

@@ -27,7 +27,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 #include "lp/internal/serialization/decode_context.h"
 
 namespace lp {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 
 namespace lp::internal {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 #include "lp/internal/serialization/decode_context.h"
 
 namespace lp::internal {
@@ -21,12 +21,6 @@ inline constexpr size_t kAnySize = static_cast<size_t>(-1);
 absl::Status ExpectSequence(const courier::SerializedObject& in, std::string_view expected,
                             size_t required_size, DecodeContext& ctx);
 
-// The items of a list, read-only or (when the caller gave up the input) mutable.
-// Call only after ExpectSequence: mutable_list_value() would otherwise change the oneof.
-inline const auto& Items(const courier::SerializedObject& in) { return in.list_value().items(); }
-inline auto& Items(courier::SerializedObject& in) {
-  return *in.mutable_list_value()->mutable_items();
-}
 
 }  // namespace lp::internal
 

@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 #include "lp/internal/serialization/codec.h"
 #include "lp/internal/serialization/decode_context.h"
 
@@ -25,37 +25,22 @@ courier::SerializedDict* StartDict(courier::SerializedObject* out, size_t size);
 absl::Status ExpectDict(const courier::SerializedObject& in, std::string_view expected,
                         DecodeContext& ctx);
 
-inline const courier::SerializedDict& DictOf(const courier::SerializedObject& in) {
-  return in.dict_value();
-}
-// Call only after ExpectDict: mutable_dict_value() would otherwise change the oneof.
-inline courier::SerializedDict& DictOf(courier::SerializedObject& in) {
-  return *in.mutable_dict_value();
-}
-
-inline const courier::SerializedObject& ValueAt(const courier::SerializedDict& dict, int i) {
-  return dict.values(i);
-}
-inline courier::SerializedObject& ValueAt(courier::SerializedDict& dict, int i) {
-  return *dict.mutable_values(i);
-}
-
 // The codec shared by both map types.
 template <typename Map, typename K, typename V>
 struct MapCodec {
   static void Encode(const Map& value, courier::SerializedObject* out) {
     courier::SerializedDict* dict = StartDict(out, value.size());
     for (const auto& [key, item] : value) {
-      EncodeAs<K>(key, dict->add_keys());
-      EncodeAs<V>(item, dict->add_values());
+      EncodeAs<K>(key, AddKey(dict));
+      EncodeAs<V>(item, AddValue(dict));
     }
   }
 
   static void EncodeMove(Map&& value, courier::SerializedObject* out) {
     courier::SerializedDict* dict = StartDict(out, value.size());
     for (auto& [key, item] : value) {
-      EncodeAs<K>(key, dict->add_keys());  // keys are const inside a map
-      EncodeAs<V>(std::move(item), dict->add_values());
+      EncodeAs<K>(key, AddKey(dict));  // keys are const inside a map
+      EncodeAs<V>(std::move(item), AddValue(dict));
     }
   }
 
@@ -64,9 +49,9 @@ struct MapCodec {
     if (absl::Status s = ExpectDict(in, "dict", ctx); !s.ok()) return s;
     auto& dict = DictOf(in);
     out->clear();
-    for (int i = 0; i < dict.keys_size(); ++i) {
+    for (int i = 0; i < EntryCount(dict); ++i) {
       // Keys are always copied: a key stolen from `in` could not be shown in a later error.
-      const courier::SerializedObject& wire_key = dict.keys(i);
+      const courier::SerializedObject& wire_key = KeyAt(dict, i);
       K key{};
       {
         DecodeContext::Scope scope = ctx.DictKey(static_cast<size_t>(i));

@@ -8,7 +8,7 @@
 #include <variant>
 
 #include "absl/status/status.h"
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 #include "lp/internal/serialization/codec.h"
 #include "lp/internal/serialization/decode_context.h"
 
@@ -28,7 +28,7 @@ struct Codec<std::optional<T>> {
     if (value.has_value()) {
       internal::EncodeAs<T>(*value, out);
     } else {
-      out->set_none_value(true);
+      internal::SetNone(out);
     }
   }
 
@@ -36,7 +36,7 @@ struct Codec<std::optional<T>> {
     if (value.has_value()) {
       internal::EncodeAs<T>(std::move(*value), out);
     } else {
-      out->set_none_value(true);
+      internal::SetNone(out);
     }
   }
 
@@ -53,7 +53,7 @@ struct Codec<std::optional<T>> {
  private:
   template <typename Src>
   static absl::Status DecodeImpl(Src& in, std::optional<T>* out, DecodeContext& ctx) {
-    if (in.payload_case() == courier::SerializedObject::kNoneValue) {
+    if (internal::IsNone(in)) {
       out->reset();
       return absl::OkStatus();
     }

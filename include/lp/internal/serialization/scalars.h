@@ -24,7 +24,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 #include "lp/internal/serialization/codec.h"
 #include "lp/internal/serialization/decode_context.h"
 
@@ -63,7 +63,7 @@ absl::Status IntegerOutOfRange(int64_t value, std::string_view type_name, int64_
 template <internal::WireInteger T>
 struct Codec<T> {
   static void Encode(const T& value, courier::SerializedObject* out) {
-    out->set_int_value(static_cast<int64_t>(value));  // uint64: two's complement, see above
+    internal::SetInt(out, static_cast<int64_t>(value));  // uint64: two's complement, see above
   }
 
   static absl::Status Decode(const courier::SerializedObject& in, T* out, DecodeContext& ctx) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 #include "lp/internal/serialization/codec.h"
 #include "lp/internal/serialization/decode_context.h"
 #include "lp/internal/serialization/list_access.h"
@@ -24,14 +24,14 @@ struct Codec<std::vector<T, Alloc>> {
   static void Encode(const Vector& value, courier::SerializedObject* out) {
     courier::SerializedList* list = internal::StartList(out, value.size(), false);
     // `auto&&`, not `const T&`: vector<bool> yields proxies.
-    for (auto&& item : value) internal::EncodeAs<T>(item, list->add_items());
+    for (auto&& item : value) internal::EncodeAs<T>(item, internal::AddItem(list));
   }
 
   static void EncodeMove(Vector&& value, courier::SerializedObject* out)
     requires internal::HasEncodeMove<T>
   {
     courier::SerializedList* list = internal::StartList(out, value.size(), false);
-    for (T& item : value) internal::EncodeAs<T>(std::move(item), list->add_items());
+    for (T& item : value) internal::EncodeAs<T>(std::move(item), internal::AddItem(list));
   }
 
   static absl::Status Decode(const courier::SerializedObject& in, Vector* out,
@@ -51,14 +51,16 @@ struct Codec<std::vector<T, Alloc>> {
     if (absl::Status s = internal::ExpectSequence(in, "list", internal::kAnySize, ctx); !s.ok()) {
       return s;
     }
-    auto& items = internal::Items(in);
+    const int count = internal::ItemCount(in);
     out->clear();
-    out->reserve(static_cast<size_t>(items.size()));
-    size_t index = 0;
-    for (auto& item : items) {
-      DecodeContext::Scope scope = ctx.Index(index++);
+    out->reserve(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) {
+      DecodeContext::Scope scope = ctx.Index(static_cast<size_t>(i));
       T element{};
-      if (absl::Status s = internal::DecodeFrom<T>(item, &element, ctx); !s.ok()) return s;
+      if (absl::Status s = internal::DecodeFrom<T>(internal::ItemAt(in, i), &element, ctx);
+          !s.ok()) {
+        return s;
+      }
       out->push_back(std::move(element));
     }
     return absl::OkStatus();
@@ -71,14 +73,14 @@ struct Codec<std::array<T, N>> {
 
   static void Encode(const Array& value, courier::SerializedObject* out) {
     courier::SerializedList* list = internal::StartList(out, N, false);
-    for (const T& item : value) internal::EncodeAs<T>(item, list->add_items());
+    for (const T& item : value) internal::EncodeAs<T>(item, internal::AddItem(list));
   }
 
   static void EncodeMove(Array&& value, courier::SerializedObject* out)
     requires internal::HasEncodeMove<T>
   {
     courier::SerializedList* list = internal::StartList(out, N, false);
-    for (T& item : value) internal::EncodeAs<T>(std::move(item), list->add_items());
+    for (T& item : value) internal::EncodeAs<T>(std::move(item), internal::AddItem(list));
   }
 
   static absl::Status Decode(const courier::SerializedObject& in, Array* out,
@@ -96,11 +98,13 @@ struct Codec<std::array<T, N>> {
   template <typename Src>
   static absl::Status DecodeImpl(Src& in, Array* out, DecodeContext& ctx) {
     if (absl::Status s = internal::ExpectSequence(in, "list", N, ctx); !s.ok()) return s;
-    size_t index = 0;
-    for (auto& item : internal::Items(in)) {
+    for (size_t index = 0; index < N; ++index) {
       DecodeContext::Scope scope = ctx.Index(index);
-      if (absl::Status s = internal::DecodeFrom<T>(item, &(*out)[index], ctx); !s.ok()) return s;
-      ++index;
+      if (absl::Status s = internal::DecodeFrom<T>(internal::ItemAt(in, static_cast<int>(index)),
+                                                   &(*out)[index], ctx);
+          !s.ok()) {
+        return s;
+      }
     }
     return absl::OkStatus();
   }

@@ -23,7 +23,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 #include "lp/internal/serialization/codec.h"
 #include "lp/internal/serialization/decode_context.h"
 

@@ -21,7 +21,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 #include "lp/internal/serialization/codec.h"
 #include "lp/internal/serialization/decode_context.h"
 #include "lp/internal/serialization/maps.h"
@@ -126,8 +126,8 @@ struct Codec<T> {
 
   template <typename Member, typename U>
   static void EncodeField(U&& member, std::string_view name, courier::SerializedDict* dict) {
-    dict->add_keys()->set_unicode_value(name.data(), name.size());
-    internal::EncodeAs<Member>(std::forward<U>(member), dict->add_values());
+    internal::SetUnicode(internal::AddKey(dict), name);
+    internal::EncodeAs<Member>(std::forward<U>(member), internal::AddValue(dict));
   }
 
   template <typename Src>

@@ -10,7 +10,7 @@
 #define LP_INTERNAL_SERIALIZATION_TENSOR_CODEC_H_
 
 #include "absl/status/status.h"
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 #include "lp/tensor.h"
 #include "lp/internal/serialization/codec.h"
 #include "lp/internal/serialization/decode_context.h"

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "courier/courier.pb.h"
+#include "lp/internal/serialization/wire.h"
 #include "lp/internal/serialization/codec.h"
 #include "lp/internal/serialization/decode_context.h"
 #include "lp/internal/serialization/list_access.h"
@@ -22,7 +22,7 @@ template <typename... Ts, typename Refs>
 void EncodeTupleElements(Refs&& refs, courier::SerializedObject* out) {
   courier::SerializedList* list = StartList(out, sizeof...(Ts), /*is_tuple=*/true);
   [&]<size_t... I>(std::index_sequence<I...>) {
-    (EncodeAs<Ts>(std::get<I>(std::forward<Refs>(refs)), list->add_items()), ...);
+    (EncodeAs<Ts>(std::get<I>(std::forward<Refs>(refs)), AddItem(list)), ...);
   }(std::index_sequence_for<Ts...>{});
 }
 
@@ -31,13 +31,12 @@ void EncodeTupleElements(Refs&& refs, courier::SerializedObject* out) {
 template <typename... Ts, typename Src>
 absl::Status DecodeTupleElements(Src& in, std::tuple<Ts&...> refs, DecodeContext& ctx) {
   if (absl::Status s = ExpectSequence(in, "tuple", sizeof...(Ts), ctx); !s.ok()) return s;
-  auto& items = Items(in);
   absl::Status status;
   // Decode element I while every earlier one succeeded (&& short-circuits the fold).
   [&]<size_t... I>(std::index_sequence<I...>) {
     static_cast<void>(((status = [&] {
                           DecodeContext::Scope scope = ctx.Index(I);
-                          return DecodeFrom<Ts>(items[static_cast<int>(I)], &std::get<I>(refs), ctx);
+                          return DecodeFrom<Ts>(ItemAt(in, static_cast<int>(I)), &std::get<I>(refs), ctx);
                         }(),
                         status.ok()) &&
                        ...));
