@@ -18,7 +18,9 @@
 // types and the public entry points can static_assert with a readable message.
 //
 // To support your own type, either use LP_SERIALIZABLE (structs, see lp/serialize.h) or
-// specialise lp::Codec<YourType> with the two functions above.
+// specialise lp::Codec<YourType> with the two functions above: delegate to the codecs of
+// the types it is made of (lp::Encode(part, out)), or include "courier/courier.pb.h" to
+// set the object's fields yourself (this header only declares the wire types, wire.h).
 #ifndef LP_INTERNAL_SERIALIZATION_CODEC_H_
 #define LP_INTERNAL_SERIALIZATION_CODEC_H_
 
