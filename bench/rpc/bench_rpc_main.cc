@@ -12,16 +12,24 @@
 // call on the server, futures on the client): what lp's layers add; lp/cb compares it with
 // the best raw gRPC, the gap issue 13 is to close.
 //
-// Scenarios:
+// Scenarios, in every placement:
 //   sync latency  one caller, blocking calls, a 64-byte string echoed there and back
 //   N in flight   N = 1, 16, 64, 256 echoes of 64 bytes always running (calls/s)
+// and in the one-process placement only:
 //   transfer      a 1 MiB and a 64 MiB float32 argument (lp: an lp::Tensor moved into the
 //                 call; raw: a bytes field); the server returns the element count, so what
 //                 is measured is the transfer of the argument (MiB/s; only the calls are
 //                 timed, not the preparation of the next argument)
 // Next to each figure: CPU time per call, client + server: getrusage(RUSAGE_SELF) of this
-// process, which runs client and servers (every thread of the process counts).
-// Client and servers talk over TCP on 127.0.0.1; threads unpinned.
+// process and, when the server is a child process, the child's own getrusage, asked over
+// a pipe (server_process.h). In one process that is every thread of the process.
+//
+// Placements (each table states where client and servers ran, as the kernel reports it):
+//   one-process         client and servers in this process, over TCP on 127.0.0.1,
+//                       threads unpinned
+//   two-process         each server in a child process (bench_rpc --serve=SIDE, which
+//                       dies with this one), unpinned
+//   two-process-pinned  the same with every thread of both processes on CPU 0
 //
 // Each measurement runs for --seconds; rounds rotate which side goes first, to cancel
 // drift; one warm-up measurement per side; every figure is the median of the rounds.
@@ -29,11 +37,14 @@
 // 64 and 256 in flight lp/raw callback >= 1.0; sync latency lp/faster raw <= 1.1;
 // transfer lp/faster raw >= 0.9 (1 MiB) and >= 1.0 (64 MiB). None of them is a test.
 //
-// Usage: bench_rpc [--rounds=N] [--seconds=S] [--quick]
+// Usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] [--placement=LIST]
 //   --rounds=N      rounds per figure (default 5)
 //   --seconds=S     length of one measurement (default 0.3; at least one call); the
-//                   default run takes about a minute on 2 cores
-//   --quick         --rounds=3 --seconds=0.1 (about 25 s)
+//                   default run takes about 2 minutes on 2 cores
+//   --quick         --rounds=3 --seconds=0.1 (about 40 s)
+//   --placement=    comma-separated subset of one-process,two-process,two-process-pinned
+//                   (default: all three, in that order)
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -55,18 +66,37 @@
 #include "absl/time/time.h"
 #include "bench/rpc/echo_client.h"
 #include "bench/rpc/placement.h"
+#include "bench/rpc/server_process.h"
 
 namespace lp::bench {
 namespace {
 
+enum class Placement { kOneProcess, kTwoProcesses, kTwoProcessesPinned };
+
+constexpr std::pair<Placement, std::string_view> kPlacementFlags[] = {
+    {Placement::kOneProcess, "one-process"},
+    {Placement::kTwoProcesses, "two-process"},
+    {Placement::kTwoProcessesPinned, "two-process-pinned"},
+};
+
+std::string_view PlacementFlag(Placement placement) {
+  for (const auto& [p, flag] : kPlacementFlags) {
+    if (p == placement) return flag;
+  }
+  return "?";
+}
+
 struct Options {
   int rounds = 5;
   absl::Duration slice = absl::Milliseconds(300);
+  std::vector<Placement> placements = {Placement::kOneProcess, Placement::kTwoProcesses,
+                                       Placement::kTwoProcessesPinned};
 };
 
 [[noreturn]] void Usage(const std::string& problem) {
   std::fprintf(stderr,
-               "bench_rpc: %s\nusage: bench_rpc [--rounds=N] [--seconds=S] [--quick]\n",
+               "bench_rpc: %s\nusage: bench_rpc [--rounds=N] [--seconds=S] [--quick] "
+               "[--placement=one-process,two-process,two-process-pinned]\n",
                problem.c_str());
   std::exit(2);
 }
@@ -86,6 +116,17 @@ Options ParseOptions(int argc, char** argv) {
     } else if (arg == "--quick") {
       options.rounds = 3;
       options.slice = absl::Milliseconds(100);
+    } else if (auto v = value_of("--placement=")) {
+      options.placements.clear();
+      for (std::string_view rest = *v; !rest.empty();) {
+        const size_t comma = std::min(rest.find(','), rest.size());
+        const std::string_view name = rest.substr(0, comma);
+        rest.remove_prefix(std::min(comma + 1, rest.size()));
+        auto known = std::find_if(std::begin(kPlacementFlags), std::end(kPlacementFlags),
+                                  [&](const auto& entry) { return entry.second == name; });
+        if (known == std::end(kPlacementFlags)) Usage("unknown placement " + std::string(name));
+        options.placements.push_back(known->first);
+      }
     } else {
       Usage("unknown argument " + std::string(arg));
     }
@@ -96,25 +137,33 @@ Options ParseOptions(int argc, char** argv) {
 // CPU seconds used so far by each end of a side.
 struct Cpu {
   double client = 0;
-  double server = 0;  // 0 while the server runs in this process: its CPU is the client's
+  double server = 0;  // 0 when the server runs in this process: its CPU is the client's
 };
 
-// One side under test: its server and a client. Used by one thread.
+// One side under test: its server, in this process or in a child process, and a client.
+// Used by one thread.
 class Endpoint {
  public:
-  explicit Endpoint(Side side)
-      : side_(side),
-        server_(StartEchoServer(side)),
-        client_(ConnectEchoClient(side, server_->port())) {}
+  Endpoint(Side side, bool server_in_child) : side_(side) {
+    if (server_in_child) {
+      child_ = std::make_unique<ServerProcess>(side);
+    } else {
+      local_ = StartEchoServer(side);
+    }
+    client_ = ConnectEchoClient(side, child_ ? child_->port() : local_->port());
+  }
 
   Side side() const { return side_; }
   EchoClient& client() { return *client_; }
+  // Null when the server runs in this process.
+  const ServerProcess* child() const { return child_.get(); }
 
-  Cpu CpuSoFar() { return {ProcessCpuSeconds(), 0.0}; }
+  Cpu CpuSoFar() { return {ProcessCpuSeconds(), child_ ? child_->CpuSeconds() : 0.0}; }
 
  private:
   Side side_;
-  std::unique_ptr<EchoServer> server_;
+  std::unique_ptr<EchoServer> local_;
+  std::unique_ptr<ServerProcess> child_;
   std::unique_ptr<EchoClient> client_;  // declared last: gone before its server
 };
 
@@ -288,14 +337,34 @@ class Report {
   std::vector<Verdict> verdicts_;
 };
 
-void Run(const Options& options, Report& report) {
+void PrintPlacement(Placement placement, const std::vector<Endpoint>& sides) {
+  std::printf("\n== %s ==\n", std::string(PlacementFlag(placement)).c_str());
+  std::printf("client: this process (pid %d), %s; %s\n", getpid(),
+              placement == Placement::kTwoProcessesPinned
+                  ? "pinned to CPU 0 (sched_setaffinity of every thread)"
+                  : "unpinned",
+              ThreadPlacement().c_str());
+  if (placement == Placement::kOneProcess) {
+    std::printf("servers: in this process too\n");
+    return;
+  }
+  for (const Endpoint& side : sides) {
+    std::printf("server %-12s: its own process (pid %d); %s\n",
+                std::string(SideTitle(side.side())).c_str(), side.child()->pid(),
+                side.child()->placement().c_str());
+  }
+}
+
+void RunPlacement(Placement placement, const Options& options, Report& report) {
+  // Pinned before the servers start: they inherit CPU 0 from the thread that forks them.
+  std::optional<ThreadsPinnedToCpu0> pinned;
+  if (placement == Placement::kTwoProcessesPinned) pinned.emplace();
   std::vector<Endpoint> sides;
   sides.reserve(std::size(kAllSides));
-  for (Side side : kAllSides) sides.emplace_back(side);
+  for (Side side : kAllSides) sides.emplace_back(side, placement != Placement::kOneProcess);
 
-  std::printf("\nclient and servers: this process (pid %d), unpinned; %s\n", getpid(),
-              ThreadPlacement().c_str());
-  const std::string name = "one-process";
+  PrintPlacement(placement, sides);
+  const std::string name(PlacementFlag(placement));
   const absl::Duration slice = options.slice;
   report.Header("64 B echo");
   for (Endpoint& side : sides) side.client().SetEchoPayload(64);
@@ -311,6 +380,7 @@ void Run(const Options& options, Report& report) {
     report.Row(name, absl::StrFormat("%d in flight (calls/s)", in_flight), results, target);
   }
 
+  if (placement != Placement::kOneProcess) return;
   std::printf("\n");
   report.Header("float32 argument");
   for (size_t mib : {size_t{1}, size_t{64}}) {
@@ -347,7 +417,14 @@ std::string LoadAverage() {
 }
 
 int Main(int argc, char** argv) {
+  if (argc == 2 && std::strncmp(argv[1], "--serve=", 8) == 0) {
+    const std::optional<Side> side = ParseSide(argv[1] + 8);
+    if (!side) Usage(std::string("unknown side in ") + argv[1]);
+    return ServeUntilStdinCloses(*side);
+  }
   const Options options = ParseOptions(argc, argv);
+  // A server child that died must show as an error, not kill us on the next write.
+  signal(SIGPIPE, SIG_IGN);
 
   std::printf("bench_rpc: lp Courier (typed API) vs raw gRPC unary calls (generated code,\n");
   std::printf("sync server; callback server + callback client), gRPC from the system packages,\n");
@@ -359,7 +436,7 @@ int Main(int argc, char** argv) {
 
   const absl::Time start = absl::Now();
   Report report;
-  Run(options, report);
+  for (Placement placement : options.placements) RunPlacement(placement, options, report);
   report.Summary();
   std::printf("\nTook %.0f s; load average at the end %s.\n",
               absl::ToDoubleSeconds(absl::Now() - start), LoadAverage().c_str());

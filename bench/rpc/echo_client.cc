@@ -12,13 +12,14 @@ namespace {
 
 struct SideNames {
   Side side;
+  std::string_view flag;
   std::string_view title;
 };
 
 constexpr SideNames kSideNames[] = {
-    {Side::kCourier, "lp Courier"},
-    {Side::kRawSync, "raw sync"},
-    {Side::kRawCallback, "raw callback"},
+    {Side::kCourier, "lp", "lp Courier"},
+    {Side::kRawSync, "raw-sync", "raw sync"},
+    {Side::kRawCallback, "raw-callback", "raw callback"},
 };
 
 const SideNames& NamesOf(Side side) {
@@ -30,7 +31,15 @@ const SideNames& NamesOf(Side side) {
 
 }  // namespace
 
+std::string_view SideFlag(Side side) { return NamesOf(side).flag; }
 std::string_view SideTitle(Side side) { return NamesOf(side).title; }
+
+std::optional<Side> ParseSide(std::string_view flag) {
+  for (const SideNames& names : kSideNames) {
+    if (names.flag == flag) return names.side;
+  }
+  return std::nullopt;
+}
 
 std::unique_ptr<EchoServer> StartEchoServer(Side side) {
   switch (side) {

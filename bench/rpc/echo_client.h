@@ -2,9 +2,9 @@
 //
 // A side is a server and the client that calls it: lp Courier (the typed API programs
 // use: LP_COURIER_METHODS, CourierClient<T>), raw gRPC with a sync server, and raw gRPC
-// with a callback server and a callback client (the best plain gRPC can do). The client
-// only knows its server's port. The scenarios in bench_rpc_main.cc only see these
-// interfaces.
+// with a callback server and a callback client (the best plain gRPC can do). A server
+// runs either in this process or in a child process (bench_rpc --serve=SIDE); the client
+// only knows its port. The scenarios in bench_rpc_main.cc only see these interfaces.
 #ifndef LP_BENCH_RPC_ECHO_CLIENT_H_
 #define LP_BENCH_RPC_ECHO_CLIENT_H_
 
@@ -23,6 +23,9 @@ namespace lp::bench {
 enum class Side { kCourier, kRawSync, kRawCallback };
 inline constexpr Side kAllSides[] = {Side::kRawSync, Side::kRawCallback, Side::kCourier};
 
+// "lp", "raw-sync", "raw-callback": the --serve=SIDE spelling.
+std::string_view SideFlag(Side side);
+std::optional<Side> ParseSide(std::string_view flag);
 // "lp Courier", "raw sync", "raw callback": as the tables print it.
 std::string_view SideTitle(Side side);
 

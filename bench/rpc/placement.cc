@@ -2,9 +2,9 @@
 
 #include <dirent.h>
 #include <sys/resource.h>
-#include <sched.h>
 #include <sys/types.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +29,16 @@ void ForEachThread(Visit visit) {
     if (tid > 0) visit(tid);
   }
   closedir(tasks);
+}
+
+void SetAffinityOfAllThreads(const cpu_set_t& cpus) {
+  ForEachThread([&](pid_t tid) {
+    // A thread may end between the listing and the call: ESRCH is not an error here.
+    if (sched_setaffinity(tid, sizeof(cpus), &cpus) != 0 && errno != ESRCH) {
+      std::perror("bench_rpc: sched_setaffinity");
+      std::abort();
+    }
+  });
 }
 
 // The CPUs thread `tid` may run on, e.g. "0-1" or "0".
@@ -73,6 +83,19 @@ std::string ThreadPlacement() {
     text += " threads)";
   }
   return text;
+}
+
+ThreadsPinnedToCpu0::ThreadsPinnedToCpu0() {
+  CPU_ZERO(&former_);
+  sched_getaffinity(0, sizeof(former_), &former_);
+  cpu_set_t cpu0;
+  CPU_ZERO(&cpu0);
+  CPU_SET(0, &cpu0);
+  for (int pass = 0; pass < 2; ++pass) SetAffinityOfAllThreads(cpu0);
+}
+
+ThreadsPinnedToCpu0::~ThreadsPinnedToCpu0() {
+  for (int pass = 0; pass < 2; ++pass) SetAffinityOfAllThreads(former_);
 }
 
 }  // namespace lp::bench
