@@ -1,103 +1,398 @@
-// bench_rpc: lp Courier (the typed API) against a raw gRPC unary call, side by side in one run.
+// bench_rpc: lp Courier against the best raw gRPC can do, side by side in one run.
 //
-// Scenarios:
-//   (a) latency      one caller, blocking calls, a 64-byte string echoed there and back
-//   (b) throughput   16 calls always outstanding (futures), 64-byte string echo
-//   (c) transfer     a 1 MiB and a 64 MiB float32 argument (lp: an lp::Tensor moved into
-//                    the call; raw: a bytes field); the server returns the element count,
-//                    so what is measured is the transfer of the argument
-// Rounds alternate between the two sides to cancel drift; each figure is the median.
-// Usage: bench_rpc [--rounds=N]   (default 7)
+// Sides (bench/rpc/raw_grpc_echo.h, courier_echo.cc):
+//   raw sync      raw gRPC, sync server (a thread per running call); calls in flight are
+//                 callback-stub calls whose completions one thread waits for in order,
+//                 as a program holding futures does
+//   raw callback  raw gRPC, callback server (ServerUnaryReactor) and callback client, each
+//                 completion starting the next call: the baseline of the targets
+//   lp            lp Courier through the typed API (LP_COURIER_METHODS, CourierClient<T>);
+//                 calls in flight are lp::Futures waited for in order by one thread
+// So lp/sync compares lp with raw gRPC served and waited for the same way (a thread per
+// call on the server, futures on the client): what lp's layers add; lp/cb compares it with
+// the best raw gRPC, the gap issue 13 is to close.
+//
+// Scenarios, in every placement:
+//   sync latency  one caller, blocking calls, a 64-byte string echoed there and back
+//   N in flight   N = 1, 16, 64, 256 echoes of 64 bytes always running (calls/s)
+// and in the one-process placement only:
+//   transfer      a 1 MiB and a 64 MiB float32 argument (lp: an lp::Tensor moved into the
+//                 call; raw: a bytes field); the server returns the element count, so what
+//                 is measured is the transfer of the argument (MiB/s; only the calls are
+//                 timed, not the preparation of the next argument)
+// Next to each figure: CPU time per call, client + server: getrusage(RUSAGE_SELF) of this
+// process and, when the server is a child process, the child's own getrusage, asked over
+// a pipe (server_process.h). In one process that is every thread of the process.
+//
+// Placements (each table states where client and servers ran, as the kernel reports it):
+//   one-process         client and servers in this process, over TCP on 127.0.0.1,
+//                       threads unpinned
+//   two-process         each server in a child process (bench_rpc --serve=SIDE, which
+//                       dies with this one), unpinned
+//   two-process-pinned  the same with every thread of both processes on CPU 0
+//
+// Each measurement runs for --seconds; rounds rotate which side goes first, to cancel
+// drift; one warm-up measurement per side; every figure is the median of the rounds.
+// Targets (issue 13), printed with the ratios and summed up at the end: throughput at 16,
+// 64 and 256 in flight lp/raw callback >= 1.0; sync latency lp/faster raw <= 1.1;
+// transfer lp/faster raw >= 0.9 (1 MiB) and >= 1.0 (64 MiB). None of them is a test.
+//
+// Usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] [--placement=LIST]
+//   --rounds=N      rounds per figure (default 5)
+//   --seconds=S     length of one measurement (default 0.3; at least one call); the
+//                   default run takes about 2 minutes on 2 cores
+//   --quick         --rounds=3 --seconds=0.1 (about 40 s)
+//   --placement=    comma-separated subset of one-process,two-process,two-process-pinned
+//                   (default: all three, in that order)
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "bench/rpc/courier_echo.h"
 #include "bench/rpc/echo_client.h"
-#include "bench/rpc/raw_grpc_echo.h"
+#include "bench/rpc/placement.h"
+#include "bench/rpc/server_process.h"
 
 namespace lp::bench {
 namespace {
+
+enum class Placement { kOneProcess, kTwoProcesses, kTwoProcessesPinned };
+
+constexpr std::pair<Placement, std::string_view> kPlacementFlags[] = {
+    {Placement::kOneProcess, "one-process"},
+    {Placement::kTwoProcesses, "two-process"},
+    {Placement::kTwoProcessesPinned, "two-process-pinned"},
+};
+
+std::string_view PlacementFlag(Placement placement) {
+  for (const auto& [p, flag] : kPlacementFlags) {
+    if (p == placement) return flag;
+  }
+  return "?";
+}
+
+struct Options {
+  int rounds = 5;
+  absl::Duration slice = absl::Milliseconds(300);
+  std::vector<Placement> placements = {Placement::kOneProcess, Placement::kTwoProcesses,
+                                       Placement::kTwoProcessesPinned};
+};
+
+[[noreturn]] void Usage(const std::string& problem) {
+  std::fprintf(stderr,
+               "bench_rpc: %s\nusage: bench_rpc [--rounds=N] [--seconds=S] [--quick] "
+               "[--placement=one-process,two-process,two-process-pinned]\n",
+               problem.c_str());
+  std::exit(2);
+}
+
+Options ParseOptions(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value_of = [&](std::string_view name) -> std::optional<std::string_view> {
+      if (arg.substr(0, name.size()) != name) return std::nullopt;
+      return arg.substr(name.size());
+    };
+    if (auto v = value_of("--rounds=")) {
+      options.rounds = std::max(1, std::atoi(std::string(*v).c_str()));
+    } else if (auto v = value_of("--seconds=")) {
+      options.slice = absl::Seconds(std::max(0.01, std::atof(std::string(*v).c_str())));
+    } else if (arg == "--quick") {
+      options.rounds = 3;
+      options.slice = absl::Milliseconds(100);
+    } else if (auto v = value_of("--placement=")) {
+      options.placements.clear();
+      for (std::string_view rest = *v; !rest.empty();) {
+        const size_t comma = std::min(rest.find(','), rest.size());
+        const std::string_view name = rest.substr(0, comma);
+        rest.remove_prefix(std::min(comma + 1, rest.size()));
+        auto known = std::find_if(std::begin(kPlacementFlags), std::end(kPlacementFlags),
+                                  [&](const auto& entry) { return entry.second == name; });
+        if (known == std::end(kPlacementFlags)) Usage("unknown placement " + std::string(name));
+        options.placements.push_back(known->first);
+      }
+    } else {
+      Usage("unknown argument " + std::string(arg));
+    }
+  }
+  return options;
+}
+
+// CPU seconds used so far by each end of a side.
+struct Cpu {
+  double client = 0;
+  double server = 0;  // 0 when the server runs in this process: its CPU is the client's
+};
+
+// One side under test: its server, in this process or in a child process, and a client.
+// Used by one thread.
+class Endpoint {
+ public:
+  Endpoint(Side side, bool server_in_child) : side_(side) {
+    if (server_in_child) {
+      child_ = std::make_unique<ServerProcess>(side);
+    } else {
+      local_ = StartEchoServer(side);
+    }
+    client_ = ConnectEchoClient(side, child_ ? child_->port() : local_->port());
+  }
+
+  Side side() const { return side_; }
+  EchoClient& client() { return *client_; }
+  // Null when the server runs in this process.
+  const ServerProcess* child() const { return child_.get(); }
+
+  Cpu CpuSoFar() { return {ProcessCpuSeconds(), child_ ? child_->CpuSeconds() : 0.0}; }
+
+ private:
+  Side side_;
+  std::unique_ptr<EchoServer> local_;
+  std::unique_ptr<ServerProcess> child_;
+  std::unique_ptr<EchoClient> client_;  // declared last: gone before its server
+};
+
+// A figure (µs/call, calls/s or MiB/s) and the CPU microseconds per call it cost.
+struct Figures {
+  double value = 0;
+  double client_cpu_us = 0;
+  double server_cpu_us = 0;
+  double cpu_us() const { return client_cpu_us + server_cpu_us; }
+};
+
+Cpu operator-(const Cpu& after, const Cpu& before) {
+  return {after.client - before.client, after.server - before.server};
+}
+
+Figures WithCpuPerCall(double value, const Cpu& used, int64_t calls) {
+  return {value, used.client * 1e6 / calls, used.server * 1e6 / calls};
+}
+
+// µs per call, blocking, one caller.
+Figures TimeLatency(Endpoint& side, absl::Duration slice) {
+  const Cpu before = side.CpuSoFar();
+  const absl::Time start = absl::Now();
+  int64_t calls = 0;
+  do {
+    side.client().Echo();
+    ++calls;
+  } while (absl::Now() < start + slice);
+  const double micros = absl::ToDoubleMicroseconds(absl::Now() - start) / calls;
+  return WithCpuPerCall(micros, side.CpuSoFar() - before, calls);
+}
+
+// Calls per second with `in_flight` calls running.
+Figures TimeInFlight(Endpoint& side, absl::Duration slice, int in_flight) {
+  const Cpu before = side.CpuSoFar();
+  const absl::Time start = absl::Now();
+  const int64_t calls = side.client().EchoInFlight(in_flight, start + slice);
+  const double rate = calls / absl::ToDoubleSeconds(absl::Now() - start);
+  return WithCpuPerCall(rate, side.CpuSoFar() - before, calls);
+}
+
+// MiB/s of argument transfer; only the calls are timed and their CPU counted.
+Figures TimeTransfers(Endpoint& side, absl::Duration slice, size_t bytes) {
+  absl::Duration busy;
+  Cpu used;
+  int64_t calls = 0;
+  while (calls == 0 || busy < slice) {
+    side.client().PrepareTransfer();
+    const Cpu before = side.CpuSoFar();
+    const absl::Time start = absl::Now();
+    side.client().Transfer();
+    busy += absl::Now() - start;
+    const Cpu call = side.CpuSoFar() - before;
+    used = {used.client + call.client, used.server + call.server};
+    ++calls;
+  }
+  const double rate = static_cast<double>(bytes) * calls / absl::ToDoubleSeconds(busy) / (1 << 20);
+  return WithCpuPerCall(rate, used, calls);
+}
 
 double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
 }
 
-// Seconds per call, blocking, one caller.
-double TimeEchoCalls(EchoClient& client, int calls) {
-  const absl::Time start = absl::Now();
-  for (int i = 0; i < calls; ++i) client.Echo();
-  return absl::ToDoubleSeconds(absl::Now() - start) / calls;
-}
+using Results = std::map<Side, Figures>;
 
-// Calls per second with `outstanding` calls in flight: start that many, then each time
-// the oldest completes, start another.
-double TimeOutstandingCalls(EchoClient& client, int calls, int outstanding) {
-  std::deque<std::unique_ptr<EchoClient::Pending>> in_flight;
-  const absl::Time start = absl::Now();
-  for (int started = 0; started < calls; ++started) {
-    if (static_cast<int>(in_flight.size()) == outstanding) {
-      in_flight.front()->Wait();
-      in_flight.pop_front();
+// Runs `measure` on every side for `rounds` rounds, after one warm-up each; the side that
+// goes first rotates from round to round. Returns each side's medians.
+template <typename Measure>
+Results Compare(std::vector<Endpoint>& sides, int rounds, Measure measure) {
+  for (Endpoint& side : sides) measure(side);
+  std::map<Side, std::vector<Figures>> samples;
+  for (int round = 0; round < rounds; ++round) {
+    for (size_t i = 0; i < sides.size(); ++i) {
+      Endpoint& side = sides[(round + i) % sides.size()];
+      samples[side.side()].push_back(measure(side));
     }
-    in_flight.push_back(client.StartEcho());
   }
-  while (!in_flight.empty()) {
-    in_flight.front()->Wait();
-    in_flight.pop_front();
+  Results medians;
+  for (const auto& [side, figures] : samples) {
+    std::vector<double> values, client, server;
+    for (const Figures& f : figures) {
+      values.push_back(f.value);
+      client.push_back(f.client_cpu_us);
+      server.push_back(f.server_cpu_us);
+    }
+    medians[side] = {Median(values), Median(client), Median(server)};
   }
-  return calls / absl::ToDoubleSeconds(absl::Now() - start);
+  return medians;
 }
 
-// MiB/s of argument transfer; only the calls are timed, not the preparation.
-double TimeTransfers(EchoClient& client, int calls, size_t bytes) {
-  absl::Duration total;
-  for (int i = 0; i < calls; ++i) {
-    client.PrepareTransfer();
-    const absl::Time start = absl::Now();
-    client.Transfer();
-    total += absl::Now() - start;
-  }
-  return static_cast<double>(bytes) * calls / absl::ToDoubleSeconds(total) / (1 << 20);
-}
-
-struct Sides {
-  std::unique_ptr<EchoClient> raw = MakeRawGrpcEcho();
-  std::unique_ptr<EchoClient> lp = MakeCourierEcho();
+// What a row is judged by. The ratio is lp over `against`: lp/raw callback for
+// throughput, lp over the faster raw side for latency and transfer.
+struct Target {
+  enum class Against { kNone, kRawCallback, kFasterRaw };
+  Against against = Against::kNone;
+  bool at_most = false;  // latency: lower is better
+  double bound = 0;
 };
 
-// Runs `measure` alternately on both sides for `rounds` rounds (after one warm-up round
-// each) and returns the medians {raw, lp}.
-template <typename Measure>
-std::pair<double, double> Compare(Sides& sides, int rounds, Measure measure) {
-  measure(*sides.raw);
-  measure(*sides.lp);
-  std::vector<double> raw, lp;
-  for (int r = 0; r < rounds; ++r) {
-    if (r % 2 == 0) {
-      raw.push_back(measure(*sides.raw));
-      lp.push_back(measure(*sides.lp));
-    } else {
-      lp.push_back(measure(*sides.lp));
-      raw.push_back(measure(*sides.raw));
+struct Verdict {
+  std::string placement;
+  std::string scenario;
+  std::string target;
+  double ratio;
+  bool met;
+};
+
+class Report {
+ public:
+  void Header(const char* unit_note) {
+    std::printf("%-24s", "");
+    for (Side side : kAllSides) std::printf(" | %-27s", std::string(SideTitle(side)).c_str());
+    std::printf(" |\n%-24s", unit_note);
+    for (size_t i = 0; i < std::size(kAllSides); ++i) {
+      std::printf(" | %9s %17s", "value", "cpu us/call");
     }
+    std::printf(" | %7s %7s %9s | %s\n", "lp/sync", "lp/cb", "cpu lp/cb", "target");
   }
-  return {Median(raw), Median(lp)};
+
+  void Row(const std::string& placement, const std::string& scenario, const Results& r,
+           const Target& target) {
+    std::printf("%-24s", scenario.c_str());
+    for (Side side : kAllSides) {
+      const Figures& f = r.at(side);
+      std::printf(" | %9.*f %17s", f.value < 1000 ? 1 : 0, f.value, CpuCell(f).c_str());
+    }
+    const Figures& lp = r.at(Side::kCourier);
+    const Figures& sync = r.at(Side::kRawSync);
+    const Figures& cb = r.at(Side::kRawCallback);
+    std::printf(" | %7.3f %7.3f %9.3f | ", lp.value / sync.value, lp.value / cb.value,
+                lp.cpu_us() / cb.cpu_us());
+    if (target.against == Target::Against::kNone) {
+      std::printf("-\n");
+      return;
+    }
+    const Figures* base = &cb;
+    if (target.against == Target::Against::kFasterRaw) {
+      const bool sync_faster = target.at_most ? sync.value < cb.value : sync.value > cb.value;
+      base = sync_faster ? &sync : &cb;
+    }
+    const double ratio = lp.value / base->value;
+    const bool met = target.at_most ? ratio <= target.bound : ratio >= target.bound;
+    const std::string text = absl::StrFormat("lp/%s %s %.1f", base == &cb ? "cb" : "sync",
+                                             target.at_most ? "<=" : ">=", target.bound);
+    std::printf("%s: %s\n", text.c_str(), met ? "met" : "not met");
+    verdicts_.push_back({placement, scenario, text, ratio, met});
+  }
+
+  void Summary() const {
+    if (verdicts_.empty()) return;
+    int met = 0;
+    std::printf("\nTargets (issue 13)\n%-20s %-24s %-16s %7s\n", "placement", "scenario",
+                "target", "ratio");
+    for (const Verdict& v : verdicts_) {
+      std::printf("%-20s %-24s %-16s %7.3f  %s\n", v.placement.c_str(), v.scenario.c_str(),
+                  v.target.c_str(), v.ratio, v.met ? "met" : "not met");
+      met += v.met ? 1 : 0;
+    }
+    std::printf("%d of %zu targets met.\n", met, verdicts_.size());
+  }
+
+ private:
+  // In one process the total; with the server apart "total=client+server".
+  static std::string CpuCell(const Figures& f) {
+    if (f.server_cpu_us == 0) return absl::StrFormat("%.1f", f.cpu_us());
+    return absl::StrFormat("%.1f=%.1f+%.1f", f.cpu_us(), f.client_cpu_us, f.server_cpu_us);
+  }
+
+  std::vector<Verdict> verdicts_;
+};
+
+void PrintPlacement(Placement placement, const std::vector<Endpoint>& sides) {
+  std::printf("\n== %s ==\n", std::string(PlacementFlag(placement)).c_str());
+  std::printf("client: this process (pid %d), %s; %s\n", getpid(),
+              placement == Placement::kTwoProcessesPinned
+                  ? "pinned to CPU 0 (sched_setaffinity of every thread)"
+                  : "unpinned",
+              ThreadPlacement().c_str());
+  if (placement == Placement::kOneProcess) {
+    std::printf("servers: in this process too\n");
+    return;
+  }
+  for (const Endpoint& side : sides) {
+    std::printf("server %-12s: its own process (pid %d); %s\n",
+                std::string(SideTitle(side.side())).c_str(), side.child()->pid(),
+                side.child()->placement().c_str());
+  }
 }
 
-void PrintRow(const char* name, const char* unit, double raw, double lp, double ratio,
-              const char* target) {
-  std::printf("%-38s %12.2f %12.2f %-8s %7.3f   %s\n", name, raw, lp, unit, ratio, target);
+void RunPlacement(Placement placement, const Options& options, Report& report) {
+  // Pinned before the servers start: they inherit CPU 0 from the thread that forks them.
+  std::optional<ThreadsPinnedToCpu0> pinned;
+  if (placement == Placement::kTwoProcessesPinned) pinned.emplace();
+  std::vector<Endpoint> sides;
+  sides.reserve(std::size(kAllSides));
+  for (Side side : kAllSides) sides.emplace_back(side, placement != Placement::kOneProcess);
+
+  PrintPlacement(placement, sides);
+  const std::string name(PlacementFlag(placement));
+  const absl::Duration slice = options.slice;
+  report.Header("64 B echo");
+  for (Endpoint& side : sides) side.client().SetEchoPayload(64);
+  report.Row(name, "sync latency (us)",
+             Compare(sides, options.rounds, [&](Endpoint& s) { return TimeLatency(s, slice); }),
+             {Target::Against::kFasterRaw, /*at_most=*/true, 1.1});
+  for (int in_flight : {1, 16, 64, 256}) {
+    const Results results = Compare(sides, options.rounds, [&](Endpoint& s) {
+      return TimeInFlight(s, slice, in_flight);
+    });
+    Target target;
+    if (in_flight > 1) target = {Target::Against::kRawCallback, /*at_most=*/false, 1.0};
+    report.Row(name, absl::StrFormat("%d in flight (calls/s)", in_flight), results, target);
+  }
+
+  if (placement != Placement::kOneProcess) return;
+  std::printf("\n");
+  report.Header("float32 argument");
+  for (size_t mib : {size_t{1}, size_t{64}}) {
+    const size_t bytes = mib << 20;
+    for (Endpoint& side : sides) side.client().SetTransferBytes(bytes);
+    const Results results = Compare(sides, options.rounds, [&](Endpoint& s) {
+      return TimeTransfers(s, slice, bytes);
+    });
+    report.Row(name, absl::StrFormat("%d MiB (MiB/s)", mib), results,
+               {Target::Against::kFasterRaw, /*at_most=*/false, mib == 1 ? 0.9 : 1.0});
+  }
+  std::printf("(transfer: the argument one way, an 8-byte reply; CPU per call = per transfer)\n");
 }
 
 std::string FirstLineWith(const char* path, const char* prefix) {
@@ -122,46 +417,29 @@ std::string LoadAverage() {
 }
 
 int Main(int argc, char** argv) {
-  int rounds = 7;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--rounds=", 9) == 0) rounds = std::max(1, std::atoi(argv[i] + 9));
+  if (argc == 2 && std::strncmp(argv[1], "--serve=", 8) == 0) {
+    const std::optional<Side> side = ParseSide(argv[1] + 8);
+    if (!side) Usage(std::string("unknown side in ") + argv[1]);
+    return ServeUntilStdinCloses(*side);
   }
+  const Options options = ParseOptions(argc, argv);
+  // A server child that died must show as an error, not kill us on the next write.
+  signal(SIGPIPE, SIG_IGN);
 
-  std::printf("bench_rpc: lp Courier (typed API: LP_COURIER_METHODS, CourierClient<T>) vs raw\n");
-  std::printf("gRPC unary calls (generated stub, sync server), gRPC from the system packages.\n");
-  std::printf("Where: client and server in this one process, over TCP on 127.0.0.1; threads\n");
-  std::printf("unpinned; %u hardware threads (%s); load average at start %s.\n",
+  std::printf("bench_rpc: lp Courier (typed API) vs raw gRPC unary calls (generated code,\n");
+  std::printf("sync server; callback server + callback client), gRPC from the system packages,\n");
+  std::printf("over TCP on 127.0.0.1. %u hardware threads (%s); load average at start %s.\n",
               std::thread::hardware_concurrency(), CpuModel().c_str(), LoadAverage().c_str());
-  std::printf("Median of %d alternating rounds.\n\n", rounds);
-  std::printf("%-38s %12s %12s %-8s %7s   %s\n", "scenario", "raw gRPC", "lp", "unit",
-              "lp/raw", "target");
+  std::printf("Median of %d rotating rounds of %.2f s per figure. value: us/call, calls/s or\n",
+              options.rounds, absl::ToDoubleSeconds(options.slice));
+  std::printf("MiB/s as the row says; cpu us/call: client + server CPU time per call.\n");
 
-  Sides sides;
-
-  sides.raw->SetEchoPayload(64);
-  sides.lp->SetEchoPayload(64);
-  {
-    auto [raw, lp] =
-        Compare(sides, rounds, [](EchoClient& c) { return TimeEchoCalls(c, 3000) * 1e6; });
-    PrintRow("(a) latency, 64 B echo, 1 caller", "us/call", raw, lp, lp / raw, "<= 1.15");
-  }
-  {
-    auto [raw, lp] = Compare(sides, rounds, [](EchoClient& c) {
-      return TimeOutstandingCalls(c, /*calls=*/20000, /*outstanding=*/16);
-    });
-    PrintRow("(b) throughput, 64 B echo, 16 futures", "calls/s", raw, lp, lp / raw, ">= 0.9");
-  }
-  for (size_t mib : {size_t{1}, size_t{64}}) {
-    const size_t bytes = mib << 20;
-    sides.raw->SetTransferBytes(bytes);
-    sides.lp->SetTransferBytes(bytes);
-    const int calls = mib == 1 ? 100 : 4;
-    auto [raw, lp] =
-        Compare(sides, rounds, [&](EchoClient& c) { return TimeTransfers(c, calls, bytes); });
-    const std::string name = "(c) transfer, " + std::to_string(mib) + " MiB float32 arg";
-    PrintRow(name.c_str(), "MiB/s", raw, lp, lp / raw, ">= 0.8");
-  }
-  std::printf("\n(c) counts the argument one way; the reply is 8 bytes.\n");
+  const absl::Time start = absl::Now();
+  Report report;
+  for (Placement placement : options.placements) RunPlacement(placement, options, report);
+  report.Summary();
+  std::printf("\nTook %.0f s; load average at the end %s.\n",
+              absl::ToDoubleSeconds(absl::Now() - start), LoadAverage().c_str());
   return 0;
 }
 

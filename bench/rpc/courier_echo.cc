@@ -3,17 +3,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <optional>
 #include <string>
 #include <utility>
 
+#include "lp/courier_channel.h"
 #include "lp/courier_client.h"
 #include "lp/courier_methods.h"
+#include "lp/courier_server.h"
 #include "lp/future.h"
 #include "lp/internal/courier_dispatch.h"
 #include "lp/tensor.h"
-#include "lp/courier_channel.h"
-#include "lp/courier_server.h"
 
 namespace lp::bench {
 
@@ -34,50 +33,66 @@ namespace {
   std::abort();
 }
 
-class CourierEcho final : public EchoClient {
+class CourierEchoServer final : public EchoServer {
  public:
-  CourierEcho() {
+  CourierEchoServer() {
     if (absl::Status s = internal::RegisterCourierMethods(&service_, server_); !s.ok()) {
       Die(s.ToString());
     }
     absl::StatusOr<int> port = server_.Start("127.0.0.1:0");
     if (!port.ok()) Die(port.status().ToString());
-    client_.emplace(CourierChannel::Create("127.0.0.1:" + std::to_string(*port)), "bench");
+    port_ = *port;
   }
 
-  std::string Name() const override { return "lp Courier"; }
+  int port() const override { return port_; }
+
+ private:
+  EchoService service_;
+  CourierServer server_;
+  int port_ = 0;
+};
+
+class CourierPending final : public PendingEcho {
+ public:
+  CourierPending(Future<std::string> future, size_t size)
+      : future_(std::move(future)), size_(size) {}
+
+  void Wait() override {
+    try {
+      if (future_.Get().size() != size_) Die("echo returned the wrong size");
+    } catch (const std::exception& e) {
+      Die(e.what());
+    }
+  }
+
+ private:
+  Future<std::string> future_;
+  size_t size_;
+};
+
+class CourierEcho final : public EchoClient {
+ public:
+  explicit CourierEcho(int port)
+      : client_(CourierChannel::Create("127.0.0.1:" + std::to_string(port)), "bench") {}
 
   void SetEchoPayload(size_t bytes) override { payload_ = std::string(bytes, 'x'); }
 
   void Echo() override {
     const size_t size = payload_.size();
     try {
-      payload_ = client_->Call(&EchoService::Echo, std::move(payload_));
+      payload_ = client_.Call(&EchoService::Echo, std::move(payload_));
     } catch (const std::exception& e) {
       Die(e.what());
     }
     if (payload_.size() != size) Die("echo returned the wrong size");
   }
 
-  std::unique_ptr<Pending> StartEcho() override {
-    class CourierPending final : public Pending {
-     public:
-      CourierPending(Future<std::string> future, size_t size)
-          : future_(std::move(future)), size_(size) {}
-      void Wait() override {
-        try {
-          if (future_.Get().size() != size_) Die("echo returned the wrong size");
-        } catch (const std::exception& e) {
-          Die(e.what());
-        }
-      }
-
-     private:
-      Future<std::string> future_;
-      size_t size_;
-    };
-    return std::make_unique<CourierPending>(client_->Async(&EchoService::Echo, payload_),
-                                            payload_.size());
+  // Futures, waited for by this thread: the typed API's way (it has no callbacks).
+  int64_t EchoInFlight(int in_flight, absl::Time until) override {
+    return KeepInFlightByWaiting(in_flight, until, [this] {
+      return std::make_unique<CourierPending>(client_.Async(&EchoService::Echo, payload_),
+                                              payload_.size());
+    });
   }
 
   void SetTransferBytes(size_t bytes) override {
@@ -91,7 +106,7 @@ class CourierEcho final : public EchoClient {
     int64_t count = 0;
     try {
       // By rvalue: the tensor's buffer is swapped into the request, not copied.
-      count = client_->Call(&EchoService::Consume, std::move(next_));
+      count = client_.Call(&EchoService::Consume, std::move(next_));
     } catch (const std::exception& e) {
       Die(e.what());
     }
@@ -99,9 +114,7 @@ class CourierEcho final : public EchoClient {
   }
 
  private:
-  EchoService service_;
-  CourierServer server_;
-  std::optional<CourierClient<EchoService>> client_;
+  CourierClient<EchoService> client_;
   std::string payload_;
   Tensor template_;
   Tensor next_;
@@ -109,6 +122,12 @@ class CourierEcho final : public EchoClient {
 
 }  // namespace
 
-std::unique_ptr<EchoClient> MakeCourierEcho() { return std::make_unique<CourierEcho>(); }
+std::unique_ptr<EchoServer> StartCourierEchoServer() {
+  return std::make_unique<CourierEchoServer>();
+}
+
+std::unique_ptr<EchoClient> ConnectCourierEcho(int port) {
+  return std::make_unique<CourierEcho>(port);
+}
 
 }  // namespace lp::bench

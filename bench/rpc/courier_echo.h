@@ -9,7 +9,8 @@
 
 namespace lp::bench {
 
-std::unique_ptr<EchoClient> MakeCourierEcho();
+std::unique_ptr<EchoServer> StartCourierEchoServer();
+std::unique_ptr<EchoClient> ConnectCourierEcho(int port);
 
 }  // namespace lp::bench
 

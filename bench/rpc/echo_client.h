@@ -1,41 +1,60 @@
-// EchoClient: what bench_rpc measures, implemented once per transport.
+// What bench_rpc measures, implemented once per side.
 //
-// Each implementation owns its server (in this process) and a client connected to it.
-// The raw gRPC one is the baseline; the lp Courier one goes through the typed API that
-// programs use (LP_COURIER_METHODS, CourierClient<T>). The scenarios in bench_rpc_main.cc
-// only see this interface.
+// A side is a server and the client that calls it: lp Courier (the typed API programs
+// use: LP_COURIER_METHODS, CourierClient<T>), raw gRPC with a sync server, and raw gRPC
+// with a callback server and a callback client (the best plain gRPC can do). A server
+// runs either in this process or in a child process (bench_rpc --serve=SIDE); the client
+// only knows its port. The scenarios in bench_rpc_main.cc only see these interfaces.
 #ifndef LP_BENCH_RPC_ECHO_CLIENT_H_
 #define LP_BENCH_RPC_ECHO_CLIENT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
+#include "absl/time/time.h"
 
 namespace lp::bench {
 
+enum class Side { kCourier, kRawSync, kRawCallback };
+inline constexpr Side kAllSides[] = {Side::kRawSync, Side::kRawCallback, Side::kCourier};
+
+// "lp", "raw-sync", "raw-callback": the --serve=SIDE spelling.
+std::string_view SideFlag(Side side);
+std::optional<Side> ParseSide(std::string_view flag);
+// "lp Courier", "raw sync", "raw callback": as the tables print it.
+std::string_view SideTitle(Side side);
+
+// A server listening on 127.0.0.1; destroying it shuts it down.
+class EchoServer {
+ public:
+  virtual ~EchoServer() = default;
+  virtual int port() const = 0;
+};
+
+// Aborts if the server cannot start (a benchmark with failures measures nothing).
+std::unique_ptr<EchoServer> StartEchoServer(Side side);
+
+// Not thread-safe: one thread drives a client (its calls complete on gRPC's threads).
+// Every method aborts on an error or a wrong answer.
 class EchoClient {
  public:
-  // A call in flight; Wait() blocks until it completed (and checks its result).
-  class Pending {
-   public:
-    virtual ~Pending() = default;
-    virtual void Wait() = 0;
-  };
-
   virtual ~EchoClient() = default;
-
-  virtual std::string Name() const = 0;
 
   // --- Echo of a string: the payload goes there and back. -----------------------------
 
-  // Sets the payload of Echo() and StartEcho(): `bytes` bytes.
+  // Sets the payload of Echo() and EchoInFlight(): `bytes` bytes.
   virtual void SetEchoPayload(size_t bytes) = 0;
   // One blocking echo. The payload is moved into the request and the echoed bytes are
   // kept for the next call, so no copy outside the transport is timed.
-  // Aborts on error (a benchmark with failures measures nothing).
   virtual void Echo() = 0;
-  // Starts one echo of a copy of the payload.
-  virtual std::unique_ptr<Pending> StartEcho() = 0;
+  // Keeps `in_flight` echoes of copies of the payload running until `until`, then waits
+  // for the last ones; returns how many completed.
+  virtual int64_t EchoInFlight(int in_flight, absl::Time until) = 0;
 
   // --- Argument transfer: a float32 tensor (raw gRPC: its bytes) goes to the server,
   // which answers with its element count. ---------------------------------------------
@@ -47,6 +66,21 @@ class EchoClient {
   // One blocking call carrying the argument; checks the count.
   virtual void Transfer() = 0;
 };
+
+std::unique_ptr<EchoClient> ConnectEchoClient(Side side, int port);
+
+// A call in flight; Wait() blocks until it completed (and checks its result).
+class PendingEcho {
+ public:
+  virtual ~PendingEcho() = default;
+  virtual void Wait() = 0;
+};
+
+// EchoInFlight for clients whose calls are futures, waited for by the calling thread as a
+// program holding futures would: starts `in_flight` calls, then each time the oldest
+// completes, starts another, until `until`. Returns how many completed.
+int64_t KeepInFlightByWaiting(int in_flight, absl::Time until,
+                              absl::FunctionRef<std::unique_ptr<PendingEcho>()> start);
 
 }  // namespace lp::bench
 

@@ -2,95 +2,223 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/time/clock.h"
 #include "echo.grpc.pb.h"
 #include "lp/event.h"
 
 namespace lp::bench {
 namespace {
 
+using lp_bench::Bytes;
+using lp_bench::Count;
+using lp_bench::RawEcho;
+
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "raw gRPC echo: %s\n", what.c_str());
   std::abort();
 }
 
-// Echoes by swapping the bytes from the request into the response. The request is
-// const in the sync API but owned by the call; the Courier server does the same, so
-// neither side pays a copy the other does not.
-class EchoService final : public lp_bench::RawEcho::Service {
-  grpc::Status Echo(grpc::ServerContext*, const lp_bench::Bytes* request,
-                    lp_bench::Bytes* response) override {
-    response->mutable_data()->swap(*const_cast<lp_bench::Bytes*>(request)->mutable_data());
+void CheckStatus(const grpc::Status& status) {
+  if (!status.ok()) Die(status.error_message());
+}
+
+// Both servers echo by swapping the bytes from the request into the response. The
+// request is const in gRPC's API but owned by the call; the Courier server moves its
+// arguments the same way, so no side pays a copy the others do not.
+void SwapIntoEcho(const Bytes& request, Bytes& response) {
+  response.mutable_data()->swap(*const_cast<Bytes&>(request).mutable_data());
+}
+
+int64_t FloatCount(const Bytes& bytes) {
+  return static_cast<int64_t>(bytes.data().size() / sizeof(float));
+}
+
+class SyncService final : public RawEcho::Service {
+  grpc::Status Echo(grpc::ServerContext*, const Bytes* request, Bytes* response) override {
+    SwapIntoEcho(*request, *response);
     return grpc::Status::OK;
   }
-  grpc::Status Consume(grpc::ServerContext*, const lp_bench::Bytes* request,
-                       lp_bench::Count* response) override {
-    response->set_count(static_cast<int64_t>(request->data().size() / sizeof(float)));
+  grpc::Status Consume(grpc::ServerContext*, const Bytes* request, Count* response) override {
+    response->set_count(FloatCount(*request));
     return grpc::Status::OK;
   }
 };
 
-class RawGrpcEcho final : public EchoClient {
+// Handlers run on gRPC's callback threads and finish at once through the context's
+// default reactor: no thread is held by a call.
+class CallbackService final : public RawEcho::CallbackService {
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context, const Bytes* request,
+                                 Bytes* response) override {
+    SwapIntoEcho(*request, *response);
+    return Finished(context);
+  }
+  grpc::ServerUnaryReactor* Consume(grpc::CallbackServerContext* context,
+                                    const Bytes* request, Count* response) override {
+    response->set_count(FloatCount(*request));
+    return Finished(context);
+  }
+
+  static grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* context) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+class RawServer final : public EchoServer {
  public:
-  RawGrpcEcho() {
+  explicit RawServer(RawApi api) {
+    if (api == RawApi::kSync) {
+      service_ = std::make_unique<SyncService>();
+    } else {
+      service_ = std::make_unique<CallbackService>();
+    }
     grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(&service_);
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(service_.get());
     builder.SetMaxReceiveMessageSize(-1);
     builder.SetMaxSendMessageSize(-1);
     server_ = builder.BuildAndStart();
-    if (server_ == nullptr || port == 0) Die("cannot start the server");
+    if (server_ == nullptr || port_ == 0) Die("cannot start the server");
+  }
+  ~RawServer() override { server_->Shutdown(); }
 
+  int port() const override { return port_; }
+
+ private:
+  std::unique_ptr<grpc::Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+// Starts a call through the callback stub with `start(callback)` and blocks until the
+// callback ran: a blocking call of the callback API.
+template <typename Start>
+grpc::Status CallAndWait(Start start) {
+  Event done;
+  grpc::Status status;
+  start([&](grpc::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
+  done.Wait();
+  return status;
+}
+
+// A call of the callback stub whose completion is an event: a future by hand.
+class RawPending final : public PendingEcho {
+ public:
+  RawPending(RawEcho::Stub& stub, const Bytes& request) : request_(request) {
+    stub.async()->Echo(&context_, &request_, &response_, [this](grpc::Status status) {
+      status_ = std::move(status);
+      done_.Notify();
+    });
+  }
+
+  void Wait() override {
+    done_.Wait();
+    CheckStatus(status_);
+    if (response_.data().size() != request_.data().size()) Die("wrong echo size");
+  }
+
+ private:
+  grpc::ClientContext context_;
+  Bytes request_;
+  Bytes response_;
+  grpc::Status status_;  // written before done_ is notified, read after
+  Event done_;
+};
+
+// Keeps `in_flight` echoes running until `until` by starting the next call from the
+// completion callback of the previous one, so that no thread waits in between.
+//
+// Thread safety: Run() on one thread; completions run concurrently on gRPC's callback
+// threads. A slot belongs to one call at a time (the one started from the previous
+// call's callback), so slots need no lock; the counters are atomics.
+class EchoLoop {
+ public:
+  EchoLoop(RawEcho::Stub& stub, const Bytes& request, int in_flight, absl::Time until)
+      : stub_(stub), until_(until), slots_(in_flight), running_(in_flight) {
+    for (Slot& slot : slots_) slot.request = request;
+  }
+
+  // Returns how many calls completed.
+  int64_t Run() {
+    for (Slot& slot : slots_) Start(slot);
+    all_done_.Wait();
+    return completed_.load();
+  }
+
+ private:
+  struct Slot {
+    std::optional<grpc::ClientContext> context;  // a fresh one per call
+    Bytes request;
+    Bytes response;
+  };
+
+  void Start(Slot& slot) {
+    slot.context.emplace();
+    stub_.async()->Echo(&*slot.context, &slot.request, &slot.response,
+                        [this, &slot](grpc::Status status) { Done(slot, status); });
+  }
+
+  void Done(Slot& slot, const grpc::Status& status) {
+    CheckStatus(status);
+    if (slot.response.data().size() != slot.request.data().size()) Die("wrong echo size");
+    completed_.fetch_add(1, std::memory_order_relaxed);
+    if (absl::Now() < until_) {
+      Start(slot);
+    } else if (running_.fetch_sub(1) == 1) {
+      all_done_.Notify();
+    }
+  }
+
+  RawEcho::Stub& stub_;
+  const absl::Time until_;
+  std::vector<Slot> slots_;
+  std::atomic<int> running_;  // slots whose last call has not completed yet
+  std::atomic<int64_t> completed_{0};
+  Event all_done_;
+};
+
+class RawGrpcEcho final : public EchoClient {
+ public:
+  RawGrpcEcho(int port, RawApi api) : api_(api) {
     grpc::ChannelArguments arguments;
     arguments.SetMaxReceiveMessageSize(-1);
     arguments.SetMaxSendMessageSize(-1);
-    stub_ = lp_bench::RawEcho::NewStub(grpc::CreateCustomChannel(
+    stub_ = RawEcho::NewStub(grpc::CreateCustomChannel(
         "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), arguments));
   }
-  ~RawGrpcEcho() override { server_->Shutdown(); }
-
-  std::string Name() const override { return "raw gRPC"; }
 
   void SetEchoPayload(size_t bytes) override { request_.set_data(std::string(bytes, 'x')); }
 
   void Echo() override {
     grpc::ClientContext context;
-    lp_bench::Bytes response;
-    grpc::Status status = stub_->Echo(&context, request_, &response);
-    if (!status.ok()) Die(status.error_message());
+    Bytes response;
+    if (api_ == RawApi::kSync) {
+      CheckStatus(stub_->Echo(&context, request_, &response));
+    } else {
+      CheckStatus(CallAndWait([&](auto done) {
+        stub_->async()->Echo(&context, &request_, &response, std::move(done));
+      }));
+    }
     request_.mutable_data()->swap(*response.mutable_data());  // back for the next call
   }
 
-  std::unique_ptr<Pending> StartEcho() override {
-    // The generated stub's callback API, completed into an event: a future by hand.
-    class RawPending final : public Pending {
-     public:
-      RawPending(lp_bench::RawEcho::Stub* stub, const lp_bench::Bytes& request)
-          : request_(request) {
-        stub->async()->Echo(&context_, &request_, &response_, [this](grpc::Status status) {
-          status_ = std::move(status);
-          done_.Notify();
-        });
-      }
-      void Wait() override {
-        done_.Wait();
-        if (!status_.ok()) Die(status_.error_message());
-        if (response_.data().size() != request_.data().size()) Die("wrong echo size");
-      }
-
-     private:
-      grpc::ClientContext context_;
-      lp_bench::Bytes request_;
-      lp_bench::Bytes response_;
-      grpc::Status status_;
-      Event done_;
-    };
-    return std::make_unique<RawPending>(stub_.get(), request_);
+  int64_t EchoInFlight(int in_flight, absl::Time until) override {
+    if (api_ == RawApi::kCallback) return EchoLoop(*stub_, request_, in_flight, until).Run();
+    return KeepInFlightByWaiting(in_flight, until, [this] {
+      return std::make_unique<RawPending>(*stub_, request_);
+    });
   }
 
   void SetTransferBytes(size_t bytes) override { transfer_.set_data(std::string(bytes, '\0')); }
@@ -100,24 +228,32 @@ class RawGrpcEcho final : public EchoClient {
 
   void Transfer() override {
     grpc::ClientContext context;
-    lp_bench::Count count;
-    grpc::Status status = stub_->Consume(&context, transfer_, &count);
-    if (!status.ok()) Die(status.error_message());
-    if (count.count() != static_cast<int64_t>(transfer_.data().size() / sizeof(float))) {
-      Die("wrong count");
+    Count count;
+    if (api_ == RawApi::kSync) {
+      CheckStatus(stub_->Consume(&context, transfer_, &count));
+    } else {
+      CheckStatus(CallAndWait([&](auto done) {
+        stub_->async()->Consume(&context, &transfer_, &count, std::move(done));
+      }));
     }
+    if (count.count() != FloatCount(transfer_)) Die("wrong count");
   }
 
  private:
-  EchoService service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<lp_bench::RawEcho::Stub> stub_;
-  lp_bench::Bytes request_;
-  lp_bench::Bytes transfer_;
+  const RawApi api_;
+  std::unique_ptr<RawEcho::Stub> stub_;
+  Bytes request_;
+  Bytes transfer_;
 };
 
 }  // namespace
 
-std::unique_ptr<EchoClient> MakeRawGrpcEcho() { return std::make_unique<RawGrpcEcho>(); }
+std::unique_ptr<EchoServer> StartRawGrpcEchoServer(RawApi api) {
+  return std::make_unique<RawServer>(api);
+}
+
+std::unique_ptr<EchoClient> ConnectRawGrpcEcho(int port, RawApi api) {
+  return std::make_unique<RawGrpcEcho>(port, api);
+}
 
 }  // namespace lp::bench

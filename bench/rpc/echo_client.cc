@@ -1,0 +1,82 @@
+#include "bench/rpc/echo_client.h"
+
+#include <cstdlib>
+#include <deque>
+
+#include "absl/time/clock.h"
+#include "bench/rpc/courier_echo.h"
+#include "bench/rpc/raw_grpc_echo.h"
+
+namespace lp::bench {
+namespace {
+
+struct SideNames {
+  Side side;
+  std::string_view flag;
+  std::string_view title;
+};
+
+constexpr SideNames kSideNames[] = {
+    {Side::kCourier, "lp", "lp Courier"},
+    {Side::kRawSync, "raw-sync", "raw sync"},
+    {Side::kRawCallback, "raw-callback", "raw callback"},
+};
+
+const SideNames& NamesOf(Side side) {
+  for (const SideNames& names : kSideNames) {
+    if (names.side == side) return names;
+  }
+  std::abort();  // every Side is in kSideNames
+}
+
+}  // namespace
+
+std::string_view SideFlag(Side side) { return NamesOf(side).flag; }
+std::string_view SideTitle(Side side) { return NamesOf(side).title; }
+
+std::optional<Side> ParseSide(std::string_view flag) {
+  for (const SideNames& names : kSideNames) {
+    if (names.flag == flag) return names.side;
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<EchoServer> StartEchoServer(Side side) {
+  switch (side) {
+    case Side::kCourier:
+      return StartCourierEchoServer();
+    case Side::kRawSync:
+      return StartRawGrpcEchoServer(RawApi::kSync);
+    case Side::kRawCallback:
+      return StartRawGrpcEchoServer(RawApi::kCallback);
+  }
+  return nullptr;
+}
+
+std::unique_ptr<EchoClient> ConnectEchoClient(Side side, int port) {
+  switch (side) {
+    case Side::kCourier:
+      return ConnectCourierEcho(port);
+    case Side::kRawSync:
+      return ConnectRawGrpcEcho(port, RawApi::kSync);
+    case Side::kRawCallback:
+      return ConnectRawGrpcEcho(port, RawApi::kCallback);
+  }
+  return nullptr;
+}
+
+int64_t KeepInFlightByWaiting(int in_flight, absl::Time until,
+                              absl::FunctionRef<std::unique_ptr<PendingEcho>()> start) {
+  std::deque<std::unique_ptr<PendingEcho>> running;
+  int64_t completed = 0;
+  for (int i = 0; i < in_flight; ++i) running.push_back(start());
+  while (!running.empty()) {
+    running.front()->Wait();
+    running.pop_front();
+    ++completed;
+    if (absl::Now() < until) running.push_back(start());
+  }
+  return completed;
+}
+
+}  // namespace lp::bench

@@ -1,0 +1,39 @@
+// Where bench_rpc's threads run, and how much CPU they used.
+#ifndef LP_BENCH_RPC_PLACEMENT_H_
+#define LP_BENCH_RPC_PLACEMENT_H_
+
+#include <sched.h>
+
+#include <string>
+
+namespace lp::bench {
+
+// User + system CPU seconds of every thread of this process so far (getrusage
+// RUSAGE_SELF): the client's, and in one-process mode the server's too.
+double ProcessCpuSeconds();
+
+// Where the threads of this process may run, as the kernel has it now:
+// "CPUs 0 (all 12 threads)", or "CPUs 0-1 (10 threads), CPUs 0 (2 threads)".
+std::string ThreadPlacement();
+
+// While it lives, every thread of this process may only run on CPU 0; threads started
+// meanwhile inherit that from the thread that starts them, and so do child processes.
+// Affinity is per thread (sched_setaffinity), so each thread listed in /proc/self/task
+// is pinned, twice over, to catch threads started during the first pass. Destruction
+// gives every thread the calling thread's former CPUs back.
+//
+// Thread safety: construct and destroy on one thread; other threads may run meanwhile.
+class ThreadsPinnedToCpu0 {
+ public:
+  ThreadsPinnedToCpu0();
+  ~ThreadsPinnedToCpu0();
+  ThreadsPinnedToCpu0(const ThreadsPinnedToCpu0&) = delete;
+  ThreadsPinnedToCpu0& operator=(const ThreadsPinnedToCpu0&) = delete;
+
+ private:
+  cpu_set_t former_;
+};
+
+}  // namespace lp::bench
+
+#endif  // LP_BENCH_RPC_PLACEMENT_H_
