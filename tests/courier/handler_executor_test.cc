@@ -1,0 +1,156 @@
+// HandlerExecutor on its own: the bound on its threads, the queue behind them, and a
+// shutdown that runs what was queued and refuses the rest.
+#include "src/courier/rpc/handler_executor.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "lp/event.h"
+
+namespace lp::rpc {
+namespace {
+
+constexpr absl::Duration kLong = absl::Seconds(60);  // a loaded 2-core machine, TSan
+
+// Counts tasks that started and holds them until released.
+class Gate {
+ public:
+  void Enter() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++entered_;
+    changed_.notify_all();
+    changed_.wait_for(lock, absl::ToChronoMilliseconds(kLong), [this] { return released_; });
+  }
+  bool AwaitEntered(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, absl::ToChronoMilliseconds(kLong),
+                             [&] { return entered_ >= n; });
+  }
+  int entered() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return entered_;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int entered_ = 0;        // guarded by mu_
+  bool released_ = false;  // guarded by mu_
+};
+
+TEST(HandlerExecutorTest, RunsAtMostMaxThreadsTasksAtOnceAndQueuesTheRest) {
+  constexpr int kThreads = 3;
+  constexpr int kTasks = 20;
+  Gate gate;
+  std::atomic<int> done{0};
+  Event all_done;
+  HandlerExecutor executor(kThreads);
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_TRUE(executor.Submit([&] {
+      gate.Enter();
+      if (++done == kTasks) all_done.Notify();
+    }));
+  }
+  ASSERT_TRUE(gate.AwaitEntered(kThreads));
+  // The others wait in the queue: no fourth thread is started for them.
+  EXPECT_EQ(executor.threads_started(), kThreads);
+  EXPECT_EQ(gate.entered(), kThreads);
+  gate.Release();
+  ASSERT_TRUE(all_done.WaitFor(kLong));
+  EXPECT_EQ(executor.threads_started(), kThreads);
+}
+
+TEST(HandlerExecutorTest, StartsThreadsOnlyWhenTasksOverlap) {
+  HandlerExecutor executor(8);
+  for (int i = 0; i < 50; ++i) {
+    Event ran;
+    ASSERT_TRUE(executor.Submit([&] { ran.Notify(); }));
+    ASSERT_TRUE(ran.WaitFor(kLong));
+  }
+  // One at a time: the thread that ran the first is idle again when the next arrives
+  // (a second one may start if a task arrives before the first thread went back to wait).
+  EXPECT_LE(executor.threads_started(), 2);
+}
+
+TEST(HandlerExecutorTest, OnExecutorThreadIsTrueOnlyInItsTasks) {
+  HandlerExecutor executor(2);
+  HandlerExecutor other(1);
+  EXPECT_FALSE(executor.OnExecutorThread());
+  std::atomic<bool> mine{false};
+  std::atomic<bool> theirs{true};
+  Event ran;
+  ASSERT_TRUE(executor.Submit([&] {
+    mine = executor.OnExecutorThread();
+    theirs = other.OnExecutorThread();
+    ran.Notify();
+  }));
+  ASSERT_TRUE(ran.WaitFor(kLong));
+  EXPECT_TRUE(mine);
+  EXPECT_FALSE(theirs);
+}
+
+TEST(HandlerExecutorTest, ShutdownRunsQueuedTasksThenRefusesNewOnes) {
+  constexpr int kTasks = 10;
+  Gate gate;
+  std::atomic<int> ran{0};
+  HandlerExecutor executor(1);
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_TRUE(executor.Submit([&] {
+      gate.Enter();
+      ++ran;
+    }));
+  }
+  ASSERT_TRUE(gate.AwaitEntered(1));
+  gate.Release();
+  executor.Shutdown();  // returns once the queue is drained and the thread joined
+  EXPECT_EQ(ran.load(), kTasks);
+  bool destroyed_unrun = false;
+  struct Flag {
+    bool* flag;
+    ~Flag() {
+      if (flag != nullptr) *flag = true;
+    }
+  };
+  auto flag = std::make_shared<Flag>(Flag{&destroyed_unrun});
+  EXPECT_FALSE(executor.Submit([flag] { FAIL() << "ran after Shutdown"; }));
+  flag.reset();
+  EXPECT_TRUE(destroyed_unrun);
+  executor.Shutdown();  // idempotent
+}
+
+TEST(HandlerExecutorTest, ConcurrentShutdownsAllWaitForTheThreads) {
+  Gate gate;
+  std::atomic<bool> finished{false};
+  HandlerExecutor executor(1);
+  ASSERT_TRUE(executor.Submit([&] {
+    gate.Enter();
+    finished = true;
+  }));
+  ASSERT_TRUE(gate.AwaitEntered(1));
+  std::vector<std::thread> stoppers;
+  std::atomic<int> saw_finished{0};
+  for (int i = 0; i < 3; ++i) {
+    stoppers.emplace_back([&] {
+      executor.Shutdown();
+      if (finished) ++saw_finished;
+    });
+  }
+  gate.Release();
+  for (std::thread& stopper : stoppers) stopper.join();
+  EXPECT_EQ(saw_finished.load(), 3);
+}
+
+}  // namespace
+}  // namespace lp::rpc
