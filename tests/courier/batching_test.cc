@@ -408,6 +408,22 @@ TEST(BatchingTest, FewerHandlerThreadsThanABatchFailTheNode) {
             HasSubstr("could never gather 8 calls"), HasSubstr("at least 8")));
 }
 
+// The executor's size is the bound that matters: max_concurrent_handlers alone (1024 by
+// default) would let 8 calls in, but only 4 threads could hold them.
+TEST(BatchingTest, FewerHandlerThreadsThanABatchFailTheNodeWhateverTheCallLimit) {
+  Record record;
+  Program program("batching_executor");
+  CourierNode<Server> node(&record);
+  node.SetBatching(&Server::Compute, {.batch_size = 8});
+  node.SetServerOptions({.handler_threads = 4});
+  program.AddNode(std::move(node), "server");
+  absl::Status status;
+  EXPECT_NONFATAL_FAILURE_ON_ALL_THREADS(status = Launch(std::move(program), kTestMt).Wait(),
+                                         "handler_threads");
+  EXPECT_THAT(std::string(status.message()),
+              AllOf(HasSubstr("batch_size is 8"), HasSubstr("at most 4 handlers")));
+}
+
 TEST(BatchingTest, TheDefaultBatchSizeIsCheckedToo) {
   Record record;
   Program program("batching_default");
@@ -425,9 +441,7 @@ TEST(BatchingTest, AsManyHandlerThreadsAsABatchIsEnough) {
   auto [controller, client] =
       LaunchServer(&record, {.batch_size = kBatch, .timeout = kNeverTimesOut},
                    {.max_concurrent_handlers = kBatch});
-  // One round only: gRPC releases a handler's thread a moment after the handler returned,
-  // so back-to-back rounds on a server with no spare thread may see RESOURCE_EXHAUSTED
-  // (a property of the limit, batched or not — not a deadlock).
+  // One round: kBatch threads, all held by the one batch until it runs.
   std::vector<std::string> errors = RunCallers(kBatch, 1, [&](int caller, int) {
     if (client.Call(&Server::Compute, caller) != 10 * caller + 1) {
       throw std::runtime_error("wrong result");

@@ -1,6 +1,6 @@
 // Limits of one Courier call, over real sockets (127.0.0.1, port 0): messages over the
 // size limits, hostile nesting, malformed bytes, oversized echoes, invalid UTF-8, handler
-// threads under 5000 concurrent calls. Each refusal fails its own call, with a message
+// threads under 2000 concurrent calls. Each refusal fails its own call, with a message
 // that says what was wrong, and the server answers the next call.
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -310,58 +310,69 @@ TEST_F(LimitsTest, InvalidUtf8UnicodeIsRefusedWhenEncoded) {
   ExpectEchoWorks();
 }
 
-// 5000 calls that would each hold a thread: the server's threads stay under its bound,
-// the calls past it are refused at once with a message, and the server serves again
-// once the blocked ones return. The default bound is what is tested.
-TEST_F(LimitsTest, FiveThousandSlowCallsLeaveThreadsUnderTheBound) {
-  constexpr int kCalls = 5000;
-  const int bound = CourierServerOptions().max_concurrent_handlers;
-  ASSERT_GT(bound, 0);
-  ASSERT_LT(bound, kCalls);
+// 2000 slow calls in flight at once, on a server with 8 handler threads: 8 handlers run,
+// the other calls wait in the server's queue without a thread each, so the process's
+// threads stay far below one per call; a call past max_concurrent_handlers is refused at
+// once with a message; once released, every admitted call completes. Events, not sleeps:
+// the refusal of call kCalls + 1 is what says that all kCalls are in the server.
+TEST_F(LimitsTest, TwoThousandSlowCallsDoNotHoldAThreadEach) {
+  constexpr int kCalls = 2000;
+  constexpr int kThreads = 8;
   std::mutex mu;
   std::condition_variable changed;
-  int refused = 0;  // guarded by mu
-  int others = 0;   // guarded by mu: calls that ended otherwise (none should)
-  std::string first_refusal;
+  int refused = 0;    // guarded by mu
+  int completed = 0;  // guarded by mu: answered with the value sent
+  int others = 0;     // guarded by mu: calls that ended otherwise (none should)
+  std::string refusal;  // guarded by mu
   blocked_changed_ = [&] {
     std::lock_guard<std::mutex> lock(mu);
     changed.notify_all();
   };
   const int baseline = ThreadCount();
-  StartServer();
-  for (int i = 0; i < kCalls; ++i) {
+  StartServer({.handler_threads = kThreads, .max_concurrent_handlers = kCalls});
+  for (int i = 0; i < kCalls + 1; ++i) {
     channel_->CallAsync("Block", Args({Int(i)}), Timeout(),
-                        [&](absl::StatusOr<courier::SerializedObject> result) {
+                        [&, i](absl::StatusOr<courier::SerializedObject> result) {
                           std::lock_guard<std::mutex> lock(mu);
                           if (result.status().code() == absl::StatusCode::kResourceExhausted) {
-                            if (refused++ == 0) first_refusal = std::string(result.status().message());
+                            ++refused;
+                            refusal = std::string(result.status().message());
+                          } else if (result.ok() && result->int_value() == i) {
+                            ++completed;
                           } else {
                             ++others;
                           }
                           changed.notify_all();
                         });
   }
-  // Every call is either blocked in a handler or refused.
+  // One call is refused once the other kCalls are admitted: running or queued.
   {
     std::unique_lock<std::mutex> lock(mu);
     ASSERT_TRUE(changed.wait_for(lock, absl::ToChronoMilliseconds(kLong), [&] {
-      return refused + others + blocked_.load() >= kCalls;
+      return refused + others >= 1 && blocked_.load() >= kThreads;
     })) << refused << " refused, " << blocked_.load() << " blocked";
+    EXPECT_EQ(refused, 1);
     EXPECT_EQ(others, 0);
-    EXPECT_FALSE(first_refusal.empty());
+    EXPECT_EQ(completed, 0);
+    EXPECT_THAT(refusal, HasSubstr("max_concurrent_handlers"));
   }
-  EXPECT_LE(blocked_.load(), bound);
+  EXPECT_EQ(blocked_.load(), kThreads);  // the queued calls wait for a thread
   const int threads = ThreadCount() - baseline;
-  // The handlers, gRPC's spare poller, and gRPC's own few threads (event engine, timers,
-  // the client's callbacks): far from one per call.
-  EXPECT_LT(threads, bound + 64) << threads << " threads for " << bound << " handlers";
+  // The handler threads, gRPC's own few (event engine, timers, callbacks of both sides):
+  // nowhere near one per call.
+  EXPECT_LT(threads, kThreads + 200) << threads << " threads for " << kCalls << " calls";
+  std::printf("%d threads above the baseline of %d with %d calls in flight\n", threads, baseline,
+              kCalls);
   release_.Notify();
   {
     std::unique_lock<std::mutex> lock(mu);
     ASSERT_TRUE(changed.wait_for(lock, absl::ToChronoMilliseconds(kLong), [&] {
-      return refused + others >= kCalls;
-    }));
+      return refused + completed + others >= kCalls + 1;
+    })) << completed << " completed";
+    EXPECT_EQ(completed, kCalls);
+    EXPECT_EQ(others, 0);
   }
+  EXPECT_EQ(blocked_.load(), kCalls);
   ExpectEchoWorks();
 }
 

@@ -242,7 +242,8 @@ TEST_F(ServerTest, IPv6AndWildcardAddresses) {
   }
 }
 
-// The guarantee a batching layer relies on: N handlers can block at the same time.
+// The guarantee a batching layer relies on: N handlers can block at the same time (here
+// max_concurrent_handlers = 3 caps the default 16 handler threads).
 TEST_F(ServerTest, MaxConcurrentHandlersCanAllBlock) {
   constexpr int kHandlers = 3;
   StartServer({.max_concurrent_handlers = kHandlers});
@@ -251,7 +252,7 @@ TEST_F(ServerTest, MaxConcurrentHandlersCanAllBlock) {
     blocked.push_back(channel_->CallFuture("Block", Args({Int(i)}), Timeout()));
   }
   ASSERT_TRUE(gate_.AwaitEntered(kHandlers));
-  // One more is refused by gRPC rather than queued behind the blocked ones.
+  // One more is refused rather than queued behind the blocked ones.
   EXPECT_EQ(channel_->Call("Echo", Args({Int(1)}), Timeout()).status().code(),
             absl::StatusCode::kResourceExhausted);
   gate_.Release();

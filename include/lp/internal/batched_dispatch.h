@@ -31,11 +31,11 @@
 namespace lp::internal {
 
 // The batching of a CourierNode's methods: the options set per method name, and the
-// server's handler limit (CourierServerOptions::max_concurrent_handlers) to check them
-// against. A batched method without an entry uses BatchingOptions{}.
+// server's handler threads (lp::ConcurrentHandlers of its CourierServerOptions) to check
+// them against. A batched method without an entry uses BatchingOptions{}.
 struct CourierBatching {
   std::map<std::string, BatchingOptions> options;
-  int max_concurrent_handlers = 0;
+  int concurrent_handlers = 0;
 };
 
 // Whether every element type of a std::tuple can be decoded.
@@ -58,7 +58,7 @@ auto& BatchArgument(Entry& entry) {
 template <typename T, typename M>
 absl::StatusOr<CourierHandler> MakeBatchedCourierHandler(T* object, const char* name, M pointer,
                                                          const BatchingOptions& options,
-                                                         int max_concurrent_handlers) {
+                                                         int concurrent_handlers) {
   using Traits = MethodTraits<M>;
   using BatchType = typename Traits::BatchType;
   using Entry = typename BatchType::value_type;
@@ -71,7 +71,7 @@ absl::StatusOr<CourierHandler> MakeBatchedCourierHandler(T* object, const char* 
                 "LP_COURIER_METHODS: the result type of this batched method is not "
                 "serializable; see lp/serialize.h for the supported types");
 
-  if (absl::Status status = CheckBatchingOptions(name, options, max_concurrent_handlers);
+  if (absl::Status status = CheckBatchingOptions(name, options, concurrent_handlers);
       !status.ok()) {
     return status;
   }

@@ -36,14 +36,15 @@ namespace lp::internal {
 // One waiting call. Empty: the typed layer derives from it (and static_casts back).
 struct BatchedCall {};
 
-// Why `options` cannot work for the batched method `method` on a server allowing
-// `max_concurrent_handlers` blocked handlers (0: unlimited), or OK. The rules:
+// Why `options` cannot work for the batched method `method` on a server that runs
+// `concurrent_handlers` handlers at once (lp::ConcurrentHandlers; 0: unlimited), or OK.
+// The rules:
 //   batch_size >= 1, max_parallelism >= 1, 0 <= timeout < InfiniteDuration;
-//   max_concurrent_handlers == 0 or >= batch_size: the calls of a batch all block a
+//   concurrent_handlers == 0 or >= batch_size: the calls of a batch all block a
 //   handler thread until the batch runs, so a server with fewer threads than batch_size
 //   can never fill a batch (see the message for the details).
 absl::Status CheckBatchingOptions(const std::string& method, const BatchingOptions& options,
-                                  int max_concurrent_handlers = 0);
+                                  int concurrent_handlers = 0);
 
 class Batcher {
  public:

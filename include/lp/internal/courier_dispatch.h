@@ -78,7 +78,7 @@ absl::Status RegisterCourierMethod(T* object, CourierServer& server, const Metho
     absl::StatusOr<CourierHandler> handler = MakeBatchedCourierHandler(
         object, entry.name, entry.pointer,
         options == batching.options.end() ? BatchingOptions{} : options->second,
-        batching.max_concurrent_handlers);
+        batching.concurrent_handlers);
     if (!handler.ok()) return handler.status();
     return server.RegisterMethod(entry.name, *std::move(handler));
   } else {

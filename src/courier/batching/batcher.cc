@@ -26,7 +26,7 @@ struct Batcher::PendingBatch {
 };
 
 absl::Status CheckBatchingOptions(const std::string& method, const BatchingOptions& options,
-                                  int max_concurrent_handlers) {
+                                  int concurrent_handlers) {
   const std::string what = absl::StrCat("batched method '", method, "': ");
   if (options.batch_size < 1) {
     return absl::InvalidArgumentError(
@@ -43,16 +43,17 @@ absl::Status CheckBatchingOptions(const std::string& method, const BatchingOptio
         " (the calls of a batch that never fills would hold their handler threads, and the "
         "server's shutdown, forever)"));
   }
-  if (max_concurrent_handlers > 0 && max_concurrent_handlers < options.batch_size) {
+  if (concurrent_handlers > 0 && concurrent_handlers < options.batch_size) {
     return absl::FailedPreconditionError(absl::StrCat(
         what, "batch_size is ", options.batch_size, " but the server runs at most ",
-        max_concurrent_handlers,
-        " handlers at once (CourierServerOptions.max_concurrent_handlers). Every call of a "
-        "batch blocks a handler thread until its batch runs, so a batch could never gather ",
-        options.batch_size, " calls: all ", max_concurrent_handlers,
+        concurrent_handlers,
+        " handlers at once (CourierServerOptions.handler_threads, capped by "
+        "max_concurrent_handlers). Every call of a batch holds a handler thread until its "
+        "batch runs, so a batch could never gather ",
+        options.batch_size, " calls: all ", concurrent_handlers,
         " threads would be blocked waiting for a batch that cannot fill, every call would wait "
-        "for the timeout (forever without one), and the calls beyond them would be refused. "
-        "Raise max_concurrent_handlers to at least ",
+        "for the timeout (forever without one), and the calls behind them would wait too. "
+        "Raise handler_threads and max_concurrent_handlers to at least ",
         options.batch_size, " (", options.batch_size * options.max_parallelism,
         " to run max_parallelism = ", options.max_parallelism,
         " full batches at once), or lower batch_size."));

@@ -12,29 +12,13 @@
 #include "src/courier/rpc/secret.h"
 
 namespace lp::rpc {
-namespace {
-
-// The service whose handler the current thread is running, if any.
-thread_local const CourierServiceImpl* current_service = nullptr;
-
-class ScopedHandlerThread {
- public:
-  explicit ScopedHandlerThread(const CourierServiceImpl* service)
-      : previous_(std::exchange(current_service, service)) {}
-  ~ScopedHandlerThread() { current_service = previous_; }
-
- private:
-  const CourierServiceImpl* previous_;
-};
-
-}  // namespace
 
 void CourierServiceImpl::RequireSecret(std::string secret, std::string server_name) {
   secret_ = std::move(secret);
   server_name_ = std::move(server_name);
 }
 
-absl::Status CourierServiceImpl::CheckSecret(const grpc::ServerContext& context) const {
+absl::Status CourierServiceImpl::CheckSecret(const grpc::ServerContextBase& context) const {
   if (secret_.empty()) return absl::OkStatus();
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(kSecretMetadataKey);
@@ -57,32 +41,67 @@ absl::Status CourierServiceImpl::CheckSecret(const grpc::ServerContext& context)
 }
 
 CourierServiceImpl::CourierServiceImpl(const MethodRegistry& registry,
-                                       int max_send_message_bytes)
-    : registry_(registry), max_send_message_bytes_(max_send_message_bytes) {
-  // Method 0 of courier.CourierService is Call (the order of the .proto).
-  MarkMethodStreamed(0, new grpc::internal::StreamedUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-                            [this](grpc::ServerContext* context, RawStream* stream) {
-                              return RawCall(*context, stream);
-                            }));
+                                       int max_send_message_bytes, HandlerExecutor* executor,
+                                       int max_calls)
+    : registry_(registry),
+      max_send_message_bytes_(max_send_message_bytes),
+      executor_(executor),
+      max_calls_(max_calls) {}
+
+absl::Status CourierServiceImpl::Admit() {
+  const int before = admitted_.fetch_add(1, std::memory_order_relaxed);
+  if (max_calls_ <= 0 || before < max_calls_) return absl::OkStatus();
+  Release();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      server_name_.empty() ? "this Courier server" : server_name_, " already has ", max_calls_,
+      " calls running or waiting for a handler thread (CourierServerOptions."
+      "max_concurrent_handlers); this call was not run: retry later"));
 }
 
-grpc::Status CourierServiceImpl::RawCall(const grpc::ServerContext& context,
-                                         RawStream* stream) {
-  grpc::ByteBuffer request;
-  if (!stream->Read(&request)) {
-    // gRPC already ended the call (e.g. a message over the receive limit): the caller
-    // sees gRPC's status, not this one.
-    return grpc::Status(grpc::StatusCode::CANCELLED, "the request message did not arrive");
+grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* context,
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted = Admit(); !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
   }
-  ScopedHandlerThread handler_thread(this);
+  // gRPC keeps `context`, `request` and `response` until the reactor is finished, and the
+  // request is this call's alone: Serve() may consume it (it frees the wire bytes before
+  // the handler runs), hence the const_cast.
+  auto task = [this, context, reactor, request = const_cast<grpc::ByteBuffer*>(request),
+               response] {
+    grpc::Status status = RunCall(*context, *request, *response);
+    Release();
+    reactor->Finish(std::move(status));
+  };
+  if (executor_ == nullptr || !executor_->Submit(std::move(task))) {
+    // The server is shutting down and has stopped running handlers.
+    Release();
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "the Courier server is shutting down; this call was not run"));
+  }
+  return reactor;
+}
+
+grpc::Status CourierServiceImpl::RunCall(const grpc::CallbackServerContext& context,
+                                         grpc::ByteBuffer& request,
+                                         grpc::ByteBuffer& response) const {
+  // A call that waited for a thread while its caller went away, its deadline passed or the
+  // server's shutdown deadline cancelled it: nobody awaits its result, so its handler
+  // does not run. (gRPC has already told the caller why; this status is not sent.)
+  if (context.IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED,
+                        "the call was cancelled while it waited for a handler thread");
+  }
   absl::StatusOr<grpc::ByteBuffer> reply = Serve(context, request);
   if (!reply.ok()) return ToGrpcStatus(reply.status());
-  stream->Write(*reply);
+  response.Swap(&*reply);
   return grpc::Status::OK;
 }
 
-absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::Serve(const grpc::ServerContext& context,
-                                                           grpc::ByteBuffer& request) const {
+absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::Serve(
+    const grpc::ServerContextBase& context, grpc::ByteBuffer& request) const {
   if (absl::Status allowed = CheckSecret(context); !allowed.ok()) return allowed;
   absl::StatusOr<ParsedCallRequest> parsed = [&] {
     grpc::ProtoBufferReader reader(&request);
@@ -127,14 +146,17 @@ absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::Serve(const grpc::ServerCon
   return reply;
 }
 
-grpc::Status CourierServiceImpl::ListMethods(grpc::ServerContext* context,
-                                             const courier::ListMethodsRequest* /*request*/,
-                                             courier::ListMethodsResponse* response) {
-  if (absl::Status allowed = CheckSecret(*context); !allowed.ok()) return ToGrpcStatus(allowed);
+grpc::ServerUnaryReactor* CourierServiceImpl::ListMethods(
+    grpc::CallbackServerContext* context, const courier::ListMethodsRequest* /*request*/,
+    courier::ListMethodsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status allowed = CheckSecret(*context); !allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
+    return reactor;
+  }
   for (std::string& name : registry_.Names()) response->add_methods(std::move(name));
-  return grpc::Status::OK;
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
-
-bool CourierServiceImpl::IsHandlerThread() const { return current_service == this; }
 
 }  // namespace lp::rpc
