@@ -136,7 +136,8 @@ int Main(int argc, char** argv) {
   node.SetBatching(&Model::Batched, {.batch_size = batch_size, .timeout = absl::Milliseconds(5)});
   // Each call of a batch holds a handler thread until the batch runs: a full batch needs
   // batch_size of them (more than the default 16 here).
-  node.SetServerOptions({.handler_threads = std::max(batch_size, CourierServerOptions().handler_threads)});
+  node.SetServerOptions(
+      {.handler_threads = std::max(batch_size, CourierServerOptions().handler_threads)});
   auto handle = program.AddNode(std::move(node), "model");
   Controller controller = Launch(std::move(program), {.launch_type = LaunchType::kLocalMt});
   const CourierClient<Model> client = handle.Dereference().WithTimeout(absl::Seconds(60));

@@ -84,8 +84,8 @@ class CourierServer {
   // Stops accepting calls, lets in-flight calls finish until `deadline`, then cancels
   // them (a cancelled call still waiting for a handler thread does not run), and waits for
   // all handlers to return (a running handler cannot be abandoned, so a handler that
-  // never returns blocks this); then the handler threads are joined. Idempotent; concurrent callers all
-  // return once the server is down. Called from inside one of this server's handlers it
+  // never returns blocks this); then the handler threads are joined. Idempotent;
+  // concurrent callers all return once the server is down. Called from inside one of this server's handlers it
   // cannot wait for itself: it then starts the shutdown on a helper thread and returns.
   void Shutdown(absl::Time deadline = absl::Now());
 

@@ -52,10 +52,8 @@ struct CourierServerOptions {
 // How many handlers `options` lets run at the same time: handler_threads, capped by
 // max_concurrent_handlers when that is set. A batch can gather at most this many calls.
 inline int ConcurrentHandlers(const CourierServerOptions& options) {
-  if (options.max_concurrent_handlers > 0 && options.max_concurrent_handlers < options.handler_threads) {
-    return options.max_concurrent_handlers;
-  }
-  return options.handler_threads;
+  const int limit = options.max_concurrent_handlers;
+  return limit > 0 && limit < options.handler_threads ? limit : options.handler_threads;
 }
 
 }  // namespace lp
