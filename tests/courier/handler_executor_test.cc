@@ -5,50 +5,19 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "lp/event.h"
+#include "tests/courier/rpc_test_util.h"
 
 namespace lp::rpc {
 namespace {
 
-constexpr absl::Duration kLong = absl::Seconds(60);  // a loaded 2-core machine, TSan
-
-// Counts tasks that started and holds them until released.
-class Gate {
- public:
-  void Enter() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ++entered_;
-    changed_.notify_all();
-    changed_.wait_for(lock, absl::ToChronoMilliseconds(kLong), [this] { return released_; });
-  }
-  bool AwaitEntered(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_for(lock, absl::ToChronoMilliseconds(kLong),
-                             [&] { return entered_ >= n; });
-  }
-  int entered() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return entered_;
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    released_ = true;
-    changed_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  int entered_ = 0;        // guarded by mu_
-  bool released_ = false;  // guarded by mu_
-};
+using ::lp::testing::Gate;
+using ::lp::testing::kLong;
 
 TEST(HandlerExecutorTest, RunsAtMostMaxThreadsTasksAtOnceAndQueuesTheRest) {
   constexpr int kThreads = 3;

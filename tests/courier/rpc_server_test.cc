@@ -23,41 +23,13 @@ namespace {
 
 using ::lp::testing::Args;
 using ::lp::testing::EchoFirst;
+using ::lp::testing::Gate;
 using ::lp::testing::Int;
 using ::lp::testing::kLong;
 using ::lp::testing::Timeout;
 
 
 
-
-// Counts handlers that entered and holds them until released.
-class Gate {
- public:
-  void Enter() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ++entered_;
-    changed_.notify_all();
-    changed_.wait_for(lock, absl::ToChronoMilliseconds(kLong), [this] { return released_; });
-  }
-  bool AwaitEntered(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_for(lock, absl::ToChronoMilliseconds(kLong),
-                             [&] { return entered_ >= n; });
-  }
-  void Release() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      released_ = true;
-    }
-    changed_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  int entered_ = 0;        // guarded by mu_
-  bool released_ = false;  // guarded by mu_
-};
 
 class ServerTest : public ::testing::Test {
  protected:
