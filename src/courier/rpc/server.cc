@@ -20,8 +20,8 @@ struct CourierServer::Parts {
         service(registry, options.max_send_message_bytes, &executor,
                 options.max_concurrent_handlers) {}
   // ShutdownAndWait() has drained the executor by now, unless the server never started
-  // (then it has no threads). Again here, explicitly, because its tasks use the service
-  // and the registry, which are destroyed first.
+  // (then it has no threads). Again here, explicitly, because its tasks use the service,
+  // which members' reverse order would destroy before the executor.
   ~Parts() { executor.Shutdown(); }
 
   rpc::MethodRegistry registry;  // written before Start only, then read-only
