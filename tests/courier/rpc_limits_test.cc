@@ -393,5 +393,67 @@ TEST(ServerSocketsTest, EachServerListensOnlyOnItsOwnPort) {
   }
 }
 
+// Two servers whose handler calls the other server synchronously, back and forth, with
+// far more calls in flight than either has handler threads: every handler waits for a
+// reply that only a call queued behind it can produce. The servers start threads in place
+// of the waiting ones, so every call completes long before its deadline (without them, all
+// would end in DEADLINE_EXCEEDED: the hang this test guards against).
+TEST(HandlerThreadsTest, NodesCallingEachOtherInACycleNeverRunOutOfThreads) {
+  constexpr int kHandlerThreads = 2;
+  constexpr int kChains = 24;
+  constexpr int kHops = 6;
+  struct Peer {
+    std::unique_ptr<CourierServer> server;
+    std::shared_ptr<CourierChannel> other;  // to the other server
+  };
+  Peer peers[2];
+  for (Peer& peer : peers) {
+    peer.server = std::make_unique<CourierServer>(CourierServerOptions{
+        .handler_threads = kHandlerThreads, .max_concurrent_handlers = 0});
+    ASSERT_TRUE(peer.server
+                    ->RegisterMethod("Relay",
+                                     [&peer](courier::CallArguments& args)
+                                         -> absl::StatusOr<courier::SerializedObject> {
+                                       const int64_t hops = args.args(0).int_value();
+                                       if (hops == 0) return Int(0);
+                                       absl::StatusOr<courier::SerializedObject> rest =
+                                           peer.other->Call("Relay", Args({Int(hops - 1)}),
+                                                            Timeout());
+                                       if (!rest.ok()) return rest.status();
+                                       return Int(rest->int_value() + 1);
+                                     })
+                    .ok());
+  }
+  std::string targets[2];
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<int> port = peers[i].server->Start("127.0.0.1:0");
+    ASSERT_TRUE(port.ok()) << port.status();
+    targets[i] = absl::StrCat("127.0.0.1:", *port);
+  }
+  peers[0].other = CourierChannel::Create(targets[1]);
+  peers[1].other = CourierChannel::Create(targets[0]);
+
+  std::shared_ptr<CourierChannel> client = CourierChannel::Create(targets[0]);
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<absl::StatusOr<courier::SerializedObject>> results;  // guarded by mu
+  for (int i = 0; i < kChains; ++i) {
+    client->CallAsync("Relay", Args({Int(kHops)}), Timeout(),
+                      [&](absl::StatusOr<courier::SerializedObject> result) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        results.push_back(std::move(result));
+                        changed.notify_all();
+                      });
+  }
+  std::unique_lock<std::mutex> lock(mu);
+  // The calls' own deadline (kLong) ends every one of them; a little more for the replies.
+  ASSERT_TRUE(changed.wait_for(lock, absl::ToChronoMilliseconds(kLong + absl::Seconds(30)),
+                               [&] { return static_cast<int>(results.size()) == kChains; }));
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->int_value(), kHops);
+  }
+}
+
 }  // namespace
 }  // namespace lp

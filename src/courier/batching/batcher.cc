@@ -3,11 +3,13 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "lp/internal/blocking_region.h"
 
 namespace lp::internal {
 
@@ -88,6 +90,7 @@ absl::Status Batcher::Call(BatchedCall* call) {
   if (!leader) {
     if (batch->calls.size() == batch_size) batch->leader_wakeup.notify_one();
     lock.unlock();
+    BlockingRegion blocking;  // waits for other calls: the server may start a thread
     while (!batch->done.load(std::memory_order_acquire)) {
       batch->done.wait(false, std::memory_order_acquire);
     }
@@ -95,11 +98,19 @@ absl::Status Batcher::Call(BatchedCall* call) {
   }
 
   // The leader: wait until the batch is ready, is the oldest, and a slot is free.
+  std::optional<BlockingRegion> blocking;  // while it waits for other calls
   while (true) {
     const bool full = batch->calls.size() >= batch_size;
     const bool timed_out = !full && Clock::now() >= batch->deadline;
     if ((full || timed_out) && pending_.front() == batch && running_ < options_.max_parallelism) {
       break;
+    }
+    if (!blocking.has_value()) {
+      // Told without the Batcher's lock: the server may start a thread, which may call.
+      lock.unlock();
+      blocking.emplace();
+      lock.lock();
+      continue;
     }
     if (!full && !timed_out) {
       batch->leader_wakeup.wait_until(lock, batch->deadline);
@@ -108,6 +119,7 @@ absl::Status Batcher::Call(BatchedCall* call) {
     }
   }
   // Started: no call can join it any more (it left pending_), so `calls` is frozen.
+  blocking.reset();
   pending_.pop_front();
   ++running_;
   // The next batch may be ready and a slot may still be free (max_parallelism > 1).
