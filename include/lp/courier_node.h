@@ -81,7 +81,7 @@ class CourierNodeImpl : public ClassNodeImpl<T> {
   void Run(const Runtime& runtime, const NodeContext& context) override {
     std::unique_ptr<T> object = this->factory_.make();
     CourierServer server(server_options_);
-    const CourierBatching batching{batching_, ConcurrentHandlers(server_options_)};
+    const CourierBatching batching{batching_, server_options_.max_concurrent_handlers};
     if (absl::Status status = RegisterCourierMethods(object.get(), server, batching);
         !status.ok()) {
       throw std::runtime_error(std::string(status.message()));
@@ -142,8 +142,8 @@ class CourierNode : public Node {
   // How the batched method `method` (one lp::Batch<...> parameter, see lp/batch.h) collects
   // its calls; without it, BatchingOptions{}. Throws lp::ProgramError for a method that is
   // not listed in LP_COURIER_METHODS, not batched, or for impossible options. Options that
-  // cannot work with SetServerOptions' handler_threads or max_concurrent_handlers fail the
-  // node when it starts.
+  // cannot work with SetServerOptions' max_concurrent_handlers (a batch larger than the
+  // calls the server takes on) fail the node when it starts.
   template <typename M>
     requires std::is_member_function_pointer_v<M>
   void SetBatching(M method, BatchingOptions options) {

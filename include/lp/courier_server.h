@@ -44,7 +44,7 @@ struct TransportSecurity;  // src/courier/rpc/transport_security.h
 // Thread safety: every public method may be called from any thread, concurrently.
 // Methods must be registered before Start(). Handlers run concurrently on the server's own
 // pool of handler threads (CourierServerOptions::handler_threads), never on gRPC's; a call
-// waiting for a free thread holds none.
+// waiting for a free thread holds none, nor does a deferred method's call waiting to end.
 class CourierServer {
  public:
   explicit CourierServer(CourierServerOptions options = {});
@@ -65,6 +65,10 @@ class CourierServer {
   absl::Status RegisterMethod(std::string name, F handler) {
     return RegisterMethod(std::move(name), ReturningHandler(std::move(handler)));
   }
+
+  // Adds a method whose calls may end later, holding no handler thread while they wait
+  // (see DeferredCourierHandler; batched methods are registered this way).
+  absl::Status RegisterDeferredMethod(std::string name, DeferredCourierHandler handler);
 
   // Makes every Call and ListMethods carry `secret` in gRPC metadata 'lp-secret'
   // (rpc::kSecretMetadataKey), unless options.require_secret is false; others are refused
@@ -103,6 +107,8 @@ class CourierServer {
   enum class State { kNew, kServing, kShuttingDown, kShutDown };
 
   void ShutdownAndWait(absl::Time deadline);
+  // FAILED_PRECONDITION naming `method` once Start() was called. Requires mu_.
+  absl::Status CheckNotStarted(const std::string& method) const;
 
   // The methods, the gRPC service that dispatches to them and the gRPC server (in
   // server.cc, so that this header needs no gRPC).

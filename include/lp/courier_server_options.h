@@ -6,16 +6,16 @@ namespace lp {
 
 // The defaults and the reasons for them: docs/courier.md, "Limits and security".
 struct CourierServerOptions {
-  // How many handlers may run (and block) at the same time: the size of the server's
-  // pool of handler threads. gRPC's own threads only read requests and send replies; each
-  // call is handed to this pool, and a call that finds every thread busy waits in its
-  // queue (holding no thread) until one is free. Threads start on demand and stay.
+  // How many handlers may run at the same time: the size of the server's pool of handler
+  // threads. gRPC's own threads only read requests and send replies; each call is handed
+  // to this pool, and a call that finds every thread busy waits in its queue (holding no
+  // thread) until one is free. Threads start on demand.
   //
-  // 16, because a batched method's calls each hold a handler thread until their batch
-  // runs (lp/batch.h): 16 lets a batch of BatchingOptions' default size fill without its
-  // timeout. Non-blocking handlers gain nothing from more threads than cores; handlers
-  // that block (on a batch, on a call to another node) need one thread each while they
-  // do: raise it for them. A node whose batch_size exceeds it fails when it starts.
+  // Waiting on other calls does not count: a handler thread that waits in a synchronous
+  // Courier call or on a Future is replaced while it waits (so nodes that call each other
+  // in a cycle cannot run out of threads), and a batched method's calls wait for their
+  // batch without a thread (lp/batch.h). What the bound limits is handlers that compute
+  // or block on something else (disk, a lock, a sleep): 16 of those at once.
   int handler_threads = 16;
 
   // How many calls the server takes on at once: running on a handler thread or waiting for
@@ -50,7 +50,7 @@ struct CourierServerOptions {
 };
 
 // How many handlers `options` lets run at the same time: handler_threads, capped by
-// max_concurrent_handlers when that is set. A batch can gather at most this many calls.
+// max_concurrent_handlers when that is set.
 inline int ConcurrentHandlers(const CourierServerOptions& options) {
   const int limit = options.max_concurrent_handlers;
   return limit > 0 && limit < options.handler_threads ? limit : options.handler_threads;

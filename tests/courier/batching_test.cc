@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -38,11 +39,21 @@ constexpr absl::Duration kLong = absl::Seconds(60);
 // A batch timeout that no test waits for: batches meant to be full only run full.
 constexpr absl::Duration kNeverTimesOut = absl::Seconds(60);
 
+// Threads of this process.
+int ProcessThreads() {
+  int count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    ++count;
+  }
+  return count;
+}
+
 // What the server saw, shared with the test (test_mt: one process).
 struct Record {
   std::mutex mu;
   std::vector<std::vector<int>> batches;  // the arguments of each invocation
   std::set<std::thread::id> threads;      // the threads invocations ran on
+  int process_threads = 0;                // threads of this process when the last one ran
   // The concurrent-invocation counter.
   int running = 0;
   int max_running = 0;
@@ -112,6 +123,7 @@ class Server {
     std::unique_lock lock(record_->mu);
     record_->batches.push_back(args);
     record_->threads.insert(std::this_thread::get_id());
+    record_->process_threads = ProcessThreads();
     ++record_->running;
     record_->max_running = std::max(record_->max_running, record_->running);
     record_->running_changed.notify_all();
@@ -392,7 +404,7 @@ TEST(BatchingTest, AMalformedCallFailsAloneBeforeJoiningABatch) {
 // ---------------------------------------------------------------------------------------
 // The thread-pool check and the other registration errors.
 
-TEST(BatchingTest, FewerHandlerThreadsThanABatchFailTheNode) {
+TEST(BatchingTest, ACallLimitBelowTheBatchSizeFailsTheNode) {
   Record record;
   Program program("batching_threads");
   CourierNode<Server> node(&record);
@@ -402,26 +414,29 @@ TEST(BatchingTest, FewerHandlerThreadsThanABatchFailTheNode) {
   absl::Status status;
   EXPECT_NONFATAL_FAILURE_ON_ALL_THREADS(status = Launch(std::move(program), kTestMt).Wait(),
                                          "max_concurrent_handlers");
-  EXPECT_THAT(
-      std::string(status.message()),
-      AllOf(HasSubstr("'Compute'"), HasSubstr("batch_size is 8"), HasSubstr("at most 4 handlers"),
-            HasSubstr("could never gather 8 calls"), HasSubstr("at least 8")));
+  EXPECT_THAT(std::string(status.message()),
+              AllOf(HasSubstr("'Compute'"), HasSubstr("batch_size is 8"),
+                    HasSubstr("at most 4 calls at once"), HasSubstr("could never gather 8 calls"),
+                    HasSubstr("at least 8")));
 }
 
-// The executor's size is the bound that matters: max_concurrent_handlers alone (1024 by
-// default) would let 8 calls in, but only 4 threads could hold them.
-TEST(BatchingTest, FewerHandlerThreadsThanABatchFailTheNodeWhateverTheCallLimit) {
+// A batch's calls wait for it holding no handler thread: a batch of 256 fills on a server
+// of 2 handler threads, and while it runs the process has nowhere near a thread per call.
+TEST(BatchingTest, CallsWaitForTheirBatchWithoutAHandlerThreadEach) {
+  constexpr int kBatch = 256;
   Record record;
-  Program program("batching_executor");
-  CourierNode<Server> node(&record);
-  node.SetBatching(&Server::Compute, {.batch_size = 8});
-  node.SetServerOptions({.handler_threads = 4});
-  program.AddNode(std::move(node), "server");
-  absl::Status status;
-  EXPECT_NONFATAL_FAILURE_ON_ALL_THREADS(status = Launch(std::move(program), kTestMt).Wait(),
-                                         "handler_threads");
-  EXPECT_THAT(std::string(status.message()),
-              AllOf(HasSubstr("batch_size is 8"), HasSubstr("at most 4 handlers")));
+  auto [controller, client] = LaunchServer(
+      &record, {.batch_size = kBatch, .timeout = kNeverTimesOut}, {.handler_threads = 2});
+  ASSERT_EQ(client.Call(&Server::Total), 0);  // the server is up, its threads started
+  const int baseline = ProcessThreads();
+  std::vector<Future<int>> results;
+  for (int x = 0; x < kBatch; ++x) results.push_back(client.Async(&Server::Compute, x));
+  for (int x = 0; x < kBatch; ++x) EXPECT_EQ(results[x].Get(), 10 * x + 1);
+  EXPECT_THAT(record.Sizes(), ElementsAre(kBatch));
+  // The 2 handler threads and gRPC's own few (both sides are in this process); a thread per
+  // waiting call would be 255 more.
+  const int added = record.process_threads - baseline;
+  EXPECT_LT(added, 64) << added << " threads above " << baseline << " for " << kBatch << " calls";
 }
 
 TEST(BatchingTest, TheDefaultBatchSizeIsCheckedToo) {
@@ -435,13 +450,13 @@ TEST(BatchingTest, TheDefaultBatchSizeIsCheckedToo) {
                                          "batch_size is 16");
 }
 
-TEST(BatchingTest, AsManyHandlerThreadsAsABatchIsEnough) {
+TEST(BatchingTest, AsManyCallsAsABatchIsEnough) {
   constexpr int kBatch = 6;
   Record record;
   auto [controller, client] =
       LaunchServer(&record, {.batch_size = kBatch, .timeout = kNeverTimesOut},
                    {.max_concurrent_handlers = kBatch});
-  // One round: kBatch threads, all held by the one batch until it runs.
+  // One round: kBatch calls, all taken on until the one batch runs.
   std::vector<std::string> errors = RunCallers(kBatch, 1, [&](int caller, int) {
     if (client.Call(&Server::Compute, caller) != 10 * caller + 1) {
       throw std::runtime_error("wrong result");

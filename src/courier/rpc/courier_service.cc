@@ -2,6 +2,7 @@
 
 #include <grpcpp/support/proto_buffer_reader.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -71,9 +72,25 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
   // the handler runs), hence the const_cast.
   auto task = [this, context, reactor, request = const_cast<grpc::ByteBuffer*>(request),
                response] {
-    grpc::Status status = RunCall(*context, *request, *response);
-    Release();
-    reactor->Finish(std::move(status));
+    // A call that waited for a thread while its caller went away, its deadline passed or
+    // the server's shutdown deadline cancelled it: nobody awaits its result, so its handler
+    // does not run. (gRPC has already told the caller why; this status is not sent.)
+    if (context->IsCancelled()) {
+      Release();
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                                   "the call was cancelled while it waited for a handler thread"));
+      return;
+    }
+    Serve(*context, *request, [this, reactor, response](absl::StatusOr<grpc::ByteBuffer> reply) {
+      grpc::Status status = grpc::Status::OK;
+      if (reply.ok()) {
+        response->Swap(&*reply);
+      } else {
+        status = ToGrpcStatus(reply.status());
+      }
+      Release();
+      reactor->Finish(std::move(status));
+    });
   };
   if (executor_ == nullptr || !executor_->Submit(std::move(task))) {
     // The server is shutting down and has stopped running handlers.
@@ -84,31 +101,17 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
   return reactor;
 }
 
-grpc::Status CourierServiceImpl::RunCall(const grpc::CallbackServerContext& context,
-                                         grpc::ByteBuffer& request,
-                                         grpc::ByteBuffer& response) const {
-  // A call that waited for a thread while its caller went away, its deadline passed or the
-  // server's shutdown deadline cancelled it: nobody awaits its result, so its handler
-  // does not run. (gRPC has already told the caller why; this status is not sent.)
-  if (context.IsCancelled()) {
-    return grpc::Status(grpc::StatusCode::CANCELLED,
-                        "the call was cancelled while it waited for a handler thread");
+void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
+                               Reply reply) const {
+  if (absl::Status allowed = CheckSecret(context); !allowed.ok()) {
+    return std::move(reply)(allowed);
   }
-  absl::StatusOr<grpc::ByteBuffer> reply = Serve(context, request);
-  if (!reply.ok()) return ToGrpcStatus(reply.status());
-  response.Swap(&*reply);
-  return grpc::Status::OK;
-}
-
-absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::Serve(
-    const grpc::ServerContextBase& context, grpc::ByteBuffer& request) const {
-  if (absl::Status allowed = CheckSecret(context); !allowed.ok()) return allowed;
   absl::StatusOr<ParsedCallRequest> parsed = [&] {
     grpc::ProtoBufferReader reader(&request);
     return ParseCallRequest(reader, request.Length());
   }();
   request.Clear();  // the wire bytes are parsed: free them before the handler runs
-  if (!parsed.ok()) return parsed.status();
+  if (!parsed.ok()) return std::move(reply)(parsed.status());
 
   // The arguments were built by the parser for this call alone, so the handler may move
   // large payloads out of them.
@@ -117,22 +120,36 @@ absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::Serve(
     if (absl::Status deep = CheckObject(arguments.args(i), absl::StrCat("arg ", i + 1),
                                         /*check_utf8=*/false);
         !deep.ok()) {
-      return deep;
+      return std::move(reply)(deep);
     }
   }
-  absl::StatusOr<courier::SerializedObject> result =
-      registry_.Dispatch(parsed->method, arguments);
-  if (!result.ok()) return result.status();
 
-  const std::string method = BoundedEcho(parsed->method);  // registered: short, but bounded
+  // What the method works on, until it ends: past this frame for a deferred one.
+  struct Running {
+    ParsedCallRequest request;
+    courier::SerializedObject result;
+    Reply reply;
+  };
+  auto* running = new Running{*std::move(parsed), {}, std::move(reply)};
+  registry_.Dispatch(running->request.method, running->request.arguments, &running->result,
+                     [this, running](absl::Status status) {
+                       std::unique_ptr<Running> ended(running);
+                       if (!status.ok()) return std::move(ended->reply)(status);
+                       std::move(ended->reply)(EncodeReply(ended->request.method, ended->result));
+                     });
+}
+
+absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::EncodeReply(
+    const std::string& method_name, courier::SerializedObject& result) const {
+  const std::string method = BoundedEcho(method_name);  // registered: short, but bounded
   if (absl::Status content = CheckObject(
-          *result, absl::StrCat("Courier method '", method, "': the result"), /*check_utf8=*/true);
+          result, absl::StrCat("Courier method '", method, "': the result"), /*check_utf8=*/true);
       !content.ok()) {
     return content;
   }
   courier::CallResponse response;
-  // Same (heap) arena on both sides, so this move is a swap, not a copy.
-  *response.mutable_result()->mutable_result() = *std::move(result);
+  // Same (heap) arena on both sides, so this is a swap, not a copy.
+  response.mutable_result()->mutable_result()->Swap(&result);
   if (absl::Status size = CheckMessageSize(response.ByteSizeLong(), max_send_message_bytes_,
                                            absl::StrCat("Courier method '", method, "': the reply"));
       !size.ok()) {

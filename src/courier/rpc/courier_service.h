@@ -7,6 +7,7 @@
 #include <atomic>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -57,17 +58,22 @@ class CourierServiceImpl final
   // before the service serves.
   void RequireSecret(std::string secret, std::string server_name);
 
-  // The encoded reply to one call's request bytes, or why there is none: the secret is
-  // checked, the bytes parsed (and freed), the method run. What Call's executor task does
-  // once gRPC has read the request; public for the fuzz target, which has no sockets.
-  absl::StatusOr<grpc::ByteBuffer> Serve(const grpc::ServerContextBase& context,
-                                         grpc::ByteBuffer& request) const;
+  // Gets the encoded reply to one call, or why there is none.
+  using Reply = absl::AnyInvocable<void(absl::StatusOr<grpc::ByteBuffer>) &&>;
+
+  // Serves one call's request bytes: checks the secret, parses the bytes (and frees them),
+  // runs the method and encodes its result. `reply` is called once: before Serve returns,
+  // unless the method is deferred and took the call (a batched method: then on the thread
+  // that ran its batch). What Call's executor task does once gRPC has read the request;
+  // public for the fuzz target, which has no sockets.
+  void Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
+             Reply reply) const;
 
  private:
-  // Runs on an executor thread: Serve() unless the call ended while it waited, then the
-  // reply into `response`.
-  grpc::Status RunCall(const grpc::CallbackServerContext& context, grpc::ByteBuffer& request,
-                       grpc::ByteBuffer& response) const;
+  // The reply to `method` that returned `result`, encoded, or why it cannot be sent.
+  // `result` is moved into the reply (it belongs to the call, which ends).
+  absl::StatusOr<grpc::ByteBuffer> EncodeReply(const std::string& method,
+                                               courier::SerializedObject& result) const;
   // OK when the call carries the secret, or none is required; else UNAUTHENTICATED
   // saying what is missing and how a caller outside the program gets it.
   absl::Status CheckSecret(const grpc::ServerContextBase& context) const;

@@ -50,11 +50,21 @@ CourierServer::~CourierServer() {
 
 absl::Status CourierServer::RegisterMethod(std::string name, CourierHandler handler) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (state_ != State::kNew) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "Cannot register Courier method '", name, "': the server was already started"));
-  }
+  if (absl::Status status = CheckNotStarted(name); !status.ok()) return status;
   return parts_->registry.Add(std::move(name), std::move(handler));
+}
+
+absl::Status CourierServer::RegisterDeferredMethod(std::string name,
+                                                   DeferredCourierHandler handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Status status = CheckNotStarted(name); !status.ok()) return status;
+  return parts_->registry.Add(std::move(name), std::move(handler));
+}
+
+absl::Status CourierServer::CheckNotStarted(const std::string& method) const {
+  if (state_ == State::kNew) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "Cannot register Courier method '", method, "': the server was already started"));
 }
 
 absl::Status CourierServer::SetSecret(std::string secret, std::string server_name) {
