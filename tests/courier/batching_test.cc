@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -24,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "lp/lp.h"
 #include "lp/internal/batcher.h"
+#include "tests/support/thread_count.h"
 
 namespace lp {
 namespace {
@@ -38,15 +38,6 @@ const LaunchOptions kTestMt{.launch_type = LaunchType::kTestMt};
 constexpr absl::Duration kLong = absl::Seconds(60);
 // A batch timeout that no test waits for: batches meant to be full only run full.
 constexpr absl::Duration kNeverTimesOut = absl::Seconds(60);
-
-// Threads of this process.
-int ProcessThreads() {
-  int count = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
-    ++count;
-  }
-  return count;
-}
 
 // What the server saw, shared with the test (test_mt: one process).
 struct Record {
@@ -123,7 +114,7 @@ class Server {
     std::unique_lock lock(record_->mu);
     record_->batches.push_back(args);
     record_->threads.insert(std::this_thread::get_id());
-    record_->process_threads = ProcessThreads();
+    record_->process_threads = ::lp::testing::ThreadCount();
     ++record_->running;
     record_->max_running = std::max(record_->max_running, record_->running);
     record_->running_changed.notify_all();
@@ -240,7 +231,7 @@ TEST(BatchingTest, ManyCallersManyBatchesNothingLostOrMixedUp) {
     for (int i = 0; i < kCalls; ++i) expected.push_back(c * 1000 + i);
   }
   EXPECT_EQ(seen, expected);
-  EXPECT_THAT(record.Sizes(), Each(testing::AllOf(testing::Ge(1), testing::Le(5))));
+  EXPECT_THAT(record.Sizes(), Each(::testing::AllOf(::testing::Ge(1), ::testing::Le(5))));
 }
 
 TEST(BatchingTest, TwoArgumentsByNameAndVoid) {
@@ -297,7 +288,7 @@ TEST(BatchingTest, FewerCallersThanABatchRunOnTheTimeout) {
   for (int size : sizes) total += size;
   EXPECT_EQ(total, 12);
   // Never full: every batch ran because its timeout passed.
-  EXPECT_THAT(sizes, Each(testing::AllOf(testing::Ge(1), testing::Le(3))));
+  EXPECT_THAT(sizes, Each(::testing::AllOf(::testing::Ge(1), ::testing::Le(3))));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -428,7 +419,7 @@ TEST(BatchingTest, CallsWaitForTheirBatchWithoutAHandlerThreadEach) {
   auto [controller, client] = LaunchServer(
       &record, {.batch_size = kBatch, .timeout = kNeverTimesOut}, {.handler_threads = 2});
   ASSERT_EQ(client.Call(&Server::Total), 0);  // the server is up, its threads started
-  const int baseline = ProcessThreads();
+  const int baseline = ::lp::testing::ThreadCount();
   std::vector<Future<int>> results;
   for (int x = 0; x < kBatch; ++x) results.push_back(client.Async(&Server::Compute, x));
   for (int x = 0; x < kBatch; ++x) EXPECT_EQ(results[x].Get(), 10 * x + 1);

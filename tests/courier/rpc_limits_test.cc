@@ -25,6 +25,7 @@
 #include "lp/courier_server.h"
 #include "tests/courier/rpc_test_util.h"
 #include "tests/support/listening_ports.h"
+#include "tests/support/thread_count.h"
 
 namespace lp {
 namespace {
@@ -33,6 +34,7 @@ using ::lp::testing::Args;
 using ::lp::testing::EchoFirst;
 using ::lp::testing::Int;
 using ::lp::testing::kLong;
+using ::lp::testing::ThreadCount;
 using ::lp::testing::Timeout;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -53,15 +55,6 @@ courier::SerializedObject Nested(int depth, courier::SerializedObject inner = In
     inner = std::move(list);
   }
   return inner;
-}
-
-// Threads of this process.
-int ThreadCount() {
-  int count = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
-    ++count;
-  }
-  return count;
 }
 
 class LimitsTest : public ::testing::Test {
