@@ -10,6 +10,7 @@
 // (lp::internal::Batcher) in process — what batching itself costs and saves.
 //
 // Usage: bench_batching [--seconds=S] [--callers=N] [--batch_size=B]   (3, 64, 64)
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -133,6 +134,10 @@ int Main(int argc, char** argv) {
   CourierNode<Model> node;
   // A batch runs when batch_size calls wait, or 5 ms after its first call (the tail).
   node.SetBatching(&Model::Batched, {.batch_size = batch_size, .timeout = absl::Milliseconds(5)});
+  // Each call of a batch holds a handler thread until the batch runs: a full batch needs
+  // batch_size of them (more than the default 16 here).
+  node.SetServerOptions(
+      {.handler_threads = std::max(batch_size, CourierServerOptions().handler_threads)});
   auto handle = program.AddNode(std::move(node), "model");
   Controller controller = Launch(std::move(program), {.launch_type = LaunchType::kLocalMt});
   const CourierClient<Model> client = handle.Dereference().WithTimeout(absl::Seconds(60));

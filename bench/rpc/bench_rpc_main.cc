@@ -44,6 +44,8 @@
 //   --quick         --rounds=3 --seconds=0.1 (about 40 s)
 //   --placement=    comma-separated subset of one-process,two-process,two-process-pinned
 //                   (default: all three, in that order)
+// Environment: LP_BENCH_HANDLER_THREADS=N serves the lp side with N handler threads
+// (CourierServerOptions::handler_threads; default 16).
 #include <signal.h>
 #include <unistd.h>
 

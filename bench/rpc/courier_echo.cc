@@ -33,9 +33,20 @@ namespace {
   std::abort();
 }
 
+// The lp server's options: the defaults, but for handler_threads when
+// LP_BENCH_HANDLER_THREADS is set (it reaches the --serve child with the environment), to
+// measure what the size of the handler pool costs.
+CourierServerOptions ServerOptions() {
+  CourierServerOptions options;
+  if (const char* threads = std::getenv("LP_BENCH_HANDLER_THREADS"); threads != nullptr) {
+    options.handler_threads = std::atoi(threads);
+  }
+  return options;
+}
+
 class CourierEchoServer final : public EchoServer {
  public:
-  CourierEchoServer() {
+  CourierEchoServer() : server_(ServerOptions()) {
     if (absl::Status s = internal::RegisterCourierMethods(&service_, server_); !s.ok()) {
       Die(s.ToString());
     }

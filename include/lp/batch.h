@@ -58,7 +58,7 @@ struct BatchingOptions {
   int max_parallelism = 1;
   // A batch that is not full runs this long after its first call arrived (with whatever
   // arrived meanwhile). Zero runs whatever is waiting as soon as a batch may run. Must be
-  // finite: the calls of a batch wait in the server's handler threads.
+  // finite: a server's shutdown waits for the calls of a batch.
   absl::Duration timeout = absl::Milliseconds(10);
   // Present a batch that runs before it is full as a full one: its first call is repeated
   // up to batch_size (for methods that need a fixed shape, e.g. a compiled model). The

@@ -142,7 +142,8 @@ class CourierNode : public Node {
   // How the batched method `method` (one lp::Batch<...> parameter, see lp/batch.h) collects
   // its calls; without it, BatchingOptions{}. Throws lp::ProgramError for a method that is
   // not listed in LP_COURIER_METHODS, not batched, or for impossible options. Options that
-  // cannot work with SetServerOptions' max_concurrent_handlers fail the node when it starts.
+  // cannot work with SetServerOptions' max_concurrent_handlers (a batch larger than the
+  // calls the server takes on) fail the node when it starts.
   template <typename M>
     requires std::is_member_function_pointer_v<M>
   void SetBatching(M method, BatchingOptions options) {

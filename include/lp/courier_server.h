@@ -13,8 +13,9 @@
 //   status -> that code, message prefixed with the method name; undecodable request
 //   bytes -> INVALID_ARGUMENT saying which part; a reply over the send limit ->
 //   RESOURCE_EXHAUSTED naming the method and the size (see message_limits.h); a call
-//   without the secret (SetSecret) -> UNAUTHENTICATED. The server keeps serving after any
-//   of these.
+//   without the secret (SetSecret) -> UNAUTHENTICATED; a call while max_concurrent_handlers
+//   calls are running or queued -> RESOURCE_EXHAUSTED, its handler not run. The server
+//   keeps serving after any of these.
 #ifndef LP_COURIER_SERVER_H_
 #define LP_COURIER_SERVER_H_
 
@@ -41,7 +42,9 @@ struct TransportSecurity;  // src/courier/rpc/transport_security.h
 }  // namespace rpc
 
 // Thread safety: every public method may be called from any thread, concurrently.
-// Methods must be registered before Start(). Handlers run concurrently on gRPC's threads.
+// Methods must be registered before Start(). Handlers run concurrently on the server's own
+// pool of handler threads (CourierServerOptions::handler_threads), never on gRPC's; a call
+// waiting for a free thread holds none, nor does a deferred method's call waiting to end.
 class CourierServer {
  public:
   explicit CourierServer(CourierServerOptions options = {});
@@ -63,6 +66,10 @@ class CourierServer {
     return RegisterMethod(std::move(name), ReturningHandler(std::move(handler)));
   }
 
+  // Adds a method whose calls may end later, holding no handler thread while they wait
+  // (see DeferredCourierHandler; batched methods are registered this way).
+  absl::Status RegisterDeferredMethod(std::string name, DeferredCourierHandler handler);
+
   // Makes every Call and ListMethods carry `secret` in gRPC metadata 'lp-secret'
   // (rpc::kSecretMetadataKey), unless options.require_secret is false; others are refused
   // with UNAUTHENTICATED, in messages that name the server as `server_name` ("node
@@ -79,9 +86,10 @@ class CourierServer {
                             const rpc::TransportSecurity* security = nullptr);
 
   // Stops accepting calls, lets in-flight calls finish until `deadline`, then cancels
-  // them, and waits for all handlers to return (gRPC cannot abandon a running handler,
-  // so a handler that never returns blocks this). Idempotent; concurrent callers all
-  // return once the server is down. Called from inside one of this server's handlers it
+  // them (a cancelled call still waiting for a handler thread does not run), and waits for
+  // all handlers to return (a running handler cannot be abandoned, so a handler that
+  // never returns blocks this); then the handler threads are joined. Idempotent;
+  // concurrent callers all return once the server is down. Called from inside one of this server's handlers it
   // cannot wait for itself: it then starts the shutdown on a helper thread and returns.
   void Shutdown(absl::Time deadline = absl::Now());
 
@@ -99,6 +107,8 @@ class CourierServer {
   enum class State { kNew, kServing, kShuttingDown, kShutDown };
 
   void ShutdownAndWait(absl::Time deadline);
+  // FAILED_PRECONDITION naming `method` once Start() was called. Requires mu_.
+  absl::Status CheckNotStarted(const std::string& method) const;
 
   // The methods, the gRPC service that dispatches to them and the gRPC server (in
   // server.cc, so that this header needs no gRPC).

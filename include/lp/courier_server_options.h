@@ -6,16 +6,23 @@ namespace lp {
 
 // The defaults and the reasons for them: docs/courier.md, "Limits and security".
 struct CourierServerOptions {
-  // How many handler calls may run (and block) at the same time.
+  // How many handlers may run at the same time: the size of the server's pool of handler
+  // threads. gRPC's own threads only read requests and send replies; each call is handed
+  // to this pool, and a call that finds every thread busy waits in its queue (holding no
+  // thread) until one is free. Threads start on demand.
   //
-  // The server runs each call on a thread of gRPC's synchronous server, which creates
-  // threads on demand. With N > 0, at least N handler calls can block concurrently; a call
-  // arriving while N handlers are running is answered RESOURCE_EXHAUSTED by gRPC without
-  // running its handler (calls are not queued). (Implementation: one completion queue,
-  // one spare polling thread, and a grpc::ResourceQuota of N + 1 threads.)
-  // 0 means no limit: gRPC creates as many threads as there are concurrent calls.
-  // The default bounds the threads a node can be made to create; a batched method needs
-  // at least its batch size.
+  // Waiting on other calls does not count: a handler thread that waits in a synchronous
+  // Courier call or on a Future is replaced while it waits (so nodes that call each other
+  // in a cycle cannot run out of threads), and a batched method's calls wait for their
+  // batch without a thread (lp/batch.h). What the bound limits is handlers that compute
+  // or block on something else (disk, a lock, a sleep): 16 of those at once.
+  int handler_threads = 16;
+
+  // How many calls the server takes on at once: running on a handler thread or waiting for
+  // one. A call beyond them is refused at once with RESOURCE_EXHAUSTED (its handler does
+  // not run; the caller may retry), rather than queued without bound: a queued call holds
+  // its request bytes. It also caps handler_threads (no more threads than calls).
+  // 0 means no limit.
   int max_concurrent_handlers = 1024;
 
   // Largest message accepted / sent, in bytes; -1 means no limit beyond protobuf's own
@@ -41,6 +48,13 @@ struct CourierServerOptions {
   // never asks for the secret (it tells only whether the server serves).
   bool require_secret = true;
 };
+
+// How many handlers `options` lets run at the same time: handler_threads, capped by
+// max_concurrent_handlers when that is set.
+inline int ConcurrentHandlers(const CourierServerOptions& options) {
+  const int limit = options.max_concurrent_handlers;
+  return limit > 0 && limit < options.handler_threads ? limit : options.handler_threads;
+}
 
 }  // namespace lp
 

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "lp/internal/blocking_region.h"
 #include "lp/rpc_error.h"
 
 namespace lp {
@@ -74,6 +75,9 @@ class FutureState {
 
   // Returns whether the result is ready by `deadline` (absl::InfiniteFuture() waits forever).
   bool WaitUntil(absl::Time deadline) const {
+    if (IsReady()) return true;
+    // A handler thread waiting for another node's reply lets its server start another.
+    BlockingRegion blocking;
     std::unique_lock<std::mutex> lock(mu_);
     auto has_result = [this] { return result_.has_value(); };
     if (deadline == absl::InfiniteFuture()) {
@@ -86,8 +90,8 @@ class FutureState {
 
   // Waits, then moves the result out. Only the single Future owner calls this, once.
   Result Take() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ready_.wait(lock, [this] { return result_.has_value(); });
+    WaitUntil(absl::InfiniteFuture());
+    std::lock_guard<std::mutex> lock(mu_);
     return std::move(*result_);
   }
 

@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "lp/lp.h"
 #include "lp/internal/batcher.h"
+#include "tests/support/thread_count.h"
 
 namespace lp {
 namespace {
@@ -43,6 +44,7 @@ struct Record {
   std::mutex mu;
   std::vector<std::vector<int>> batches;  // the arguments of each invocation
   std::set<std::thread::id> threads;      // the threads invocations ran on
+  int process_threads = 0;                // threads of this process when the last one ran
   // The concurrent-invocation counter.
   int running = 0;
   int max_running = 0;
@@ -112,6 +114,7 @@ class Server {
     std::unique_lock lock(record_->mu);
     record_->batches.push_back(args);
     record_->threads.insert(std::this_thread::get_id());
+    record_->process_threads = ::lp::testing::ThreadCount();
     ++record_->running;
     record_->max_running = std::max(record_->max_running, record_->running);
     record_->running_changed.notify_all();
@@ -228,7 +231,7 @@ TEST(BatchingTest, ManyCallersManyBatchesNothingLostOrMixedUp) {
     for (int i = 0; i < kCalls; ++i) expected.push_back(c * 1000 + i);
   }
   EXPECT_EQ(seen, expected);
-  EXPECT_THAT(record.Sizes(), Each(testing::AllOf(testing::Ge(1), testing::Le(5))));
+  EXPECT_THAT(record.Sizes(), Each(::testing::AllOf(::testing::Ge(1), ::testing::Le(5))));
 }
 
 TEST(BatchingTest, TwoArgumentsByNameAndVoid) {
@@ -285,7 +288,7 @@ TEST(BatchingTest, FewerCallersThanABatchRunOnTheTimeout) {
   for (int size : sizes) total += size;
   EXPECT_EQ(total, 12);
   // Never full: every batch ran because its timeout passed.
-  EXPECT_THAT(sizes, Each(testing::AllOf(testing::Ge(1), testing::Le(3))));
+  EXPECT_THAT(sizes, Each(::testing::AllOf(::testing::Ge(1), ::testing::Le(3))));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -392,7 +395,7 @@ TEST(BatchingTest, AMalformedCallFailsAloneBeforeJoiningABatch) {
 // ---------------------------------------------------------------------------------------
 // The thread-pool check and the other registration errors.
 
-TEST(BatchingTest, FewerHandlerThreadsThanABatchFailTheNode) {
+TEST(BatchingTest, ACallLimitBelowTheBatchSizeFailsTheNode) {
   Record record;
   Program program("batching_threads");
   CourierNode<Server> node(&record);
@@ -402,10 +405,29 @@ TEST(BatchingTest, FewerHandlerThreadsThanABatchFailTheNode) {
   absl::Status status;
   EXPECT_NONFATAL_FAILURE_ON_ALL_THREADS(status = Launch(std::move(program), kTestMt).Wait(),
                                          "max_concurrent_handlers");
-  EXPECT_THAT(
-      std::string(status.message()),
-      AllOf(HasSubstr("'Compute'"), HasSubstr("batch_size is 8"), HasSubstr("at most 4 handlers"),
-            HasSubstr("could never gather 8 calls"), HasSubstr("at least 8")));
+  EXPECT_THAT(std::string(status.message()),
+              AllOf(HasSubstr("'Compute'"), HasSubstr("batch_size is 8"),
+                    HasSubstr("at most 4 calls at once"), HasSubstr("could never gather 8 calls"),
+                    HasSubstr("at least 8")));
+}
+
+// A batch's calls wait for it holding no handler thread: a batch of 256 fills on a server
+// of 2 handler threads, and while it runs the process has nowhere near a thread per call.
+TEST(BatchingTest, CallsWaitForTheirBatchWithoutAHandlerThreadEach) {
+  constexpr int kBatch = 256;
+  Record record;
+  auto [controller, client] = LaunchServer(
+      &record, {.batch_size = kBatch, .timeout = kNeverTimesOut}, {.handler_threads = 2});
+  ASSERT_EQ(client.Call(&Server::Total), 0);  // the server is up, its threads started
+  const int baseline = ::lp::testing::ThreadCount();
+  std::vector<Future<int>> results;
+  for (int x = 0; x < kBatch; ++x) results.push_back(client.Async(&Server::Compute, x));
+  for (int x = 0; x < kBatch; ++x) EXPECT_EQ(results[x].Get(), 10 * x + 1);
+  EXPECT_THAT(record.Sizes(), ElementsAre(kBatch));
+  // The 2 handler threads and gRPC's own few (both sides are in this process); a thread per
+  // waiting call would be 255 more.
+  const int added = record.process_threads - baseline;
+  EXPECT_LT(added, 64) << added << " threads above " << baseline << " for " << kBatch << " calls";
 }
 
 TEST(BatchingTest, TheDefaultBatchSizeIsCheckedToo) {
@@ -419,15 +441,13 @@ TEST(BatchingTest, TheDefaultBatchSizeIsCheckedToo) {
                                          "batch_size is 16");
 }
 
-TEST(BatchingTest, AsManyHandlerThreadsAsABatchIsEnough) {
+TEST(BatchingTest, AsManyCallsAsABatchIsEnough) {
   constexpr int kBatch = 6;
   Record record;
   auto [controller, client] =
       LaunchServer(&record, {.batch_size = kBatch, .timeout = kNeverTimesOut},
                    {.max_concurrent_handlers = kBatch});
-  // One round only: gRPC releases a handler's thread a moment after the handler returned,
-  // so back-to-back rounds on a server with no spare thread may see RESOURCE_EXHAUSTED
-  // (a property of the limit, batched or not — not a deadlock).
+  // One round: kBatch calls, all taken on until the one batch runs.
   std::vector<std::string> errors = RunCallers(kBatch, 1, [&](int caller, int) {
     if (client.Call(&Server::Compute, caller) != 10 * caller + 1) {
       throw std::runtime_error("wrong result");

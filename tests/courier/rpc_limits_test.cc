@@ -1,6 +1,6 @@
 // Limits of one Courier call, over real sockets (127.0.0.1, port 0): messages over the
 // size limits, hostile nesting, malformed bytes, oversized echoes, invalid UTF-8, handler
-// threads under 5000 concurrent calls. Each refusal fails its own call, with a message
+// threads under 2000 concurrent calls. Each refusal fails its own call, with a message
 // that says what was wrong, and the server answers the next call.
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -25,6 +25,7 @@
 #include "lp/courier_server.h"
 #include "tests/courier/rpc_test_util.h"
 #include "tests/support/listening_ports.h"
+#include "tests/support/thread_count.h"
 
 namespace lp {
 namespace {
@@ -33,6 +34,7 @@ using ::lp::testing::Args;
 using ::lp::testing::EchoFirst;
 using ::lp::testing::Int;
 using ::lp::testing::kLong;
+using ::lp::testing::ThreadCount;
 using ::lp::testing::Timeout;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -53,15 +55,6 @@ courier::SerializedObject Nested(int depth, courier::SerializedObject inner = In
     inner = std::move(list);
   }
   return inner;
-}
-
-// Threads of this process.
-int ThreadCount() {
-  int count = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
-    ++count;
-  }
-  return count;
 }
 
 class LimitsTest : public ::testing::Test {
@@ -310,58 +303,69 @@ TEST_F(LimitsTest, InvalidUtf8UnicodeIsRefusedWhenEncoded) {
   ExpectEchoWorks();
 }
 
-// 5000 calls that would each hold a thread: the server's threads stay under its bound,
-// the calls past it are refused at once with a message, and the server serves again
-// once the blocked ones return. The default bound is what is tested.
-TEST_F(LimitsTest, FiveThousandSlowCallsLeaveThreadsUnderTheBound) {
-  constexpr int kCalls = 5000;
-  const int bound = CourierServerOptions().max_concurrent_handlers;
-  ASSERT_GT(bound, 0);
-  ASSERT_LT(bound, kCalls);
+// 2000 slow calls in flight at once, on a server with 8 handler threads: 8 handlers run,
+// the other calls wait in the server's queue without a thread each, so the process's
+// threads stay far below one per call; a call past max_concurrent_handlers is refused at
+// once with a message; once released, every admitted call completes. Events, not sleeps:
+// the refusal of call kCalls + 1 is what says that all kCalls are in the server.
+TEST_F(LimitsTest, TwoThousandSlowCallsDoNotHoldAThreadEach) {
+  constexpr int kCalls = 2000;
+  constexpr int kThreads = 8;
   std::mutex mu;
   std::condition_variable changed;
-  int refused = 0;  // guarded by mu
-  int others = 0;   // guarded by mu: calls that ended otherwise (none should)
-  std::string first_refusal;
+  int refused = 0;    // guarded by mu
+  int completed = 0;  // guarded by mu: answered with the value sent
+  int others = 0;     // guarded by mu: calls that ended otherwise (none should)
+  std::string refusal;  // guarded by mu
   blocked_changed_ = [&] {
     std::lock_guard<std::mutex> lock(mu);
     changed.notify_all();
   };
   const int baseline = ThreadCount();
-  StartServer();
-  for (int i = 0; i < kCalls; ++i) {
+  StartServer({.handler_threads = kThreads, .max_concurrent_handlers = kCalls});
+  for (int i = 0; i < kCalls + 1; ++i) {
     channel_->CallAsync("Block", Args({Int(i)}), Timeout(),
-                        [&](absl::StatusOr<courier::SerializedObject> result) {
+                        [&, i](absl::StatusOr<courier::SerializedObject> result) {
                           std::lock_guard<std::mutex> lock(mu);
                           if (result.status().code() == absl::StatusCode::kResourceExhausted) {
-                            if (refused++ == 0) first_refusal = std::string(result.status().message());
+                            ++refused;
+                            refusal = std::string(result.status().message());
+                          } else if (result.ok() && result->int_value() == i) {
+                            ++completed;
                           } else {
                             ++others;
                           }
                           changed.notify_all();
                         });
   }
-  // Every call is either blocked in a handler or refused.
+  // One call is refused once the other kCalls are admitted: running or queued.
   {
     std::unique_lock<std::mutex> lock(mu);
     ASSERT_TRUE(changed.wait_for(lock, absl::ToChronoMilliseconds(kLong), [&] {
-      return refused + others + blocked_.load() >= kCalls;
+      return refused + others >= 1 && blocked_.load() >= kThreads;
     })) << refused << " refused, " << blocked_.load() << " blocked";
+    EXPECT_EQ(refused, 1);
     EXPECT_EQ(others, 0);
-    EXPECT_FALSE(first_refusal.empty());
+    EXPECT_EQ(completed, 0);
+    EXPECT_THAT(refusal, HasSubstr("max_concurrent_handlers"));
   }
-  EXPECT_LE(blocked_.load(), bound);
+  EXPECT_EQ(blocked_.load(), kThreads);  // the queued calls wait for a thread
   const int threads = ThreadCount() - baseline;
-  // The handlers, gRPC's spare poller, and gRPC's own few threads (event engine, timers,
-  // the client's callbacks): far from one per call.
-  EXPECT_LT(threads, bound + 64) << threads << " threads for " << bound << " handlers";
+  // The handler threads, gRPC's own few (event engine, timers, callbacks of both sides):
+  // nowhere near one per call.
+  EXPECT_LT(threads, kThreads + 200) << threads << " threads for " << kCalls << " calls";
+  std::printf("%d threads above the baseline of %d with %d calls in flight\n", threads, baseline,
+              kCalls);
   release_.Notify();
   {
     std::unique_lock<std::mutex> lock(mu);
     ASSERT_TRUE(changed.wait_for(lock, absl::ToChronoMilliseconds(kLong), [&] {
-      return refused + others >= kCalls;
-    }));
+      return refused + completed + others >= kCalls + 1;
+    })) << completed << " completed";
+    EXPECT_EQ(completed, kCalls);
+    EXPECT_EQ(others, 0);
   }
+  EXPECT_EQ(blocked_.load(), kCalls);
   ExpectEchoWorks();
 }
 
@@ -379,6 +383,68 @@ TEST(ServerSocketsTest, EachServerListensOnlyOnItsOwnPort) {
       if (!before.contains(listening)) added.insert(listening);
     }
     EXPECT_EQ(added, std::set<int>{*port}) << address;
+  }
+}
+
+// Two servers whose handler calls the other server synchronously, back and forth, with
+// far more calls in flight than either has handler threads: every handler waits for a
+// reply that only a call queued behind it can produce. The servers start threads in place
+// of the waiting ones, so every call completes long before its deadline (without them, all
+// would end in DEADLINE_EXCEEDED: the hang this test guards against).
+TEST(HandlerThreadsTest, NodesCallingEachOtherInACycleNeverRunOutOfThreads) {
+  constexpr int kHandlerThreads = 2;
+  constexpr int kChains = 24;
+  constexpr int kHops = 6;
+  struct Peer {
+    std::unique_ptr<CourierServer> server;
+    std::shared_ptr<CourierChannel> other;  // to the other server
+  };
+  Peer peers[2];
+  for (Peer& peer : peers) {
+    peer.server = std::make_unique<CourierServer>(CourierServerOptions{
+        .handler_threads = kHandlerThreads, .max_concurrent_handlers = 0});
+    ASSERT_TRUE(peer.server
+                    ->RegisterMethod("Relay",
+                                     [&peer](courier::CallArguments& args)
+                                         -> absl::StatusOr<courier::SerializedObject> {
+                                       const int64_t hops = args.args(0).int_value();
+                                       if (hops == 0) return Int(0);
+                                       absl::StatusOr<courier::SerializedObject> rest =
+                                           peer.other->Call("Relay", Args({Int(hops - 1)}),
+                                                            Timeout());
+                                       if (!rest.ok()) return rest.status();
+                                       return Int(rest->int_value() + 1);
+                                     })
+                    .ok());
+  }
+  std::string targets[2];
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<int> port = peers[i].server->Start("127.0.0.1:0");
+    ASSERT_TRUE(port.ok()) << port.status();
+    targets[i] = absl::StrCat("127.0.0.1:", *port);
+  }
+  peers[0].other = CourierChannel::Create(targets[1]);
+  peers[1].other = CourierChannel::Create(targets[0]);
+
+  std::shared_ptr<CourierChannel> client = CourierChannel::Create(targets[0]);
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<absl::StatusOr<courier::SerializedObject>> results;  // guarded by mu
+  for (int i = 0; i < kChains; ++i) {
+    client->CallAsync("Relay", Args({Int(kHops)}), Timeout(),
+                      [&](absl::StatusOr<courier::SerializedObject> result) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        results.push_back(std::move(result));
+                        changed.notify_all();
+                      });
+  }
+  std::unique_lock<std::mutex> lock(mu);
+  // The calls' own deadline (kLong) ends every one of them; a little more for the replies.
+  ASSERT_TRUE(changed.wait_for(lock, absl::ToChronoMilliseconds(kLong + absl::Seconds(30)),
+                               [&] { return static_cast<int>(results.size()) == kChains; }));
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->int_value(), kHops);
   }
 }
 

@@ -23,41 +23,13 @@ namespace {
 
 using ::lp::testing::Args;
 using ::lp::testing::EchoFirst;
+using ::lp::testing::Gate;
 using ::lp::testing::Int;
 using ::lp::testing::kLong;
 using ::lp::testing::Timeout;
 
 
 
-
-// Counts handlers that entered and holds them until released.
-class Gate {
- public:
-  void Enter() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ++entered_;
-    changed_.notify_all();
-    changed_.wait_for(lock, absl::ToChronoMilliseconds(kLong), [this] { return released_; });
-  }
-  bool AwaitEntered(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_for(lock, absl::ToChronoMilliseconds(kLong),
-                             [&] { return entered_ >= n; });
-  }
-  void Release() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      released_ = true;
-    }
-    changed_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  int entered_ = 0;        // guarded by mu_
-  bool released_ = false;  // guarded by mu_
-};
 
 class ServerTest : public ::testing::Test {
  protected:
@@ -242,7 +214,8 @@ TEST_F(ServerTest, IPv6AndWildcardAddresses) {
   }
 }
 
-// The guarantee a batching layer relies on: N handlers can block at the same time.
+// The guarantee a batching layer relies on: N handlers can block at the same time (here
+// max_concurrent_handlers = 3 caps the default 16 handler threads).
 TEST_F(ServerTest, MaxConcurrentHandlersCanAllBlock) {
   constexpr int kHandlers = 3;
   StartServer({.max_concurrent_handlers = kHandlers});
@@ -251,7 +224,7 @@ TEST_F(ServerTest, MaxConcurrentHandlersCanAllBlock) {
     blocked.push_back(channel_->CallFuture("Block", Args({Int(i)}), Timeout()));
   }
   ASSERT_TRUE(gate_.AwaitEntered(kHandlers));
-  // One more is refused by gRPC rather than queued behind the blocked ones.
+  // One more is refused rather than queued behind the blocked ones.
   EXPECT_EQ(channel_->Call("Echo", Args({Int(1)}), Timeout()).status().code(),
             absl::StatusCode::kResourceExhausted);
   gate_.Release();

@@ -6,7 +6,9 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +23,38 @@ namespace lp::testing {
 
 // Generous: the tests must pass on a loaded 2-core machine and under TSan.
 inline constexpr absl::Duration kLong = absl::Seconds(60);
+
+// Counts the handlers (or tasks) that entered and holds them until released.
+// Thread safety: every method may be called from any thread.
+class Gate {
+ public:
+  void Enter() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ++entered_;
+    changed_.notify_all();
+    changed_.wait_for(lock, absl::ToChronoMilliseconds(kLong), [this] { return released_; });
+  }
+  bool AwaitEntered(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, absl::ToChronoMilliseconds(kLong),
+                             [&] { return entered_ >= n; });
+  }
+  int entered() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return entered_;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);  // notified under the lock: see docs/architecture.md
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int entered_ = 0;        // guarded by mu_
+  bool released_ = false;  // guarded by mu_
+};
 
 inline courier::SerializedObject Int(int64_t value) {
   courier::SerializedObject object;

@@ -4,9 +4,9 @@
 // The server half of batched Courier methods (lp/batch.h): the typed glue around the
 // untyped engine (lp/internal/batcher.h).
 //
-// Each call is decoded and its result encoded on its own handler thread (a malformed call
-// fails alone, before joining a batch); only the method itself runs once per batch, on
-// the thread of the batch's first caller.
+// Each call is decoded on its own handler thread (a malformed call fails alone, before
+// joining a batch) and then waits for its batch holding no thread; the method runs once per
+// batch, and each call's result is encoded where the batch ran (see Batcher).
 
 #include <cstddef>
 #include <map>
@@ -30,12 +30,12 @@
 
 namespace lp::internal {
 
-// The batching of a CourierNode's methods: the options set per method name, and the
-// server's handler limit (CourierServerOptions::max_concurrent_handlers) to check them
-// against. A batched method without an entry uses BatchingOptions{}.
+// The batching of a CourierNode's methods: the options set per method name, and how many
+// calls the server takes at once (CourierServerOptions::max_concurrent_handlers) to check
+// them against. A batched method without an entry uses BatchingOptions{}.
 struct CourierBatching {
   std::map<std::string, BatchingOptions> options;
-  int max_concurrent_handlers = 0;
+  int max_calls = 0;
 };
 
 // Whether every element type of a std::tuple can be decoded.
@@ -56,9 +56,10 @@ auto& BatchArgument(Entry& entry) {
 
 // The handler of the batched method `pointer` of `object`, or why `options` cannot work.
 template <typename T, typename M>
-absl::StatusOr<CourierHandler> MakeBatchedCourierHandler(T* object, const char* name, M pointer,
-                                                         const BatchingOptions& options,
-                                                         int max_concurrent_handlers) {
+absl::StatusOr<DeferredCourierHandler> MakeBatchedCourierHandler(T* object, const char* name,
+                                                                 M pointer,
+                                                                 const BatchingOptions& options,
+                                                                 int max_calls) {
   using Traits = MethodTraits<M>;
   using BatchType = typename Traits::BatchType;
   using Entry = typename BatchType::value_type;
@@ -71,7 +72,7 @@ absl::StatusOr<CourierHandler> MakeBatchedCourierHandler(T* object, const char* 
                 "LP_COURIER_METHODS: the result type of this batched method is not "
                 "serializable; see lp/serialize.h for the supported types");
 
-  if (absl::Status status = CheckBatchingOptions(name, options, max_concurrent_handlers);
+  if (absl::Status status = CheckBatchingOptions(name, options, max_calls);
       !status.ok()) {
     return status;
   }
@@ -112,33 +113,38 @@ absl::StatusOr<CourierHandler> MakeBatchedCourierHandler(T* object, const char* 
   };
   auto batcher = std::make_shared<Batcher>(options, std::move(run));
 
-  return CourierHandler(
-      [batcher, name](courier::CallArguments& call,
-                      courier::SerializedObject* result) -> absl::Status {
-        if (ArgumentCount(call) != static_cast<int>(kArity)) {
-          return absl::InvalidArgumentError(absl::StrCat("method '", name, "' takes ", kArity,
-                                                         " argument(s), got ", ArgumentCount(call)));
-        }
-        Record record;
-        absl::Status decoded = [&]<std::size_t... I>(std::index_sequence<I...>) {
-          absl::Status status;
-          (void)((status = Decode(MutableArgument(call, static_cast<int>(I)),
-                                  &BatchArgument<I, kArity>(record.arguments),
-                                  absl::StrCat("arg ", I + 1)),
-                  status.ok()) &&
-                 ...);
-          return status;
-        }
-        (std::make_index_sequence<kArity>());
-        if (!decoded.ok()) return decoded;
+  return DeferredCourierHandler([batcher, name](courier::CallArguments& call,
+                                                courier::SerializedObject* result,
+                                                CallDone& done) -> absl::Status {
+    if (ArgumentCount(call) != static_cast<int>(kArity)) {
+      return absl::InvalidArgumentError(absl::StrCat("method '", name, "' takes ", kArity,
+                                                     " argument(s), got ", ArgumentCount(call)));
+    }
+    auto record = std::make_unique<Record>();
+    absl::Status decoded = [&]<std::size_t... I>(std::index_sequence<I...>) {
+      absl::Status status;
+      (void)((status = Decode(MutableArgument(call, static_cast<int>(I)),
+                              &BatchArgument<I, kArity>(record->arguments),
+                              absl::StrCat("arg ", I + 1)),
+              status.ok()) &&
+             ...);
+      return status;
+    }
+    (std::make_index_sequence<kArity>());
+    if (!decoded.ok()) return decoded;
 
-        if (absl::Status status = batcher->Call(&record); !status.ok()) return status;
-        if (!record.result.has_value()) {
-          return absl::InternalError("the batch ran but gave this call no result");
-        }
-        Encode(*std::move(record.result), result);
-        return absl::OkStatus();
-      });
+    // Taken: the record waits in the batch, and the call ends when the batch has run.
+    Record* waiting = record.release();
+    batcher->Submit(waiting, [waiting, result, done = std::move(done)](absl::Status status) mutable {
+      std::unique_ptr<Record> record(waiting);
+      if (status.ok() && !record->result.has_value()) {
+        status = absl::InternalError("the batch ran but gave this call no result");
+      }
+      if (status.ok()) Encode(*std::move(record->result), result);
+      std::move(done)(std::move(status));
+    });
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace lp::internal

@@ -1,21 +1,22 @@
 // Batcher: the engine of batched Courier methods (see lp/batch.h), free of types.
 //
-// Each call of a batched method arrives on a server handler thread, which hands its call
-// to Batcher::Call and blocks there. Calls join the batch being collected, in arrival
-// order; a batch is *ready* once batch_size calls joined it or `timeout` has passed since
-// its first call arrived. A ready batch runs when fewer than max_parallelism batches of
-// this Batcher are running and every older batch has started (batches start in the order
-// they were opened). It runs on the thread of its first caller — its leader — so batching
-// creates no thread; the other callers sleep until the batch is done. A batch that is
-// ready but waiting for a free slot keeps accepting calls until it is full.
+// Calls join the batch being collected, in arrival order, and wait there without a thread:
+// Submit() returns at once, and each call's `done` runs once its batch has run. A batch is
+// *ready* once batch_size calls joined it or `timeout` has passed since its first call
+// arrived. A ready batch runs when fewer than max_parallelism batches of this Batcher are
+// running and every older batch has started (batches start in the order they were
+// opened). It runs on the thread that found it ready: the caller whose call filled it, the
+// thread of a batch that just ended, or — for a batch that timed out — the Batcher's one
+// timer thread. A batch that is ready but waiting for a free slot keeps accepting calls
+// until it is full.
 //
 // The typed layer (lp/internal/batched_dispatch.h) derives its per-call record from
-// BatchedCall: the arguments go in before Call, the result comes out after it, and the
+// BatchedCall: the arguments go in before Submit, the result comes out in `done`, and the
 // BatchFunction moves one to the other for a whole batch.
 //
-// Thread safety: Call may be called from any number of threads at once. The BatchFunction
-// runs on one caller's thread, without the Batcher's lock held, and up to max_parallelism
-// instances of it may run at the same time.
+// Thread safety: Submit and Call may be called from any number of threads at once. The
+// BatchFunction runs without the Batcher's lock held, and up to max_parallelism instances
+// of it may run at the same time.
 #ifndef LP_INTERNAL_BATCHER_H_
 #define LP_INTERNAL_BATCHER_H_
 
@@ -26,8 +27,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "lp/batch.h"
 
@@ -36,14 +39,14 @@ namespace lp::internal {
 // One waiting call. Empty: the typed layer derives from it (and static_casts back).
 struct BatchedCall {};
 
-// Why `options` cannot work for the batched method `method` on a server allowing
-// `max_concurrent_handlers` blocked handlers (0: unlimited), or OK. The rules:
+// Why `options` cannot work for the batched method `method` on a server that takes at most
+// `max_calls` calls at once (CourierServerOptions::max_concurrent_handlers; 0: unlimited),
+// or OK. The rules:
 //   batch_size >= 1, max_parallelism >= 1, 0 <= timeout < InfiniteDuration;
-//   max_concurrent_handlers == 0 or >= batch_size: the calls of a batch all block a
-//   handler thread until the batch runs, so a server with fewer threads than batch_size
-//   can never fill a batch (see the message for the details).
+//   max_calls == 0 or >= batch_size: a batch's calls are all taken on until it runs, so a
+//   server that takes fewer could never fill one (see the message for the details).
 absl::Status CheckBatchingOptions(const std::string& method, const BatchingOptions& options,
-                                  int max_concurrent_handlers = 0);
+                                  int max_calls = 0);
 
 class Batcher {
  public:
@@ -55,15 +58,26 @@ class Batcher {
   using BatchFunction =
       std::function<absl::Status(const std::vector<BatchedCall*>& calls, std::size_t num_calls)>;
 
+  // Tells one call the status of its batch: OK once the BatchFunction gave it its result.
+  using Done = absl::AnyInvocable<void(absl::Status) &&>;
+
   // `options` must pass CheckBatchingOptions (checked again here: std::invalid_argument).
   Batcher(BatchingOptions options, BatchFunction run);
+  // Runs the batches still waiting, however few calls they have, on the timer thread, and
+  // joins it. No Submit may be running or follow.
+  ~Batcher();
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
-  // Adds `call` to the batch being collected and blocks until that batch has run
-  // (possibly on this thread). Returns what the batch returned; an exception thrown by
-  // the BatchFunction is returned as UNKNOWN with its what(). `call` must stay valid until
-  // Call returns.
+  // Adds `call` to the batch being collected. `done` gets what the batch returned (an
+  // exception thrown by the BatchFunction: UNKNOWN with its what()), on the thread that ran
+  // the batch: this one, before Submit returns, if its call made the batch ready and a slot
+  // was free; else another caller's, or the timer thread. `call` must stay valid until
+  // `done` is called. Never waits for other calls.
+  void Submit(BatchedCall* call, Done done);
+
+  // Submit, then waits for the batch (in an internal::BlockingRegion). For callers that
+  // have a thread to spend: tests, the in-process benchmark.
   absl::Status Call(BatchedCall* call);
 
   const BatchingOptions& options() const { return options_; }
@@ -71,6 +85,13 @@ class Batcher {
  private:
   struct PendingBatch;
 
+  // Whether the oldest pending batch may start now, but for a free slot. Requires mu_.
+  bool OldestIsReady() const;
+  // Runs ready batches, oldest first, while a slot is free: releases `lock` while each one
+  // runs and its callers are told.
+  void RunReadyBatches(std::unique_lock<std::mutex>& lock);
+  // The timer thread: runs batches that become ready by their timeout.
+  void RunTimer();
   // Runs `batch` (its calls frozen) on this thread; the batch's status.
   absl::Status Run(PendingBatch& batch);
 
@@ -78,10 +99,15 @@ class Batcher {
   const BatchFunction run_;
 
   std::mutex mu_;
+  // The oldest pending batch changed, a slot freed or stopping_ was set: the timer thread
+  // looks again.
+  std::condition_variable timer_wakeup_;
   // Batches not started yet, oldest first. Only the last one may still accept calls
   // (every other one is full). Guarded by mu_.
-  std::deque<std::shared_ptr<PendingBatch>> pending_;
-  int running_ = 0;  // batches running now; guarded by mu_
+  std::deque<std::unique_ptr<PendingBatch>> pending_;
+  int running_ = 0;        // batches running now; guarded by mu_
+  bool stopping_ = false;  // guarded by mu_: the destructor runs; every batch is ready
+  std::thread timer_;      // started by the first Submit; guarded by mu_
 };
 
 }  // namespace lp::internal

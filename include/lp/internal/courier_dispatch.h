@@ -75,12 +75,12 @@ absl::Status RegisterCourierMethod(T* object, CourierServer& server, const Metho
                                    const CourierBatching& batching) {
   if constexpr (MethodTraits<M>::kBatched) {
     auto options = batching.options.find(entry.name);
-    absl::StatusOr<CourierHandler> handler = MakeBatchedCourierHandler(
+    absl::StatusOr<DeferredCourierHandler> handler = MakeBatchedCourierHandler(
         object, entry.name, entry.pointer,
         options == batching.options.end() ? BatchingOptions{} : options->second,
-        batching.max_concurrent_handlers);
+        batching.max_calls);
     if (!handler.ok()) return handler.status();
-    return server.RegisterMethod(entry.name, *std::move(handler));
+    return server.RegisterDeferredMethod(entry.name, *std::move(handler));
   } else {
     return server.RegisterMethod(entry.name, MakeCourierHandler(object, entry.name, entry.pointer));
   }

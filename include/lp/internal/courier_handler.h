@@ -5,6 +5,7 @@
 #include <functional>
 #include <utility>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "lp/internal/serialization/wire.h"
 
@@ -24,6 +25,17 @@ namespace lp {
 // Handlers run on the server's threads, possibly many at once: they must be thread-safe.
 using CourierHandler =
     std::function<absl::Status(courier::CallArguments& args, courier::SerializedObject* result)>;
+
+// Ends one call of a DeferredCourierHandler: OK once its result is written, else the error
+// the caller gets. Called once, from any thread.
+using CallDone = absl::AnyInvocable<void(absl::Status) &&>;
+
+// A handler that may end its call later, holding no thread meanwhile (a batched method's
+// calls wait for their batch this way). It either takes the call — moves `done` out, returns
+// OK, and later writes `*result` and calls done — or refuses it at once: returns an error
+// (or throws) without touching `done`. `args` and `result` stay valid until done is called.
+using DeferredCourierHandler = std::function<absl::Status(
+    courier::CallArguments& args, courier::SerializedObject* result, CallDone& done)>;
 
 // A CourierHandler from a function that returns its result,
 // absl::StatusOr<courier::SerializedObject>(courier::CallArguments&): the form that reads

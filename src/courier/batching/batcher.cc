@@ -1,13 +1,14 @@
 #include "lp/internal/batcher.h"
 
-#include <atomic>
 #include <chrono>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "lp/internal/blocking_region.h"
 
 namespace lp::internal {
 
@@ -15,18 +16,12 @@ using Clock = std::chrono::steady_clock;
 
 struct Batcher::PendingBatch {
   std::vector<BatchedCall*> calls;
-  Clock::time_point deadline;             // when the batch is ready even if not full
-  std::condition_variable leader_wakeup;  // full, a slot freed, or it became the oldest
-  // Written by the leader once, before `done` becomes true (release); read by the others
-  // after they saw it true (acquire). The others wait on `done` itself, without the
-  // Batcher's lock: a batch's end wakes all its callers at once, and they would otherwise
-  // queue for the lock one by one.
-  absl::Status status;
-  std::atomic<bool> done{false};
+  std::vector<Done> dones;  // one per call, in the same order
+  Clock::time_point deadline;  // when the batch is ready even if not full
 };
 
 absl::Status CheckBatchingOptions(const std::string& method, const BatchingOptions& options,
-                                  int max_concurrent_handlers) {
+                                  int max_calls) {
   const std::string what = absl::StrCat("batched method '", method, "': ");
   if (options.batch_size < 1) {
     return absl::InvalidArgumentError(
@@ -40,19 +35,17 @@ absl::Status CheckBatchingOptions(const std::string& method, const BatchingOptio
     return absl::InvalidArgumentError(absl::StrCat(
         what, "timeout must be finite and not negative, not ",
         absl::FormatDuration(options.timeout),
-        " (the calls of a batch that never fills would hold their handler threads, and the "
-        "server's shutdown, forever)"));
+        " (the calls of a batch that never fills would wait, and hold the server's "
+        "shutdown, forever)"));
   }
-  if (max_concurrent_handlers > 0 && max_concurrent_handlers < options.batch_size) {
+  if (max_calls > 0 && max_calls < options.batch_size) {
     return absl::FailedPreconditionError(absl::StrCat(
-        what, "batch_size is ", options.batch_size, " but the server runs at most ",
-        max_concurrent_handlers,
-        " handlers at once (CourierServerOptions.max_concurrent_handlers). Every call of a "
-        "batch blocks a handler thread until its batch runs, so a batch could never gather ",
-        options.batch_size, " calls: all ", max_concurrent_handlers,
-        " threads would be blocked waiting for a batch that cannot fill, every call would wait "
-        "for the timeout (forever without one), and the calls beyond them would be refused. "
-        "Raise max_concurrent_handlers to at least ",
+        what, "batch_size is ", options.batch_size, " but the server takes at most ",
+        max_calls,
+        " calls at once (CourierServerOptions.max_concurrent_handlers). A batch's calls are "
+        "all taken on until it runs, so a batch could never gather ",
+        options.batch_size, " calls: every one would wait for the timeout, and calls beyond ",
+        max_calls, " would be refused. Raise max_concurrent_handlers to at least ",
         options.batch_size, " (", options.batch_size * options.max_parallelism,
         " to run max_parallelism = ", options.max_parallelism,
         " full batches at once), or lower batch_size."));
@@ -68,60 +61,102 @@ Batcher::Batcher(BatchingOptions options, BatchFunction run)
   if (!run_) throw std::invalid_argument("Batcher: empty BatchFunction");
 }
 
-absl::Status Batcher::Call(BatchedCall* call) {
+Batcher::~Batcher() {
+  std::thread timer;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    timer = std::move(timer_);
+  }
+  timer_wakeup_.notify_all();
+  if (timer.joinable()) {
+    timer.join();
+  } else {
+    // No call ever came: nothing is pending.
+  }
+}
+
+void Batcher::Submit(BatchedCall* call, Done done) {
   const std::size_t batch_size = static_cast<std::size_t>(options_.batch_size);
   std::unique_lock lock(mu_);
+  if (!timer_.joinable()) timer_ = std::thread([this] { RunTimer(); });
 
-  std::shared_ptr<PendingBatch> batch;
-  const bool leader = pending_.empty() || pending_.back()->calls.size() >= batch_size;
-  if (leader) {
-    batch = std::make_shared<PendingBatch>();
+  if (pending_.empty() || pending_.back()->calls.size() >= batch_size) {
+    auto batch = std::make_unique<PendingBatch>();
     batch->deadline = Clock::now() + absl::ToChronoNanoseconds(options_.timeout);
     batch->calls.reserve(batch_size);
-    pending_.push_back(batch);
-  } else {
-    batch = pending_.back();
+    batch->dones.reserve(batch_size);
+    pending_.push_back(std::move(batch));
+    // A new oldest batch: the timer must learn its deadline.
+    if (pending_.size() == 1) timer_wakeup_.notify_one();
   }
-  batch->calls.push_back(call);
+  PendingBatch& batch = *pending_.back();
+  batch.calls.push_back(call);
+  batch.dones.push_back(std::move(done));
+  RunReadyBatches(lock);
+}
 
-  if (!leader) {
-    if (batch->calls.size() == batch_size) batch->leader_wakeup.notify_one();
+absl::Status Batcher::Call(BatchedCall* call) {
+  std::mutex mu;
+  std::condition_variable ran;
+  std::optional<absl::Status> status;  // guarded by mu
+  Submit(call, [&](absl::Status batch_status) {
+    // Notified under the lock: once `status` is set, this frame may be gone.
+    std::lock_guard lock(mu);
+    status = std::move(batch_status);
+    ran.notify_one();
+  });
+  std::unique_lock lock(mu);
+  if (!status.has_value()) {
+    BlockingRegion blocking;  // waits for other calls: a server may start a thread
+    ran.wait(lock, [&] { return status.has_value(); });
+  }
+  return *std::move(status);
+}
+
+bool Batcher::OldestIsReady() const {
+  if (pending_.empty()) return false;
+  const PendingBatch& oldest = *pending_.front();
+  return stopping_ || oldest.calls.size() >= static_cast<std::size_t>(options_.batch_size) ||
+         Clock::now() >= oldest.deadline;
+}
+
+void Batcher::RunReadyBatches(std::unique_lock<std::mutex>& lock) {
+  while (running_ < options_.max_parallelism && OldestIsReady()) {
+    // Started: no call can join it any more (it left pending_), so `calls` is frozen.
+    std::unique_ptr<PendingBatch> batch = std::move(pending_.front());
+    pending_.pop_front();
+    ++running_;
+    if (!pending_.empty()) timer_wakeup_.notify_one();  // a new oldest batch
     lock.unlock();
-    while (!batch->done.load(std::memory_order_acquire)) {
-      batch->done.wait(false, std::memory_order_acquire);
-    }
-    return batch->status;
-  }
 
-  // The leader: wait until the batch is ready, is the oldest, and a slot is free.
-  while (true) {
-    const bool full = batch->calls.size() >= batch_size;
-    const bool timed_out = !full && Clock::now() >= batch->deadline;
-    if ((full || timed_out) && pending_.front() == batch && running_ < options_.max_parallelism) {
-      break;
-    }
-    if (!full && !timed_out) {
-      batch->leader_wakeup.wait_until(lock, batch->deadline);
+    const absl::Status status = Run(*batch);
+    for (Done& done : batch->dones) std::move(done)(status);
+    batch.reset();  // the calls' records may be gone now
+
+    lock.lock();
+    --running_;
+  }
+  // Not woken here: the timer learns of every new oldest batch (above and in Submit), and
+  // a batch that is ready but waits for a slot is started by the loop of a running one.
+}
+
+void Batcher::RunTimer() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (pending_.empty()) {
+      if (stopping_) return;
+      timer_wakeup_.wait(lock);
+    } else if (OldestIsReady()) {
+      if (running_ < options_.max_parallelism) {
+        RunReadyBatches(lock);
+      } else {
+        timer_wakeup_.wait(lock);  // until a slot frees
+      }
     } else {
-      batch->leader_wakeup.wait(lock);
+      timer_wakeup_.wait_until(lock, pending_.front()->deadline);
     }
   }
-  // Started: no call can join it any more (it left pending_), so `calls` is frozen.
-  pending_.pop_front();
-  ++running_;
-  // The next batch may be ready and a slot may still be free (max_parallelism > 1).
-  if (!pending_.empty()) pending_.front()->leader_wakeup.notify_one();
-  lock.unlock();
-
-  absl::Status status = Run(*batch);
-  batch->status = status;
-  batch->done.store(true, std::memory_order_release);
-  batch->done.notify_all();
-
-  lock.lock();
-  --running_;
-  if (!pending_.empty()) pending_.front()->leader_wakeup.notify_one();
-  return status;
 }
 
 absl::Status Batcher::Run(PendingBatch& batch) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "courier/courier.grpc.pb.h"
+#include "lp/internal/blocking_region.h"
 #include "src/courier/rpc/call_scope.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
@@ -199,6 +200,9 @@ absl::StatusOr<std::string> CourierChannel::Target(absl::Time deadline) {
 absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view method,
                                                                courier::CallArguments args,
                                                                const CallOptions& options) {
+  // Waits for the connection and the reply: a handler thread making this call lets its
+  // server start another meanwhile (nodes calling each other in a cycle).
+  internal::BlockingRegion blocking;
   const absl::Time deadline = options.EffectiveDeadline();
   auto context = std::make_shared<grpc::ClientContext>();
   absl::StatusOr<ScopedCall> scoped = ScopedCall::Enter(options_.scope, context);

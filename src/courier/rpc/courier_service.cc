@@ -2,6 +2,7 @@
 
 #include <grpcpp/support/proto_buffer_reader.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -12,29 +13,13 @@
 #include "src/courier/rpc/secret.h"
 
 namespace lp::rpc {
-namespace {
-
-// The service whose handler the current thread is running, if any.
-thread_local const CourierServiceImpl* current_service = nullptr;
-
-class ScopedHandlerThread {
- public:
-  explicit ScopedHandlerThread(const CourierServiceImpl* service)
-      : previous_(std::exchange(current_service, service)) {}
-  ~ScopedHandlerThread() { current_service = previous_; }
-
- private:
-  const CourierServiceImpl* previous_;
-};
-
-}  // namespace
 
 void CourierServiceImpl::RequireSecret(std::string secret, std::string server_name) {
   secret_ = std::move(secret);
   server_name_ = std::move(server_name);
 }
 
-absl::Status CourierServiceImpl::CheckSecret(const grpc::ServerContext& context) const {
+absl::Status CourierServiceImpl::CheckSecret(const grpc::ServerContextBase& context) const {
   if (secret_.empty()) return absl::OkStatus();
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(kSecretMetadataKey);
@@ -57,39 +42,76 @@ absl::Status CourierServiceImpl::CheckSecret(const grpc::ServerContext& context)
 }
 
 CourierServiceImpl::CourierServiceImpl(const MethodRegistry& registry,
-                                       int max_send_message_bytes)
-    : registry_(registry), max_send_message_bytes_(max_send_message_bytes) {
-  // Method 0 of courier.CourierService is Call (the order of the .proto).
-  MarkMethodStreamed(0, new grpc::internal::StreamedUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-                            [this](grpc::ServerContext* context, RawStream* stream) {
-                              return RawCall(*context, stream);
-                            }));
+                                       int max_send_message_bytes, HandlerExecutor* executor,
+                                       int max_calls)
+    : registry_(registry),
+      max_send_message_bytes_(max_send_message_bytes),
+      executor_(executor),
+      max_calls_(max_calls) {}
+
+absl::Status CourierServiceImpl::Admit() {
+  const int before = admitted_.fetch_add(1, std::memory_order_relaxed);
+  if (max_calls_ <= 0 || before < max_calls_) return absl::OkStatus();
+  Release();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      server_name_.empty() ? "this Courier server" : server_name_, " already has ", max_calls_,
+      " calls running or waiting for a handler thread (CourierServerOptions."
+      "max_concurrent_handlers); this call was not run: retry later"));
 }
 
-grpc::Status CourierServiceImpl::RawCall(const grpc::ServerContext& context,
-                                         RawStream* stream) {
-  grpc::ByteBuffer request;
-  if (!stream->Read(&request)) {
-    // gRPC already ended the call (e.g. a message over the receive limit): the caller
-    // sees gRPC's status, not this one.
-    return grpc::Status(grpc::StatusCode::CANCELLED, "the request message did not arrive");
+grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* context,
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted = Admit(); !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
   }
-  ScopedHandlerThread handler_thread(this);
-  absl::StatusOr<grpc::ByteBuffer> reply = Serve(context, request);
-  if (!reply.ok()) return ToGrpcStatus(reply.status());
-  stream->Write(*reply);
-  return grpc::Status::OK;
+  // gRPC keeps `context`, `request` and `response` until the reactor is finished, and the
+  // request is this call's alone: Serve() may consume it (it frees the wire bytes before
+  // the handler runs), hence the const_cast.
+  auto task = [this, context, reactor, request = const_cast<grpc::ByteBuffer*>(request),
+               response] {
+    // A call that waited for a thread while its caller went away, its deadline passed or
+    // the server's shutdown deadline cancelled it: nobody awaits its result, so its handler
+    // does not run. (gRPC has already told the caller why; this status is not sent.)
+    if (context->IsCancelled()) {
+      Release();
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                                   "the call was cancelled while it waited for a handler thread"));
+      return;
+    }
+    Serve(*context, *request, [this, reactor, response](absl::StatusOr<grpc::ByteBuffer> reply) {
+      grpc::Status status = grpc::Status::OK;
+      if (reply.ok()) {
+        response->Swap(&*reply);
+      } else {
+        status = ToGrpcStatus(reply.status());
+      }
+      Release();
+      reactor->Finish(std::move(status));
+    });
+  };
+  if (executor_ == nullptr || !executor_->Submit(std::move(task))) {
+    // The server is shutting down and has stopped running handlers.
+    Release();
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "the Courier server is shutting down; this call was not run"));
+  }
+  return reactor;
 }
 
-absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::Serve(const grpc::ServerContext& context,
-                                                           grpc::ByteBuffer& request) const {
-  if (absl::Status allowed = CheckSecret(context); !allowed.ok()) return allowed;
+void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
+                               Reply reply) const {
+  if (absl::Status allowed = CheckSecret(context); !allowed.ok()) {
+    return std::move(reply)(allowed);
+  }
   absl::StatusOr<ParsedCallRequest> parsed = [&] {
     grpc::ProtoBufferReader reader(&request);
     return ParseCallRequest(reader, request.Length());
   }();
   request.Clear();  // the wire bytes are parsed: free them before the handler runs
-  if (!parsed.ok()) return parsed.status();
+  if (!parsed.ok()) return std::move(reply)(parsed.status());
 
   // The arguments were built by the parser for this call alone, so the handler may move
   // large payloads out of them.
@@ -98,22 +120,36 @@ absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::Serve(const grpc::ServerCon
     if (absl::Status deep = CheckObject(arguments.args(i), absl::StrCat("arg ", i + 1),
                                         /*check_utf8=*/false);
         !deep.ok()) {
-      return deep;
+      return std::move(reply)(deep);
     }
   }
-  absl::StatusOr<courier::SerializedObject> result =
-      registry_.Dispatch(parsed->method, arguments);
-  if (!result.ok()) return result.status();
 
-  const std::string method = BoundedEcho(parsed->method);  // registered: short, but bounded
+  // What the method works on, until it ends: past this frame for a deferred one.
+  struct Running {
+    ParsedCallRequest request;
+    courier::SerializedObject result;
+    Reply reply;
+  };
+  auto* running = new Running{*std::move(parsed), {}, std::move(reply)};
+  registry_.Dispatch(running->request.method, running->request.arguments, &running->result,
+                     [this, running](absl::Status status) {
+                       std::unique_ptr<Running> ended(running);
+                       if (!status.ok()) return std::move(ended->reply)(status);
+                       std::move(ended->reply)(EncodeReply(ended->request.method, ended->result));
+                     });
+}
+
+absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::EncodeReply(
+    const std::string& method_name, courier::SerializedObject& result) const {
+  const std::string method = BoundedEcho(method_name);  // registered: short, but bounded
   if (absl::Status content = CheckObject(
-          *result, absl::StrCat("Courier method '", method, "': the result"), /*check_utf8=*/true);
+          result, absl::StrCat("Courier method '", method, "': the result"), /*check_utf8=*/true);
       !content.ok()) {
     return content;
   }
   courier::CallResponse response;
-  // Same (heap) arena on both sides, so this move is a swap, not a copy.
-  *response.mutable_result()->mutable_result() = *std::move(result);
+  // Same (heap) arena on both sides, so this is a swap, not a copy.
+  response.mutable_result()->mutable_result()->Swap(&result);
   if (absl::Status size = CheckMessageSize(response.ByteSizeLong(), max_send_message_bytes_,
                                            absl::StrCat("Courier method '", method, "': the reply"));
       !size.ok()) {
@@ -127,14 +163,17 @@ absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::Serve(const grpc::ServerCon
   return reply;
 }
 
-grpc::Status CourierServiceImpl::ListMethods(grpc::ServerContext* context,
-                                             const courier::ListMethodsRequest* /*request*/,
-                                             courier::ListMethodsResponse* response) {
-  if (absl::Status allowed = CheckSecret(*context); !allowed.ok()) return ToGrpcStatus(allowed);
+grpc::ServerUnaryReactor* CourierServiceImpl::ListMethods(
+    grpc::CallbackServerContext* context, const courier::ListMethodsRequest* /*request*/,
+    courier::ListMethodsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status allowed = CheckSecret(*context); !allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
+    return reactor;
+  }
   for (std::string& name : registry_.Names()) response->add_methods(std::move(name));
-  return grpc::Status::OK;
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
-
-bool CourierServiceImpl::IsHandlerThread() const { return current_service == this; }
 
 }  // namespace lp::rpc

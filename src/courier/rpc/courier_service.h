@@ -4,63 +4,93 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 #include "courier/courier.grpc.pb.h"
+#include "src/courier/rpc/handler_executor.h"
 #include "src/courier/rpc/method_registry.h"
 
 namespace lp::rpc {
 
-// Uses gRPC's synchronous service: each call runs on a server thread, so a handler may
-// block (e.g. to wait for a batch to fill) without stalling gRPC's own threads.
+// Uses gRPC's callback API, so that no thread waits for a call: gRPC's own threads read
+// the request, and Call hands it to a HandlerExecutor, whose threads run the handler (it
+// may block, e.g. to wait for a batch to fill) and then finish the call. gRPC's threads
+// never run user code. ListMethods blocks on nothing and is answered on gRPC's thread.
 //
-// Call takes and returns raw bytes (gRPC's "streamed unary" form, one message each way):
-// the request is parsed by ParseCallRequest, so that malformed bytes get a message that
-// says what was wrong, and the reply is checked against the send limit before it is
-// encoded, so that a reply protobuf cannot encode fails its call instead of aborting
-// the process (gRPC asserts that encoding succeeds).
+// Call takes and returns raw bytes: the request is parsed by ParseCallRequest, so that
+// malformed bytes get a message that says what was wrong, and the reply is checked
+// against the send limit before it is encoded, so that a reply protobuf cannot encode
+// fails its call instead of aborting the process (gRPC asserts that encoding succeeds).
 //
-// Thread safety: called concurrently by gRPC's server threads. RequireSecret() happens
-// before serving (CourierServer calls it before Start); after that the service holds no
-// mutable state. The registry must outlive the service and must not change while it
-// serves.
-class CourierServiceImpl final : public courier::CourierService::Service {
+// Thread safety: called concurrently by gRPC's threads, handlers run concurrently on the
+// executor's. RequireSecret() happens before serving (CourierServer calls it before
+// Start); after that the only mutable state is the atomic count of admitted calls. The
+// registry and the executor must outlive the service, the registry must not change while
+// it serves, and the executor must be drained (HandlerExecutor::Shutdown) before the
+// service is destroyed: its tasks use the service.
+class CourierServiceImpl final
+    : public courier::CourierService::WithRawCallbackMethod_Call<
+          courier::CourierService::WithCallbackMethod_ListMethods<
+              courier::CourierService::Service>> {
  public:
   // `max_send_message_bytes`: as in CourierServerOptions (-1: protobuf's 2 GiB only).
-  CourierServiceImpl(const MethodRegistry& registry, int max_send_message_bytes);
-  grpc::Status ListMethods(grpc::ServerContext* context,
-                           const courier::ListMethodsRequest* request,
-                           courier::ListMethodsResponse* response) override;
+  // `executor`: where Call runs handlers; null only for a service that is never
+  // registered with a gRPC server and only Serve()s (the fuzz target). `max_calls`: how
+  // many calls may be admitted at once, running or queued on the executor; a call beyond
+  // them is refused with RESOURCE_EXHAUSTED. 0: no limit.
+  CourierServiceImpl(const MethodRegistry& registry, int max_send_message_bytes,
+                     HandlerExecutor* executor = nullptr, int max_calls = 0);
 
-  // True while the calling thread runs a handler of this service. Lets the server notice
-  // a Shutdown() requested from inside a handler, which must not wait for itself.
-  bool IsHandlerThread() const;
+  grpc::ServerUnaryReactor* Call(grpc::CallbackServerContext* context,
+                                 const grpc::ByteBuffer* request,
+                                 grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListMethods(grpc::CallbackServerContext* context,
+                                        const courier::ListMethodsRequest* request,
+                                        courier::ListMethodsResponse* response) override;
 
   // From now on calls must carry `secret` in metadata rpc::kSecretMetadataKey; refusals
   // name the server as `server_name`. Empty `secret`: no check. Not thread-safe: call it
   // before the service serves.
   void RequireSecret(std::string secret, std::string server_name);
 
-  // The encoded reply to one call's request bytes, or why there is none: the secret is
-  // checked, the bytes parsed, the method run. What Call does once gRPC has read the
-  // request; public for the fuzz target, which has no sockets.
-  absl::StatusOr<grpc::ByteBuffer> Serve(const grpc::ServerContext& context,
-                                         grpc::ByteBuffer& request) const;
+  // Gets the encoded reply to one call, or why there is none.
+  using Reply = absl::AnyInvocable<void(absl::StatusOr<grpc::ByteBuffer>) &&>;
+
+  // Serves one call's request bytes: checks the secret, parses the bytes (and frees them),
+  // runs the method and encodes its result. `reply` is called once: before Serve returns,
+  // unless the method is deferred and took the call (a batched method: then on the thread
+  // that ran its batch). What Call's executor task does once gRPC has read the request;
+  // public for the fuzz target, which has no sockets.
+  void Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
+             Reply reply) const;
 
  private:
-  using RawStream = grpc::ServerUnaryStreamer<grpc::ByteBuffer, grpc::ByteBuffer>;
-
-  grpc::Status RawCall(const grpc::ServerContext& context, RawStream* stream);
+  // The reply to `method` that returned `result`, encoded, or why it cannot be sent.
+  // `result` is moved into the reply (it belongs to the call, which ends).
+  absl::StatusOr<grpc::ByteBuffer> EncodeReply(const std::string& method,
+                                               courier::SerializedObject& result) const;
   // OK when the call carries the secret, or none is required; else UNAUTHENTICATED
   // saying what is missing and how a caller outside the program gets it.
-  absl::Status CheckSecret(const grpc::ServerContext& context) const;
+  absl::Status CheckSecret(const grpc::ServerContextBase& context) const;
+  // Takes one of max_calls_ admissions, or says why not.
+  absl::Status Admit();
+  void Release() { admitted_.fetch_sub(1, std::memory_order_relaxed); }
 
   const MethodRegistry& registry_;
   const int max_send_message_bytes_;
-  std::string secret_;       // empty: no check
-  std::string server_name_;  // "node learner/0", for messages
+  HandlerExecutor* const executor_;  // not owned
+  const int max_calls_;              // 0: no limit
+  std::string secret_;               // empty: no check
+  std::string server_name_;          // "node learner/0", for messages
+  // Calls admitted and not yet finished (running or queued on the executor). Released
+  // before the call is finished, so that a caller that got its reply and calls again at
+  // once finds the slot free.
+  std::atomic<int> admitted_{0};
 };
 
 }  // namespace lp::rpc

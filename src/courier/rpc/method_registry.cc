@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -44,45 +45,71 @@ absl::Status Prefixed(const std::string& method, const absl::Status& status) {
 }  // namespace
 
 absl::Status MethodRegistry::Add(std::string name, CourierHandler handler) {
+  const bool empty = !handler;
+  return Add(std::move(name), empty ? Method{} : Method{.handler = std::move(handler)});
+}
+
+absl::Status MethodRegistry::Add(std::string name, DeferredCourierHandler handler) {
+  const bool empty = !handler;
+  return Add(std::move(name), empty ? Method{} : Method{.deferred = std::move(handler)});
+}
+
+absl::Status MethodRegistry::Add(std::string name, Method method) {
   if (name.empty()) return absl::InvalidArgumentError("Courier method name is empty");
-  if (!handler) {
+  if (!method.handler && !method.deferred) {
     return absl::InvalidArgumentError(
         absl::StrCat("Courier method '", name, "' has an empty handler"));
   }
-  if (handlers_.contains(name)) {
+  if (methods_.contains(name)) {
     return absl::AlreadyExistsError(
         absl::StrCat("Courier method '", name, "' is already registered"));
   }
-  handlers_.emplace(std::move(name), std::move(handler));
+  methods_.emplace(std::move(name), std::move(method));
   return absl::OkStatus();
 }
 
-absl::StatusOr<courier::SerializedObject> MethodRegistry::Dispatch(
-    const std::string& method, courier::CallArguments& args) const {
-  auto it = handlers_.find(method);
-  if (it == handlers_.end()) return UnknownMethod(method, Names());
-  if (args.kwargs_size() != 0) return KeywordArguments(method, args);
+void MethodRegistry::Dispatch(const std::string& method, courier::CallArguments& args,
+                              courier::SerializedObject* result, CallDone done) const {
+  auto it = methods_.find(method);
+  if (it == methods_.end()) return std::move(done)(UnknownMethod(method, Names()));
+  if (args.kwargs_size() != 0) return std::move(done)(KeywordArguments(method, args));
+  // The registry does not change while it serves: the key outlives the call.
+  const std::string& name = it->first;
+  const Method& entry = it->second;
 
-  courier::SerializedObject result;
+  // A deferred handler that takes the call gets `done` (prefixing its errors) and ends the
+  // call later; one that refuses it leaves `done` here.
+  std::shared_ptr<CallDone> shared_done;
+  CallDone taken;
+  if (entry.deferred) {
+    shared_done = std::make_shared<CallDone>(std::move(done));
+    taken = [&name, shared_done](absl::Status status) {
+      std::move (*shared_done)(status.ok() ? status : Prefixed(name, status));
+    };
+  }
+  const auto tell = [&](absl::Status status) {
+    std::move(shared_done != nullptr ? *shared_done : done)(std::move(status));
+  };
+
   absl::Status status;
   // Exceptions stop here: everything past this point speaks absl::Status.
   try {
-    status = it->second(args, &result);
+    status = entry.deferred ? entry.deferred(args, result, taken) : entry.handler(args, result);
   } catch (const std::exception& e) {
-    return absl::UnknownError(
-        absl::StrCat("Courier method '", method, "' threw an exception: ", e.what()));
+    return tell(absl::UnknownError(
+        absl::StrCat("Courier method '", name, "' threw an exception: ", e.what())));
   } catch (...) {
-    return absl::UnknownError(absl::StrCat(
-        "Courier method '", method, "' threw an exception not derived from std::exception"));
+    return tell(absl::UnknownError(absl::StrCat(
+        "Courier method '", name, "' threw an exception not derived from std::exception")));
   }
-  if (!status.ok()) return Prefixed(method, status);
-  return result;
+  if (entry.deferred && status.ok()) return;  // taken
+  tell(status.ok() ? status : Prefixed(name, status));
 }
 
 std::vector<std::string> MethodRegistry::Names() const {
   std::vector<std::string> names;
-  names.reserve(handlers_.size());
-  for (const auto& [name, handler] : handlers_) names.push_back(name);
+  names.reserve(methods_.size());
+  for (const auto& [name, method] : methods_) names.push_back(name);
   std::sort(names.begin(), names.end());
   return names;
 }

@@ -23,22 +23,33 @@ class MethodRegistry {
  public:
   // ALREADY_EXISTS if `name` is taken, INVALID_ARGUMENT if it is empty or the handler null.
   absl::Status Add(std::string name, CourierHandler handler);
+  absl::Status Add(std::string name, DeferredCourierHandler handler);
 
-  // Runs `method` on `args`. Errors:
+  // Runs `method` on `args`, writing its result into `*result`, and tells `done` how it
+  // ended: before Dispatch returns, unless the method is deferred and took the call.
+  // Errors:
   //   NOT_FOUND         no such method; the message lists the available ones.
   //   INVALID_ARGUMENT  keyword arguments were sent (Python callers can do that); C++
   //                     methods take positional arguments only. The message names them.
   //   UNKNOWN           the handler threw; the message has the method and what().
   //   <handler's code>  the handler returned an error; its message is prefixed with
   //                     "Courier method '<name>': ".
-  absl::StatusOr<courier::SerializedObject> Dispatch(const std::string& method,
-                                                     courier::CallArguments& args) const;
+  void Dispatch(const std::string& method, courier::CallArguments& args,
+                courier::SerializedObject* result, CallDone done) const;
 
   // Registered method names, sorted.
   std::vector<std::string> Names() const;
 
  private:
-  absl::flat_hash_map<std::string, CourierHandler> handlers_;
+  // Exactly one of the two is set.
+  struct Method {
+    CourierHandler handler;
+    DeferredCourierHandler deferred;
+  };
+
+  absl::Status Add(std::string name, Method method);
+
+  absl::flat_hash_map<std::string, Method> methods_;
 };
 
 }  // namespace lp::rpc

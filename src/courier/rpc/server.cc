@@ -2,22 +2,30 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/resource_quota.h>
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "src/courier/rpc/courier_service.h"
 #include "src/courier/rpc/grpc_library.h"
+#include "src/courier/rpc/handler_executor.h"
 #include "src/courier/rpc/method_registry.h"
 #include "src/courier/rpc/transport_security.h"
 
 namespace lp {
 
 struct CourierServer::Parts {
-  explicit Parts(int max_send_message_bytes) : service(registry, max_send_message_bytes) {}
+  explicit Parts(const CourierServerOptions& options)
+      : executor(ConcurrentHandlers(options)),
+        service(registry, options.max_send_message_bytes, &executor,
+                options.max_concurrent_handlers) {}
+  // ShutdownAndWait() has drained the executor by now, unless the server never started
+  // (then it has no threads). Again here, explicitly, because its tasks use the service,
+  // which members' reverse order would destroy before the executor.
+  ~Parts() { executor.Shutdown(); }
 
   rpc::MethodRegistry registry;  // written before Start only, then read-only
+  rpc::HandlerExecutor executor;  // runs the handlers of Call
   rpc::CourierServiceImpl service;
   // Set by Start() (under mu_) before state_ leaves kNew, never reset: whoever saw
   // state_ != kNew under mu_ may use it without the lock.
@@ -26,7 +34,7 @@ struct CourierServer::Parts {
 
 CourierServer::CourierServer(CourierServerOptions options)
     : options_(std::move(options)),
-      parts_(std::make_unique<Parts>(options_.max_send_message_bytes)) {
+      parts_(std::make_unique<Parts>(options_)) {
   rpc::KeepGrpcInitialized();
 }
 
@@ -42,11 +50,21 @@ CourierServer::~CourierServer() {
 
 absl::Status CourierServer::RegisterMethod(std::string name, CourierHandler handler) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (state_ != State::kNew) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "Cannot register Courier method '", name, "': the server was already started"));
-  }
+  if (absl::Status status = CheckNotStarted(name); !status.ok()) return status;
   return parts_->registry.Add(std::move(name), std::move(handler));
+}
+
+absl::Status CourierServer::RegisterDeferredMethod(std::string name,
+                                                   DeferredCourierHandler handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Status status = CheckNotStarted(name); !status.ok()) return status;
+  return parts_->registry.Add(std::move(name), std::move(handler));
+}
+
+absl::Status CourierServer::CheckNotStarted(const std::string& method) const {
+  if (state_ == State::kNew) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "Cannot register Courier method '", method, "': the server was already started"));
 }
 
 absl::Status CourierServer::SetSecret(std::string secret, std::string server_name) {
@@ -68,6 +86,11 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
   if (state_ != State::kNew) {
     return absl::FailedPreconditionError("CourierServer::Start called twice or after Shutdown");
   }
+  if (options_.handler_threads < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "CourierServerOptions.handler_threads must be at least 1, not ",
+        options_.handler_threads));
+  }
   if (options_.enable_health_check) grpc::EnableDefaultHealthCheckService(true);
 
   grpc::ServerBuilder builder;
@@ -85,17 +108,6 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
     builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
     builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
   }
-  // One completion queue with one idle poller: the thread accounting below relies on it.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
-  if (options_.max_concurrent_handlers > 0) {
-    // Every running handler holds a thread, and gRPC only hands a call to a handler if
-    // another thread is left to keep polling; hence N handlers need N + 1 threads.
-    grpc::ResourceQuota quota("lp-courier-server");
-    quota.SetMaxThreads(options_.max_concurrent_handlers + 1);
-    builder.SetResourceQuota(quota);
-  }
-
   parts_->server = builder.BuildAndStart();
   if (parts_->server == nullptr || port == 0) {
     parts_->server.reset();
@@ -111,8 +123,9 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
 }
 
 void CourierServer::Shutdown(absl::Time deadline) {
-  if (parts_->service.IsHandlerThread()) {
-    // grpc::Server::Shutdown waits for every running handler, including ours.
+  if (parts_->executor.OnExecutorThread()) {
+    // grpc::Server::Shutdown waits for every call to be finished, including ours, which
+    // this handler's thread finishes only once the handler has returned.
     std::lock_guard<std::mutex> lock(mu_);
     if (!shutdown_thread_.joinable()) {
       shutdown_thread_ = std::thread([this, deadline] { ShutdownAndWait(deadline); });
@@ -144,8 +157,12 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
   if (auto* health = parts_->server->GetHealthCheckService(); health != nullptr) {
     health->SetServingStatus(false);
   }
+  // Refuses new calls, cancels the rest at `deadline`, and returns once every call is
+  // finished: queued calls see the cancellation and finish without running their
+  // handlers, running handlers return. Then nothing is left for the executor but to stop.
   parts_->server->Shutdown(absl::ToChronoTime(deadline));
   parts_->server->Wait();
+  parts_->executor.Shutdown();
   {
     std::lock_guard<std::mutex> lock(mu_);
     state_ = State::kShutDown;

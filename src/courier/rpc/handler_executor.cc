@@ -1,0 +1,130 @@
+#include "src/courier/rpc/handler_executor.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace lp::rpc {
+namespace {
+
+// The executor whose task the current thread runs, if any.
+thread_local const HandlerExecutor* current_executor = nullptr;
+
+}  // namespace
+
+HandlerExecutor::HandlerExecutor(int max_threads) : max_threads_(std::max(1, max_threads)) {}
+
+HandlerExecutor::~HandlerExecutor() { Shutdown(); }
+
+bool HandlerExecutor::Submit(Task task) {
+  std::vector<std::thread> retired;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return false;
+    queue_.push_back(std::move(task));
+    StartThreadIfNeeded();
+    retired = TakeRetired();
+  }
+  // Retired threads have left Work(): the joins are short.
+  for (std::thread& thread : retired) thread.join();
+  return true;
+}
+
+void HandlerExecutor::StartThreadIfNeeded() {
+  // Threads that are idle but not yet awake still count in idle_, so a burst of tasks
+  // starts new threads rather than waiting for the few that were notified.
+  const bool unserved = static_cast<int>(queue_.size()) > idle_;
+  if (unserved && alive_ - blocked_ < max_threads_ && alive_ < max_threads_ + kMaxExtraThreads) {
+    std::thread thread([this] { Work(); });
+    const std::thread::id id = thread.get_id();
+    threads_.emplace(id, std::move(thread));
+    ++alive_;
+  } else {
+    work_.notify_one();
+  }
+}
+
+std::vector<std::thread> HandlerExecutor::TakeRetired() { return std::exchange(retired_, {}); }
+
+void HandlerExecutor::Work() {
+  current_executor = this;
+  internal::current_blocking_observer = this;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    ++idle_;
+    const auto has_work = [this] { return !queue_.empty() || stopping_; };
+    const bool surplus = alive_ - blocked_ > max_threads_;
+    const bool woken = surplus ? work_.wait_for(lock, kSurplusIdle, has_work)
+                               : (work_.wait(lock, has_work), true);
+    --idle_;
+    if (!woken && alive_ - blocked_ > max_threads_) {
+      // Still one too many, and nothing to do: retire. (Never once stopping_: the wait
+      // above then succeeds.) Shutdown() or the next Submit() joins this thread; it
+      // touches nothing of the executor after `lock` is released.
+      auto self = threads_.find(std::this_thread::get_id());
+      retired_.push_back(std::move(self->second));
+      threads_.erase(self);
+      --alive_;
+      return;
+    }
+    if (queue_.empty()) {
+      if (!stopping_) continue;
+      --alive_;  // stopping, and nothing is left to run
+      return;
+    }
+    Task task = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    std::move(task)();
+    task = nullptr;  // whatever the task holds goes before the lock is taken again
+    lock.lock();
+  }
+}
+
+void HandlerExecutor::OnBlock() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++blocked_;
+  // Also while stopping: Shutdown() runs every queued task, and one may be what the
+  // waiting thread waits for.
+  StartThreadIfNeeded();
+}
+
+void HandlerExecutor::OnUnblock() {
+  std::lock_guard<std::mutex> lock(mu_);
+  --blocked_;
+}
+
+void HandlerExecutor::Shutdown() {
+  std::lock_guard<std::mutex> serialized(shutdown_mu_);
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    work_.notify_all();
+  }
+  // Threads may still start (in place of a waiting one) until the queue is empty and
+  // every task has returned: join until none is left.
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      threads = TakeRetired();
+      for (auto& [id, thread] : threads_) threads.push_back(std::move(thread));
+      threads_.clear();
+    }
+    if (threads.empty()) return;
+    for (std::thread& thread : threads) thread.join();
+  }
+}
+
+bool HandlerExecutor::OnExecutorThread() const { return current_executor == this; }
+
+int HandlerExecutor::threads_alive() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return alive_;
+}
+
+int HandlerExecutor::threads_idle() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return idle_;
+}
+
+}  // namespace lp::rpc
