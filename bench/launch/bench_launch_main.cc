@@ -10,6 +10,12 @@
 //               (i.e. it is registered, its server is up and its address is published).
 //   lp stop     Controller::Stop() until every worker has been reaped (WaitFor returns);
 //               "stop+wait" adds Controller::Wait() (joins, coordinator shutdown).
+//   memory      between the two, with all N nodes up: the sum of the PSS (Proportional Set
+//               Size, /proc/<pid>/smaps_rollup) of every descendant of the launcher (the
+//               workers), and the launcher's own; also their CPU time so far and threads.
+//               Pages shared by several workers (the binary's text) count once in the sum.
+//   total       launch + stop+wait: launch, every node answered one call, stop, all reaped,
+//               joined; for N >= 1000 compared with the 15 s target of issue 13.
 //   baseline    fork/exec N copies of bench_launch_child (binds 127.0.0.1:0, writes the
 //               port to a pipe) until all N ports are read; stop = SIGTERM all + reap all.
 //   fat base    the same, but the child is this binary (gRPC, Abseil, protobuf, lp linked
@@ -22,6 +28,7 @@
 // baselines. With --isolate, every (N, repetition) runs in a fresh invocation of this
 // binary instead of all in one process.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -225,6 +232,85 @@ BaselineResult RunBaseline(int n, const std::string& path, bool fat, bool wait_e
 }
 
 // ---------------------------------------------------------------------------------------
+// Memory and CPU of the launcher and of its workers, from /proc.
+
+struct ProcessSample {
+  int processes = 0;         // descendants of the launcher (the workers)
+  double workers_pss_mib = 0;  // sum of their PSS
+  double launcher_pss_mib = 0;
+  double workers_cpu_s = 0;  // user + system time so far, summed
+  double launcher_cpu_s = 0;
+  int64_t workers_threads = 0;
+  int64_t launcher_threads = 0;
+};
+
+// The fields of /proc/<pid>/stat after the command name (which may hold spaces and
+// parentheses, so it is skipped up to the last ')'): [0] is field 3, the state.
+std::vector<std::string> StatFields(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  std::getline(in, line);
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return {};
+  return absl::StrSplit(line.substr(close + 1), ' ', absl::SkipEmpty());
+}
+
+// Pss of /proc/<pid>/smaps_rollup in KiB (0 if the process is gone).
+int64_t PssKib(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/smaps_rollup"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Pss:", 0) != 0) continue;
+    int64_t kib = 0;
+    std::istringstream(line.substr(4)) >> kib;
+    return kib;
+  }
+  return 0;
+}
+
+void AddCpuAndThreads(const std::vector<std::string>& fields, double* cpu_s, int64_t* threads) {
+  // Fields 14 and 15 (utime, stime) in clock ticks; field 20, num_threads.
+  if (fields.size() < 18) return;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  *cpu_s += (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+  *threads += std::stoll(fields[17]);
+}
+
+// Every descendant of this process (found through the parent pid of every process in
+// /proc), and this process itself.
+ProcessSample SampleProcesses() {
+  std::map<pid_t, std::vector<pid_t>> children;
+  std::map<pid_t, std::vector<std::string>> stats;
+  if (DIR* proc = opendir("/proc")) {
+    while (dirent* entry = readdir(proc)) {
+      int pid = 0;
+      if (!absl::SimpleAtoi(entry->d_name, &pid)) continue;
+      std::vector<std::string> fields = StatFields(pid);
+      if (fields.size() < 2) continue;
+      children[std::stoi(fields[1])].push_back(pid);
+      stats[pid] = std::move(fields);
+    }
+    closedir(proc);
+  }
+  ProcessSample sample;
+  const pid_t self = getpid();
+  sample.launcher_pss_mib = static_cast<double>(PssKib(self)) / 1024;
+  AddCpuAndThreads(stats[self], &sample.launcher_cpu_s, &sample.launcher_threads);
+  std::vector<pid_t> pending = children[self];
+  int64_t pss_kib = 0;
+  while (!pending.empty()) {
+    const pid_t pid = pending.back();
+    pending.pop_back();
+    ++sample.processes;
+    pss_kib += PssKib(pid);
+    AddCpuAndThreads(stats[pid], &sample.workers_cpu_s, &sample.workers_threads);
+    pending.insert(pending.end(), children[pid].begin(), children[pid].end());
+  }
+  sample.workers_pss_mib = static_cast<double>(pss_kib) / 1024;
+  return sample;
+}
+
+// ---------------------------------------------------------------------------------------
 // The lp measurement.
 
 struct LpResult {
@@ -236,6 +322,7 @@ struct LpResult {
   int64_t t0_realtime_ns = 0;  // for the trace breakdown
   int64_t stop_realtime_ns = 0;
   std::vector<double> ready_ms;  // per node
+  ProcessSample up;              // sampled with every node up, before the stop
   bool ok = true;
 };
 
@@ -292,6 +379,8 @@ LpResult MeasureLp(int n) {
   }
   for (std::thread& thread : pool) thread.join();
   const Clock::time_point ready = Clock::now();
+  // Outside both measured intervals: reading /proc for 1000 processes takes a while.
+  result.up = SampleProcesses();
 
   result.stop_realtime_ns = RealtimeNs();
   const Clock::time_point s0 = Clock::now();
@@ -379,12 +468,18 @@ std::vector<int> ParseSizes() {
 }
 
 void PrintResultLine(const Measurement& m) {
+  const ProcessSample& up = m.lp.up;
   std::printf("RESULT n=%d rep=%d ok=%d lp_launch=%.3f lp_spawn=%.3f lp_first=%.3f "
               "lp_stop=%.3f lp_stop_wait=%.3f base_launch=%.3f base_stop=%.3f "
-              "fat_launch=%.3f fat_stop=%.3f\n",
+              "fat_launch=%.3f fat_stop=%.3f procs=%d pss_workers=%.3f pss_launcher=%.3f "
+              "cpu_workers=%.3f cpu_launcher=%.3f threads_workers=%lld "
+              "threads_launcher=%lld\n",
               m.n, m.rep, m.lp.ok ? 1 : 0, m.lp.launch_ms, m.lp.spawn_ms, m.lp.first_ready_ms,
               m.lp.stop_ms, m.lp.stop_wait_ms, m.base.launch_ms, m.base.stop_ms,
-              m.fat.launch_ms, m.fat.stop_ms);
+              m.fat.launch_ms, m.fat.stop_ms, up.processes, up.workers_pss_mib,
+              up.launcher_pss_mib, up.workers_cpu_s, up.launcher_cpu_s,
+              static_cast<long long>(up.workers_threads),
+              static_cast<long long>(up.launcher_threads));
   std::fflush(stdout);
 }
 
@@ -405,6 +500,13 @@ bool ParseResultLine(const std::string& line, Measurement* m) {
   m->lp.stop_wait_ms = values["lp_stop_wait"];
   m->base = {values["base_launch"], values["base_stop"]};
   m->fat = {values["fat_launch"], values["fat_stop"]};
+  m->lp.up.processes = static_cast<int>(values["procs"]);
+  m->lp.up.workers_pss_mib = values["pss_workers"];
+  m->lp.up.launcher_pss_mib = values["pss_launcher"];
+  m->lp.up.workers_cpu_s = values["cpu_workers"];
+  m->lp.up.launcher_cpu_s = values["cpu_launcher"];
+  m->lp.up.workers_threads = static_cast<int64_t>(values["threads_workers"]);
+  m->lp.up.launcher_threads = static_cast<int64_t>(values["threads_launcher"]);
   return true;
 }
 
@@ -512,6 +614,15 @@ int main(int argc, char** argv) {
                        n, rep, m.lp.launch_ms, m.lp.spawn_ms, m.lp.first_ready_ms, m.lp.stop_ms,
                        m.lp.stop_wait_ms, m.base.launch_ms, m.base.stop_ms, m.fat.launch_ms,
                        m.fat.stop_ms, m.lp.ok ? "" : "  FAILED");
+          const ProcessSample& up = m.lp.up;
+          std::fprintf(stderr,
+                       "      all up: %d worker processes, PSS %.1f MiB (%.2f per node), "
+                       "launcher PSS %.1f MiB; CPU so far: workers %.1f s, launcher %.1f s; "
+                       "threads: workers %lld, launcher %lld\n",
+                       up.processes, up.workers_pss_mib, up.workers_pss_mib / n,
+                       up.launcher_pss_mib, up.workers_cpu_s, up.launcher_cpu_s,
+                       static_cast<long long>(up.workers_threads),
+                       static_cast<long long>(up.launcher_threads));
         }
         if (!trace_dir.empty() && !machine) {
           const TracePhases phases = ReadTrace(trace_dir, m.launch_index, n, m.lp.t0_realtime_ns, m.lp.stop_realtime_ns);
@@ -573,6 +684,41 @@ int main(int argc, char** argv) {
               "Stop() -> every worker reaped; +wt = until Wait() returned; lp spawn = until "
               "Launch() returned; lp 1st ready = first Ping answered. Medians of %d.\n",
               reps);
+
+  // Memory with every node up, and the whole launch + call + stop (issue 13, item 5).
+  std::printf("\n%6s %12s %12s %12s %12s %12s %12s %12s\n", "N", "launch+stop", "workers",
+              "PSS workers", "PSS/node", "PSS launcher", "CPU workers", "threads");
+  std::printf("%6s %12s %12s %12s %12s %12s %12s %12s\n", "", "(ms)", "(processes)", "(MiB)",
+              "(MiB)", "(MiB)", "(s)", "(per node)");
+  std::vector<std::string> totals;
+  for (int n : sizes) {
+    std::vector<double> total, processes, pss, launcher_pss, cpu, threads;
+    for (const Measurement& m : all) {
+      if (m.n != n) continue;
+      total.push_back(m.lp.launch_ms + m.lp.stop_wait_ms);
+      processes.push_back(m.lp.up.processes);
+      pss.push_back(m.lp.up.workers_pss_mib);
+      launcher_pss.push_back(m.lp.up.launcher_pss_mib);
+      cpu.push_back(m.lp.up.workers_cpu_s);
+      threads.push_back(static_cast<double>(m.lp.up.workers_threads) / n);
+    }
+    std::printf("%6d %12.1f %12.0f %12.1f %12.2f %12.1f %12.1f %12.1f\n", n, Median(total),
+                Median(processes), Median(pss), Median(pss) / n, Median(launcher_pss),
+                Median(cpu), Median(threads));
+    std::string line = absl::StrFormat("N=%d: launch + call + stop (all reaped, Wait() returned) "
+                                       "= %.1f s",
+                                       n, Median(total) / 1000);
+    if (n >= 1000) {
+      absl::StrAppend(&line, "; target <= 15 s: ", Median(total) <= 15000.0 ? "met" : "NOT met");
+    }
+    totals.push_back(std::move(line));
+  }
+  std::printf("\ncolumns: launch+stop = lp launch + lp stop+wt; workers = processes below the "
+              "launcher; PSS = sum of Pss in /proc/<pid>/smaps_rollup, sampled with every node "
+              "up (after every Ping, before Stop); CPU = user + system time of the workers "
+              "until then; threads = per worker. Medians of %d.\n",
+              reps);
+  for (const std::string& line : totals) std::printf("%s\n", line.c_str());
   if (any_100) {
     std::printf("target launch <= 3x baseline at N=100: %s\n", launch_target ? "MET" : "MISSED");
     std::printf("target stop of 100 idle nodes <= 200 ms: %s\n", stop_target ? "MET" : "MISSED");
