@@ -98,9 +98,12 @@ void ProcessBackend::WatchWorker(const NodeId& id, NodeProcess* process) {
 }
 
 void ProcessBackend::Kill(const std::set<std::string>& units) {
+  // All at once: one scan of /proc finds every straggler's tree (see KillProcessTrees).
+  std::vector<NodeProcess*> stragglers;
   for (const auto& [id, process] : processes_) {
-    if (units.contains(id.ToString())) process->Kill(SIGKILL);
+    if (units.contains(id.ToString())) stragglers.push_back(process.get());
   }
+  KillNodeProcesses(stragglers, SIGKILL);
 }
 
 void ProcessBackend::Join() {
