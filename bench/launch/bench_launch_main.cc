@@ -3,6 +3,7 @@
 //
 //   build-bench/bench/launch/bench_launch                 # N = 1, 10, 100; 5 repetitions
 //   build-bench/bench/launch/bench_launch --sizes=100 --reps=3 --trace_dir=/tmp/trace
+//   build/bench/launch/bench_launch --sizes=1000 --reps=1 --fat_baseline=false --idle_secs=5
 //
 // For each N and repetition:
 //   lp launch   lp::Launch(program of N CourierNode<Pinger>, local_mp) until every node
@@ -79,6 +80,15 @@ ABSL_FLAG(std::string, trace_dir, "",
           "and the launcher prints a per-phase breakdown.");
 ABSL_FLAG(std::string, terminal, "output_to_files",
           "Where node output goes (LaunchOptions::terminal).");
+ABSL_FLAG(double, idle_secs, 0,
+          "If > 0, with every node up, wait this long and report the CPU the idle workers "
+          "and launcher used meanwhile (before the stop; not part of any measured time).");
+ABSL_FLAG(double, stop_notice_secs, 120,
+          "The termination notice of the measured launches (LaunchOptions::"
+          "termination_notice). Long, so that the stop is measured until every worker ended "
+          "by itself: 1000 workers on 2 cores take longer to stop than lp's default 10 s, "
+          "and killing the rest at the notice would cut the measurement short (and fail the "
+          "run).");
 ABSL_FLAG(bool, machine, false, "Print only RESULT lines (used by --isolate).");
 
 namespace {
@@ -113,7 +123,13 @@ void AppendTrace(const std::string& what, int64_t ns) {
 // starts and its address is published right after.
 class Pinger {
  public:
-  Pinger() { AppendTrace("ctor", RealtimeNs()); }
+  Pinger() {
+    AppendTrace("ctor", RealtimeNs());
+    // Runs after the worker's own stop handlers (registered before the node was built).
+    if (!absl::GetFlag(FLAGS_trace_dir).empty()) {
+      lp::RegisterStopHandler([] { AppendTrace("stop", RealtimeNs()); });
+    }
+  }
   // Destroyed after the node's server has shut down, on the way out after a stop.
   ~Pinger() { AppendTrace("dtor", RealtimeNs()); }
   int Ping(int x) { return x; }
@@ -323,6 +339,8 @@ struct LpResult {
   int64_t stop_realtime_ns = 0;
   std::vector<double> ready_ms;  // per node
   ProcessSample up;              // sampled with every node up, before the stop
+  double idle_workers_cpu_pct = -1;   // --idle_secs: % of one core used by the idle workers
+  double idle_launcher_cpu_pct = -1;  // ... and by the launcher
   bool ok = true;
 };
 
@@ -350,7 +368,9 @@ LpResult MeasureLp(int n) {
   const Clock::time_point t0 = Clock::now();
   lp::Controller controller = lp::Launch(
       std::move(program),
-      {.launch_type = lp::LaunchType::kLocalMp, .terminal = absl::GetFlag(FLAGS_terminal)});
+      {.launch_type = lp::LaunchType::kLocalMp,
+       .termination_notice = absl::Seconds(absl::GetFlag(FLAGS_stop_notice_secs)),
+       .terminal = absl::GetFlag(FLAGS_terminal)});
   const Clock::time_point spawned = Clock::now();
   if (IsWorker()) return result;  // a launch before this worker's own: skipped
 
@@ -381,6 +401,12 @@ LpResult MeasureLp(int n) {
   const Clock::time_point ready = Clock::now();
   // Outside both measured intervals: reading /proc for 1000 processes takes a while.
   result.up = SampleProcesses();
+  if (const double idle = absl::GetFlag(FLAGS_idle_secs); idle > 0) {
+    absl::SleepFor(absl::Seconds(idle));
+    const ProcessSample later = SampleProcesses();
+    result.idle_workers_cpu_pct = 100 * (later.workers_cpu_s - result.up.workers_cpu_s) / idle;
+    result.idle_launcher_cpu_pct = 100 * (later.launcher_cpu_s - result.up.launcher_cpu_s) / idle;
+  }
 
   result.stop_realtime_ns = RealtimeNs();
   const Clock::time_point s0 = Clock::now();
@@ -420,7 +446,7 @@ double Percentile(std::vector<double> values, double p) {
 
 // Reads the workers' trace files of one launch: per node, ms after the launch's t0.
 struct TracePhases {
-  std::vector<double> main_entry_ms, ctor_ms, dtor_after_stop_ms;
+  std::vector<double> main_entry_ms, ctor_ms, stop_seen_after_stop_ms, dtor_after_stop_ms;
 };
 TracePhases ReadTrace(const std::string& dir, int launch_index, int n, int64_t t0_ns,
                       int64_t stop_ns) {
@@ -433,7 +459,9 @@ TracePhases ReadTrace(const std::string& dir, int launch_index, int n, int64_t t
       const double ms = static_cast<double>(ns - t0_ns) / 1e6;
       if (what == "main") phases.main_entry_ms.push_back(ms);
       if (what == "ctor") phases.ctor_ms.push_back(ms);
-      if (what == "dtor") phases.dtor_after_stop_ms.push_back(static_cast<double>(ns - stop_ns) / 1e6);
+      const double after_stop_ms = static_cast<double>(ns - stop_ns) / 1e6;
+      if (what == "stop") phases.stop_seen_after_stop_ms.push_back(after_stop_ms);
+      if (what == "dtor") phases.dtor_after_stop_ms.push_back(after_stop_ms);
     }
   }
   return phases;
@@ -574,10 +602,11 @@ int main(int argc, char** argv) {
     std::printf("where: %s\n", Where().c_str());
     std::printf("NOTE: shared machine (other builds may run): figures are noisy; compare the "
                 "baseline measured in the same run, and repeat.\n");
-    std::printf("mode: %s; terminal=%s; reps=%d (medians shown)\n",
+    std::printf("mode: %s; terminal=%s; termination notice %gs; reps=%d (medians shown)\n",
                 absl::GetFlag(FLAGS_isolate) ? "one process per (N, rep) (--isolate)"
                                              : "all launches in one process (a sweep)",
-                absl::GetFlag(FLAGS_terminal).c_str(), reps);
+                absl::GetFlag(FLAGS_terminal).c_str(), absl::GetFlag(FLAGS_stop_notice_secs),
+                reps);
     std::fflush(stdout);
   }
 
@@ -623,6 +652,13 @@ int main(int argc, char** argv) {
                        up.launcher_pss_mib, up.workers_cpu_s, up.launcher_cpu_s,
                        static_cast<long long>(up.workers_threads),
                        static_cast<long long>(up.launcher_threads));
+          if (m.lp.idle_workers_cpu_pct >= 0) {
+            std::fprintf(stderr,
+                         "      idle for %.1f s with all nodes up: workers used %.1f%% of a "
+                         "core, the launcher %.1f%%\n",
+                         absl::GetFlag(FLAGS_idle_secs), m.lp.idle_workers_cpu_pct,
+                         m.lp.idle_launcher_cpu_pct);
+          }
         }
         if (!trace_dir.empty() && !machine) {
           const TracePhases phases = ReadTrace(trace_dir, m.launch_index, n, m.lp.t0_realtime_ns, m.lp.stop_realtime_ns);
@@ -630,11 +666,14 @@ int main(int argc, char** argv) {
                        "      trace (ms after Launch; median / max over nodes): worker main() "
                        "%.1f / %.1f; node constructed (registered) %.1f / %.1f; ping answered "
                        "%.1f / %.1f\n"
-                       "      trace (ms after Stop; median / max): server shut down and node "
-                       "object destroyed %.1f / %.1f; all reaped %.1f\n",
+                       "      trace (ms after Stop; median / max): the node's stop handler "
+                       "ran %.1f / %.1f; server shut down and node object destroyed %.1f / "
+                       "%.1f; all reaped %.1f\n",
                        Median(phases.main_entry_ms), Percentile(phases.main_entry_ms, 1.0),
                        Median(phases.ctor_ms), Percentile(phases.ctor_ms, 1.0),
                        Median(m.lp.ready_ms), Percentile(m.lp.ready_ms, 1.0),
+                       Median(phases.stop_seen_after_stop_ms),
+                       Percentile(phases.stop_seen_after_stop_ms, 1.0),
                        Median(phases.dtor_after_stop_ms),
                        Percentile(phases.dtor_after_stop_ms, 1.0), m.lp.stop_ms);
         }
@@ -719,6 +758,10 @@ int main(int argc, char** argv) {
               "until then; threads = per worker. Medians of %d.\n",
               reps);
   for (const std::string& line : totals) std::printf("%s\n", line.c_str());
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  std::printf("load average at the end: %.2f %.2f %.2f (at the start: see 'where')\n", load[0],
+              load[1], load[2]);
   if (any_100) {
     std::printf("target launch <= 3x baseline at N=100: %s\n", launch_target ? "MET" : "MISSED");
     std::printf("target stop of 100 idle nodes <= 200 ms: %s\n", stop_target ? "MET" : "MISSED");
