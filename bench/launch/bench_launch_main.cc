@@ -3,6 +3,7 @@
 //
 //   build-bench/bench/launch/bench_launch                 # N = 1, 10, 100; 5 repetitions
 //   build-bench/bench/launch/bench_launch --sizes=100 --reps=3 --trace_dir=/tmp/trace
+//   build/bench/launch/bench_launch --sizes=1000 --reps=1 --fat_baseline=false --idle_secs=5
 //
 // For each N and repetition:
 //   lp launch   lp::Launch(program of N CourierNode<Pinger>, local_mp) until every node
@@ -10,6 +11,12 @@
 //               (i.e. it is registered, its server is up and its address is published).
 //   lp stop     Controller::Stop() until every worker has been reaped (WaitFor returns);
 //               "stop+wait" adds Controller::Wait() (joins, coordinator shutdown).
+//   memory      between the two, with all N nodes up: the sum of the PSS (Proportional Set
+//               Size, /proc/<pid>/smaps_rollup) of every descendant of the launcher (the
+//               workers), and the launcher's own; also their CPU time so far and threads.
+//               Pages shared by several workers (the binary's text) count once in the sum.
+//   total       launch + stop+wait: launch, every node answered one call, stop, all reaped,
+//               joined; for N >= 1000 compared with the 15 s target of issue 13.
 //   baseline    fork/exec N copies of bench_launch_child (binds 127.0.0.1:0, writes the
 //               port to a pipe) until all N ports are read; stop = SIGTERM all + reap all.
 //   fat base    the same, but the child is this binary (gRPC, Abseil, protobuf, lp linked
@@ -22,6 +29,7 @@
 // baselines. With --isolate, every (N, repetition) runs in a fresh invocation of this
 // binary instead of all in one process.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -72,6 +80,15 @@ ABSL_FLAG(std::string, trace_dir, "",
           "and the launcher prints a per-phase breakdown.");
 ABSL_FLAG(std::string, terminal, "output_to_files",
           "Where node output goes (LaunchOptions::terminal).");
+ABSL_FLAG(double, idle_secs, 0,
+          "If > 0, with every node up, wait this long and report the CPU the idle workers "
+          "and launcher used meanwhile (before the stop; not part of any measured time).");
+ABSL_FLAG(double, stop_notice_secs, 120,
+          "The termination notice of the measured launches (LaunchOptions::"
+          "termination_notice). Long, so that the stop is measured until every worker ended "
+          "by itself: 1000 workers on 2 cores take longer to stop than lp's default 10 s, "
+          "and killing the rest at the notice would cut the measurement short (and fail the "
+          "run).");
 ABSL_FLAG(bool, machine, false, "Print only RESULT lines (used by --isolate).");
 
 namespace {
@@ -106,7 +123,13 @@ void AppendTrace(const std::string& what, int64_t ns) {
 // starts and its address is published right after.
 class Pinger {
  public:
-  Pinger() { AppendTrace("ctor", RealtimeNs()); }
+  Pinger() {
+    AppendTrace("ctor", RealtimeNs());
+    // Runs after the worker's own stop handlers (registered before the node was built).
+    if (!absl::GetFlag(FLAGS_trace_dir).empty()) {
+      lp::RegisterStopHandler([] { AppendTrace("stop", RealtimeNs()); });
+    }
+  }
   // Destroyed after the node's server has shut down, on the way out after a stop.
   ~Pinger() { AppendTrace("dtor", RealtimeNs()); }
   int Ping(int x) { return x; }
@@ -225,6 +248,85 @@ BaselineResult RunBaseline(int n, const std::string& path, bool fat, bool wait_e
 }
 
 // ---------------------------------------------------------------------------------------
+// Memory and CPU of the launcher and of its workers, from /proc.
+
+struct ProcessSample {
+  int processes = 0;         // descendants of the launcher (the workers)
+  double workers_pss_mib = 0;  // sum of their PSS
+  double launcher_pss_mib = 0;
+  double workers_cpu_s = 0;  // user + system time so far, summed
+  double launcher_cpu_s = 0;
+  int64_t workers_threads = 0;
+  int64_t launcher_threads = 0;
+};
+
+// The fields of /proc/<pid>/stat after the command name (which may hold spaces and
+// parentheses, so it is skipped up to the last ')'): [0] is field 3, the state.
+std::vector<std::string> StatFields(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string line;
+  std::getline(in, line);
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return {};
+  return absl::StrSplit(line.substr(close + 1), ' ', absl::SkipEmpty());
+}
+
+// Pss of /proc/<pid>/smaps_rollup in KiB (0 if the process is gone).
+int64_t PssKib(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/smaps_rollup"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Pss:", 0) != 0) continue;
+    int64_t kib = 0;
+    std::istringstream(line.substr(4)) >> kib;
+    return kib;
+  }
+  return 0;
+}
+
+void AddCpuAndThreads(const std::vector<std::string>& fields, double* cpu_s, int64_t* threads) {
+  // Fields 14 and 15 (utime, stime) in clock ticks; field 20, num_threads.
+  if (fields.size() < 18) return;
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  *cpu_s += (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+  *threads += std::stoll(fields[17]);
+}
+
+// Every descendant of this process (found through the parent pid of every process in
+// /proc), and this process itself.
+ProcessSample SampleProcesses() {
+  std::map<pid_t, std::vector<pid_t>> children;
+  std::map<pid_t, std::vector<std::string>> stats;
+  if (DIR* proc = opendir("/proc")) {
+    while (dirent* entry = readdir(proc)) {
+      int pid = 0;
+      if (!absl::SimpleAtoi(entry->d_name, &pid)) continue;
+      std::vector<std::string> fields = StatFields(pid);
+      if (fields.size() < 2) continue;
+      children[std::stoi(fields[1])].push_back(pid);
+      stats[pid] = std::move(fields);
+    }
+    closedir(proc);
+  }
+  ProcessSample sample;
+  const pid_t self = getpid();
+  sample.launcher_pss_mib = static_cast<double>(PssKib(self)) / 1024;
+  AddCpuAndThreads(stats[self], &sample.launcher_cpu_s, &sample.launcher_threads);
+  std::vector<pid_t> pending = children[self];
+  int64_t pss_kib = 0;
+  while (!pending.empty()) {
+    const pid_t pid = pending.back();
+    pending.pop_back();
+    ++sample.processes;
+    pss_kib += PssKib(pid);
+    AddCpuAndThreads(stats[pid], &sample.workers_cpu_s, &sample.workers_threads);
+    pending.insert(pending.end(), children[pid].begin(), children[pid].end());
+  }
+  sample.workers_pss_mib = static_cast<double>(pss_kib) / 1024;
+  return sample;
+}
+
+// ---------------------------------------------------------------------------------------
 // The lp measurement.
 
 struct LpResult {
@@ -236,6 +338,9 @@ struct LpResult {
   int64_t t0_realtime_ns = 0;  // for the trace breakdown
   int64_t stop_realtime_ns = 0;
   std::vector<double> ready_ms;  // per node
+  ProcessSample up;              // sampled with every node up, before the stop
+  double idle_workers_cpu_pct = -1;   // --idle_secs: % of one core used by the idle workers
+  double idle_launcher_cpu_pct = -1;  // ... and by the launcher
   bool ok = true;
 };
 
@@ -263,7 +368,9 @@ LpResult MeasureLp(int n) {
   const Clock::time_point t0 = Clock::now();
   lp::Controller controller = lp::Launch(
       std::move(program),
-      {.launch_type = lp::LaunchType::kLocalMp, .terminal = absl::GetFlag(FLAGS_terminal)});
+      {.launch_type = lp::LaunchType::kLocalMp,
+       .termination_notice = absl::Seconds(absl::GetFlag(FLAGS_stop_notice_secs)),
+       .terminal = absl::GetFlag(FLAGS_terminal)});
   const Clock::time_point spawned = Clock::now();
   if (IsWorker()) return result;  // a launch before this worker's own: skipped
 
@@ -292,6 +399,14 @@ LpResult MeasureLp(int n) {
   }
   for (std::thread& thread : pool) thread.join();
   const Clock::time_point ready = Clock::now();
+  // Outside both measured intervals: reading /proc for 1000 processes takes a while.
+  result.up = SampleProcesses();
+  if (const double idle = absl::GetFlag(FLAGS_idle_secs); idle > 0) {
+    absl::SleepFor(absl::Seconds(idle));
+    const ProcessSample later = SampleProcesses();
+    result.idle_workers_cpu_pct = 100 * (later.workers_cpu_s - result.up.workers_cpu_s) / idle;
+    result.idle_launcher_cpu_pct = 100 * (later.launcher_cpu_s - result.up.launcher_cpu_s) / idle;
+  }
 
   result.stop_realtime_ns = RealtimeNs();
   const Clock::time_point s0 = Clock::now();
@@ -331,7 +446,7 @@ double Percentile(std::vector<double> values, double p) {
 
 // Reads the workers' trace files of one launch: per node, ms after the launch's t0.
 struct TracePhases {
-  std::vector<double> main_entry_ms, ctor_ms, dtor_after_stop_ms;
+  std::vector<double> main_entry_ms, ctor_ms, stop_seen_after_stop_ms, dtor_after_stop_ms;
 };
 TracePhases ReadTrace(const std::string& dir, int launch_index, int n, int64_t t0_ns,
                       int64_t stop_ns) {
@@ -344,7 +459,9 @@ TracePhases ReadTrace(const std::string& dir, int launch_index, int n, int64_t t
       const double ms = static_cast<double>(ns - t0_ns) / 1e6;
       if (what == "main") phases.main_entry_ms.push_back(ms);
       if (what == "ctor") phases.ctor_ms.push_back(ms);
-      if (what == "dtor") phases.dtor_after_stop_ms.push_back(static_cast<double>(ns - stop_ns) / 1e6);
+      const double after_stop_ms = static_cast<double>(ns - stop_ns) / 1e6;
+      if (what == "stop") phases.stop_seen_after_stop_ms.push_back(after_stop_ms);
+      if (what == "dtor") phases.dtor_after_stop_ms.push_back(after_stop_ms);
     }
   }
   return phases;
@@ -379,12 +496,18 @@ std::vector<int> ParseSizes() {
 }
 
 void PrintResultLine(const Measurement& m) {
+  const ProcessSample& up = m.lp.up;
   std::printf("RESULT n=%d rep=%d ok=%d lp_launch=%.3f lp_spawn=%.3f lp_first=%.3f "
               "lp_stop=%.3f lp_stop_wait=%.3f base_launch=%.3f base_stop=%.3f "
-              "fat_launch=%.3f fat_stop=%.3f\n",
+              "fat_launch=%.3f fat_stop=%.3f procs=%d pss_workers=%.3f pss_launcher=%.3f "
+              "cpu_workers=%.3f cpu_launcher=%.3f threads_workers=%lld "
+              "threads_launcher=%lld\n",
               m.n, m.rep, m.lp.ok ? 1 : 0, m.lp.launch_ms, m.lp.spawn_ms, m.lp.first_ready_ms,
               m.lp.stop_ms, m.lp.stop_wait_ms, m.base.launch_ms, m.base.stop_ms,
-              m.fat.launch_ms, m.fat.stop_ms);
+              m.fat.launch_ms, m.fat.stop_ms, up.processes, up.workers_pss_mib,
+              up.launcher_pss_mib, up.workers_cpu_s, up.launcher_cpu_s,
+              static_cast<long long>(up.workers_threads),
+              static_cast<long long>(up.launcher_threads));
   std::fflush(stdout);
 }
 
@@ -405,6 +528,13 @@ bool ParseResultLine(const std::string& line, Measurement* m) {
   m->lp.stop_wait_ms = values["lp_stop_wait"];
   m->base = {values["base_launch"], values["base_stop"]};
   m->fat = {values["fat_launch"], values["fat_stop"]};
+  m->lp.up.processes = static_cast<int>(values["procs"]);
+  m->lp.up.workers_pss_mib = values["pss_workers"];
+  m->lp.up.launcher_pss_mib = values["pss_launcher"];
+  m->lp.up.workers_cpu_s = values["cpu_workers"];
+  m->lp.up.launcher_cpu_s = values["cpu_launcher"];
+  m->lp.up.workers_threads = static_cast<int64_t>(values["threads_workers"]);
+  m->lp.up.launcher_threads = static_cast<int64_t>(values["threads_launcher"]);
   return true;
 }
 
@@ -472,10 +602,11 @@ int main(int argc, char** argv) {
     std::printf("where: %s\n", Where().c_str());
     std::printf("NOTE: shared machine (other builds may run): figures are noisy; compare the "
                 "baseline measured in the same run, and repeat.\n");
-    std::printf("mode: %s; terminal=%s; reps=%d (medians shown)\n",
+    std::printf("mode: %s; terminal=%s; termination notice %gs; reps=%d (medians shown)\n",
                 absl::GetFlag(FLAGS_isolate) ? "one process per (N, rep) (--isolate)"
                                              : "all launches in one process (a sweep)",
-                absl::GetFlag(FLAGS_terminal).c_str(), reps);
+                absl::GetFlag(FLAGS_terminal).c_str(), absl::GetFlag(FLAGS_stop_notice_secs),
+                reps);
     std::fflush(stdout);
   }
 
@@ -512,6 +643,22 @@ int main(int argc, char** argv) {
                        n, rep, m.lp.launch_ms, m.lp.spawn_ms, m.lp.first_ready_ms, m.lp.stop_ms,
                        m.lp.stop_wait_ms, m.base.launch_ms, m.base.stop_ms, m.fat.launch_ms,
                        m.fat.stop_ms, m.lp.ok ? "" : "  FAILED");
+          const ProcessSample& up = m.lp.up;
+          std::fprintf(stderr,
+                       "      all up: %d worker processes, PSS %.1f MiB (%.2f per node), "
+                       "launcher PSS %.1f MiB; CPU so far: workers %.1f s, launcher %.1f s; "
+                       "threads: workers %lld, launcher %lld\n",
+                       up.processes, up.workers_pss_mib, up.workers_pss_mib / n,
+                       up.launcher_pss_mib, up.workers_cpu_s, up.launcher_cpu_s,
+                       static_cast<long long>(up.workers_threads),
+                       static_cast<long long>(up.launcher_threads));
+          if (m.lp.idle_workers_cpu_pct >= 0) {
+            std::fprintf(stderr,
+                         "      idle for %.1f s with all nodes up: workers used %.1f%% of a "
+                         "core, the launcher %.1f%%\n",
+                         absl::GetFlag(FLAGS_idle_secs), m.lp.idle_workers_cpu_pct,
+                         m.lp.idle_launcher_cpu_pct);
+          }
         }
         if (!trace_dir.empty() && !machine) {
           const TracePhases phases = ReadTrace(trace_dir, m.launch_index, n, m.lp.t0_realtime_ns, m.lp.stop_realtime_ns);
@@ -519,11 +666,14 @@ int main(int argc, char** argv) {
                        "      trace (ms after Launch; median / max over nodes): worker main() "
                        "%.1f / %.1f; node constructed (registered) %.1f / %.1f; ping answered "
                        "%.1f / %.1f\n"
-                       "      trace (ms after Stop; median / max): server shut down and node "
-                       "object destroyed %.1f / %.1f; all reaped %.1f\n",
+                       "      trace (ms after Stop; median / max): the node's stop handler "
+                       "ran %.1f / %.1f; server shut down and node object destroyed %.1f / "
+                       "%.1f; all reaped %.1f\n",
                        Median(phases.main_entry_ms), Percentile(phases.main_entry_ms, 1.0),
                        Median(phases.ctor_ms), Percentile(phases.ctor_ms, 1.0),
                        Median(m.lp.ready_ms), Percentile(m.lp.ready_ms, 1.0),
+                       Median(phases.stop_seen_after_stop_ms),
+                       Percentile(phases.stop_seen_after_stop_ms, 1.0),
                        Median(phases.dtor_after_stop_ms),
                        Percentile(phases.dtor_after_stop_ms, 1.0), m.lp.stop_ms);
         }
@@ -573,6 +723,45 @@ int main(int argc, char** argv) {
               "Stop() -> every worker reaped; +wt = until Wait() returned; lp spawn = until "
               "Launch() returned; lp 1st ready = first Ping answered. Medians of %d.\n",
               reps);
+
+  // Memory with every node up, and the whole launch + call + stop (issue 13, item 5).
+  std::printf("\n%6s %12s %12s %12s %12s %12s %12s %12s\n", "N", "launch+stop", "workers",
+              "PSS workers", "PSS/node", "PSS launcher", "CPU workers", "threads");
+  std::printf("%6s %12s %12s %12s %12s %12s %12s %12s\n", "", "(ms)", "(processes)", "(MiB)",
+              "(MiB)", "(MiB)", "(s)", "(per node)");
+  std::vector<std::string> totals;
+  for (int n : sizes) {
+    std::vector<double> total, processes, pss, launcher_pss, cpu, threads;
+    for (const Measurement& m : all) {
+      if (m.n != n) continue;
+      total.push_back(m.lp.launch_ms + m.lp.stop_wait_ms);
+      processes.push_back(m.lp.up.processes);
+      pss.push_back(m.lp.up.workers_pss_mib);
+      launcher_pss.push_back(m.lp.up.launcher_pss_mib);
+      cpu.push_back(m.lp.up.workers_cpu_s);
+      threads.push_back(static_cast<double>(m.lp.up.workers_threads) / n);
+    }
+    std::printf("%6d %12.1f %12.0f %12.1f %12.2f %12.1f %12.1f %12.1f\n", n, Median(total),
+                Median(processes), Median(pss), Median(pss) / n, Median(launcher_pss),
+                Median(cpu), Median(threads));
+    std::string line = absl::StrFormat("N=%d: launch + call + stop (all reaped, Wait() returned) "
+                                       "= %.1f s",
+                                       n, Median(total) / 1000);
+    if (n >= 1000) {
+      absl::StrAppend(&line, "; target <= 15 s: ", Median(total) <= 15000.0 ? "met" : "NOT met");
+    }
+    totals.push_back(std::move(line));
+  }
+  std::printf("\ncolumns: launch+stop = lp launch + lp stop+wt; workers = processes below the "
+              "launcher; PSS = sum of Pss in /proc/<pid>/smaps_rollup, sampled with every node "
+              "up (after every Ping, before Stop); CPU = user + system time of the workers "
+              "until then; threads = per worker. Medians of %d.\n",
+              reps);
+  for (const std::string& line : totals) std::printf("%s\n", line.c_str());
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  std::printf("load average at the end: %.2f %.2f %.2f (at the start: see 'where')\n", load[0],
+              load[1], load[2]);
   if (any_100) {
     std::printf("target launch <= 3x baseline at N=100: %s\n", launch_target ? "MET" : "MISSED");
     std::printf("target stop of 100 idle nodes <= 200 ms: %s\n", stop_target ? "MET" : "MISSED");

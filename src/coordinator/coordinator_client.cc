@@ -154,6 +154,10 @@ absl::StatusOr<std::string> CoordinatorClient::Resolve(const NodeId& node,
 
 absl::StatusOr<bool> CoordinatorClient::RequestStop(std::string_view reason,
                                                     std::optional<NodeId> requested_by) {
+  {
+    std::lock_guard lock(mu_);
+    if (watch_ != nullptr && watch_->HeardStop()) return false;
+  }
   coordinator::StopRequest request;
   request.set_reason(std::string(reason));
   if (requested_by.has_value()) *request.mutable_requested_by() = ToProto(*requested_by);

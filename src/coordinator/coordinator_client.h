@@ -77,7 +77,10 @@ class CoordinatorClient final : public AddressBook {
   absl::StatusOr<std::string> Resolve(const NodeId& node, std::string_view endpoint,
                                       absl::Time deadline) override;
 
-  // Asks the whole program to stop. True if this request started the stop.
+  // Asks the whole program to stop. True if this request started the stop. Once this
+  // client's stop watch has heard the stop notice, returns false without a call: the
+  // coordinator is stopping already (every worker's stop handlers ask, and 1000 workers
+  // told to stop all asking back kept the launcher busy answering while they waited).
   absl::StatusOr<bool> RequestStop(std::string_view reason,
                                    std::optional<NodeId> requested_by = std::nullopt);
 

@@ -100,6 +100,11 @@ void StopWatch::Settle(Outcome outcome, std::string reason, absl::Status why) {
   settled_.notify_all();
 }
 
+bool StopWatch::HeardStop() {
+  std::lock_guard lock(mu_);
+  return outcome_ == Outcome::kStopped;
+}
+
 void StopWatch::AddEnded(std::vector<NodeId> nodes, std::string how) {
   std::lock_guard lock(mu_);
   if (outcome_ != Outcome::kPending) return;

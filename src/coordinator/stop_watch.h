@@ -49,6 +49,9 @@ class StopWatch {
   StopWatch(const StopWatch&) = delete;
   StopWatch& operator=(const StopWatch&) = delete;
 
+  // True once the stop notice has arrived (on_stop may still be about to run, or running).
+  bool HeardStop();
+
  private:
   class Reactor;
   enum class Outcome { kPending, kStopped, kLost, kClosed };

@@ -80,10 +80,19 @@ std::vector<pid_t> Descendants(pid_t pid) {
   return std::vector<pid_t>(found.begin(), found.end());
 }
 
-void KillProcessTree(pid_t pid, int signal) {
-  if (pid <= 0) return;
-  std::set<pid_t> tree = {pid};
-  AddDescendants(ChildrenByParent(), pid, tree);
+void KillProcessTree(pid_t pid, int signal) { KillProcessTrees({pid}, signal); }
+
+void KillProcessTrees(const std::vector<pid_t>& roots, int signal) {
+  std::set<pid_t> tree;
+  for (pid_t root : roots) {
+    if (root > 0) tree.insert(root);
+  }
+  if (tree.empty()) return;
+  const std::set<pid_t> root_set = tree;
+  {
+    const std::map<pid_t, std::vector<pid_t>> children = ChildrenByParent();
+    for (pid_t root : root_set) AddDescendants(children, root, tree);
+  }
   if (signal == SIGKILL) {
     // Freeze, then look again: stopped processes cannot fork, so once a scan finds
     // nothing new the set is complete. Bounded, in case of a pathological fork storm.
@@ -95,8 +104,11 @@ void KillProcessTree(pid_t pid, int signal) {
       if (tree.size() == before) break;
     }
   }
-  const pid_t group = getpgid(pid);
-  if (group == pid && group != getpgrp()) kill(-group, signal);
+  const pid_t own_group = getpgrp();
+  for (pid_t root : root_set) {
+    const pid_t group = getpgid(root);
+    if (group == root && group != own_group) kill(-group, signal);
+  }
   SignalAll(tree, signal);
   // A stopped process (Ctrl+Z, a debugger) acts on a termination request only once
   // continued.

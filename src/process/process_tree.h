@@ -23,6 +23,12 @@ std::vector<pid_t> Descendants(pid_t pid);
 // Thread safety: may be called from any thread.
 void KillProcessTree(pid_t pid, int signal);
 
+// KillProcessTree for every pid of `roots` at once. The trees are found with one scan of
+// /proc per round, not one per root: a scan reads the stat file of every process on the
+// machine, so killing 1000 workers one by one read about 2 million files (10 s on 2 cores,
+// while the stragglers it was meant to end kept running).
+void KillProcessTrees(const std::vector<pid_t>& roots, int signal);
+
 }  // namespace lp::internal
 
 #endif  // LP_SRC_PROCESS_PROCESS_TREE_H_

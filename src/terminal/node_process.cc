@@ -36,8 +36,16 @@ bool NodeProcess::HasExited() const {
   return exit_.has_value();
 }
 
-void NodeProcess::Kill(int signal) {
-  if (!HasExited()) KillProcessTree(pid_, signal);
+void NodeProcess::Kill(int signal) { KillNodeProcesses({this}, signal); }
+
+void KillNodeProcesses(const std::vector<NodeProcess*>& processes, int signal) {
+  std::vector<pid_t> roots;
+  for (const NodeProcess* process : processes) {
+    if (process->HasExited()) continue;  // its pid may be reused
+    const std::vector<pid_t> own = process->KillRoots();
+    roots.insert(roots.end(), own.begin(), own.end());
+  }
+  KillProcessTrees(roots, signal);
 }
 
 }  // namespace lp::internal

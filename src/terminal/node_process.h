@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -49,10 +50,14 @@ class NodeProcess {
 
   // Sends `signal` to the node's whole process tree (KillProcessTree). Does not wait.
   // Nothing once the end was seen (the pid may be reused).
-  virtual void Kill(int signal);
+  void Kill(int signal);
 
  protected:
   explicit NodeProcess(pid_t pid) : pid_(pid) {}
+
+  // The processes whose trees Kill signals: the node's process itself, unless a terminal
+  // must spare a wrapper around it.
+  virtual std::vector<pid_t> KillRoots() const { return {pid_}; }
 
   // Waits for the end until `deadline`. Called by one thread at a time, and never again
   // once it returned an ExitInfo.
@@ -66,7 +71,13 @@ class NodeProcess {
   // Guarded by mu_:
   bool waiting_ = false;  // a thread is inside AwaitExit
   std::optional<ExitInfo> exit_;
+
+  friend void KillNodeProcesses(const std::vector<NodeProcess*>& processes, int signal);
 };
+
+// Kill(signal) on every process of `processes`, with one scan of /proc for all their trees
+// rather than one each (KillProcessTrees): what a launcher killing its stragglers calls.
+void KillNodeProcesses(const std::vector<NodeProcess*>& processes, int signal);
 
 }  // namespace lp::internal
 

@@ -96,20 +96,16 @@ class TmuxNodeProcess : public NodeProcess {
     if (!HasExited()) Kill(SIGKILL);
   }
 
-  // Signals the worker's tree but not the wrapper, which must survive to record the
+ protected:
+  // Kill signals the worker's tree but not the wrapper, which must survive to record the
   // status (it exits right after). Before the wrapper has started the worker, the
   // wrapper itself is signalled.
-  void Kill(int signal) override {
-    if (HasExited()) return;
-    const std::vector<pid_t> workers = ChildrenOf(pid());
-    if (workers.empty()) {
-      KillProcessTree(pid(), signal);
-      return;
-    }
-    for (pid_t worker : workers) KillProcessTree(worker, signal);
+  std::vector<pid_t> KillRoots() const override {
+    std::vector<pid_t> workers = ChildrenOf(pid());
+    if (workers.empty()) return {pid()};
+    return workers;
   }
 
- protected:
   absl::StatusOr<ExitInfo> AwaitExit(absl::Time deadline) override {
     if (pidfd_.has_value() && !pidfd_->WaitUntilExited(deadline)) {
       return absl::DeadlineExceededError(absl::StrCat("process ", pid(), " still running"));

@@ -194,6 +194,39 @@ TEST_F(CoordinatorTest, LauncherStopReachesWatchers) {
   EXPECT_FALSE(watcher.lost.HasBeenNotified());
 }
 
+// A worker's stop handlers ask the coordinator to stop the program, also when the
+// coordinator's own notice is what stopped it: then the client does not call.
+TEST_F(CoordinatorTest, RequestStopAfterTheStopNoticeAsksNothing) {
+  StartServer(Workers(1));
+  auto client = NewClient();
+  Watcher watcher;
+  ASSERT_TRUE(watcher.Watch(*client, NodeId{"worker", 0}).ok());
+  ASSERT_TRUE(server_->stop().AwaitWatchers(1, absl::Now() + kPatience));
+  EXPECT_TRUE(server_->RequestStop("the launcher stops"));
+  ASSERT_TRUE(watcher.stopped.WaitFor(kPatience));
+  // With the coordinator gone, a call could only fail (Unavailable).
+  server_->Shutdown(absl::Now() + kPatience);
+  absl::StatusOr<bool> started = client->RequestStop("node worker/0 stopped the program",
+                                                     NodeId{"worker", 0});
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_FALSE(*started);
+}
+
+// Without the notice, the request is a call, and one that fails says so.
+TEST_F(CoordinatorTest, RequestStopBeforeTheNoticeCallsTheCoordinator) {
+  StartServer(Workers(1));
+  auto client = NewClient();
+  Watcher watcher;
+  ASSERT_TRUE(watcher.Watch(*client, NodeId{"worker", 0}).ok());
+  ASSERT_TRUE(server_->stop().AwaitWatchers(1, absl::Now() + kPatience));
+  absl::StatusOr<bool> started = client->RequestStop("node worker/0 stopped the program",
+                                                     NodeId{"worker", 0});
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_TRUE(*started);
+  ASSERT_TRUE(watcher.stopped.WaitFor(kPatience));
+  EXPECT_EQ(watcher.reason, "node worker/0 stopped the program (by node worker/0)");
+}
+
 TEST_F(CoordinatorTest, WatchAfterTheStopHearsItAtOnce) {
   StartServer(Workers(1));
   server_->RequestStop("early");

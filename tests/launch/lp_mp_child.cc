@@ -12,6 +12,9 @@
 //                          waiters, plus crasher/0, which prints two lines and then throws,
 //                          calls exit(7) or dies of SIGSEGV
 //   --mode=victim          waiters, plus victim/0, which waits (the test kills it)
+//   --mode=lingerer        waiters, plus lingerer/0, which ends cleanly and stops the
+//                          program but whose process cannot exit (its buffered output waits
+//                          for the FIFO --trigger, which nobody reads)
 //   --mode=straggler       waiters, plus straggler/0, which starts `sleep 1000` (prints
 //                          "grandchild <pid>") and ignores the stop
 //   --mode=family          waiters, plus family/0, which starts three `sleep 1000`: a child
@@ -34,11 +37,13 @@
 //
 // Without --lp_launch_type the program runs as local_mp.
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
@@ -92,6 +97,20 @@ void Crasher(const std::string& how) {
   // Default action even under a sanitizer that installed its own handler.
   signal(SIGSEGV, SIG_DFL);
   raise(SIGSEGV);
+}
+
+// Ends cleanly (and stops the program) with its output stuck: stdout is a FIFO that
+// nobody reads, and 256 KiB wait in stdio's buffer, which the worker flushes on its way
+// out, after it reported the clean end. The process then blocks until it is killed.
+void Lingerer(const std::string& fifo) {
+  SayPid();
+  const int fd = open(fifo.c_str(), O_RDWR);  // O_RDWR: opening does not wait for a reader
+  if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) throw std::runtime_error("cannot open " + fifo);
+  static char buffer[1 << 20];
+  setvbuf(stdout, buffer, _IOFBF, sizeof(buffer));
+  const std::string line(1023, 'x');
+  for (int i = 0; i < 256; ++i) std::printf("%s\n", line.c_str());
+  lp::Stop();
 }
 
 void Victim() {
@@ -234,6 +253,9 @@ int main(int argc, char** argv) {
   } else if (mode == "victim") {
     AddWaiters(program);
     program.AddNode(lp::FunctionNode(Victim), "victim");
+  } else if (mode == "lingerer") {
+    AddWaiters(program);
+    program.AddNode(lp::FunctionNode(Lingerer, absl::GetFlag(FLAGS_trigger)), "lingerer");
   } else if (mode == "straggler") {
     AddWaiters(program);
     program.AddNode(lp::FunctionNode(Straggler), "straggler");

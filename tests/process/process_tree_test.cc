@@ -79,6 +79,34 @@ TEST(ProcessTreeTest, TerminationSignalsReachTheWholeTree) {
   for (pid_t pid : tree) EXPECT_TRUE(testing::WaitUntilGone(pid, kTimeout)) << pid;
 }
 
+// What a launcher killing its stragglers does: one call for every worker's tree.
+TEST(ProcessTreeTest, KillsSeveralTreesInOneCall) {
+  std::vector<SpawnedProcess> roots;
+  std::vector<pid_t> root_pids;
+  std::vector<pid_t> everyone;
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<SpawnedProcess> root =
+        Spawn({.argv = {"/bin/sh", "-c", kTree}, .output = Output::Pipe()});
+    ASSERT_TRUE(root.ok()) << root.status();
+    std::string output;
+    ASSERT_TRUE(testing::ReadUntil(root->output.get(), "ready", kTimeout, output));
+    const std::vector<pid_t> tree = WaitForTree(root->pid);
+    ASSERT_GE(tree.size(), 4u);
+    ASSERT_TRUE(OneLeftTheGroup(root->pid, tree));
+    everyone.insert(everyone.end(), tree.begin(), tree.end());
+    root_pids.push_back(root->pid);
+    roots.push_back(*std::move(root));
+  }
+
+  KillProcessTrees(root_pids, SIGKILL);
+  for (pid_t root : root_pids) {
+    absl::StatusOr<ExitInfo> exit = WaitForExit(root, absl::Now() + kTimeout);
+    ASSERT_TRUE(exit.ok()) << exit.status();
+    EXPECT_EQ(exit->signal, SIGKILL) << root;
+  }
+  for (pid_t pid : everyone) EXPECT_TRUE(testing::WaitUntilGone(pid, kTimeout)) << pid;
+}
+
 TEST(ProcessTreeTest, NoDescendantsForALeaf) {
   absl::StatusOr<SpawnedProcess> leaf = Spawn({.argv = {"/bin/sleep", "1000"}});
   ASSERT_TRUE(leaf.ok()) << leaf.status();

@@ -139,6 +139,33 @@ TEST_F(CurrentTerminalTest, ReportsFailuresKillsAndSharesTheExitBetweenWaiters) 
   EXPECT_TRUE(node.HasExited());
 }
 
+TEST_F(CurrentTerminalTest, KillNodeProcessesKillsTheRunningNodesAndSparesTheEndedOnes) {
+  std::unique_ptr<Terminal> terminal = Make();
+  absl::StatusOr<std::unique_ptr<NodeProcess>> ended =
+      terminal->Launch("ended/0", testing::Shell("exit 0"));
+  ASSERT_TRUE(ended.ok()) << ended.status();
+  ASSERT_TRUE((*ended)->WaitForExit(absl::Now() + kTimeout).ok());
+  std::vector<std::unique_ptr<NodeProcess>> sleepers;
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<std::unique_ptr<NodeProcess>> sleeper =
+        terminal->Launch(absl::StrCat("sleeper/", i), testing::Shell("sleep 1000"));
+    ASSERT_TRUE(sleeper.ok()) << sleeper.status();
+    sleepers.push_back(*std::move(sleeper));
+  }
+
+  std::vector<NodeProcess*> all = {ended->get()};
+  for (const auto& sleeper : sleepers) all.push_back(sleeper.get());
+  KillNodeProcesses(all, SIGKILL);
+  for (const auto& sleeper : sleepers) {
+    absl::StatusOr<ExitInfo> exit = sleeper->WaitForExit(absl::Now() + kTimeout);
+    ASSERT_TRUE(exit.ok()) << exit.status();
+    EXPECT_EQ(exit->ToString(), "killed by signal 9 (SIGKILL)");
+  }
+  absl::StatusOr<ExitInfo> exit = (*ended)->WaitForExit(absl::Now());
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_EQ(exit->ToString(), "exited with code 0");
+}
+
 TEST_F(CurrentTerminalTest, LaunchErrorsAreStatuses) {
   std::unique_ptr<Terminal> terminal = Make();
   SpawnSpec spec;
