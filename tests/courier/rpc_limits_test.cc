@@ -397,7 +397,18 @@ TEST(HandlerThreadsTest, NodesCallingEachOtherInACycleNeverRunOutOfThreads) {
   constexpr int kHops = 6;
   struct Peer {
     std::unique_ptr<CourierServer> server;
-    std::shared_ptr<CourierChannel> other;  // to the other server
+    // To the other server, set once both listen. (Through a mutex: the calls that read it
+    // reach the handler through gRPC, whose ordering ThreadSanitizer cannot see.)
+    std::mutex mu;
+    std::shared_ptr<CourierChannel> other;  // guarded by mu
+    std::shared_ptr<CourierChannel> Other() {
+      std::lock_guard<std::mutex> lock(mu);
+      return other;
+    }
+    void SetOther(std::shared_ptr<CourierChannel> channel) {
+      std::lock_guard<std::mutex> lock(mu);
+      other = std::move(channel);
+    }
   };
   Peer peers[2];
   for (Peer& peer : peers) {
@@ -410,7 +421,7 @@ TEST(HandlerThreadsTest, NodesCallingEachOtherInACycleNeverRunOutOfThreads) {
                                        const int64_t hops = args.args(0).int_value();
                                        if (hops == 0) return Int(0);
                                        absl::StatusOr<courier::SerializedObject> rest =
-                                           peer.other->Call("Relay", Args({Int(hops - 1)}),
+                                           peer.Other()->Call("Relay", Args({Int(hops - 1)}),
                                                             Timeout());
                                        if (!rest.ok()) return rest.status();
                                        return Int(rest->int_value() + 1);
@@ -423,8 +434,8 @@ TEST(HandlerThreadsTest, NodesCallingEachOtherInACycleNeverRunOutOfThreads) {
     ASSERT_TRUE(port.ok()) << port.status();
     targets[i] = absl::StrCat("127.0.0.1:", *port);
   }
-  peers[0].other = CourierChannel::Create(targets[1]);
-  peers[1].other = CourierChannel::Create(targets[0]);
+  peers[0].SetOther(CourierChannel::Create(targets[1]));
+  peers[1].SetOther(CourierChannel::Create(targets[0]));
 
   std::shared_ptr<CourierChannel> client = CourierChannel::Create(targets[0]);
   std::mutex mu;

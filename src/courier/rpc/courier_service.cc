@@ -63,6 +63,7 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
                                                    const grpc::ByteBuffer* request,
                                                    grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  (void)published_.load(std::memory_order_acquire);  // see published_
   if (absl::Status admitted = Admit(); !admitted.ok()) {
     reactor->Finish(ToGrpcStatus(admitted));
     return reactor;

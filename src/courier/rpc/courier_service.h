@@ -58,6 +58,11 @@ class CourierServiceImpl final
   // before the service serves.
   void RequireSecret(std::string secret, std::string server_name);
 
+  // Called once the methods, the secret and whatever the handlers use are set up, before
+  // the service is registered with a gRPC server: every call reads what was written
+  // before (see published_).
+  void Publish() { published_.store(true, std::memory_order_release); }
+
   // Gets the encoded reply to one call, or why there is none.
   using Reply = absl::AnyInvocable<void(absl::StatusOr<grpc::ByteBuffer>) &&>;
 
@@ -91,6 +96,11 @@ class CourierServiceImpl final
   // before the call is finished, so that a caller that got its reply and calls again at
   // once finds the slot free.
   std::atomic<int> admitted_{0};
+  // Set by Publish(), read (acquire) by every call. The calls arrive on gRPC's threads,
+  // which reach us through gRPC's own synchronization: real, but invisible to
+  // ThreadSanitizer with Debian's uninstrumented gRPC, which then reports every handler's
+  // first read of its node's state as a race. This pair makes the ordering explicit.
+  std::atomic<bool> published_{false};
 };
 
 }  // namespace lp::rpc

@@ -96,6 +96,7 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(bind_address, rpc::ServerCredentialsFor(security), &port);
+  parts_->service.Publish();
   builder.RegisterService(&parts_->service);
   // With SO_REUSEPORT, gRPC 1.51 clones the listening socket for each completion queue
   // (the health-check service adds one), and the clone of a port-0 listener binds port 0
