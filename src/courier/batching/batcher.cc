@@ -154,7 +154,10 @@ void Batcher::RunTimer() {
         timer_wakeup_.wait(lock);  // until a slot frees
       }
     } else {
-      timer_wakeup_.wait_until(lock, pending_.front()->deadline);
+      // A copy: wait_until reads its deadline again after waking, and by then another
+      // thread may have started and freed that batch.
+      const Clock::time_point deadline = pending_.front()->deadline;
+      timer_wakeup_.wait_until(lock, deadline);
     }
   }
 }
