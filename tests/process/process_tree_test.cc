@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -45,57 +48,58 @@ std::vector<pid_t> WaitForTree(pid_t root) {
   return found;
 }
 
-TEST(ProcessTreeTest, FindsAndKillsDescendantsIncludingThoseThatCalledSetsid) {
+// kTree, started and complete (WaitForTree), with one process outside the root's group.
+struct Tree {
+  SpawnedProcess root;
+  std::vector<pid_t> pids;  // its processes, the root aside
+};
+
+// Starts a Tree into `tree`; fails the test (and leaves `tree` empty) if it cannot.
+void StartTree(std::optional<Tree>& tree) {
   absl::StatusOr<SpawnedProcess> root =
       Spawn({.argv = {"/bin/sh", "-c", kTree}, .output = Output::Pipe()});
   ASSERT_TRUE(root.ok()) << root.status();
   std::string output;
   ASSERT_TRUE(testing::ReadUntil(root->output.get(), "ready", kTimeout, output));
+  std::vector<pid_t> pids = WaitForTree(root->pid);
+  ASSERT_GE(pids.size(), 4u);
+  ASSERT_TRUE(OneLeftTheGroup(root->pid, pids));
+  tree.emplace(Tree{*std::move(root), std::move(pids)});
+}
 
-  const std::vector<pid_t> tree = WaitForTree(root->pid);
-  ASSERT_GE(tree.size(), 4u);
-  ASSERT_TRUE(OneLeftTheGroup(root->pid, tree));
+TEST(ProcessTreeTest, FindsAndKillsDescendantsIncludingThoseThatCalledSetsid) {
+  std::optional<Tree> tree;
+  ASSERT_NO_FATAL_FAILURE(StartTree(tree));
 
-  KillProcessTree(root->pid, SIGKILL);
-  absl::StatusOr<ExitInfo> exit = WaitForExit(root->pid, absl::Now() + kTimeout);
+  KillProcessTree(tree->root.pid, SIGKILL);
+  absl::StatusOr<ExitInfo> exit = WaitForExit(tree->root.pid, absl::Now() + kTimeout);
   ASSERT_TRUE(exit.ok()) << exit.status();
   EXPECT_EQ(exit->signal, SIGKILL);
-  for (pid_t pid : tree) EXPECT_TRUE(testing::WaitUntilGone(pid, kTimeout)) << pid;
+  for (pid_t pid : tree->pids) EXPECT_TRUE(testing::WaitUntilGone(pid, kTimeout)) << pid;
 }
 
 TEST(ProcessTreeTest, TerminationSignalsReachTheWholeTree) {
-  absl::StatusOr<SpawnedProcess> root =
-      Spawn({.argv = {"/bin/sh", "-c", kTree}, .output = Output::Pipe()});
-  ASSERT_TRUE(root.ok()) << root.status();
-  std::string output;
-  ASSERT_TRUE(testing::ReadUntil(root->output.get(), "ready", kTimeout, output));
-  const std::vector<pid_t> tree = WaitForTree(root->pid);
-  ASSERT_GE(tree.size(), 4u);
+  std::optional<Tree> tree;
+  ASSERT_NO_FATAL_FAILURE(StartTree(tree));
 
-  KillProcessTree(root->pid, SIGTERM);
-  absl::StatusOr<ExitInfo> exit = WaitForExit(root->pid, absl::Now() + kTimeout);
+  KillProcessTree(tree->root.pid, SIGTERM);
+  absl::StatusOr<ExitInfo> exit = WaitForExit(tree->root.pid, absl::Now() + kTimeout);
   ASSERT_TRUE(exit.ok()) << exit.status();
   EXPECT_EQ(exit->signal, SIGTERM);
-  for (pid_t pid : tree) EXPECT_TRUE(testing::WaitUntilGone(pid, kTimeout)) << pid;
+  for (pid_t pid : tree->pids) EXPECT_TRUE(testing::WaitUntilGone(pid, kTimeout)) << pid;
 }
 
 // What a launcher killing its stragglers does: one call for every worker's tree.
 TEST(ProcessTreeTest, KillsSeveralTreesInOneCall) {
-  std::vector<SpawnedProcess> roots;
+  std::vector<Tree> trees;
   std::vector<pid_t> root_pids;
   std::vector<pid_t> everyone;
   for (int i = 0; i < 3; ++i) {
-    absl::StatusOr<SpawnedProcess> root =
-        Spawn({.argv = {"/bin/sh", "-c", kTree}, .output = Output::Pipe()});
-    ASSERT_TRUE(root.ok()) << root.status();
-    std::string output;
-    ASSERT_TRUE(testing::ReadUntil(root->output.get(), "ready", kTimeout, output));
-    const std::vector<pid_t> tree = WaitForTree(root->pid);
-    ASSERT_GE(tree.size(), 4u);
-    ASSERT_TRUE(OneLeftTheGroup(root->pid, tree));
-    everyone.insert(everyone.end(), tree.begin(), tree.end());
-    root_pids.push_back(root->pid);
-    roots.push_back(*std::move(root));
+    std::optional<Tree> tree;
+    ASSERT_NO_FATAL_FAILURE(StartTree(tree));
+    everyone.insert(everyone.end(), tree->pids.begin(), tree->pids.end());
+    root_pids.push_back(tree->root.pid);
+    trees.push_back(*std::move(tree));
   }
 
   KillProcessTrees(root_pids, SIGKILL);

@@ -133,10 +133,11 @@ absl::StatusOr<DeferredCourierHandler> MakeBatchedCourierHandler(T* object, cons
     (std::make_index_sequence<kArity>());
     if (!decoded.ok()) return decoded;
 
-    // Taken: the record waits in the batch, and the call ends when the batch has run.
-    Record* waiting = record.release();
-    batcher->Submit(waiting, [waiting, result, done = std::move(done)](absl::Status status) mutable {
-      std::unique_ptr<Record> record(waiting);
+    // Taken: the record waits in the batch, owned by the call's end, which comes once the
+    // batch has run.
+    Record* waiting = record.get();
+    batcher->Submit(waiting, [record = std::move(record), result,
+                              done = std::move(done)](absl::Status status) mutable {
       if (status.ok() && !record->result.has_value()) {
         status = absl::InternalError("the batch ran but gave this call no result");
       }

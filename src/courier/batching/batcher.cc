@@ -69,11 +69,7 @@ Batcher::~Batcher() {
     timer = std::move(timer_);
   }
   timer_wakeup_.notify_all();
-  if (timer.joinable()) {
-    timer.join();
-  } else {
-    // No call ever came: nothing is pending.
-  }
+  if (timer.joinable()) timer.join();  // not started: no call ever came, nothing is pending
 }
 
 void Batcher::Submit(BatchedCall* call, Done done) {

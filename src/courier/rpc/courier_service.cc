@@ -131,12 +131,13 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
     courier::SerializedObject result;
     Reply reply;
   };
-  auto* running = new Running{*std::move(parsed), {}, std::move(reply)};
-  registry_.Dispatch(running->request.method, running->request.arguments, &running->result,
-                     [this, running](absl::Status status) {
-                       std::unique_ptr<Running> ended(running);
-                       if (!status.ok()) return std::move(ended->reply)(status);
-                       std::move(ended->reply)(EncodeReply(ended->request.method, ended->result));
+  std::unique_ptr<Running> running(new Running{*std::move(parsed), {}, std::move(reply)});
+  Running& call = *running;  // stays where it is when `running` moves into the end
+  registry_.Dispatch(call.request.method, call.request.arguments, &call.result,
+                     [this, running = std::move(running)](absl::Status status) {
+                       if (!status.ok()) return std::move(running->reply)(status);
+                       std::move(running->reply)(
+                           EncodeReply(running->request.method, running->result));
                      });
 }
 
