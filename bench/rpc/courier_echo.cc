@@ -2,14 +2,18 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <atomic>
 #include <exception>
+#include <set>
 #include <string>
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "lp/courier_channel.h"
 #include "lp/courier_client.h"
 #include "lp/courier_methods.h"
 #include "lp/courier_server.h"
+#include "lp/event.h"
 #include "lp/future.h"
 #include "lp/internal/courier_dispatch.h"
 #include "lp/tensor.h"
@@ -46,8 +50,13 @@ CourierServerOptions ServerOptions() {
 
 class CourierEchoServer final : public EchoServer {
  public:
-  CourierEchoServer() : server_(ServerOptions()) {
-    if (absl::Status s = internal::RegisterCourierMethods(&service_, server_); !s.ok()) {
+  explicit CourierEchoServer(CourierUse use) : server_(ServerOptions()) {
+    // What CourierNode<EchoService>::RunInline(&EchoService::Echo) etc. register.
+    const std::set<std::string> inline_methods =
+        use == CourierUse::kInline ? std::set<std::string>{"Echo", "Consume"}
+                                   : std::set<std::string>{};
+    if (absl::Status s = internal::RegisterCourierMethods(&service_, server_, {}, inline_methods);
+        !s.ok()) {
       Die(s.ToString());
     }
     absl::StatusOr<int> port = server_.Start("127.0.0.1:0");
@@ -81,10 +90,52 @@ class CourierPending final : public PendingEcho {
   size_t size_;
 };
 
+// Keeps `in_flight` echoes running until `until`, each completion starting the next call
+// from Future::OnReady, so that no thread waits in between (raw gRPC's EchoLoop, with lp's
+// futures).
+//
+// Thread safety: Run() on one thread; completions run concurrently on gRPC's threads. A
+// chain has one call at a time; the counters are atomics.
+class ChainedEchoes {
+ public:
+  ChainedEchoes(const CourierClient<EchoService>& client, const std::string& payload,
+                int in_flight, absl::Time until)
+      : client_(client), payload_(payload), until_(until), running_(in_flight) {}
+
+  // Returns how many calls completed.
+  int64_t Run() {
+    for (int i = running_.load(); i > 0; --i) Start();
+    all_done_.Wait();
+    return completed_.load();
+  }
+
+ private:
+  void Start() {
+    client_.Async(&EchoService::Echo, payload_)
+        .OnReady([this](absl::StatusOr<std::string> echoed) {
+          if (!echoed.ok()) Die(echoed.status().ToString());
+          if (echoed->size() != payload_.size()) Die("echo returned the wrong size");
+          completed_.fetch_add(1, std::memory_order_relaxed);
+          if (absl::Now() < until_) {
+            Start();
+          } else if (running_.fetch_sub(1) == 1) {
+            all_done_.Notify();
+          }
+        });
+  }
+
+  const CourierClient<EchoService>& client_;
+  const std::string& payload_;
+  const absl::Time until_;
+  std::atomic<int> running_;  // chains whose last call has not completed yet
+  std::atomic<int64_t> completed_{0};
+  Event all_done_;
+};
+
 class CourierEcho final : public EchoClient {
  public:
-  explicit CourierEcho(int port)
-      : client_(CourierChannel::Create("127.0.0.1:" + std::to_string(port)), "bench") {}
+  CourierEcho(int port, CourierUse use)
+      : use_(use), client_(CourierChannel::Create("127.0.0.1:" + std::to_string(port)), "bench") {}
 
   void SetEchoPayload(size_t bytes) override { payload_ = std::string(bytes, 'x'); }
 
@@ -98,8 +149,9 @@ class CourierEcho final : public EchoClient {
     if (payload_.size() != size) Die("echo returned the wrong size");
   }
 
-  // Futures, waited for by this thread: the typed API's way (it has no callbacks).
   int64_t EchoInFlight(int in_flight, absl::Time until) override {
+    if (use_ == CourierUse::kInline) return ChainedEchoes(client_, payload_, in_flight, until).Run();
+    // Futures, waited for by this thread, oldest first.
     return KeepInFlightByWaiting(in_flight, until, [this] {
       return std::make_unique<CourierPending>(client_.Async(&EchoService::Echo, payload_),
                                               payload_.size());
@@ -125,6 +177,7 @@ class CourierEcho final : public EchoClient {
   }
 
  private:
+  const CourierUse use_;
   CourierClient<EchoService> client_;
   std::string payload_;
   Tensor template_;
@@ -133,12 +186,12 @@ class CourierEcho final : public EchoClient {
 
 }  // namespace
 
-std::unique_ptr<EchoServer> StartCourierEchoServer() {
-  return std::make_unique<CourierEchoServer>();
+std::unique_ptr<EchoServer> StartCourierEchoServer(CourierUse use) {
+  return std::make_unique<CourierEchoServer>(use);
 }
 
-std::unique_ptr<EchoClient> ConnectCourierEcho(int port) {
-  return std::make_unique<CourierEcho>(port);
+std::unique_ptr<EchoClient> ConnectCourierEcho(int port, CourierUse use) {
+  return std::make_unique<CourierEcho>(port, use);
 }
 
 }  // namespace lp::bench

@@ -18,6 +18,7 @@ struct SideNames {
 
 constexpr SideNames kSideNames[] = {
     {Side::kCourier, "lp", "lp Courier"},
+    {Side::kCourierInline, "lp-inline", "lp inline+chained"},
     {Side::kRawSync, "raw-sync", "raw sync"},
     {Side::kRawCallback, "raw-callback", "raw callback"},
 };
@@ -44,7 +45,9 @@ std::optional<Side> ParseSide(std::string_view flag) {
 std::unique_ptr<EchoServer> StartEchoServer(Side side) {
   switch (side) {
     case Side::kCourier:
-      return StartCourierEchoServer();
+      return StartCourierEchoServer(CourierUse::kDefault);
+    case Side::kCourierInline:
+      return StartCourierEchoServer(CourierUse::kInline);
     case Side::kRawSync:
       return StartRawGrpcEchoServer(RawApi::kSync);
     case Side::kRawCallback:
@@ -56,7 +59,9 @@ std::unique_ptr<EchoServer> StartEchoServer(Side side) {
 std::unique_ptr<EchoClient> ConnectEchoClient(Side side, int port) {
   switch (side) {
     case Side::kCourier:
-      return ConnectCourierEcho(port);
+      return ConnectCourierEcho(port, CourierUse::kDefault);
+    case Side::kCourierInline:
+      return ConnectCourierEcho(port, CourierUse::kInline);
     case Side::kRawSync:
       return ConnectRawGrpcEcho(port, RawApi::kSync);
     case Side::kRawCallback:

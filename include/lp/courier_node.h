@@ -2,6 +2,7 @@
 #define LP_COURIER_NODE_H_
 
 #include <map>
+#include <set>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -82,7 +83,8 @@ class CourierNodeImpl : public ClassNodeImpl<T> {
     std::unique_ptr<T> object = this->factory_.make();
     CourierServer server(server_options_);
     const CourierBatching batching{batching_, server_options_.max_concurrent_handlers};
-    if (absl::Status status = RegisterCourierMethods(object.get(), server, batching);
+    if (absl::Status status =
+            RegisterCourierMethods(object.get(), server, batching, inline_methods_);
         !status.ok()) {
       throw std::runtime_error(std::string(status.message()));
     }
@@ -101,10 +103,12 @@ class CourierNodeImpl : public ClassNodeImpl<T> {
   void set_batching(const std::string& method, BatchingOptions options) {
     batching_[method] = options;
   }
+  void set_inline(const std::string& method) { inline_methods_.insert(method); }
 
  private:
   CourierServerOptions server_options_;
   std::map<std::string, BatchingOptions> batching_;  // by method name
+  std::set<std::string> inline_methods_;
 };
 
 }  // namespace internal
@@ -147,13 +151,8 @@ class CourierNode : public Node {
   template <typename M>
     requires std::is_member_function_pointer_v<M>
   void SetBatching(M method, BatchingOptions options) {
-    const std::string type_name =
-        "CourierNode<" + internal::DemangledTypeName(typeid(T).name()) + ">";
-    const char* name = internal::CourierMethodName<T>(method);
-    if (name == nullptr) {
-      throw ProgramError(type_name + "::SetBatching: this method is not listed in the "
-                         "LP_COURIER_METHODS(...) declaration of the class");
-    }
+    const std::string type_name = TypeName();
+    const char* name = ListedName(method, "SetBatching");
     if constexpr (!internal::MethodTraits<M>::kBatched) {
       throw ProgramError(type_name + "::SetBatching: method '" + name +
                          "' is not batched; a batched method takes a single lp::Batch<...> "
@@ -165,11 +164,45 @@ class CourierNode : public Node {
     courier_impl()->set_batching(name, options);
   }
 
+  // Serves `method` on the gRPC thread that receives each call, without handing it to a
+  // handler thread: one thread wake-up and switch less per call (see
+  // CourierMethodOptions::run_inline, and docs/performance.md for what it saves). Only for
+  // methods that never block, e.g. a quick read of the node's state under a short lock:
+  // while an inline method waits, no call to any node of the process makes progress.
+  // Throws lp::ProgramError for a method not listed in LP_COURIER_METHODS, or batched.
+  template <typename M>
+    requires std::is_member_function_pointer_v<M>
+  void RunInline(M method) {
+    const char* name = ListedName(method, "RunInline");
+    if constexpr (internal::MethodTraits<M>::kBatched) {
+      throw ProgramError(TypeName() + "::RunInline: method '" + name +
+                         "' is batched; its calls wait for their batch, so it cannot run "
+                         "on gRPC's threads");
+    }
+    courier_impl()->set_inline(name);
+  }
+
   HandleType CreateHandle(std::shared_ptr<internal::NodeRecord> record) const {
     return HandleType(std::move(record));
   }
 
  private:
+  static std::string TypeName() {
+    return "CourierNode<" + internal::DemangledTypeName(typeid(T).name()) + ">";
+  }
+
+  // The name `method` is listed under in LP_COURIER_METHODS; throws lp::ProgramError
+  // naming `setter` when it is not listed.
+  template <typename M>
+  static const char* ListedName(M method, const char* setter) {
+    const char* name = internal::CourierMethodName<T>(method);
+    if (name == nullptr) {
+      throw ProgramError(TypeName() + "::" + setter + ": this method is not listed in the "
+                         "LP_COURIER_METHODS(...) declaration of the class");
+    }
+    return name;
+  }
+
   internal::CourierNodeImpl<T>* courier_impl() const {
     return static_cast<internal::CourierNodeImpl<T>*>(Node::impl().get());
   }

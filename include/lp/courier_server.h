@@ -43,8 +43,9 @@ struct TransportSecurity;  // src/courier/rpc/transport_security.h
 
 // Thread safety: every public method may be called from any thread, concurrently.
 // Methods must be registered before Start(). Handlers run concurrently on the server's own
-// pool of handler threads (CourierServerOptions::handler_threads), never on gRPC's; a call
-// waiting for a free thread holds none, nor does a deferred method's call waiting to end.
+// pool of handler threads (CourierServerOptions::handler_threads), never on gRPC's unless
+// registered to run inline (CourierMethodOptions); a call waiting for a free thread holds
+// none, nor does a deferred method's call waiting to end.
 class CourierServer {
  public:
   explicit CourierServer(CourierServerOptions options = {});
@@ -56,14 +57,15 @@ class CourierServer {
   CourierServer& operator=(const CourierServer&) = delete;
 
   // Adds a method. FAILED_PRECONDITION once Start() was called; ALREADY_EXISTS for a
-  // duplicate name.
-  absl::Status RegisterMethod(std::string name, CourierHandler handler);
+  // duplicate name. `options`: see CourierMethodOptions (run_inline).
+  absl::Status RegisterMethod(std::string name, CourierHandler handler,
+                              CourierMethodOptions options = {});
   // The same for a handler that returns its result (see ReturningHandler), e.g.
   //   [](courier::CallArguments& args) -> absl::StatusOr<courier::SerializedObject> {...}
   template <typename F>
     requires(!std::is_convertible_v<F, CourierHandler>)
-  absl::Status RegisterMethod(std::string name, F handler) {
-    return RegisterMethod(std::move(name), ReturningHandler(std::move(handler)));
+  absl::Status RegisterMethod(std::string name, F handler, CourierMethodOptions options = {}) {
+    return RegisterMethod(std::move(name), ReturningHandler(std::move(handler)), options);
   }
 
   // Adds a method whose calls may end later, holding no handler thread while they wait
@@ -89,8 +91,9 @@ class CourierServer {
   // them (a cancelled call still waiting for a handler thread does not run), and waits for
   // all handlers to return (a running handler cannot be abandoned, so a handler that
   // never returns blocks this); then the handler threads are joined. Idempotent;
-  // concurrent callers all return once the server is down. Called from inside one of this server's handlers it
-  // cannot wait for itself: it then starts the shutdown on a helper thread and returns.
+  // concurrent callers all return once the server is down. Called from inside one of this
+  // server's handlers (inline ones too) it cannot wait for itself: it then starts the
+  // shutdown on a helper thread and returns.
   void Shutdown(absl::Time deadline = absl::Now());
 
   // Reports SERVING / NOT_SERVING through grpc.health.v1.Health (overall status "").

@@ -49,6 +49,21 @@ struct CourierServerOptions {
   bool require_secret = true;
 };
 
+// How a CourierServer serves one method (CourierServer::RegisterMethod; for a CourierNode,
+// CourierNode<T>::RunInline).
+struct CourierMethodOptions {
+  // Run the handler on the gRPC thread that received the call, not on a handler thread.
+  // That saves the hand-off, one thread wake-up and switch per call: the difference
+  // between Courier and raw gRPC's inline handlers in docs/performance.md. Only for
+  // handlers that never block: a few gRPC threads serve every call of the process, and
+  // while an inline handler waits (on a lock, on disk, on another node) none of the
+  // server's calls make progress. A wait on another node (a synchronous Courier call, a
+  // Future) from an inline handler is reported once per method on stderr. Handler threads
+  // (handler_threads, max_concurrent_handlers) do not bound inline calls. Deferred
+  // (batched) methods cannot run inline.
+  bool run_inline = false;
+};
+
 // How many handlers `options` lets run at the same time: handler_threads, capped by
 // max_concurrent_handlers when that is set.
 inline int ConcurrentHandlers(const CourierServerOptions& options) {

@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
@@ -57,15 +58,41 @@ class FutureState {
 
   explicit FutureState(std::string method) : method_(std::move(method)) {}
 
-  // Stores the result unless one is already stored. Returns whether it was stored.
+  using Continuation = absl::AnyInvocable<void(Result) &&>;
+
+  // Stores the result unless one is already stored, or hands it to the continuation
+  // (OnReady) when there is one. Returns whether it was stored or handed over.
   bool Set(Result result) {
+    Continuation continuation;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (result_.has_value()) return false;
-      result_.emplace(std::move(result));
+      if (set_) return false;
+      set_ = true;
+      if (continuation_ == nullptr) {
+        result_.emplace(std::move(result));
+      } else {
+        continuation = std::move(continuation_);
+      }
     }
-    ready_.notify_all();
+    if (continuation != nullptr) {
+      std::move(continuation)(std::move(result));  // outside the lock: it may do anything
+    } else {
+      ready_.notify_all();
+    }
     return true;
+  }
+
+  // Runs `continuation` with the result: now if it is stored, else from Set(). The single
+  // Future owner calls this at most once, instead of Take().
+  void OnReady(Continuation continuation) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!result_.has_value()) {
+        continuation_ = std::move(continuation);
+        return;
+      }
+    }
+    std::move(continuation)(Take());
   }
 
   bool IsReady() const {
@@ -101,7 +128,9 @@ class FutureState {
   const std::string method_;
   mutable std::mutex mu_;
   mutable std::condition_variable ready_;
+  bool set_ = false;              // guarded by mu_; Set() was called
   std::optional<Result> result_;  // guarded by mu_
+  Continuation continuation_;     // guarded by mu_; from OnReady, until Set()
 };
 
 }  // namespace internal
@@ -159,6 +188,22 @@ class Future {
     }
     std::shared_ptr<internal::FutureState<T>> state = std::move(state_);
     return state->Take();
+  }
+
+  // Hands the result to `callback` once it is available, without a thread waiting for it:
+  // at once, on this thread, if it already is; otherwise on the thread that completes
+  // the Promise — for a Courier call, one of gRPC's threads, so `callback` must be quick
+  // and must not block (start the next call, count, set another Promise). It may start
+  // further calls: an actor can keep N calls in flight with no thread between them.
+  // Invalidates the Future. On an invalid Future, `callback` gets FAILED_PRECONDITION at
+  // once. The callback must not throw.
+  void OnReady(absl::AnyInvocable<void(Result) &&> callback) {
+    if (state_ == nullptr) {
+      std::move(callback)(TakeResult());  // FAILED_PRECONDITION
+      return;
+    }
+    std::shared_ptr<internal::FutureState<T>> state = std::move(state_);
+    state->OnReady(std::move(callback));
   }
 
   // Blocks, then returns the value or throws lp::RpcError (lp::ProgramStoppedError when

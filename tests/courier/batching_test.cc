@@ -478,6 +478,20 @@ TEST(BatchingTest, SetBatchingRejectsWhatCannotWork) {
   EXPECT_NO_THROW(node.SetBatching(&Server::Compute, {.timeout = absl::ZeroDuration()}));
 }
 
+// A batched call waits for its batch: it cannot hold one of gRPC's threads meanwhile.
+TEST(BatchingTest, BatchedMethodsCannotRunInline) {
+  Record record;
+  CourierNode<Server> node(&record);
+  try {
+    node.RunInline(&Server::Compute);
+    ADD_FAILURE() << "RunInline accepted a batched method";
+  } catch (const ProgramError& e) {
+    EXPECT_THAT(e.what(), AllOf(HasSubstr("RunInline"), HasSubstr("'Compute'"),
+                                HasSubstr("batched")));
+  }
+  EXPECT_NO_THROW(node.RunInline(&Server::Total));
+}
+
 // ---------------------------------------------------------------------------------------
 // The engine on its own.
 

@@ -22,6 +22,7 @@
 namespace lp {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -280,6 +281,62 @@ TEST(CourierNodeTest, DisabledRunStillServes) {
   EXPECT_FALSE(report.finished.HasBeenNotified());
   controller.Stop();
   EXPECT_TRUE(controller.Wait().ok());
+}
+
+// ---------------------------------------------------------------------------------------
+// RunInline: a method served on gRPC's thread needs no handler thread.
+
+struct GateState {
+  Event entered;
+  Event release;
+};
+
+class Gatekeeper {
+ public:
+  explicit Gatekeeper(GateState* state) : state_(state) {}
+  // Holds its handler thread until the test releases it.
+  int64_t Hold() {
+    state_->entered.Notify();
+    return state_->release.WaitFor(kLong) ? 1 : -1;
+  }
+  int64_t Peek() const { return 2; }
+  int64_t Unlisted() const { return 3; }
+
+ private:
+  GateState* state_;
+};
+LP_COURIER_METHODS(Gatekeeper, Hold, Peek);
+
+TEST(CourierNodeTest, InlineMethodAnswersWhileTheOnlyHandlerThreadIsHeld) {
+  GateState state;
+  Program program("inline");
+  CourierNode<Gatekeeper> node(&state);
+  node.SetServerOptions({.handler_threads = 1});
+  node.RunInline(&Gatekeeper::Peek);
+  auto handle = program.AddNode(std::move(node), "gatekeeper");
+  Controller controller = Launch(std::move(program), kTestMt);
+  const CourierClient<Gatekeeper> client = handle.Dereference().WithTimeout(kLong);
+
+  Future<int64_t> held = client.Async(&Gatekeeper::Hold);
+  ASSERT_TRUE(state.entered.WaitFor(kLong));
+  // Handed to the handler thread, this call would wait behind Hold until its timeout.
+  EXPECT_EQ(client.WithTimeout(absl::Seconds(30)).Call(&Gatekeeper::Peek), 2);
+  EXPECT_FALSE(held.IsReady());
+  state.release.Notify();
+  EXPECT_EQ(held.Get(), 1);
+  controller.Stop();
+  EXPECT_TRUE(controller.Wait().ok());
+}
+
+TEST(CourierNodeTest, RunInlineRejectsAMethodThatIsNotListed) {
+  GateState state;
+  CourierNode<Gatekeeper> node(&state);
+  try {
+    node.RunInline(&Gatekeeper::Unlisted);
+    ADD_FAILURE() << "RunInline accepted a method that is not served";
+  } catch (const ProgramError& e) {
+    EXPECT_THAT(e.what(), AllOf(HasSubstr("RunInline"), HasSubstr("not listed")));
+  }
 }
 
 }  // namespace

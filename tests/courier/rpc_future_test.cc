@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 #include <string>
 #include <string_view>
@@ -192,6 +193,80 @@ TEST(FutureTest, RacingSettersExactlyOneWins) {
   int value = future.Get();
   EXPECT_GE(value, 0);
   EXPECT_LT(value, 8);
+}
+
+// ---------------------------------------------------------------------------------------
+// OnReady: the result handed to a callback, no thread waiting.
+
+TEST(FutureOnReadyTest, RunsAtOnceWhenTheResultIsThere) {
+  Promise<int> promise;
+  Future<int> future = promise.GetFuture();
+  promise.SetValue(5);
+  std::optional<absl::StatusOr<int>> seen;
+  future.OnReady([&](absl::StatusOr<int> result) { seen = std::move(result); });
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(**seen, 5);
+  EXPECT_FALSE(future.valid());
+}
+
+TEST(FutureOnReadyTest, RunsOnTheThreadThatSetsTheResult) {
+  Promise<std::string> promise("Fetch");
+  Future<std::string> future = promise.GetFuture();
+  std::thread::id ran_on;
+  std::string value;
+  future.OnReady([&](absl::StatusOr<std::string> result) {
+    ran_on = std::this_thread::get_id();
+    value = *std::move(result);
+  });
+  EXPECT_EQ(ran_on, std::thread::id());  // nothing yet
+  std::thread setter([&] { promise.SetValue("payload"); });
+  const std::thread::id setter_id = setter.get_id();
+  setter.join();
+  EXPECT_EQ(ran_on, setter_id);
+  EXPECT_EQ(value, "payload");
+}
+
+TEST(FutureOnReadyTest, GetsErrorsAbandonmentAndOnlyTheFirstResult) {
+  Promise<int> failing("Compute");
+  std::optional<absl::StatusOr<int>> error;
+  failing.GetFuture().OnReady([&](absl::StatusOr<int> r) { error = std::move(r); });
+  failing.SetError(absl::UnavailableError("gone"));
+  EXPECT_FALSE(failing.SetValue(1));  // the first result won; the callback ran once
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->status().code(), absl::StatusCode::kUnavailable);
+
+  std::optional<absl::Status> abandoned;
+  {
+    Promise<void> dropped;
+    dropped.GetFuture().OnReady([&](absl::Status s) { abandoned = s; });
+  }
+  ASSERT_TRUE(abandoned.has_value());
+  EXPECT_EQ(abandoned->code(), absl::StatusCode::kInternal);
+
+  Future<int> invalid;
+  std::optional<absl::StatusOr<int>> precondition;
+  invalid.OnReady([&](absl::StatusOr<int> r) { precondition = std::move(r); });
+  ASSERT_TRUE(precondition.has_value());
+  EXPECT_EQ(precondition->status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// OnReady racing Set: every result reaches its callback exactly once, whichever came first.
+TEST(FutureOnReadyTest, RacesWithSetDeliverExactlyOnce) {
+  constexpr int kRounds = 2000;
+  std::atomic<int> delivered{0};
+  std::atomic<int64_t> sum{0};
+  for (int i = 0; i < kRounds; ++i) {
+    Promise<int> promise;
+    Future<int> future = promise.GetFuture();
+    std::thread setter([&promise, i] { promise.SetValue(i); });
+    future.OnReady([&](absl::StatusOr<int> r) {
+      sum.fetch_add(*r);
+      delivered.fetch_add(1);
+    });
+    setter.join();
+  }
+  EXPECT_EQ(delivered.load(), kRounds);
+  EXPECT_EQ(sum.load(), int64_t{kRounds} * (kRounds - 1) / 2);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // LP_COURIER_METHODS into an untyped handler that decodes the arguments, calls the method
 // and encodes its result. Batched methods: lp/internal/batched_dispatch.h.
 
+#include <set>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -69,10 +70,12 @@ CourierHandler MakeCourierHandler(T* object, const char* name, M pointer) {
   };
 }
 
-// Registers one method: batched ones (lp/batch.h) through a Batcher set up from `batching`.
+// Registers one method: batched ones (lp/batch.h) through a Batcher set up from `batching`;
+// the others to run inline when `inline_methods` names them.
 template <typename T, typename M>
 absl::Status RegisterCourierMethod(T* object, CourierServer& server, const MethodEntry<M>& entry,
-                                   const CourierBatching& batching) {
+                                   const CourierBatching& batching,
+                                   const std::set<std::string>& inline_methods) {
   if constexpr (MethodTraits<M>::kBatched) {
     auto options = batching.options.find(entry.name);
     absl::StatusOr<DeferredCourierHandler> handler = MakeBatchedCourierHandler(
@@ -82,20 +85,24 @@ absl::Status RegisterCourierMethod(T* object, CourierServer& server, const Metho
     if (!handler.ok()) return handler.status();
     return server.RegisterDeferredMethod(entry.name, *std::move(handler));
   } else {
-    return server.RegisterMethod(entry.name, MakeCourierHandler(object, entry.name, entry.pointer));
+    return server.RegisterMethod(entry.name, MakeCourierHandler(object, entry.name, entry.pointer),
+                                 {.run_inline = inline_methods.contains(entry.name)});
   }
 }
 
-// Registers every method LP_COURIER_METHODS lists for T, bound to `object`. Fails without
+// Registers every method LP_COURIER_METHODS lists for T, bound to `object`, the ones in
+// `inline_methods` to run inline (CourierMethodOptions::run_inline). Fails without
 // registering the rest when a method cannot be (e.g. its batching cannot work).
 template <typename T>
 absl::Status RegisterCourierMethods(T* object, CourierServer& server,
-                                    const CourierBatching& batching = {}) {
+                                    const CourierBatching& batching = {},
+                                    const std::set<std::string>& inline_methods = {}) {
   static constexpr auto kTable = CourierMethodsOf<T>();
   absl::Status status;
   std::apply(
       [&](const auto&... entry) {
-        ((status.ok() ? (void)(status = RegisterCourierMethod(object, server, entry, batching))
+        ((status.ok() ? (void)(status = RegisterCourierMethod(object, server, entry, batching,
+                                                              inline_methods))
                       : void()),
          ...);
       },

@@ -149,4 +149,16 @@ absl::StatusOr<ParsedCallRequest> ParseCallRequest(
   return request;
 }
 
+std::optional<std::string> PeekMethod(google::protobuf::io::ZeroCopyInputStream& input) {
+  CodedInputStream in(&input);
+  uint32_t length = 0;
+  std::string method;
+  if (in.ReadTag() != WireFormat::MakeTag(kRequestMethod, WireFormat::WIRETYPE_LENGTH_DELIMITED) ||
+      !in.ReadVarint32(&length) || length > kMaxPeekedMethodBytes ||
+      !in.ReadString(&method, static_cast<int>(length))) {
+    return std::nullopt;
+  }
+  return method;
+}
+
 }  // namespace lp::rpc

@@ -8,6 +8,7 @@
 #include <google/protobuf/io/zero_copy_stream.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,14 @@ struct ParsedCallRequest {
 // with its recursion limit. Errors: INVALID_ARGUMENT saying which part did not parse.
 absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     google::protobuf::io::ZeroCopyInputStream& input, size_t size);
+
+// The method a request names, read from its first bytes without parsing the rest: when
+// the request starts with its method field (every Courier client writes it first) and the
+// name is at most kMaxPeekedMethodBytes long. nullopt otherwise, also for bytes that are
+// not a request at all: the caller then serves the call like any other, and
+// ParseCallRequest says what is wrong with it.
+inline constexpr size_t kMaxPeekedMethodBytes = 256;
+std::optional<std::string> PeekMethod(google::protobuf::io::ZeroCopyInputStream& input);
 
 }  // namespace lp::rpc
 

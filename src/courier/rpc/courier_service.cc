@@ -2,17 +2,80 @@
 
 #include <grpcpp/support/proto_buffer_reader.h>
 
+#include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "lp/internal/blocking_region.h"
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/grpc_status.h"
+#include "src/courier/rpc/grpc_thread.h"
 #include "src/courier/rpc/secret.h"
 
 namespace lp::rpc {
+
+namespace {
+
+// The service whose inline handler the current thread is running, if any.
+thread_local const CourierServiceImpl* running_inline = nullptr;
+
+}  // namespace
+
+// The scope of one inline call on a gRPC thread: marks the thread as running the
+// service's inline handler, and reports a wait on another node from it (a BlockingRegion),
+// which stalls the gRPC thread. Not shared between threads.
+class CourierServiceImpl::InlineCall final : public internal::BlockingObserver {
+ public:
+  InlineCall(const CourierServiceImpl& service, std::string method)
+      : service_(service),
+        method_(std::move(method)),
+        outer_service_(std::exchange(running_inline, &service)),
+        outer_observer_(std::exchange(internal::current_blocking_observer, this)) {}
+  ~InlineCall() {
+    running_inline = outer_service_;
+    internal::current_blocking_observer = outer_observer_;
+  }
+  InlineCall(const InlineCall&) = delete;
+  InlineCall& operator=(const InlineCall&) = delete;
+
+  void OnBlock() override { service_.WarnInlineWait(method_); }
+  void OnUnblock() override {}
+
+ private:
+  const CourierServiceImpl& service_;
+  const std::string method_;
+  const CourierServiceImpl* const outer_service_;
+  internal::BlockingObserver* const outer_observer_;
+};
+
+bool CourierServiceImpl::InInlineHandler() const { return running_inline == this; }
+
+std::optional<std::string> CourierServiceImpl::InlineMethod(
+    const grpc::ByteBuffer& request) const {
+  if (!registry_.HasInlineMethods()) return std::nullopt;
+  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&request));  // reads only
+  std::optional<std::string> method = PeekMethod(reader);
+  if (!method.has_value() || !registry_.RunsInline(*method)) return std::nullopt;
+  return method;
+}
+
+void CourierServiceImpl::WarnInlineWait(const std::string& method) const {
+  {
+    std::lock_guard<std::mutex> lock(warned_mu_);
+    if (!warned_inline_waits_.insert(method).second) return;
+  }
+  std::fprintf(stderr,
+               "lp: Courier method '%s' of %s runs inline (CourierMethodOptions::run_inline, "
+               "CourierNode::RunInline) but waited on another call: while it waits, gRPC's "
+               "threads serve no other call of this process. Remove run_inline from it. "
+               "(Said once per method.)\n",
+               BoundedEcho(method).c_str(),
+               server_name_.empty() ? "this Courier server" : server_name_.c_str());
+}
 
 void CourierServiceImpl::RequireSecret(std::string secret, std::string server_name) {
   secret_ = std::move(secret);
@@ -93,6 +156,13 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
       reactor->Finish(std::move(status));
     });
   };
+  if (std::optional<std::string> method = InlineMethod(*request)) {
+    // No hand-off: served on this gRPC thread (the method promised not to block).
+    OnGrpcThread on_grpc_thread;
+    InlineCall scope(*this, *std::move(method));
+    task();
+    return reactor;
+  }
   if (executor_ == nullptr || !executor_->Submit(std::move(task))) {
     // The server is shutting down and has stopped running handlers.
     Release();

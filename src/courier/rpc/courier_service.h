@@ -5,7 +5,11 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <mutex>
+#include <optional>
 #include <string>
+
+#include "absl/container/flat_hash_set.h"
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -20,7 +24,10 @@ namespace lp::rpc {
 // Uses gRPC's callback API, so that no thread waits for a call: gRPC's own threads read
 // the request, and Call hands it to a HandlerExecutor, whose threads run the handler (it
 // may block, e.g. to wait for a batch to fill) and then finish the call. gRPC's threads
-// never run user code. ListMethods blocks on nothing and is answered on gRPC's thread.
+// run user code only for methods registered to run inline (CourierMethodOptions), which
+// promise not to block: Call reads such a call's method name from the request's first
+// bytes and serves it on the spot. ListMethods blocks on nothing and is answered on
+// gRPC's thread.
 //
 // Call takes and returns raw bytes: the request is parsed by ParseCallRequest, so that
 // malformed bytes get a message that says what was wrong, and the reply is checked
@@ -63,6 +70,10 @@ class CourierServiceImpl final
   // before (see published_).
   void Publish() { published_.store(true, std::memory_order_release); }
 
+  // Whether the calling thread is running one of this service's inline handlers (a
+  // shutdown requested from there must not wait for the call it is part of).
+  bool InInlineHandler() const;
+
   // Gets the encoded reply to one call, or why there is none.
   using Reply = absl::AnyInvocable<void(absl::StatusOr<grpc::ByteBuffer>) &&>;
 
@@ -82,6 +93,12 @@ class CourierServiceImpl final
   // OK when the call carries the secret, or none is required; else UNAUTHENTICATED
   // saying what is missing and how a caller outside the program gets it.
   absl::Status CheckSecret(const grpc::ServerContextBase& context) const;
+  // The method of the call with these request bytes if it runs inline; nullopt otherwise.
+  std::optional<std::string> InlineMethod(const grpc::ByteBuffer& request) const;
+  // Says once per method, on stderr, that an inline handler waited on another node.
+  void WarnInlineWait(const std::string& method) const;
+  class InlineCall;
+
   // Takes one of max_calls_ admissions, or says why not.
   absl::Status Admit();
   void Release() { admitted_.fetch_sub(1, std::memory_order_relaxed); }
@@ -101,6 +118,9 @@ class CourierServiceImpl final
   // ThreadSanitizer with Debian's uninstrumented gRPC, which then reports every handler's
   // first read of its node's state as a race. This pair makes the ordering explicit.
   std::atomic<bool> published_{false};
+  // The inline methods WarnInlineWait has reported.
+  mutable std::mutex warned_mu_;
+  mutable absl::flat_hash_set<std::string> warned_inline_waits_;  // guarded by warned_mu_
 };
 
 }  // namespace lp::rpc

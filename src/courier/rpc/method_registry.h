@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "courier/courier.pb.h"
+#include "lp/courier_server_options.h"
 #include "lp/internal/courier_handler.h"
 
 namespace lp::rpc {
@@ -22,8 +23,18 @@ namespace lp::rpc {
 class MethodRegistry {
  public:
   // ALREADY_EXISTS if `name` is taken, INVALID_ARGUMENT if it is empty or the handler null.
-  absl::Status Add(std::string name, CourierHandler handler);
-  absl::Status Add(std::string name, DeferredCourierHandler handler);
+  absl::Status Add(std::string name, CourierHandler handler, CourierMethodOptions options = {});
+  // The same; INVALID_ARGUMENT also for options.run_inline: a deferred method ends its
+  // calls on whatever thread completes them (a batch runs on the thread that fills it),
+  // which must not be one of gRPC's.
+  absl::Status Add(std::string name, DeferredCourierHandler handler,
+                   CourierMethodOptions options = {});
+
+  // Whether `method` is registered to run inline (CourierMethodOptions::run_inline).
+  bool RunsInline(const std::string& method) const;
+  // Whether any method does: when none does, a call need not be looked at before it is
+  // handed to a handler thread.
+  bool HasInlineMethods() const { return has_inline_methods_; }
 
   // Runs `method` on `args`, writing its result into `*result`, and tells `done` how it
   // ended: before Dispatch returns, unless the method is deferred and took the call.
@@ -41,15 +52,17 @@ class MethodRegistry {
   std::vector<std::string> Names() const;
 
  private:
-  // Exactly one of the two is set.
+  // Exactly one of the two handlers is set.
   struct Method {
     CourierHandler handler;
     DeferredCourierHandler deferred;
+    bool run_inline = false;
   };
 
   absl::Status Add(std::string name, Method method);
 
   absl::flat_hash_map<std::string, Method> methods_;
+  bool has_inline_methods_ = false;
 };
 
 }  // namespace lp::rpc

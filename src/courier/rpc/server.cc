@@ -48,10 +48,11 @@ CourierServer::~CourierServer() {
   if (helper.joinable()) helper.join();
 }
 
-absl::Status CourierServer::RegisterMethod(std::string name, CourierHandler handler) {
+absl::Status CourierServer::RegisterMethod(std::string name, CourierHandler handler,
+                                           CourierMethodOptions options) {
   std::lock_guard<std::mutex> lock(mu_);
   if (absl::Status status = CheckNotStarted(name); !status.ok()) return status;
-  return parts_->registry.Add(std::move(name), std::move(handler));
+  return parts_->registry.Add(std::move(name), std::move(handler), options);
 }
 
 absl::Status CourierServer::RegisterDeferredMethod(std::string name,
@@ -124,7 +125,7 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
 }
 
 void CourierServer::Shutdown(absl::Time deadline) {
-  if (parts_->executor.OnExecutorThread()) {
+  if (parts_->executor.OnExecutorThread() || parts_->service.InInlineHandler()) {
     // grpc::Server::Shutdown waits for every call to be finished, including ours, which
     // this handler's thread finishes only once the handler has returned.
     std::lock_guard<std::mutex> lock(mu_);

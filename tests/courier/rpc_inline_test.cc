@@ -1,0 +1,229 @@
+// Inline methods (CourierMethodOptions::run_inline): served on gRPC's thread, without a
+// handler thread; what the server does when such a handler waits, or shuts its server down;
+// and PeekMethod, which tells an inline call from the others by its first bytes.
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lp/courier_channel.h"
+#include "lp/courier_server.h"
+#include "lp/future.h"
+#include "src/courier/rpc/call_request.h"
+#include "src/courier/rpc/method_registry.h"
+#include "tests/courier/rpc_test_util.h"
+
+namespace lp {
+namespace {
+
+using ::lp::testing::Args;
+using ::lp::testing::EchoFirst;
+using ::lp::testing::Gate;
+using ::lp::testing::Int;
+using ::lp::testing::kLong;
+using ::lp::testing::Timeout;
+
+std::shared_ptr<CourierChannel> Connect(CourierServer& server) {
+  return CourierChannel::Create("127.0.0.1:" + std::to_string(server.port()));
+}
+
+// The property inline methods exist for: they need no handler thread. With the only one
+// held by a blocked handler, an inline call still completes; handed off, it would wait
+// behind the blocked one (and this test would fail with DEADLINE_EXCEEDED).
+TEST(InlineMethodTest, RunsWhileEveryHandlerThreadIsBusy) {
+  Gate gate;
+  CourierServer server({.handler_threads = 1});
+  ASSERT_TRUE(server
+                  .RegisterMethod("Block",
+                                  [&gate](courier::CallArguments& args)
+                                      -> absl::StatusOr<courier::SerializedObject> {
+                                    gate.Enter();
+                                    return EchoFirst(args);
+                                  })
+                  .ok());
+  ASSERT_TRUE(server.RegisterMethod("Echo", EchoFirst, {.run_inline = true}).ok());
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  std::shared_ptr<CourierChannel> channel = Connect(server);
+
+  Future<courier::SerializedObject> blocked = channel->CallFuture("Block", Args({Int(1)}), Timeout());
+  ASSERT_TRUE(gate.AwaitEntered(1));
+  absl::StatusOr<courier::SerializedObject> echoed =
+      channel->Call("Echo", Args({Int(7)}), Timeout(absl::Seconds(30)));
+  ASSERT_TRUE(echoed.ok()) << echoed.status();
+  EXPECT_EQ(echoed->int_value(), 7);
+  EXPECT_FALSE(blocked.IsReady());  // the handler thread was busy all along
+
+  gate.Release();
+  absl::StatusOr<courier::SerializedObject> unblocked = blocked.TakeResult();
+  ASSERT_TRUE(unblocked.ok()) << unblocked.status();
+  EXPECT_EQ(unblocked->int_value(), 1);
+}
+
+// Errors of inline handlers reach the caller as those of any handler do.
+TEST(InlineMethodTest, ErrorsAndExceptionsAreReportedAsForAnyHandler) {
+  CourierServer server;
+  ASSERT_TRUE(server
+                  .RegisterMethod(
+                      "Throw",
+                      [](courier::CallArguments&) -> absl::StatusOr<courier::SerializedObject> {
+                        throw std::runtime_error("inline boom");
+                      },
+                      {.run_inline = true})
+                  .ok());
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  std::shared_ptr<CourierChannel> channel = Connect(server);
+  absl::StatusOr<courier::SerializedObject> result = channel->Call("Throw", Args({}), Timeout());
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnknown);
+  EXPECT_NE(result.status().message().find("inline boom"), std::string::npos);
+}
+
+// A "Stop" method may run inline: the shutdown it asks for cannot wait on the gRPC thread
+// for the very call that asked (that would hang the server for good).
+TEST(InlineMethodTest, ShutdownFromAnInlineHandler) {
+  auto server = std::make_unique<CourierServer>();
+  CourierServer* self = server.get();
+  ASSERT_TRUE(server
+                  ->RegisterMethod(
+                      "Stop",
+                      [self](courier::CallArguments&)
+                          -> absl::StatusOr<courier::SerializedObject> {
+                        self->Shutdown(absl::Now() + kLong);
+                        return Int(1);
+                      },
+                      {.run_inline = true})
+                  .ok());
+  ASSERT_TRUE(server->Start("127.0.0.1:0").ok());
+  std::shared_ptr<CourierChannel> channel = Connect(*server);
+  absl::StatusOr<courier::SerializedObject> result = channel->Call("Stop", Args({}), Timeout());
+  ASSERT_TRUE(result.ok()) << result.status();
+  server->Shutdown();  // waits for the shutdown the handler started
+  CallOptions no_wait = Timeout(absl::Seconds(10));
+  no_wait.wait_for_ready = false;
+  EXPECT_FALSE(channel->Call("Stop", Args({}), no_wait).ok());
+  server.reset();
+}
+
+// An inline handler that waits on another server stalls gRPC's thread: the server says so
+// on stderr, once per method, naming it and what to do.
+TEST(InlineMethodTest, WaitingOnAnotherServerIsReportedOncePerMethod) {
+  CourierServer backend;
+  ASSERT_TRUE(backend.RegisterMethod("Echo", EchoFirst).ok());
+  ASSERT_TRUE(backend.Start("127.0.0.1:0").ok());
+  std::shared_ptr<CourierChannel> to_backend = Connect(backend);
+
+  CourierServer front;
+  ASSERT_TRUE(front
+                  .RegisterMethod(
+                      "Forward",
+                      [&to_backend](courier::CallArguments& args)
+                          -> absl::StatusOr<courier::SerializedObject> {
+                        return to_backend->Call("Echo", std::move(args), Timeout());
+                      },
+                      {.run_inline = true})
+                  .ok());
+  ASSERT_TRUE(front.Start("127.0.0.1:0").ok());
+  std::shared_ptr<CourierChannel> channel = Connect(front);
+
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<courier::SerializedObject> result =
+        channel->Call("Forward", Args({Int(i)}), Timeout());
+    ASSERT_TRUE(result.ok()) << result.status();  // it works, it is only slow for others
+    EXPECT_EQ(result->int_value(), i);
+  }
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  const std::string warning = "Courier method 'Forward' of this Courier server runs inline";
+  const size_t first = said.find(warning);
+  ASSERT_NE(first, std::string::npos) << said;
+  EXPECT_EQ(said.find(warning, first + 1), std::string::npos) << said;
+  EXPECT_NE(said.find("Remove run_inline"), std::string::npos) << said;
+}
+
+// More inline handlers waiting at once than gRPC has callback threads: each waits for a
+// reply that only a gRPC thread can deliver, so they must not wait for one (a synchronous
+// call there polls a queue of its own; see rpc::OnGrpcThread). Waited for through the
+// callback API, this deadlocks.
+TEST(InlineMethodTest, ManyInlineHandlersWaitingAtOnceStillComplete) {
+  constexpr int kCalls = 64;
+  CourierServer backend;
+  ASSERT_TRUE(backend.RegisterMethod("Echo", EchoFirst).ok());
+  ASSERT_TRUE(backend.Start("127.0.0.1:0").ok());
+  std::shared_ptr<CourierChannel> to_backend = Connect(backend);
+
+  CourierServer front;
+  ASSERT_TRUE(front
+                  .RegisterMethod(
+                      "Forward",
+                      [&to_backend](courier::CallArguments& args)
+                          -> absl::StatusOr<courier::SerializedObject> {
+                        return to_backend->Call("Echo", std::move(args), Timeout());
+                      },
+                      {.run_inline = true})
+                  .ok());
+  ASSERT_TRUE(front.Start("127.0.0.1:0").ok());
+  std::shared_ptr<CourierChannel> channel = Connect(front);
+
+  ::testing::internal::CaptureStderr();  // the warning, said once
+  std::vector<Future<courier::SerializedObject>> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.push_back(channel->CallFuture("Forward", Args({Int(i)}), Timeout()));
+  }
+  for (int i = 0; i < kCalls; ++i) {
+    absl::StatusOr<courier::SerializedObject> result = calls[i].TakeResult();
+    ASSERT_TRUE(result.ok()) << "call " << i << ": " << result.status();
+    EXPECT_EQ(result->int_value(), i);
+  }
+  ::testing::internal::GetCapturedStderr();
+}
+
+TEST(InlineMethodTest, DeferredMethodsCannotRunInline) {
+  rpc::MethodRegistry registry;
+  absl::Status status = registry.Add(
+      "Batched",
+      DeferredCourierHandler([](courier::CallArguments&, courier::SerializedObject*,
+                                CallDone&) { return absl::OkStatus(); }),
+      {.run_inline = true});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("cannot run inline"), std::string::npos) << status;
+  EXPECT_FALSE(registry.HasInlineMethods());
+}
+
+// ---------------------------------------------------------------------------------------
+// PeekMethod
+
+std::optional<std::string> Peek(const std::string& bytes) {
+  google::protobuf::io::ArrayInputStream input(bytes.data(), static_cast<int>(bytes.size()));
+  return rpc::PeekMethod(input);
+}
+
+TEST(PeekMethodTest, ReadsTheMethodOfARequestAsClientsWriteIt) {
+  courier::CallRequest request;
+  request.set_method("Echo");
+  *request.mutable_arguments() = Args({Int(1), Int(2)});
+  EXPECT_EQ(Peek(request.SerializeAsString()), "Echo");
+}
+
+TEST(PeekMethodTest, GivesUpOnAnythingElse) {
+  EXPECT_EQ(Peek(""), std::nullopt);
+  EXPECT_EQ(Peek("\xff\xff\xff\xff\xff garbage"), std::nullopt);
+  // Arguments first: valid protobuf, but not how clients write it; served as any call.
+  courier::CallRequest arguments_only;
+  *arguments_only.mutable_arguments() = Args({Int(1)});
+  courier::CallRequest method_only;
+  method_only.set_method("Echo");
+  EXPECT_EQ(Peek(arguments_only.SerializeAsString() + method_only.SerializeAsString()),
+            std::nullopt);
+  // A name longer than any method is not read.
+  courier::CallRequest long_name;
+  long_name.set_method(std::string(rpc::kMaxPeekedMethodBytes + 1, 'x'));
+  EXPECT_EQ(Peek(long_name.SerializeAsString()), std::nullopt);
+  // A length that runs past the end.
+  EXPECT_EQ(Peek(std::string("\x0a\x10" "Echo", 6)), std::nullopt);
+}
+
+}  // namespace
+}  // namespace lp
