@@ -68,6 +68,12 @@ double ProcessCpuSeconds() {
   return Seconds(usage.ru_utime) + Seconds(usage.ru_stime);
 }
 
+long ProcessPageFaults() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_minflt + usage.ru_majflt;
+}
+
 std::string ThreadPlacement() {
   std::map<std::string, int> threads_by_cpus;
   int threads = 0;

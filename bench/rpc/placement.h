@@ -12,6 +12,11 @@ namespace lp::bench {
 // RUSAGE_SELF): the client's, and in one-process mode the server's too.
 double ProcessCpuSeconds();
 
+// Page faults (minor + major) of every thread of this process so far (getrusage
+// RUSAGE_SELF). On this VM each costs tens of microseconds, so a call that touches
+// freshly mapped memory shows here before anywhere else.
+long ProcessPageFaults();
+
 // Where the threads of this process may run, as the kernel has it now:
 // "CPUs 0 (all 12 threads)", or "CPUs 0-1 (10 threads), CPUs 0 (2 threads)".
 std::string ThreadPlacement();

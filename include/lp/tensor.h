@@ -7,8 +7,9 @@
 //
 // The elements live in a std::string so that sending a Tensor by rvalue, or receiving one
 // from a request the caller gives up, swaps the buffer into or out of the protobuf instead
-// of copying it (see lp/serialize.h). Its storage is heap memory from operator new (or, for
-// at most 15 bytes, inside the string object), aligned for every element type.
+// of copying it (see lp/serialize.h); Courier then sends the bytes from that buffer
+// (docs/courier.md, "Moves"). Its storage is heap memory from operator new (or, for at
+// most 15 bytes, inside the string object), aligned for every element type.
 //
 // Errors: misuse by the programmer (a typed view of the wrong dtype, a shape that does not
 // match the data, a negative dimension) throws std::invalid_argument, like std::vector::at.

@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "src/courier/rpc/message_limits.h"
+#include "src/courier/rpc/shared_serialization.h"
 
 namespace lp::rpc {
 namespace {
@@ -100,7 +102,37 @@ class Reader {
   CodedInputStream& in_;
 };
 
+// Why `request` cannot be sent, or OK.
+absl::Status CheckRequest(const courier::CallRequest& request, int max_send_message_bytes) {
+  const std::string method =
+      absl::StrCat("Courier method '", BoundedEcho(request.method()), "': ");
+  const courier::CallArguments& arguments = request.arguments();
+  for (int i = 0; i < arguments.args_size(); ++i) {
+    if (absl::Status status = CheckObject(arguments.args(i), absl::StrCat(method, "arg ", i + 1),
+                                          /*check_utf8=*/true);
+        !status.ok()) {
+      return status;
+    }
+  }
+  return CheckMessageSize(request.ByteSizeLong(), max_send_message_bytes,
+                          absl::StrCat(method, "the request"));
+}
+
 }  // namespace
+
+absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
+                                                   courier::CallArguments args,
+                                                   int max_send_message_bytes) {
+  // Owned by the bytes from here on (SerializeSharing).
+  auto request = std::make_shared<courier::CallRequest>();
+  request->set_method(std::string(method));
+  // Both messages live on the heap, so this moves (swaps) the arguments, never copies.
+  *request->mutable_arguments() = std::move(args);
+  if (absl::Status sendable = CheckRequest(*request, max_send_message_bytes); !sendable.ok()) {
+    return sendable;
+  }
+  return SerializeSharing(std::move(request));
+}
 
 absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     google::protobuf::io::ZeroCopyInputStream& input, size_t size) {

@@ -1,20 +1,35 @@
-// ParseCallRequest: a courier.CallRequest read from bytes a caller sent, which may be
-// anything. Used by the server instead of gRPC's own parsing so that every refusal says
-// what was wrong (gRPC answers INTERNAL with an empty message) and nothing is logged per
-// bad request.
+// A courier.CallRequest on the wire: encoded by the caller (EncodeCallRequest), parsed by
+// the server (ParseCallRequest).
+//
+// ParseCallRequest reads bytes a caller sent, which may be anything. Used by the server
+// instead of gRPC's own parsing so that every refusal says what was wrong (gRPC answers
+// INTERNAL with an empty message) and nothing is logged per bad request.
 #ifndef LP_SRC_COURIER_RPC_CALL_REQUEST_H_
 #define LP_SRC_COURIER_RPC_CALL_REQUEST_H_
 
 #include <google/protobuf/io/zero_copy_stream.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "courier/courier.pb.h"
 
 namespace lp::rpc {
+
+// The request to call `method` with `args`, checked and encoded. The arguments are
+// moved into the request and its large fields (tensors, long strings) are sent from
+// where they are, not copied: the returned bytes own them (SerializeSharing).
+// Errors, before anything is sent: INVALID_ARGUMENT for an argument that nests too deep
+// or holds a unicode_value that is not UTF-8 (CheckObject), RESOURCE_EXHAUSTED for a
+// request over `max_send_message_bytes` (-1: protobuf's 2 GiB) or protobuf's limit, which
+// gRPC would abort the process for.
+absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
+                                                   courier::CallArguments args,
+                                                   int max_send_message_bytes);
 
 struct ParsedCallRequest {
   std::string method;  // any bytes: the caller's, not checked for UTF-8

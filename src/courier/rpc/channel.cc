@@ -1,8 +1,12 @@
 #include "lp/courier_channel.h"
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/client_unary_call.h>
+#include <grpcpp/impl/rpc_method.h>
+#include <grpcpp/support/client_callback.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -10,6 +14,7 @@
 #include "courier/courier.grpc.pb.h"
 #include "lp/event.h"
 #include "lp/internal/blocking_region.h"
+#include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/call_scope.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_thread.h"
@@ -28,33 +33,17 @@ void ConfigureContext(absl::Time deadline, const CallOptions& options,
   if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
 }
 
-courier::CallRequest MakeRequest(std::string_view method, courier::CallArguments args) {
-  courier::CallRequest request;
-  request.set_method(std::string(method));
-  // Both messages live on the heap, so this moves (swaps) the arguments, never copies.
-  *request.mutable_arguments() = std::move(args);
-  return request;
-}
+// The gRPC method that Courier calls go to; the generated stub's name for it is private.
+constexpr char kCallMethod[] = "/courier.CourierService/Call";
 
-// Why `request` cannot be sent, or OK: checked before gRPC encodes it, which aborts the
-// process when a message is over protobuf's 2 GiB.
-absl::Status CheckRequest(const courier::CallRequest& request, int max_send_message_bytes) {
-  const std::string method =
-      absl::StrCat("Courier method '", rpc::BoundedEcho(request.method()), "': ");
-  const courier::CallArguments& arguments = request.arguments();
-  for (int i = 0; i < arguments.args_size(); ++i) {
-    if (absl::Status status = rpc::CheckObject(arguments.args(i), absl::StrCat(method, "arg ", i + 1),
-                                               /*check_utf8=*/true);
-        !status.ok()) {
-      return status;
-    }
-  }
-  return rpc::CheckMessageSize(request.ByteSizeLong(), max_send_message_bytes,
-                               absl::StrCat(method, "the request"));
-}
-
-// The result inside a response, moved out (a swap, as above).
-courier::SerializedObject TakeResult(courier::CallResponse& response) {
+// The result inside a reply's bytes, parsed as gRPC's generated code would (INTERNAL if
+// they are not a CallResponse).
+absl::StatusOr<courier::SerializedObject> TakeResult(grpc::ByteBuffer& reply) {
+  courier::CallResponse response;
+  grpc::Status parsed =
+      grpc::SerializationTraits<courier::CallResponse>::Deserialize(&reply, &response);
+  if (!parsed.ok()) return rpc::ToAbslStatus(parsed);
+  // The result lives on the heap, so this moves (swaps) it out, never copies.
   return std::move(*response.mutable_result()->mutable_result());
 }
 
@@ -97,8 +86,8 @@ class ScopedCall {
 // Everything one async call needs until its completion callback ran.
 struct AsyncCall {
   grpc::ClientContext context;
-  courier::CallRequest request;
-  courier::CallResponse response;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer reply;
   std::shared_ptr<grpc::Channel> channel;  // keeps gRPC's callback queue alive
   std::optional<ScopedCall> scoped;
   CallCallback done;
@@ -106,10 +95,14 @@ struct AsyncCall {
 
 }  // namespace
 
+// Calls go through gRPC's generic call functions with byte buffers, as the generated
+// stub's do with messages, so that the request is encoded by SerializeSharing; the stub
+// serves ListMethods.
 struct CourierChannel::Connection {
   std::string target;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<courier::CourierService::Stub> stub;
+  std::optional<grpc::internal::RpcMethod> call_method;  // registered with `channel`
 };
 
 CourierChannel::~CourierChannel() = default;
@@ -150,6 +143,8 @@ std::unique_ptr<CourierChannel::Connection> CourierChannel::MakeConnection(
   connection->channel =
       grpc::CreateCustomChannel(connection->target, std::move(credentials), arguments);
   connection->stub = courier::CourierService::NewStub(connection->channel);
+  connection->call_method.emplace(kCallMethod, grpc::internal::RpcMethod::NORMAL_RPC,
+                                  connection->channel);
   return connection;
 }
 
@@ -230,15 +225,16 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::CallPolling(
   if (!connection.ok()) return scoped->Explain(connection.status());
 
   ConfigureContext(deadline, options, options_.secret, *context);
-  const courier::CallRequest request = MakeRequest(method, std::move(args));
-  if (absl::Status sendable = CheckRequest(request, options_.max_send_message_bytes);
-      !sendable.ok()) {
-    return sendable;
-  }
-  courier::CallResponse response;
-  grpc::Status status = (*connection)->stub->Call(context.get(), request, &response);
+  absl::StatusOr<grpc::ByteBuffer> request =
+      rpc::EncodeCallRequest(method, std::move(args), options_.max_send_message_bytes);
+  if (!request.ok()) return request.status();
+  grpc::ByteBuffer reply;
+  grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      (*connection)->channel.get(), *(*connection)->call_method, context.get(), *request,
+      &reply);
+  request->Clear();  // not needed any more: frees what gRPC no longer holds
   if (!status.ok()) return scoped->Explain(rpc::ToAbslStatus(status));
-  return TakeResult(response);
+  return TakeResult(reply);
 }
 
 void CourierChannel::CallAsync(std::string_view method, courier::CallArguments args,
@@ -259,24 +255,26 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
   }
 
   ConfigureContext(deadline, options, options_.secret, call->context);
-  call->request = MakeRequest(method, std::move(args));
-  if (absl::Status sendable = CheckRequest(call->request, options_.max_send_message_bytes);
-      !sendable.ok()) {
-    std::move(done)(std::move(sendable));
+  absl::StatusOr<grpc::ByteBuffer> request =
+      rpc::EncodeCallRequest(method, std::move(args), options_.max_send_message_bytes);
+  if (!request.ok()) {
+    std::move(done)(request.status());
     return;
   }
+  call->request.Swap(&*request);
   call->channel = (*connection)->channel;
   call->scoped.emplace(*std::move(scoped));
   call->done = std::move(done);
   AsyncCall* raw = call.get();
-  (*connection)->stub->async()->Call(
-      &raw->context, &raw->request, &raw->response,
-      [call = std::move(call)](grpc::Status status) mutable {
+  grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      raw->channel.get(), *(*connection)->call_method, &raw->context, &raw->request,
+      &raw->reply, [call = std::move(call)](grpc::Status status) mutable {
         // Released on return: the call's state must not keep itself alive through the
         // callback gRPC stores inside the context.
         std::shared_ptr<AsyncCall> owned = std::move(call);
+        owned->request.Clear();
         absl::StatusOr<courier::SerializedObject> outcome =
-            status.ok() ? absl::StatusOr<courier::SerializedObject>(TakeResult(owned->response))
+            status.ok() ? TakeResult(owned->reply)
                         : owned->scoped->Explain(rpc::ToAbslStatus(status));
         owned->scoped.reset();  // left before `done` runs: it may start the next call
         rpc::OnGrpcThread on_grpc_thread;  // `done` runs Future continuations

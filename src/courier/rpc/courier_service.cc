@@ -15,6 +15,7 @@
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/grpc_thread.h"
 #include "src/courier/rpc/secret.h"
+#include "src/courier/rpc/shared_serialization.h"
 
 namespace lp::rpc {
 
@@ -219,20 +220,16 @@ absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::EncodeReply(
       !content.ok()) {
     return content;
   }
-  courier::CallResponse response;
+  // Owned by the reply's bytes, which share its large fields (SerializeSharing).
+  auto response = std::make_shared<courier::CallResponse>();
   // Same (heap) arena on both sides, so this is a swap, not a copy.
-  response.mutable_result()->mutable_result()->Swap(&result);
-  if (absl::Status size = CheckMessageSize(response.ByteSizeLong(), max_send_message_bytes_,
+  response->mutable_result()->mutable_result()->Swap(&result);
+  if (absl::Status size = CheckMessageSize(response->ByteSizeLong(), max_send_message_bytes_,
                                            absl::StrCat("Courier method '", method, "': the reply"));
       !size.ok()) {
     return size;
   }
-  grpc::ByteBuffer reply;
-  bool own_buffer = false;
-  grpc::Status encoded =
-      grpc::SerializationTraits<courier::CallResponse>::Serialize(response, &reply, &own_buffer);
-  if (!encoded.ok()) return ToAbslStatus(encoded);
-  return reply;
+  return SerializeSharing(std::move(response));
 }
 
 grpc::ServerUnaryReactor* CourierServiceImpl::ListMethods(

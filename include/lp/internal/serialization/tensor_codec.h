@@ -5,7 +5,8 @@
 //
 // The move paths are what keep tensor traffic near raw gRPC bandwidth: EncodeMove swaps the
 // tensor's buffer into tensor_content and DecodeMove swaps it back out, so a tensor crosses
-// the serialization layer without a copy of its elements.
+// the serialization layer without a copy of its elements (and the transport sends
+// tensor_content from that buffer: src/courier/rpc/shared_serialization.h).
 #ifndef LP_INTERNAL_SERIALIZATION_TENSOR_CODEC_H_
 #define LP_INTERNAL_SERIALIZATION_TENSOR_CODEC_H_
 

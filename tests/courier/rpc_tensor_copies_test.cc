@@ -1,0 +1,228 @@
+// Tensors and long strings cross Courier without copies of their bytes on the way out:
+// the request a caller sends and the reply a server sends are grpc::ByteBuffers whose
+// large fields are slices of the message's own memory (SerializeSharing). Checked by
+// storage identity: the slice that carries a tensor starts at the address its elements
+// had in the lp::Tensor the caller or the method gave away.
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/support/slice.h>
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "courier/courier.pb.h"
+#include "lp/serialize.h"
+#include "lp/tensor.h"
+#include "src/courier/rpc/call_request.h"
+#include "src/courier/rpc/courier_service.h"
+#include "src/courier/rpc/grpc_library.h"
+#include "src/courier/rpc/method_registry.h"
+#include "src/courier/rpc/shared_serialization.h"
+
+namespace lp {
+namespace {
+
+using courier::SerializedObject;
+
+std::vector<grpc::Slice> SlicesOf(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  EXPECT_TRUE(buffer.Dump(&slices).ok());
+  return slices;
+}
+
+std::string BytesOf(const grpc::ByteBuffer& buffer) {
+  std::string bytes;
+  for (const grpc::Slice& slice : SlicesOf(buffer)) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
+// Whether one slice of `buffer` is exactly [data, data + size): those bytes were not copied.
+bool HasSliceAt(const grpc::ByteBuffer& buffer, const void* data, size_t size) {
+  for (const grpc::Slice& slice : SlicesOf(buffer)) {
+    if (slice.begin() == data && slice.size() == size) return true;
+  }
+  return false;
+}
+
+// Whether any slice of `buffer` points into [data, data + size).
+bool PointsInto(const grpc::ByteBuffer& buffer, const void* data, size_t size) {
+  const auto* begin = static_cast<const uint8_t*>(data);
+  for (const grpc::Slice& slice : SlicesOf(buffer)) {
+    if (slice.begin() < begin + size && begin < slice.end()) return true;
+  }
+  return false;
+}
+
+class SharedSerializationTest : public ::testing::Test {
+ protected:
+  void SetUp() override { rpc::KeepGrpcInitialized(); }
+};
+
+// A list of `sizes.size()` byte strings, the i-th of sizes[i] bytes of value 'a' + i.
+std::shared_ptr<SerializedObject> ListOfBytes(const std::vector<size_t>& sizes) {
+  auto object = std::make_shared<SerializedObject>();
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    object->mutable_list_value()->add_items()->set_string_value(
+        std::string(sizes[i], static_cast<char>('a' + i)));
+  }
+  return object;
+}
+
+TEST_F(SharedSerializationTest, BytesAreProtobufsOwnEncoding) {
+  const size_t big = rpc::kMinSharedFieldBytes;
+  for (const std::vector<size_t>& sizes : std::vector<std::vector<size_t>>{
+           {},
+           {0},
+           {5},
+           {big - 1},
+           {big},
+           {big + 1, 3, big * 5 + 7},
+           {100, 200, 300, big * 2, 1, 2, 3},
+           std::vector<size_t>(200, 1000),  // small fields over many blocks
+           {size_t{3} << 20}}) {
+    std::shared_ptr<SerializedObject> object = ListOfBytes(sizes);
+    const std::string expected = object->SerializeAsString();
+    absl::StatusOr<grpc::ByteBuffer> buffer = rpc::SerializeSharing(object);
+    ASSERT_TRUE(buffer.ok()) << buffer.status();
+    EXPECT_EQ(BytesOf(*buffer), expected) << sizes.size() << " fields";
+    EXPECT_EQ(buffer->Length(), expected.size());
+  }
+}
+
+TEST_F(SharedSerializationTest, LargeFieldsAreSlicesOfTheMessage) {
+  std::shared_ptr<SerializedObject> object =
+      ListOfBytes({10, size_t{1} << 20, 20, rpc::kMinSharedFieldBytes});
+  const std::string& first_big = object->list_value().items(1).string_value();
+  const std::string& second_big = object->list_value().items(3).string_value();
+  absl::StatusOr<grpc::ByteBuffer> buffer = rpc::SerializeSharing(object);
+  ASSERT_TRUE(buffer.ok()) << buffer.status();
+  EXPECT_TRUE(HasSliceAt(*buffer, first_big.data(), first_big.size()));
+  EXPECT_TRUE(HasSliceAt(*buffer, second_big.data(), second_big.size()));
+}
+
+TEST_F(SharedSerializationTest, SmallFieldsAreCopied) {
+  std::shared_ptr<SerializedObject> object = ListOfBytes({rpc::kMinSharedFieldBytes - 1, 7});
+  const std::string expected = object->SerializeAsString();
+  std::weak_ptr<SerializedObject> alive = object;
+  absl::StatusOr<grpc::ByteBuffer> buffer = rpc::SerializeSharing(std::move(object));
+  ASSERT_TRUE(buffer.ok()) << buffer.status();
+  // No slice refers to the message, so it is gone: the bytes are all copies.
+  EXPECT_TRUE(alive.expired());
+  EXPECT_EQ(BytesOf(*buffer), expected);
+}
+
+TEST_F(SharedSerializationTest, TheBytesOwnTheMessageUntilTheLastSliceIsGone) {
+  std::shared_ptr<SerializedObject> object = ListOfBytes({size_t{1} << 20, size_t{1} << 20});
+  std::weak_ptr<SerializedObject> alive = object;
+  absl::StatusOr<grpc::ByteBuffer> buffer = rpc::SerializeSharing(std::move(object));
+  ASSERT_TRUE(buffer.ok()) << buffer.status();
+  EXPECT_FALSE(alive.expired());
+
+  // gRPC may keep slices longer than the buffer (a write still queued): so do we here.
+  std::vector<grpc::Slice> slices = SlicesOf(*buffer);
+  buffer->Clear();
+  EXPECT_FALSE(alive.expired());
+  const std::string copy = [&] {
+    std::string bytes;
+    for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    return bytes;
+  }();
+  EXPECT_EQ(copy, ListOfBytes({size_t{1} << 20, size_t{1} << 20})->SerializeAsString());
+  slices.clear();
+  EXPECT_TRUE(alive.expired());
+}
+
+// A 1 MiB float tensor whose element 12345 is 4.5.
+Tensor MebibyteTensor() {
+  Tensor tensor(DType::kFloat, {256, 1024});
+  tensor.span<float>()[12345] = 4.5f;
+  return tensor;
+}
+
+TEST_F(SharedSerializationTest, ArgumentTensorIsSentFromItsOwnStorage) {
+  Tensor tensor = MebibyteTensor();
+  const void* storage = tensor.bytes().data();
+  const size_t size = tensor.ByteSize();
+  courier::CallArguments args;
+  Encode(std::move(tensor), args.add_args());  // as CourierClient does with an rvalue
+
+  absl::StatusOr<grpc::ByteBuffer> request =
+      rpc::EncodeCallRequest("Consume", std::move(args), /*max_send_message_bytes=*/-1);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_TRUE(HasSliceAt(*request, storage, size));
+
+  // And the server reads it back as sent.
+  grpc::ProtoBufferReader reader(&*request);
+  absl::StatusOr<rpc::ParsedCallRequest> parsed = rpc::ParseCallRequest(reader, request->Length());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->method, "Consume");
+  absl::StatusOr<Tensor> received = DecodeAs<Tensor>(parsed->arguments.args(0));
+  ASSERT_TRUE(received.ok()) << received.status();
+  EXPECT_EQ(*received, MebibyteTensor());
+}
+
+TEST_F(SharedSerializationTest, ArgumentChecksStillRefuseBeforeSending) {
+  courier::CallArguments args;
+  Encode(MebibyteTensor(), args.add_args());
+  absl::StatusOr<grpc::ByteBuffer> request =
+      rpc::EncodeCallRequest("Consume", std::move(args), /*max_send_message_bytes=*/1 << 20);
+  EXPECT_EQ(request.status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(SharedSerializationTest, ResultTensorIsRepliedFromItsOwnStorage) {
+  const void* storage = nullptr;
+  rpc::MethodRegistry registry;
+  ASSERT_TRUE(registry
+                  .Add("Make",
+                       [&storage](courier::CallArguments&, SerializedObject* result) {
+                         Tensor tensor = MebibyteTensor();
+                         storage = tensor.bytes().data();
+                         Encode(std::move(tensor), result);  // as a typed method's return
+                         return absl::OkStatus();
+                       })
+                  .ok());
+  rpc::CourierServiceImpl service(registry, /*max_send_message_bytes=*/-1);
+  absl::StatusOr<grpc::ByteBuffer> request =
+      rpc::EncodeCallRequest("Make", {}, /*max_send_message_bytes=*/-1);
+  ASSERT_TRUE(request.ok()) << request.status();
+
+  grpc::ServerContext context;
+  absl::StatusOr<grpc::ByteBuffer> reply = absl::InternalError("Serve did not reply");
+  service.Serve(context, *request,
+                [&reply](absl::StatusOr<grpc::ByteBuffer> served) { reply = std::move(served); });
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  ASSERT_NE(storage, nullptr);
+  EXPECT_TRUE(HasSliceAt(*reply, storage, MebibyteTensor().ByteSize()));
+
+  courier::CallResponse response;
+  grpc::ProtoBufferReader reader(&*reply);
+  ASSERT_TRUE(response.ParseFromZeroCopyStream(&reader));
+  absl::StatusOr<Tensor> returned = DecodeAs<Tensor>(response.result().result());
+  ASSERT_TRUE(returned.ok()) << returned.status();
+  EXPECT_EQ(*returned, MebibyteTensor());
+}
+
+TEST_F(SharedSerializationTest, TensorPassedByConstReferenceIsCopiedOnce) {
+  // The caller keeps its tensor, so the request holds a copy, and that copy is sent
+  // without another one: the caller's own storage is never referenced.
+  const Tensor kept = MebibyteTensor();
+  courier::CallArguments args;
+  Encode(kept, args.add_args());
+  const std::string& copy = args.args(0).tensor_value().tensor_content();
+  const void* copy_storage = copy.data();
+  absl::StatusOr<grpc::ByteBuffer> request =
+      rpc::EncodeCallRequest("Consume", std::move(args), /*max_send_message_bytes=*/-1);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_TRUE(HasSliceAt(*request, copy_storage, kept.ByteSize()));
+  EXPECT_FALSE(PointsInto(*request, kept.bytes().data(), kept.ByteSize()));
+}
+
+}  // namespace
+}  // namespace lp
