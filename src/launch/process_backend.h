@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "src/launch/supervisor.h"
+#include "src/launch/worker_starter.h"
 #include "src/terminal/terminal.h"
 
 namespace lp::internal {
@@ -41,6 +42,9 @@ class ProcessBackend : public SupervisorBackend {
   // colocation's to judge (it may restart them).
   std::set<std::string> top_level_;
   std::unique_ptr<Terminal> terminal_;
+  // Holds the fork servers; declared before processes_, so that the workers' processes
+  // are destroyed (killed if still running) before their servers.
+  std::unique_ptr<WorkerStarter> starter_;
   // Fixed once Start() returns:
   std::vector<std::pair<NodeId, std::unique_ptr<NodeProcess>>> processes_;
   std::vector<std::thread> watchers_;

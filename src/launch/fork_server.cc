@@ -1,0 +1,210 @@
+#include "src/launch/fork_server.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lp/internal/deadline_wait.h"
+#include "src/core/worker_environment.h"
+#include "src/launch/fork_server_protocol.h"
+#include "src/process/process_tree.h"
+#include "src/process/wait_for_exit.h"
+
+namespace lp::internal {
+
+struct ForkServer::State {
+  explicit State(pid_t server) : server(server) {}
+  const pid_t server;
+  std::mutex mu;
+  // Notified (all) under mu when `reply`, an entry of `workers` or `ended` changes.
+  std::condition_variable changed;
+  // Guarded by mu:
+  std::optional<ForkMessage> reply;  // the answer to the request in flight
+  // Every worker forked and not yet waited for: its end once reported.
+  std::map<pid_t, std::optional<absl::StatusOr<ExitInfo>>> workers;
+  bool ended = false;  // the connection to the server is closed
+};
+
+namespace {
+
+// A worker forked by the server: its end comes as the server's report.
+class ForkedNodeProcess : public NodeProcess {
+ public:
+  ForkedNodeProcess(pid_t pid, std::shared_ptr<ForkServer::State> state)
+      : NodeProcess(pid), state_(std::move(state)) {}
+
+  ~ForkedNodeProcess() override {
+    if (HasExited()) return;
+    Kill(SIGKILL);
+    (void)WaitForExit(absl::InfiniteFuture());
+  }
+
+ protected:
+  absl::StatusOr<ExitInfo> AwaitExit(absl::Time deadline) override {
+    std::unique_lock lock(state_->mu);
+    auto reported = [this] {
+      auto it = state_->workers.find(pid());
+      return it == state_->workers.end() || it->second.has_value();
+    };
+    if (!WaitUntil(state_->changed, lock, deadline, reported)) {
+      return absl::DeadlineExceededError(absl::StrCat("process ", pid(), " is still running"));
+    }
+    auto it = state_->workers.find(pid());
+    if (it == state_->workers.end()) {
+      return absl::InternalError(absl::StrCat("worker ", pid(), " was already waited for"));
+    }
+    absl::StatusOr<ExitInfo> exit = *it->second;
+    if (exit.ok()) state_->workers.erase(it);  // an error stays, for the next waiter
+    return exit;
+  }
+
+ private:
+  const std::shared_ptr<ForkServer::State> state_;
+};
+
+// Waits for the server's first message: is it ready?
+absl::Status AwaitReady(int socket, NodeProcess& server, absl::Time deadline) {
+  for (;;) {
+    pollfd ready{socket, POLLIN, 0};
+    const int got = poll(&ready, 1, PollTimeoutMillis(deadline));
+    if (got < 0 && errno == EINTR) continue;
+    if (got == 0) {
+      return absl::DeadlineExceededError(
+          "the fork server did not reach lp::Launch in time");
+    }
+    break;
+  }
+  absl::StatusOr<std::optional<ForkMessage>> message = ReceiveForkMessage(socket);
+  if (!message.ok()) return message.status();
+  if (!message->has_value()) {
+    const absl::StatusOr<ExitInfo> exit = server.WaitForExit(absl::Now() + absl::Seconds(10));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the fork server ended before it reached lp::Launch (",
+        exit.ok() ? exit->ToString() : std::string(exit.status().message()), ")"));
+  }
+  switch ((*message)->type) {
+    case ForkMessage::kReady:
+      return absl::OkStatus();
+    case ForkMessage::kUnavailable:
+      return absl::FailedPreconditionError((*message)->text);
+    default:
+      return absl::InternalError("the fork server said something unexpected");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ForkServer>> ForkServer::Start(Terminal& terminal,
+                                                              const std::string& key,
+                                                              SpawnSpec spec,
+                                                              absl::Time deadline) {
+  int ends[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot create the fork server's socket: ", std::strerror(errno)));
+  }
+  UniqueFd ours(ends[0]), theirs(ends[1]);
+  spec.passed_fd = theirs.get();
+  spec.env_overrides.emplace_back(kForkServerFdEnv, absl::StrCat(kPassedFd));
+  absl::StatusOr<std::unique_ptr<NodeProcess>> server = terminal.Launch(key, std::move(spec));
+  if (!server.ok()) return server.status();
+  theirs.Reset();  // so that the server's death closes the connection
+  if (absl::Status ready = AwaitReady(ours.get(), **server, deadline); !ready.ok()) {
+    return ready;  // the server's NodeProcess kills it, if it still runs, and reaps it
+  }
+  return std::unique_ptr<ForkServer>(new ForkServer(*std::move(server), std::move(ours)));
+}
+
+ForkServer::ForkServer(std::unique_ptr<NodeProcess> server, UniqueFd socket)
+    : server_(std::move(server)),
+      socket_(std::move(socket)),
+      state_(std::make_shared<State>(server_->pid())),
+      reader_([this] { Read(); }) {}
+
+ForkServer::~ForkServer() {
+  shutdown(socket_.get(), SHUT_RDWR);  // the reader and the server both see the end
+  reader_.join();
+  (void)server_->WaitForExit(absl::Now() + absl::Seconds(10));
+  // (Destroying server_ kills it if it is still there.)
+}
+
+absl::StatusOr<std::unique_ptr<NodeProcess>> ForkServer::Fork(
+    const std::vector<std::pair<std::string, std::string>>& env, UniqueFd output) {
+  std::lock_guard serial(fork_mu_);
+  ForkMessage request{.type = ForkMessage::kFork, .text = EncodeEnvironment(env),
+                      .fd = std::move(output)};
+  if (absl::Status sent = SendForkMessage(socket_.get(), request); !sent.ok()) return sent;
+  request.fd.Reset();  // the server has its own copy
+  std::unique_lock lock(state_->mu);
+  state_->changed.wait(lock, [this] { return state_->reply.has_value() || state_->ended; });
+  if (!state_->reply.has_value()) {
+    return absl::UnavailableError(
+        absl::StrCat("the fork server (pid ", state_->server, ") ended"));
+  }
+  ForkMessage reply = *std::move(state_->reply);
+  state_->reply.reset();
+  if (reply.type != ForkMessage::kForked) {
+    return absl::InternalError(absl::StrCat("fork server: ", reply.text));
+  }
+  return std::make_unique<ForkedNodeProcess>(reply.pid, state_);
+}
+
+void ForkServer::Read() {
+  for (;;) {
+    absl::StatusOr<std::optional<ForkMessage>> message = ReceiveForkMessage(socket_.get());
+    if (!message.ok() || !message->has_value()) break;
+    ForkMessage& m = **message;
+    std::lock_guard lock(state_->mu);
+    switch (m.type) {
+      case ForkMessage::kForked:
+        // Known before its end can be reported: the server reports in order.
+        state_->workers.emplace(m.pid, std::nullopt);
+        [[fallthrough]];
+      case ForkMessage::kForkFailed:
+        state_->reply = std::move(m);
+        break;
+      case ForkMessage::kExited:
+        state_->workers[m.pid] = ExitInfo::FromWaitStatus(m.value);
+        break;
+      default:
+        break;
+    }
+    state_->changed.notify_all();
+  }
+  // The server is gone, or we are closing: no more reports will come. Workers still
+  // running end with the server (their parent-death handling); make sure, and wait
+  // for it, so that no NodeProcess reports an end that has not happened.
+  std::vector<pid_t> running;
+  {
+    std::lock_guard lock(state_->mu);
+    state_->ended = true;
+    for (const auto& [pid, end] : state_->workers) {
+      if (!end.has_value()) running.push_back(pid);
+    }
+    state_->changed.notify_all();
+  }
+  if (running.empty()) return;
+  KillProcessTrees(running, SIGKILL);
+  for (pid_t pid : running) {
+    if (absl::StatusOr<PidFd> watch = PidFd::Open(pid); watch.ok()) {
+      (void)watch->WaitUntilExited(absl::InfiniteFuture());
+    }
+  }
+  std::lock_guard lock(state_->mu);
+  for (pid_t pid : running) {
+    state_->workers[pid] = absl::UnavailableError(absl::StrCat(
+        "its fork server (pid ", state_->server, ") ended before it; its exit status is unknown"));
+  }
+  state_->changed.notify_all();
+}
+
+}  // namespace lp::internal
