@@ -42,6 +42,11 @@ struct ForkMessage {
   UniqueFd fd;  // sent along (SCM_RIGHTS) when valid; received close-on-exec
 };
 
+// Why a ThreadSanitizer build has no fork servers (the server refuses, and the launcher
+// does not start one).
+inline constexpr char kNoForkServerUnderTsan[] =
+    "ThreadSanitizer does not support a process forking workers that start threads";
+
 // Messages are small (a node's variables); a longer text is refused.
 inline constexpr size_t kMaxForkMessageBytes = 60 * 1024;
 

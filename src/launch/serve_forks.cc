@@ -39,7 +39,7 @@ int CountThreads() {
 // Why this process cannot fork workers; empty when it can.
 std::string WhyNotForkable() {
 #if defined(__SANITIZE_THREAD__)
-  return "ThreadSanitizer does not support a process forking workers that start threads";
+  return kNoForkServerUnderTsan;
 #else
   const int threads = CountThreads();
   if (threads == 1) return "";

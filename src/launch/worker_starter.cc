@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "src/launch/fork_server_protocol.h"
 
 namespace lp::internal {
 namespace {
@@ -18,6 +19,10 @@ constexpr absl::Duration kServerReadyTimeout = absl::Seconds(60);
 std::string WhyExec(bool use_fork_servers, const Terminal& terminal,
                     const ProcessConfig* config) {
   if (!use_fork_servers) return "--lp_fork_server=false";
+#if defined(__SANITIZE_THREAD__)
+  // The server would refuse (serve_forks.cc): do not start one for nothing.
+  return kNoForkServerUnderTsan;
+#endif
   if (terminal.kind() != TerminalKind::kCurrentTerminal &&
       terminal.kind() != TerminalKind::kOutputToFiles) {
     return absl::StrCat("the ", TerminalKindName(terminal.kind()),
