@@ -134,6 +134,12 @@ void ServeForks() {
                                    .text = absl::StrCat("signalfd: ", std::strerror(errno))});
     _exit(0);
   }
+  // What main() printed but did not flush would be printed again by every worker. Once
+  // is enough (the server prints nothing more), and flushing before every fork would
+  // write to pages the last worker shares, a copy-on-write fault each.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
   if (!SendForkMessage(socket, {.type = ForkMessage::kReady}).ok()) _exit(0);
 
   for (;;) {
@@ -154,10 +160,6 @@ void ServeForks() {
     // their parent-death handling once this process is gone.
     if (!request.ok() || !request->has_value()) _exit(0);
     if ((*request)->type != ForkMessage::kFork) continue;
-    // What main() printed but did not flush would be printed again by every worker.
-    std::cout.flush();
-    std::cerr.flush();
-    std::fflush(nullptr);
     const pid_t pid = fork();
     if (pid == 0) {
       BecomeWorker(**request, saved, socket, signals, server, launcher);
