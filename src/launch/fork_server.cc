@@ -21,16 +21,21 @@
 
 namespace lp::internal {
 
+// How one forked worker ended, once the server said so (or ended itself).
+using WorkerEnd = std::optional<absl::StatusOr<ExitInfo>>;
+
 struct ForkServer::State {
   explicit State(pid_t server) : server(server) {}
   const pid_t server;
   std::mutex mu;
-  // Notified (all) under mu when `reply`, an entry of `workers` or `ended` changes.
+  // Notified (all) under mu when `reply`, a WorkerEnd or `ended` changes.
   std::condition_variable changed;
-  // Guarded by mu:
+  // Guarded by mu (as is every WorkerEnd):
   std::optional<ForkMessage> reply;  // the answer to the request in flight
-  // Every worker forked and not yet waited for: its end once reported.
-  std::map<pid_t, std::optional<absl::StatusOr<ExitInfo>>> workers;
+  std::shared_ptr<WorkerEnd> reply_end;  // with a kForked reply: that worker's end
+  // The workers running, by pid: a pid leaves when its end is reported, before the
+  // kernel may give it to another process.
+  std::map<pid_t, std::shared_ptr<WorkerEnd>> running;
   bool ended = false;  // the connection to the server is closed
 };
 
@@ -39,8 +44,9 @@ namespace {
 // A worker forked by the server: its end comes as the server's report.
 class ForkedNodeProcess : public NodeProcess {
  public:
-  ForkedNodeProcess(pid_t pid, std::shared_ptr<ForkServer::State> state)
-      : NodeProcess(pid), state_(std::move(state)) {}
+  ForkedNodeProcess(pid_t pid, std::shared_ptr<ForkServer::State> state,
+                    std::shared_ptr<WorkerEnd> end)
+      : NodeProcess(pid), state_(std::move(state)), end_(std::move(end)) {}
 
   ~ForkedNodeProcess() override {
     if (HasExited()) return;
@@ -51,24 +57,15 @@ class ForkedNodeProcess : public NodeProcess {
  protected:
   absl::StatusOr<ExitInfo> AwaitExit(absl::Time deadline) override {
     std::unique_lock lock(state_->mu);
-    auto reported = [this] {
-      auto it = state_->workers.find(pid());
-      return it == state_->workers.end() || it->second.has_value();
-    };
-    if (!WaitUntil(state_->changed, lock, deadline, reported)) {
+    if (!WaitUntil(state_->changed, lock, deadline, [this] { return end_->has_value(); })) {
       return absl::DeadlineExceededError(absl::StrCat("process ", pid(), " is still running"));
     }
-    auto it = state_->workers.find(pid());
-    if (it == state_->workers.end()) {
-      return absl::InternalError(absl::StrCat("worker ", pid(), " was already waited for"));
-    }
-    absl::StatusOr<ExitInfo> exit = *it->second;
-    if (exit.ok()) state_->workers.erase(it);  // an error stays, for the next waiter
-    return exit;
+    return **end_;
   }
 
  private:
   const std::shared_ptr<ForkServer::State> state_;
+  const std::shared_ptr<WorkerEnd> end_;  // guarded by state_->mu
 };
 
 // Waits for the server's first message: is it ready?
@@ -151,11 +148,12 @@ absl::StatusOr<std::unique_ptr<NodeProcess>> ForkServer::Fork(
         absl::StrCat("the fork server (pid ", state_->server, ") ended"));
   }
   ForkMessage reply = *std::move(state_->reply);
+  std::shared_ptr<WorkerEnd> end = std::move(state_->reply_end);
   state_->reply.reset();
   if (reply.type != ForkMessage::kForked) {
     return absl::InternalError(absl::StrCat("fork server: ", reply.text));
   }
-  return std::make_unique<ForkedNodeProcess>(reply.pid, state_);
+  return std::make_unique<ForkedNodeProcess>(reply.pid, state_, std::move(end));
 }
 
 void ForkServer::Read() {
@@ -167,13 +165,19 @@ void ForkServer::Read() {
     switch (m.type) {
       case ForkMessage::kForked:
         // Known before its end can be reported: the server reports in order.
-        state_->workers.emplace(m.pid, std::nullopt);
+        state_->reply_end = std::make_shared<WorkerEnd>();
+        state_->running[m.pid] = state_->reply_end;
         [[fallthrough]];
       case ForkMessage::kForkFailed:
         state_->reply = std::move(m);
         break;
       case ForkMessage::kExited:
-        state_->workers[m.pid] = ExitInfo::FromWaitStatus(m.value);
+        // (Not one of ours: a child main() started before lp::Launch, which the server
+        // reaped, as a worker would have reaped, or not, its own.)
+        if (auto it = state_->running.find(m.pid); it != state_->running.end()) {
+          *it->second = ExitInfo::FromWaitStatus(m.value);
+          state_->running.erase(it);
+        }
         break;
       default:
         break;
@@ -187,9 +191,7 @@ void ForkServer::Read() {
   {
     std::lock_guard lock(state_->mu);
     state_->ended = true;
-    for (const auto& [pid, end] : state_->workers) {
-      if (!end.has_value()) running.push_back(pid);
-    }
+    for (const auto& [pid, end] : state_->running) running.push_back(pid);
     state_->changed.notify_all();
   }
   if (running.empty()) return;
@@ -200,10 +202,11 @@ void ForkServer::Read() {
     }
   }
   std::lock_guard lock(state_->mu);
-  for (pid_t pid : running) {
-    state_->workers[pid] = absl::UnavailableError(absl::StrCat(
+  for (auto& [pid, end] : state_->running) {
+    *end = absl::UnavailableError(absl::StrCat(
         "its fork server (pid ", state_->server, ") ended before it; its exit status is unknown"));
   }
+  state_->running.clear();
   state_->changed.notify_all();
 }
 

@@ -550,6 +550,24 @@ TEST_F(LocalMpTest, LauncherKilledLeavesNoForkedWorkerNorItsServerNorTheirProces
   EXPECT_THAT(testing::WaitUntilGone(all, kGenerous), ::testing::IsEmpty()) << child.output();
 }
 
+// Its workers die with it (their parent), and the launcher, which no longer hears how
+// they ended, says so.
+TEST_F(LocalMpTest, AForkServerKilledTakesItsWorkersAlongAndTheLaunchFailsSayingSo) {
+  if (!ForkServerExpected()) GTEST_SKIP() << "no fork server under ThreadSanitizer";
+  ChildProcess child({Child(), "--mode=wait"});
+  const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
+  ASSERT_EQ(pids.size(), 2u) << child.output();
+  const pid_t server = testing::ParentOf(pids.at("waiter/0"));
+  ASSERT_EQ(testing::ParentOf(server), child.pid());
+  janitor_.Watch(server, "lp_mp_child");
+  kill(server, SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitNodeFailed) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr(absl::StrCat("its fork server (pid ", server,
+                                                     ") ended before it; its exit status "
+                                                     "is unknown")));
+  EXPECT_THAT(testing::WaitUntilGone(Values(pids), kGenerous), ::testing::IsEmpty());
+}
+
 // The server forwards each worker's raw exit status: a thrown exception, an exit code
 // and a signal end the launch with the same report, and the same exit code, as when the
 // launcher execs the workers itself and reaps them.
