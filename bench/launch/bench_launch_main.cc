@@ -646,9 +646,11 @@ int main(int argc, char** argv) {
         if (compare && !machine) {
           std::fprintf(stderr,
                        "  n=%3d rep=%d: fork server off: lp launch %8.1f ms (spawn %7.1f) stop "
-                       "%7.1f (+wait %7.1f); CPU of the workers %.1f s, threads %lld%s\n",
+                       "%7.1f (+wait %7.1f); PSS %.2f MiB per node; CPU of the workers %.1f s, "
+                       "threads %lld%s\n",
                        n, rep, m.lp_exec.launch_ms, m.lp_exec.spawn_ms, m.lp_exec.stop_ms,
-                       m.lp_exec.stop_wait_ms, m.lp_exec.up.workers_cpu_s,
+                       m.lp_exec.stop_wait_ms, m.lp_exec.up.workers_pss_mib / n,
+                       m.lp_exec.up.workers_cpu_s,
                        static_cast<long long>(m.lp_exec.up.workers_threads),
                        m.lp_exec.ok ? "" : "  FAILED");
         }
