@@ -21,7 +21,8 @@ namespace lp::internal {
 //
 // Start() starts the coordinator (loopback, port 0, a fresh token), the terminal, and one
 // worker per node (worker_command.h: the same command line, the group's resources, the
-// worker variables), with a thread per worker waiting for its exit. A failing worker
+// worker variables; forked by a fork server where one applies, worker_starter.h), with a
+// thread per worker waiting for its exit. A failing worker
 // reports before it exits, through the coordinator, so its own account (an exception's
 // message) is recorded before the failures of the calls it breaks. Stragglers are killed
 // with SIGKILL (their process trees go with them: die_with_parent.h).
