@@ -89,6 +89,9 @@ ABSL_FLAG(double, stop_notice_secs, 120,
           "by itself: 1000 workers on 2 cores take longer to stop than lp's default 10 s, "
           "and killing the rest at the notice would cut the measurement short (and fail the "
           "run).");
+ABSL_FLAG(bool, compare_exec, true,
+          "Also launch every program with the fork server off (LaunchOptions::fork_server = "
+          "false: one exec per worker), alternating with the default launch, and print both.");
 ABSL_FLAG(bool, machine, false, "Print only RESULT lines (used by --isolate).");
 
 namespace {
@@ -348,7 +351,8 @@ struct Measurement {
   int n = 0;
   int rep = 0;
   int launch_index = 0;
-  LpResult lp;
+  LpResult lp;       // the default launch (fork server on)
+  LpResult lp_exec;  // --compare_exec: fork server off
   BaselineResult base;
   BaselineResult fat;
   BaselineResult fat_wait;
@@ -356,7 +360,7 @@ struct Measurement {
 
 // Launches one program of n Pingers. In a worker whose launch comes later this returns at
 // once (the launch is skipped); in the worker whose launch this is, it never returns.
-LpResult MeasureLp(int n) {
+LpResult MeasureLp(int n, bool fork_server) {
   lp::Program program("bench_launch");
   std::vector<lp::CourierHandle<Pinger>> handles;
   {
@@ -370,7 +374,8 @@ LpResult MeasureLp(int n) {
       std::move(program),
       {.launch_type = lp::LaunchType::kLocalMp,
        .termination_notice = absl::Seconds(absl::GetFlag(FLAGS_stop_notice_secs)),
-       .terminal = absl::GetFlag(FLAGS_terminal)});
+       .terminal = absl::GetFlag(FLAGS_terminal),
+       .fork_server = fork_server});
   const Clock::time_point spawned = Clock::now();
   if (IsWorker()) return result;  // a launch before this worker's own: skipped
 
@@ -632,8 +637,23 @@ int main(int argc, char** argv) {
                          m.fat_wait.launch_ms);
           }
         }
-        m.lp = MeasureLp(n);
+        // Alternating which goes first, so that neither always runs on a warmer machine.
+        const bool compare = absl::GetFlag(FLAGS_compare_exec);
+        if (compare && rep % 2 == 1) m.lp_exec = MeasureLp(n, /*fork_server=*/false);
+        m.lp = MeasureLp(n, /*fork_server=*/true);
+        if (compare && rep % 2 == 0) m.lp_exec = MeasureLp(n, /*fork_server=*/false);
         if (IsWorker()) continue;
+        if (compare && !machine) {
+          std::fprintf(stderr,
+                       "  n=%3d rep=%d: fork server off: lp launch %8.1f ms (spawn %7.1f) stop "
+                       "%7.1f (+wait %7.1f); PSS %.2f MiB per node; CPU of the workers %.1f s, "
+                       "threads %lld%s\n",
+                       n, rep, m.lp_exec.launch_ms, m.lp_exec.spawn_ms, m.lp_exec.stop_ms,
+                       m.lp_exec.stop_wait_ms, m.lp_exec.up.workers_pss_mib / n,
+                       m.lp_exec.up.workers_cpu_s,
+                       static_cast<long long>(m.lp_exec.up.workers_threads),
+                       m.lp_exec.ok ? "" : "  FAILED");
+        }
         if (machine) PrintResultLine(m);
         if (!machine) {
           std::fprintf(stderr,
@@ -695,7 +715,7 @@ int main(int argc, char** argv) {
         fat_stop, spawn, first;
     for (const Measurement& m : all) {
       if (m.n != n) continue;
-      all_ok = all_ok && m.lp.ok;
+      all_ok = all_ok && m.lp.ok && m.lp_exec.ok;
       lp_launch.push_back(m.lp.launch_ms);
       base_launch.push_back(m.base.launch_ms);
       fat_launch.push_back(m.fat.launch_ms);
@@ -723,6 +743,35 @@ int main(int argc, char** argv) {
               "Stop() -> every worker reaped; +wt = until Wait() returned; lp spawn = until "
               "Launch() returned; lp 1st ready = first Ping answered. Medians of %d.\n",
               reps);
+
+  if (absl::GetFlag(FLAGS_compare_exec)) {
+    std::printf("\n%6s %12s %12s %9s %9s | %12s %12s | %12s %12s\n", "N", "fork launch",
+                "exec launch", "fork/base", "exec/base", "fork stop", "exec stop",
+                "fork l+s+wt", "exec l+s+wt");
+    for (int n : sizes) {
+      std::vector<double> fork_launch, exec_launch, base_launch, fork_stop, exec_stop,
+          fork_total, exec_total;
+      for (const Measurement& m : all) {
+        if (m.n != n) continue;
+        fork_launch.push_back(m.lp.launch_ms);
+        exec_launch.push_back(m.lp_exec.launch_ms);
+        base_launch.push_back(m.base.launch_ms);
+        fork_stop.push_back(m.lp.stop_ms);
+        exec_stop.push_back(m.lp_exec.stop_ms);
+        fork_total.push_back(m.lp.launch_ms + m.lp.stop_wait_ms);
+        exec_total.push_back(m.lp_exec.launch_ms + m.lp_exec.stop_wait_ms);
+      }
+      const double base = std::max(Median(base_launch), 1e-9);
+      std::printf("%6d %12.1f %12.1f %9.2f %9.2f | %12.1f %12.1f | %12.1f %12.1f\n", n,
+                  Median(fork_launch), Median(exec_launch), Median(fork_launch) / base,
+                  Median(exec_launch) / base, Median(fork_stop), Median(exec_stop),
+                  Median(fork_total), Median(exec_total));
+    }
+    std::printf("\ncolumns: fork = the default launch (workers forked by a fork server); exec = "
+                "the same program launched with LaunchOptions::fork_server = false in the same "
+                "run (alternating); base = the fork/exec baseline above. Medians of %d (ms).\n",
+                reps);
+  }
 
   // Memory with every node up, and the whole launch + call + stop (issue 13, item 5).
   std::printf("\n%6s %12s %12s %12s %12s %12s %12s %12s\n", "N", "launch+stop", "workers",

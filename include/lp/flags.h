@@ -13,6 +13,7 @@ ABSL_DECLARE_FLAG(lp::LaunchType, lp_launch_type);
 ABSL_DECLARE_FLAG(double, lp_termination_notice_secs);
 ABSL_DECLARE_FLAG(std::string, lp_terminal);
 ABSL_DECLARE_FLAG(std::string, lp_log_dir);
+ABSL_DECLARE_FLAG(bool, lp_fork_server);
 ABSL_DECLARE_FLAG(bool, lp_slurm_dry_run);
 ABSL_DECLARE_FLAG(std::string, lp_slurm_pending_timeout);  // a duration: 30s, 10m, inf
 ABSL_DECLARE_FLAG(std::string, lp_coordinator_host);

@@ -34,6 +34,10 @@ struct LaunchOptions {
   std::optional<std::string> log_dir = std::nullopt;  // --lp_log_dir
   // Per-group command-line flags, environment and wrapper, by group label.
   std::map<std::string, ProcessConfig> local_resources = {};
+  // Start workers by forking them from a fork server (a worker that ran main() up to
+  // lp::Launch once) instead of executing the binary once per node; see
+  // docs/processes.md, "Fork server", for where it applies and what it changes.
+  std::optional<bool> fork_server = std::nullopt;  // --lp_fork_server
 
   // slurm only (see docs/slurm.md):
   // Per-group Slurm resources, by group label.

@@ -31,6 +31,10 @@ ABSL_FLAG(std::string, lp_terminal, "current_terminal",
           "tmux_session, xterm or gnome-terminal.");
 ABSL_FLAG(std::string, lp_log_dir, "",
           "The directory of --lp_terminal=output_to_files (default: a fresh one in /tmp).");
+ABSL_FLAG(bool, lp_fork_server, true,
+          "local_mp, test_mp: fork the workers from a fork server (a worker that ran main() "
+          "up to lp::Launch once) rather than executing the binary once per node. Falls back "
+          "to exec where it cannot apply; see docs/processes.md.");
 ABSL_FLAG(bool, lp_slurm_dry_run, false,
           "slurm: print the srun commands that would start each group, then end without "
           "running anything.");

@@ -49,6 +49,11 @@ inline constexpr char kLaunchStartEnv[] = "LP_LAUNCH_START_US";
 // The launcher's topology fingerprint (src/coordinator/fingerprint.h).
 inline constexpr char kFingerprintEnv[] = "LP_FINGERPRINT";
 
+// Set only in a fork server (src/launch/fork_server.h): the descriptor of its socket to
+// the launcher. The server removes it from its environment first thing, so that no worker
+// it forks (nor their children) inherits it.
+inline constexpr char kForkServerFdEnv[] = "LP_FORK_SERVER_FD";
+
 // --- How to reach the launch -------------------------------------------------------------
 
 // "host:port" of the coordinator, reachable from the worker's machine.

@@ -4,6 +4,7 @@
 #include "lp/launch.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "absl/flags/flag.h"
@@ -16,6 +17,7 @@
 #include "src/launch/launch_index.h"
 #include "src/launch/launcher.h"
 #include "src/launch/process_backend.h"
+#include "src/launch/serve_forks.h"
 #include "src/launch/srun_backend.h"
 #include "src/launch/supervisor.h"
 #include "src/launch/test_hooks.h"
@@ -56,6 +58,7 @@ absl::StatusOr<internal::ResolvedLaunchOptions> Resolve(const LaunchOptions& opt
   }
   resolved.log_dir = options.log_dir.value_or(absl::GetFlag(FLAGS_lp_log_dir));
   resolved.local_resources = options.local_resources;
+  resolved.fork_server = options.fork_server.value_or(absl::GetFlag(FLAGS_lp_fork_server));
   resolved.slurm_resources = options.slurm_resources;
   resolved.slurm_dry_run = options.slurm_dry_run.value_or(absl::GetFlag(FLAGS_lp_slurm_dry_run));
   if (options.slurm_pending_timeout.has_value()) {
@@ -173,13 +176,23 @@ Controller Launch(Program program, LaunchOptions options) {
     return Controller(std::make_unique<internal::EndedLaunch>(worker.status()));
   }
   if (worker->has_value()) {
-    const internal::WorkerAssignment& assignment = **worker;
     // A program launched before this worker's own: main() must get past it.
-    if (resolved.launch_index < assignment.launch_index) {
+    if (resolved.launch_index < (*worker)->launch_index) {
       return Controller(std::make_unique<internal::EndedLaunch>(absl::OkStatus()));
     }
-    resolved.launch_type = assignment.launch_type;
-    internal::RunWorker(std::move(program), assignment, resolved);
+    if (internal::IsForkServer()) {
+      // Returns in each worker it forks, with that worker's own variables set.
+      internal::ServeForks();
+      worker = internal::WorkerAssignmentFromEnvironment();
+      if (!worker.ok() || !worker->has_value()) {
+        const std::string why =
+            worker.ok() ? "LP_NODE is not set" : std::string(worker.status().message());
+        std::fprintf(stderr, "lp: a forked worker has no node to run: %s\n", why.c_str());
+        std::_Exit(internal::kWorkerSetupFailed);
+      }
+    }
+    resolved.launch_type = (*worker)->launch_type;
+    internal::RunWorker(std::move(program), **worker, resolved);
   }
 
   if (absl::Status valid = Validate(program, resolved); !valid.ok()) {

@@ -27,6 +27,7 @@ struct ResolvedLaunchOptions {
   TerminalKind terminal = TerminalKind::kCurrentTerminal;
   std::string log_dir;
   std::map<std::string, ProcessConfig> local_resources;
+  bool fork_server = true;  // start workers through fork servers where they apply
   // slurm only.
   std::map<std::string, SlurmConfig> slurm_resources;
   bool slurm_dry_run = false;

@@ -24,6 +24,7 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
       MakeTerminal(options.terminal, {.program_name = program.name(), .log_dir = options.log_dir});
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
+  starter_ = std::make_unique<WorkerStarter>(*terminal_, options.fork_server);
 
   CoordinatorHooks hooks;
   // A failing worker reports before it exits (a CourierNode before its server shuts
@@ -67,8 +68,9 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
          .node = id,
          .config = config == options.local_resources.end() ? nullptr : &config->second,
          .worker_env = std::move(env)});
-    absl::StatusOr<std::unique_ptr<NodeProcess>> process =
-        terminal_->Launch(id.ToString(), std::move(spec));
+    absl::StatusOr<std::unique_ptr<NodeProcess>> process = starter_->Launch(
+        id.ToString(), id.group,
+        config == options.local_resources.end() ? nullptr : &config->second, std::move(spec));
     if (!process.ok()) {
       return absl::Status(process.status().code(),
                           absl::StrCat("cannot start node ", id.ToString(), ": ",
@@ -116,6 +118,8 @@ void ProcessBackend::Kill(const std::set<std::string>& units) {
 
 void ProcessBackend::Join() {
   for (std::thread& watcher : watchers_) watcher.join();
+  // Every worker was waited for: the fork servers have nothing more to do.
+  if (starter_ != nullptr) starter_->StopServers();
 }
 
 std::string ProcessBackend::DescribeFailure(const NodeId& id, const std::string& cause) {

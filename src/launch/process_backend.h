@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "src/launch/supervisor.h"
+#include "src/launch/worker_starter.h"
 #include "src/terminal/terminal.h"
 
 namespace lp::internal {
@@ -20,7 +21,8 @@ namespace lp::internal {
 //
 // Start() starts the coordinator (loopback, port 0, a fresh token), the terminal, and one
 // worker per node (worker_command.h: the same command line, the group's resources, the
-// worker variables), with a thread per worker waiting for its exit. A failing worker
+// worker variables; forked by a fork server where one applies, worker_starter.h), with a
+// thread per worker waiting for its exit. A failing worker
 // reports before it exits, through the coordinator, so its own account (an exception's
 // message) is recorded before the failures of the calls it breaks. Stragglers are killed
 // with SIGKILL (their process trees go with them: die_with_parent.h).
@@ -41,6 +43,9 @@ class ProcessBackend : public SupervisorBackend {
   // colocation's to judge (it may restart them).
   std::set<std::string> top_level_;
   std::unique_ptr<Terminal> terminal_;
+  // Holds the fork servers; declared before processes_, so that the workers' processes
+  // are destroyed (killed if still running) before their servers.
+  std::unique_ptr<WorkerStarter> starter_;
   // Fixed once Start() returns:
   std::vector<std::pair<NodeId, std::unique_ptr<NodeProcess>>> processes_;
   std::vector<std::thread> watchers_;

@@ -27,6 +27,7 @@ constexpr size_t kExecutionerStackBytes = 256 * 1024;
 void* g_executioner_stack = nullptr;
 pid_t g_process = -1;
 pid_t g_parent = -1;  // when the parent-death signal was armed
+pid_t g_grandparent = -1;  // WatchGrandparentToo's launcher, or -1
 std::atomic<bool> g_fired{false};
 
 // The executioner: a process of its own sharing our memory (clone(CLONE_VM): starting it
@@ -133,12 +134,18 @@ absl::Status KillOwnTreeWhenParentDies() {
   return absl::OkStatus();
 }
 
+void WatchGrandparentToo(pid_t launcher) { g_grandparent = launcher; }
+
 void WaitForTreeKillIfParentDied() {
   if (g_process != getpid()) return;  // not armed in this process
   // The parent's threads end one by one; its connections break when the last has ended
   // its files, and we are re-parented only after that: a worker whose node stopped on
   // the broken connection may get here before either the signal or the re-parenting.
-  if (!g_fired.load() && getppid() == g_parent && !IsEndingSignalSafe(g_parent)) return;
+  const bool parent_lives = getppid() == g_parent && !IsEndingSignalSafe(g_parent);
+  const bool grandparent_lives = g_grandparent <= 0 ||
+                                 (ParentOfSignalSafe(g_parent) == g_grandparent &&
+                                  !IsEndingSignalSafe(g_grandparent));
+  if (!g_fired.load() && parent_lives && grandparent_lives) return;
   OnParentDeath(0);  // in case the signal is still on its way
   for (;;) pause();  // until the executioner's SIGKILL
 }

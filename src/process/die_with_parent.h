@@ -1,6 +1,8 @@
 #ifndef LP_SRC_PROCESS_DIE_WITH_PARENT_H_
 #define LP_SRC_PROCESS_DIE_WITH_PARENT_H_
 
+#include <sys/types.h>
+
 #include "absl/status/status.h"
 
 namespace lp::internal {
@@ -47,6 +49,15 @@ absl::Status KillOwnTreeWhenParentDies();
 // it starts the kill if the signal has not yet, and waits to be killed, never returning.
 // Otherwise it returns at once. Thread safety: may be called from any thread.
 void WaitForTreeKillIfParentDied();
+
+// For a worker forked by a fork server (src/launch/fork_server.h), whose parent is the
+// server and whose grandparent, `launcher`, is the process it must die with. The server
+// dies with the launcher, but a moment later (its own parent-death SIGKILL): a worker
+// whose node returned on the launcher's broken connection in that moment must still wait
+// for the tree kill. So WaitForTreeKillIfParentDied also counts the launcher ending, or
+// the server losing it, as the parent's death. Call before KillOwnTreeWhenParentDies.
+// Thread safety: call once, before other threads exist.
+void WatchGrandparentToo(pid_t launcher);
 
 // The parent-death signal KillOwnTreeWhenParentDies() installs: SIGRTMAX - 3, a real-time
 // signal that libraries leave alone. Its default action ends the process, so before the

@@ -100,9 +100,21 @@ PreparedExec Prepare(const SpawnSpec& spec, std::string path) {
       FailInChild(error_fd, ChildError::kRedirect);
     }
   }
+  unsigned int first_closed = 3;
+  if (spec.passed_fd >= 0) {
+    // The error pipe must not be overwritten: it moves up first.
+    if (error_fd == kPassedFd) {
+      error_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, kPassedFd + 1);
+      if (error_fd < 0) _exit(127);
+    }
+    const bool kept = spec.passed_fd == kPassedFd ? fcntl(kPassedFd, F_SETFD, 0) == 0
+                                                  : dup2(spec.passed_fd, kPassedFd) >= 0;
+    if (!kept) FailInChild(error_fd, ChildError::kRedirect);
+    first_closed = kPassedFd + 1;
+  }
   // Descriptors some library opened without O_CLOEXEC (sockets, pipes of other
   // children) must not leak into the worker: they would keep pipes from reaching EOF.
-  close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  close_range(first_closed, ~0U, CLOSE_RANGE_CLOEXEC);
   execve(exec.path.c_str(), exec.argv.data(), exec.envp.data());
   FailInChild(error_fd, ChildError::kExec);
 }

@@ -43,7 +43,14 @@ struct SpawnSpec {
   // exits is killed at that moment. Spawn from a long-lived thread, or use
   // ProcessSpawner (process_spawner.h), which forks on one dedicated thread.
   bool kill_on_parent_death = true;
+  // When >= 0, a descriptor of the caller (not owned) that the child gets as descriptor
+  // kPassedFd, open across exec; all others above 2 are still closed on exec. A fork
+  // server's socket to its launcher travels so.
+  int passed_fd = -1;
 };
+
+// Where SpawnSpec::passed_fd arrives in the child.
+inline constexpr int kPassedFd = 3;
 
 // A started process. Reaping it (WaitForExit in wait_for_exit.h) is the caller's job.
 struct SpawnedProcess {

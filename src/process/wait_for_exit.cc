@@ -18,7 +18,13 @@
 namespace lp::internal {
 namespace {
 
-// poll()'s timeout for `deadline`: -1 for ever, rounded up so that we never wake early.
+absl::Status NotAChild(pid_t pid) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "process ", pid, " is not a child of this process, or was already reaped"));
+}
+
+}  // namespace
+
 int PollTimeoutMillis(absl::Time deadline) {
   if (deadline == absl::InfiniteFuture()) return -1;
   const absl::Duration left = deadline - absl::Now();
@@ -26,13 +32,6 @@ int PollTimeoutMillis(absl::Time deadline) {
   return static_cast<int>(std::min<int64_t>(
       absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))), INT_MAX));
 }
-
-absl::Status NotAChild(pid_t pid) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "process ", pid, " is not a child of this process, or was already reaped"));
-}
-
-}  // namespace
 
 absl::StatusOr<PidFd> PidFd::Open(pid_t pid) {
   // Through syscall(): Debian 12's <sys/pidfd.h> declares pidfd_open without extern "C".

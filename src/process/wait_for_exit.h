@@ -32,6 +32,10 @@ class PidFd {
   UniqueFd fd_;
 };
 
+// poll()'s timeout for `deadline`: -1 for ever, rounded up so that a poll never wakes
+// early.
+int PollTimeoutMillis(absl::Time deadline);
+
 // Waits until the child `pid` ends or `deadline` passes, and reaps it. Waits on that pid
 // only (never waitpid(-1)), so children other code in the process started are left
 // alone.

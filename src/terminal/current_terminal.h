@@ -15,6 +15,8 @@ class CurrentTerminal : public Terminal {
   TerminalKind kind() const override { return TerminalKind::kCurrentTerminal; }
   absl::StatusOr<std::unique_ptr<NodeProcess>> Launch(const std::string& node_key,
                                                       SpawnSpec spec) override;
+  // A pipe's write end; its lines are printed like a launched node's.
+  absl::StatusOr<UniqueFd> OpenOutput(const std::string& node_key) override;
   // Waits briefly (up to a second) for the node's pipe to drain first, so that the lines
   // it printed just before dying are included.
   std::vector<std::string> LastLines(const std::string& node_key) override;

@@ -1,5 +1,6 @@
 #include "src/terminal/output_to_files.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "src/process/open_file_limit.h"
 #include "src/process/process_spawner.h"
 #include "src/terminal/child_node_process.h"
 #include "src/terminal/names.h"
@@ -57,6 +59,19 @@ absl::StatusOr<std::unique_ptr<NodeProcess>> OutputToFiles::Launch(
   absl::StatusOr<SpawnedProcess> process = ProcessSpawner::Global().Spawn(spec);
   if (!process.ok()) return process.status();
   return std::make_unique<ChildNodeProcess>(process->pid);
+}
+
+absl::StatusOr<UniqueFd> OutputToFiles::OpenOutput(const std::string& node_key) {
+  const std::string path = LogPath(node_key);
+  UniqueFd file(open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  if (!file.valid()) {
+    if (IsOutOfDescriptors(errno)) {
+      return OutOfDescriptorsError(absl::StrCat("cannot open log file ", path), errno);
+    }
+    return absl::InternalError(
+        absl::StrCat("cannot open log file ", path, ": ", std::strerror(errno)));
+  }
+  return file;
 }
 
 std::vector<std::string> OutputToFiles::LastLines(const std::string& node_key) {

@@ -16,6 +16,8 @@ class OutputToFiles : public Terminal {
   TerminalKind kind() const override { return TerminalKind::kOutputToFiles; }
   absl::StatusOr<std::unique_ptr<NodeProcess>> Launch(const std::string& node_key,
                                                       SpawnSpec spec) override;
+  // The node's log file, opened for appending.
+  absl::StatusOr<UniqueFd> OpenOutput(const std::string& node_key) override;
   // Read from the end of the node's log file.
   std::vector<std::string> LastLines(const std::string& node_key) override;
   std::string Banner() const override;

@@ -2,12 +2,19 @@
 
 #include <unistd.h>
 
+#include "absl/strings/str_cat.h"
+
 #include "src/terminal/current_terminal.h"
 #include "src/terminal/output_to_files.h"
 #include "src/terminal/tmux_session.h"
 #include "src/terminal/window_terminal.h"
 
 namespace lp::internal {
+
+absl::StatusOr<UniqueFd> Terminal::OpenOutput(const std::string&) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("the ", TerminalKindName(kind()), " terminal starts its nodes' processes itself"));
+}
 
 absl::StatusOr<std::unique_ptr<Terminal>> MakeTerminal(TerminalKind kind,
                                                        const TerminalOptions& options) {

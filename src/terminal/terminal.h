@@ -37,6 +37,12 @@ class Terminal {
   virtual absl::StatusOr<std::unique_ptr<NodeProcess>> Launch(const std::string& node_key,
                                                               SpawnSpec spec) = 0;
 
+  // A descriptor for the stdout and stderr of a node whose process someone else starts
+  // (a fork server, src/launch/fork_server.h), captured as Launch would capture it. The
+  // kinds that start their nodes' processes themselves (tmux, terminal windows) cannot:
+  // FailedPrecondition.
+  virtual absl::StatusOr<UniqueFd> OpenOutput(const std::string& node_key);
+
   // The last lines the node printed, oldest first; empty when the terminal cannot know
   // (xterm, gnome-terminal). Call after the node ended for the complete tail.
   virtual std::vector<std::string> LastLines(const std::string& node_key) = 0;

@@ -8,10 +8,12 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,25 @@ inline std::optional<char> ProcessState(pid_t pid) {
   if (paren == std::string::npos || paren + 2 >= content.size()) return std::nullopt;
   return content[paren + 2];
 }
+
+// Field `index` (counted from 1, as in proc(5)) of /proc/<pid>/stat as a number; -1 when
+// there is no such process.
+inline long StatField(pid_t pid, int index) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string content;
+  if (!std::getline(stat, content)) return -1;
+  const size_t paren = content.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream fields(content.substr(paren + 2));  // from field 3, the state
+  std::string field;
+  for (int i = 3; i <= index && fields >> field; ++i) {
+    if (i == index) return std::strtol(field.c_str(), nullptr, 10);
+  }
+  return -1;
+}
+
+inline pid_t ParentOf(pid_t pid) { return static_cast<pid_t>(StatField(pid, 4)); }
+inline long ThreadsOf(pid_t pid) { return StatField(pid, 20); }
 
 // Gone: no such process, or a zombie (dead, waiting to be reaped by whoever adopted it).
 inline bool IsGone(pid_t pid) {

@@ -477,6 +477,139 @@ TEST_F(LocalMpTest, FingerprintMismatchIsExplained) {
 }
 
 // ---------------------------------------------------------------------------------------
+// The fork server: workers forked by a server that ran main() up to lp::Launch once.
+
+// Whether this build has fork servers: a ThreadSanitizer build execs every worker.
+bool ForkServerExpected() {
+#if defined(__SANITIZE_THREAD__)
+  return false;
+#else
+  return true;
+#endif
+}
+
+// The failure report of a launch, from LaunchAndWait's line to the end, with the pids the
+// nodes printed replaced by "N".
+std::string FailureReport(const std::string& output) {
+  const size_t start = output.find("lp: program 'mp_child' failed");
+  if (start == std::string::npos) return "";
+  return std::regex_replace(output.substr(start), std::regex(R"(pid (\S+) \d+)"), "pid $1 N");
+}
+
+TEST_F(LocalMpTest, WorkersAreForkedByOneSingleThreadedServerTheLauncherStarted) {
+  if (!ForkServerExpected()) GTEST_SKIP() << "no fork server under ThreadSanitizer";
+  ChildProcess child({Child(), "--mode=wait"});
+  const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
+  ASSERT_EQ(pids.size(), 2u) << child.output();
+  // Not exec'd by the launcher: the worker's parent is the server, a child of the
+  // launcher with only the thread that forks.
+  const pid_t server = testing::ParentOf(pids.at("waiter/0"));
+  EXPECT_NE(server, child.pid());
+  EXPECT_EQ(testing::ParentOf(pids.at("waiter/1")), server);
+  EXPECT_EQ(testing::ParentOf(server), child.pid());
+  EXPECT_EQ(testing::ThreadsOf(server), 1);
+  EXPECT_EQ(testing::CommandLineOf(server), testing::CommandLineOf(child.pid()));
+  janitor_.Watch(server, "lp_mp_child");
+  child.Signal(SIGINT);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  ExpectEveryWaiterStoppedCleanly(child.output());
+  EXPECT_THAT(testing::WaitUntilGone({server}, kGenerous), ::testing::IsEmpty());
+}
+
+TEST_F(LocalMpTest, WithoutTheForkServerTheLauncherExecsEveryWorker) {
+  ChildProcess child({Child(), "--mode=wait", "--lp_fork_server=false"});
+  const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
+  ASSERT_EQ(pids.size(), 2u) << child.output();
+  for (const auto& [node, pid] : pids) EXPECT_EQ(testing::ParentOf(pid), child.pid()) << node;
+  child.Signal(SIGINT);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  ExpectEveryWaiterStoppedCleanly(child.output());
+}
+
+// The worker's parent is the server, which dies with the launcher; the worker dies with
+// its parent and takes its node's processes along.
+TEST_F(LocalMpTest, LauncherKilledLeavesNoForkedWorkerNorItsServerNorTheirProcessesBehind) {
+  if (!ForkServerExpected()) GTEST_SKIP() << "no fork server under ThreadSanitizer";
+  ChildProcess child({Child(), "--mode=family"});
+  auto pids = WaitForNodes(child, {"waiter/0", "waiter/1", "family/0"});
+  ASSERT_EQ(pids.size(), 3u) << child.output();
+  const pid_t server = testing::ParentOf(pids.at("family/0"));
+  ASSERT_NE(server, child.pid());
+  ASSERT_EQ(testing::ParentOf(server), child.pid());
+  janitor_.Watch(server, "lp_mp_child");
+  std::vector<pid_t> all = Values(pids);
+  all.push_back(server);
+  for (const std::string kind : {"] child ", "] own group ", "] orphan "}) {
+    const pid_t pid = testing::NumberAfter(child.output(), kind);
+    ASSERT_GT(pid, 0) << kind << "\n" << child.output();
+    janitor_.Watch(pid, "sleep");
+    all.push_back(pid);
+  }
+  child.Signal(SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), -SIGKILL);
+  EXPECT_THAT(testing::WaitUntilGone(all, kGenerous), ::testing::IsEmpty()) << child.output();
+}
+
+// Its workers die with it (their parent), and the launcher, which no longer hears how
+// they ended, says so.
+TEST_F(LocalMpTest, AForkServerKilledTakesItsWorkersAlongAndTheLaunchFailsSayingSo) {
+  if (!ForkServerExpected()) GTEST_SKIP() << "no fork server under ThreadSanitizer";
+  ChildProcess child({Child(), "--mode=wait"});
+  const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
+  ASSERT_EQ(pids.size(), 2u) << child.output();
+  const pid_t server = testing::ParentOf(pids.at("waiter/0"));
+  ASSERT_EQ(testing::ParentOf(server), child.pid());
+  janitor_.Watch(server, "lp_mp_child");
+  kill(server, SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitNodeFailed) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr(absl::StrCat("its fork server (pid ", server,
+                                                     ") ended before it; its exit status "
+                                                     "is unknown")));
+  EXPECT_THAT(testing::WaitUntilGone(Values(pids), kGenerous), ::testing::IsEmpty());
+}
+
+// The server forwards each worker's raw exit status: a thrown exception, an exit code
+// and a signal end the launch with the same report, and the same exit code, as when the
+// launcher execs the workers itself and reaps them.
+TEST_F(LocalMpTest, FailuresAreReportedAlikeWhetherWorkersAreForkedOrExecd) {
+  for (const std::string mode : {"throw", "exit7", "segv"}) {
+    ChildProcess forked({Child(), "--mode=" + mode});
+    ChildProcess execd({Child(), "--mode=" + mode, "--lp_fork_server=false"});
+    EXPECT_EQ(ExitCodeOf(forked.WaitForExit(kGenerous)), kExitNodeFailed) << forked.output();
+    EXPECT_EQ(ExitCodeOf(execd.WaitForExit(kGenerous)), kExitNodeFailed) << execd.output();
+    const std::string report = FailureReport(forked.output());
+    EXPECT_THAT(report, HasSubstr("node crasher/0 failed: ")) << forked.output();
+    EXPECT_EQ(report, FailureReport(execd.output())) << mode;
+  }
+}
+
+TEST_F(LocalMpTest, AGroupWithAWrapperIsExecdAndSaysWhy) {
+  ChildProcess child({Child(), "--mode=config"}, {"LP_DEBUG=1"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("lp: debug: the workers of group 'configured' are "
+                                        "exec'd, not forked: the group has a wrapper\n"));
+  if (ForkServerExpected()) {
+    EXPECT_THAT(child.output(), Not(HasSubstr("group 'plain' are exec'd")));
+  }
+}
+
+// A fork copies only the thread that forks: a process with other threads cannot serve.
+TEST_F(LocalMpTest, AMainThatStartedThreadsBeforeLaunchHasItsWorkersExecd) {
+  ChildProcess child({Child(), "--mode=wait", "--thread_before_launch"}, {"LP_DEBUG=1"});
+  const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
+  ASSERT_EQ(pids.size(), 2u) << child.output();
+  for (const auto& [node, pid] : pids) EXPECT_EQ(testing::ParentOf(pid), child.pid()) << node;
+  const std::string why = ForkServerExpected()
+                              ? "main() had started 1 other thread(s) when it reached lp::Launch"
+                              : "ThreadSanitizer";
+  EXPECT_THAT(child.output(), HasSubstr("lp: debug: the workers of group 'waiter' are exec'd, "
+                                        "not forked: " + why));
+  child.Signal(SIGINT);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  ExpectEveryWaiterStoppedCleanly(child.output());
+}
+
+// ---------------------------------------------------------------------------------------
 // The coordinator.
 
 std::map<std::string, std::string> EnvironmentOf(pid_t pid) {

@@ -35,6 +35,9 @@
 //                          through their handles, prints "caller got <answer> <answer>"
 //                          and "addresses <echo's> <public's>", then waits for the stop
 //
+// With --thread_before_launch (any mode), main() starts a thread before lp::Launch, which a
+// fork server cannot fork: the workers are exec'd.
+//
 // Without --lp_launch_type the program runs as local_mp.
 
 #include <fcntl.h>
@@ -48,6 +51,7 @@
 #include <iostream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -61,6 +65,9 @@ extern char** environ;
 ABSL_FLAG(std::string, mode, "wait", "see the file comment");
 ABSL_FLAG(std::string, trigger, "", "stop_from_node: the file whose creation stops the program");
 ABSL_FLAG(std::string, role, "unset", "config: set per group through local_resources");
+ABSL_FLAG(bool, thread_before_launch, false,
+          "start a thread in main() before lp::Launch (it waits for ever): a fork server "
+          "cannot fork such a process");
 
 namespace {
 
@@ -220,6 +227,11 @@ void CallBoth(lp::CourierClient<Echo> echo, lp::CourierClient<Echo> open) {
 
 int main(int argc, char** argv) {
   lp::ParseFlags(argc, argv);
+  if (absl::GetFlag(FLAGS_thread_before_launch)) {
+    std::thread([] {
+      for (;;) pause();
+    }).detach();
+  }
   const std::string mode = absl::GetFlag(FLAGS_mode);
   lp::LaunchOptions options;
   if (absl::GetFlag(FLAGS_lp_launch_type) == lp::LaunchType::kLocalMt) {

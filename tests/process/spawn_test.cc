@@ -1,5 +1,6 @@
 #include "src/process/spawn.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -134,6 +136,31 @@ TEST(SpawnTest, StdinIsDevNullByDefault) {
   std::string output;
   EXPECT_TRUE(testing::ReadUntil(process->output.get(), "\n", kTimeout, output));
   EXPECT_EQ(output, "eof\n");
+  ASSERT_TRUE(WaitForExit(process->pid, absl::Now() + kTimeout).ok());
+}
+
+// A fork server's socket reaches it so; every other descriptor stays closed on exec.
+TEST(SpawnTest, APassedDescriptorArrivesAsDescriptor3AndNoOtherLeaks) {
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  // Not 3 in this process (the test runner's own descriptors come first): it must move.
+  UniqueFd passed(fcntl(write_end.get(), F_DUPFD_CLOEXEC, 10));
+  write_end.Reset();
+  absl::StatusOr<SpawnedProcess> process =
+      Spawn({.argv = {"/bin/sh", "-c", "echo through-3 >&3; ls /proc/self/fd"},
+             .output = Output::Pipe(), .passed_fd = passed.get()});
+  passed.Reset();
+  ASSERT_TRUE(process.ok()) << process.status();
+  std::string through;
+  EXPECT_TRUE(testing::ReadUntil(read_end.get(), "\n", kTimeout, through));
+  EXPECT_EQ(through, "through-3\n");
+  std::string listing;
+  (void)testing::ReadUntil(process->output.get(), "\x01never\x01", kTimeout, listing);
+  // 0-2, 3, and the descriptor ls opened to read the directory (its own, not leaked).
+  EXPECT_THAT(absl::StrSplit(listing, '\n', absl::SkipEmpty()),
+              ::testing::UnorderedElementsAre("0", "1", "2", "3", "4"))
+      << listing;
   ASSERT_TRUE(WaitForExit(process->pid, absl::Now() + kTimeout).ok());
 }
 

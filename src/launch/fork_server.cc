@@ -1,0 +1,213 @@
+#include "src/launch/fork_server.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lp/internal/deadline_wait.h"
+#include "src/core/worker_environment.h"
+#include "src/launch/fork_server_protocol.h"
+#include "src/process/process_tree.h"
+#include "src/process/wait_for_exit.h"
+
+namespace lp::internal {
+
+// How one forked worker ended, once the server said so (or ended itself).
+using WorkerEnd = std::optional<absl::StatusOr<ExitInfo>>;
+
+struct ForkServer::State {
+  explicit State(pid_t server) : server(server) {}
+  const pid_t server;
+  std::mutex mu;
+  // Notified (all) under mu when `reply`, a WorkerEnd or `ended` changes.
+  std::condition_variable changed;
+  // Guarded by mu (as is every WorkerEnd):
+  std::optional<ForkMessage> reply;  // the answer to the request in flight
+  std::shared_ptr<WorkerEnd> reply_end;  // with a kForked reply: that worker's end
+  // The workers running, by pid: a pid leaves when its end is reported, before the
+  // kernel may give it to another process.
+  std::map<pid_t, std::shared_ptr<WorkerEnd>> running;
+  bool ended = false;  // the connection to the server is closed
+};
+
+namespace {
+
+// A worker forked by the server: its end comes as the server's report.
+class ForkedNodeProcess : public NodeProcess {
+ public:
+  ForkedNodeProcess(pid_t pid, std::shared_ptr<ForkServer::State> state,
+                    std::shared_ptr<WorkerEnd> end)
+      : NodeProcess(pid), state_(std::move(state)), end_(std::move(end)) {}
+
+  ~ForkedNodeProcess() override {
+    if (HasExited()) return;
+    Kill(SIGKILL);
+    (void)WaitForExit(absl::InfiniteFuture());
+  }
+
+ protected:
+  absl::StatusOr<ExitInfo> AwaitExit(absl::Time deadline) override {
+    std::unique_lock lock(state_->mu);
+    if (!WaitUntil(state_->changed, lock, deadline, [this] { return end_->has_value(); })) {
+      return absl::DeadlineExceededError(absl::StrCat("process ", pid(), " is still running"));
+    }
+    return **end_;
+  }
+
+ private:
+  const std::shared_ptr<ForkServer::State> state_;
+  const std::shared_ptr<WorkerEnd> end_;  // guarded by state_->mu
+};
+
+// Waits for the server's first message: is it ready?
+absl::Status AwaitReady(int socket, NodeProcess& server, absl::Time deadline) {
+  for (;;) {
+    pollfd ready{socket, POLLIN, 0};
+    const int got = poll(&ready, 1, PollTimeoutMillis(deadline));
+    if (got < 0 && errno == EINTR) continue;
+    if (got == 0) {
+      return absl::DeadlineExceededError(
+          "the fork server did not reach lp::Launch in time");
+    }
+    break;
+  }
+  absl::StatusOr<std::optional<ForkMessage>> message = ReceiveForkMessage(socket);
+  if (!message.ok()) return message.status();
+  if (!message->has_value()) {
+    const absl::StatusOr<ExitInfo> exit = server.WaitForExit(absl::Now() + absl::Seconds(10));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the fork server ended before it reached lp::Launch (",
+        exit.ok() ? exit->ToString() : std::string(exit.status().message()), ")"));
+  }
+  switch ((*message)->type) {
+    case ForkMessage::kReady:
+      return absl::OkStatus();
+    case ForkMessage::kUnavailable:
+      return absl::FailedPreconditionError((*message)->text);
+    default:
+      return absl::InternalError("the fork server said something unexpected");
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ForkServer>> ForkServer::Start(Terminal& terminal,
+                                                              const std::string& key,
+                                                              SpawnSpec spec,
+                                                              absl::Time deadline) {
+  int ends[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot create the fork server's socket: ", std::strerror(errno)));
+  }
+  UniqueFd ours(ends[0]), theirs(ends[1]);
+  spec.passed_fd = theirs.get();
+  spec.env_overrides.emplace_back(kForkServerFdEnv, absl::StrCat(kPassedFd));
+  absl::StatusOr<std::unique_ptr<NodeProcess>> server = terminal.Launch(key, std::move(spec));
+  if (!server.ok()) return server.status();
+  theirs.Reset();  // so that the server's death closes the connection
+  if (absl::Status ready = AwaitReady(ours.get(), **server, deadline); !ready.ok()) {
+    return ready;  // the server's NodeProcess kills it, if it still runs, and reaps it
+  }
+  return std::unique_ptr<ForkServer>(new ForkServer(*std::move(server), std::move(ours)));
+}
+
+ForkServer::ForkServer(std::unique_ptr<NodeProcess> server, UniqueFd socket)
+    : server_(std::move(server)),
+      socket_(std::move(socket)),
+      state_(std::make_shared<State>(server_->pid())),
+      reader_([this] { Read(); }) {}
+
+ForkServer::~ForkServer() {
+  shutdown(socket_.get(), SHUT_RDWR);  // the reader and the server both see the end
+  reader_.join();
+  (void)server_->WaitForExit(absl::Now() + absl::Seconds(10));
+  // (Destroying server_ kills it if it is still there.)
+}
+
+absl::StatusOr<std::unique_ptr<NodeProcess>> ForkServer::Fork(
+    const std::vector<std::pair<std::string, std::string>>& env, UniqueFd output) {
+  std::lock_guard serial(fork_mu_);
+  ForkMessage request{.type = ForkMessage::kFork, .text = EncodeEnvironment(env),
+                      .fd = std::move(output)};
+  if (absl::Status sent = SendForkMessage(socket_.get(), request); !sent.ok()) return sent;
+  request.fd.Reset();  // the server has its own copy
+  std::unique_lock lock(state_->mu);
+  state_->changed.wait(lock, [this] { return state_->reply.has_value() || state_->ended; });
+  if (!state_->reply.has_value()) {
+    return absl::UnavailableError(
+        absl::StrCat("the fork server (pid ", state_->server, ") ended"));
+  }
+  ForkMessage reply = *std::move(state_->reply);
+  std::shared_ptr<WorkerEnd> end = std::move(state_->reply_end);
+  state_->reply.reset();
+  if (reply.type != ForkMessage::kForked) {
+    return absl::InternalError(absl::StrCat("fork server: ", reply.text));
+  }
+  return std::make_unique<ForkedNodeProcess>(reply.pid, state_, std::move(end));
+}
+
+void ForkServer::Read() {
+  for (;;) {
+    absl::StatusOr<std::optional<ForkMessage>> message = ReceiveForkMessage(socket_.get());
+    if (!message.ok() || !message->has_value()) break;
+    ForkMessage& m = **message;
+    std::lock_guard lock(state_->mu);
+    switch (m.type) {
+      case ForkMessage::kForked:
+        // Known before its end can be reported: the server reports in order.
+        state_->reply_end = std::make_shared<WorkerEnd>();
+        state_->running[m.pid] = state_->reply_end;
+        [[fallthrough]];
+      case ForkMessage::kForkFailed:
+        state_->reply = std::move(m);
+        break;
+      case ForkMessage::kExited:
+        // (Not one of ours: a child main() started before lp::Launch, which the server
+        // reaped, as a worker would have reaped, or not, its own.)
+        if (auto it = state_->running.find(m.pid); it != state_->running.end()) {
+          *it->second = ExitInfo::FromWaitStatus(m.value);
+          state_->running.erase(it);
+        }
+        break;
+      default:
+        break;
+    }
+    state_->changed.notify_all();
+  }
+  // The server is gone, or we are closing: no more reports will come. Workers still
+  // running end with the server (their parent-death handling); make sure, and wait
+  // for it, so that no NodeProcess reports an end that has not happened.
+  std::vector<pid_t> running;
+  {
+    std::lock_guard lock(state_->mu);
+    state_->ended = true;
+    for (const auto& [pid, end] : state_->running) running.push_back(pid);
+    state_->changed.notify_all();
+  }
+  if (running.empty()) return;
+  KillProcessTrees(running, SIGKILL);
+  for (pid_t pid : running) {
+    if (absl::StatusOr<PidFd> watch = PidFd::Open(pid); watch.ok()) {
+      (void)watch->WaitUntilExited(absl::InfiniteFuture());
+    }
+  }
+  std::lock_guard lock(state_->mu);
+  for (auto& [pid, end] : state_->running) {
+    *end = absl::UnavailableError(absl::StrCat(
+        "its fork server (pid ", state_->server, ") ended before it; its exit status is unknown"));
+  }
+  state_->running.clear();
+  state_->changed.notify_all();
+}
+
+}  // namespace lp::internal
