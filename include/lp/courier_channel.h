@@ -94,7 +94,7 @@ class CourierChannel {
   std::unique_ptr<Connection> MakeConnection(std::string target) const;
 
   // Call() through gRPC's synchronous stub, which polls a completion queue on the calling
-  // thread: for calls made on one of gRPC's own threads (rpc::IsOnGrpcThread).
+  // thread (see Call() for why).
   absl::StatusOr<courier::SerializedObject> CallPolling(std::string_view method,
                                                         courier::CallArguments args,
                                                         const CallOptions& options);

@@ -173,8 +173,8 @@ std::pair<int, pid_t> StartBackendProcess() {
 
 // More inline handlers waiting at once on another process than gRPC has callback threads
 // here: each waits for a reply that only a gRPC thread of this process can receive, so
-// they must not wait for one (a synchronous call there polls a queue of its own; see
-// rpc::OnGrpcThread). Waited for through the callback API, this deadlocks. (Within one
+// they must not wait for one (a synchronous call polls a queue of its own: see
+// CourierChannel::Call). Waited for through the callback API, this deadlocks. (Within one
 // process no such promise holds: the server side of the other call needs gRPC's threads
 // too. Hence the warning, and "never blocks".)
 TEST(InlineMethodTest, ManyInlineHandlersWaitingOnAnotherProcessStillComplete) {
