@@ -112,6 +112,21 @@ TEST(InlineMethodTest, ShutdownFromAnInlineHandler) {
   server.reset();
 }
 
+// Serves "Forward", an inline method that calls "Echo" through `to_backend` and waits:
+// what an inline method must not do, and what these tests check the server survives.
+bool StartForwarding(CourierServer& front, std::shared_ptr<CourierChannel>& to_backend) {
+  return front
+             .RegisterMethod(
+                 "Forward",
+                 [&to_backend](courier::CallArguments& args)
+                     -> absl::StatusOr<courier::SerializedObject> {
+                   return to_backend->Call("Echo", std::move(args), Timeout());
+                 },
+                 {.run_inline = true})
+             .ok() &&
+         front.Start("127.0.0.1:0").ok();
+}
+
 // An inline handler that waits on another server stalls gRPC's thread: the server says so
 // on stderr, once per method, naming it and what to do.
 TEST(InlineMethodTest, WaitingOnAnotherServerIsReportedOncePerMethod) {
@@ -121,16 +136,7 @@ TEST(InlineMethodTest, WaitingOnAnotherServerIsReportedOncePerMethod) {
   std::shared_ptr<CourierChannel> to_backend = Connect(backend);
 
   CourierServer front;
-  ASSERT_TRUE(front
-                  .RegisterMethod(
-                      "Forward",
-                      [&to_backend](courier::CallArguments& args)
-                          -> absl::StatusOr<courier::SerializedObject> {
-                        return to_backend->Call("Echo", std::move(args), Timeout());
-                      },
-                      {.run_inline = true})
-                  .ok());
-  ASSERT_TRUE(front.Start("127.0.0.1:0").ok());
+  ASSERT_TRUE(StartForwarding(front, to_backend));
   std::shared_ptr<CourierChannel> channel = Connect(front);
 
   ::testing::internal::CaptureStderr();
@@ -185,16 +191,7 @@ TEST(InlineMethodTest, ManyInlineHandlersWaitingOnAnotherProcessStillComplete) {
       CourierChannel::Create("127.0.0.1:" + std::to_string(backend_port));
 
   CourierServer front;
-  ASSERT_TRUE(front
-                  .RegisterMethod(
-                      "Forward",
-                      [&to_backend](courier::CallArguments& args)
-                          -> absl::StatusOr<courier::SerializedObject> {
-                        return to_backend->Call("Echo", std::move(args), Timeout());
-                      },
-                      {.run_inline = true})
-                  .ok());
-  ASSERT_TRUE(front.Start("127.0.0.1:0").ok());
+  ASSERT_TRUE(StartForwarding(front, to_backend));
   std::shared_ptr<CourierChannel> channel = Connect(front);
 
   ::testing::internal::CaptureStderr();  // the warning, said once
