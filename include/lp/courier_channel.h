@@ -93,12 +93,6 @@ class CourierChannel {
   absl::StatusOr<const Connection*> Resolve(absl::Time deadline);
   std::unique_ptr<Connection> MakeConnection(std::string target) const;
 
-  // Call() through gRPC's synchronous stub, which polls a completion queue on the calling
-  // thread (see Call() for why).
-  absl::StatusOr<courier::SerializedObject> CallPolling(std::string_view method,
-                                                        courier::CallArguments args,
-                                                        const CallOptions& options);
-
   const CourierChannelOptions options_;
   const AddressResolver resolver_;  // null for a fixed target
 

@@ -198,7 +198,7 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   // Waits for the connection and the reply: a handler thread making this call lets its
   // server start another meanwhile (nodes calling each other in a cycle).
   internal::BlockingRegion blocking;
-  // Through gRPC's synchronous stub, which polls a completion queue of its own on this
+  // Through gRPC's synchronous call, which polls a completion queue of its own on this
   // thread. Waiting on the callback API instead cost less client CPU per call (81 against
   // 149 µs in one bench_rpc run), but it made every channel a user of gRPC's shared
   // callback queue, and a program that stopped while its last channel went away on one of
@@ -206,11 +206,6 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   // 1 in about 100 runs of TerminationTest's RL program). Polling is also what a call made
   // on one of gRPC's own threads (an inline method) needs: it does not wait for another of
   // those threads to deliver its reply.
-  return CallPolling(method, std::move(args), options);
-}
-
-absl::StatusOr<courier::SerializedObject> CourierChannel::CallPolling(
-    std::string_view method, courier::CallArguments args, const CallOptions& options) {
   const absl::Time deadline = options.EffectiveDeadline();
   auto context = std::make_shared<grpc::ClientContext>();
   absl::StatusOr<ScopedCall> scoped = ScopedCall::Enter(options_.scope, context);

@@ -36,7 +36,8 @@ namespace lp::rpc {
 //
 // Thread safety: called concurrently by gRPC's threads, handlers run concurrently on the
 // executor's. RequireSecret() happens before serving (CourierServer calls it before
-// Start); after that the only mutable state is the atomic count of admitted calls. The
+// Start); after that the only mutable state is the atomic count of admitted calls and the
+// set of inline methods already warned about (under its own mutex). The
 // registry and the executor must outlive the service, the registry must not change while
 // it serves, and the executor must be drained (HandlerExecutor::Shutdown) before the
 // service is destroyed: its tasks use the service.
