@@ -13,6 +13,7 @@
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
 #include "src/core/worker_environment.h"
+#include "src/courier/rpc/callback_threads.h"
 #include "src/net/host_port.h"
 #include "src/net/local_address.h"
 
@@ -66,8 +67,9 @@ CoordinatorClient::CoordinatorClient(CoordinatorClientOptions options)
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   std::shared_ptr<grpc::ChannelCredentials> credentials =
       rpc::ChannelCredentialsFor(options_.transport.get(), args);
-  stub_ = coordinator::Coordinator::NewStub(
-      grpc::CreateCustomChannel(options_.address, std::move(credentials), args));
+  // Its stop watch is a callback stream, so the channel must not end on gRPC's threads.
+  stub_ = coordinator::Coordinator::NewStub(rpc::ReleasedOffCallbackThreads(
+      grpc::CreateCustomChannel(options_.address, std::move(credentials), args)));
 }
 
 CoordinatorClient::~CoordinatorClient() {

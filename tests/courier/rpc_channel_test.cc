@@ -1,6 +1,7 @@
 // CourierChannel: deadlines, wait-for-ready, address resolution, many async calls,
 // large messages.
 #include "tests/courier/rpc_test_util.h"
+#include "tests/support/thread_count.h"
 #include "src/courier/rpc/call_scope.h"
 #include "lp/courier_channel.h"
 
@@ -398,6 +399,48 @@ TEST(ChannelTest, DestroyingChannelWithCallsInFlightIsSafe) {
   absl::StatusOr<courier::SerializedObject> result = future.TakeResult();
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->int_value(), 4);
+}
+
+// gRPC 1.51 runs the callbacks of every asynchronous call of a process on the threads of one
+// shared completion queue, and joins those threads when the queue's last user (a channel or
+// a server) goes away. When that was a channel whose last reference went with the callback
+// of its last call, the queue's own thread joined itself and went on polling the deleted
+// queue: an abort ("assertion failed: prior > 0") as a program stopped. Here the channel and
+// the server go away while that callback runs; the process must go on, and the queue's
+// threads must end. (Before the fix, each round aborted or left a thread behind about two
+// times in three; ten rounds make a pass by luck unlikely.)
+TEST(ChannelTest, AChannelMayLoseItsLastReferenceWhileTheCallbackOfItsLastCallRuns) {
+  for (int round = 0; round < 10; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    Event in_callback;
+    Event may_return;
+    auto server = EchoServer();
+    absl::StatusOr<int> port = server->Start("127.0.0.1:0");
+    ASSERT_TRUE(port.ok());
+    auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
+    int callback_value = 0;
+    channel->CallFuture("Echo", Args({Int(round)}), Timeout())
+        .OnReady([&](absl::StatusOr<courier::SerializedObject> result) {
+          callback_value = result.ok() ? static_cast<int>(result->int_value()) : -1;
+          in_callback.Notify();
+          may_return.WaitFor(kLong);
+        });
+    ASSERT_TRUE(in_callback.WaitFor(kLong));
+    EXPECT_EQ(callback_value, round);
+    channel.reset();
+    server.reset();
+    may_return.Notify();
+
+    // gRPC names the shared queue's threads "nexting_thread". With the channel destroyed on
+    // one of them, that one never ended, or the process aborted.
+    const absl::Time deadline = absl::Now() + kLong;
+    int nexting_threads;
+    while ((nexting_threads = ::lp::testing::ThreadCountNamed("nexting_thread")) > 0 &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_EQ(nexting_threads, 0);
+  }
 }
 
 }  // namespace

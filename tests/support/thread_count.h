@@ -3,6 +3,9 @@
 #define LP_TESTS_SUPPORT_THREAD_COUNT_H_
 
 #include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
 
 namespace lp::testing {
 
@@ -11,6 +14,18 @@ inline int ThreadCount() {
   int count = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
     ++count;
+  }
+  return count;
+}
+
+// How many threads of this process are named `name` (their /proc comm, which Linux cuts to
+// 15 characters).
+inline int ThreadCountNamed(std::string_view name) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(entry.path() / "comm");
+    std::string thread_name;
+    if (std::getline(comm, thread_name) && thread_name == name) ++count;
   }
   return count;
 }

@@ -15,6 +15,7 @@
 #include "lp/internal/blocking_region.h"
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/call_scope.h"
+#include "src/courier/rpc/callback_threads.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
@@ -138,8 +139,9 @@ std::unique_ptr<CourierChannel::Connection> CourierChannel::MakeConnection(
   connection->target = std::move(target);
   std::shared_ptr<grpc::ChannelCredentials> credentials =
       rpc::ChannelCredentialsFor(options_.transport.get(), arguments);
-  connection->channel =
-      grpc::CreateCustomChannel(connection->target, std::move(credentials), arguments);
+  // The last reference may go with the callback of the channel's last call.
+  connection->channel = rpc::ReleasedOffCallbackThreads(
+      grpc::CreateCustomChannel(connection->target, std::move(credentials), arguments));
   connection->stub = courier::CourierService::NewStub(connection->channel);
   connection->call_method.emplace(kCallMethod, grpc::internal::RpcMethod::NORMAL_RPC,
                                   connection->channel);
@@ -258,6 +260,7 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
   grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
       raw->channel.get(), *(*connection)->call_method, &raw->context, &raw->request,
       &raw->reply, [call = std::move(call)](grpc::Status status) mutable {
+        rpc::GrpcCallbackScope on_grpc_thread;  // declared first: it ends after `owned`
         // Released on return: the call's state must not keep itself alive through the
         // callback gRPC stores inside the context.
         std::shared_ptr<AsyncCall> owned = std::move(call);

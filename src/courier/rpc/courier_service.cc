@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "lp/internal/blocking_region.h"
 #include "src/courier/rpc/call_request.h"
+#include "src/courier/rpc/callback_threads.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
@@ -125,6 +126,7 @@ absl::Status CourierServiceImpl::Admit() {
 grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* context,
                                                    const grpc::ByteBuffer* request,
                                                    grpc::ByteBuffer* response) {
+  GrpcCallbackScope on_grpc_thread;  // e.g. an inline handler may drop a channel
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   (void)published_.load(std::memory_order_acquire);  // see published_
   if (absl::Status admitted = Admit(); !admitted.ok()) {
