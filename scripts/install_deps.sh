@@ -19,6 +19,9 @@ PACKAGES=(
   python3 python3-grpcio python3-protobuf
   # terminals of process launches (--lp_terminal=tmux_session) and their tests
   tmux
+  # observability (docs/observability.md): the status server and its JSON, Prometheus
+  # metrics, the program graph rendered by Graphviz, and the status page's browser test
+  libcpp-httplib-dev nlohmann-json3-dev prometheus-cpp-dev graphviz chromium fonts-liberation
 )
 
 "$(dirname "$0")/install_packages.sh" "${PACKAGES[@]}"
