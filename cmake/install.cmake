@@ -53,6 +53,7 @@ lp_link_closure(lp lp_installed_targets lp_imported_dependencies)
 install(TARGETS ${lp_installed_targets} EXPORT launchpad_cppTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(EXPORT launchpad_cppTargets NAMESPACE lp:: DESTINATION ${LP_INSTALL_CMAKEDIR})
+install(TARGETS lp_status_tool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # lp::lp_gtest_main (test_mt/test_mp tests) is a component of its own, so that only a
 # project asking for it (COMPONENTS gtest_main) needs GoogleTest.
 if(TARGET lp_gtest_main)
@@ -112,6 +113,8 @@ foreach(dependency IN LISTS lp_imported_dependencies)
     list(APPEND lp_pc_requires "libcrypto")
   elseif(dependency STREQUAL "OpenSSL::SSL")
     list(APPEND lp_pc_requires "libssl")
+  elseif(dependency STREQUAL "PkgConfig::LP_HTTPLIB")
+    list(APPEND lp_pc_requires "cpp-httplib")
   elseif(dependency STREQUAL "Threads::Threads")
     list(APPEND lp_pc_libs "-pthread")
   else()

@@ -5,6 +5,8 @@
 //
 //   build/examples/consumer_producers --num_producers=4
 //   build/examples/consumer_producers --lp_launch_type=local_mp
+//   build/examples/consumer_producers --lp_launch_type=local_mp --keep_running
+//       (stays up until Ctrl+C: open the status page it prints)
 //   build/examples/consumer_producers --lp_launch_type=slurm --producer_hosts=3
 
 #include <unistd.h>
@@ -19,6 +21,9 @@
 #include "lp/lp.h"
 
 ABSL_FLAG(int, num_producers, 4, "How many producer nodes to run.");
+ABSL_FLAG(bool, keep_running, false,
+          "After the work, keep the program up until it is stopped (Ctrl+C), e.g. to look at "
+          "its status page.");
 ABSL_FLAG(int, producer_hosts, 0,
           "slurm: spread the producers over this many machines (0: as Slurm sees fit).");
 
@@ -41,8 +46,8 @@ LP_COURIER_METHODS(Producer, Work, Host);
 
 class Consumer {
  public:
-  explicit Consumer(std::vector<lp::CourierClient<Producer>> producers)
-      : producers_(std::move(producers)) {}
+  Consumer(std::vector<lp::CourierClient<Producer>> producers, bool keep_running)
+      : producers_(std::move(producers)), keep_running_(keep_running) {}
 
   void Run() {
     std::vector<lp::Future<int>> futures;
@@ -65,11 +70,18 @@ class Consumer {
                               " producers answered; total = ", total, " (consumer on host ",
                               Hostname(), ")\n")
               << std::flush;
+    if (keep_running_) {
+      std::cout << "consumer: keeping the program up until it is stopped (Ctrl+C)\n"
+                << std::flush;
+      lp::WaitForStop();
+      return;
+    }
     lp::Stop();
   }
 
  private:
   std::vector<lp::CourierClient<Producer>> producers_;
+  bool keep_running_;
 };
 
 lp::Program MakeProgram(int num_producers) {
@@ -81,7 +93,8 @@ lp::Program MakeProgram(int num_producers) {
       producers.push_back(program.AddNode(lp::CourierNode<Producer>()));
     }
   }
-  program.AddNode(lp::ClassNode<Consumer>(producers), "consumer");
+  program.AddNode(lp::ClassNode<Consumer>(producers, absl::GetFlag(FLAGS_keep_running)),
+                  "consumer");
   return program;
 }
 

@@ -21,6 +21,9 @@ ABSL_DECLARE_FLAG(std::string, lp_tls_cert);
 ABSL_DECLARE_FLAG(std::string, lp_tls_key);
 ABSL_DECLARE_FLAG(std::string, lp_tls_ca);
 ABSL_DECLARE_FLAG(std::string, lp_tls_server_name);
+ABSL_DECLARE_FLAG(std::string, lp_status_port);  // empty: the launch type's default
+ABSL_DECLARE_FLAG(std::string, lp_status_host);
+ABSL_DECLARE_FLAG(std::string, lp_status);
 
 namespace lp {
 

@@ -50,6 +50,15 @@ struct LaunchOptions {
   // for the launching machine, SLURM_LAUNCH_NODE_IPADDR).
   std::optional<std::string> coordinator_host = std::nullopt;  // --lp_coordinator_host
 
+  // The launcher's status server (docs/observability.md): a page, a JSON API and
+  // Prometheus metrics of the running program. Its port; 0 picks a free one (printed at
+  // start), -1 turns it off. Default: on for local_mt, local_mp and slurm, off for
+  // test_mt and test_mp.
+  std::optional<int> status_port = std::nullopt;  // --lp_status_port
+  // The address it listens on. Default loopback: it has no authentication. "0.0.0.0"
+  // serves every interface (e.g. to watch a slurm launch from another machine).
+  std::optional<std::string> status_host = std::nullopt;  // --lp_status_host
+
   // Mutual TLS for every Courier and coordinator connection (see lp/tls.h). Default: from
   // --lp_tls_cert, --lp_tls_key, --lp_tls_ca and --lp_tls_server_name; plain TCP when
   // they are not given.
@@ -84,6 +93,9 @@ class Controller {
   bool WaitFor(absl::Duration timeout);
   // Requests the program to stop, as lp::Stop() from a node would. Does not block.
   void Stop();
+  // The address of the launcher's status page ("http://127.0.0.1:41234/"; see
+  // LaunchOptions::status_port), or empty when there is none.
+  std::string StatusUrl() const;
 
  private:
   friend Controller Launch(Program program, LaunchOptions options);

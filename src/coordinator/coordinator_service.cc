@@ -220,7 +220,9 @@ grpc::ServerUnaryReactor* CoordinatorService::Register(grpc::CallbackServerConte
   registration.peer = context->peer();
   registration.registered_at = absl::Now();
   const NodeId node = registration.node;
+  const NodeRegistration registered = registration;
   absl::Status status = nodes_.Register(std::move(registration), request->fingerprint());
+  if (status.ok() && hooks_.on_register) hooks_.on_register(registered);
   if (status.ok()) {
     response->set_program_name(nodes_.program_name());
     if (auto it = arguments_.find(node); it != arguments_.end()) {
@@ -242,6 +244,7 @@ grpc::ServerUnaryReactor* CoordinatorService::Publish(grpc::CallbackServerContex
                              request->endpoint())));
   }
   addresses_.Publish(node, request->endpoint(), request->address());
+  if (hooks_.on_publish) hooks_.on_publish(node, request->endpoint(), request->address());
   return Done(context, absl::OkStatus());
 }
 
@@ -277,6 +280,7 @@ grpc::ServerWriteReactor<StopNotice>* CoordinatorService::WatchStop(
   const NodeId node = FromProto(request->node());
   auto* stream = new StopStream(&stop_, node, &hooks_.on_watch_lost);
   stop_.Watch(stream, node);
+  if (hooks_.on_watch) hooks_.on_watch(node, stop_.started());
   return stream;
 }
 

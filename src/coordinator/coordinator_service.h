@@ -34,6 +34,15 @@ struct CoordinatorHooks {
   // ended (after its exit report, if it sent one) or its connection broke (a crash, a
   // cut network: see CoordinatorOptions::keepalive_interval).
   std::function<void(const NodeId& node)> on_watch_lost;
+  // Called for every worker that registered (the status page's "registered").
+  std::function<void(const NodeRegistration& registration)> on_register;
+  // Called when a worker opened its WatchStop stream; `program_started`: the start has
+  // been given, so every worker watching runs.
+  std::function<void(const NodeId& node, bool program_started)> on_watch;
+  // Called for every address a worker publishes.
+  std::function<void(const NodeId& node, const std::string& endpoint,
+                     const std::string& address)>
+      on_publish;
 };
 
 // Thread safety: every method may be called from any thread.

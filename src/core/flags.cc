@@ -56,6 +56,18 @@ ABSL_FLAG(std::string, lp_tls_ca, "",
 ABSL_FLAG(std::string, lp_tls_server_name, "",
           "Mutual TLS: the name clients check servers' certificates against (default: the "
           "host of the address, so the certificate must name every host's IP).");
+// A string, so that "not given" differs from every port: the default depends on the
+// launch type.
+ABSL_FLAG(std::string, lp_status_port, "",
+          "The launcher's status page, JSON API and /metrics (docs/observability.md): its "
+          "port; 0 picks a free one and prints it, -1 turns the server off. Not given: a free "
+          "port for local_mt, local_mp and slurm, no server for test_mt and test_mp.");
+ABSL_FLAG(std::string, lp_status_host, "127.0.0.1",
+          "The address the status server listens on. It has no authentication: keep the "
+          "default loopback unless the network is trusted (0.0.0.0: every interface).");
+ABSL_FLAG(std::string, lp_status, "",
+          "HOST:PORT of a running program's status server: print its nodes as a table and "
+          "exit, instead of launching (the same as the lp_status tool).");
 
 namespace lp {
 namespace {

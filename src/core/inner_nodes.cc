@@ -57,6 +57,7 @@ void RunInnerNodesAsThreads(const Runtime& runtime, const NodeContext& outer,
         --progress->retries_left;
         std::fprintf(stderr, "lp: inner node %s failed (%s); running it again\n",
                      context.node.ToString().c_str(), outcome.message.c_str());
+        if (shared_runtime->report_restart) shared_runtime->report_restart(context.node);
       }
       std::lock_guard lock(progress->mu);
       if (Fails(outcome, *shared_runtime) && !progress->failure.has_value()) {

@@ -3,11 +3,14 @@
 
 #include "lp/launch.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "lp/flags.h"
@@ -24,10 +27,26 @@
 #include "src/launch/thread_backend.h"
 #include "src/launch/worker.h"
 #include "src/process/open_file_limit.h"
+#include "src/status/status_client.h"
 #include "src/terminal/terminal_kind.h"
 
 namespace lp {
 namespace {
+
+// --lp_status=HOST:PORT: this run only shows another program's status.
+[[noreturn]] void PrintStatusAndExit(const std::string& address) {
+  absl::StatusOr<std::string> table = internal::FetchStatusTable(address);
+  std::cout.flush();
+  if (!table.ok()) {
+    std::fprintf(stderr, "lp: --lp_status=%s: %s\n", address.c_str(),
+                 std::string(table.status().message()).c_str());
+    std::fflush(nullptr);
+    std::exit(kExitLaunchError);
+  }
+  std::fputs(table->c_str(), stdout);
+  std::fflush(nullptr);
+  std::exit(0);
+}
 
 bool IsProcessLaunch(LaunchType type) {
   return type == LaunchType::kLocalMp || type == LaunchType::kTestMp ||
@@ -59,6 +78,21 @@ absl::StatusOr<internal::ResolvedLaunchOptions> Resolve(const LaunchOptions& opt
   resolved.log_dir = options.log_dir.value_or(absl::GetFlag(FLAGS_lp_log_dir));
   resolved.local_resources = options.local_resources;
   resolved.fork_server = options.fork_server.value_or(absl::GetFlag(FLAGS_lp_fork_server));
+  // Tests launch many programs: their status servers only when asked for.
+  int status_port = IsTestLaunchType(resolved.launch_type) ? -1 : 0;
+  if (const std::string flag = absl::GetFlag(FLAGS_lp_status_port); !flag.empty()) {
+    if (!absl::SimpleAtoi(flag, &status_port)) status_port = -2;  // refused below
+  }
+  resolved.status_port = options.status_port.value_or(status_port);
+  if (resolved.status_port < -1 || resolved.status_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the status port must be 0 (any free port), -1 (no status server) or a port number "
+        "(--lp_status_port='", absl::GetFlag(FLAGS_lp_status_port),
+        "', LaunchOptions::status_port)"));
+  }
+  resolved.status_host = options.status_host.value_or(absl::GetFlag(FLAGS_lp_status_host));
+  resolved.show_progress =
+      !IsTestLaunchType(resolved.launch_type) && isatty(STDERR_FILENO) == 1;
   resolved.slurm_resources = options.slurm_resources;
   resolved.slurm_dry_run = options.slurm_dry_run.value_or(absl::GetFlag(FLAGS_lp_slurm_dry_run));
   if (options.slurm_pending_timeout.has_value()) {
@@ -159,8 +193,12 @@ Controller::~Controller() = default;
 absl::Status Controller::Wait() { return launcher_->Wait(); }
 bool Controller::WaitFor(absl::Duration timeout) { return launcher_->WaitFor(timeout); }
 void Controller::Stop() { launcher_->Stop(); }
+std::string Controller::StatusUrl() const { return launcher_->StatusUrl(); }
 
 Controller Launch(Program program, LaunchOptions options) {
+  if (const std::string status = absl::GetFlag(FLAGS_lp_status); !status.empty()) {
+    PrintStatusAndExit(status);
+  }
   internal::RaiseOpenFileLimit();  // hundreds of nodes need more than the usual 1024
   absl::StatusOr<internal::ResolvedLaunchOptions> resolved_or = Resolve(options);
   if (!resolved_or.ok()) {

@@ -41,6 +41,11 @@ struct ResolvedLaunchOptions {
   std::shared_ptr<const rpc::TransportSecurity> transport;
   // Which lp::Launch call of this process this is (see src/core/worker_environment.h).
   int launch_index = 0;
+  // The launcher's status server: -1 for none, 0 for any free port.
+  int status_port = -1;
+  std::string status_host = "127.0.0.1";
+  // Whether the launcher shows its progress line and exit summary (stderr is a terminal).
+  bool show_progress = false;
 };
 
 // One running program, whatever the launch type. Lp::Controller is its public face.
@@ -52,6 +57,8 @@ class Launcher {
   virtual absl::Status Wait() = 0;
   virtual bool WaitFor(absl::Duration timeout) = 0;
   virtual void Stop() = 0;
+  // The status server's address, if the launch has one.
+  virtual std::string StatusUrl() const { return ""; }
 };
 
 // A launch that ended before any node started: an invalid program or options (Wait()

@@ -24,6 +24,7 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
       MakeTerminal(options.terminal, {.program_name = program.name(), .log_dir = options.log_dir});
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
+  terminal_ready_.store(terminal_.get(), std::memory_order_release);
   starter_ = std::make_unique<WorkerStarter>(*terminal_, options.fork_server);
 
   CoordinatorHooks hooks;
@@ -44,6 +45,7 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
       supervisor_->MarkNodeGone(report.node);
     }
   };
+  supervisor.WatchCoordinator(hooks);
   absl::StatusOr<CoordinatorSession> session =
       StartCoordinatorSession(program, options, supervisor.runtime(),
                               {.bind_address = "127.0.0.1:0", .hooks = std::move(hooks)});
@@ -86,6 +88,13 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
 
 void ProcessBackend::WatchWorker(const NodeId& id, NodeProcess* process) {
   const absl::StatusOr<ExitInfo> exit = process->WaitForExit(absl::InfiniteFuture());
+  if (exit.ok() && !supervisor_->Killing()) {
+    // The page shows the code; how the node ended is recorded below (or was, by its own
+    // exit report).
+    supervisor_->status().Ended(id, exit->success() ? NodeState::kExited : NodeState::kFailed,
+                                exit->ToString(),
+                                exit->signaled() ? std::nullopt : std::optional(exit->exit_code));
+  }
   // A straggler killed after the notice is reported as such, not as a failure.
   if (!supervisor_->Killing()) {
     NodeOutcome outcome;
@@ -120,6 +129,12 @@ void ProcessBackend::Join() {
   for (std::thread& watcher : watchers_) watcher.join();
   // Every worker was waited for: the fork servers have nothing more to do.
   if (starter_ != nullptr) starter_->StopServers();
+}
+
+std::vector<std::string> ProcessBackend::LastOutputLines(const NodeId& node) {
+  Terminal* terminal = terminal_ready_.load(std::memory_order_acquire);
+  if (terminal == nullptr) return {};
+  return terminal->LastLines(node.ToString());
 }
 
 std::string ProcessBackend::DescribeFailure(const NodeId& id, const std::string& cause) {

@@ -1,6 +1,7 @@
 #ifndef LP_SRC_LAUNCH_PROCESS_BACKEND_H_
 #define LP_SRC_LAUNCH_PROCESS_BACKEND_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,7 @@ class ProcessBackend : public SupervisorBackend {
   void Kill(const std::set<std::string>& units) override;
   void Join() override;
   std::string DescribeFailure(const NodeId& node, const std::string& cause) override;
+  std::vector<std::string> LastOutputLines(const NodeId& node) override;
 
  private:
   void WatchWorker(const NodeId& id, NodeProcess* process);
@@ -43,6 +45,8 @@ class ProcessBackend : public SupervisorBackend {
   // colocation's to judge (it may restart them).
   std::set<std::string> top_level_;
   std::unique_ptr<Terminal> terminal_;
+  // terminal_ once it is made, for the status server's threads (which start first).
+  std::atomic<Terminal*> terminal_ready_{nullptr};
   // Holds the fork servers; declared before processes_, so that the workers' processes
   // are destroyed (killed if still running) before their servers.
   std::unique_ptr<WorkerStarter> starter_;

@@ -182,12 +182,14 @@ absl::Status SrunBackend::StartGroups() {
                            .log_dir = options_->log_dir});
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
+  terminal_ready_.store(terminal_.get(), std::memory_order_release);
 
   CoordinatorHooks hooks;
   // The hooks run on gRPC threads until the supervisor shuts the coordinator down, after
   // Join().
   hooks.on_exit_report = [this](const ExitReport& report) { OnExitReport(report); };
   hooks.on_watch_lost = [this](const NodeId& node) { OnWatchLost(node); };
+  supervisor_->WatchCoordinator(hooks);
   absl::StatusOr<CoordinatorSession> session =
       StartCoordinatorSession(supervisor_->program(), *options_, supervisor_->runtime(),
                               {.bind_address = "0.0.0.0:0",
@@ -383,6 +385,13 @@ std::string SrunBackend::DescribeFailure(const NodeId& node, const std::string& 
   }
   AppendLastOutput(text, node.ToString(), lines);
   return text;
+}
+
+std::vector<std::string> SrunBackend::LastOutputLines(const NodeId& node) {
+  // One srun runs the whole group: its output is the group's.
+  Terminal* terminal = terminal_ready_.load(std::memory_order_acquire);
+  if (terminal == nullptr) return {};
+  return terminal->LastLines(node.group);
 }
 
 }  // namespace lp::internal

@@ -1,6 +1,7 @@
 #ifndef LP_SRC_LAUNCH_SRUN_BACKEND_H_
 #define LP_SRC_LAUNCH_SRUN_BACKEND_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <set>
@@ -44,6 +45,7 @@ class SrunBackend : public SupervisorBackend {
   void Kill(const std::set<std::string>& units) override;
   void Join() override;
   std::string DescribeFailure(const NodeId& node, const std::string& cause) override;
+  std::vector<std::string> LastOutputLines(const NodeId& node) override;
 
  private:
   struct Group {
@@ -76,6 +78,8 @@ class SrunBackend : public SupervisorBackend {
   std::set<std::string> top_level_;  // "group/index" of the nodes that are tasks
   const std::optional<SlurmAllocation> allocation_;
   std::unique_ptr<Terminal> terminal_;
+  // terminal_ once it is made, for the status server's threads (which start first).
+  std::atomic<Terminal*> terminal_ready_{nullptr};
   // Fixed once Start() returns:
   std::vector<Group> groups_;
   std::vector<std::thread> watchers_;

@@ -16,7 +16,9 @@
 #include "src/core/stop_state.h"
 #include "src/launch/test_hooks.h"
 #include "src/launch/program_runtime.h"
+#include "src/launch/launch_status.h"
 #include "src/launch/termination_notice.h"
+#include "src/status/exit_summary.h"
 
 namespace lp::internal {
 
@@ -27,11 +29,14 @@ Supervisor::Supervisor(Program program, ResolvedLaunchOptions options,
       runtime_(NewRuntime(program_.name(), options_.launch_type, options_.courier_secret,
                           options_.transport, nullptr, NewLaunchIdentity())),
       backend_(std::move(backend)),
-      state_(std::make_shared<State>()) {}
+      state_(std::make_shared<State>()),
+      status_(std::make_shared<StatusBoard>(InitialStatus(program_, options_, *runtime_))) {}
 
 Supervisor::~Supervisor() {
   Stop();
   (void)Wait();
+  // Served until here, so that a program's end can be seen (and tested) before it goes.
+  status_server_.reset();
   if (IsTestLaunchType(options_.launch_type)) UnregisterTestLaunch(this);
 }
 
@@ -46,9 +51,27 @@ absl::Status Supervisor::Start() {
     state->stop_requested = true;
     state->changed.notify_all();
   });
+  if (backend_->RunsNodesAsThreads()) {
+    // Process launches hear the stop's reason from their coordinator (WatchCoordinator).
+    runtime_->stop->Register([status = status_] {
+      status->Stopping("the program was asked to stop (lp::Stop(), a signal or its controller)");
+    });
+  }
   if (options_.handle_signals) signal_subscription_ = StopProgramOnSignals(runtime_);
 
-  const absl::Status started = backend_->Start(*this);
+  absl::Status started;
+  if (backend_->RunsNodesAsThreads()) {
+    // Threads start at once; the server reads the address book the backend makes.
+    started = backend_->Start(*this);
+    if (started.ok()) started = StartStatusServer();
+  } else {
+    // Served from the first moment: starting hundreds of workers takes a while.
+    started = StartStatusServer();
+    if (started.ok() && options_.show_progress) {
+      progress_ = std::make_unique<ProgressLine>(*status_, program_.name(), stderr);
+    }
+    if (started.ok()) started = backend_->Start(*this);
+  }
   bool nothing_runs = false;
   {
     std::lock_guard lock(state_->mu);
@@ -63,6 +86,55 @@ absl::Status Supervisor::Start() {
   return started;
 }
 
+absl::Status Supervisor::StartStatusServer() {
+  if (options_.status_port < 0) return absl::OkStatus();
+  status_source_ = std::make_unique<LaunchStatus>(*this);
+  absl::StatusOr<std::unique_ptr<StatusServer>> server =
+      StatusServer::Start(options_.status_host, options_.status_port, status_source_.get());
+  if (!server.ok()) return server.status();
+  status_server_ = *std::move(server);
+  std::cout.flush();
+  std::fprintf(stderr, "lp: status of program '%s': %s\n", program_.name().c_str(),
+               status_server_->url().c_str());
+  std::fflush(stderr);
+  return absl::OkStatus();
+}
+
+std::string Supervisor::StatusUrl() const {
+  return status_server_ == nullptr ? "" : status_server_->url();
+}
+
+std::vector<std::string> Supervisor::LastOutputLines(const NodeId& node, size_t count) {
+  std::vector<std::string> lines = backend_->LastOutputLines(node);
+  if (lines.size() > count) lines.erase(lines.begin(), lines.end() - count);
+  return lines;
+}
+
+void Supervisor::WatchCoordinator(CoordinatorHooks& hooks) {
+  std::shared_ptr<StatusBoard> status = status_;
+  hooks.on_register = [status](const NodeRegistration& registration) {
+    status->Registered(registration.node, registration.pid, registration.hostname);
+  };
+  hooks.on_watch = [status](const NodeId& node, bool program_started) {
+    status->Watching(node, program_started);
+  };
+  hooks.on_publish = [status](const NodeId& node, const std::string& endpoint,
+                              const std::string& address) {
+    if (endpoint == kCourierEndpoint) status->Published(node, address);
+  };
+  hooks.on_stop = [status, then = std::move(hooks.on_stop)](const std::string& reason) {
+    status->Stopping(reason);
+    if (then) then(reason);
+  };
+  hooks.on_exit_report = [status, then = std::move(hooks.on_exit_report)](
+                             const ExitReport& report) {
+    // Inner nodes' too: their colocation judges them, but the page shows them.
+    status->Ended(report.node, report.failed() ? NodeState::kFailed : NodeState::kExited,
+                  report.failed() ? report.message : "it returned");
+    if (then) then(report);
+  };
+}
+
 void Supervisor::UseCoordinator(std::shared_ptr<CoordinatorServer> coordinator) {
   coordinator_ = coordinator;
   runtime_->stop->Register([coordinator = std::move(coordinator)] {
@@ -71,6 +143,18 @@ void Supervisor::UseCoordinator(std::shared_ptr<CoordinatorServer> coordinator) 
 }
 
 void Supervisor::UnitStarted(const std::string& unit, std::vector<NodeId> nodes) {
+  if (backend_->RunsNodesAsThreads()) {
+    // A thread runs at once, and with it a colocation's inner threads.
+    std::vector<NodeId> running;
+    for (const NodeId& node : nodes) {
+      for (NodeId& id : IdsOfNodeAndInner(FindAnyNode(program_, node))) {
+        running.push_back(std::move(id));
+      }
+    }
+    status_->Started(running, /*running=*/true);
+  } else {
+    status_->Started(nodes, /*running=*/false);
+  }
   std::lock_guard lock(state_->mu);
   state_->running.emplace_back(unit, std::move(nodes));
   state_->changed.notify_all();
@@ -83,32 +167,50 @@ void Supervisor::UnitEnded(const std::string& unit) {
     auto it = std::find_if(state_->running.begin(), state_->running.end(),
                            [&](const auto& running) { return running.first == unit; });
     if (it != state_->running.end()) {
-      for (const NodeId& node : it->second) state_->gone.insert(node.ToString());
+      for (const NodeId& node : it->second) {
+        state_->gone.insert(node.ToString());
+        // A process takes its inner nodes with it.
+        for (const NodeId& id : IdsOfNodeAndInner(FindAnyNode(program_, node))) {
+          status_->Gone(id, state_->killing,
+                        state_->killing ? "killed after the termination notice" : "it ended");
+        }
+      }
       state_->running.erase(it);
     }
     last = state_->running.empty() && state_->started;
     state_->changed.notify_all();
   }
-  if (last) runtime_->stop->RequestStop();
+  if (last) {
+    status_->Stopping("every node ended");
+    runtime_->stop->RequestStop();
+  }
 }
 
-bool Supervisor::Record(State& state, const NodeId& node, const NodeOutcome& outcome,
-                        bool stopping) {
-  std::lock_guard lock(state.mu);
-  const bool fails = state.outcome.RecordNodeEnd(node, outcome, stopping);
-  state.changed.notify_all();
+bool Supervisor::Record(State& state, StatusBoard& board, const NodeId& node,
+                        const NodeOutcome& outcome, bool stopping) {
+  bool fails = false;
+  {
+    std::lock_guard lock(state.mu);
+    fails = state.outcome.RecordNodeEnd(node, outcome, stopping);
+    state.changed.notify_all();
+  }
+  const bool failed = fails || outcome.kind == NodeOutcome::Kind::kFailed;
+  board.Ended(node, failed ? NodeState::kFailed : NodeState::kExited,
+              outcome.returned() ? "it returned" : outcome.Describe());
+  if (fails) board.Stopping(absl::StrCat("node ", node.ToString(), " failed"));
   return fails;
 }
 
 void Supervisor::RecordNodeEnd(const NodeId& node, const NodeOutcome& outcome) {
   // The stop event is set before any stop handler runs, so a call that the stop
   // cancelled is never judged before the stop is visible here.
-  if (Record(*state_, node, outcome, Stopping())) runtime_->stop->RequestStop();
+  if (Record(*state_, *status_, node, outcome, Stopping())) runtime_->stop->RequestStop();
 }
 
 std::function<void(const NodeId&, const NodeOutcome&)> Supervisor::NodeEndRecorder() const {
-  return [state = state_, stop = runtime_->stop](const NodeId& node, const NodeOutcome& outcome) {
-    if (Record(*state, node, outcome, stop->IsStopping())) stop->RequestStop();
+  return [state = state_, status = status_, stop = runtime_->stop](const NodeId& node,
+                                                                    const NodeOutcome& outcome) {
+    if (Record(*state, *status, node, outcome, stop->IsStopping())) stop->RequestStop();
   };
 }
 
@@ -225,6 +327,8 @@ absl::Status Supervisor::Wait() {
       coordinator_->RequestStop("the program ended");
       coordinator_->Shutdown(absl::Now() + absl::Seconds(1));
     }
+    status_->ProgramEnded();
+    progress_.reset();
   }
   absl::Status outcome;
   bool node_failed = false;
@@ -235,6 +339,12 @@ absl::Status Supervisor::Wait() {
     outcome = state_->outcome.Final([this](const NodeId& node, const std::string& cause) {
       return backend_->DescribeFailure(node, cause);
     });
+  }
+  if (options_.show_progress && !summary_printed_) {
+    summary_printed_ = true;
+    std::cout.flush();
+    std::fputs(ExitSummary(status_->Snapshot(), absl::Now()).c_str(), stderr);
+    std::fflush(stderr);
   }
   if (node_failed && IsTestLaunchType(options_.launch_type) && !failure_reported_) {
     failure_reported_ = true;

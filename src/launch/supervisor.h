@@ -19,6 +19,9 @@
 #include "src/coordinator/coordinator_server.h"
 #include "src/launch/launcher.h"
 #include "src/launch/program_outcome.h"
+#include "src/status/progress_line.h"
+#include "src/status/status_board.h"
+#include "src/status/status_server.h"
 
 namespace lp::internal {
 
@@ -54,6 +57,9 @@ class SupervisorBackend {
   // what else the backend knows (its host, how its process exited, its last output).
   // Called after Join().
   virtual std::string DescribeFailure(const NodeId& node, const std::string& cause) = 0;
+  // The node's last lines of output, oldest first, if the backend captures them. Called
+  // from the status server's threads at any time.
+  virtual std::vector<std::string> LastOutputLines(const NodeId&) { return {}; }
 };
 
 // One running program, whatever runs its nodes: what every launch type shares, done
@@ -76,7 +82,8 @@ class Supervisor : public Launcher {
              std::unique_ptr<SupervisorBackend> backend);
   ~Supervisor() override;
 
-  // Starts the backend; an error is also the launch's outcome (Wait() returns it).
+  // Starts the status server (if asked for) and the backend; an error is also the
+  // launch's outcome (Wait() returns it).
   absl::Status Start();
 
   absl::Status Wait() override;
@@ -89,6 +96,20 @@ class Supervisor : public Launcher {
   Program& program() { return program_; }
   const ResolvedLaunchOptions& options() const { return options_; }
   const std::shared_ptr<Runtime>& runtime() const { return runtime_; }
+  bool RunsNodesAsThreads() const { return backend_->RunsNodesAsThreads(); }
+
+  // What the status page shows; the backend tells it what only it knows (a worker's exit
+  // code).
+  StatusBoard& status() { return *status_; }
+  // The board, for what may outlive this supervisor (a colocation's thread).
+  std::shared_ptr<StatusBoard> StatusRecorder() const { return status_; }
+  // The status server's address, once it serves ("http://127.0.0.1:port/").
+  std::string StatusUrl() const override;
+  // The node's last `count` lines of output, if the backend captures them.
+  std::vector<std::string> LastOutputLines(const NodeId& node, size_t count);
+  // Adds to `hooks` what the status board learns from the coordinator: registrations,
+  // start, addresses, exit reports (of inner nodes too). Call before starting it.
+  void WatchCoordinator(CoordinatorHooks& hooks);
 
   // The coordinator the backend started, if it has one (process launches): the stop is
   // broadcast through it, a node's lp::Stop() counts as soon as it has heard of it, the
@@ -146,9 +167,12 @@ class Supervisor : public Launcher {
     ProgramOutcome outcome;
   };
 
-  // Records how `node` ended in `state`; returns whether that fails the program.
-  static bool Record(State& state, const NodeId& node, const NodeOutcome& outcome,
-                     bool stopping);
+  // Records how `node` ended in `state` and on `board`; returns whether that fails the
+  // program.
+  static bool Record(State& state, StatusBoard& board, const NodeId& node,
+                     const NodeOutcome& outcome, bool stopping);
+  // Serves the status page if the options ask for it; fails if its port cannot be bound.
+  absl::Status StartStatusServer();
   // Enforces the termination notice once a stop has been requested.
   void Supervise();
   // Called with state_->mu held.
@@ -160,7 +184,13 @@ class Supervisor : public Launcher {
   const std::shared_ptr<Runtime> runtime_;
   const std::unique_ptr<SupervisorBackend> backend_;
   const std::shared_ptr<State> state_;
+  // Shared with the stop handler and NodeEndRecorder(), which may outlive this.
+  const std::shared_ptr<StatusBoard> status_;
   std::shared_ptr<CoordinatorServer> coordinator_;  // set during Start()
+  // The status server and the terminal's progress line, when asked for; set in Start().
+  std::unique_ptr<StatusSource> status_source_;
+  std::unique_ptr<StatusServer> status_server_;
+  std::unique_ptr<ProgressLine> progress_;
 
   std::mutex join_mu_;  // serializes starting and joining, so concurrent Wait() is safe
   // Guarded by join_mu_:
@@ -168,6 +198,7 @@ class Supervisor : public Launcher {
   int signal_subscription_ = 0;
   bool joined_ = false;
   bool failure_reported_ = false;  // to the running test (test_mt, test_mp), once
+  bool summary_printed_ = false;
 };
 
 }  // namespace lp::internal

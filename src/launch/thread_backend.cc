@@ -16,6 +16,9 @@ absl::Status ThreadBackend::Start(Supervisor& supervisor) {
   runtime->addresses = addresses;
   runtime->stop->Register([addresses] { addresses->Close(); });
   runtime->report_failure = supervisor.NodeEndRecorder();
+  runtime->report_restart = [status = supervisor.StatusRecorder()](const NodeId& node) {
+    status->Restarted(node);
+  };
   SetLatestRuntime(runtime);
   AttachRuntime(supervisor.program(), runtime);
   std::vector<std::shared_ptr<NodeImpl>> nodes;

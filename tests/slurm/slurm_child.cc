@@ -15,6 +15,10 @@
 //   --mode=secret      waiters, plus caller/0, which calls every waiter through its
 //                      handle, then prints "address <group/index> <host:port>" of each
 //                      and waits for the stop (the test calls them from outside)
+//   --mode=status      waiters, plus failer/0, which calls every waiter, then throws once
+//                      the file --trigger exists; main() prints "status url <url>", and
+//                      after the program ended "program ended: <outcome>", then keeps the
+//                      launcher (and its status server) up until it is killed
 //   --mode=travel|differs|sweep
 //                      the programs of tests/support/arguments_program.h (node arguments
 //                      computed in main() travel; --scratch is where main() makes its
@@ -28,7 +32,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -51,6 +57,7 @@ ABSL_FLAG(std::string, role, "unset", "resources: set per group through slurm_re
 ABSL_FLAG(std::string, marker, "", "not read; lets a test find this launch's processes");
 ABSL_FLAG(bool, local, false, "launch as --lp_launch_type says instead of under slurm");
 ABSL_FLAG(std::string, scratch, "/tmp", "travel: where main() makes its directory");
+ABSL_FLAG(std::string, trigger, "", "status: the file whose creation makes failer/0 throw");
 
 namespace {
 
@@ -228,6 +235,19 @@ int main(int argc, char** argv) {
                       lp::WaitForStop();
                     }),
                     "caller");
+  } else if (mode == "status") {
+    program.AddNode(lp::FunctionNode([waiters, trigger = absl::GetFlag(FLAGS_trigger)] {
+                      std::vector<lp::CourierClient<Waiter>> clients;
+                      for (const auto& waiter : waiters) clients.push_back(waiter.Dereference());
+                      CallAll(clients);
+                      Say(absl::StrCat("ready ", Me(), " host=", Hostname()));
+                      // The test's signal, on the file system every host shares.
+                      while (!std::filesystem::exists(trigger)) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                      }
+                      throw std::runtime_error("boom from the status test");
+                    }),
+                    "failer");
   } else if (mode != "wait") {
     std::cerr << "unknown --mode=" << mode << "\n";
     return 64;
@@ -236,6 +256,13 @@ int main(int argc, char** argv) {
     if (program.FindGroup(group) != nullptr) {
       options.slurm_resources[group] = Spread(1);
     }
+  }
+  if (mode == "status") {
+    lp::Controller controller = lp::Launch(std::move(program), options);
+    Say(absl::StrCat("status url ", controller.StatusUrl()));
+    const absl::Status outcome = controller.Wait();
+    Say(absl::StrCat("program ended: ", outcome.ToString()));
+    for (;;) pause();  // the status server shows the end until the test kills us
   }
   return lp::LaunchAndWait(std::move(program), options);
 }

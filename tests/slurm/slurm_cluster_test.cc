@@ -22,6 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -31,6 +34,7 @@
 #include "gtest/gtest.h"
 #include "src/process/find_program.h"
 #include "src/process/run_command.h"
+#include "src/status/status_client.h"
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/arguments_checks.h"
 #include "tests/support/child_process.h"
@@ -376,6 +380,61 @@ TEST_F(SlurmClusterTest, FailingTaskNamesItselfAndStopsTheRest) {
                     HasSubstr("last output of failer/0:\n  the failing node is about to throw")));
   EXPECT_EQ(HostsOf("stopped", child->output()).size(), static_cast<size_t>(Machines()))
       << child->output();
+}
+
+// The launcher's status page under slurm: every node of a program spread over the
+// cluster running, with its host, pid and address; then a failed node's message, the
+// others' ends and the stop's reason, all through /api/nodes and /api/program.
+TEST_F(SlurmClusterTest, TheStatusPageFollowsEveryNodeFromRunningToItsEnd) {
+  const std::string trigger =
+      absl::StrCat(BuildDir(), "/tests/slurm/status_trigger_", marker_);
+  std::filesystem::remove(trigger);
+  auto child = Launch("status", {absl::StrCat("--hosts=", Machines()), "--trigger=" + trigger});
+  const std::string url = child->WaitForMatch("status url (http://\\S+/)", kLaunchDeadline);
+  ASSERT_FALSE(url.empty()) << child->output();
+  AwaitReady(*child, {"failer/0"});  // every waiter answered it
+
+  nlohmann::json running;
+  auto all_running = [&] {
+    absl::StatusOr<std::string> body = internal::FetchFromStatusServer(url, "/api/nodes");
+    if (!body.ok()) return false;
+    running = nlohmann::json::parse(*body);
+    for (const auto& node : running["nodes"]) {
+      if (node["state"] != "running" || !node["host"].is_string()) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(Eventually(all_running)) << running.dump(2);
+  std::set<std::string> hosts;
+  for (const auto& node : running["nodes"]) {
+    hosts.insert(node["host"].get<std::string>());
+    EXPECT_TRUE(node["pid"].is_number()) << node.dump();
+    if (absl::StartsWith(node["id"].get<std::string>(), "waiter/")) {
+      EXPECT_TRUE(node["address"].is_string()) << node.dump();
+    }
+  }
+  EXPECT_EQ(running["nodes"].size(), static_cast<size_t>(Machines() + 1));
+  EXPECT_EQ(hosts.size(), static_cast<size_t>(Machines())) << running.dump(2);
+
+  std::ofstream(trigger) << "fail now\n";
+  ASSERT_TRUE(child->WaitForOutput("program ended: ", kLaunchDeadline)) << child->output();
+  absl::StatusOr<std::string> nodes = internal::FetchFromStatusServer(url, "/api/nodes");
+  absl::StatusOr<std::string> program = internal::FetchFromStatusServer(url, "/api/program");
+  std::filesystem::remove(trigger);
+  ASSERT_TRUE(nodes.ok() && program.ok()) << nodes.status() << program.status();
+  const nlohmann::json ended = nlohmann::json::parse(*nodes);
+  for (const auto& node : ended["nodes"]) {
+    if (node["id"] == "failer/0") {
+      EXPECT_EQ(node["state"], "failed") << node.dump();
+      EXPECT_THAT(node["ended_how"].dump(), HasSubstr("boom from the status test"));
+    } else {
+      EXPECT_EQ(node["state"], "exited") << node.dump();
+    }
+  }
+  const nlohmann::json program_json = nlohmann::json::parse(*program);
+  EXPECT_EQ(program_json["launch_type"], "slurm");
+  EXPECT_EQ(program_json["ended"], true);
+  EXPECT_THAT(program_json["stop_reason"].dump(), HasSubstr("failer/0 failed"));
 }
 
 // The termination promise in the RL shape (tests/termination/rl_child.cc): four actors,

@@ -1,6 +1,7 @@
 #include "tests/support/child_process.h"
 
 #include <fcntl.h>
+#include <pty.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -19,9 +20,20 @@ extern char** environ;
 
 namespace lp::testing {
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> env) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> env,
+                           Output output) {
+  int fds[2];  // [0] read by the test, [1] the child's stdout and stderr
+  if (output == Output::kTerminal) {
+    // A pseudo-terminal's master side reads what its slave side (the child) writes; once
+    // the child and its descendants have closed the slave, reads end with EIO.
+    if (openpty(&fds[0], &fds[1], nullptr, nullptr, nullptr) != 0) {
+      throw std::runtime_error("openpty failed");
+    }
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+  } else if (pipe2(fds, O_CLOEXEC) != 0) {
+    throw std::runtime_error("pipe2 failed");
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);

@@ -17,8 +17,13 @@ namespace lp::testing {
 // Thread safety: none; use from one thread.
 class ChildProcess {
  public:
+  // Where the child's stdout and stderr go: a pipe, or a pseudo-terminal (the child then
+  // behaves as it does in a user's terminal: isatty() is true).
+  enum class Output { kPipe, kTerminal };
+
   // Starts argv[0] (a path) with `argv`. Extra environment entries are "KEY=value".
-  explicit ChildProcess(std::vector<std::string> argv, std::vector<std::string> env = {});
+  explicit ChildProcess(std::vector<std::string> argv, std::vector<std::string> env = {},
+                        Output output = Output::kPipe);
   ~ChildProcess();  // kills the child if it still runs
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -76,6 +76,9 @@ struct Runtime {
   // consequences — its callers' failed calls — can be. Null when nobody listens; the
   // node's end is reported as usual afterwards either way.
   std::function<void(const NodeId& node, const NodeOutcome& outcome)> report_failure;
+  // Told when a colocation of this process runs an inner node again after it failed (the
+  // launcher's status page counts restarts). Null when nobody listens.
+  std::function<void(const NodeId& node)> report_restart;
   // The host node servers bind to: loopback for local launches, every interface
   // ("0.0.0.0") when peers are on other machines.
   std::string server_host = "127.0.0.1";

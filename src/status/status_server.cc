@@ -1,0 +1,95 @@
+#include "src/status/status_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "src/status/status_json.h"
+#include "src/status/status_page.h"
+
+namespace lp::internal {
+
+namespace {
+
+// Requests are rare (a browser refreshing, a scrape): two threads serve them.
+constexpr int kServingThreads = 2;
+
+void Fail(httplib::Response& response, const absl::Status& status) {
+  response.status = 503;
+  response.set_content(std::string(status.message()), "text/plain; charset=utf-8");
+}
+
+}  // namespace
+
+StatusServer::StatusServer(std::string host, StatusSource* source)
+    : host_(std::move(host)), source_(source), server_(std::make_unique<httplib::Server>()) {}
+
+absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(const std::string& host,
+                                                                  int port,
+                                                                  StatusSource* source) {
+  std::unique_ptr<StatusServer> server(new StatusServer(host, source));
+  server->server_->new_task_queue = [] { return new httplib::ThreadPool(kServingThreads); };
+  // cpp-httplib's default also sets SO_REUSEPORT, with which a second program asked for the
+  // same port would share it silently, each answering some requests. Only SO_REUSEADDR:
+  // a restarted program may take its port back at once, and a port in use is an error.
+  server->server_->set_socket_options([](int socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  server->Route();
+  if (port == 0) {
+    server->port_ = server->server_->bind_to_any_port(host);
+  } else if (server->server_->bind_to_port(host, port)) {
+    server->port_ = port;
+  } else {
+    server->port_ = -1;
+  }
+  if (server->port_ < 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "the status server cannot listen on ", host, ":", port,
+        ": the port is taken or the address is not this machine's; choose another with "
+        "--lp_status_port (0 picks a free port) and --lp_status_host, or turn it off with "
+        "--lp_status_port=-1"));
+  }
+  httplib::Server* raw = server->server_.get();
+  server->listener_ = std::thread([raw] { raw->listen_after_bind(); });
+  return server;
+}
+
+StatusServer::~StatusServer() {
+  server_->stop();
+  if (listener_.joinable()) listener_.join();
+}
+
+std::string StatusServer::url() const {
+  const bool ipv6 = host_.find(':') != std::string::npos;
+  return absl::StrCat("http://", ipv6 ? "[" : "", host_, ipv6 ? "]" : "", ":", port_, "/");
+}
+
+void StatusServer::Route() {
+  server_->Get("/", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content(std::string(StatusPageHtml()), "text/html; charset=utf-8");
+  });
+  server_->Get("/api/program", [this](const httplib::Request&, httplib::Response& response) {
+    response.set_content(ProgramJson(source_->Status(), absl::Now()), "application/json");
+  });
+  server_->Get("/api/nodes", [this](const httplib::Request&, httplib::Response& response) {
+    response.set_content(NodesJson(source_->Status(), absl::Now()), "application/json");
+  });
+  server_->Get("/graph.svg", [this](const httplib::Request&, httplib::Response& response) {
+    absl::StatusOr<std::string> svg = source_->GraphSvg(source_->Status());
+    if (!svg.ok()) return Fail(response, svg.status());
+    response.set_content(*std::move(svg), "image/svg+xml");
+  });
+  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
+    absl::StatusOr<std::string> metrics = source_->Metrics();
+    if (!metrics.ok()) return Fail(response, metrics.status());
+    // The version of the text format Prometheus expects from scrape targets.
+    response.set_content(*std::move(metrics), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+}  // namespace lp::internal
