@@ -14,8 +14,12 @@ namespace lp::internal {
 
 namespace {
 
-// Requests are rare (a browser refreshing, a scrape): two threads serve them.
-constexpr int kServingThreads = 2;
+// A connection holds a serving thread for as long as it is open, and a browser opens
+// several, some of them speculatively, sending nothing: with too few threads a page's
+// own requests wait behind those. Idle threads cost no CPU.
+constexpr int kServingThreads = 8;
+// How long an idle or silent connection may hold its thread.
+constexpr time_t kIdleSeconds = 1;
 
 void Fail(httplib::Response& response, const absl::Status& status) {
   response.status = 503;
@@ -35,6 +39,8 @@ absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(const std::str
   // cpp-httplib's default also sets SO_REUSEPORT, with which a second program asked for the
   // same port would share it silently, each answering some requests. Only SO_REUSEADDR:
   // a restarted program may take its port back at once, and a port in use is an error.
+  server->server_->set_keep_alive_timeout(kIdleSeconds);
+  server->server_->set_read_timeout(kIdleSeconds, 0);
   server->server_->set_socket_options([](int socket) {
     const int yes = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));

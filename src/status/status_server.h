@@ -5,8 +5,8 @@
 //   /graph.svg    the program's graph, nodes coloured by state
 //   /metrics      the program's metrics, Prometheus text format
 //
-// It serves on two threads of its own and does nothing between requests, so an idle
-// program pays nothing for it. It binds to loopback unless told otherwise: it has no
+// It serves on threads of its own that sleep between requests, so an idle program pays
+// nothing for it but their stacks. It binds to loopback unless told otherwise: it has no
 // authentication, and shows the program's hosts, pids and addresses.
 #ifndef LP_SRC_STATUS_STATUS_SERVER_H_
 #define LP_SRC_STATUS_STATUS_SERVER_H_
