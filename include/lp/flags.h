@@ -21,6 +21,7 @@ ABSL_DECLARE_FLAG(std::string, lp_tls_cert);
 ABSL_DECLARE_FLAG(std::string, lp_tls_key);
 ABSL_DECLARE_FLAG(std::string, lp_tls_ca);
 ABSL_DECLARE_FLAG(std::string, lp_tls_server_name);
+ABSL_DECLARE_FLAG(std::string, lp_graph);
 
 namespace lp {
 

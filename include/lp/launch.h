@@ -54,6 +54,10 @@ struct LaunchOptions {
   // --lp_tls_cert, --lp_tls_key, --lp_tls_ca and --lp_tls_server_name; plain TCP when
   // they are not given.
   std::optional<TlsOptions> tls = std::nullopt;
+
+  // Write the program's graph to this file (.dot, .svg or .png; see Program::ToDot) and
+  // end the process with exit code 0 instead of launching. Empty: launch.
+  std::optional<std::string> graph_file = std::nullopt;  // --lp_graph
 };
 
 // Exit codes of LaunchAndWait, and of the process when the runtime has to end it.

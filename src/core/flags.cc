@@ -56,6 +56,10 @@ ABSL_FLAG(std::string, lp_tls_ca, "",
 ABSL_FLAG(std::string, lp_tls_server_name, "",
           "Mutual TLS: the name clients check servers' certificates against (default: the "
           "host of the address, so the certificate must name every host's IP).");
+ABSL_FLAG(std::string, lp_graph, "",
+          "Write the program's graph to this file and exit without launching anything: "
+          ".dot for Graphviz DOT text, .svg or .png drawn by Graphviz's dot (Debian package "
+          "graphviz). See docs/observability.md.");
 
 namespace lp {
 namespace {

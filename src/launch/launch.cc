@@ -13,6 +13,7 @@
 #include "lp/flags.h"
 #include "src/core/worker_environment.h"
 #include "src/courier/rpc/transport_security.h"
+#include "src/graph/graph_file.h"
 #include "src/launch/courier_secret.h"
 #include "src/launch/launch_index.h"
 #include "src/launch/launcher.h"
@@ -132,6 +133,17 @@ absl::Status Validate(const Program& program, const internal::ResolvedLaunchOpti
   return absl::InvalidArgumentError("unknown launch type");
 }
 
+// --lp_graph: the program's picture instead of its launch, like --help instead of a run.
+// Returns the error when the graph cannot be written; otherwise ends the process.
+absl::Status WriteGraphAndExit(const Program& program, const std::string& path) {
+  if (absl::Status written = internal::WriteProgramGraph(program, path); !written.ok()) {
+    return written;
+  }
+  std::cout << "lp: wrote the graph of program '" << program.name() << "' to " << path
+            << std::endl;
+  std::exit(0);
+}
+
 std::unique_ptr<internal::Launcher> StartLauncher(Program program,
                                                   internal::ResolvedLaunchOptions options) {
   std::unique_ptr<internal::SupervisorBackend> backend;
@@ -195,6 +207,11 @@ Controller Launch(Program program, LaunchOptions options) {
     internal::RunWorker(std::move(program), **worker, resolved);
   }
 
+  if (const std::string graph = options.graph_file.value_or(absl::GetFlag(FLAGS_lp_graph));
+      !graph.empty()) {
+    absl::Status not_written = WriteGraphAndExit(program, graph);
+    return Controller(std::make_unique<internal::EndedLaunch>(std::move(not_written)));
+  }
   if (absl::Status valid = Validate(program, resolved); !valid.ok()) {
     return Controller(std::make_unique<internal::EndedLaunch>(std::move(valid)));
   }
