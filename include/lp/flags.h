@@ -22,6 +22,7 @@ ABSL_DECLARE_FLAG(std::string, lp_tls_key);
 ABSL_DECLARE_FLAG(std::string, lp_tls_ca);
 ABSL_DECLARE_FLAG(std::string, lp_tls_server_name);
 ABSL_DECLARE_FLAG(std::string, lp_graph);
+ABSL_DECLARE_FLAG(bool, lp_log_timestamps);
 
 namespace lp {
 

@@ -32,6 +32,9 @@ struct LaunchOptions {
   std::optional<std::string> terminal = std::nullopt;  // --lp_terminal
   // The directory of output_to_files (default: a fresh one in /tmp).
   std::optional<std::string> log_dir = std::nullopt;  // --lp_log_dir
+  // Start every line of node output with the UTC time the launcher read it
+  // (current_terminal and output_to_files; slurm too).
+  std::optional<bool> log_timestamps = std::nullopt;  // --lp_log_timestamps
   // Per-group command-line flags, environment and wrapper, by group label.
   std::map<std::string, ProcessConfig> local_resources = {};
   // Start workers by forking them from a fork server (a worker that ran main() up to

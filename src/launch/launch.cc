@@ -58,6 +58,8 @@ absl::StatusOr<internal::ResolvedLaunchOptions> Resolve(const LaunchOptions& opt
     return terminal.status();
   }
   resolved.log_dir = options.log_dir.value_or(absl::GetFlag(FLAGS_lp_log_dir));
+  resolved.log_timestamps =
+      options.log_timestamps.value_or(absl::GetFlag(FLAGS_lp_log_timestamps));
   resolved.local_resources = options.local_resources;
   resolved.fork_server = options.fork_server.value_or(absl::GetFlag(FLAGS_lp_fork_server));
   resolved.slurm_resources = options.slurm_resources;
