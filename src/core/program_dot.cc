@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "lp/internal/node_impl.h"
 #include "lp/internal/program_nodes.h"
 
@@ -27,11 +28,12 @@ std::string NodeName(const NodeImpl& node) { return node.record()->id().ToString
 bool IsCluster(const NodeImpl& node) { return !node.InnerNodes().empty(); }
 
 // The kind a box or cluster shows. A colocation's TypeName lists its inner kinds, which
-// the cluster shows as boxes already.
+// the cluster shows as boxes already. Classes of an anonymous namespace, as in most
+// programs' main.cc, go without it: it names no place.
 std::string KindOf(const NodeImpl& node) {
   std::string kind = node.TypeName();
   if (IsCluster(node)) kind = kind.substr(0, kind.find('['));
-  return kind;
+  return absl::StrReplaceAll(kind, {{"(anonymous namespace)::", ""}});
 }
 
 std::string NodeLabel(const NodeImpl& node) {

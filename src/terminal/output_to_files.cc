@@ -71,12 +71,18 @@ absl::StatusOr<std::unique_ptr<NodeProcess>> OutputToFiles::Launch(
   spec.output = multiplexer_ == nullptr ? Output::File(LogPath(node_key)) : Output::Pipe();
   absl::StatusOr<SpawnedProcess> process = ProcessSpawner::Global().Spawn(spec);
   if (!process.ok()) return process.status();
-  if (multiplexer_ != nullptr) multiplexer_->Add(node_key, std::move(process->output), lines_);
+  if (multiplexer_ != nullptr) {
+    // Every node has its file from the start, as when it writes the file itself; the
+    // multiplexer opens it on the first line.
+    if (lines_ == OutputMultiplexer::Lines::kOfTheKey) (void)OpenLogFile(node_key);
+    multiplexer_->Add(node_key, std::move(process->output), lines_);
+  }
   return std::make_unique<ChildNodeProcess>(process->pid);
 }
 
 absl::StatusOr<UniqueFd> OutputToFiles::OpenOutput(const std::string& node_key) {
-  if (multiplexer_ == nullptr) return OpenLogFile(node_key);
+  absl::StatusOr<UniqueFd> file = OpenLogFile(node_key);
+  if (multiplexer_ == nullptr || !file.ok()) return file;
   return multiplexer_->AddPipe(node_key, lines_);
 }
 

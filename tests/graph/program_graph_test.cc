@@ -52,6 +52,17 @@ LP_COURIER_METHODS(Peer, Ping);
 
 }  // namespace graph_test
 
+namespace {
+
+// As in most programs' main.cc.
+class Anonymous {
+ public:
+  int Get() { return 1; }
+};
+LP_COURIER_METHODS(Anonymous, Get);
+
+}  // namespace
+
 namespace lp {
 namespace {
 
@@ -140,6 +151,13 @@ TEST(ProgramGraphTest, ConsumerProducersHasAClusterPerGroupABoxPerNodeAndAnEdgeP
   EXPECT_THAT(Edges(graph), ElementsAre(Pair("consumer/0", "producer/0"),
                                         Pair("consumer/0", "producer/1"),
                                         Pair("consumer/0", "producer/2")));
+}
+
+TEST(ProgramGraphTest, AClassOfAnAnonymousNamespaceIsNamedWithoutIt) {
+  Program program("anonymous");
+  program.AddNode(CourierNode<Anonymous>(), "a");
+  const DotGraph graph = Parsed(program.ToDot());
+  EXPECT_EQ(graph.nodes.at("a/0").attributes.at("label"), "a/0\nCourierNode<Anonymous>\nGet");
 }
 
 TEST(ProgramGraphTest, TheTextIsTheSameForTheSameProgram) {

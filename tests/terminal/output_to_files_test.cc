@@ -106,6 +106,11 @@ TEST(OutputToFilesTest, TimestampedLinesGoToEachNodesOwnFile) {
   const std::string text = "forked\n";
   ASSERT_EQ(write(forked->get(), text.data(), text.size()), static_cast<ssize_t>(text.size()));
   forked->Reset();
+  absl::StatusOr<std::unique_ptr<NodeProcess>> silent =
+      (*terminal)->Launch("silent/0", testing::Shell("true"));
+  ASSERT_TRUE(silent.ok()) << silent.status();
+  ASSERT_TRUE((*silent)->WaitForExit(absl::Now() + kTimeout).ok());
+  EXPECT_TRUE(std::filesystem::exists(dir + "/silent.0.log")) << "a file for every node";
   ASSERT_TRUE((*node)->WaitForExit(absl::Now() + kTimeout).ok());
   EXPECT_THAT((*terminal)->LastLines("learner/0"), ElementsAre("one", "two"));
   EXPECT_THAT((*terminal)->LastLines("learner/1"), ElementsAre("forked"));
