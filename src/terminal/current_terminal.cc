@@ -1,15 +1,7 @@
 #include "src/terminal/current_terminal.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "src/process/open_file_limit.h"
 #include "src/process/process_spawner.h"
 #include "src/terminal/child_node_process.h"
 

@@ -91,7 +91,9 @@ OutputMultiplexer::NodeState& OutputMultiplexer::StateOf(const std::string& key)
 void OutputMultiplexer::Add(const std::string& key, UniqueFd fd, Lines lines) {
   {
     std::lock_guard lock(mu_);
-    StateOf(key).eof = false;
+    NodeState& state = StateOf(key);
+    state.eof = false;
+    state.srun_tasks = lines == Lines::kSrunTaskLabels;
     pending_.push_back(
         Stream{key, std::move(fd), LineBuffer(options_.max_line_bytes), lines, {}});
   }
@@ -117,8 +119,14 @@ bool OutputMultiplexer::WaitForEof(const std::string& key, absl::Time deadline) 
   // (WaitUntil is header-only, shared with the coordinator: a deadline on a
   // std::condition_variable.)
   auto done = [this, &key] {
-    const auto it = nodes_.find(key);
-    return it == nodes_.end() || it->second.eof;
+    if (const auto it = nodes_.find(key); it != nodes_.end()) return it->second.eof;
+    // A task's key before its first line was read: its srun's pipe says when no more
+    // will come.
+    if (const size_t slash = key.rfind('/'); slash != std::string::npos) {
+      const auto srun = nodes_.find(key.substr(0, slash));
+      if (srun != nodes_.end() && srun->second.srun_tasks) return srun->second.eof;
+    }
+    return true;
   };
   return WaitUntil(eof_, lock, deadline, done);
 }
@@ -213,45 +221,51 @@ int OutputMultiplexer::FileOf(const std::string& key) {
 
 void OutputMultiplexer::Print(Stream& stream, std::vector<std::string> lines, absl::Time now) {
   if (lines.empty()) return;
-  std::vector<std::string> keys;  // each line's node
-  keys.reserve(lines.size());
-  for (std::string& line : lines) {
-    keys.push_back(stream.key);
-    if (stream.lines != Lines::kSrunTaskLabels) continue;
-    if (const std::optional<int> task = ConsumeTaskLabel(line)) {
-      keys.back() = absl::StrCat(stream.key, "/", *task);
-      if (std::find(stream.task_keys.begin(), stream.task_keys.end(), keys.back()) ==
-          stream.task_keys.end()) {
-        stream.task_keys.push_back(keys.back());
-      }
+  // Each line's node: kOwnKey for the stream's key, else an index in stream.task_keys.
+  constexpr size_t kOwnKey = static_cast<size_t>(-1);
+  std::vector<size_t> owners(lines.size(), kOwnKey);
+  if (stream.lines == Lines::kSrunTaskLabels) {
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const std::optional<int> task = ConsumeTaskLabel(lines[i]);
+      if (!task.has_value()) continue;
+      const std::string key = absl::StrCat(stream.key, "/", *task);
+      auto known = std::find(stream.task_keys.begin(), stream.task_keys.end(), key);
+      owners[i] = static_cast<size_t>(known - stream.task_keys.begin());
+      if (known == stream.task_keys.end()) stream.task_keys.push_back(key);
     }
   }
-  std::map<std::string, std::string> prefixes;  // by key
+  auto key_of = [&stream](size_t owner) -> const std::string& {
+    return owner == kOwnKey ? stream.key : stream.task_keys[owner];
+  };
+  std::map<size_t, std::string> prefixes;  // by owner
   {
     std::lock_guard lock(mu_);
-    for (const std::string& key : keys) {
-      if (prefixes.contains(key)) continue;
+    for (const size_t owner : owners) {
+      if (prefixes.contains(owner)) continue;
+      const std::string& key = key_of(owner);
       const int colour = StateOf(key).colour;
-      prefixes[key] = options_.colour ? absl::StrCat("\x1b[", colour, "m[", key, "]\x1b[0m ")
-                                      : absl::StrCat("[", key, "] ");
+      prefixes[owner] = options_.colour ? absl::StrCat("\x1b[", colour, "m[", key, "]\x1b[0m ")
+                                        : absl::StrCat("[", key, "] ");
     }
   }
   const std::string stamp = options_.timestamps ? LineTimestamp(now) + " " : "";
   // One write per destination and chunk: whole lines only, and fewer system calls under
   // heavy output.
-  std::string text;                        // for output_fd, in the order read
-  std::map<int, std::string> file_texts;   // by file descriptor
+  std::string text;                       // for output_fd, in the order read
+  std::map<int, std::string> file_texts;  // by file descriptor
   for (size_t i = 0; i < lines.size(); ++i) {
-    if (const int file = FileOf(keys[i]); file >= 0) {
+    if (const int file = FileOf(key_of(owners[i])); file >= 0) {
       absl::StrAppend(&file_texts[file], stamp, lines[i], "\n");
     } else {
-      absl::StrAppend(&text, stamp, prefixes[keys[i]], lines[i], "\n");
+      absl::StrAppend(&text, stamp, prefixes[owners[i]], lines[i], "\n");
     }
   }
   if (!text.empty()) WriteAll(options_.output_fd, text);
   for (const auto& [file, file_text] : file_texts) WriteAll(file, file_text);
   std::lock_guard lock(mu_);
-  for (size_t i = 0; i < lines.size(); ++i) nodes_.at(keys[i]).recent.Add(std::move(lines[i]));
+  for (size_t i = 0; i < lines.size(); ++i) {
+    nodes_.at(key_of(owners[i])).recent.Add(std::move(lines[i]));
+  }
 }
 
 }  // namespace lp::internal

@@ -67,7 +67,8 @@ class OutputMultiplexer {
   // (Terminal::OpenOutput).
   absl::StatusOr<UniqueFd> AddPipe(const std::string& key, Lines lines = Lines::kOfTheKey);
 
-  // True once `key`'s pipe reached EOF and every line was printed; false at `deadline`.
+  // True once `key`'s pipe reached EOF and every line was printed (for a task's key, its
+  // srun's pipe, even before the task's first line came); false at `deadline`.
   // EOF comes when every process holding the pipe's write end has closed it: the node,
   // but also anything the node started that still runs.
   bool WaitForEof(const std::string& key, absl::Time deadline);
@@ -82,6 +83,7 @@ class OutputMultiplexer {
     RecentLines recent;
     int colour;  // ANSI colour code
     bool eof = false;
+    bool srun_tasks = false;  // Add()ed with kSrunTaskLabels: "<key>/<task>" keys to come
   };
   // A pipe being read: owned by the reading thread once taken from `pending_`.
   struct Stream {

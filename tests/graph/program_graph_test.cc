@@ -2,14 +2,11 @@
 // rendering with Graphviz, and --lp_graph on a real program.
 
 #include <stdlib.h>
-#include <sys/wait.h>
 
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -23,8 +20,10 @@
 #include "src/graph/render_dot.h"
 #include "src/process/find_program.h"
 #include "tests/graph/dot_parser.h"
+#include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/terminal/terminal_test_util.h"
 
 namespace graph_test {
 
@@ -74,11 +73,13 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::Pair;
 using testing::ChildProcess;
+using testing::ExitCodeOf;
+using testing::ReadFile;
 using testing::DotGraph;
 using testing::ParseDot;
 using testing::TempDir;
 
-constexpr absl::Duration kGenerous = absl::Seconds(120);
+using testing::kGenerous;
 
 DotGraph Parsed(const std::string& dot) {
   std::string error;
@@ -349,19 +350,6 @@ TEST(ProgramGraphTest, AGraphFileWithAnotherExtensionIsALaunchErrorNamingTheOnes
 }
 
 std::string Example() { return testing::BuildDir() + "/examples/consumer_producers"; }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return std::move(text).str();
-}
-
-int ExitCodeOf(const std::optional<int>& status) {
-  if (!status.has_value()) return -1000;
-  if (WIFSIGNALED(*status)) return -WTERMSIG(*status);
-  return WEXITSTATUS(*status);
-}
 
 TEST(ProgramGraphTest, TheGraphFlagWritesAnSvgAndExitsWithoutStartingNodes) {
   if (!HaveDot()) GTEST_SKIP() << "Graphviz's dot is not installed";
