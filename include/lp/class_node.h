@@ -87,6 +87,10 @@ class ClassNodeImpl : public NodeImpl {
     }
     return factory_.arguments->Apply(launcher);
   }
+  std::vector<NodeId> HandleTargets() const override {
+    return factory_.arguments == nullptr ? std::vector<NodeId>{}
+                                         : factory_.arguments->HandleTargets();
+  }
 
   void set_factory(Factory<T> factory) { factory_ = std::move(factory); }
 

@@ -79,6 +79,13 @@ class CourierNodeImpl : public ClassNodeImpl<T> {
     return "CourierNode<" + DemangledTypeName(typeid(T).name()) + ">";
   }
 
+  std::vector<std::string> CourierMethodNames() const override {
+    std::vector<std::string> names;
+    std::apply([&](const auto&... entry) { (names.emplace_back(entry.name), ...); },
+               CourierMethodsOf<T>().entries);
+    return names;
+  }
+
   void Run(const Runtime& runtime, const NodeContext& context) override {
     std::unique_ptr<T> object = this->factory_.make();
     CourierServer server(server_options_);

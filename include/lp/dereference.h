@@ -8,6 +8,7 @@
 // handle.Dereference(): Dereferenced<T> is the type the constructor then receives.
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -21,13 +22,20 @@
 
 namespace lp {
 
-// Dereferencer<T>: `type` is what T becomes; Apply(const T&) makes it. The primary
+// Dereferencer<T>: `type` is what T becomes; Apply(const T&) makes it; ForEachHandle(const
+// T&, visit) calls visit(const HandleBase&) for every handle inside, in order, without
+// dereferencing (the program graph draws them as edges: Program::ToDot). The primary
 // template passes values through unchanged (a copy: a node may run more than once, e.g.
-// when a colocation restarts it).
+// when a colocation restarts it); a handle without a client (NodeHandle) is visited as
+// itself.
 template <typename T>
 struct Dereferencer {
   using type = T;
   static const T& Apply(const T& value) { return value; }
+  template <typename F>
+  static void ForEachHandle(const T& value, F& visit) {
+    if constexpr (std::derived_from<T, HandleBase>) visit(static_cast<const HandleBase&>(value));
+  }
 };
 
 template <typename T>
@@ -38,10 +46,23 @@ decltype(auto) Dereference(const T& value) {
   return Dereferencer<T>::Apply(value);
 }
 
+// Calls visit(const HandleBase&) for every handle in `value` (see Dereferencer). A
+// Dereferencer specialized elsewhere without ForEachHandle contributes none.
+template <typename T, typename F>
+void ForEachHandle(const T& value, F& visit) {
+  if constexpr (requires { Dereferencer<T>::ForEachHandle(value, visit); }) {
+    Dereferencer<T>::ForEachHandle(value, visit);
+  }
+}
+
 template <DereferenceableHandle H>
 struct Dereferencer<H> {
   using type = typename H::ClientType;
   static type Apply(const H& handle) { return handle.Dereference(); }
+  template <typename F>
+  static void ForEachHandle(const H& handle, F& visit) {
+    visit(static_cast<const HandleBase&>(handle));
+  }
 };
 
 template <typename T, typename A>
@@ -53,6 +74,10 @@ struct Dereferencer<std::vector<T, A>> {
     for (const auto& value : values) out.push_back(Dereference(value));
     return out;
   }
+  template <typename F>
+  static void ForEachHandle(const std::vector<T, A>& values, F& visit) {
+    for (const auto& value : values) lp::ForEachHandle(value, visit);
+  }
 };
 
 template <typename T, std::size_t N>
@@ -63,6 +88,10 @@ struct Dereferencer<std::array<T, N>> {
       return type{Dereference(values[I])...};
     }(std::make_index_sequence<N>());
   }
+  template <typename F>
+  static void ForEachHandle(const std::array<T, N>& values, F& visit) {
+    for (const auto& value : values) lp::ForEachHandle(value, visit);
+  }
 };
 
 template <typename T>
@@ -71,6 +100,10 @@ struct Dereferencer<std::optional<T>> {
   static type Apply(const std::optional<T>& value) {
     if (!value.has_value()) return std::nullopt;
     return type(Dereference(*value));
+  }
+  template <typename F>
+  static void ForEachHandle(const std::optional<T>& value, F& visit) {
+    if (value.has_value()) lp::ForEachHandle(*value, visit);
   }
 };
 
@@ -83,6 +116,10 @@ struct Dereferencer<std::map<K, V, C, A>> {
     for (const auto& [key, value] : values) out.emplace(key, Dereference(value));
     return out;
   }
+  template <typename F>
+  static void ForEachHandle(const std::map<K, V, C, A>& values, F& visit) {
+    for (const auto& [key, value] : values) lp::ForEachHandle(value, visit);
+  }
 };
 
 template <typename K, typename V, typename H, typename E, typename A>
@@ -93,6 +130,10 @@ struct Dereferencer<std::unordered_map<K, V, H, E, A>> {
     for (const auto& [key, value] : values) out.emplace(key, Dereference(value));
     return out;
   }
+  template <typename F>
+  static void ForEachHandle(const std::unordered_map<K, V, H, E, A>& values, F& visit) {
+    for (const auto& [key, value] : values) lp::ForEachHandle(value, visit);
+  }
 };
 
 template <typename A, typename B>
@@ -101,6 +142,11 @@ struct Dereferencer<std::pair<A, B>> {
   static type Apply(const std::pair<A, B>& value) {
     return type(Dereference(value.first), Dereference(value.second));
   }
+  template <typename F>
+  static void ForEachHandle(const std::pair<A, B>& value, F& visit) {
+    lp::ForEachHandle(value.first, visit);
+    lp::ForEachHandle(value.second, visit);
+  }
 };
 
 template <typename... T>
@@ -108,6 +154,10 @@ struct Dereferencer<std::tuple<T...>> {
   using type = std::tuple<Dereferenced<T>...>;
   static type Apply(const std::tuple<T...>& value) {
     return std::apply([](const auto&... items) { return type(Dereference(items)...); }, value);
+  }
+  template <typename F>
+  static void ForEachHandle(const std::tuple<T...>& value, F& visit) {
+    std::apply([&](const auto&... items) { (lp::ForEachHandle(items, visit), ...); }, value);
   }
 };
 

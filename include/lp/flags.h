@@ -24,6 +24,8 @@ ABSL_DECLARE_FLAG(std::string, lp_tls_server_name);
 ABSL_DECLARE_FLAG(std::string, lp_status_port);  // empty: the launch type's default
 ABSL_DECLARE_FLAG(std::string, lp_status_host);
 ABSL_DECLARE_FLAG(std::string, lp_status);
+ABSL_DECLARE_FLAG(std::string, lp_graph);
+ABSL_DECLARE_FLAG(bool, lp_log_timestamps);
 
 namespace lp {
 

@@ -37,6 +37,9 @@ class FunctionNodeImpl : public NodeImpl {
     }
     return arguments_->Apply(launcher);
   }
+  std::vector<NodeId> HandleTargets() const override {
+    return arguments_ == nullptr ? std::vector<NodeId>{} : arguments_->HandleTargets();
+  }
 
  private:
   std::function<void()> body_;

@@ -32,6 +32,9 @@ struct LaunchOptions {
   std::optional<std::string> terminal = std::nullopt;  // --lp_terminal
   // The directory of output_to_files (default: a fresh one in /tmp).
   std::optional<std::string> log_dir = std::nullopt;  // --lp_log_dir
+  // Start every line of node output with the UTC time the launcher read it
+  // (current_terminal and output_to_files; slurm too).
+  std::optional<bool> log_timestamps = std::nullopt;  // --lp_log_timestamps
   // Per-group command-line flags, environment and wrapper, by group label.
   std::map<std::string, ProcessConfig> local_resources = {};
   // Start workers by forking them from a fork server (a worker that ran main() up to
@@ -63,6 +66,10 @@ struct LaunchOptions {
   // --lp_tls_cert, --lp_tls_key, --lp_tls_ca and --lp_tls_server_name; plain TCP when
   // they are not given.
   std::optional<TlsOptions> tls = std::nullopt;
+
+  // Write the program's graph to this file (.dot, .svg or .png; see Program::ToDot) and
+  // end the process with exit code 0 instead of launching. Empty: launch.
+  std::optional<std::string> graph_file = std::nullopt;  // --lp_graph
 };
 
 // Exit codes of LaunchAndWait, and of the process when the runtime has to end it.

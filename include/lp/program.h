@@ -70,6 +70,13 @@ class Program {
   const GroupNodes* FindGroup(std::string_view label) const;
   int NumNodes() const;
 
+  // The program's graph in Graphviz's DOT language: groups are clusters, nodes are boxes
+  // labelled "group/index" with their kind (and a CourierNode's methods), a colocation is
+  // a cluster around its inner nodes, and every handle among a node's arguments (inside
+  // containers too) is an edge from that node to the node the handle names. Render it with
+  // `dot -Tsvg`, or let --lp_graph=FILE do it (docs/observability.md).
+  std::string ToDot() const;
+
  private:
   friend class GroupScope;
   std::shared_ptr<internal::NodeRecord> RecordOf(const internal::NodeImpl& node) const;

@@ -68,6 +68,15 @@ ABSL_FLAG(std::string, lp_status_host, "127.0.0.1",
 ABSL_FLAG(std::string, lp_status, "",
           "HOST:PORT of a running program's status server: print its nodes as a table and "
           "exit, instead of launching (the same as the lp_status tool).");
+ABSL_FLAG(std::string, lp_graph, "",
+          "Write the program's graph to this file and exit without launching anything: "
+          ".dot for Graphviz DOT text, .svg or .png drawn by Graphviz's dot (Debian package "
+          "graphviz). See docs/observability.md.");
+ABSL_FLAG(bool, lp_log_timestamps, false,
+          "Process launches (local_mp, test_mp, slurm) with --lp_terminal=current_terminal "
+          "or output_to_files: start every line of node output with the UTC time the "
+          "launcher read it, e.g. 2026-12-02T10:01:02.123456Z. Not under local_mt/test_mt, "
+          "where nodes are threads printing to the process's own stdout.");
 
 namespace lp {
 namespace {

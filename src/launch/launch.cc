@@ -16,6 +16,7 @@
 #include "lp/flags.h"
 #include "src/core/worker_environment.h"
 #include "src/courier/rpc/transport_security.h"
+#include "src/graph/graph_file.h"
 #include "src/launch/courier_secret.h"
 #include "src/launch/launch_index.h"
 #include "src/launch/launcher.h"
@@ -76,6 +77,8 @@ absl::StatusOr<internal::ResolvedLaunchOptions> Resolve(const LaunchOptions& opt
     return terminal.status();
   }
   resolved.log_dir = options.log_dir.value_or(absl::GetFlag(FLAGS_lp_log_dir));
+  resolved.log_timestamps =
+      options.log_timestamps.value_or(absl::GetFlag(FLAGS_lp_log_timestamps));
   resolved.local_resources = options.local_resources;
   resolved.fork_server = options.fork_server.value_or(absl::GetFlag(FLAGS_lp_fork_server));
   // Tests launch many programs: their status servers only when asked for.
@@ -166,6 +169,17 @@ absl::Status Validate(const Program& program, const internal::ResolvedLaunchOpti
   return absl::InvalidArgumentError("unknown launch type");
 }
 
+// --lp_graph: the program's picture instead of its launch, like --help instead of a run.
+// Returns the error when the graph cannot be written; otherwise ends the process.
+absl::Status WriteGraphAndExit(const Program& program, const std::string& path) {
+  if (absl::Status written = internal::WriteProgramGraph(program, path); !written.ok()) {
+    return written;
+  }
+  std::cout << "lp: wrote the graph of program '" << program.name() << "' to " << path
+            << std::endl;
+  std::exit(0);
+}
+
 std::unique_ptr<internal::Launcher> StartLauncher(Program program,
                                                   internal::ResolvedLaunchOptions options) {
   std::unique_ptr<internal::SupervisorBackend> backend;
@@ -233,6 +247,11 @@ Controller Launch(Program program, LaunchOptions options) {
     internal::RunWorker(std::move(program), **worker, resolved);
   }
 
+  if (const std::string graph = options.graph_file.value_or(absl::GetFlag(FLAGS_lp_graph));
+      !graph.empty()) {
+    absl::Status not_written = WriteGraphAndExit(program, graph);
+    return Controller(std::make_unique<internal::EndedLaunch>(std::move(not_written)));
+  }
   if (absl::Status valid = Validate(program, resolved); !valid.ok()) {
     return Controller(std::make_unique<internal::EndedLaunch>(std::move(valid)));
   }

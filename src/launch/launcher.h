@@ -26,6 +26,7 @@ struct ResolvedLaunchOptions {
   // Process launches only.
   TerminalKind terminal = TerminalKind::kCurrentTerminal;
   std::string log_dir;
+  bool log_timestamps = false;
   std::map<std::string, ProcessConfig> local_resources;
   bool fork_server = true;  // start workers through fork servers where they apply
   // slurm only.

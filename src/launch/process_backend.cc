@@ -21,7 +21,9 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
   const ResolvedLaunchOptions& options = supervisor.options();
   top_level_ = TopLevelNodeNames(program);
   absl::StatusOr<std::unique_ptr<Terminal>> terminal =
-      MakeTerminal(options.terminal, {.program_name = program.name(), .log_dir = options.log_dir});
+      MakeTerminal(options.terminal, {.program_name = program.name(),
+                                      .log_dir = options.log_dir,
+                                      .timestamps = options.log_timestamps});
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
   terminal_ready_.store(terminal_.get(), std::memory_order_release);

@@ -179,7 +179,9 @@ absl::Status SrunBackend::StartGroups() {
 
   absl::StatusOr<std::unique_ptr<Terminal>> terminal =
       MakeTerminal(options_->terminal, {.program_name = supervisor_->program().name(),
-                           .log_dir = options_->log_dir});
+                                        .log_dir = options_->log_dir,
+                                        .timestamps = options_->log_timestamps,
+                                        .srun_tasks = true});
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
   terminal_ready_.store(terminal_.get(), std::memory_order_release);
@@ -375,13 +377,16 @@ std::string SrunBackend::DescribeFailure(const NodeId& node, const std::string& 
   std::string text = absl::StrCat("node ", node.ToString(), " failed",
                                   host.empty() ? "" : absl::StrCat(" on host ", host), ": ",
                                   cause);
-  // srun --label starts each line with the task's rank, padded: " 3: ...". (An inner node
-  // of a colocation prints through its colocation's task.)
-  const std::string label = absl::StrCat(node.index, ": ");
-  std::vector<std::string> lines;
-  for (const std::string& line : terminal_->LastLines(node.group)) {
-    absl::string_view rest = absl::StripLeadingAsciiWhitespace(line);
-    if (absl::ConsumePrefix(&rest, label)) lines.emplace_back(rest);
+  // current_terminal and output_to_files tell the tasks' lines apart (an inner node of a
+  // colocation prints through its colocation's task); the other terminals show srun's
+  // output as it is, where --label starts each line with the task's rank, padded: " 3: ".
+  std::vector<std::string> lines = terminal_->LastLines(node.ToString());
+  if (lines.empty()) {
+    const std::string label = absl::StrCat(node.index, ": ");
+    for (const std::string& line : terminal_->LastLines(node.group)) {
+      absl::string_view rest = absl::StripLeadingAsciiWhitespace(line);
+      if (absl::ConsumePrefix(&rest, label)) lines.emplace_back(rest);
+    }
   }
   AppendLastOutput(text, node.ToString(), lines);
   return text;

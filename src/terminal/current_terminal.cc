@@ -1,15 +1,7 @@
 #include "src/terminal/current_terminal.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "src/process/open_file_limit.h"
 #include "src/process/process_spawner.h"
 #include "src/terminal/child_node_process.h"
 
@@ -20,18 +12,12 @@ absl::StatusOr<std::unique_ptr<NodeProcess>> CurrentTerminal::Launch(
   spec.output = Output::Pipe();
   absl::StatusOr<SpawnedProcess> process = ProcessSpawner::Global().Spawn(spec);
   if (!process.ok()) return process.status();
-  multiplexer_.Add(node_key, std::move(process->output));
+  multiplexer_.Add(node_key, std::move(process->output), lines_);
   return std::make_unique<ChildNodeProcess>(process->pid);
 }
 
 absl::StatusOr<UniqueFd> CurrentTerminal::OpenOutput(const std::string& node_key) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    if (IsOutOfDescriptors(errno)) return OutOfDescriptorsError("cannot create an output pipe", errno);
-    return absl::InternalError(absl::StrCat("cannot create an output pipe: ", std::strerror(errno)));
-  }
-  multiplexer_.Add(node_key, UniqueFd(fds[0]));
-  return UniqueFd(fds[1]);
+  return multiplexer_.AddPipe(node_key, lines_);
 }
 
 std::vector<std::string> CurrentTerminal::LastLines(const std::string& node_key) {

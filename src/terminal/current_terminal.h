@@ -10,7 +10,11 @@ namespace lp::internal {
 // lines on the launcher's stdout as "[group/index] line", coloured per node on a tty.
 class CurrentTerminal : public Terminal {
  public:
-  explicit CurrentTerminal(OutputMultiplexer::Options options) : multiplexer_(options) {}
+  // `lines`: kSrunTaskLabels when each process is an srun whose tasks' lines are told
+  // apart as "[group/task]".
+  explicit CurrentTerminal(OutputMultiplexer::Options options,
+                           OutputMultiplexer::Lines lines = OutputMultiplexer::Lines::kOfTheKey)
+      : lines_(lines), multiplexer_(std::move(options)) {}
 
   TerminalKind kind() const override { return TerminalKind::kCurrentTerminal; }
   absl::StatusOr<std::unique_ptr<NodeProcess>> Launch(const std::string& node_key,
@@ -23,6 +27,7 @@ class CurrentTerminal : public Terminal {
   std::string Banner() const override { return ""; }
 
  private:
+  const OutputMultiplexer::Lines lines_;
   OutputMultiplexer multiplexer_;
 };
 

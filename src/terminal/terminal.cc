@@ -18,15 +18,20 @@ absl::StatusOr<UniqueFd> Terminal::OpenOutput(const std::string&) {
 
 absl::StatusOr<std::unique_ptr<Terminal>> MakeTerminal(TerminalKind kind,
                                                        const TerminalOptions& options) {
+  const OutputMultiplexer::Lines lines = options.srun_tasks
+                                             ? OutputMultiplexer::Lines::kSrunTaskLabels
+                                             : OutputMultiplexer::Lines::kOfTheKey;
   switch (kind) {
     case TerminalKind::kCurrentTerminal: {
       OutputMultiplexer::Options multiplexer;
       multiplexer.output_fd = options.output_fd;
       multiplexer.colour = options.colour.value_or(isatty(options.output_fd) == 1);
-      return std::make_unique<CurrentTerminal>(multiplexer);
+      multiplexer.timestamps = options.timestamps;
+      return std::make_unique<CurrentTerminal>(std::move(multiplexer), lines);
     }
     case TerminalKind::kOutputToFiles:
-      return OutputToFiles::Create(options.program_name, options.log_dir);
+      return OutputToFiles::Create(options.program_name, options.log_dir, options.timestamps,
+                                   lines);
     case TerminalKind::kTmuxSession:
       return TmuxSession::Create(options.program_name, options.tmux_socket);
     case TerminalKind::kXterm:

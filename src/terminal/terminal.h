@@ -64,6 +64,13 @@ struct TerminalOptions {
   // (default: when it is a terminal).
   int output_fd = 1;
   std::optional<bool> colour;
+  // current_terminal, output_to_files: start every line with the UTC time the launcher
+  // read it (--lp_log_timestamps).
+  bool timestamps = false;
+  // Every process launched is an srun whose output carries its tasks' lines with srun's
+  // --label ("  3: text"): current_terminal prefixes them "[group/3]", output_to_files
+  // writes them to node group/3's file.
+  bool srun_tasks = false;
 };
 
 // Makes a terminal of `kind`. Fails early, with what to do about it, when the terminal

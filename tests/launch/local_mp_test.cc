@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <memory>
 #include <regex>
 #include <set>
@@ -31,6 +32,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/outside_client.h"
 #include "tests/support/temp_dir.h"
+#include "tests/terminal/timestamp_checks.h"
 
 namespace lp {
 namespace {
@@ -41,6 +43,7 @@ using ::lp::testing::ExitCodeOf;
 using ::lp::testing::kGenerous;
 using TempDir = ::lp::testing::TempDir;
 using ::testing::AllOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -110,6 +113,62 @@ TEST_F(LocalMpTest, OutputToFilesWritesOneLogPerNode) {
     const std::string content((std::istreambuf_iterator<char>(file)),
                               std::istreambuf_iterator<char>());
     EXPECT_THAT(content, HasSubstr("done ender/" + node)) << logs;
+  }
+}
+
+// The lines of `text` that end in `suffix`, with what comes before it.
+std::vector<std::string> LinesEndingIn(const std::string& text, const std::string& suffix) {
+  std::vector<std::string> starts;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (absl::ConsumeSuffix(&line, suffix)) starts.emplace_back(line);
+  }
+  return starts;
+}
+
+TEST_F(LocalMpTest, LogTimestampsStartEveryPrefixedLineWithTheTimeOnlyWhenAsked) {
+  const absl::Time before = absl::Now();
+  ChildProcess stamped({Child(), "--mode=ends", "--lp_log_timestamps"});
+  EXPECT_EQ(ExitCodeOf(stamped.WaitForExit(kGenerous)), 0) << stamped.output();
+  const absl::Time after = absl::Now();
+  for (const std::string node : {"ender/0", "ender/1"}) {
+    const std::vector<std::string> starts =
+        LinesEndingIn(stamped.output(), "[" + node + "] done " + node);
+    ASSERT_EQ(starts.size(), 1u) << stamped.output();
+    std::string rest;
+    const std::optional<absl::Time> time = testing::LineTimestamp(starts[0], &rest);
+    ASSERT_TRUE(time.has_value()) << starts[0];
+    EXPECT_EQ(rest, "");
+    EXPECT_GE(*time, before - absl::Milliseconds(1));
+    EXPECT_LE(*time, after + absl::Milliseconds(1));
+  }
+
+  ChildProcess plain({Child(), "--mode=ends"});
+  EXPECT_EQ(ExitCodeOf(plain.WaitForExit(kGenerous)), 0) << plain.output();
+  EXPECT_THAT(LinesEndingIn(plain.output(), "[ender/0] done ender/0"), ElementsAre(""))
+      << plain.output();
+}
+
+TEST_F(LocalMpTest, LogTimestampsReachTheFilesOfOutputToFiles) {
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string logs = dir.path() + "/logs";
+  const absl::Time before = absl::Now();
+  ChildProcess child({Child(), "--mode=ends", "--lp_terminal=output_to_files",
+                      "--lp_log_dir=" + logs, "--lp_log_timestamps"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  const absl::Time after = absl::Now();
+  for (const std::string node : {"0", "1"}) {
+    std::ifstream file(logs + "/ender." + node + ".log");
+    const std::string content((std::istreambuf_iterator<char>(file)),
+                              std::istreambuf_iterator<char>());
+    const std::vector<std::string> starts = LinesEndingIn(content, "done ender/" + node);
+    ASSERT_EQ(starts.size(), 1u) << content;
+    std::string rest;
+    const std::optional<absl::Time> time = testing::LineTimestamp(starts[0], &rest);
+    ASSERT_TRUE(time.has_value()) << starts[0];
+    EXPECT_EQ(rest, "") << "no [node] prefix in a node's own file";
+    EXPECT_GE(*time, before - absl::Milliseconds(1));
+    EXPECT_LE(*time, after + absl::Milliseconds(1));
   }
 }
 

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <regex>
 #include <set>
@@ -28,6 +29,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
@@ -42,6 +44,7 @@
 #include "tests/support/outside_client.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"
+#include "tests/terminal/timestamp_checks.h"
 
 namespace lp {
 namespace {
@@ -284,6 +287,65 @@ TEST_F(SlurmClusterTest, StopFromANodeReachesEveryTask) {
   const auto stopped = HostsOf("stopped", child->output());
   EXPECT_EQ(stopped.size(), static_cast<size_t>(Machines())) << child->output();
   EXPECT_EQ(Values(stopped).size(), static_cast<size_t>(Machines())) << child->output();
+}
+
+// The names of the files in `dir`, for messages.
+std::vector<std::string> ListDirectory(const std::string& dir) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    names.push_back(entry.path().filename().string());
+  }
+  return names;
+}
+
+// The launcher splits the srun's output by task: one file per node, as under local_mp,
+// where the banner says, each line stamped with the time the launcher read it.
+TEST_F(SlurmClusterTest, OutputToFilesWritesOneTimestampedFilePerNode) {
+  lp::testing::TempDir dir("lp-slurm-logs");
+  ASSERT_FALSE(dir.path().empty());
+  const std::string logs = dir.path() + "/logs";
+  const absl::Time before = absl::Now();
+  auto child = Launch("stop", {absl::StrCat("--hosts=", Machines()),
+                               "--lp_terminal=output_to_files", "--lp_log_dir=" + logs,
+                               "--lp_log_timestamps"});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  const absl::Time after = absl::Now();
+  EXPECT_THAT(child->output(), HasSubstr("lp: node output is in " + logs + " (one file per node"));
+  EXPECT_THAT(child->output(), Not(HasSubstr("ready waiter/0")));
+
+  std::vector<std::string> nodes = Waiters();
+  nodes.push_back("stopper/0");
+  for (const std::string& node : nodes) {
+    const std::string path =
+        absl::StrCat(logs, "/", absl::StrReplaceAll(node, {{"/", "."}}), ".log");
+    std::ifstream file(path);
+    ASSERT_TRUE(file.is_open()) << path << " is missing; the directory has: "
+                                << absl::StrJoin(ListDirectory(logs), ", ");
+    const std::string content((std::istreambuf_iterator<char>(file)),
+                              std::istreambuf_iterator<char>());
+    if (node == "stopper/0") {
+      EXPECT_THAT(content, HasSubstr("stopping from stopper/0 host=")) << path;
+    } else {
+      EXPECT_THAT(content, AllOf(HasSubstr(absl::StrCat("ready ", node, " host=")),
+                                 HasSubstr(absl::StrCat("stopped ", node, " host="))))
+          << path;
+    }
+    for (absl::string_view line : absl::StrSplit(content, '\n', absl::SkipEmpty())) {
+      std::string rest;
+      const std::optional<absl::Time> time =
+          lp::testing::LineTimestamp(std::string(line), &rest);
+      ASSERT_TRUE(time.has_value()) << path << ": " << line;
+      EXPECT_GE(*time, before - absl::Milliseconds(1)) << line;
+      EXPECT_LE(*time, after + absl::Milliseconds(1)) << line;
+      // srun's task label is gone: the file says whose line it is.
+      EXPECT_FALSE(std::regex_search(rest, std::regex(R"(^ *[0-9]+: )"))) << path << ": " << line;
+    }
+    for (const std::string& other : nodes) {
+      if (other == node) continue;
+      EXPECT_THAT(content, Not(HasSubstr(absl::StrCat(" ", other, " host=")))) << path;
+    }
+  }
 }
 
 TEST_F(SlurmClusterTest, ProcessColocationRunsItsInnerNodesInsideTheTask) {

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -14,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "src/process/unique_fd.h"
 #include "tests/terminal/terminal_test_util.h"
+#include "tests/terminal/timestamp_checks.h"
 
 namespace lp::internal {
 namespace {
@@ -26,12 +29,15 @@ constexpr absl::Duration kTimeout = absl::Seconds(60);
 // The terminal's "stdout": a file, read once every node has ended.
 class CurrentTerminalTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Terminal> Make(std::optional<bool> colour = std::nullopt) {
+  std::unique_ptr<Terminal> Make(std::optional<bool> colour = std::nullopt,
+                                 bool timestamps = false, bool srun_tasks = false) {
     output_path_ = ::testing::TempDir() + "/current_terminal_output.txt";
     output_.Reset(open(output_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     TerminalOptions options;
     options.output_fd = output_.get();
     options.colour = colour;
+    options.timestamps = timestamps;
+    options.srun_tasks = srun_tasks;
     absl::StatusOr<std::unique_ptr<Terminal>> terminal =
         MakeTerminal(TerminalKind::kCurrentTerminal, options);
     EXPECT_TRUE(terminal.ok()) << terminal.status();
@@ -96,6 +102,59 @@ TEST_F(CurrentTerminalTest, ColoursPrefixesWhenAsked) {
   EXPECT_THAT(terminal->LastLines("actor/0"), ElementsAre("hello"));
   terminal.reset();
   EXPECT_EQ(testing::ReadFile(output_path_), "\x1b[36m[actor/0]\x1b[0m hello\n");
+}
+
+TEST_F(CurrentTerminalTest, TimestampsStartEveryLineWithTheUtcTimeItWasRead) {
+  const absl::Time before = absl::Now();
+  std::unique_ptr<Terminal> terminal = Make(/*colour=*/false, /*timestamps=*/true);
+  absl::StatusOr<UniqueFd> forked = terminal->OpenOutput("actor/1");  // as a fork server's
+  ASSERT_TRUE(forked.ok()) << forked.status();
+  const std::string text = "from a fork\n";
+  ASSERT_EQ(write(forked->get(), text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  forked->Reset();
+  absl::StatusOr<std::unique_ptr<NodeProcess>> node =
+      terminal->Launch("actor/0", testing::Shell("echo hello; echo world"));
+  ASSERT_TRUE(node.ok()) << node.status();
+  ASSERT_TRUE((*node)->WaitForExit(absl::Now() + kTimeout).ok());
+  EXPECT_THAT(terminal->LastLines("actor/0"), ElementsAre("hello", "world")) << "no stamps";
+  EXPECT_THAT(terminal->LastLines("actor/1"), ElementsAre("from a fork"));
+  terminal.reset();
+  const absl::Time after = absl::Now();
+
+  std::vector<std::string> rests;
+  for (absl::string_view line : absl::StrSplit(testing::ReadFile(output_path_), '\n',
+                                               absl::SkipEmpty())) {
+    std::string rest;
+    const std::optional<absl::Time> stamp = testing::LineTimestamp(std::string(line), &rest);
+    ASSERT_TRUE(stamp.has_value()) << line;
+    // The stamp has microseconds; the clock's own reading may round either way.
+    EXPECT_GE(*stamp, before - absl::Milliseconds(1)) << line;
+    EXPECT_LE(*stamp, after + absl::Milliseconds(1)) << line;
+    rests.push_back(rest);
+  }
+  std::sort(rests.begin(), rests.end());
+  EXPECT_THAT(rests, ElementsAre("[actor/0] hello", "[actor/0] world", "[actor/1] from a fork"));
+}
+
+TEST_F(CurrentTerminalTest, AnSrunsTaskLabelsNameEachTasksNode) {
+  std::unique_ptr<Terminal> terminal =
+      Make(/*colour=*/false, /*timestamps=*/false, /*srun_tasks=*/true);
+  // As srun --label writes them: the task's rank, padded to the widest; and srun's own.
+  absl::StatusOr<std::unique_ptr<NodeProcess>> node = terminal->Launch(
+      "producer", testing::Shell("echo ' 0: zero'; echo ' 1: one: 1'; "
+                                 "echo 'srun: error: Unable to create step'; echo '10: ten'; "
+                                 "echo ' 1: '"));
+  ASSERT_TRUE(node.ok()) << node.status();
+  ASSERT_TRUE((*node)->WaitForExit(absl::Now() + kTimeout).ok());
+  EXPECT_THAT(terminal->LastLines("producer/1"), ElementsAre("one: 1", ""));
+  EXPECT_THAT(terminal->LastLines("producer/10"), ElementsAre("ten"));
+  EXPECT_THAT(terminal->LastLines("producer"),
+              ElementsAre("srun: error: Unable to create step"));
+  terminal.reset();
+  EXPECT_EQ(testing::ReadFile(output_path_),
+            "[producer/0] zero\n[producer/1] one: 1\n"
+            "[producer] srun: error: Unable to create step\n[producer/10] ten\n"
+            "[producer/1] \n");
 }
 
 TEST_F(CurrentTerminalTest, CutsVeryLongLines) {

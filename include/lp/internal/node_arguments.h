@@ -99,6 +99,9 @@ class StoredArgumentsBase {
   // Replaces the serializable arguments by the launcher's and compares the printable
   // ones. On error (every differing argument named), nothing useful can be built.
   virtual absl::Status Apply(const std::vector<EncodedArgument>& launcher) = 0;
+  // The nodes named by the handles among the arguments (inside containers too), in
+  // argument order, repeats included.
+  virtual std::vector<NodeId> HandleTargets() const = 0;
 };
 
 // The arguments of one node, stored as a tuple of decayed values.
@@ -114,6 +117,13 @@ class StoredArguments final : public StoredArgumentsBase {
     std::vector<EncodedArgument> out;
     out.reserve(sizeof...(A));
     std::apply([&](const auto&... items) { (out.push_back(EncodeOne(items)), ...); }, values_);
+    return out;
+  }
+
+  std::vector<NodeId> HandleTargets() const override {
+    std::vector<NodeId> out;
+    auto visit = [&out](const HandleBase& handle) { out.push_back(handle.node()); };
+    std::apply([&](const auto&... items) { (lp::ForEachHandle(items, visit), ...); }, values_);
     return out;
   }
 

@@ -80,6 +80,13 @@ class NodeImpl {
     return absl::OkStatus();
   }
 
+  // The nodes named by handles among the node's arguments (inside containers too; not
+  // those a function captures): the edges of the program graph (Program::ToDot).
+  virtual std::vector<NodeId> HandleTargets() const { return {}; }
+  // The Courier methods the node serves (LP_COURIER_METHODS order); empty for nodes
+  // without a Courier server.
+  virtual std::vector<std::string> CourierMethodNames() const { return {}; }
+
   void set_run_enabled(bool enabled) { run_enabled_ = enabled; }
   bool run_enabled() const { return run_enabled_; }
 
