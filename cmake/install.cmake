@@ -17,7 +17,8 @@ set(LP_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/launchpad_cpp)
 
 # lp_link_closure(<target> <ours-var> <imported-var>): the targets <target> links,
 # directly or through others, split into ours (built here, installed and exported) and
-# imported ones (Abseil, protobuf, gRPC, Threads: found again by the package config).
+# imported ones (Abseil, protobuf, gRPC, prometheus-cpp, Threads: found again by the
+# package config).
 function(lp_link_closure root ours_var imported_var)
   set(ours "")
   set(imported "")
@@ -112,6 +113,8 @@ foreach(dependency IN LISTS lp_imported_dependencies)
     list(APPEND lp_pc_requires "libcrypto")
   elseif(dependency STREQUAL "OpenSSL::SSL")
     list(APPEND lp_pc_requires "libssl")
+  elseif(dependency STREQUAL "prometheus-cpp::core")
+    list(APPEND lp_pc_requires "prometheus-cpp-core")
   elseif(dependency STREQUAL "Threads::Threads")
     list(APPEND lp_pc_libs "-pthread")
   else()
