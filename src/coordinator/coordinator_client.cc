@@ -10,10 +10,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "src/coordinator/metrics_wire.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
 #include "src/core/worker_environment.h"
 #include "src/courier/rpc/callback_threads.h"
+#include "src/metrics/courier_metrics.h"
 #include "src/net/host_port.h"
 #include "src/net/local_address.h"
 
@@ -178,6 +180,18 @@ absl::Status CoordinatorClient::ReportExit(const ExitReport& report) {
   return absl::OkStatus();
 }
 
+absl::Status CoordinatorClient::ReportMetrics(std::uint64_t collection, const NodeId& node) {
+  coordinator::MetricsReport report;
+  report.set_collection(collection);
+  *report.mutable_node() = ToProto(node);
+  ToProto(metrics::CollectProcessMetrics(), report.mutable_families());
+  coordinator::ReportMetricsResponse response;
+  auto context = NewContext(absl::Now() + options_.call_timeout);
+  grpc::Status status = stub_->ReportMetrics(context.get(), report, &response);
+  if (!status.ok()) return Failed(absl::StrCat("ReportMetrics of ", node.ToString()), status);
+  return absl::OkStatus();
+}
+
 absl::Status CoordinatorClient::WatchStop(const NodeId& node, StopWatch::OnStop on_stop,
                                           StopWatch::OnLost on_lost,
                                           StopWatch::OnNodesEnded on_nodes_ended,
@@ -188,7 +202,12 @@ absl::Status CoordinatorClient::WatchStop(const NodeId& node, StopWatch::OnStop 
   }
   watch_ = std::make_unique<StopWatch>(stub_.get(), options_.token, options_.address, node,
                                        std::move(on_stop), std::move(on_lost),
-                                       std::move(on_nodes_ended), std::move(on_start));
+                                       std::move(on_nodes_ended), std::move(on_start),
+                                       [this, node](std::uint64_t collection) {
+                                         // A lost report only leaves this process out of
+                                         // that one collection.
+                                         (void)ReportMetrics(collection, node);
+                                       });
   return absl::OkStatus();
 }
 
