@@ -167,10 +167,11 @@ over Courier RPC (gRPC), launched as threads, processes or Slurm tasks.")
   set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
   # What a consumer compiles and links with: the headers and archives of Abseil,
   # protobuf, gRPC (whose own -dev packages bring re2, c-ares, zlib) and OpenSSL (which
-  # lp_rpc links itself since TLS), and the gRPC plugins, without which gRPC's CMake
-  # package refuses to load.
+  # lp_rpc links itself since TLS), the gRPC plugins, without which gRPC's CMake
+  # package refuses to load, and prometheus-cpp (Courier's metrics).
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libabsl-dev, libprotobuf-dev, libgrpc++-dev, libssl-dev, protobuf-compiler-grpc")
+      "libabsl-dev, libprotobuf-dev, libgrpc++-dev, libssl-dev, protobuf-compiler-grpc, \
+prometheus-cpp-dev")
   set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, pkgconf, libgtest-dev")
   include(CPack)
 endif()
