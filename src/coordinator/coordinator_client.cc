@@ -5,6 +5,7 @@
 #include <grpcpp/support/channel_arguments.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <iterator>
 #include <utility>
@@ -21,6 +22,9 @@
 
 namespace lp::internal {
 namespace {
+
+// The longest a worker's metrics report may take (see ReportMetrics).
+constexpr absl::Duration kMetricsReportTimeout = absl::Seconds(10);
 
 std::string Hostname() {
   char name[HOST_NAME_MAX + 1] = {};
@@ -186,7 +190,9 @@ absl::Status CoordinatorClient::ReportMetrics(std::uint64_t collection, const No
   *report.mutable_node() = ToProto(node);
   ToProto(metrics::CollectProcessMetrics(), report.mutable_families());
   coordinator::ReportMetricsResponse response;
-  auto context = NewContext(absl::Now() + options_.call_timeout);
+  // The watch thread waits for this call: a report later than any scrape's timeout is of
+  // no use, and a stop notice behind it must not wait the full call_timeout.
+  auto context = NewContext(absl::Now() + std::min(options_.call_timeout, kMetricsReportTimeout));
   grpc::Status status = stub_->ReportMetrics(context.get(), report, &response);
   if (!status.ok()) return Failed(absl::StrCat("ReportMetrics of ", node.ToString()), status);
   return absl::OkStatus();

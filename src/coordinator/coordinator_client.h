@@ -89,8 +89,8 @@ class CoordinatorClient final : public AddressBook {
   absl::Status ReportExit(const ExitReport& report);
 
   // Sends this process's metrics (metrics::CollectProcessMetrics()) as `node`'s worker's
-  // answer to the metrics collection `collection`. The stop watch does this by itself
-  // whenever the coordinator asks.
+  // answer to the metrics collection `collection`, within call_timeout and 10 s. The stop
+  // watch does this by itself whenever the coordinator asks.
   absl::Status ReportMetrics(std::uint64_t collection, const NodeId& node);
 
   // Opens the stop watch, which tells the coordinator that `node`'s worker is ready to
