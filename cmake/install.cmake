@@ -17,7 +17,8 @@ set(LP_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/launchpad_cpp)
 
 # lp_link_closure(<target> <ours-var> <imported-var>): the targets <target> links,
 # directly or through others, split into ours (built here, installed and exported) and
-# imported ones (Abseil, protobuf, gRPC, Threads: found again by the package config).
+# imported ones (Abseil, protobuf, gRPC, prometheus-cpp, Threads: found again by the
+# package config).
 function(lp_link_closure root ours_var imported_var)
   set(ours "")
   set(imported "")
@@ -115,6 +116,8 @@ foreach(dependency IN LISTS lp_imported_dependencies)
     list(APPEND lp_pc_requires "libssl")
   elseif(dependency STREQUAL "PkgConfig::LP_HTTPLIB")
     list(APPEND lp_pc_requires "cpp-httplib")
+  elseif(dependency STREQUAL "prometheus-cpp::core")
+    list(APPEND lp_pc_requires "prometheus-cpp-core")
   elseif(dependency STREQUAL "Threads::Threads")
     list(APPEND lp_pc_libs "-pthread")
   else()
@@ -167,10 +170,11 @@ over Courier RPC (gRPC), launched as threads, processes or Slurm tasks.")
   set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
   # What a consumer compiles and links with: the headers and archives of Abseil,
   # protobuf, gRPC (whose own -dev packages bring re2, c-ares, zlib) and OpenSSL (which
-  # lp_rpc links itself since TLS), and the gRPC plugins, without which gRPC's CMake
-  # package refuses to load.
+  # lp_rpc links itself since TLS), the gRPC plugins, without which gRPC's CMake
+  # package refuses to load, and prometheus-cpp (Courier's metrics).
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libabsl-dev, libprotobuf-dev, libgrpc++-dev, libssl-dev, protobuf-compiler-grpc")
+      "libabsl-dev, libprotobuf-dev, libgrpc++-dev, libssl-dev, protobuf-compiler-grpc, \
+prometheus-cpp-dev")
   set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, pkgconf, libgtest-dev")
   include(CPack)
 endif()

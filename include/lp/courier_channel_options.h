@@ -46,6 +46,11 @@ struct CourierChannelOptions {
   // Mutual TLS (the launch's, for a client made from a handle); null: plain TCP.
   std::shared_ptr<const rpc::TransportSecurity> transport;
 
+  // Names the server in the process's metrics: the `target` label of
+  // lp_courier_calls_made_total and its kin (a client made from a handle: the node,
+  // "group/index"). Empty: the gRPC target ("host:port").
+  std::string peer_name;
+
   // The scope every call of the channel enters (see call_scope.h): cancelling it ends the
   // calls in flight and refuses new ones with its reason. None: calls end only by their
   // deadline or the server.

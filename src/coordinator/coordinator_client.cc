@@ -5,20 +5,26 @@
 #include <grpcpp/support/channel_arguments.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "src/coordinator/metrics_wire.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
 #include "src/core/worker_environment.h"
 #include "src/courier/rpc/callback_threads.h"
+#include "src/metrics/courier_metrics.h"
 #include "src/net/host_port.h"
 #include "src/net/local_address.h"
 
 namespace lp::internal {
 namespace {
+
+// The longest a worker's metrics report may take (see ReportMetrics).
+constexpr absl::Duration kMetricsReportTimeout = absl::Seconds(10);
 
 std::string Hostname() {
   char name[HOST_NAME_MAX + 1] = {};
@@ -178,6 +184,20 @@ absl::Status CoordinatorClient::ReportExit(const ExitReport& report) {
   return absl::OkStatus();
 }
 
+absl::Status CoordinatorClient::ReportMetrics(std::uint64_t collection, const NodeId& node) {
+  coordinator::MetricsReport report;
+  report.set_collection(collection);
+  *report.mutable_node() = ToProto(node);
+  ToProto(metrics::CollectProcessMetrics(), report.mutable_families());
+  coordinator::ReportMetricsResponse response;
+  // The watch thread waits for this call: a report later than any scrape's timeout is of
+  // no use, and a stop notice behind it must not wait the full call_timeout.
+  auto context = NewContext(absl::Now() + std::min(options_.call_timeout, kMetricsReportTimeout));
+  grpc::Status status = stub_->ReportMetrics(context.get(), report, &response);
+  if (!status.ok()) return Failed(absl::StrCat("ReportMetrics of ", node.ToString()), status);
+  return absl::OkStatus();
+}
+
 absl::Status CoordinatorClient::WatchStop(const NodeId& node, StopWatch::OnStop on_stop,
                                           StopWatch::OnLost on_lost,
                                           StopWatch::OnNodesEnded on_nodes_ended,
@@ -188,7 +208,12 @@ absl::Status CoordinatorClient::WatchStop(const NodeId& node, StopWatch::OnStop 
   }
   watch_ = std::make_unique<StopWatch>(stub_.get(), options_.token, options_.address, node,
                                        std::move(on_stop), std::move(on_lost),
-                                       std::move(on_nodes_ended), std::move(on_start));
+                                       std::move(on_nodes_ended), std::move(on_start),
+                                       [this, node](std::uint64_t collection) {
+                                         // A lost report only leaves this process out of
+                                         // that one collection.
+                                         (void)ReportMetrics(collection, node);
+                                       });
   return absl::OkStatus();
 }
 

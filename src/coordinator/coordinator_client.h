@@ -5,6 +5,7 @@
 // book of the program (Publish/Resolve), stop requests, the stop watch and exit reports.
 // Works the same whether the coordinator is on this host or another (Slurm).
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -87,11 +88,18 @@ class CoordinatorClient final : public AddressBook {
   // Tells the launcher why this worker ends; call just before exiting.
   absl::Status ReportExit(const ExitReport& report);
 
+  // Sends this process's metrics (metrics::CollectProcessMetrics()) as `node`'s worker's
+  // answer to the metrics collection `collection`, within call_timeout and 10 s. The stop
+  // watch does this by itself whenever the coordinator asks.
+  absl::Status ReportMetrics(std::uint64_t collection, const NodeId& node);
+
   // Opens the stop watch, which tells the coordinator that `node`'s worker is ready to
   // run it: `on_start` runs when the program may start (every worker the launch waits for
   // is ready), `on_stop` when the program stops, `on_lost` when the coordinator is lost
   // first; at most one of the last two, once, all on the watch's own thread (see
-  // stop_watch.h). One watch per client: FailedPrecondition on a second call.
+  // stop_watch.h). One watch per client: FailedPrecondition on a second call. The watch
+  // also answers the coordinator's requests for this process's metrics (ReportMetrics), on
+  // its thread, after the callbacks before them.
   absl::Status WatchStop(const NodeId& node, StopWatch::OnStop on_stop,
                          StopWatch::OnLost on_lost,
                          StopWatch::OnNodesEnded on_nodes_ended = nullptr,

@@ -80,6 +80,12 @@ class CoordinatorServer {
     service_.AnnounceNodesEnded(std::move(nodes), std::move(how));
   }
 
+  // Collects the metrics of every worker process (see
+  // CoordinatorService::CollectWorkerMetrics): at most `timeout`.
+  WorkerMetrics CollectWorkerMetrics(absl::Duration timeout) {
+    return service_.CollectWorkerMetrics(timeout);
+  }
+
   // The stop event (set once the program stops, whoever asked), its reason and the
   // number of open WatchStop streams.
   const StopBroadcast& stop() const { return service_.stop(); }

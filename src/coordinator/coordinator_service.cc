@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "src/coordinator/metrics_wire.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
 #include "src/courier/rpc/grpc_status.h"
@@ -72,6 +73,15 @@ class StopStream final : public grpc::ServerWriteReactor<StopNotice>, public Sto
     StopNotice notice;
     for (const NodeId& node : nodes) *notice.add_ended() = ToProto(node);
     notice.set_ended_how(how);
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(std::move(notice));
+    }
+    Pump();
+  }
+  void MetricsRequested(std::uint64_t collection) override {
+    StopNotice notice;
+    notice.set_report_metrics(collection);
     {
       std::lock_guard lock(mu_);
       queue_.push_back(std::move(notice));
@@ -294,6 +304,23 @@ grpc::ServerUnaryReactor* CoordinatorService::ReportExit(grpc::CallbackServerCon
   }
   if (hooks_.on_exit_report) hooks_.on_exit_report(report);
   return Done(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::ReportMetrics(
+    grpc::CallbackServerContext* context, const coordinator::MetricsReport* request,
+    coordinator::ReportMetricsResponse*) {
+  if (absl::Status ok = CheckToken(*context); !ok.ok()) return Done(context, ok);
+  metrics_.Add(request->collection(), FromProto(request->families()));
+  return Done(context, absl::OkStatus());
+}
+
+WorkerMetrics CoordinatorService::CollectWorkerMetrics(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  const std::uint64_t collection = metrics_.Open();
+  WorkerMetrics result;
+  result.asked = stop_.RequestMetrics(collection);
+  result.reports = metrics_.Close(collection, result.asked, deadline);
+  return result;
 }
 
 }  // namespace lp::internal

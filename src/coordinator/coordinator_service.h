@@ -17,6 +17,7 @@
 #include "lp/coordinator.grpc.pb.h"
 #include "src/coordinator/address_table.h"
 #include "src/coordinator/exit_report.h"
+#include "src/coordinator/metrics_collection.h"
 #include "src/coordinator/node_registry.h"
 #include "src/coordinator/stop_broadcast.h"
 
@@ -45,6 +46,12 @@ struct CoordinatorHooks {
       on_publish;
 };
 
+// What the workers reported when the coordinator collected their metrics.
+struct WorkerMetrics {
+  int asked = 0;  // the workers asked (open WatchStop streams)
+  std::vector<MetricsCollections::Report> reports;  // one per worker that answered in time
+};
+
 // Thread safety: every method may be called from any thread.
 class CoordinatorService final : public coordinator::Coordinator::CallbackService {
  public:
@@ -63,6 +70,11 @@ class CoordinatorService final : public coordinator::Coordinator::CallbackServic
   void AnnounceNodesEnded(std::vector<NodeId> nodes, std::string how) {
     stop_.NodesEnded(std::move(nodes), std::move(how));
   }
+
+  // Asks every worker with an open WatchStop stream for its process's metrics and waits
+  // for their reports, but no longer than `timeout`. Nothing is asked of anyone before:
+  // an idle program exchanges no metrics.
+  WorkerMetrics CollectWorkerMetrics(absl::Duration timeout);
 
   // The coordinator goes away without a stop: ends every WatchStop stream with an error
   // (workers see "coordinator lost") and fails every waiting Resolve.
@@ -90,6 +102,9 @@ class CoordinatorService final : public coordinator::Coordinator::CallbackServic
   grpc::ServerUnaryReactor* ReportExit(grpc::CallbackServerContext* context,
                                        const coordinator::ExitReport* request,
                                        coordinator::ReportExitResponse* response) override;
+  grpc::ServerUnaryReactor* ReportMetrics(grpc::CallbackServerContext* context,
+                                          const coordinator::MetricsReport* request,
+                                          coordinator::ReportMetricsResponse* response) override;
 
  private:
   // Unauthenticated unless the call carries this launch's token.
@@ -101,6 +116,7 @@ class CoordinatorService final : public coordinator::Coordinator::CallbackServic
   NodeRegistry nodes_;
   AddressTable addresses_;
   StopBroadcast stop_;
+  MetricsCollections metrics_;
 };
 
 }  // namespace lp::internal

@@ -36,6 +36,14 @@ void StopBroadcast::NodesEnded(std::vector<NodeId> nodes, std::string how) {
   ended_.emplace_back(std::move(nodes), std::move(how));
 }
 
+int StopBroadcast::RequestMetrics(std::uint64_t collection) {
+  std::lock_guard lock(mu_);
+  if (state_ != State::kRunning) return 0;
+  // Under the lock: a watcher leaves the set (and may be deleted) only under it.
+  for (StopWatcher* watcher : watchers_) watcher->MetricsRequested(collection);
+  return static_cast<int>(watchers_.size());
+}
+
 void StopBroadcast::Watch(StopWatcher* watcher, const NodeId& node) {
   State state;
   std::string why;

@@ -11,6 +11,7 @@
 // waits.
 
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -36,6 +37,9 @@ class StopWatcher {
   // Nodes ended while the program goes on. Called under the broadcast's lock, any number
   // of times before one of the two below: must not block, nor call the broadcast.
   virtual void NodesEnded(const std::vector<NodeId>& nodes, const std::string& how) = 0;
+  // The coordinator collects the program's metrics: ask the worker to report its
+  // process's under `collection`. Called under the broadcast's lock, like NodesEnded.
+  virtual void MetricsRequested(std::uint64_t collection) = 0;
   // The program stops: tell the worker and end the stream cleanly.
   virtual void ProgramStopped(const std::string& reason) = 0;
   // The coordinator goes away without a stop: end the stream with an error.
@@ -56,6 +60,10 @@ class StopBroadcast {
   // Tells every watcher, and every later one, that `nodes` ended (`how`). Does nothing
   // once the program stops or the coordinator closes.
   void NodesEnded(std::vector<NodeId> nodes, std::string how);
+
+  // Asks every watcher to report its process's metrics under `collection`; returns how
+  // many were asked (none once the program stops).
+  int RequestMetrics(std::uint64_t collection);
 
   // Parks `watcher`, the stream of `node`'s worker, until the stop, or tells it at once
   // when the outcome is already known. If `node` was the last the start waited for, every

@@ -38,6 +38,11 @@ class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::Sto
       StartRead(&notice_);
       return;
     }
+    if (notice_.report_metrics() != 0) {
+      watch_->AddMetricsRequest(notice_.report_metrics());
+      StartRead(&notice_);
+      return;
+    }
     if (notice_.ended_size() > 0) {
       std::vector<NodeId> nodes;
       for (const coordinator::NodeId& node : notice_.ended()) nodes.push_back(FromProto(node));
@@ -65,12 +70,14 @@ class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::Sto
 
 StopWatch::StopWatch(coordinator::Coordinator::Stub* stub, const std::string& token,
                      std::string target, const NodeId& node, OnStop on_stop, OnLost on_lost,
-                     OnNodesEnded on_nodes_ended, OnStart on_start)
+                     OnNodesEnded on_nodes_ended, OnStart on_start,
+                     OnMetricsRequested on_metrics_requested)
     : target_(std::move(target)),
       on_stop_(std::move(on_stop)),
       on_lost_(std::move(on_lost)),
       on_nodes_ended_(std::move(on_nodes_ended)),
       on_start_(std::move(on_start)),
+      on_metrics_requested_(std::move(on_metrics_requested)),
       reactor_(std::make_unique<Reactor>(this, token, node)) {
   reactor_->Start(stub);
   thread_ = std::thread([this] { RunCallbacks(); });
@@ -119,6 +126,13 @@ void StopWatch::AddStart() {
   settled_.notify_all();
 }
 
+void StopWatch::AddMetricsRequest(std::uint64_t collection) {
+  std::lock_guard lock(mu_);
+  if (outcome_ != Outcome::kPending) return;
+  metrics_requests_.push_back(collection);
+  settled_.notify_all();
+}
+
 void StopWatch::RunCallbacks() {
   Outcome outcome;
   std::string reason;
@@ -126,7 +140,8 @@ void StopWatch::RunCallbacks() {
   for (;;) {
     std::unique_lock lock(mu_);
     settled_.wait(lock, [this] {
-      return outcome_ != Outcome::kPending || start_ || !ended_.empty();
+      return outcome_ != Outcome::kPending || start_ || !ended_.empty() ||
+             !metrics_requests_.empty();
     });
     // The start first: no node ran before it, so none can have ended.
     if (start_ && outcome_ != Outcome::kClosed) {
@@ -140,6 +155,13 @@ void StopWatch::RunCallbacks() {
       ended_.pop_front();
       lock.unlock();
       if (on_nodes_ended_) on_nodes_ended_(nodes, how);
+      continue;
+    }
+    if (!metrics_requests_.empty() && outcome_ == Outcome::kPending) {
+      const std::uint64_t collection = metrics_requests_.front();
+      metrics_requests_.pop_front();
+      lock.unlock();
+      if (on_metrics_requested_) on_metrics_requested_(collection);
       continue;
     }
     outcome = outcome_;

@@ -42,7 +42,9 @@ std::shared_ptr<Runtime> CurrentRuntimeOrThrow(const char* what) {
 }
 
 ScopedNodeThread::ScopedNodeThread(std::shared_ptr<Runtime> runtime, const NodeContext* context)
-    : previous_runtime_(std::move(t_runtime)), previous_context_(t_context) {
+    : previous_runtime_(std::move(t_runtime)),
+      previous_context_(t_context),
+      label_(context != nullptr ? context->node.ToString() : metrics::kNoNodeLabel) {
   t_runtime = std::move(runtime);
   t_context = context;
 }

@@ -8,13 +8,15 @@
 
 #include "lp/context.h"
 #include "lp/internal/runtime.h"
+#include "src/metrics/node_label.h"
 
 namespace lp::internal {
 
 // Makes `runtime` the program that threads without a node of their own act on.
 void SetLatestRuntime(std::shared_ptr<Runtime> runtime);
 
-// For the lifetime of this object, the calling thread is the node `context` of `runtime`.
+// For the lifetime of this object, the calling thread is the node `context` of `runtime`
+// (also for the Courier metrics it records: metrics::CurrentNodeLabel()).
 class ScopedNodeThread {
  public:
   ScopedNodeThread(std::shared_ptr<Runtime> runtime, const NodeContext* context);
@@ -25,6 +27,7 @@ class ScopedNodeThread {
  private:
   std::shared_ptr<Runtime> previous_runtime_;
   const NodeContext* previous_context_;
+  metrics::ScopedNodeLabel label_;
 };
 
 // CurrentRuntime(), or lp::NotLaunchedError naming `what` was called.

@@ -9,6 +9,7 @@
 #include "src/core/worker_environment.h"
 #include "src/launch/argument_transfer.h"
 #include "src/launch/launcher_descriptors.h"
+#include "src/launch/program_metrics.h"
 #include "src/launch/topology.h"
 
 namespace lp::internal {
@@ -57,6 +58,7 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
        .hooks = std::move(hooks)});
   if (!server.ok()) return server.status();
   result.server = *std::move(server);
+  SetLatestCoordinator(result.server);
 
   absl::StatusOr<std::unique_ptr<CoordinatorClient>> self_client = CoordinatorClient::Create(
       {.address = absl::StrCat("127.0.0.1:", result.server->port()),

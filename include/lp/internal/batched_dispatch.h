@@ -111,7 +111,7 @@ absl::StatusOr<DeferredCourierHandler> MakeBatchedCourierHandler(T* object, cons
     }
     return absl::OkStatus();
   };
-  auto batcher = std::make_shared<Batcher>(options, std::move(run));
+  auto batcher = std::make_shared<Batcher>(options, std::move(run), name);
 
   return DeferredCourierHandler([batcher, name](courier::CallArguments& call,
                                                 courier::SerializedObject* result,

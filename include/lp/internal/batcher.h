@@ -62,7 +62,10 @@ class Batcher {
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
 
   // `options` must pass CheckBatchingOptions (checked again here: std::invalid_argument).
-  Batcher(BatchingOptions options, BatchFunction run);
+  // With a `method` name, the size of every batch is recorded in the process's metrics
+  // (lp_courier_batch_size) under that method and the node whose thread builds the
+  // batcher.
+  Batcher(BatchingOptions options, BatchFunction run, const std::string& method = {});
   // Runs the batches still waiting, however few calls they have, on the timer thread, and
   // joins it. No Submit may be running or follow.
   ~Batcher();
@@ -97,6 +100,8 @@ class Batcher {
 
   const BatchingOptions options_;
   const BatchFunction run_;
+  // Records a batch's size in the metrics; empty without a method name.
+  std::function<void(std::size_t calls)> record_size_;
 
   std::mutex mu_;
   // The oldest pending batch changed, a slot freed or stopping_ was set: the timer thread

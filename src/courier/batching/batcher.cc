@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "lp/internal/blocking_region.h"
+#include "src/metrics/courier_metrics.h"
+#include "src/metrics/node_label.h"
 
 namespace lp::internal {
 
@@ -53,8 +55,13 @@ absl::Status CheckBatchingOptions(const std::string& method, const BatchingOptio
   return absl::OkStatus();
 }
 
-Batcher::Batcher(BatchingOptions options, BatchFunction run)
+Batcher::Batcher(BatchingOptions options, BatchFunction run, const std::string& method)
     : options_(options), run_(std::move(run)) {
+  if (!method.empty()) {
+    prometheus::Histogram& sizes =
+        metrics::CourierMetrics::Get().BatchSize(metrics::CurrentNodeLabel(), method);
+    record_size_ = [&sizes](std::size_t calls) { sizes.Observe(static_cast<double>(calls)); };
+  }
   if (absl::Status status = CheckBatchingOptions("(unnamed)", options_); !status.ok()) {
     throw std::invalid_argument(std::string(status.message()));
   }
@@ -160,6 +167,7 @@ void Batcher::RunTimer() {
 
 absl::Status Batcher::Run(PendingBatch& batch) {
   const std::size_t num_calls = batch.calls.size();
+  if (record_size_) record_size_(num_calls);  // the calls, not the padding
   std::vector<BatchedCall*> calls = batch.calls;
   if (options_.pad_batch) calls.resize(static_cast<std::size_t>(options_.batch_size), calls[0]);
   try {

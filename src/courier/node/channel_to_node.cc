@@ -17,6 +17,7 @@ std::shared_ptr<CourierChannel> ChannelToCourierNode(std::shared_ptr<Runtime> ru
   options.max_receive_message_bytes = limits.max_receive_message_bytes;
   options.secret = runtime->courier_secret;
   options.transport = runtime->transport;
+  options.peer_name = node.ToString();
   // The program's stop ends the calls in flight and refuses later ones.
   if (runtime->calls != nullptr) options.scope = runtime->calls->ForTarget(node.ToString());
   return CourierChannel::Create(

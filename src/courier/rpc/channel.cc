@@ -6,10 +6,12 @@
 #include <grpcpp/support/client_callback.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "courier/courier.grpc.pb.h"
 #include "lp/internal/blocking_region.h"
@@ -21,6 +23,8 @@
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/transport_security.h"
+#include "src/metrics/courier_metrics.h"
+#include "src/metrics/node_label.h"
 
 namespace lp {
 namespace {
@@ -82,6 +86,18 @@ class ScopedCall {
   CallScope::CallId id_;
 };
 
+using Clock = std::chrono::steady_clock;
+
+// Counts a call made through `metrics`, sent at `sent` with `request_bytes`, that ended now
+// with `status`.
+void RecordMadeCall(metrics::CallMetrics& metrics, Clock::time_point sent,
+                    const grpc::Status& status, std::size_t request_bytes,
+                    const grpc::ByteBuffer& reply) {
+  const std::chrono::duration<double> took = Clock::now() - sent;
+  metrics.Record(static_cast<absl::StatusCode>(status.error_code()), took.count(),
+                 status.ok() ? reply.Length() : 0, request_bytes);
+}
+
 // Everything one async call needs until its completion callback ran.
 struct AsyncCall {
   grpc::ClientContext context;
@@ -90,18 +106,43 @@ struct AsyncCall {
   std::shared_ptr<grpc::Channel> channel;  // keeps gRPC's callback queue alive
   std::optional<ScopedCall> scoped;
   CallCallback done;
+  metrics::CallMetrics* metrics = nullptr;
+  Clock::time_point sent;
+  std::size_t request_bytes = 0;
 };
 
 }  // namespace
 
 // Calls go through gRPC's generic call functions with byte buffers, as the generated
 // stub's do with messages, so that the request is encoded by SerializeSharing; the stub
-// serves ListMethods.
+// serves ListMethods. Immutable once made, but for the cache of metrics handles.
 struct CourierChannel::Connection {
   std::string target;
+  std::string metrics_target;  // the `target` label of the calls made through it
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<courier::CourierService::Stub> stub;
   std::optional<grpc::internal::RpcMethod> call_method;  // registered with `channel`
+
+  // The metrics of calls to `method` made by the calling thread's node: resolved in the
+  // process's registry once per node and method, then found here under a short lock.
+  metrics::CallMetrics& MetricsFor(std::string_view method) const {
+    const std::string& node = metrics::CurrentNodeLabel();  // interned: its address is a key
+    std::lock_guard lock(metrics_mu);
+    auto& by_method = metrics_by_node[&node];
+    // absl::string_view: Debian's Abseil has its own, which std::string_view does not convert to.
+    auto it = by_method.find(absl::string_view(method.data(), method.size()));
+    if (it == by_method.end()) {
+      std::string name(method);
+      it = by_method.emplace(name, &metrics::CourierMetrics::Get().Made(node, metrics_target, name))
+               .first;
+    }
+    return *it->second;
+  }
+  mutable std::mutex metrics_mu;
+  // Guarded by metrics_mu: by node label (its interned address), then method.
+  mutable absl::flat_hash_map<const std::string*,
+                              absl::flat_hash_map<std::string, metrics::CallMetrics*>>
+      metrics_by_node;
 };
 
 CourierChannel::~CourierChannel() = default;
@@ -137,6 +178,8 @@ std::unique_ptr<CourierChannel::Connection> CourierChannel::MakeConnection(
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, backoff_ms);
   auto connection = std::make_unique<Connection>();
   connection->target = std::move(target);
+  connection->metrics_target =
+      options_.peer_name.empty() ? connection->target : options_.peer_name;
   std::shared_ptr<grpc::ChannelCredentials> credentials =
       rpc::ChannelCredentialsFor(options_.transport.get(), arguments);
   // The last reference may go with the callback of the channel's last call.
@@ -220,9 +263,13 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
       rpc::EncodeCallRequest(method, std::move(args), options_.max_send_message_bytes);
   if (!request.ok()) return request.status();
   grpc::ByteBuffer reply;
+  metrics::CallMetrics& metrics = (*connection)->MetricsFor(method);
+  const std::size_t request_bytes = request->Length();
+  const Clock::time_point sent = Clock::now();
   grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
       (*connection)->channel.get(), *(*connection)->call_method, context.get(), *request,
       &reply);
+  RecordMadeCall(metrics, sent, status, request_bytes, reply);
   request->Clear();  // not needed any more: frees what gRPC no longer holds
   if (!status.ok()) return scoped->Explain(rpc::ToAbslStatus(status));
   return TakeResult(reply);
@@ -256,6 +303,9 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
   call->channel = (*connection)->channel;
   call->scoped.emplace(*std::move(scoped));
   call->done = std::move(done);
+  call->metrics = &(*connection)->MetricsFor(method);
+  call->request_bytes = call->request.Length();
+  call->sent = Clock::now();
   AsyncCall* raw = call.get();
   grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
       raw->channel.get(), *(*connection)->call_method, &raw->context, &raw->request,
@@ -264,6 +314,7 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
         // Released on return: the call's state must not keep itself alive through the
         // callback gRPC stores inside the context.
         std::shared_ptr<AsyncCall> owned = std::move(call);
+        RecordMadeCall(*owned->metrics, owned->sent, status, owned->request_bytes, owned->reply);
         owned->request.Clear();
         absl::StatusOr<courier::SerializedObject> outcome =
             status.ok() ? TakeResult(owned->reply)

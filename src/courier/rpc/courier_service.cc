@@ -16,6 +16,8 @@
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/shared_serialization.h"
+#include "src/metrics/courier_metrics.h"
+#include "src/metrics/node_label.h"
 
 namespace lp::rpc {
 
@@ -23,6 +25,9 @@ namespace {
 
 // The service whose inline handler the current thread is running, if any.
 thread_local const CourierServiceImpl* running_inline = nullptr;
+
+// The method label of calls that are not of a registered method.
+constexpr char kOtherMethod[] = "(other)";
 
 }  // namespace
 
@@ -111,7 +116,35 @@ CourierServiceImpl::CourierServiceImpl(const MethodRegistry& registry,
     : registry_(registry),
       max_send_message_bytes_(max_send_message_bytes),
       executor_(executor),
-      max_calls_(max_calls) {}
+      max_calls_(max_calls),
+      node_label_(metrics::CurrentNodeLabel()) {}
+
+void CourierServiceImpl::Publish() {
+  for (const std::string& method : registry_.Names()) {
+    method_metrics_[method] = &metrics::CourierMetrics::Get().Served(node_label_, method);
+  }
+  published_.store(true, std::memory_order_release);
+}
+
+metrics::CallMetrics& CourierServiceImpl::OtherMetrics() const {
+  if (metrics::CallMetrics* other = other_metrics_.load(std::memory_order_acquire)) return *other;
+  // Served() returns the same object to every thread that asks.
+  metrics::CallMetrics* other = &metrics::CourierMetrics::Get().Served(node_label_, kOtherMethod);
+  other_metrics_.store(other, std::memory_order_release);
+  return *other;
+}
+
+metrics::CallMetrics& CourierServiceImpl::MetricsOf(const std::string& method) const {
+  auto it = method_metrics_.find(method);
+  return it != method_metrics_.end() ? *it->second : OtherMetrics();
+}
+
+void CourierServiceImpl::RecordCall(metrics::CallMetrics& metrics, Clock::time_point arrived,
+                                    absl::StatusCode code, std::size_t received,
+                                    std::size_t sent) {
+  const std::chrono::duration<double> took = Clock::now() - arrived;
+  metrics.Record(code, took.count(), received, sent);
+}
 
 absl::Status CourierServiceImpl::Admit() {
   const int before = admitted_.fetch_add(1, std::memory_order_relaxed);
@@ -127,22 +160,31 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
                                                    const grpc::ByteBuffer* request,
                                                    grpc::ByteBuffer* response) {
   GrpcCallbackScope on_grpc_thread;  // e.g. an inline handler may drop a channel
+  const Clock::time_point arrived = Clock::now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   (void)published_.load(std::memory_order_acquire);  // see published_
+  const std::size_t request_bytes = request->Length();
+  // A call refused before its method was read.
+  auto refuse = [&](grpc::Status status) {
+    RecordCall(OtherMetrics(), arrived, static_cast<absl::StatusCode>(status.error_code()),
+               request_bytes, 0);
+    reactor->Finish(std::move(status));
+  };
   if (absl::Status admitted = Admit(); !admitted.ok()) {
-    reactor->Finish(ToGrpcStatus(admitted));
+    refuse(ToGrpcStatus(admitted));
     return reactor;
   }
   // gRPC keeps `context`, `request` and `response` until the reactor is finished, and the
   // request is this call's alone: Serve() may consume it (it frees the wire bytes before
   // the handler runs), hence the const_cast.
   auto task = [this, context, reactor, request = const_cast<grpc::ByteBuffer*>(request),
-               response] {
+               response, arrived, request_bytes] {
     // A call that waited for a thread while its caller went away, its deadline passed or
     // the server's shutdown deadline cancelled it: nobody awaits its result, so its handler
     // does not run. (gRPC has already told the caller why; this status is not sent.)
     if (context->IsCancelled()) {
       Release();
+      RecordCall(OtherMetrics(), arrived, absl::StatusCode::kCancelled, request_bytes, 0);
       reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
                                    "the call was cancelled while it waited for a handler thread"));
       return;
@@ -156,7 +198,7 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
       }
       Release();
       reactor->Finish(std::move(status));
-    });
+    }, arrived);
   };
   if (std::optional<std::string> method = InlineMethod(*request)) {
     // No hand-off: served on this gRPC thread (the method promised not to block).
@@ -167,23 +209,34 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
   if (executor_ == nullptr || !executor_->Submit(std::move(task))) {
     // The server is shutting down and has stopped running handlers.
     Release();
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                 "the Courier server is shutting down; this call was not run"));
+    refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the Courier server is shutting down; this call was not run"));
   }
   return reactor;
 }
 
 void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
-                               Reply reply) const {
+                               Reply reply, Clock::time_point arrived) const {
+  const std::size_t request_bytes = request.Length();
+  // Counts the call, once its method is known, as it ends.
+  auto counted = [arrived, request_bytes](metrics::CallMetrics& metrics, Reply reply) -> Reply {
+    return [&metrics, arrived, request_bytes,
+            reply = std::move(reply)](absl::StatusOr<grpc::ByteBuffer> result) mutable {
+      RecordCall(metrics, arrived, result.status().code(), request_bytes,
+                 result.ok() ? result->Length() : 0);
+      std::move(reply)(std::move(result));
+    };
+  };
   if (absl::Status allowed = CheckSecret(context); !allowed.ok()) {
-    return std::move(reply)(allowed);
+    return counted(OtherMetrics(), std::move(reply))(allowed);
   }
   absl::StatusOr<ParsedCallRequest> parsed = [&] {
     grpc::ProtoBufferReader reader(&request);
     return ParseCallRequest(reader, request.Length());
   }();
   request.Clear();  // the wire bytes are parsed: free them before the handler runs
-  if (!parsed.ok()) return std::move(reply)(parsed.status());
+  if (!parsed.ok()) return counted(OtherMetrics(), std::move(reply))(parsed.status());
+  reply = counted(MetricsOf(parsed->method), std::move(reply));
 
   // The arguments were built by the parser for this call alone, so the handler may move
   // large payloads out of them.

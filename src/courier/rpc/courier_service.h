@@ -5,10 +5,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 
 #include "absl/functional/any_invocable.h"
@@ -18,6 +20,7 @@
 #include "courier/courier.grpc.pb.h"
 #include "src/courier/rpc/handler_executor.h"
 #include "src/courier/rpc/method_registry.h"
+#include "src/metrics/call_metrics.h"
 
 namespace lp::rpc {
 
@@ -29,6 +32,12 @@ namespace lp::rpc {
 // bytes and serves it on the spot. ListMethods blocks on nothing and is answered on
 // gRPC's thread.
 //
+// Every call is counted in the process's Courier metrics (src/metrics/) under the node
+// whose thread built the service (metrics::CurrentNodeLabel(): "main" outside a node) and
+// its method; a call whose method is not one of the registry's (unreadable, refused before
+// it was read, or unknown) under method "(other)", so that callers cannot grow the label
+// set. The handles are resolved at Publish(), so a call only looks its method up.
+//
 // Call takes and returns raw bytes: the request is parsed by ParseCallRequest, so that
 // malformed bytes get a message that says what was wrong, and the reply is checked
 // against the send limit before it is encoded, so that a reply protobuf cannot encode
@@ -37,8 +46,9 @@ namespace lp::rpc {
 // Thread safety: called concurrently by gRPC's threads, handlers run concurrently on the
 // executor's. RequireSecret() happens before serving (CourierServer calls it before
 // Start); after that the only mutable state is the atomic count of admitted calls and the
-// set of inline methods already warned about (under its own mutex). The
-// registry and the executor must outlive the service, the registry must not change while
+// set of inline methods already warned about (under its own mutex), and the metrics
+// (metrics::CallMetrics records concurrently; the per-method table is written by
+// Publish() only, before serving). The registry and the executor must outlive the service, the registry must not change while
 // it serves, and the executor must be drained (HandlerExecutor::Shutdown) before the
 // service is destroyed: its tasks use the service.
 class CourierServiceImpl final
@@ -69,7 +79,8 @@ class CourierServiceImpl final
   // Called once the methods, the secret and whatever the handlers use are set up, before
   // the service is registered with a gRPC server: every call reads what was written
   // before (see published_).
-  void Publish() { published_.store(true, std::memory_order_release); }
+  // Also resolves the metrics of every registered method.
+  void Publish();
 
   // Whether the calling thread is running one of this service's inline handlers (a
   // shutdown requested from there must not wait for the call it is part of).
@@ -78,13 +89,16 @@ class CourierServiceImpl final
   // Gets the encoded reply to one call, or why there is none.
   using Reply = absl::AnyInvocable<void(absl::StatusOr<grpc::ByteBuffer>) &&>;
 
+  using Clock = std::chrono::steady_clock;
+
   // Serves one call's request bytes: checks the secret, parses the bytes (and frees them),
   // runs the method and encodes its result. `reply` is called once: before Serve returns,
   // unless the method is deferred and took the call (a batched method: then on the thread
   // that ran its batch). What Call's executor task does once gRPC has read the request;
-  // public for the fuzz target, which has no sockets.
+  // public for the fuzz target, which has no sockets. `arrived`: when the call arrived,
+  // where its latency is measured from.
   void Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
-             Reply reply) const;
+             Reply reply, Clock::time_point arrived = Clock::now()) const;
 
  private:
   // The reply to `method` that returned `result`, encoded, or why it cannot be sent.
@@ -99,6 +113,13 @@ class CourierServiceImpl final
   // Says once per method, on stderr, that an inline handler waited on another node.
   void WarnInlineWait(const std::string& method) const;
   class InlineCall;
+
+  // The metrics of `method`'s calls: its own if registered, else "(other)"'s.
+  metrics::CallMetrics& MetricsOf(const std::string& method) const;
+  metrics::CallMetrics& OtherMetrics() const;
+  // Counts a call of `metrics` that ends now with `code`, having arrived at `arrived`.
+  static void RecordCall(metrics::CallMetrics& metrics, Clock::time_point arrived,
+                         absl::StatusCode code, std::size_t received, std::size_t sent);
 
   // Takes one of max_calls_ admissions, or says why not.
   absl::Status Admit();
@@ -119,6 +140,12 @@ class CourierServiceImpl final
   // ThreadSanitizer with Debian's uninstrumented gRPC, which then reports every handler's
   // first read of its node's state as a race. This pair makes the ordering explicit.
   std::atomic<bool> published_{false};
+  // The node the calls are counted under (interned: lives as long as the process).
+  const std::string& node_label_;
+  // Written by Publish() before serving, read-only after.
+  absl::flat_hash_map<std::string, metrics::CallMetrics*> method_metrics_;
+  // "(other)"'s, resolved on first use: most servers never see such a call.
+  mutable std::atomic<metrics::CallMetrics*> other_metrics_{nullptr};
   // The inline methods WarnInlineWait has reported.
   mutable std::mutex warned_mu_;
   mutable absl::flat_hash_set<std::string> warned_inline_waits_;  // guarded by warned_mu_
