@@ -15,7 +15,7 @@
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
 #include "src/core/worker_environment.h"
-#include "src/courier/rpc/callback_threads.h"
+#include "src/courier/rpc/grpc_library.h"
 #include "src/metrics/courier_metrics.h"
 #include "src/net/host_port.h"
 #include "src/net/local_address.h"
@@ -64,6 +64,7 @@ absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::FromEnviro
 
 CoordinatorClient::CoordinatorClient(CoordinatorClientOptions options)
     : options_(std::move(options)) {
+  rpc::KeepGrpcInitialized();
   grpc::ChannelArguments args;
   // Clusters often set http_proxy for the outside world; the coordinator is never behind it.
   args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
@@ -73,9 +74,8 @@ CoordinatorClient::CoordinatorClient(CoordinatorClientOptions options)
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   std::shared_ptr<grpc::ChannelCredentials> credentials =
       rpc::ChannelCredentialsFor(options_.transport.get(), args);
-  // Its stop watch is a callback stream, so the channel must not end on gRPC's threads.
-  stub_ = coordinator::Coordinator::NewStub(rpc::ReleasedOffCallbackThreads(
-      grpc::CreateCustomChannel(options_.address, std::move(credentials), args)));
+  stub_ = coordinator::Coordinator::NewStub(
+      grpc::CreateCustomChannel(options_.address, std::move(credentials), args));
 }
 
 CoordinatorClient::~CoordinatorClient() {

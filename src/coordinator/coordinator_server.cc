@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "src/courier/rpc/grpc_library.h"
 
 namespace lp::internal {
 
@@ -16,6 +17,7 @@ CoordinatorServer::CoordinatorServer(CoordinatorOptions options)
 
 absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
     CoordinatorOptions options) {
+  rpc::KeepGrpcInitialized();
   if (options.token.empty()) {
     return absl::InvalidArgumentError("the coordinator needs a token (see MakeToken())");
   }

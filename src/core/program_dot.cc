@@ -27,17 +27,8 @@ std::string NodeName(const NodeImpl& node) { return node.record()->id().ToString
 
 bool IsCluster(const NodeImpl& node) { return !node.InnerNodes().empty(); }
 
-// The kind a box or cluster shows. A colocation's TypeName lists its inner kinds, which
-// the cluster shows as boxes already. Classes of an anonymous namespace, as in most
-// programs' main.cc, go without it: it names no place.
-std::string KindOf(const NodeImpl& node) {
-  std::string kind = node.TypeName();
-  if (IsCluster(node)) kind = kind.substr(0, kind.find('['));
-  return absl::StrReplaceAll(kind, {{"(anonymous namespace)::", ""}});
-}
-
 std::string NodeLabel(const NodeImpl& node) {
-  std::vector<std::string> lines = {NodeName(node), KindOf(node)};
+  std::vector<std::string> lines = {NodeName(node), NodeKindName(node)};
   const std::vector<std::string> methods = node.CourierMethodNames();
   for (size_t i = 0; i < methods.size(); i += kMethodsPerLine) {
     const size_t end = std::min(methods.size(), i + kMethodsPerLine);
@@ -172,6 +163,15 @@ class DotWriter {
 };
 
 }  // namespace
+
+// The kind a box or cluster shows. A colocation's TypeName lists its inner kinds, which
+// the cluster shows as boxes already. Classes of an anonymous namespace, as in most
+// programs' main.cc, go without it: it names no place.
+std::string NodeKindName(const NodeImpl& node) {
+  std::string kind = node.TypeName();
+  if (IsCluster(node)) kind = kind.substr(0, kind.find('['));
+  return absl::StrReplaceAll(kind, {{"(anonymous namespace)::", ""}});
+}
 
 std::string DotQuoted(const std::string& text) {
   std::string out = "\"";

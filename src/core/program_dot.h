@@ -32,6 +32,10 @@ struct DotStyle {
 // when the program does.
 std::string ProgramDot(const Program& program, const DotStyle& style);
 
+// The kind a node shows, in the graph and on the status page: its TypeName without
+// "(anonymous namespace)::" (it names no place), a colocation's without its inner kinds.
+std::string NodeKindName(const NodeImpl& node);
+
 // `text` as a DOT quoted string, quotes included: `"` and `\` escaped, line breaks as \n.
 std::string DotQuoted(const std::string& text);
 

@@ -4,7 +4,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "lp/internal/program_nodes.h"
+#include "src/core/program_dot.h"
+#include "src/graph/render_dot.h"
+#include "src/launch/program_metrics.h"
 #include "src/launch/supervisor.h"
+#include "src/status/status_page.h"
 
 namespace lp::internal {
 
@@ -12,12 +16,48 @@ namespace {
 
 // How many of a node's last output lines the page shows.
 constexpr size_t kOutputLines = 5;
+// How long a scrape waits for the workers' metrics.
+constexpr absl::Duration kMetricsTimeout = absl::Seconds(2);
+
+// lp_node_state{node, state} (1 for the node's state, 0 for the others, so that a query
+// can count the nodes in each) and lp_node_restarts_total{node}.
+std::vector<prometheus::MetricFamily> NodeMetricFamilies(const ProgramStatus& status) {
+  prometheus::MetricFamily states{.name = "lp_node_state",
+                                  .help = "1 for the state the node is in (starting, "
+                                          "registered, running, stopping, exited, failed, "
+                                          "killed), 0 for the others",
+                                  .type = prometheus::MetricType::Gauge,
+                                  .metric = {}};
+  prometheus::MetricFamily restarts{.name = "lp_node_restarts_total",
+                                    .help = "Times a colocation started the node again",
+                                    .type = prometheus::MetricType::Counter,
+                                    .metric = {}};
+  constexpr NodeState kStates[] = {NodeState::kStarting, NodeState::kRegistered,
+                                   NodeState::kRunning,  NodeState::kStopping,
+                                   NodeState::kExited,   NodeState::kFailed,
+                                   NodeState::kKilled};
+  for (const NodeStatus& node : status.nodes) {
+    const std::string id = node.id.ToString();
+    for (NodeState state : kStates) {
+      prometheus::ClientMetric metric;
+      metric.label = {{"node", id}, {"state", std::string(NodeStateName(state))}};
+      metric.gauge.value = node.state == state ? 1 : 0;
+      states.metric.push_back(std::move(metric));
+    }
+    prometheus::ClientMetric metric;
+    metric.label = {{"node", id}};
+    metric.counter.value = node.restarts;
+    restarts.metric.push_back(std::move(metric));
+  }
+  return {std::move(states), std::move(restarts)};
+}
 
 void AddNode(const std::shared_ptr<NodeImpl>& node, const std::string& parent,
              ProgramStatus& status) {
   NodeStatus row;
   row.id = node->record()->id();
-  row.kind = node->TypeName();
+  row.kind = NodeKindName(*node);
+  row.methods = node->CourierMethodNames();
   row.parent = parent;
   status.nodes.push_back(std::move(row));
   const std::string id = node->record()->id().ToString();
@@ -65,11 +105,30 @@ ProgramStatus LaunchStatus::Status() {
 }
 
 absl::StatusOr<std::string> LaunchStatus::Metrics() {
-  return absl::UnimplementedError("metrics are not collected yet");
+  const ProgramStatus status = Status();
+  return CollectProgramMetrics(supervisor_.coordinator().get(), kMetricsTimeout,
+                               NodeMetricFamilies(status));
 }
 
-absl::StatusOr<std::string> LaunchStatus::GraphSvg(const ProgramStatus&) {
-  return absl::UnimplementedError("the program graph is not drawn yet");
+absl::StatusOr<std::string> LaunchStatus::GraphSvg(const ProgramStatus& status) {
+  DotStyle style;
+  std::string states;
+  for (const NodeStatus& node : status.nodes) {
+    const std::string id = node.id.ToString();
+    const std::string state(NodeStateName(node.state));
+    style.nodes[id] = DotNodeStyle{.fill_color = std::string(StateColour(state)),
+                                   .id = absl::StrCat("graph_", id),
+                                   .tooltip = absl::StrCat(id, ": ", state)};
+    absl::StrAppend(&states, id, "=", state, ";");
+  }
+  std::lock_guard lock(graph_mu_);
+  if (states != graph_states_ || graph_svg_.empty()) {
+    absl::StatusOr<std::string> svg = RenderDot(ProgramDot(supervisor_.program(), style), "svg");
+    if (!svg.ok()) return svg.status();
+    graph_svg_ = *std::move(svg);
+    graph_states_ = std::move(states);
+  }
+  return graph_svg_;
 }
 
 }  // namespace lp::internal

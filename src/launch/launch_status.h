@@ -4,6 +4,7 @@
 #define LP_SRC_LAUNCH_LAUNCH_STATUS_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "lp/internal/runtime.h"
@@ -34,6 +35,11 @@ class LaunchStatus final : public StatusSource {
 
  private:
   Supervisor& supervisor_;
+  // The last graph drawn, and the node states it was coloured for: Graphviz runs again
+  // only when a state changed (a page refreshing every second asks far more often).
+  std::mutex graph_mu_;
+  std::string graph_states_;  // guarded by graph_mu_
+  std::string graph_svg_;     // guarded by graph_mu_
 };
 
 }  // namespace lp::internal

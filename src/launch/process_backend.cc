@@ -136,7 +136,7 @@ void ProcessBackend::Join() {
 std::vector<std::string> ProcessBackend::LastOutputLines(const NodeId& node) {
   Terminal* terminal = terminal_ready_.load(std::memory_order_acquire);
   if (terminal == nullptr) return {};
-  return terminal->LastLines(node.ToString());
+  return terminal->RecentLines(node.ToString());
 }
 
 std::string ProcessBackend::DescribeFailure(const NodeId& id, const std::string& cause) {

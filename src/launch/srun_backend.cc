@@ -393,10 +393,10 @@ std::string SrunBackend::DescribeFailure(const NodeId& node, const std::string& 
 }
 
 std::vector<std::string> SrunBackend::LastOutputLines(const NodeId& node) {
-  // One srun runs the whole group: its output is the group's.
   Terminal* terminal = terminal_ready_.load(std::memory_order_acquire);
   if (terminal == nullptr) return {};
-  return terminal->LastLines(node.group);
+  // The task's own lines, split out of its group's srun output.
+  return terminal->RecentLines(node.ToString());
 }
 
 }  // namespace lp::internal

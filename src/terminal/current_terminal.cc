@@ -24,6 +24,10 @@ std::vector<std::string> CurrentTerminal::LastLines(const std::string& node_key)
   // A grandchild still holding the pipe would delay EOF for ever; a second is plenty for
   // the bytes already written to arrive.
   (void)multiplexer_.WaitForEof(node_key, absl::Now() + absl::Seconds(1));
+  return RecentLines(node_key);
+}
+
+std::vector<std::string> CurrentTerminal::RecentLines(const std::string& node_key) {
   return multiplexer_.LastLines(node_key);
 }
 

@@ -24,6 +24,7 @@ class CurrentTerminal : public Terminal {
   // Waits briefly (up to a second) for the node's pipe to drain first, so that the lines
   // it printed just before dying are included.
   std::vector<std::string> LastLines(const std::string& node_key) override;
+  std::vector<std::string> RecentLines(const std::string& node_key) override;
   std::string Banner() const override { return ""; }
 
  private:

@@ -103,8 +103,12 @@ std::vector<std::string> OutputToFiles::LastLines(const std::string& node_key) {
   if (multiplexer_ != nullptr) {
     // As CurrentTerminal::LastLines: a second for the last bytes to arrive.
     (void)multiplexer_->WaitForEof(node_key, absl::Now() + absl::Seconds(1));
-    return multiplexer_->LastLines(node_key);
   }
+  return RecentLines(node_key);
+}
+
+std::vector<std::string> OutputToFiles::RecentLines(const std::string& node_key) {
+  if (multiplexer_ != nullptr) return multiplexer_->LastLines(node_key);
   std::ifstream file(LogPath(node_key), std::ios::binary);
   if (!file) return {};
   file.seekg(0, std::ios::end);

@@ -28,6 +28,7 @@ class OutputToFiles : public Terminal {
   absl::StatusOr<UniqueFd> OpenOutput(const std::string& node_key) override;
   // Read from the end of the node's log file (or kept by the multiplexer, untimestamped).
   std::vector<std::string> LastLines(const std::string& node_key) override;
+  std::vector<std::string> RecentLines(const std::string& node_key) override;
   std::string Banner() const override;
 
   const std::string& directory() const { return directory_; }

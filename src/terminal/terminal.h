@@ -46,6 +46,9 @@ class Terminal {
   // The last lines the node printed, oldest first; empty when the terminal cannot know
   // (xterm, gnome-terminal). Call after the node ended for the complete tail.
   virtual std::vector<std::string> LastLines(const std::string& node_key) = 0;
+  // The last lines the node printed so far, without waiting for the rest (the status
+  // page asks while nodes run); empty when the terminal cannot know. Thread-safe.
+  virtual std::vector<std::string> RecentLines(const std::string&) { return {}; }
 
   // What the launcher prints once at start, e.g. where the logs are or how to attach to
   // the tmux session; empty when there is nothing to say.

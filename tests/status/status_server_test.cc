@@ -214,7 +214,7 @@ TEST_P(StatusServerTest, CountsTheRestartsOfAColocationsInnerNode) {
   EXPECT_TRUE(controller.Wait().ok());
 }
 
-TEST_P(StatusServerTest, ServesThePageAndSaysWhyTheGraphOrMetricsAreMissing) {
+TEST_P(StatusServerTest, ServesThePageAndTheGraph) {
   Program program("page");
   program.AddNode(FunctionNode(WaitUntilStopped), "waiter");
   Controller controller = Launch(std::move(program), Options());
@@ -223,6 +223,49 @@ TEST_P(StatusServerTest, ServesThePageAndSaysWhyTheGraphOrMetricsAreMissing) {
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_THAT(*page, HasSubstr("<table id=\"nodes\">"));
   EXPECT_THAT(*page, HasSubstr("/api/nodes"));
+  absl::StatusOr<std::string> graph =
+      internal::FetchFromStatusServer(controller.StatusUrl(), "/graph.svg");
+  ASSERT_TRUE(graph.ok()) << graph.status();
+  EXPECT_THAT(*graph, AllOf(HasSubstr("<svg"), HasSubstr("id=\"graph_waiter/0\"")));
+  controller.Stop();
+  EXPECT_TRUE(controller.Wait().ok());
+}
+
+// One line of the Prometheus text: the value of `series` (name and labels, as written).
+double Sample(const std::string& metrics, const std::string& series) {
+  const size_t at = metrics.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(metrics.substr(at + series.size() + 2));
+}
+
+// Counters are each process's since it started (Prometheus's counters), and this test
+// binary launches several programs: the test counts what its own calls added.
+TEST_P(StatusServerTest, MetricsCountTheCallsTheTestMadeAndTheNodesStates) {
+  Program program("metered");
+  CourierHandle<Gate> gate = program.AddNode(CourierNode<Gate>(), "gate");
+  program.AddNode(FunctionNode(WaitUntilStopped), "waiter");
+  Controller controller = Launch(std::move(program), Options());
+  CourierClient<Gate> client = gate.Dereference();
+  client.Call(&Gate::Attempt);  // the gate's server is up and counted once
+  const std::string served =
+      "lp_courier_calls_served_total{code=\"OK\",method=\"Attempt\",node=\"gate/0\"}";
+  const std::string made =
+      "lp_courier_calls_made_total{code=\"OK\",method=\"Attempt\",node=\"main\","
+      "target=\"gate/0\"}";
+  absl::StatusOr<std::string> before =
+      internal::FetchFromStatusServer(controller.StatusUrl(), "/metrics");
+  ASSERT_TRUE(before.ok()) << before.status();
+  constexpr int kCalls = 7;
+  for (int i = 0; i < kCalls; ++i) client.Call(&Gate::Attempt);
+  absl::StatusOr<std::string> after =
+      internal::FetchFromStatusServer(controller.StatusUrl(), "/metrics");
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_GE(Sample(*before, served), 1) << *before;
+  EXPECT_EQ(Sample(*after, served) - Sample(*before, served), kCalls) << *after;
+  EXPECT_EQ(Sample(*after, made) - Sample(*before, made), kCalls) << *after;
+  EXPECT_EQ(Sample(*after, "lp_node_state{node=\"waiter/0\",state=\"running\"}"), 1);
+  EXPECT_EQ(Sample(*after, "lp_node_state{node=\"waiter/0\",state=\"starting\"}"), 0);
+  EXPECT_EQ(Sample(*after, "lp_node_restarts_total{node=\"gate/0\"}"), 0);
   controller.Stop();
   EXPECT_TRUE(controller.Wait().ok());
 }

@@ -133,6 +133,9 @@ TEST(StatusPageBrowserTest, ChromiumRendersARowPerNodeAndSavesAScreenshot) {
         << dom.output();
   }
   EXPECT_THAT(dom.output(), HasSubstr("Program 'consumer_producers' (local_mp)"));
+  // The graph, drawn by Graphviz, its boxes filled with the running colour.
+  EXPECT_THAT(dom.output(), HasSubstr("id=\"graph_consumer/0\""));
+  EXPECT_THAT(dom.output(), HasSubstr("fill=\"#9fe09f\""));
 
   const std::string screenshot = BuildDir() + "/status_page.png";
   std::filesystem::remove(screenshot);

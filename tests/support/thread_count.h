@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -18,16 +19,18 @@ inline int ThreadCount() {
   return count;
 }
 
-// How many threads of this process are named `name` (their /proc comm, which Linux cuts to
+// The ids of this process's threads named `name` (their /proc comm, which Linux cuts to
 // 15 characters).
-inline int ThreadCountNamed(std::string_view name) {
-  int count = 0;
+inline std::set<std::string> ThreadsNamed(std::string_view name) {
+  std::set<std::string> ids;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream comm(entry.path() / "comm");
     std::string thread_name;
-    if (std::getline(comm, thread_name) && thread_name == name) ++count;
+    if (std::getline(comm, thread_name) && thread_name == name) {
+      ids.insert(entry.path().filename().string());
+    }
   }
-  return count;
+  return ids;
 }
 
 }  // namespace lp::testing

@@ -1,46 +1,52 @@
 #include "src/courier/rpc/callback_threads.h"
 
-#include <pthread.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/rpc_method.h>
+#include <grpcpp/support/client_callback.h>
 
-#include <system_error>
-#include <thread>
-#include <utility>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 
 namespace lp::rpc {
 
-namespace {
-
-thread_local int callback_scope_depth = 0;
-
-}  // namespace
-
-GrpcCallbackScope::GrpcCallbackScope() { ++callback_scope_depth; }
-
-GrpcCallbackScope::~GrpcCallbackScope() { --callback_scope_depth; }
-
-bool OnGrpcCallbackThread() { return callback_scope_depth > 0; }
-
-std::shared_ptr<grpc::Channel> ReleasedOffCallbackThreads(std::shared_ptr<grpc::Channel> channel) {
-  grpc::Channel* raw = channel.get();
-  // The returned pointer's deleter owns the only reference to the real one, so it runs
-  // exactly once, on the thread that dropped the last copy.
-  return std::shared_ptr<grpc::Channel>(raw, [owner = std::move(channel)](grpc::Channel*) mutable {
-    if (!OnGrpcCallbackThread()) {
-      owner.reset();
-      return;
-    }
-    try {
-      std::thread([owner = std::move(owner)]() mutable {
-        // Not the name of gRPC's thread it was started from, which it would inherit.
-        pthread_setname_np(pthread_self(), "lp_channel_end");
-        owner.reset();
-      }).detach();
-    } catch (const std::system_error&) {
-      // No thread to be had (the process is at its limit): keeping the channel until exit
-      // costs its memory and a connection; destroying it here could abort the process.
-      new std::shared_ptr<grpc::Channel>(std::move(owner));
-    }
-  });
+void KeepCallbackQueueAlive() {
+  // Function-local static: initialised once, thread-safely.
+  static const bool kept = [] {
+    // A channel to an abstract Unix socket nobody listens on, whose one call has no time
+    // at all: it fails at once, and the channel does not try to connect again for a day.
+    // Never deleted: its reference to the queue is the point.
+    grpc::ChannelArguments arguments;
+    constexpr int kDayMs = 24 * 3600 * 1000;
+    arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kDayMs);
+    arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kDayMs);
+    arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kDayMs);
+    auto* keeper = new std::shared_ptr<grpc::Channel>(grpc::CreateCustomChannel(
+        "unix-abstract:lp-callback-queue-keeper", grpc::InsecureChannelCredentials(),
+        arguments));
+    // A channel takes its reference to the queue with its first callback call.
+    const grpc::internal::RpcMethod method("/lp.CallbackQueueKeeper/Nothing",
+                                           grpc::internal::RpcMethod::NORMAL_RPC);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now());
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1);
+    grpc::ByteBuffer reply;
+    std::mutex mu;
+    std::condition_variable finished;
+    bool done = false;
+    grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+        keeper->get(), method, &context, &request, &reply, [&](grpc::Status) {
+          std::lock_guard lock(mu);
+          done = true;
+          finished.notify_all();  // under the lock: the waiter's frame goes once it wakes
+        });
+    std::unique_lock lock(mu);
+    finished.wait(lock, [&] { return done; });
+    return true;
+  }();
+  (void)kept;
 }
 
 }  // namespace lp::rpc

@@ -1,41 +1,24 @@
-// Channels are released off gRPC's callback threads.
+// gRPC's shared callback queue, kept for the life of the process.
 //
 // gRPC 1.51 (Debian 12) runs the callbacks of a process's asynchronous calls and of its
 // callback servers on the threads of one shared completion queue. It shuts that queue down,
 // joining its threads, when the queue's last user (a grpc::Channel or grpc::Server) is
-// destroyed. When that happens on one of those threads, the thread tries to join itself,
-// which fails without a word, and then goes on polling the deleted queue: an abort
-// ("assertion failed: prior > 0") or a thread that never ends. It happened when the last
-// reference to a channel went with the callback of its last call, as a program stopped.
-//
-// So the code Courier runs on those threads is marked (GrpcCallbackScope), and a channel
-// made by ReleasedOffCallbackThreads whose last reference goes inside such a scope is
-// destroyed on a short-lived thread of its own.
+// destroyed. When that happens on one of those very threads (the last reference to a
+// channel went with the callback of its last call, as a program stopped), the thread tries
+// to join itself, which fails without a word, and goes on polling the deleted queue: an
+// abort ("assertion failed: prior > 0") or a thread that never ends. The last reference
+// can go on such a thread in too many ways to hand each elsewhere (a call's ClientContext
+// holds one of its own), so the queue is given a user that never goes away instead.
 #ifndef LP_SRC_COURIER_RPC_CALLBACK_THREADS_H_
 #define LP_SRC_COURIER_RPC_CALLBACK_THREADS_H_
 
-#include <grpcpp/channel.h>
-
-#include <memory>
-
 namespace lp::rpc {
 
-// Marks the current thread as running a gRPC callback for as long as it exists. Nests.
-// Not shared between threads: it lives on the stack of the thread it marks.
-class GrpcCallbackScope {
- public:
-  GrpcCallbackScope();
-  ~GrpcCallbackScope();
-  GrpcCallbackScope(const GrpcCallbackScope&) = delete;
-  GrpcCallbackScope& operator=(const GrpcCallbackScope&) = delete;
-};
-
-// True inside a GrpcCallbackScope on this thread.
-bool OnGrpcCallbackThread();
-
-// `channel`, as a pointer whose last copy, when destroyed inside a GrpcCallbackScope, hands
-// the channel to a new thread to destroy. Copies may be used from any thread.
-std::shared_ptr<grpc::Channel> ReleasedOffCallbackThreads(std::shared_ptr<grpc::Channel> channel);
+// Makes sure gRPC's shared callback queue has a user for the rest of the process: a
+// channel that can reach nothing, kept for ever, which made one callback call. Its
+// threads (two here) then live as long as the process. Thread-safe; cheap after the first
+// call. Must not be first called on one of gRPC's own threads.
+void KeepCallbackQueueAlive();
 
 }  // namespace lp::rpc
 

@@ -17,7 +17,6 @@
 #include "lp/internal/blocking_region.h"
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/call_scope.h"
-#include "src/courier/rpc/callback_threads.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
@@ -182,9 +181,8 @@ std::unique_ptr<CourierChannel::Connection> CourierChannel::MakeConnection(
       options_.peer_name.empty() ? connection->target : options_.peer_name;
   std::shared_ptr<grpc::ChannelCredentials> credentials =
       rpc::ChannelCredentialsFor(options_.transport.get(), arguments);
-  // The last reference may go with the callback of the channel's last call.
-  connection->channel = rpc::ReleasedOffCallbackThreads(
-      grpc::CreateCustomChannel(connection->target, std::move(credentials), arguments));
+  connection->channel =
+      grpc::CreateCustomChannel(connection->target, std::move(credentials), arguments);
   connection->stub = courier::CourierService::NewStub(connection->channel);
   connection->call_method.emplace(kCallMethod, grpc::internal::RpcMethod::NORMAL_RPC,
                                   connection->channel);
@@ -310,7 +308,6 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
   grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
       raw->channel.get(), *(*connection)->call_method, &raw->context, &raw->request,
       &raw->reply, [call = std::move(call)](grpc::Status status) mutable {
-        rpc::GrpcCallbackScope on_grpc_thread;  // declared first: it ends after `owned`
         // Released on return: the call's state must not keep itself alive through the
         // callback gRPC stores inside the context.
         std::shared_ptr<AsyncCall> owned = std::move(call);

@@ -11,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "lp/internal/blocking_region.h"
 #include "src/courier/rpc/call_request.h"
-#include "src/courier/rpc/callback_threads.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
@@ -159,7 +158,6 @@ absl::Status CourierServiceImpl::Admit() {
 grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* context,
                                                    const grpc::ByteBuffer* request,
                                                    grpc::ByteBuffer* response) {
-  GrpcCallbackScope on_grpc_thread;  // e.g. an inline handler may drop a channel
   const Clock::time_point arrived = Clock::now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   (void)published_.load(std::memory_order_acquire);  // see published_

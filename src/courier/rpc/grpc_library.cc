@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/synchronization/mutex.h"
+#include "src/courier/rpc/callback_threads.h"
 
 namespace lp::rpc {
 
@@ -22,6 +23,9 @@ void KeepGrpcInitialized() {
       absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
     }
     grpc_init();
+    // Every user of gRPC here comes through this function before it makes a channel or a
+    // server, so the callback queue is kept before anything could drop it.
+    KeepCallbackQueueAlive();
     return true;
   }();
   (void)initialized;
