@@ -2,7 +2,7 @@
 #define LP_SRC_LAUNCH_PROGRAM_METRICS_H_
 
 // One scrape for the whole program: the launcher process's own metrics merged with every
-// worker process's, which the coordinator collects on demand (docs/observability_metrics.md
+// worker process's, which the coordinator collects on demand (docs/observability.md, "Metrics",
 // says why on demand rather than pushed).
 
 #include <memory>

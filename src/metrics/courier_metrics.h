@@ -1,7 +1,7 @@
 #ifndef LP_SRC_METRICS_COURIER_METRICS_H_
 #define LP_SRC_METRICS_COURIER_METRICS_H_
 
-// The process-wide registry of Courier's metrics (docs/observability_metrics.md lists
+// The process-wide registry of Courier's metrics (docs/observability.md, "Metrics", lists
 // them). Servers, channels and batchers resolve their handles here once per kind of call
 // and keep them; a scrape collects them all with CollectProcessMetrics().
 
