@@ -171,10 +171,11 @@ over Courier RPC (gRPC), launched as threads, processes or Slurm tasks.")
   # What a consumer compiles and links with: the headers and archives of Abseil,
   # protobuf, gRPC (whose own -dev packages bring re2, c-ares, zlib) and OpenSSL (which
   # lp_rpc links itself since TLS), the gRPC plugins, without which gRPC's CMake
-  # package refuses to load, and prometheus-cpp (Courier's metrics).
+  # package refuses to load, prometheus-cpp (Courier's metrics), cpp-httplib (the status
+  # server) with pkg-config, through which the package finds it.
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
       "libabsl-dev, libprotobuf-dev, libgrpc++-dev, libssl-dev, protobuf-compiler-grpc, \
-prometheus-cpp-dev")
-  set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, pkgconf, libgtest-dev")
+prometheus-cpp-dev, libcpp-httplib-dev, pkgconf")
+  set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, libgtest-dev")
   include(CPack)
 endif()

@@ -22,6 +22,17 @@
 
 namespace lp::internal {
 
+namespace {
+
+// `node` and the inner nodes that go with it; just `node` when the program has no such node
+// (a backend's units that are not the program's, as in the supervisor's own tests).
+std::vector<NodeId> NodeAndInner(const Program& program, const NodeId& node) {
+  const std::shared_ptr<NodeImpl> impl = FindAnyNode(program, node);
+  return impl == nullptr ? std::vector<NodeId>{node} : IdsOfNodeAndInner(impl);
+}
+
+}  // namespace
+
 Supervisor::Supervisor(Program program, ResolvedLaunchOptions options,
                        std::unique_ptr<SupervisorBackend> backend)
     : program_(std::move(program)),
@@ -147,7 +158,7 @@ void Supervisor::UnitStarted(const std::string& unit, std::vector<NodeId> nodes)
     // A thread runs at once, and with it a colocation's inner threads.
     std::vector<NodeId> running;
     for (const NodeId& node : nodes) {
-      for (NodeId& id : IdsOfNodeAndInner(FindAnyNode(program_, node))) {
+      for (NodeId& id : NodeAndInner(program_, node)) {
         running.push_back(std::move(id));
       }
     }
@@ -170,7 +181,7 @@ void Supervisor::UnitEnded(const std::string& unit) {
       for (const NodeId& node : it->second) {
         state_->gone.insert(node.ToString());
         // A process takes its inner nodes with it.
-        for (const NodeId& id : IdsOfNodeAndInner(FindAnyNode(program_, node))) {
+        for (const NodeId& id : NodeAndInner(program_, node)) {
           status_->Gone(id, state_->killing,
                         state_->killing ? "killed after the termination notice" : "it ended");
         }

@@ -3,6 +3,8 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <atomic>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -61,7 +63,16 @@ absl::StatusOr<std::unique_ptr<StatusServer>> StatusServer::Start(const std::str
         "--lp_status_port=-1"));
   }
   httplib::Server* raw = server->server_.get();
-  server->listener_ = std::thread([raw] { raw->listen_after_bind(); });
+  auto listened = std::make_shared<std::atomic<bool>>(false);
+  server->listener_ = std::thread([raw, listened] {
+    raw->listen_after_bind();
+    listened->store(true);
+  });
+  // stop() does nothing to a server that is not running yet, so a server destroyed at once
+  // (the launch failed right after) would listen for ever: return once it runs (or its
+  // listening ended). It runs from the listener's first instructions; cpp-httplib 0.11
+  // has no event to wait on.
+  while (!raw->is_running() && !listened->load()) std::this_thread::yield();
   return server;
 }
 

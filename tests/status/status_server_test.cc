@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -17,10 +18,12 @@
 #include "absl/strings/str_cat.h"
 #include "lp/lp.h"
 #include "src/status/status_client.h"
+#include "tests/metrics/exposition.h"
 
 namespace lp {
 namespace {
 
+using ::lp::testing::Value;
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
@@ -231,13 +234,6 @@ TEST_P(StatusServerTest, ServesThePageAndTheGraph) {
   EXPECT_TRUE(controller.Wait().ok());
 }
 
-// One line of the Prometheus text: the value of `series` (name and labels, as written).
-double Sample(const std::string& metrics, const std::string& series) {
-  const size_t at = metrics.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(metrics.substr(at + series.size() + 2));
-}
-
 // Counters are each process's since it started (Prometheus's counters), and this test
 // binary launches several programs: the test counts what its own calls added.
 TEST_P(StatusServerTest, MetricsCountTheCallsTheTestMadeAndTheNodesStates) {
@@ -247,11 +243,10 @@ TEST_P(StatusServerTest, MetricsCountTheCallsTheTestMadeAndTheNodesStates) {
   Controller controller = Launch(std::move(program), Options());
   CourierClient<Gate> client = gate.Dereference();
   client.Call(&Gate::Attempt);  // the gate's server is up and counted once
-  const std::string served =
-      "lp_courier_calls_served_total{code=\"OK\",method=\"Attempt\",node=\"gate/0\"}";
-  const std::string made =
-      "lp_courier_calls_made_total{code=\"OK\",method=\"Attempt\",node=\"main\","
-      "target=\"gate/0\"}";
+  const std::map<std::string, std::string> served = {
+      {"node", "gate/0"}, {"method", "Attempt"}, {"code", "OK"}};
+  const std::map<std::string, std::string> made = {
+      {"node", "main"}, {"target", "gate/0"}, {"method", "Attempt"}, {"code", "OK"}};
   absl::StatusOr<std::string> before =
       internal::FetchFromStatusServer(controller.StatusUrl(), "/metrics");
   ASSERT_TRUE(before.ok()) << before.status();
@@ -260,12 +255,12 @@ TEST_P(StatusServerTest, MetricsCountTheCallsTheTestMadeAndTheNodesStates) {
   absl::StatusOr<std::string> after =
       internal::FetchFromStatusServer(controller.StatusUrl(), "/metrics");
   ASSERT_TRUE(after.ok()) << after.status();
-  EXPECT_GE(Sample(*before, served), 1) << *before;
-  EXPECT_EQ(Sample(*after, served) - Sample(*before, served), kCalls) << *after;
-  EXPECT_EQ(Sample(*after, made) - Sample(*before, made), kCalls) << *after;
-  EXPECT_EQ(Sample(*after, "lp_node_state{node=\"waiter/0\",state=\"running\"}"), 1);
-  EXPECT_EQ(Sample(*after, "lp_node_state{node=\"waiter/0\",state=\"starting\"}"), 0);
-  EXPECT_EQ(Sample(*after, "lp_node_restarts_total{node=\"gate/0\"}"), 0);
+  EXPECT_GE(Value(*before, "lp_courier_calls_served_total", served), 1) << *before;
+  EXPECT_EQ(Value(*after, "lp_courier_calls_served_total", served) - Value(*before, "lp_courier_calls_served_total", served), kCalls) << *after;
+  EXPECT_EQ(Value(*after, "lp_courier_calls_made_total", made) - Value(*before, "lp_courier_calls_made_total", made), kCalls) << *after;
+  EXPECT_EQ(Value(*after, "lp_node_state", {{"node", "waiter/0"}, {"state", "running"}}), 1);
+  EXPECT_EQ(Value(*after, "lp_node_state", {{"node", "waiter/0"}, {"state", "starting"}}), 0);
+  EXPECT_EQ(Value(*after, "lp_node_restarts_total", {{"node", "gate/0"}}), 0);
   controller.Stop();
   EXPECT_TRUE(controller.Wait().ok());
 }
