@@ -15,7 +15,16 @@ constexpr absl::Duration kRefresh = absl::Milliseconds(100);
 
 ProgressLine::ProgressLine(const StatusBoard& board, std::string program_name, std::FILE* out)
     : board_(board), program_name_(std::move(program_name)), out_(out) {
+  // Shown at once, before the first node starts: the line is there however fast they are.
+  Show(0);
   thread_ = std::thread([this] { Follow(); });
+}
+
+void ProgressLine::Show(int registered) {
+  // \r and "erase to the end of the line": the line is rewritten where it stands.
+  absl::FPrintF(out_, "\rlp: program '%s': %d/%d nodes registered\033[K", program_name_,
+                registered, board_.NumNodes());
+  std::fflush(out_);
 }
 
 ProgressLine::~ProgressLine() {
@@ -25,8 +34,7 @@ ProgressLine::~ProgressLine() {
 
 void ProgressLine::Follow() {
   const int total = board_.NumNodes();
-  int shown = -1;
-  bool visible = false;
+  int shown = 0;
   while (!done_.load()) {
     const int64_t version = board_.Version();
     const ProgramStatus status = board_.Snapshot();
@@ -36,19 +44,13 @@ void ProgressLine::Follow() {
     }
     if (status.stopping || status.ended || registered == total) break;
     if (registered != shown) {
-      // \r and "erase to the end of the line": the line is rewritten where it stands.
-      absl::FPrintF(out_, "\rlp: program '%s': %d/%d nodes registered\033[K", program_name_,
-                    registered, total);
-      std::fflush(out_);
+      Show(registered);
       shown = registered;
-      visible = true;
     }
     board_.WaitForChange(version, absl::Now() + kRefresh);
   }
-  if (visible) {
-    absl::FPrintF(out_, "\r\033[K");
-    std::fflush(out_);
-  }
+  absl::FPrintF(out_, "\r\033[K");
+  std::fflush(out_);
 }
 
 }  // namespace lp::internal

@@ -26,6 +26,7 @@ class ProgressLine {
 
  private:
   void Follow();
+  void Show(int registered);
 
   const StatusBoard& board_;
   const std::string program_name_;
