@@ -22,6 +22,9 @@ PACKAGES=(
   # observability (docs/observability.md): the status server and its JSON, Prometheus
   # metrics, the program graph rendered by Graphviz, and the status page's browser test
   libcpp-httplib-dev nlohmann-json3-dev prometheus-cpp-dev graphviz chromium fonts-liberation
+  # what chromium only recommends (installs here are --no-install-recommends): its
+  # software rendering, so that headless screenshots work without a GPU
+  libgl1-mesa-dri
 )
 
 "$(dirname "$0")/install_packages.sh" "${PACKAGES[@]}"
