@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <iterator>
 #include <utility>
 
@@ -25,12 +24,6 @@ namespace {
 
 // The longest a worker's metrics report may take (see ReportMetrics).
 constexpr absl::Duration kMetricsReportTimeout = absl::Seconds(10);
-
-std::string Hostname() {
-  char name[HOST_NAME_MAX + 1] = {};
-  if (::gethostname(name, sizeof(name) - 1) != 0) return "unknown-host";
-  return name;
-}
 
 int Milliseconds(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
@@ -107,7 +100,7 @@ absl::StatusOr<std::string> CoordinatorClient::Register(
   *request.mutable_node() = ToProto(node);
   request.set_fingerprint(std::string(fingerprint));
   request.set_pid(::getpid());
-  request.set_hostname(Hostname());
+  request.set_hostname(LocalHostName());
   coordinator::RegisterResponse response;
   auto context = NewContext(absl::Now() + options_.call_timeout);
   // The first call of a worker: give the connection time to come up.

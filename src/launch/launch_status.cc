@@ -8,6 +8,7 @@
 #include "src/graph/render_dot.h"
 #include "src/launch/program_metrics.h"
 #include "src/launch/supervisor.h"
+#include "src/net/local_address.h"
 #include "src/status/status_page.h"
 
 namespace lp::internal {
@@ -64,12 +65,6 @@ void AddNode(const std::shared_ptr<NodeImpl>& node, const std::string& parent,
   for (const std::shared_ptr<NodeImpl>& inner : node->InnerNodes()) AddNode(inner, id, status);
 }
 
-std::string ThisHost() {
-  char name[256] = {};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "";
-  return name;
-}
-
 }  // namespace
 
 ProgramStatus InitialStatus(const Program& program, const ResolvedLaunchOptions& options,
@@ -88,7 +83,7 @@ ProgramStatus InitialStatus(const Program& program, const ResolvedLaunchOptions&
 ProgramStatus LaunchStatus::Status() {
   ProgramStatus status = supervisor_.status().Snapshot();
   const bool threads = supervisor_.RunsNodesAsThreads();
-  const std::string host = threads ? ThisHost() : "";
+  const std::string host = threads ? LocalHostName() : "";
   for (NodeStatus& node : status.nodes) {
     node.last_output = supervisor_.LastOutputLines(node.id, kOutputLines);
     if (!threads) continue;
@@ -105,9 +100,9 @@ ProgramStatus LaunchStatus::Status() {
 }
 
 absl::StatusOr<std::string> LaunchStatus::Metrics() {
-  const ProgramStatus status = Status();
+  // The board alone: states and restarts, without Status()'s output lines and addresses.
   return CollectProgramMetrics(supervisor_.coordinator().get(), kMetricsTimeout,
-                               NodeMetricFamilies(status));
+                               NodeMetricFamilies(supervisor_.status().Snapshot()));
 }
 
 absl::StatusOr<std::string> LaunchStatus::GraphSvg(const ProgramStatus& status) {

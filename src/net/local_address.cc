@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -72,6 +73,12 @@ absl::StatusOr<std::string> LocalAddressTowards(const std::string& host) {
   ::freeaddrinfo(found);
   return absl::UnavailableError(
       absl::StrCat("no local address routes to host '", bare, "': ", last_error));
+}
+
+std::string LocalHostName() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof(name) - 1) != 0) return "unknown-host";
+  return name;
 }
 
 }  // namespace lp::internal

@@ -19,6 +19,9 @@ namespace lp::internal {
 // Sends nothing on the network.
 absl::StatusOr<std::string> LocalAddressTowards(const std::string& host);
 
+// This machine's host name, as gethostname() gives it; "unknown-host" if it fails.
+std::string LocalHostName();
+
 }  // namespace lp::internal
 
 #endif  // LP_SRC_NET_LOCAL_ADDRESS_H_
