@@ -152,6 +152,14 @@ install(FILES ${PROJECT_SOURCE_DIR}/proto/courier/courier.proto
 install(FILES ${PROJECT_SOURCE_DIR}/proto/tensorflow/tensor.proto
         DESTINATION ${CMAKE_INSTALL_DATADIR}/launchpad_cpp/proto/tensorflow)
 
+# --- the Python package (python/launchpad_cpp) ---------------------------------------
+
+# Python nodes (lp::PythonNode) put this directory on their script's PYTHONPATH when the
+# source tree the library was built from is gone (src/launch/python_node.cc).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/launchpad_cpp
+        DESTINATION ${LP_INSTALL_PYTHONDIR}
+        FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
+
 # --- the Debian package (cpack -G DEB) -----------------------------------------------
 
 if(PROJECT_IS_TOP_LEVEL)

@@ -21,6 +21,7 @@
 #include "lp/launch_type.h"
 #include "lp/node.h"
 #include "lp/program.h"
+#include "lp/python_node.h"
 #include "lp/rpc_error.h"
 #include "lp/serialize.h"
 #include "lp/stop.h"

@@ -3,8 +3,11 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "src/net/host_port.h"
 
@@ -99,6 +102,26 @@ std::vector<std::pair<std::string, std::string>> LaunchIdentityEnvironment(
     const LaunchIdentity& launch) {
   return {{kLaunchIdEnv, launch.id},
           {kLaunchStartEnv, std::to_string(absl::ToUnixMicros(launch.start))}};
+}
+
+std::string EncodeGroupArgs(const std::map<std::string, std::string>& args) {
+  std::vector<std::string> lines;
+  for (const auto& [key, value] : args) {
+    lines.push_back(absl::CEscape(absl::StrCat("--", key, "=", value)));
+  }
+  return absl::StrJoin(lines, "\n");
+}
+
+std::vector<std::string> GroupArgsFromEnvironment() {
+  std::vector<std::string> args;
+  absl::StatusOr<std::string> value = GetEnv(kGroupArgsEnv);
+  if (!value.ok()) return args;
+  for (absl::string_view line : absl::StrSplit(*value, '\n', absl::SkipEmpty())) {
+    std::string arg;
+    // Written by EncodeGroupArgs: a line that does not unescape was not, and is left out.
+    if (absl::CUnescape(line, &arg)) args.push_back(std::move(arg));
+  }
+  return args;
 }
 
 }  // namespace lp::internal

@@ -18,6 +18,7 @@
 // command line (/proc/<pid>/cmdline), while its environment is readable only by the same
 // user.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,11 @@ inline constexpr char kCourierSecretEnv[] = "LP_COURIER_SECRET";
 // restarts comes back where its callers expect it).
 inline constexpr char kCourierPortEnv[] = "LP_COURIER_PORT";
 
+// The group's args (ProcessConfig::args, SlurmConfig::args) as "--key=value" words, each
+// C-escaped, one per line: a Python node passes them on to its script, whose command line
+// is not the worker's (src/launch/python_node.cc).
+inline constexpr char kGroupArgsEnv[] = "LP_GROUP_ARGS";
+
 // --- Reading them --------------------------------------------------------------------------
 
 // The value of environment variable `name`; NotFound naming it when unset or empty.
@@ -99,6 +105,10 @@ struct WorkerAssignment {
 // task's LP_NODE_GROUP but runs the node its LP_NODE names.
 // An error when the variables are set but malformed.
 absl::StatusOr<std::optional<WorkerAssignment>> WorkerAssignmentFromEnvironment();
+
+// kGroupArgsEnv's value for `args`, and back: the "--key=value" words, in order.
+std::string EncodeGroupArgs(const std::map<std::string, std::string>& args);
+std::vector<std::string> GroupArgsFromEnvironment();
 
 // The variables that carry `launch` to a worker.
 std::vector<std::pair<std::string, std::string>> LaunchIdentityEnvironment(

@@ -10,6 +10,7 @@
 #include "src/launch/termination_notice.h"
 #include "src/launch/test_hooks.h"
 #include "src/launch/topology.h"
+#include "src/launch/python_node.h"
 #include "src/launch/worker_command.h"
 #include "src/terminal/terminal_kind.h"
 
@@ -71,6 +72,7 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
         {.base_argv = *base_argv,
          .node = id,
          .config = config == options.local_resources.end() ? nullptr : &config->second,
+         .args_for_scripts_only = AllPythonNodes(program, {id}),
          .worker_env = std::move(env)});
     absl::StatusOr<std::unique_ptr<NodeProcess>> process = starter_->Launch(
         id.ToString(), id.group,

@@ -19,6 +19,7 @@
 #include "src/launch/termination_notice.h"
 #include "src/launch/topology.h"
 #include "src/launch/worker.h"
+#include "src/launch/python_node.h"
 #include "src/launch/worker_command.h"
 #include "src/net/host_port.h"
 #include "src/slurm/slurm_client.h"
@@ -101,6 +102,7 @@ SpawnSpec SrunBackend::SrunCommand(
   return MakeWorkerSpec({.base_argv = base_argv,
                          .node = group.nodes.front(),
                          .config = &process,
+                         .args_for_scripts_only = AllPythonNodes(supervisor_->program(), group.nodes),
                          .worker_env = std::move(worker_env)});
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "src/core/worker_environment.h"
 
 namespace lp::internal {
 
@@ -38,8 +39,13 @@ SpawnSpec MakeWorkerSpec(const WorkerCommandInputs& inputs) {
   }
   spec.argv.insert(spec.argv.end(), inputs.base_argv.begin(), inputs.base_argv.end());
   if (inputs.config != nullptr) {
-    for (const auto& [key, value] : inputs.config->args) {
-      spec.argv.push_back(absl::StrCat("--", key, "=", value));
+    if (!inputs.args_for_scripts_only) {
+      for (const auto& [key, value] : inputs.config->args) {
+        spec.argv.push_back(absl::StrCat("--", key, "=", value));
+      }
+    }
+    if (!inputs.config->args.empty()) {
+      spec.env_overrides.emplace_back(kGroupArgsEnv, EncodeGroupArgs(inputs.config->args));
     }
     for (const auto& [key, value] : inputs.config->env) spec.env_overrides.emplace_back(key, value);
   }

@@ -3,7 +3,8 @@
 
 // The command that starts one worker: this very binary, with this process's own
 // arguments, under the group's wrapper, with the group's extra flags and environment and
-// the variables that make it a worker.
+// the variables that make it a worker. The group's flags also travel in the environment
+// (kGroupArgsEnv), for the scripts of Python nodes.
 
 #include <string>
 #include <utility>
@@ -24,6 +25,9 @@ struct WorkerCommandInputs {
   std::vector<std::string> base_argv;  // OwnCommandLine(), possibly adjusted (test_mp)
   NodeId node;
   const ProcessConfig* config = nullptr;  // the group's local_resources, if any
+  // Every node of the group is a PythonNode: the group's args are its scripts' alone, so
+  // they stay off the binary's command line, whose flag parsing would refuse them.
+  bool args_for_scripts_only = false;
   // The variables that make the process a worker and tell it how to reach the launcher.
   std::vector<std::pair<std::string, std::string>> worker_env;
 };

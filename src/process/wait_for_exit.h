@@ -22,6 +22,8 @@ class PidFd {
   static absl::StatusOr<PidFd> Open(pid_t pid);
 
   pid_t pid() const { return pid_; }
+  // The descriptor itself, for poll() beside others: readable once the process ended.
+  int fd() const { return fd_.get(); }
   // True once the process has ended (for a child: it is a zombie waiting to be reaped);
   // false when `deadline` passes first. absl::InfiniteFuture() waits for ever.
   bool WaitUntilExited(absl::Time deadline) const;

@@ -1,0 +1,3 @@
+"""Launchpad for C++ from Python."""
+
+from launchpad_cpp.node import addresses, handles, node_name, stop, wait_for_stop
