@@ -1,0 +1,25 @@
+"""launchpad_cpp: call the nodes of a Launchpad for C++ program from Python.
+
+  import launchpad_cpp
+  client = launchpad_cpp.Client("localhost:12345")
+  client.Add(1, 2)                          # blocking
+  client.futures.Add(1, 2).result()         # a Future
+  client.Scale(numpy.ones((2, 3), "f4"), 2.0)   # numpy arrays travel as tensors
+
+Pure Python over Debian's python3-grpcio, python3-protobuf and python3-numpy. See
+docs/python.md, "Calling nodes from Python".
+"""
+
+from .client import Client, Future, RESERVED_NAMES, stop_all_calls
+from .codec import EncodeError, decode, encode
+from .errors import ProgramStoppedError, RpcError
+from .security import TlsOptions
+from .tensors import bfloat16, bfloat16_to_float32, float32_to_bfloat16
+
+__all__ = [
+    "Client", "Future", "RESERVED_NAMES", "stop_all_calls",
+    "EncodeError", "decode", "encode",
+    "ProgramStoppedError", "RpcError",
+    "TlsOptions",
+    "bfloat16", "bfloat16_to_float32", "float32_to_bfloat16",
+]
