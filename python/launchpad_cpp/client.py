@@ -29,13 +29,12 @@ RESERVED_NAMES = frozenset(
 
 class _Stop:
     """The program's stop as this process's clients see it (the node runtime tells it
-    through stop_all_calls). Guards every client's set of calls in flight, so that a call
-    either sees the stop before it starts or is in a set the stop cancels."""
+    through stop_all_calls)."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.program = None  # set once the program is stopping
-        self.clients = weakref.WeakSet()
+        self.program = None  # set once the program is stopping; guarded by lock
+        self.clients = weakref.WeakSet()  # every open Client; guarded by lock
 
     def message(self, client):
         return (f"program '{self.program}' is stopping; calls to node {client._name} "
@@ -49,14 +48,18 @@ def stop_all_calls(program):
     """Marks the program `program` as stopping: every call in flight of every Client of
     this process ends with ProgramStoppedError, and every later call fails with it at
     once, as lp::ProgramStoppedError does in C++. For the node runtime (a Python node's
-    stop); idempotent."""
+    stop); idempotent.
+
+    It closes every client's channel: that ends blocking calls too, which gRPC cannot
+    cancel one by one.
+    """
     with _STOP.lock:
         if _STOP.program is not None:
             return
         _STOP.program = program
-        calls = [call for client in _STOP.clients for call in client._in_flight]
-    for call in calls:
-        call.cancel()
+        clients = list(_STOP.clients)
+    for client in clients:
+        client._channel.close()
 
 
 class Future(concurrent.futures.Future):
@@ -81,13 +84,12 @@ class Future(concurrent.futures.Future):
         return self._cancelled_by_user and self._call.cancelled()
 
     def _finish(self, call):
-        self._client._leave(call)
         try:
             if call.cancelled():
                 if self._cancelled_by_user:
                     self.set_exception(concurrent.futures.CancelledError())
-                else:
-                    self.set_exception(self._client._stopped_error(self._method))
+                else:  # the channel was closed: by the program's stop or by close()
+                    self.set_exception(self._client._closed_error(self._method))
                 return
             error = call.exception()
             if error is not None:
@@ -137,7 +139,6 @@ class Client:
         self._wait_for_ready = wait_for_ready
         self._name = name or address
         self._closed = False
-        self._in_flight = set()  # grpc futures of this client's calls; guarded by _STOP.lock
         if secret is None:
             secret, origin = security.secret_from_environment(), security.SECRET_ENV
         else:
@@ -196,7 +197,21 @@ class Client:
 
     def call(self, method, *args, **kwargs):
         """Calls `method` and blocks until its result (RpcError if the call fails)."""
-        return self.call_future(method, *args, **kwargs).result()
+        request = _request(method, args, kwargs)
+        if _STOP.program is not None:
+            raise self._closed_error(method)
+        # gRPC's blocking call, not a future's result(): it runs the call on this thread,
+        # where a future waits for gRPC's polling thread (several times slower here).
+        try:
+            response = self._call_stub(request, timeout=self._timeout, metadata=self._metadata,
+                                       wait_for_ready=self._wait_for_ready)
+        except grpc.RpcError as e:
+            raise self._error(e, method) from None
+        except ValueError:  # "Cannot invoke RPC on closed channel!"
+            if _STOP.program is None and not self._closed:
+                raise
+            raise self._closed_error(method) from None
+        return self._decode_result(response, method)
 
     def call_future(self, method, *args, **kwargs):
         """Starts a call of `method`; returns a Future of its result.
@@ -205,19 +220,18 @@ class Client:
         beyond int64) here, before anything is sent.
         """
         request = _request(method, args, kwargs)
-        if _STOP.program is not None:
+        try:
+            if _STOP.program is not None:
+                raise ValueError("the program is stopping")
+            call = self._call_stub.future(request, timeout=self._timeout,
+                                          metadata=self._metadata,
+                                          wait_for_ready=self._wait_for_ready)
+        except ValueError:  # the channel is closed
+            if _STOP.program is None and not self._closed:
+                raise
             future = concurrent.futures.Future()
-            future.set_exception(self._stopped_error(method))
+            future.set_exception(self._closed_error(method))
             return future
-        call = self._call_stub.future(request, timeout=self._timeout, metadata=self._metadata,
-                                      wait_for_ready=self._wait_for_ready)
-        # Either stop_all_calls finds the call in the set, or the call sees the stop here.
-        with _STOP.lock:
-            stopped = _STOP.program is not None
-            if not stopped:
-                self._in_flight.add(call)
-        if stopped:
-            call.cancel()
         return Future(self, method, call)
 
     def list_methods(self):
@@ -228,11 +242,17 @@ class Client:
                                        wait_for_ready=self._wait_for_ready)
         except grpc.RpcError as e:
             raise self._error(e, "") from None
+        except ValueError:  # the channel is closed
+            if _STOP.program is None and not self._closed:
+                raise
+            raise self._closed_error("") from None
         return list(response.methods)
 
     def close(self):
-        """Closes the channel; calls in flight end with RpcError (CANCELLED)."""
+        """Closes the channel; calls in flight and later end with RpcError (CANCELLED)."""
         self._closed = True
+        with _STOP.lock:
+            _STOP.clients.discard(self)
         self._channel.close()
 
     def __enter__(self):
@@ -243,14 +263,11 @@ class Client:
 
     # --- for Future ----------------------------------------------------------------------
 
-    def _leave(self, call):
-        with _STOP.lock:
-            self._in_flight.discard(call)
-
-    def _stopped_error(self, method):
+    def _closed_error(self, method):
+        """The error of a call that met a closed channel."""
         if _STOP.program is not None:
             return ProgramStoppedError(_STOP.message(self), method)
-        return RpcError(grpc.StatusCode.CANCELLED, "the call was cancelled", method)
+        return RpcError(grpc.StatusCode.CANCELLED, "the client was closed", method)
 
     def _error(self, error, method):
         """The exception for a failed gRPC call."""
@@ -259,7 +276,7 @@ class Client:
             if _STOP.program is not None:
                 return ProgramStoppedError(_STOP.message(self), method)
             if self._closed:
-                return RpcError(code, f"the client was closed ({details})", method)
+                return self._closed_error(method)
         if code == grpc.StatusCode.CANCELLED:
             # Only a stopping C++ server cancels a call: the server's program is stopping.
             return ProgramStoppedError(details, method)

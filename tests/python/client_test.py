@@ -102,6 +102,38 @@ class Calls(unittest.TestCase):
             client.Add(1, 2)
         self.assertEqual(caught.exception.code, grpc.StatusCode.DEADLINE_EXCEEDED)
 
+    def test_what_each_failure_becomes(self):
+        class Failed(grpc.RpcError):  # what gRPC raises, as far as the client reads it
+            def __init__(self, code, details):
+                self._code, self._details = code, details
+
+            def code(self):
+                return self._code
+
+            def details(self):
+                return self._details
+
+        client = launchpad_cpp.Client(NOWHERE, secret="")
+        # Only a stopping C++ server cancels a call: its program is stopping.
+        error = client._error(Failed(grpc.StatusCode.CANCELLED, "Cancelled"), "Add")
+        self.assertIsInstance(error, launchpad_cpp.ProgramStoppedError)
+        self.assertEqual((error.message, error.method), ("Cancelled", "Add"))
+        for code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.NOT_FOUND,
+                     grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED):
+            error = client._error(Failed(code, "why"), "Add")
+            self.assertIs(type(error), launchpad_cpp.RpcError)
+            self.assertEqual((error.code, error.message), (code, "why"))
+        # After close(), the cancellation is the client's own doing.
+        client.close()
+        error = client._error(Failed(grpc.StatusCode.CANCELLED, "Channel closed!"), "Add")
+        self.assertIs(type(error), launchpad_cpp.RpcError)
+        self.assertEqual(error.message, "the client was closed")
+        with self.assertRaisesRegex(launchpad_cpp.RpcError, "the client was closed"):
+            client.Add(1, 2)
+        error = client.futures.Add(1, 2).exception(timeout=60)
+        self.assertEqual((type(error), error.message),
+                         (launchpad_cpp.RpcError, "the client was closed"))
+
     def test_errors_read_like_lp_rpc_error(self):
         error = launchpad_cpp.RpcError(grpc.StatusCode.NOT_FOUND, "no such method", "Add")
         self.assertEqual(str(error), "Courier call 'Add' failed: NOT_FOUND: no such method")

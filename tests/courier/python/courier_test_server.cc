@@ -112,7 +112,8 @@ class CrossLanguage {
     return ms;
   }
   // Returns true once `n` calls are inside it at the same time, false if they are not
-  // within 60 s: the proof that a client's calls run concurrently, without timing them.
+  // within 60 s (or the program stops first): the proof that a client's calls run
+  // concurrently, without timing them.
   bool Rendezvous(int64_t n) const {
     std::unique_lock lock(rendezvous_->mu);
     const int64_t round = rendezvous_->round;
@@ -122,15 +123,18 @@ class CrossLanguage {
       rendezvous_->all_arrived.notify_all();
       return true;
     }
-    return rendezvous_->all_arrived.wait_for(lock, std::chrono::seconds(60),
-                                             [&] { return rendezvous_->round != round; });
+    const bool met = rendezvous_->all_arrived.wait_for(
+        lock, lp::StopToken(), std::chrono::seconds(60),
+        [&] { return rendezvous_->round != round; });
+    if (!met && rendezvous_->round == round) --rendezvous_->arrived;  // gave up: leave
+    return met;
   }
   void Shutdown() const { lp::Stop(); }
 
  private:
   struct RendezvousState {
     std::mutex mu;
-    std::condition_variable all_arrived;
+    std::condition_variable_any all_arrived;
     int64_t arrived = 0;  // guarded by mu: calls waiting in the current round
     int64_t round = 0;    // guarded by mu: rounds completed
   };

@@ -370,15 +370,29 @@ def secret_from_the_environment(c):
 
 
 STOP_SNIPPET = r"""
-import sys, launchpad_cpp
+import sys, threading, launchpad_cpp
 c = launchpad_cpp.Client(sys.argv[1], name="server/0")
-slow = c.futures.SleepMs(20000)
+slow = c.futures.SleepMs(100000)
+errors = []
+def blocking():
+    try:
+        errors.append(c.SleepMs(100000))
+    except launchpad_cpp.RpcError as e:
+        errors.append(e)
+waiter = threading.Thread(target=blocking)
+waiter.start()
 assert c.AddInts(1, 2) == 3
 launchpad_cpp.stop_all_calls("cross_language")
-for what, call in (("in flight", slow.result), ("after", lambda: c.AddInts(1, 2))):
+waiter.join(timeout=60)
+later = launchpad_cpp.Client(sys.argv[1], name="server/0")
+for what, call in (("future", slow.result), ("blocking", lambda: errors and errors[0]),
+                   ("after", lambda: c.AddInts(1, 2)), ("new client", lambda: later.Not(True)),
+                   ("later future", lambda: c.futures.Not(True).result())):
     try:
-        call()
-        print("FAIL", what, "returned")
+        result = call()
+        if isinstance(result, Exception):
+            raise result
+        print("FAIL", what, "returned", result)
     except launchpad_cpp.ProgramStoppedError as e:
         assert e.code.name == "CANCELLED", e
         assert "program 'cross_language' is stopping; calls to node server/0" in e.message, e
@@ -391,8 +405,9 @@ def stop_ends_calls_with_program_stopped_error(c):
     # stop_all_calls is for good in a process: it runs in a child of its own.
     done = subprocess.run([sys.executable, "-c", STOP_SNIPPET, c.address], capture_output=True,
                           text=True, timeout=ARGS.timeout, env=dict(os.environ))
-    assert done.returncode == 0 and done.stdout == "stopped in flight\nstopped after\n", (
-        done.stdout + done.stderr)
+    want = "".join(f"stopped {what}\n" for what in ("future", "blocking", "after", "new client",
+                                                    "later future"))
+    assert done.returncode == 0 and done.stdout == want, done.stdout + done.stderr
 
 
 # ----------------------------------------------------------------------------------------
