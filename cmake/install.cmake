@@ -10,6 +10,7 @@
 #   <prefix>/lib/cmake/launchpad_cpp/ the CMake package
 #   <prefix>/lib/pkgconfig/           launchpad_cpp.pc
 #   <prefix>/share/launchpad_cpp/     the .proto files (a client in another language)
+#   <prefix>/lib/python3/dist-packages/launchpad_cpp/   the Python package (LP_INSTALL_PYTHONDIR)
 
 include(CMakePackageConfigHelpers)
 
@@ -152,12 +153,13 @@ install(FILES ${PROJECT_SOURCE_DIR}/proto/courier/courier.proto
 install(FILES ${PROJECT_SOURCE_DIR}/proto/tensorflow/tensor.proto
         DESTINATION ${CMAKE_INSTALL_DATADIR}/launchpad_cpp/proto/tensorflow)
 
-# --- the Python package (python/launchpad_cpp) ---------------------------------------
+# --- the Python package ----------------------------------------------------------------
 
-# Python nodes (lp::PythonNode) put this directory on their script's PYTHONPATH when the
-# source tree the library was built from is gone (src/launch/python_node.cc).
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/launchpad_cpp
-        DESTINATION ${LP_INSTALL_PYTHONDIR}
+# launchpad_cpp (python/), pure Python. lib/python3/dist-packages under /usr is where
+# Debian's python3 looks (so the .deb needs no PYTHONPATH); under another prefix, add
+# <prefix>/lib/python3/dist-packages to PYTHONPATH (docs/python.md). LP_INSTALL_PYTHONDIR is
+# set in CMakeLists.txt: Python nodes (src/launch/python_node.cc) look there too.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/launchpad_cpp DESTINATION ${LP_INSTALL_PYTHONDIR}
         FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
 
 # --- the Debian package (cpack -G DEB) -----------------------------------------------
@@ -185,5 +187,7 @@ over Courier RPC (gRPC), launched as threads, processes or Slurm tasks.")
       "libabsl-dev, libprotobuf-dev, libgrpc++-dev, libssl-dev, protobuf-compiler-grpc, \
 prometheus-cpp-dev, libcpp-httplib-dev, pkgconf")
   set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, libgtest-dev")
+  # The Python package launchpad_cpp (calling nodes from Python) runs on these.
+  set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "python3, python3-grpcio, python3-protobuf, python3-numpy")
   include(CPack)
 endif()

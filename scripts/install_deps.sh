@@ -15,8 +15,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev ccache
   # the fuzz build (-DLP_FUZZ=ON, scripts/fuzz.sh): clang 14 and its libFuzzer runtime
   clang libclang-rt-14-dev
-  # the cross-language test: a Python Courier client
-  python3 python3-grpcio python3-protobuf
+  # the Python package launchpad_cpp (python/) and its tests
+  python3 python3-grpcio python3-protobuf python3-numpy
   # terminals of process launches (--lp_terminal=tmux_session) and their tests
   tmux
   # observability (docs/observability.md): the status server and its JSON, Prometheus

@@ -20,6 +20,7 @@ import socket
 import threading
 
 _NODE_NAME_ENV = "LP_PYTHON_NODE"
+_PROGRAM_ENV = "LP_PYTHON_PROGRAM"
 _HANDLES_ENV = "LP_PYTHON_HANDLES"
 _CONTROL_FD_ENV = "LP_PYTHON_CONTROL_FD"
 
@@ -56,8 +57,8 @@ class _Channel:
                 self.stopping.set()
                 # As in a C++ node, the calls in flight end, and later ones fail at once,
                 # with ProgramStoppedError.
-                from launchpad_cpp.client import stop_all_calls
-                stop_all_calls()
+                from launchpad_cpp.client import stop_all_calls  # pylint: disable=import-outside-toplevel
+                stop_all_calls(os.environ.get(_PROGRAM_ENV, "?"))
                 if not message:
                     return
 
@@ -93,16 +94,22 @@ def node_name():
     return name
 
 
+def _handles():
+    node_name()
+    return json.loads(os.environ.get(_HANDLES_ENV, "{}"))
+
+
 def addresses():
     """The handles the node was given: name -> "host:port" of that node's Courier server."""
-    node_name()
-    return dict(json.loads(os.environ.get(_HANDLES_ENV, "{}")))
+    return {name: handle["address"] for name, handle in _handles().items()}
 
 
-def handles():
-    """The handles the node was given: name -> a launchpad_cpp.Client of that node."""
-    from launchpad_cpp import Client  # the client module, loaded only when wanted
-    return {name: Client(address) for name, address in addresses().items()}
+def handles(**client_options):
+    """The handles the node was given: name -> a launchpad_cpp.Client of that node, which
+    sends the launch's secret. `client_options` go to every Client (e.g. timeout=30)."""
+    from launchpad_cpp.client import Client  # pylint: disable=import-outside-toplevel
+    return {name: Client(handle["address"], name=handle["node"], **client_options)
+            for name, handle in _handles().items()}
 
 
 def wait_for_stop(timeout=None):

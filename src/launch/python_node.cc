@@ -83,11 +83,11 @@ absl::StatusOr<std::string> FindInterpreter(const std::string& chosen) {
   return FindProgram(name);
 }
 
-// The address of each handle's Courier server, waiting until it is up. Nullopt when the
-// program stopped first.
-std::optional<std::map<std::string, std::string>> ResolveHandles(
+// Each handle's node and the address of its Courier server, waiting until it is up.
+// Nullopt when the program stopped first.
+std::optional<std::map<std::string, ResolvedHandle>> ResolveHandles(
     const Runtime& runtime, const std::map<std::string, AnyCourierHandle>& handles) {
-  std::map<std::string, std::string> addresses;
+  std::map<std::string, ResolvedHandle> resolved;
   for (const auto& [name, handle] : handles) {
     absl::StatusOr<std::string> address =
         runtime.addresses->Resolve(handle.node(), kCourierEndpoint, absl::InfiniteFuture());
@@ -97,9 +97,9 @@ std::optional<std::map<std::string, std::string>> ResolveHandles(
                                             handle.node().ToString(),
                                             "): ", address.status().message()));
     }
-    addresses[name] = *std::move(address);
+    resolved[name] = ResolvedHandle{handle.node().ToString(), *std::move(address)};
   }
-  return addresses;
+  return resolved;
 }
 
 // What the script told through the control channel.
@@ -157,22 +157,25 @@ bool AllPythonNodes(const Program& program, const std::vector<NodeId>& nodes) {
   return true;
 }
 
-std::string JsonObject(const std::map<std::string, std::string>& entries) {
+std::string HandlesJson(const std::map<std::string, ResolvedHandle>& handles) {
   std::string out = "{";
-  for (const auto& [key, value] : entries) {
+  for (const auto& [name, handle] : handles) {
     if (out.size() > 1) out += ", ";
-    AppendJsonString(out, key);
-    out += ": ";
-    AppendJsonString(out, value);
+    AppendJsonString(out, name);
+    out += ": {\"node\": ";
+    AppendJsonString(out, handle.node);
+    out += ", \"address\": ";
+    AppendJsonString(out, handle.address);
+    out += "}";
   }
   return out + "}";
 }
 
 void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
   if (!run_enabled() || runtime.stop->IsStopping()) return;
-  const std::optional<std::map<std::string, std::string>> addresses =
+  const std::optional<std::map<std::string, ResolvedHandle>> handles =
       ResolveHandles(runtime, handles_);
-  if (!addresses.has_value()) return;
+  if (!handles.has_value()) return;
   if (access(script_.c_str(), R_OK) != 0) {
     char cwd[4096] = "?";
     (void)getcwd(cwd, sizeof(cwd));
@@ -201,7 +204,8 @@ void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
   spec.passed_fd = script_end.get();
   spec.env_overrides = {
       {kPythonNodeNameEnv, context.node.ToString()},
-      {kPythonHandlesEnv, JsonObject(*addresses)},
+      {kPythonProgramEnv, context.program_name},
+      {kPythonHandlesEnv, HandlesJson(*handles)},
       {kPythonControlFdEnv, std::to_string(kPassedFd)},
       {kCourierSecretEnv, runtime.courier_secret},
       // A Launchpad program the script runs must not take itself for this node's worker.

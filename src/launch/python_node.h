@@ -22,7 +22,9 @@ bool AllPythonNodes(const Program& program, const std::vector<NodeId>& nodes);
 
 // The node, "group/index".
 inline constexpr char kPythonNodeNameEnv[] = "LP_PYTHON_NODE";
-// The handles, as a JSON object {"name": "host:port", ...}.
+// The program's name (lp::Program's).
+inline constexpr char kPythonProgramEnv[] = "LP_PYTHON_PROGRAM";
+// The handles, as JSON: {"name": {"node": "group/index", "address": "host:port"}, ...}.
 inline constexpr char kPythonHandlesEnv[] = "LP_PYTHON_HANDLES";
 // The descriptor of the script's end of the control channel (a SOCK_SEQPACKET socket).
 inline constexpr char kPythonControlFdEnv[] = "LP_PYTHON_CONTROL_FD";
@@ -43,8 +45,12 @@ inline constexpr char kStartedMessage[] = "started";
 // same kind (NodeOutcome::Kind).
 inline constexpr char kRaisedMessage[] = "raised";
 
-// {"a": "x", ...} for `entries`, as JSON.
-std::string JsonObject(const std::map<std::string, std::string>& entries);
+struct ResolvedHandle {
+  std::string node;     // "group/index"
+  std::string address;  // "host:port" of its Courier server
+};
+// kPythonHandlesEnv's value.
+std::string HandlesJson(const std::map<std::string, ResolvedHandle>& handles);
 
 }  // namespace lp::internal
 

@@ -11,12 +11,15 @@
 #   add_subdirectory tests/consumer/subproject: the source tree as a subproject, with
 #                    GoogleTest and Google Benchmark unfindable; builds the library and
 #                    the program only
+#   python           tests/consumer/python_consumer.py with Debian's python3 and
+#                    PYTHONPATH=WORK_DIR/prefix/lib/python3/dist-packages only: the
+#                    installed package launchpad_cpp calls BUILD_DIR's courier_test_server
 #   deb              cpack -G DEB of BUILD_DIR, `apt-get install ./*.deb`, tests/consumer
-#                    against /usr, then the package is removed again. Needs root, and
-#                    that launchpad-cpp-dev is not installed already; skipped (77)
-#                    otherwise.
+#                    against /usr, and python_consumer.py with no PYTHONPATH; then the
+#                    package is removed again. Needs root, and that launchpad-cpp-dev is
+#                    not installed already; skipped (77) otherwise.
 #
-# Every mode but install runs the program under local_mp and checks its answer.
+# Every C++ mode but install runs the program under local_mp and checks its answer.
 #
 # The consumer builds compile through COMPILER_LAUNCHER (the main build's), or through
 # ccache when there is none and ccache is installed: each mode starts from an empty
@@ -46,6 +49,26 @@ run_consumer() {
     return 1
   fi
   grep -q "consumer: 21 doubled is 42" <<<"$output"
+}
+
+# Runs tests/consumer/python_consumer.py, which must import launchpad_cpp from $1 (the
+# remaining arguments go before the interpreter, e.g. an environment).
+run_python_consumer() {
+  local package_dir="$1" output status=0
+  shift
+  local server="$build_dir/tests/courier/courier_test_server"
+  if [ ! -x "$server" ]; then
+    echo "consumer_test: $server is not built" >&2
+    return 1
+  fi
+  output="$(timeout 300 env "$@" /usr/bin/python3 "$consumer_dir/python_consumer.py" \
+    "$server" "$package_dir" 2>&1)" || status=$?
+  echo "$output"
+  if [ "$status" -ne 0 ]; then
+    echo "consumer_test: python_consumer.py exited with $status" >&2
+    return 1
+  fi
+  grep -q "python consumer: 21 + 21 is 42" <<<"$output"
 }
 
 # Configures, builds and runs tests/consumer with the given extra cmake arguments.
@@ -85,6 +108,11 @@ case "$mode" in
       $(pkg-config --libs launchpad_cpp)
     run_consumer "$work_dir/pkg_config/consumer"
     ;;
+  python)
+    # The default LP_INSTALL_PYTHONDIR; nothing else on the path (not the source tree).
+    run_python_consumer "$work_dir/prefix/lib/python3/dist-packages" \
+      -u PYTHONPATH PYTHONPATH="$work_dir/prefix/lib/python3/dist-packages"
+    ;;
   add_subdirectory)
     rm -rf "$work_dir/add_subdirectory"
     cmake -S "$consumer_dir/subproject" -B "$work_dir/add_subdirectory" "${cmake_args[@]}" \
@@ -109,6 +137,8 @@ case "$mode" in
     trap 'DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 remove -y -qq launchpad-cpp-dev' EXIT
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${deb[0]}"
     build_and_run_find_package_consumer "$work_dir/deb_consumer"
+    # Debian's python3 finds the package in /usr/lib/python3/dist-packages by itself.
+    run_python_consumer /usr/lib/python3/dist-packages -u PYTHONPATH
     ;;
   *)
     echo "consumer_test: unknown mode '$mode'" >&2

@@ -7,8 +7,12 @@
 //
 //   build/tests/courier/courier_test_server
 
+#include <chrono>
+#include <condition_variable>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -81,6 +85,10 @@ class CrossLanguage {
     }
     return {lp::DTypeName(t.dtype()), t.shape(), sum};
   }
+  // The tensor as it came, whatever its dtype, with the dtype's name as C++ sees it.
+  std::tuple<lp::Unicode, lp::Tensor> EchoTensor(lp::Tensor t) const {
+    return {lp::DTypeName(t.dtype()), std::move(t)};
+  }
   lp::Tensor MakeTensor(int64_t rows, int64_t cols) const {
     lp::Tensor t(lp::DType::kFloat, {rows, cols});
     std::span<float> values = t.span<float>();
@@ -97,11 +105,45 @@ class CrossLanguage {
   lp::Unicode Fail(const lp::Unicode& message) const {
     throw std::runtime_error("failing on purpose: " + message.text);
   }
+  // Returns `ms` after that many milliseconds (sooner if the program stops): a call that
+  // is in flight for a while.
+  int64_t SleepMs(int64_t ms) const {
+    lp::WaitForStop(absl::Milliseconds(ms));
+    return ms;
+  }
+  // Returns true once `n` calls are inside it at the same time, false if they are not
+  // within 60 s (or the program stops first): the proof that a client's calls run
+  // concurrently, without timing them.
+  bool Rendezvous(int64_t n) const {
+    std::unique_lock lock(rendezvous_->mu);
+    const int64_t round = rendezvous_->round;
+    if (++rendezvous_->arrived == n) {
+      rendezvous_->arrived = 0;
+      ++rendezvous_->round;
+      rendezvous_->all_arrived.notify_all();
+      return true;
+    }
+    const bool met = rendezvous_->all_arrived.wait_for(
+        lock, lp::StopToken(), std::chrono::seconds(60),
+        [&] { return rendezvous_->round != round; });
+    if (!met && rendezvous_->round == round) --rendezvous_->arrived;  // gave up: leave
+    return met;
+  }
   void Shutdown() const { lp::Stop(); }
+
+ private:
+  struct RendezvousState {
+    std::mutex mu;
+    std::condition_variable_any all_arrived;
+    int64_t arrived = 0;  // guarded by mu: calls waiting in the current round
+    int64_t round = 0;    // guarded by mu: rounds completed
+  };
+  std::shared_ptr<RendezvousState> rendezvous_ = std::make_shared<RendezvousState>();
 };
 LP_COURIER_METHODS(CrossLanguage, AddInts, EchoInt, EchoUInt64, NegateInt8, Half, EchoFloat, Not,
                    EchoBytes, Greet, ByteLength, SumList, ReverseList, Swap, Invert, MaybeDouble,
-                   ScaleTensor, TensorInfo, MakeTensor, MovePoint, NestedEcho, Fail, Shutdown);
+                   ScaleTensor, TensorInfo, EchoTensor, MakeTensor, MovePoint, NestedEcho, Fail,
+                   SleepMs, Rendezvous, Shutdown);
 
 void Announce(const lp::CourierClient<CrossLanguage>& server) {
   std::cout << "courier_test_server listening on " << server.Address() << std::endl;
