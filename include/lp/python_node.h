@@ -4,12 +4,14 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "lp/courier_node.h"
 #include "lp/handle.h"
+#include "lp/internal/node_arguments.h"
 #include "lp/node.h"
 
 namespace lp {
@@ -36,9 +38,10 @@ class PythonNodeImpl : public NodeImpl {
  public:
   PythonNodeImpl(std::string script, std::map<std::string, AnyCourierHandle> handles,
                  std::vector<std::string> args)
-      : script_(std::move(script)), handles_(std::move(handles)), args_(std::move(args)) {}
+      : arguments_(StoreArguments(std::move(script), std::move(args))),
+        handles_(std::move(handles)) {}
 
-  std::string TypeName() const override { return "PythonNode(" + script_ + ")"; }
+  std::string TypeName() const override { return "PythonNode"; }
   std::string DefaultLabel() const override { return "python"; }
   // Defined in src/launch/python_node.cc: it starts the interpreter.
   void Run(const Runtime& runtime, const NodeContext& context) override;
@@ -49,13 +52,21 @@ class PythonNodeImpl : public NodeImpl {
     return targets;
   }
 
+  // The script and its arguments travel from the launcher, like a FunctionNode's
+  // arguments: a path main() computed (a fresh directory) is the launcher's in every worker.
+  std::vector<EncodedArgument> EncodeArguments() const override { return arguments_->Encode(); }
+  absl::Status ApplyArguments(const std::vector<EncodedArgument>& launcher) override {
+    return arguments_->Apply(launcher);
+  }
+  const std::string& script() const { return std::get<0>(arguments_->values()); }
+  const std::vector<std::string>& args() const { return std::get<1>(arguments_->values()); }
+
   void set_interpreter(std::string interpreter) { interpreter_ = std::move(interpreter); }
   void set_stop_grace(absl::Duration grace) { stop_grace_ = grace; }
 
  private:
-  const std::string script_;
+  const std::shared_ptr<StoredArguments<std::string, std::vector<std::string>>> arguments_;
   const std::map<std::string, AnyCourierHandle> handles_;
-  const std::vector<std::string> args_;
   std::string interpreter_;  // empty: $LP_PYTHON, else python3 from $PATH
   absl::Duration stop_grace_ = absl::Seconds(5);
 };

@@ -9,6 +9,7 @@ been started directly, and its directory first on sys.path.
 import os
 import runpy
 import sys
+import traceback
 
 from launchpad_cpp import node
 
@@ -24,7 +25,22 @@ def main():
         raise
     except BaseException as error:  # pylint: disable=broad-except
         node._report_exception(error)  # pylint: disable=protected-access
-        raise
+        if not isinstance(error, Exception):
+            raise  # KeyboardInterrupt and the like end the interpreter their own way
+        # The traceback from the script's own frame on: this runner's and runpy's frames
+        # say nothing about the script. Then the exit code of an uncaught exception.
+        traceback.print_exception(type(error), error, _from_script(error.__traceback__, script))
+        sys.exit(1)
+
+
+def _from_script(tb, script):
+    """The traceback from the script's first frame; all of it when the script has none
+    (a syntax error in the script)."""
+    path = os.path.abspath(script)
+    entry = tb
+    while entry is not None and os.path.abspath(entry.tb_frame.f_code.co_filename) != path:
+        entry = entry.tb_next
+    return entry if entry is not None else tb
 
 
 if __name__ == "__main__":

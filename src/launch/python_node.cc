@@ -176,16 +176,16 @@ void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
   const std::optional<std::map<std::string, ResolvedHandle>> handles =
       ResolveHandles(runtime, handles_);
   if (!handles.has_value()) return;
-  if (access(script_.c_str(), R_OK) != 0) {
+  if (access(script().c_str(), R_OK) != 0) {
     char cwd[4096] = "?";
     (void)getcwd(cwd, sizeof(cwd));
-    throw std::runtime_error(absl::StrCat("python script ", script_, " cannot be read (",
+    throw std::runtime_error(absl::StrCat("python script ", script(), " cannot be read (",
                                           std::strerror(errno), "; working directory ", cwd,
                                           ")"));
   }
   absl::StatusOr<std::string> interpreter = FindInterpreter(interpreter_);
   if (!interpreter.ok()) {
-    throw std::runtime_error(absl::StrCat("python script ", script_, ": no interpreter: ",
+    throw std::runtime_error(absl::StrCat("python script ", script(), ": no interpreter: ",
                                           interpreter.status().message()));
   }
 
@@ -198,8 +198,8 @@ void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
   UniqueFd script_end(pair[1]);
 
   SpawnSpec spec;
-  spec.argv = {*interpreter, "-m", "launchpad_cpp._node_main", script_};
-  spec.argv.insert(spec.argv.end(), args_.begin(), args_.end());
+  spec.argv = {*interpreter, "-m", "launchpad_cpp._node_main", script()};
+  spec.argv.insert(spec.argv.end(), args().begin(), args().end());
   for (std::string& arg : GroupArgsFromEnvironment()) spec.argv.push_back(std::move(arg));
   spec.passed_fd = script_end.get();
   spec.env_overrides = {
@@ -224,7 +224,7 @@ void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
   }
   absl::StatusOr<SpawnedProcess> child = ProcessSpawner::Global().Spawn(spec);
   if (!child.ok()) {
-    throw std::runtime_error(absl::StrCat("python script ", script_, ": ",
+    throw std::runtime_error(absl::StrCat("python script ", script(), ": ",
                                           child.status().message()));
   }
   script_end.Reset();
@@ -270,7 +270,7 @@ void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
     const absl::Time now = absl::Now();
     if (now >= terminate_at) {
       std::fprintf(stderr, "lp: node %s: python script %s did not exit within %s of the stop; "
-                   "terminating it\n", context.node.ToString().c_str(), script_.c_str(),
+                   "terminating it\n", context.node.ToString().c_str(), script().c_str(),
                    FormatNotice(stop_grace_).c_str());
       KillProcessTree(child->pid, SIGTERM);
       terminated = true;
@@ -290,11 +290,15 @@ void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
   }
   if (exit->success() || terminated) return;
 
-  std::string message = absl::StrCat("python script ", script_);
+  // (A process launch adds the worker's own exit in parentheses: hence "the script".)
+  const std::string how = exit->ToString();
+  std::string message = absl::StrCat("python script ", script());
   if (!report.raised_text.empty()) {
-    absl::StrAppend(&message, " raised ", report.raised_text, " (", exit->ToString(), ")");
+    absl::StrAppend(&message, " raised ", report.raised_text, " (the script ", how, ")");
+  } else if (absl::StartsWith(how, "exited") || absl::StartsWith(how, "killed")) {
+    absl::StrAppend(&message, " ", how);
   } else {
-    absl::StrAppend(&message, ": ", exit->ToString());
+    absl::StrAppend(&message, " ended: ", how);
   }
   if (!report.started) {
     absl::StrAppend(&message, ", before the launchpad_cpp package started in ", *interpreter,

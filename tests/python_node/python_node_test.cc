@@ -36,7 +36,7 @@ struct ChildRun {
 };
 
 std::vector<std::string> ChildArgv(const std::string& mode, const std::string& launch_type) {
-  return {testing::BuildDir() + "/python_node_child", "--mode=" + mode,
+  return {testing::BuildDir() + "/tests/python_node/python_node_child", "--mode=" + mode,
           "--lp_launch_type=" + launch_type};
 }
 
@@ -105,7 +105,7 @@ TEST_P(PythonNodeProcessTest, UncaughtExceptionFailsTheProgramNamingNodeScriptAn
   EXPECT_THAT(run.output,
               HasSubstr(absl::StrCat("outcome: ABORTED: node py/0 failed: python script ",
                                      kScripts, "/raise_value_error.py raised ValueError: bad "
-                                     "value 42 (exited with code 1)")));
+                                     "value 42 (the script exited with code 1)")));
   // The traceback and the output before it are the node's output.
   EXPECT_THAT(run.output, HasSubstr("script about to fail"));
   EXPECT_THAT(run.output, HasSubstr("Traceback (most recent call last)"));
@@ -116,7 +116,7 @@ TEST_P(PythonNodeProcessTest, NonZeroExitFailsTheProgramNamingTheCode) {
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_THAT(run.output, HasSubstr(absl::StrCat("outcome: ABORTED: node py/0 failed: python "
                                                  "script ", kScripts,
-                                                 "/exit_3.py: exited with code 3")));
+                                                 "/exit_3.py exited with code 3")));
   EXPECT_THAT(run.output, HasSubstr("script exits with 3"));
   EXPECT_THAT(run.output, Not(HasSubstr(" raised ")));
 }
