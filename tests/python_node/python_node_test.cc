@@ -121,6 +121,13 @@ TEST_P(PythonNodeProcessTest, NonZeroExitFailsTheProgramNamingTheCode) {
   EXPECT_THAT(run.output, Not(HasSubstr(" raised ")));
 }
 
+TEST_P(PythonNodeProcessTest, ScriptCallsACourierNodeThroughItsHandle) {
+  const ChildRun run = RunChild("call", GetParam());
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("script: adder.Add(2, 3) = 5"));
+  EXPECT_THAT(run.output, HasSubstr("outcome: OK"));
+}
+
 INSTANTIATE_TEST_SUITE_P(LaunchTypes, PythonNodeProcessTest,
                          ::testing::Values("local_mp", "local_mt"),
                          [](const auto& info) { return info.param; });
@@ -189,6 +196,15 @@ TEST(PythonNodeTestMpTest, ProgramStopReachesTheScriptWaitingForIt) {
   // A script that did not see the stop would be terminated after its grace: still OK
   // then, but the node would print that it terminated it, and the test would take 5 s more.
   EXPECT_TRUE(controller.Wait().ok());
+}
+
+TEST(PythonNodeTestMpTest, ScriptCallsACourierNodeThroughItsHandle) {
+  Program program("script_calls");
+  CourierHandle<Adder> adder = program.AddNode(CourierNode<Adder>(), "adder");
+  PythonNode script(kScripts + "/call_adder.py", {{"adder", adder}});
+  script.SetInterpreter("/usr/bin/python3");
+  program.AddNode(script, "py");
+  EXPECT_TRUE(Launch(std::move(program), kTestMp).Wait().ok());
 }
 
 }  // namespace
