@@ -12,6 +12,7 @@ import sys
 import traceback
 
 from launchpad_cpp import node
+from launchpad_cpp.errors import ProgramStoppedError
 
 
 def main():
@@ -27,6 +28,8 @@ def main():
         node._report_exception(error)  # pylint: disable=protected-access
         if not isinstance(error, Exception):
             raise  # KeyboardInterrupt and the like end the interpreter their own way
+        if isinstance(error, ProgramStoppedError):
+            sys.exit(1)  # the stop ended a call: a clean end, as quiet as a C++ node's
         # The traceback from the script's own frame on: this runner's and runpy's frames
         # say nothing about the script. Then the exit code of an uncaught exception.
         traceback.print_exception(type(error), error, _from_script(error.__traceback__, script))

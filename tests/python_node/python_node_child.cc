@@ -15,6 +15,8 @@
 //   --mode=venv        py/0 runs print_resources.py; the group's env sets LP_PYTHON to
 //                      fake_venv_python.sh, and the node chose no interpreter
 //   --mode=call        adder/0, a CourierNode; py/0 runs call_adder.py with its handle
+//   --mode=calls       adder/0; py/0 runs call_until_stopped.py, which calls it until the
+//                      stop (the test sends SIGINT once it printed "script calls in a loop")
 
 #include <iostream>
 #include <string>
@@ -72,6 +74,9 @@ int main(int argc, char** argv) {
   } else if (mode == "call") {
     lp::CourierHandle<Adder> adder = program.AddNode(lp::CourierNode<Adder>(), "adder");
     program.AddNode(Script("call_adder.py", {{"adder", adder}}), "py");
+  } else if (mode == "calls") {
+    lp::CourierHandle<Adder> adder = program.AddNode(lp::CourierNode<Adder>(), "adder");
+    program.AddNode(Script("call_until_stopped.py", {{"adder", adder}}), "py");
   } else {
     std::cerr << "unknown --mode=" << mode << "\n";
     return 2;

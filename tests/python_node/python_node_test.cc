@@ -55,11 +55,12 @@ ChildRun RunChild(const std::string& mode, const std::string& launch_type = "loc
   return run;
 }
 
-// Runs the child until its script waits for the stop, then stops the program with SIGINT
+// Runs the child until its script printed `ready`, then stops the program with SIGINT
 // (as Ctrl+C would) and runs it to its end.
-ChildRun RunAndInterrupt(const std::string& mode, const std::string& launch_type = "local_mp") {
+ChildRun RunAndInterrupt(const std::string& mode, const std::string& launch_type,
+                         const std::string& ready = "script waits for the stop") {
   ChildProcess child(ChildArgv(mode, launch_type));
-  EXPECT_TRUE(child.WaitForOutput("script waits for the stop", kGenerous)) << child.output();
+  EXPECT_TRUE(child.WaitForOutput(ready, kGenerous)) << child.output();
   child.Signal(SIGINT);
   ChildRun run;
   run.exit_code = ExitCodeOf(child);
@@ -128,6 +129,14 @@ TEST_P(PythonNodeProcessTest, ScriptCallsACourierNodeThroughItsHandle) {
   EXPECT_THAT(run.output, HasSubstr("outcome: OK"));
 }
 
+// The script's calls end by the stop with an exception it does not catch: judged as a C++
+// node's calls are, a clean end.
+TEST_P(PythonNodeProcessTest, ScriptEndedByTheStopInACallEndsCleanly) {
+  const ChildRun run = RunAndInterrupt("calls", GetParam(), "script calls in a loop");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("outcome: OK"));
+}
+
 INSTANTIATE_TEST_SUITE_P(LaunchTypes, PythonNodeProcessTest,
                          ::testing::Values("local_mp", "local_mt"),
                          [](const auto& info) { return info.param; });
@@ -193,9 +202,9 @@ TEST(PythonNodeTestMpTest, ProgramStopReachesTheScriptWaitingForIt) {
   }
   ASSERT_TRUE(std::filesystem::exists(waiting));
   controller.Stop();
-  // A script that did not see the stop would be terminated after its grace: still OK
-  // then, but the node would print that it terminated it, and the test would take 5 s more.
   EXPECT_TRUE(controller.Wait().ok());
+  // Seen by the script, not just ended by its terminating after the grace (also clean).
+  EXPECT_TRUE(std::filesystem::exists(waiting + ".stopped"));
 }
 
 TEST(PythonNodeTestMpTest, ScriptCallsACourierNodeThroughItsHandle) {

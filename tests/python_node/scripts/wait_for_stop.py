@@ -1,5 +1,6 @@
 """Waits for the program's stop (polling first), then exits 0. argv[1], when given, is a file
-to create once waiting, for a test that cannot read the output."""
+to create once waiting, and argv[1] + ".stopped" one to create once the stop came, for a
+test that cannot read the output."""
 import pathlib
 import sys
 
@@ -11,3 +12,5 @@ if len(sys.argv) > 1:
     pathlib.Path(sys.argv[1]).write_text("waiting")
 assert launchpad_cpp.wait_for_stop(), "wait_for_stop() returned without a stop"
 print("script stopped cleanly")
+if len(sys.argv) > 1:
+    pathlib.Path(sys.argv[1] + ".stopped").write_text("stopped")
