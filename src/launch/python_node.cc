@@ -29,6 +29,7 @@
 #include "lp/internal/program_nodes.h"
 #include "lp/python_node.h"
 #include "src/core/format_notice.h"
+#include "src/courier/rpc/transport_security.h"
 #include "src/core/stop_state.h"
 #include "src/core/worker_environment.h"
 #include "src/process/find_program.h"
@@ -214,6 +215,14 @@ void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
       {kCourierPortEnv, ""},
       {kGroupArgsEnv, ""},
   };
+  if (runtime.transport != nullptr) {
+    const TlsOptions& tls = runtime.transport->files;
+    spec.env_overrides.insert(spec.env_overrides.end(),
+                              {{kPythonTlsCertEnv, tls.certificate_file},
+                               {kPythonTlsKeyEnv, tls.private_key_file},
+                               {kPythonTlsCaEnv, tls.ca_file},
+                               {kPythonTlsServerNameEnv, tls.server_name}});
+  }
   // Output as it happens, so that it interleaves with the program's and the last lines
   // before a crash are not lost in a buffer.
   if (!GetEnv("PYTHONUNBUFFERED").ok()) spec.env_overrides.emplace_back("PYTHONUNBUFFERED", "1");

@@ -28,6 +28,11 @@ inline constexpr char kPythonProgramEnv[] = "LP_PYTHON_PROGRAM";
 inline constexpr char kPythonHandlesEnv[] = "LP_PYTHON_HANDLES";
 // The descriptor of the script's end of the control channel (a SOCK_SEQPACKET socket).
 inline constexpr char kPythonControlFdEnv[] = "LP_PYTHON_CONTROL_FD";
+// The launch's mutual TLS, as files (read by launchpad_cpp/security.py); unset without.
+inline constexpr char kPythonTlsCertEnv[] = "LP_TLS_CERT";
+inline constexpr char kPythonTlsKeyEnv[] = "LP_TLS_KEY";
+inline constexpr char kPythonTlsCaEnv[] = "LP_TLS_CA";
+inline constexpr char kPythonTlsServerNameEnv[] = "LP_TLS_SERVER_NAME";
 // Chooses the interpreter when the node did not (lp::PythonNode::SetInterpreter).
 inline constexpr char kPythonInterpreterEnv[] = "LP_PYTHON";
 

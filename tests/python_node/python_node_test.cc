@@ -18,6 +18,7 @@
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_certificates.h"
 
 namespace lp {
 namespace {
@@ -140,6 +141,19 @@ TEST_P(PythonNodeProcessTest, ScriptEndedByTheStopInACallEndsCleanly) {
 INSTANTIATE_TEST_SUITE_P(LaunchTypes, PythonNodeProcessTest,
                          ::testing::Values("local_mp", "local_mt"),
                          [](const auto& info) { return info.param; });
+
+// Under mutual TLS the script's clients present the launch's certificate: the servers
+// accept no other caller.
+TEST(PythonNodeTest, ScriptCallsACourierNodeOverTls) {
+  testing::TempDir dir("lp-python-node-tls");
+  absl::StatusOr<TlsOptions> tls = testing::MakeTestCertificates(dir.path() + "/certs");
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  std::vector<std::string> argv = ChildArgv("call", "local_mp");
+  for (std::string& flag : testing::TlsFlags(*tls)) argv.push_back(std::move(flag));
+  ChildProcess child(argv);
+  EXPECT_EQ(ExitCodeOf(child), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("script: adder.Add(2, 3) = 5"));
+}
 
 TEST(PythonNodeTest, GroupResourcesReachTheScript) {
   const ChildRun run = RunChild("resources");

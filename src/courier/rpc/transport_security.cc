@@ -114,6 +114,7 @@ absl::StatusOr<std::shared_ptr<const TransportSecurity>> LoadTransportSecurity(
   }
   auto security = std::make_shared<TransportSecurity>();
   security->server_name = options.server_name;
+  security->files = options;
   for (auto [file, contents] : {std::pair{&cert_file, &security->certificate_chain},
                                 std::pair{&key_file, &security->private_key},
                                 std::pair{&ca_file, &security->ca_certificates}}) {

@@ -27,6 +27,9 @@ struct TransportSecurity {
   std::string private_key;        // PEM
   std::string ca_certificates;    // PEM
   std::string server_name;        // empty: check the address's host
+  // The files the three were read from, for a process that reads them itself (a Python
+  // node's script, src/launch/python_node.cc).
+  TlsOptions files;
 };
 
 // Reads and checks the files `options` names: all three given, readable, PEM of the
