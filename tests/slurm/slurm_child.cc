@@ -19,6 +19,10 @@
 //                      the file --trigger exists; main() prints "status url <url>", and
 //                      after the program ended "program ended: <outcome>", then keeps the
 //                      launcher (and its status server) up until it is killed
+//   --mode=python      waiters, plus python/0, a PythonNode (tests/slurm/python/
+//                      call_waiters.py) that calls every waiter through its handle, prints
+//                      its argv and LP_TEST_ENV (its group's slurm_resources give a flag
+//                      and the variable), then stops the program
 //   --mode=travel|differs|sweep
 //                      the programs of tests/support/arguments_program.h (node arguments
 //                      computed in main() travel; --scratch is where main() makes its
@@ -248,6 +252,18 @@ int main(int argc, char** argv) {
                       throw std::runtime_error("boom from the status test");
                     }),
                     "failer");
+  } else if (mode == "python") {
+    std::map<std::string, lp::AnyCourierHandle> handles;
+    for (size_t i = 0; i < waiters.size(); ++i) {
+      handles.emplace(absl::StrCat("waiter", i), waiters[i]);
+    }
+    lp::PythonNode script(LP_SLURM_PYTHON_SCRIPTS "/call_waiters.py", handles, {"--own=1"});
+    script.SetInterpreter("/usr/bin/python3");
+    program.AddNode(script, "python");
+    lp::SlurmConfig config = Spread(1);
+    config.args = {{"greeting", "hello"}};  // not a flag of this binary: the script's alone
+    config.env = {{"LP_TEST_ENV", "from slurm_resources"}};
+    options.slurm_resources["python"] = config;
   } else if (mode != "wait") {
     std::cerr << "unknown --mode=" << mode << "\n";
     return 64;

@@ -281,6 +281,23 @@ TEST_F(SlurmClusterTest, GroupResourcesReachTheTasks) {
   }
 }
 
+// A Python script as a node on a compute node: its interpreter and script found there, its
+// handles resolved to the waiters on every host, its group's resources applied, and its
+// stop ending the program cleanly.
+TEST_F(SlurmClusterTest, PythonNodeCallsEveryWaiterAndStopsTheProgram) {
+  auto child = Launch("python", {absl::StrCat("--hosts=", Machines())});
+  ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
+  for (int i = 0; i < Machines(); ++i) {
+    EXPECT_THAT(child->output(), HasSubstr(absl::StrCat("python called waiter", i,
+                                                        " on host=")));
+    EXPECT_THAT(child->output(), HasSubstr(absl::StrCat(": waiter/", i, " got hi")));
+  }
+  EXPECT_THAT(child->output(),
+              HasSubstr("python argv: --own=1 --greeting=hello env: from slurm_resources"));
+  EXPECT_EQ(HostsOf("stopped", child->output()).size(), static_cast<size_t>(Machines()))
+      << child->output();
+}
+
 TEST_F(SlurmClusterTest, StopFromANodeReachesEveryTask) {
   auto child = Launch("stop", {absl::StrCat("--hosts=", Machines())});
   ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
