@@ -56,6 +56,19 @@ TEST(WorkerEnvironmentTest, LaunchIdentityRoundTrips) {
   ::unsetenv(kNodeEnv);
 }
 
+// A group's args reach a Python node's script word for word, whatever they contain.
+TEST(WorkerEnvironmentTest, GroupArgsRoundTrip) {
+  const std::map<std::string, std::string> args = {
+      {"plain", "32"}, {"spaces", "a b"}, {"lines", "one\ntwo"}, {"quotes", "\"'\\"},
+      {"empty", ""}, {"utf8", "caf\xc3\xa9"}};
+  ::setenv(kGroupArgsEnv, EncodeGroupArgs(args).c_str(), 1);
+  std::vector<std::string> expected;
+  for (const auto& [key, value] : args) expected.push_back("--" + key + "=" + value);
+  EXPECT_EQ(GroupArgsFromEnvironment(), expected);
+  ::unsetenv(kGroupArgsEnv);
+  EXPECT_TRUE(GroupArgsFromEnvironment().empty());
+}
+
 // The coordinator's address: given whole, or (under Slurm) as a port on the launch host.
 TEST(WorkerEnvironmentTest, CoordinatorAddressFromEitherForm) {
   ::unsetenv(kCoordinatorAddressEnv);

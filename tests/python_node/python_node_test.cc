@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lp/lp.h"
+#include "src/launch/python_node.h"
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
@@ -172,6 +173,28 @@ TEST(PythonNodeTest, GroupEnvironmentChoosesTheInterpreter) {
   const ChildRun run = RunChild("venv");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("interpreter: fake_venv_python\n"));
+}
+
+// What the script's json.loads reads: names and addresses escaped as JSON strings.
+TEST(PythonNodeTest, HandlesAreWrittenAsJson) {
+  EXPECT_EQ(internal::HandlesJson({}), "{}");
+  EXPECT_EQ(internal::HandlesJson({{"learner", {"learner/0", "10.0.0.1:4000"}},
+                                   {"odd \"name\"\\\n", {"g/1", "[::1]:5"}}}),
+            R"({"learner": {"node": "learner/0", "address": "10.0.0.1:4000"}, )"
+            R"("odd \"name\"\\\u000a": {"node": "g/1", "address": "[::1]:5"}})");
+}
+
+// The script dies with its node's process: here the launcher, killed with SIGKILL (its
+// worker, under local_mp, then kills its own tree; under local_mt the launcher is the
+// script's parent).
+TEST_P(PythonNodeProcessTest, ScriptDiesWhenTheLauncherIsKilled) {
+  ChildProcess child(ChildArgv("ignore", GetParam()));
+  const std::string pid_text = child.WaitForMatch("pid python/0 ([0-9]+)", kGenerous);
+  int pid = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(pid_text, &pid)) << child.output();
+  child.Signal(SIGKILL);
+  (void)child.WaitForExit(kGenerous);
+  EXPECT_THAT(testing::WaitUntilGone({pid}, kGenerous), IsEmpty()) << child.output();
 }
 
 class Adder {
