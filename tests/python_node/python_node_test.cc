@@ -70,6 +70,12 @@ ChildRun RunAndInterrupt(const std::string& mode, const std::string& launch_type
   return run;
 }
 
+// The pid ignore_stop.py prints ("pid python/0 <pid>"); 0 when it never came.
+pid_t ScriptPid(ChildProcess& child) {
+  int pid = 0;
+  return absl::SimpleAtoi(child.WaitForMatch("pid python/0 ([0-9]+)", kGenerous), &pid) ? pid : 0;
+}
+
 class PythonNodeProcessTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PythonNodeProcessTest, ScriptStopsTheProgram) {
@@ -89,9 +95,8 @@ TEST_P(PythonNodeProcessTest, ProgramStopReachesTheScriptWaitingForIt) {
 
 TEST_P(PythonNodeProcessTest, ScriptThatIgnoresTheStopIsKilledAndTheProgramStopsCleanly) {
   ChildProcess child(ChildArgv("ignore", GetParam()));
-  const std::string pid_text = child.WaitForMatch("pid python/0 ([0-9]+)", kGenerous);
-  int pid = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(pid_text, &pid)) << child.output();
+  const pid_t pid = ScriptPid(child);
+  ASSERT_GT(pid, 0) << child.output();
   ASSERT_TRUE(child.WaitForOutput("script waits for the stop", kGenerous)) << child.output();
   child.Signal(SIGINT);
   EXPECT_EQ(ExitCodeOf(child), 0) << child.output();
@@ -189,9 +194,8 @@ TEST(PythonNodeTest, HandlesAreWrittenAsJson) {
 // script's parent).
 TEST_P(PythonNodeProcessTest, ScriptDiesWhenTheLauncherIsKilled) {
   ChildProcess child(ChildArgv("ignore", GetParam()));
-  const std::string pid_text = child.WaitForMatch("pid python/0 ([0-9]+)", kGenerous);
-  int pid = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(pid_text, &pid)) << child.output();
+  const pid_t pid = ScriptPid(child);
+  ASSERT_GT(pid, 0) << child.output();
   child.Signal(SIGKILL);
   (void)child.WaitForExit(kGenerous);
   EXPECT_THAT(testing::WaitUntilGone({pid}, kGenerous), IsEmpty()) << child.output();
