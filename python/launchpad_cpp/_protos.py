@@ -133,11 +133,16 @@ FILE_DESCRIPTORS = (_tensor_file(), _courier_file())
 _POOL = descriptor_pool.DescriptorPool()
 for _file in FILE_DESCRIPTORS:
     _POOL.Add(_file)
-_FACTORY = message_factory.MessageFactory(_POOL)
+
+
+if hasattr(message_factory, "GetMessageClass"):  # protobuf >= 4.22 (Python)
+    _get_class = message_factory.GetMessageClass
+else:  # Debian 12's: one factory, so that a field's class is the class exported here
+    _get_class = message_factory.MessageFactory(_POOL).GetPrototype
 
 
 def _class(full_name):
-    return _FACTORY.GetPrototype(_POOL.FindMessageTypeByName(full_name))
+    return _get_class(_POOL.FindMessageTypeByName(full_name))
 
 
 TensorShapeProto = _class("tensorflow.TensorShapeProto")

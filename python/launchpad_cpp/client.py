@@ -65,7 +65,12 @@ def stop_all_calls(program):
 class Future(concurrent.futures.Future):
     """The result of client.futures.Method(...): a concurrent.futures.Future (so
     concurrent.futures.wait and as_completed take it) whose result() returns the decoded
-    value or raises RpcError / ProgramStoppedError. cancel() cancels the call."""
+    value or raises RpcError / ProgramStoppedError. cancel() cancels the call.
+
+    result() and exception() wait on gRPC's call itself and finish the future on the
+    waiting thread; gRPC's done-callback finishes it otherwise (for wait(), callbacks).
+    Whichever comes first does it, once.
+    """
 
     def __init__(self, client, method, call):
         super().__init__()
@@ -74,6 +79,7 @@ class Future(concurrent.futures.Future):
         self._method = method
         self._call = call
         self._cancelled_by_user = False
+        self._finishing = threading.Lock()
         call.add_done_callback(self._finish)
 
     def cancel(self):
@@ -83,21 +89,42 @@ class Future(concurrent.futures.Future):
     def cancelled(self):
         return self._cancelled_by_user and self._call.cancelled()
 
+    def result(self, timeout=None):
+        self._wait(timeout)
+        return super().result(timeout=0)
+
+    def exception(self, timeout=None):
+        self._wait(timeout)
+        return super().exception(timeout=0)
+
+    def _wait(self, timeout):
+        if self.done():
+            return
+        try:  # gRPC's own wait: no hand-off through its callback thread
+            self._call.result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            raise concurrent.futures.TimeoutError() from None
+        except (grpc.RpcError, grpc.FutureCancelledError):
+            pass  # the call ended; _finish reads how
+        self._finish(self._call)
+
     def _finish(self, call):
-        try:
-            if call.cancelled():
-                if self._cancelled_by_user:
-                    self.set_exception(concurrent.futures.CancelledError())
-                else:  # the channel was closed: by the program's stop or by close()
-                    self.set_exception(self._client._closed_error(self._method))
+        with self._finishing:
+            if self.done():
                 return
-            error = call.exception()
-            if error is not None:
-                self.set_exception(self._client._error(error, self._method))
-                return
-            self.set_result(self._client._decode_result(call.result(), self._method))
-        except BaseException as e:  # noqa: BLE001 - the caller sees it, not gRPC's thread
-            if not self.done():
+            try:
+                if call.cancelled():
+                    if self._cancelled_by_user:
+                        self.set_exception(concurrent.futures.CancelledError())
+                    else:  # the channel was closed: by the program's stop or by close()
+                        self.set_exception(self._client._closed_error(self._method))
+                    return
+                error = call.exception()
+                if error is not None:
+                    self.set_exception(self._client._error(error, self._method))
+                    return
+                self.set_result(self._client._decode_result(call.result(), self._method))
+            except BaseException as e:  # noqa: BLE001 - the caller sees it, not gRPC's thread
                 self.set_exception(e)
 
 

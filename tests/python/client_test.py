@@ -145,7 +145,8 @@ class Calls(unittest.TestCase):
         self.assertEqual((type(again), again.message, again.method),
                          (launchpad_cpp.ProgramStoppedError, stopped.message, "Add"))
         again = pickle.loads(pickle.dumps(error))
-        self.assertEqual((again.code, again.message, again.method), (error.code, error.message, "Add"))
+        self.assertEqual((again.code, again.message, again.method),
+                         (error.code, error.message, "Add"))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,11 @@ class DescriptorsMatchProtoc(unittest.TestCase):
                     lineterm=""))
                 self.fail(f"{expected.name} differs from proto/:\n{diff}")
 
+    def test_a_fields_class_is_the_exported_class(self):
+        request = _protos.CallRequest()
+        self.assertIs(type(request.arguments.args.add()), _protos.SerializedObject)
+        self.assertIs(type(request.arguments.args.add().tensor_value), _protos.TensorProto)
+
     def test_messages_serialize_as_the_protos_say(self):
         # A field number or type that drifted would change these bytes.
         request = _protos.CallRequest(method="Add")

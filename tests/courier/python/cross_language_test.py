@@ -17,6 +17,7 @@ interpreter to use (a pyenv `python3` on PATH usually has none of them).
 
 import argparse
 import concurrent.futures
+import dataclasses
 import math
 import os
 import queue
@@ -416,21 +417,14 @@ TLS = False  # set in main() under --tls: the TlsOptions every client of the tes
 
 
 def make_test_certificates(directory):
-    """A CA and one certificate for 127.0.0.1 and localhost signed by it (openssl)."""
-    def run(*args):
-        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=directory)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=lp test CA",
-        "-keyout", "ca.key", "-out", "ca.pem")
-    with open(os.path.join(directory, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                "extendedKeyUsage=serverAuth,clientAuth\n")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=lp test node",
-        "-keyout", "node.key", "-out", "node.csr")
-    run("x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "node.pem")
+    """A CA and a certificate it signed, naming lp-node, localhost and 127.0.0.1."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                          "scripts", "tls", "make_certs.sh")
+    subprocess.run([script, directory, "--name", "lp-node", "--days", "2"], check=True,
+                   capture_output=True)
     return launchpad_cpp.TlsOptions(os.path.join(directory, "node.pem"),
                                     os.path.join(directory, "node.key"),
-                                    os.path.join(directory, "ca.pem"))
+                                    os.path.join(directory, "ca.pem"), server_name="lp-node")
 
 
 def start_server(extra_args):
@@ -469,10 +463,12 @@ def main():
             TLS = make_test_certificates(tls_dir)
             extra_args = [f"--lp_tls_cert={TLS.certificate_file}",
                           f"--lp_tls_key={TLS.private_key_file}",
-                          f"--lp_tls_ca={TLS.ca_file}"]
+                          f"--lp_tls_ca={TLS.ca_file}", "--lp_tls_server_name=lp-node"]
             # The clients find the files where a Python node does: in the environment.
+            # They check the server's certificate for the name lp-node, not 127.0.0.1.
             os.environ.update(LP_TLS_CERT=TLS.certificate_file,
-                              LP_TLS_KEY=TLS.private_key_file, LP_TLS_CA=TLS.ca_file)
+                              LP_TLS_KEY=TLS.private_key_file, LP_TLS_CA=TLS.ca_file,
+                              LP_TLS_SERVER_NAME=TLS.server_name)
         server, address = start_server(extra_args)
         if address is None:
             server.kill()
@@ -497,14 +493,19 @@ def run_tests(server, address):
             failed += 1
             print(f"FAIL {fn.__name__}\n{traceback.format_exc()}", flush=True)
     if ARGS.tls:
-        try:  # without the certificates the server is out of reach
-            plain = launchpad_cpp.Client(address, timeout=5, tls=False, wait_for_ready=False)
-            expect_error(grpc.StatusCode.UNAVAILABLE, "", plain.AddInts, 1, 2)
-            passed += 1
-            print("PASS plain_tcp_refused", flush=True)
-        except Exception:  # noqa: BLE001
-            failed += 1
-            print(f"FAIL plain_tcp_refused\n{traceback.format_exc()}", flush=True)
+        # Without the certificates the server is out of reach, and a client checking for
+        # a name the certificate does not hold refuses the server.
+        wrong_name = dataclasses.replace(TLS, server_name="not-lp-node")
+        for name, tls in (("plain_tcp_refused", False), ("wrong_server_name_refused", wrong_name)):
+            try:
+                other = launchpad_cpp.Client(address, timeout=5, tls=tls, wait_for_ready=False)
+                expect_error(grpc.StatusCode.UNAVAILABLE, "", other.AddInts, 1, 2)
+                other.close()
+                passed += 1
+                print(f"PASS {name}", flush=True)
+            except Exception:  # noqa: BLE001
+                failed += 1
+                print(f"FAIL {name}\n{traceback.format_exc()}", flush=True)
 
     # The Shutdown method stops the C++ program; it must then exit cleanly.
     try:
