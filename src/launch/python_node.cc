@@ -136,7 +136,7 @@ bool ReadControlMessages(int control, const Runtime& runtime, ScriptReport& repo
   }
 }
 
-// Kills and reaps the script if Run() leaves before it did (an exception of ours).
+// Kills and reaps the script if its supervision ends early (an error of ours).
 struct ReapOnExit {
   pid_t pid;
   bool reaped = false;
@@ -146,6 +146,136 @@ struct ReapOnExit {
     (void)WaitForExit(pid, absl::InfiniteFuture());
   }
 };
+
+// Step 1. The script's command line and environment (docs/python.md, "How it runs").
+SpawnSpec ScriptCommand(const std::string& interpreter, const std::string& script,
+                        const std::vector<std::string>& args, const std::string& handles_json,
+                        const Runtime& runtime, const NodeContext& context) {
+  SpawnSpec spec;
+  spec.argv = {interpreter, "-m", "launchpad_cpp._node_main", script};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  for (std::string& arg : GroupArgsFromEnvironment()) spec.argv.push_back(std::move(arg));
+  spec.env_overrides = {
+      {kPythonNodeNameEnv, context.node.ToString()},
+      {kPythonProgramEnv, context.program_name},
+      {kPythonHandlesEnv, handles_json},
+      {kPythonControlFdEnv, std::to_string(kPassedFd)},
+      {kCourierSecretEnv, runtime.courier_secret},
+      // A Launchpad program the script runs must not take itself for this node's worker.
+      {kNodeEnv, ""},
+      {kNodeGroupEnv, ""},
+      {kCourierPortEnv, ""},
+      {kGroupArgsEnv, ""},
+  };
+  if (runtime.transport != nullptr) {
+    const TlsOptions& tls = runtime.transport->files;
+    spec.env_overrides.insert(spec.env_overrides.end(),
+                              {{kPythonTlsCertEnv, tls.certificate_file},
+                               {kPythonTlsKeyEnv, tls.private_key_file},
+                               {kPythonTlsCaEnv, tls.ca_file},
+                               {kPythonTlsServerNameEnv, tls.server_name}});
+  }
+  // Output as it happens, so that it interleaves with the program's and the last lines
+  // before a crash are not lost in a buffer.
+  if (!GetEnv("PYTHONUNBUFFERED").ok()) spec.env_overrides.emplace_back("PYTHONUNBUFFERED", "1");
+  if (const std::string package = PackageDirectory(); !package.empty()) {
+    absl::StatusOr<std::string> path = GetEnv("PYTHONPATH");
+    spec.env_overrides.emplace_back("PYTHONPATH",
+                                    path.ok() ? absl::StrCat(package, ":", *path) : package);
+  }
+  return spec;
+}
+
+// How the script ended.
+struct ScriptEnd {
+  ExitInfo exit;
+  ScriptReport report;
+  bool terminated = false;  // by the node, because the stop's grace ran out
+};
+
+// Step 2. Watches the running script `pid` until it ends: acts on its messages on
+// `control`, tells it the program's stop and, `stop_grace` after the stop, terminates it
+// (SIGTERM, then SIGKILL), saying so on stderr with `name`. Reaps it. Throws on errors of
+// its own.
+ScriptEnd SuperviseScript(pid_t pid, int control, const Runtime& runtime,
+                          absl::Duration stop_grace, const std::string& name) {
+  ReapOnExit reap{pid};
+  absl::StatusOr<PidFd> exited = PidFd::Open(pid);
+  if (!exited.ok()) {
+    throw std::runtime_error(absl::StrCat("python node: ", exited.status().message()));
+  }
+  // The stop, from whichever thread requests it: told to the script at once, and to the
+  // loop below, which gives the script its grace. (The callback's destructor waits for a
+  // run of it in progress, so the descriptors outlive it.)
+  UniqueFd stop_wake(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  std::stop_callback on_stop(runtime.stop->token(), [&] {
+    (void)send(control, kStopMessage, std::strlen(kStopMessage), MSG_DONTWAIT | MSG_NOSIGNAL);
+    const uint64_t one = 1;
+    (void)!write(stop_wake.get(), &one, sizeof(one));
+  });
+
+  ScriptEnd end;
+  bool control_open = true;
+  absl::Time terminate_at = absl::InfiniteFuture();
+  absl::Time kill_at = absl::InfiniteFuture();
+  for (;;) {
+    pollfd fds[3] = {{exited->fd(), POLLIN, 0},
+                     {stop_wake.get(), POLLIN, 0},
+                     {control_open ? control : -1, POLLIN, 0}};
+    const int ready = poll(fds, 3, PollTimeoutMillis(std::min(terminate_at, kill_at)));
+    if (ready < 0 && errno != EINTR) {
+      throw std::runtime_error(absl::StrCat("python node: poll: ", std::strerror(errno)));
+    }
+    if (fds[2].revents != 0) control_open = ReadControlMessages(control, runtime, end.report);
+    if (fds[1].revents != 0) {
+      uint64_t count;
+      (void)!read(stop_wake.get(), &count, sizeof(count));
+      if (terminate_at == absl::InfiniteFuture() && !end.terminated) {
+        terminate_at = absl::Now() + stop_grace;
+      }
+    }
+    if (fds[0].revents != 0) break;
+    const absl::Time now = absl::Now();
+    if (now >= terminate_at) {
+      std::fprintf(stderr, "lp: %s did not exit within %s of the stop; terminating it\n",
+                   name.c_str(), FormatNotice(stop_grace).c_str());
+      KillProcessTree(pid, SIGTERM);
+      end.terminated = true;
+      terminate_at = absl::InfiniteFuture();
+      kill_at = now + kTerminateToKill;
+    } else if (now >= kill_at) {
+      KillProcessTree(pid, SIGKILL);
+      kill_at = absl::InfiniteFuture();
+    }
+  }
+  // What the script sent before it ended is still in the socket.
+  if (control_open) ReadControlMessages(control, runtime, end.report);
+  absl::StatusOr<ExitInfo> exit = WaitForExit(pid, absl::InfiniteFuture());
+  reap.reaped = true;
+  if (!exit.ok()) throw std::runtime_error(absl::StrCat("python node: ", exit.status().message()));
+  end.exit = *exit;
+  return end;
+}
+
+// Step 3. What a script's failure says: the script, its exception, its exit.
+std::string DescribeFailure(const std::string& script, const std::string& interpreter,
+                            const ScriptEnd& end) {
+  // (A process launch adds the worker's own exit in parentheses: hence "the script".)
+  const std::string how = end.exit.ToString();
+  std::string message = absl::StrCat("python script ", script);
+  if (!end.report.raised_text.empty()) {
+    absl::StrAppend(&message, " raised ", end.report.raised_text, " (the script ", how, ")");
+  } else if (absl::StartsWith(how, "exited") || absl::StartsWith(how, "killed")) {
+    absl::StrAppend(&message, " ", how);
+  } else {
+    absl::StrAppend(&message, " ended: ", how);
+  }
+  if (!end.report.started) {
+    absl::StrAppend(&message, ", before the launchpad_cpp package started in ", interpreter,
+                    " (see the node's output)");
+  }
+  return message;
+}
 
 }  // namespace
 
@@ -179,7 +309,7 @@ void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
   if (!handles.has_value()) return;
   if (access(script().c_str(), R_OK) != 0) {
     char cwd[4096] = "?";
-    (void)getcwd(cwd, sizeof(cwd));
+    (void)!getcwd(cwd, sizeof(cwd));
     throw std::runtime_error(absl::StrCat("python script ", script(), " cannot be read (",
                                           std::strerror(errno), "; working directory ", cwd,
                                           ")"));
@@ -189,7 +319,6 @@ void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
     throw std::runtime_error(absl::StrCat("python script ", script(), ": no interpreter: ",
                                           interpreter.status().message()));
   }
-
   // The control channel: SOCK_SEQPACKET keeps each message whole.
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
@@ -198,123 +327,25 @@ void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {
   UniqueFd control(pair[0]);
   UniqueFd script_end(pair[1]);
 
-  SpawnSpec spec;
-  spec.argv = {*interpreter, "-m", "launchpad_cpp._node_main", script()};
-  spec.argv.insert(spec.argv.end(), args().begin(), args().end());
-  for (std::string& arg : GroupArgsFromEnvironment()) spec.argv.push_back(std::move(arg));
+  SpawnSpec spec =
+      ScriptCommand(*interpreter, script(), args(), HandlesJson(*handles), runtime, context);
   spec.passed_fd = script_end.get();
-  spec.env_overrides = {
-      {kPythonNodeNameEnv, context.node.ToString()},
-      {kPythonProgramEnv, context.program_name},
-      {kPythonHandlesEnv, HandlesJson(*handles)},
-      {kPythonControlFdEnv, std::to_string(kPassedFd)},
-      {kCourierSecretEnv, runtime.courier_secret},
-      // A Launchpad program the script runs must not take itself for this node's worker.
-      {kNodeEnv, ""},
-      {kNodeGroupEnv, ""},
-      {kCourierPortEnv, ""},
-      {kGroupArgsEnv, ""},
-  };
-  if (runtime.transport != nullptr) {
-    const TlsOptions& tls = runtime.transport->files;
-    spec.env_overrides.insert(spec.env_overrides.end(),
-                              {{kPythonTlsCertEnv, tls.certificate_file},
-                               {kPythonTlsKeyEnv, tls.private_key_file},
-                               {kPythonTlsCaEnv, tls.ca_file},
-                               {kPythonTlsServerNameEnv, tls.server_name}});
-  }
-  // Output as it happens, so that it interleaves with the program's and the last lines
-  // before a crash are not lost in a buffer.
-  if (!GetEnv("PYTHONUNBUFFERED").ok()) spec.env_overrides.emplace_back("PYTHONUNBUFFERED", "1");
-  if (const std::string package = PackageDirectory(); !package.empty()) {
-    absl::StatusOr<std::string> path = GetEnv("PYTHONPATH");
-    spec.env_overrides.emplace_back("PYTHONPATH",
-                                    path.ok() ? absl::StrCat(package, ":", *path) : package);
-  }
   absl::StatusOr<SpawnedProcess> child = ProcessSpawner::Global().Spawn(spec);
   if (!child.ok()) {
     throw std::runtime_error(absl::StrCat("python script ", script(), ": ",
                                           child.status().message()));
   }
   script_end.Reset();
-  ReapOnExit reap{child->pid};
-  absl::StatusOr<PidFd> exited = PidFd::Open(child->pid);
-  if (!exited.ok()) {
-    throw std::runtime_error(absl::StrCat("python node: ", exited.status().message()));
+  const ScriptEnd end =
+      SuperviseScript(child->pid, control.get(), runtime, stop_grace_,
+                      absl::StrCat("node ", context.node.ToString(), ": python script ", script()));
+  if (end.exit.success() || end.terminated) return;
+  const std::string message = DescribeFailure(script(), *interpreter, end);
+  // Judged as a C++ node's exception of the same kind.
+  if (end.report.raised_kind == "stopped") {
+    throw InnerNodeError(NodeOutcome::Kind::kStopped, message);
   }
-
-  // The stop, from whichever thread requests it: told to the script at once, and to the
-  // loop below, which gives the script its grace. (The callback's destructor waits for a
-  // run of it in progress, so the descriptors outlive it.)
-  UniqueFd stop_wake(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  std::stop_callback on_stop(runtime.stop->token(), [&] {
-    (void)send(control.get(), kStopMessage, std::strlen(kStopMessage),
-               MSG_DONTWAIT | MSG_NOSIGNAL);
-    const uint64_t one = 1;
-    (void)!write(stop_wake.get(), &one, sizeof(one));
-  });
-
-  ScriptReport report;
-  bool control_open = true;
-  absl::Time terminate_at = absl::InfiniteFuture();
-  absl::Time kill_at = absl::InfiniteFuture();
-  bool terminated = false;  // by us, because the stop's grace ran out
-  for (;;) {
-    pollfd fds[3] = {{exited->fd(), POLLIN, 0},
-                     {stop_wake.get(), POLLIN, 0},
-                     {control_open ? control.get() : -1, POLLIN, 0}};
-    const int ready = poll(fds, 3, PollTimeoutMillis(std::min(terminate_at, kill_at)));
-    if (ready < 0 && errno != EINTR) {
-      throw std::runtime_error(absl::StrCat("python node: poll: ", std::strerror(errno)));
-    }
-    if (fds[2].revents != 0) control_open = ReadControlMessages(control.get(), runtime, report);
-    if (fds[1].revents != 0) {
-      uint64_t count;
-      (void)!read(stop_wake.get(), &count, sizeof(count));
-      if (terminate_at == absl::InfiniteFuture() && !terminated) {
-        terminate_at = absl::Now() + stop_grace_;
-      }
-    }
-    if (fds[0].revents != 0) break;
-    const absl::Time now = absl::Now();
-    if (now >= terminate_at) {
-      std::fprintf(stderr, "lp: node %s: python script %s did not exit within %s of the stop; "
-                   "terminating it\n", context.node.ToString().c_str(), script().c_str(),
-                   FormatNotice(stop_grace_).c_str());
-      KillProcessTree(child->pid, SIGTERM);
-      terminated = true;
-      terminate_at = absl::InfiniteFuture();
-      kill_at = now + kTerminateToKill;
-    } else if (now >= kill_at) {
-      KillProcessTree(child->pid, SIGKILL);
-      kill_at = absl::InfiniteFuture();
-    }
-  }
-  // What the script sent before it ended is still in the socket.
-  if (control_open) ReadControlMessages(control.get(), runtime, report);
-  absl::StatusOr<ExitInfo> exit = WaitForExit(child->pid, absl::InfiniteFuture());
-  reap.reaped = true;
-  if (!exit.ok()) {
-    throw std::runtime_error(absl::StrCat("python node: ", exit.status().message()));
-  }
-  if (exit->success() || terminated) return;
-
-  // (A process launch adds the worker's own exit in parentheses: hence "the script".)
-  const std::string how = exit->ToString();
-  std::string message = absl::StrCat("python script ", script());
-  if (!report.raised_text.empty()) {
-    absl::StrAppend(&message, " raised ", report.raised_text, " (the script ", how, ")");
-  } else if (absl::StartsWith(how, "exited") || absl::StartsWith(how, "killed")) {
-    absl::StrAppend(&message, " ", how);
-  } else {
-    absl::StrAppend(&message, " ended: ", how);
-  }
-  if (!report.started) {
-    absl::StrAppend(&message, ", before the launchpad_cpp package started in ", *interpreter,
-                    " (see the node's output)");
-  }
-  if (report.raised_kind == "stopped") throw InnerNodeError(NodeOutcome::Kind::kStopped, message);
-  if (report.raised_kind == "call") throw InnerNodeError(NodeOutcome::Kind::kCallFailed, message);
+  if (end.report.raised_kind == "call") throw InnerNodeError(NodeOutcome::Kind::kCallFailed, message);
   throw std::runtime_error(message);
 }
 
