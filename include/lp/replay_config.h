@@ -69,8 +69,11 @@ struct RateLimiterConfig {
   // Keeps samples/inserts near `samples_per_insert` once the table holds
   // `min_size_to_sample` items, allowing the count of samples to drift `error_buffer`
   // either way before an insert or a sample waits (min_diff, max_diff =
-  // samples_per_insert * min_size_to_sample ∓ error_buffer). error_buffer must be
-  // ≥ max(1, samples_per_insert), or a call could wait forever.
+  // samples_per_insert * min_size_to_sample ∓ error_buffer). Validate refuses a buffer so
+  // small that an insert and a sample could both wait forever: below
+  // samples_per_insert / 2 when every bound is a whole number, below
+  // (samples_per_insert + 1) / 2 otherwise. Reverb asks for max(1, samples_per_insert),
+  // which passes both.
   static RateLimiterConfig SampleToInsertRatio(double samples_per_insert,
                                                int64_t min_size_to_sample,
                                                double error_buffer);

@@ -18,6 +18,8 @@ std::string DiffToString(double diff) {
   return absl::StrCat(diff);
 }
 
+bool IsWhole(double x) { return std::isfinite(x) && x == std::floor(x); }
+
 }  // namespace
 
 std::string Selector::ToString() const {
@@ -101,15 +103,18 @@ absl::Status RateLimiterConfig::Validate() const {
         "rate limiter: min_diff (", DiffToString(min_diff), ") must be <= max_diff (",
         DiffToString(max_diff), ")"));
   }
-  // The window between the bounds must fit one insert's worth of samples and one sample,
-  // or from some state neither may proceed and both wait forever. For
-  // SampleToInsertRatio the window is twice the error buffer (Reverb's rule).
-  const double needed = 2 * std::max(1.0, samples_per_insert);
+  // Both an insert and a sample wait when diff = inserts * samples_per_insert - samples
+  // lies in (max_diff - samples_per_insert, min_diff + 1); then nothing can change it and
+  // both wait forever. That interval is empty when the window max_diff - min_diff is at
+  // least samples_per_insert + 1; with whole numbers everywhere diff is whole too, and a
+  // window of samples_per_insert leaves no whole number inside (Queue(1): window 1).
+  const bool whole = IsWhole(samples_per_insert) && IsWhole(min_diff) && IsWhole(max_diff);
+  const double needed = whole ? samples_per_insert : samples_per_insert + 1;
   if (max_diff - min_diff < needed) {
     return absl::InvalidArgumentError(absl::StrCat(
         "rate limiter: max_diff - min_diff is ", max_diff - min_diff, ", below ", needed,
-        " = 2 * max(1, samples_per_insert), so inserts and samples could both wait "
-        "forever; for SampleToInsertRatio raise error_buffer to at least ",
+        ", so inserts and samples could both wait forever; for SampleToInsertRatio with "
+        "samples_per_insert ", samples_per_insert, " raise error_buffer to at least ",
         needed / 2));
   }
   return absl::OkStatus();

@@ -37,6 +37,14 @@ class ItemSelector {
 // The selector `selector` describes; it must be valid (Selector::Validate).
 std::unique_ptr<ItemSelector> MakeItemSelector(const Selector& selector);
 
+// One per kind, each in its own file.
+std::unique_ptr<ItemSelector> MakeUniformSelector();
+std::unique_ptr<ItemSelector> MakePrioritizedSelector(double priority_exponent);
+std::unique_ptr<ItemSelector> MakeFifoSelector();
+std::unique_ptr<ItemSelector> MakeLifoSelector();
+std::unique_ptr<ItemSelector> MakeMinHeapSelector();
+std::unique_ptr<ItemSelector> MakeMaxHeapSelector();
+
 }  // namespace lp::replay
 
 #endif  // LP_SRC_REPLAY_SELECTOR_H_
