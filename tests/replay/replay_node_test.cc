@@ -215,6 +215,29 @@ TEST_P(ReplayNodeTest, WaitsEndWithDeadlineExceededAfterTheTimeout) {
   EXPECT_TRUE(controller.Wait().ok());
 }
 
+TEST_P(ReplayNodeTest, ASampleIsServedWhileMoreInsertsWaitThanTheNodeHasHandlerThreads) {
+  constexpr int kWaiting = 24;  // more than CourierServerOptions::handler_threads (16)
+  Program program("replay_threads");
+  ReplayHandle handle =
+      program.AddNode(ReplayNode({TableConfig::Queue("q", 1)}), "replay");
+  Controller controller = Launch(std::move(program), Options());
+  const ReplayClient replay = handle.Dereference();
+  replay.Insert(0, {{"q", 1.0}});
+  std::vector<Future<uint64_t>> waiting;
+  for (int i = 1; i <= kWaiting; ++i) waiting.push_back(replay.AsyncInsert(i, {{"q", 1.0}}));
+  // Were each waiting Insert to hold a handler thread, these calls would find none.
+  const ReplayClient bounded = replay.WithTimeout(kGenerous);
+  ASSERT_TRUE(Eventually([&] { return bounded.Info("q").blocked_inserts == kWaiting; }));
+  std::vector<ReplaySample<int>> sampled = bounded.Sample<int>("q", 1);
+  ASSERT_EQ(sampled.size(), 1u);
+  EXPECT_EQ(sampled[0].data, 0);
+  // The sample made room for one of the waiting inserts.
+  EXPECT_TRUE(Eventually([&] { return bounded.Info("q").blocked_inserts == kWaiting - 1; }));
+  controller.Stop();
+  for (Future<uint64_t>& insert : waiting) insert.Wait();
+  EXPECT_TRUE(controller.Wait().ok());
+}
+
 // A node whose call waits in the replay node until the program stops: it must end with
 // ProgramStoppedError (any other error fails the node, and so the program).
 template <typename Call>
