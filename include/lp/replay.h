@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,7 @@
 #include "lp/rpc_error.h"
 #include "lp/replay_config.h"
 #include "lp/serialize.h"
+#include "lp/tensor.h"
 
 namespace lp {
 
@@ -67,17 +69,60 @@ struct ReplaySample {
   T data{};
 };
 
-// The wire form of ReplaySample (the dict Sample returns): LP_SERIALIZABLE for a template.
+namespace internal {
+
+// The wire form of Sample's result: one column per field, the numbers as 1-D tensors of
+// the batch's length (numpy arrays in Python, as Reverb's sample info), the values as a
+// list. Columns rather than a dict per item: a batch of small items then costs about what
+// the items themselves do (docs/replay.md, "Figures").
 template <typename T>
-constexpr auto LpSerializableFields(const ReplaySample<T>*) {
-  using S = ReplaySample<T>;
-  return internal::MakeStructFields(
-      "ReplaySample", internal::MakeField("key", &S::key),
-      internal::MakeField("priority", &S::priority),
-      internal::MakeField("probability", &S::probability),
-      internal::MakeField("times_sampled", &S::times_sampled),
-      internal::MakeField("table_size", &S::table_size), internal::MakeField("data", &S::data));
+struct SampleColumns {
+  Tensor key;            // uint64
+  Tensor priority;       // float64
+  Tensor probability;    // float64
+  Tensor times_sampled;  // int64
+  Tensor table_size;     // int64
+  std::vector<T> data;
+};
+template <typename T>
+constexpr auto LpSerializableFields(const SampleColumns<T>*) {
+  using S = SampleColumns<T>;
+  return MakeStructFields("SampleColumns", MakeField("key", &S::key),
+                          MakeField("priority", &S::priority),
+                          MakeField("probability", &S::probability),
+                          MakeField("times_sampled", &S::times_sampled),
+                          MakeField("table_size", &S::table_size), MakeField("data", &S::data));
 }
+
+// OK when the five tensors are 1-D of `size` elements with the dtypes above; otherwise
+// INVALID_ARGUMENT saying which is not.
+absl::Status CheckSampleColumns(const Tensor& key, const Tensor& priority,
+                                const Tensor& probability, const Tensor& times_sampled,
+                                const Tensor& table_size, size_t size);
+
+template <typename T>
+absl::StatusOr<std::vector<ReplaySample<T>>> SamplesOf(SampleColumns<T> columns) {
+  const size_t size = columns.data.size();
+  if (absl::Status status =
+          CheckSampleColumns(columns.key, columns.priority, columns.probability,
+                             columns.times_sampled, columns.table_size, size);
+      !status.ok()) {
+    return status;
+  }
+  const uint64_t* keys = std::as_const(columns.key).template data<uint64_t>();
+  const double* priorities = std::as_const(columns.priority).template data<double>();
+  const double* probabilities = std::as_const(columns.probability).template data<double>();
+  const int64_t* times = std::as_const(columns.times_sampled).template data<int64_t>();
+  const int64_t* sizes = std::as_const(columns.table_size).template data<int64_t>();
+  std::vector<ReplaySample<T>> samples(size);
+  for (size_t i = 0; i < size; ++i) {
+    samples[i] = ReplaySample<T>{keys[i],  priorities[i], probabilities[i],
+                                 times[i], sizes[i],      std::move(columns.data[i])};
+  }
+  return samples;
+}
+
+}  // namespace internal
 
 // One table's state, as Info returns it (a dict on the wire).
 struct ReplayTableInfo {
@@ -166,13 +211,18 @@ class ReplayClient {
   // naming it); Sample<lp::AnyValue> takes anything.
   template <typename T>
   std::vector<ReplaySample<T>> Sample(const std::string& table, int64_t max_items) const {
-    return CallWaiting<std::vector<ReplaySample<T>>>("Sample", table, max_items, WaitSeconds());
+    absl::StatusOr<std::vector<ReplaySample<T>>> samples = internal::SamplesOf(
+        CallWaiting<internal::SampleColumns<T>>("Sample", table, max_items, WaitSeconds()));
+    if (!samples.ok()) ThrowRpcError(samples.status(), "Sample");
+    return *std::move(samples);
   }
   template <typename T>
   Future<std::vector<ReplaySample<T>>> AsyncSample(const std::string& table,
                                                    int64_t max_items) const {
-    return Translate("Sample", waiting_.Async<std::vector<ReplaySample<T>>>(
-                                   "Sample", table, max_items, WaitSeconds()));
+    return Then<std::vector<ReplaySample<T>>>(
+        "Sample",
+        waiting_.Async<internal::SampleColumns<T>>("Sample", table, max_items, WaitSeconds()),
+        [](internal::SampleColumns<T> columns) { return internal::SamplesOf(std::move(columns)); });
   }
 
   // Sets priorities (key -> priority) in `table`; keys it does not hold are ignored.
@@ -220,15 +270,24 @@ class ReplayClient {
       internal::ThrowReplayError(error);
     }
   }
+  // A future of convert(the value of `future`), its error translated (ReplayCallStatus).
+  template <typename R, typename S, typename Convert>
+  static Future<R> Then(const char* method, Future<S> future, Convert convert) {
+    Promise<R> promise(method);
+    Future<R> converted = promise.GetFuture();
+    future.OnReady([promise = std::move(promise), convert = std::move(convert)](
+                       typename Future<S>::Result result) mutable {
+      if (!result.ok()) {
+        promise.Set(internal::ReplayCallStatus(result.status()));
+      } else {
+        promise.Set(convert(*std::move(result)));
+      }
+    });
+    return converted;
+  }
   template <typename R>
   static Future<R> Translate(const char* method, Future<R> future) {
-    Promise<R> promise(method);
-    Future<R> translated = promise.GetFuture();
-    future.OnReady([promise = std::move(promise)](typename Future<R>::Result result) mutable {
-      if (!result.ok()) result = internal::ReplayCallStatus(result.status());
-      promise.Set(std::move(result));
-    });
-    return translated;
+    return Then<R>(method, std::move(future), [](R value) { return value; });
   }
 
   // The node's wait in Insert/Sample, in seconds: none (until allowed) without a timeout.

@@ -137,15 +137,17 @@ TEST_P(ReplayNodeTest, ClientOperationsEndToEnd) {
   EXPECT_THAT(info.sampler, HasSubstr("Prioritized"));
   EXPECT_EQ(replay.Info().size(), 2u);
 
-  // The plain Courier methods, by name, with the optional arguments left out.
-  std::vector<std::map<std::string, AnyValue>> raw =
-      replay.courier().Call<std::vector<std::map<std::string, AnyValue>>>("Sample", "queue");
-  ASSERT_EQ(raw.size(), 1u);
-  EXPECT_EQ(raw[0].at("key").As<uint64_t>().value(), keys[2]);
-  EXPECT_EQ(raw[0].at("data").As<std::string>().value(), "c");
-  for (const char* field : {"priority", "probability", "times_sampled", "table_size"}) {
-    EXPECT_TRUE(raw[0].contains(field)) << field;
-  }
+  // The plain Courier methods, by name, with the optional arguments left out: Sample
+  // returns columns, the numbers as tensors (numpy arrays in Python).
+  std::map<std::string, AnyValue> raw =
+      replay.courier().Call<std::map<std::string, AnyValue>>("Sample", "queue");
+  ASSERT_EQ(raw.size(), 6u);
+  EXPECT_EQ(raw.at("key").As<Tensor>()->span<uint64_t>()[0], keys[2]);
+  EXPECT_EQ(raw.at("priority").As<Tensor>()->span<double>()[0], 1.0);
+  EXPECT_EQ(raw.at("probability").As<Tensor>()->span<double>()[0], 1.0);
+  EXPECT_EQ(raw.at("times_sampled").As<Tensor>()->span<int64_t>()[0], 1);
+  EXPECT_EQ(raw.at("table_size").As<Tensor>()->span<int64_t>()[0], 1);
+  EXPECT_EQ(raw.at("data").As<std::vector<std::string>>().value(), std::vector<std::string>{"c"});
   EXPECT_EQ(replay.courier().Call<uint64_t>("Insert", std::string("raw"),
                                             std::map<std::string, double>{{"queue", 2.0}},
                                             uint64_t{77}),

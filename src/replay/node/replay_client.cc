@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "lp/replay.h"
 #include "lp/rpc_error.h"
 
@@ -26,6 +27,30 @@ absl::Status ReplayCallStatus(absl::Status status) {
     return stopped;
   }
   return status;
+}
+
+absl::Status CheckSampleColumns(const Tensor& key, const Tensor& priority,
+                                const Tensor& probability, const Tensor& times_sampled,
+                                const Tensor& table_size, size_t size) {
+  const struct {
+    const char* name;
+    const Tensor& column;
+    DType dtype;
+  } columns[] = {{"key", key, DType::kUInt64},
+                 {"priority", priority, DType::kDouble},
+                 {"probability", probability, DType::kDouble},
+                 {"times_sampled", times_sampled, DType::kInt64},
+                 {"table_size", table_size, DType::kInt64}};
+  for (const auto& [name, column, dtype] : columns) {
+    if (column.dtype() != dtype || column.shape().size() != 1 ||
+        column.NumElements() != static_cast<int64_t>(size)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Sample's result: column '", name, "' is not a 1-D ", DTypeName(dtype), " tensor of ",
+          size, " element(s) (one per item), but ", DTypeName(column.dtype()), " of ",
+          column.NumElements()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 void ThrowReplayError(const RpcError& error) {

@@ -15,16 +15,26 @@
 namespace lp::internal {
 namespace {
 
-// One item of Sample's reply: a dict with these keys.
-struct SampleReply {
-  uint64_t key = 0;
-  double priority = 0;
-  double probability = 0;
-  int64_t times_sampled = 0;
-  int64_t table_size = 0;
-  AnyValue data;
-};
-LP_SERIALIZABLE(SampleReply, key, priority, probability, times_sampled, table_size, data);
+// Sample's reply (lp/replay.h, internal::SampleColumns): the items' values as received.
+using SampleReply = SampleColumns<AnyValue>;
+
+SampleReply ColumnsOf(std::vector<replay::SampledItem> items) {
+  const int64_t size = static_cast<int64_t>(items.size());
+  SampleReply reply{Tensor(DType::kUInt64, {size}), Tensor(DType::kDouble, {size}),
+                    Tensor(DType::kDouble, {size}), Tensor(DType::kInt64, {size}),
+                    Tensor(DType::kInt64, {size}), {}};
+  reply.data.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    replay::SampledItem& item = items[i];
+    reply.key.data<uint64_t>()[i] = item.key;
+    reply.priority.data<double>()[i] = item.priority;
+    reply.probability.data<double>()[i] = item.probability;
+    reply.times_sampled.data<int64_t>()[i] = item.times_sampled;
+    reply.table_size.data<int64_t>()[i] = item.table_size;
+    reply.data.push_back(AnyValue(std::move(item.data)));
+  }
+  return reply;
+}
 
 // The positional arguments of one call: counted, and decoded (moving buffers out of the
 // request) one by one, trailing ones optional.
@@ -285,11 +295,12 @@ absl::Status ReplayService::Register(CourierServer& server) {
         return inserted;
       }));
 
-  // Sample(table, max_items=1, timeout_seconds=None) -> [{key, priority, probability,
-  // times_sampled, table_size, data}]
+  // Sample(table, max_items=1, timeout_seconds=None) -> {key: uint64[n], priority:
+  // float64[n], probability: float64[n], times_sampled: int64[n], table_size: int64[n],
+  // data: [value] * n}
   results.push_back(RegisterReturning(
       server, "Sample",
-      [this](courier::CallArguments& call) -> absl::StatusOr<std::vector<SampleReply>> {
+      [this](courier::CallArguments& call) -> absl::StatusOr<SampleReply> {
         Arguments args(call, 1, 3);
         if (absl::Status s =
                 args.CheckCount("Sample", "(table, max_items=1, timeout_seconds=None)");
@@ -311,14 +322,7 @@ absl::Status ReplayService::Register(CourierServer& server) {
         absl::StatusOr<std::vector<replay::SampledItem>> items =
             SampleWaiting(**table, max_items, DeadlineAfter(timeout));
         if (!items.ok()) return items.status();
-        std::vector<SampleReply> reply;
-        reply.reserve(items->size());
-        for (replay::SampledItem& item : *items) {
-          reply.push_back(SampleReply{item.key, item.priority, item.probability,
-                                      item.times_sampled, item.table_size,
-                                      AnyValue(std::move(item.data))});
-        }
-        return reply;
+        return ColumnsOf(*std::move(items));
       }));
 
   // UpdatePriorities(table, {key: priority}) -> number of unknown keys
