@@ -255,17 +255,18 @@ class ReplayClient {
  private:
   template <typename R, typename... A>
   R Call(const char* method, A&&... args) const {
-    try {
-      return client_.Call<R>(method, std::forward<A>(args)...);
-    } catch (const RpcError& error) {
-      internal::ThrowReplayError(error);
-    }
+    return CallThrough<R>(client_, method, std::forward<A>(args)...);
   }
   // Insert and Sample: with the deadline 2 s past the node's wait.
   template <typename R, typename... A>
   R CallWaiting(const char* method, A&&... args) const {
+    return CallThrough<R>(waiting_, method, std::forward<A>(args)...);
+  }
+  template <typename R, typename... A>
+  static R CallThrough(const CourierClient<internal::ReplayService>& client, const char* method,
+                       A&&... args) {
     try {
-      return waiting_.Call<R>(method, std::forward<A>(args)...);
+      return client.Call<R>(method, std::forward<A>(args)...);
     } catch (const RpcError& error) {
       internal::ThrowReplayError(error);
     }
