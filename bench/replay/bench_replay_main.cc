@@ -117,9 +117,13 @@ double Measure(int clients, int batch, absl::Duration slice, const std::function
     threads.emplace_back([&] {
       while (!go.load()) std::this_thread::yield();
       int64_t mine = 0;
-      while (!done.load(std::memory_order_relaxed)) {
-        call();
-        ++mine;
+      try {
+        while (!done.load(std::memory_order_relaxed)) {
+          call();
+          ++mine;
+        }
+      } catch (const ProgramStoppedError&) {
+        // Interrupted (Ctrl-C): the figure is wrong anyway, the process ends below.
       }
       calls += mine;
     });

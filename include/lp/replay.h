@@ -182,14 +182,15 @@ class ReplayClient {
   template <typename T>
   uint64_t Insert(T&& value, const std::map<std::string, double>& priorities,
                   std::optional<uint64_t> key = std::nullopt) const {
-    return CallWaiting<uint64_t>("Insert", AnyValue::Of(std::forward<T>(value)), priorities, key,
+    // Sent as its own type: the node receives any value as an AnyValue, so no
+    // intermediate copy is made here.
+    return CallWaiting<uint64_t>("Insert", std::forward<T>(value), priorities, key,
                                  WaitSeconds());
   }
   template <typename T>
   Future<uint64_t> AsyncInsert(T&& value, const std::map<std::string, double>& priorities,
                                std::optional<uint64_t> key = std::nullopt) const {
-    return Translate("Insert", waiting_.Async<uint64_t>("Insert",
-                                                        AnyValue::Of(std::forward<T>(value)),
+    return Translate("Insert", waiting_.Async<uint64_t>("Insert", std::forward<T>(value),
                                                         priorities, key, WaitSeconds()));
   }
 
@@ -197,10 +198,7 @@ class ReplayClient {
   template <typename T>
   std::vector<uint64_t> InsertBatch(
       std::vector<T> values, const std::vector<std::map<std::string, double>>& priorities) const {
-    std::vector<AnyValue> items;
-    items.reserve(values.size());
-    for (T& value : values) items.push_back(AnyValue::Of(std::move(value)));
-    return CallWaiting<std::vector<uint64_t>>("InsertBatch", std::move(items), priorities,
+    return CallWaiting<std::vector<uint64_t>>("InsertBatch", std::move(values), priorities,
                                               std::optional<std::vector<uint64_t>>(),
                                               WaitSeconds());
   }
