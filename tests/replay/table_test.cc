@@ -199,6 +199,11 @@ TEST(TableTest, ABatchStopsWhenItsItemsRunOut) {
   auto sampled = table->Sample(64, Now());
   ASSERT_TRUE(sampled.ok());
   EXPECT_THAT(Keys(*sampled), UnorderedElementsAre(1, 2));
+  // A huge request is no huge allocation: it gets what there is.
+  ASSERT_TRUE(table->Insert(Item(3), Now()).ok());
+  sampled = table->Sample(int64_t{1} << 60, Now());
+  ASSERT_TRUE(sampled.ok());
+  EXPECT_THAT(Keys(*sampled), ElementsAre(3));
 }
 
 TEST(TableTest, InsertingAnExistingKeyUpdatesItInPlace) {
