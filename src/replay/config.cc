@@ -132,14 +132,11 @@ TableConfig TableConfig::Queue(std::string name, int64_t max_size) {
 }
 
 TableConfig TableConfig::Stack(std::string name, int64_t max_size) {
-  TableConfig config;
-  config.name = std::move(name);
-  config.max_size = max_size;
+  TableConfig config = Queue(std::move(name), max_size);
   config.sampler = Selector::Lifo();
   // As Reverb's Table.stack. The limiter keeps the table from filling up, so the remover
   // only matters after a restore into a smaller table.
   config.remover = Selector::Lifo();
-  config.max_times_sampled = 1;
   config.rate_limiter = RateLimiterConfig::Stack(max_size);
   return config;
 }

@@ -1,5 +1,6 @@
 #include "src/replay/table.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -8,6 +9,12 @@
 #include "absl/strings/str_cat.h"
 
 namespace lp::replay {
+namespace {
+
+// The most SampledItems Sample reserves room for up front.
+constexpr int64_t kMaxReserve = 1024;
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Table>> Table::Create(TableConfig config) {
   if (absl::Status status = config.Validate(); !status.ok()) return status;
@@ -143,7 +150,8 @@ absl::StatusOr<std::vector<SampledItem>> Table::Sample(int64_t max_items,
       can_sample);
   if (!allowed.ok()) return allowed;
   std::vector<SampledItem> sampled;
-  sampled.reserve(static_cast<size_t>(max_items));
+  // Not max_items: a caller may ask for far more than the limiter will hand out.
+  sampled.reserve(static_cast<size_t>(std::min<int64_t>(max_items, kMaxReserve)));
   do {
     sampled.push_back(SampleOneLocked());
   } while (static_cast<int64_t>(sampled.size()) < max_items && can_sample());

@@ -108,12 +108,15 @@ class Table {
 
   TableInfo Info() const;
 
-  // Every waiting Insert/Sample and every later mutating call returns `why` (not OK) at
-  // once. Info and Save keep working, so that a closed table can still be checkpointed.
-  // Idempotent: the first status stays.
+  // Every waiting Insert/Sample and every later mutating call returns `why` at once (an
+  // OK `why` becomes Cancelled naming the table). Info and Save keep working, so that a
+  // closed table can still be checkpointed. Idempotent: the first status stays.
   void Close(absl::Status why);
 
-  // A consistent snapshot: the config, the items oldest first and the counters.
+  // A consistent snapshot: the config, the items oldest first and the counters. The lock
+  // is held only to collect the items' shared data; copying it into `out` (the proto owns
+  // its fields, so each item's data is copied once) happens after, without blocking
+  // other callers.
   absl::Status Save(TableCheckpoint* out) const;
 
  private:
