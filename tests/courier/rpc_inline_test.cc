@@ -16,6 +16,7 @@
 
 #include "lp/courier_channel.h"
 #include "lp/courier_server.h"
+#include "lp/event.h"
 #include "lp/future.h"
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/method_registry.h"
@@ -156,6 +157,8 @@ TEST(InlineMethodTest, WaitingOnAnotherServerIsReportedOncePerMethod) {
 
 // Serves "Echo" in a child process, forked before this process uses gRPC; returns its
 // port and pid. The child dies with the test (PR_SET_PDEATHSIG), and when it is killed.
+// Only in a process whose gRPC has not started: a child forked later lacks gRPC's callback
+// threads, and its server never answers. ctest runs each test in a process of its own.
 std::pair<int, pid_t> StartBackendProcess() {
   int fds[2];
   if (pipe(fds) != 0) return {0, -1};
@@ -207,6 +210,41 @@ TEST(InlineMethodTest, ManyInlineHandlersWaitingOnAnotherProcessStillComplete) {
     }
   }
   ::testing::internal::GetCapturedStderr();
+  kill(backend_pid, SIGKILL);
+  waitpid(backend_pid, nullptr, 0);
+}
+
+// The other way user code runs on gRPC's callback threads: a Future continuation
+// (OnReady). Synchronous calls made from many of them at once must complete too: everywhere
+// else a synchronous call waits for a gRPC thread to deliver its reply, and here they may
+// all be waiting. Without the poll in CourierChannel::Call on such threads, this hangs.
+TEST(InlineMethodTest, SynchronousCallsFromManyFutureContinuationsStillComplete) {
+  constexpr int kCalls = 64;
+  const auto [backend_port, backend_pid] = StartBackendProcess();
+  ASSERT_GT(backend_port, 0);
+  std::shared_ptr<CourierChannel> to_backend =
+      CourierChannel::Create("127.0.0.1:" + std::to_string(backend_port));
+
+  std::vector<absl::StatusOr<courier::SerializedObject>> second(
+      kCalls, absl::UnknownError("the continuation did not run"));
+  std::vector<std::unique_ptr<Event>> finished;
+  for (int i = 0; i < kCalls; ++i) finished.push_back(std::make_unique<Event>());
+  for (int i = 0; i < kCalls; ++i) {
+    to_backend->CallFuture("Echo", Args({Int(i)}), Timeout())
+        .OnReady([&, i](absl::StatusOr<courier::SerializedObject> first) {
+          second[i] = first.ok() ? to_backend->Call("Echo", Args({Int(first->int_value() + 1000)}),
+                                                    Timeout())
+                                 : first.status();
+          finished[i]->Notify();
+        });
+  }
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_TRUE(finished[i]->WaitFor(kLong)) << "continuation " << i << " never ended";
+    EXPECT_TRUE(second[i].ok()) << "call " << i << ": " << second[i].status();
+    if (second[i].ok()) {
+      EXPECT_EQ(second[i]->int_value(), i + 1000);
+    }
+  }
   kill(backend_pid, SIGKILL);
   waitpid(backend_pid, nullptr, 0);
 }
