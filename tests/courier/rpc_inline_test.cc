@@ -215,9 +215,9 @@ TEST(InlineMethodTest, ManyInlineHandlersWaitingOnAnotherProcessStillComplete) {
 }
 
 // The other way user code runs on gRPC's callback threads: a Future continuation
-// (OnReady). Synchronous calls made from many of them at once must complete too: everywhere
-// else a synchronous call waits for a gRPC thread to deliver its reply, and here they may
-// all be waiting. Without the poll in CourierChannel::Call on such threads, this hangs.
+// (OnReady). Synchronous calls made from many of them at once must complete too, so they
+// must not wait for a gRPC thread to deliver their reply: those may all be waiting. (With
+// CourierChannel::Call waiting on the callback API there, continuation 0 never ended.)
 TEST(InlineMethodTest, SynchronousCallsFromManyFutureContinuationsStillComplete) {
   constexpr int kCalls = 64;
   const auto [backend_port, backend_pid] = StartBackendProcess();

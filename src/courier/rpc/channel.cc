@@ -14,13 +14,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "courier/courier.grpc.pb.h"
-#include "lp/event.h"
 #include "lp/internal/blocking_region.h"
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/call_scope.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
-#include "src/courier/rpc/grpc_thread.h"
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/transport_security.h"
@@ -243,25 +241,15 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   // Waits for the connection and the reply: a handler thread making this call lets its
   // server start another meanwhile (nodes calling each other in a cycle).
   internal::BlockingRegion blocking;
-  // Through gRPC's callback API and a wait, not its synchronous stub: that one makes a
-  // completion queue per call and polls it on this thread, which cost 149 against 81 µs
-  // of client CPU per call in bench_rpc (two processes, one caller). This makes every
-  // channel a user of gRPC's shared callback queue, which is safe because that queue is
-  // kept for the life of the process (rpc::KeepCallbackQueueAlive).
-  // Except on one of gRPC's callback threads (an inline handler, a Future continuation):
-  // a wait there for another of them to deliver the reply could last for ever, as they may
-  // all be waiting the same way. There the call takes the synchronous stub below.
-  if (!rpc::IsOnGrpcThread()) {
-    std::optional<absl::StatusOr<courier::SerializedObject>> outcome;
-    Event done;
-    CallAsync(method, std::move(args), options,
-              [&outcome, &done](absl::StatusOr<courier::SerializedObject> result) {
-                outcome.emplace(std::move(result));
-                done.Notify();  // the last touch: this frame may be gone right after
-              });
-    done.Wait();
-    return *std::move(outcome);
-  }
+  // Through gRPC's synchronous call, which polls a completion queue of its own on this
+  // thread. Waiting on the callback API instead was tried twice. The first time, programs
+  // aborted in gRPC 1.51's shared callback queue at stop (since fixed: see
+  // rpc::KeepCallbackQueueAlive). The second time it was stable, but in bench_batching
+  // (64 callers, client and server in one process) it did not cost less: it moves every
+  // client completion onto gRPC's two shared callback threads, which serve the server's
+  // calls too (docs/performance.md). Polling is also what a call made on one of gRPC's own
+  // threads (an inline method, a Future continuation) needs: it does not wait for another
+  // of those threads to deliver its reply.
   const absl::Time deadline = options.EffectiveDeadline();
   auto context = std::make_shared<grpc::ClientContext>();
   absl::StatusOr<ScopedCall> scoped = ScopedCall::Enter(options_.scope, context);
@@ -330,7 +318,6 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
             status.ok() ? TakeResult(owned->reply)
                         : owned->scoped->Explain(rpc::ToAbslStatus(status));
         owned->scoped.reset();  // left before `done` runs: it may start the next call
-        rpc::OnGrpcThread on_grpc_thread;  // `done` runs Future continuations
         std::move(owned->done)(std::move(outcome));
       });
 }

@@ -13,7 +13,6 @@
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/grpc_status.h"
-#include "src/courier/rpc/grpc_thread.h"
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/shared_serialization.h"
 #include "src/metrics/courier_metrics.h"
@@ -201,7 +200,6 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
   };
   if (std::optional<std::string> method = InlineMethod(*request)) {
     // No hand-off: served on this gRPC thread (the method promised not to block).
-    OnGrpcThread on_grpc_thread;
     InlineCall scope(*this, *std::move(method));
     task();
     return reactor;
