@@ -5,11 +5,14 @@
 //   unbatched  `int Single(int)`                          one invocation per call
 //   batched    `std::vector<int> Batched(lp::Batch<int>)`  batch_size 64, max_parallelism 1
 // both served by one CourierNode of a local_mt program, over Courier RPC (loopback).
-// Prints calls/s of each, the mean batch size seen, and the ratio batched / unbatched.
+// Prints calls/s of each, the mean batch size seen, the CPU time per call of the whole
+// process (client, server and gRPC threads: getrusage), and the ratio batched / unbatched.
 // Then the same without RPC: the callers call the handler directly, or the batching engine
 // (lp::internal::Batcher) in process — what batching itself costs and saves.
 //
 // Usage: bench_batching [--seconds=S] [--callers=N] [--batch_size=B]   (3, 64, 64)
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -69,12 +72,26 @@ LP_COURIER_METHODS(Model, Single, Batched, TakeCounts);
 struct Result {
   double calls_per_second = 0;
   double mean_batch = 0;
+  double cpu_us_per_call = 0;
 };
 
 // `callers` threads call `call(x)` (which must return x + 1) until `duration` passes;
 // the calls per second.
+// CPU time (user + system) of every thread of this process so far, in microseconds.
+double ProcessCpuMicros() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto micros = [](const timeval& t) { return t.tv_sec * 1e6 + static_cast<double>(t.tv_usec); };
+  return micros(usage.ru_utime) + micros(usage.ru_stime);
+}
+
+// CPU microseconds per call of the last CallsPerSecond: the whole process's (callers,
+// server and gRPC threads alike).
+double last_cpu_us_per_call = 0;
+
 template <typename CallFn>
 double CallsPerSecond(int callers, absl::Duration duration, CallFn call) {
+  const double cpu_before = ProcessCpuMicros();
   std::atomic<int64_t> calls{0};
   std::atomic<bool> wrong{false};
   const absl::Time start = absl::Now();
@@ -95,6 +112,8 @@ double CallsPerSecond(int callers, absl::Duration duration, CallFn call) {
     std::fprintf(stderr, "a call returned a wrong result\n");
     std::exit(1);
   }
+  last_cpu_us_per_call =
+      (ProcessCpuMicros() - cpu_before) / static_cast<double>(std::max<int64_t>(calls.load(), 1));
   return static_cast<double>(calls.load()) / absl::ToDoubleSeconds(absl::Now() - start);
 }
 
@@ -105,9 +124,11 @@ Result Measure(const CourierClient<Model>& client, int callers, absl::Duration d
                CallFn call) {
   client.Call(&Model::TakeCounts);
   const double calls_per_second = CallsPerSecond(callers, duration, call);
+  const double cpu_us_per_call = last_cpu_us_per_call;
   const std::vector<int64_t> counts = client.Call(&Model::TakeCounts);
   return {calls_per_second,
-          counts[0] == 0 ? 0 : static_cast<double>(counts[1]) / static_cast<double>(counts[0])};
+          counts[0] == 0 ? 0 : static_cast<double>(counts[1]) / static_cast<double>(counts[0]),
+          cpu_us_per_call};
 }
 
 struct EngineCall : internal::BatchedCall {
@@ -156,9 +177,10 @@ int Main(int argc, char** argv) {
   const Result batched =
       Measure(client, callers, duration, [&](int x) { return client.Call(&Model::Batched, x); });
   std::printf("over Courier RPC (one CourierNode, local_mt):\n");
-  std::printf("  unbatched                      %10.0f calls/s\n", unbatched.calls_per_second);
-  std::printf("  batched (batch_size %3d)       %10.0f calls/s   (mean batch %.1f)\n", batch_size,
-              batched.calls_per_second, batched.mean_batch);
+  std::printf("  unbatched                      %10.0f calls/s   (%.1f us CPU per call)\n",
+              unbatched.calls_per_second, unbatched.cpu_us_per_call);
+  std::printf("  batched (batch_size %3d)       %10.0f calls/s   (mean batch %.1f, %.1f us CPU per call)\n",
+              batch_size, batched.calls_per_second, batched.mean_batch, batched.cpu_us_per_call);
   std::printf("  ratio batched / unbatched      %10.2fx\n",
               batched.calls_per_second / unbatched.calls_per_second);
   controller.Stop();

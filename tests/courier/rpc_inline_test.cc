@@ -16,6 +16,7 @@
 
 #include "lp/courier_channel.h"
 #include "lp/courier_server.h"
+#include "lp/event.h"
 #include "lp/future.h"
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/method_registry.h"
@@ -154,28 +155,49 @@ TEST(InlineMethodTest, WaitingOnAnotherServerIsReportedOncePerMethod) {
   EXPECT_NE(said.find("Remove run_inline"), std::string::npos) << said;
 }
 
-// Serves "Echo" in a child process, forked before this process uses gRPC; returns its
-// port and pid. The child dies with the test (PR_SET_PDEATHSIG), and when it is killed.
-std::pair<int, pid_t> StartBackendProcess() {
-  int fds[2];
-  if (pipe(fds) != 0) return {0, -1};
-  const pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+// "Echo" served in a child process, forked before this process uses gRPC, and a channel
+// to it. The child dies with the test (PR_SET_PDEATHSIG), and is killed and reaped when
+// this goes. Only in a process whose gRPC has not started: a child forked later lacks
+// gRPC's callback threads, and its server never answers. ctest runs each test in a process
+// of its own. Not shared between threads.
+class BackendProcess {
+ public:
+  BackendProcess() {
+    int fds[2];
+    if (pipe(fds) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      close(fds[0]);
+      CourierServer backend;
+      if (!backend.RegisterMethod("Echo", EchoFirst).ok()) _exit(1);
+      absl::StatusOr<int> port = backend.Start("127.0.0.1:0");
+      if (!port.ok()) _exit(1);
+      if (write(fds[1], &*port, sizeof(int)) != sizeof(int)) _exit(1);
+      for (;;) pause();  // until killed
+    }
+    close(fds[1]);
+    int port = 0;
+    if (read(fds[0], &port, sizeof(port)) == sizeof(port) && port > 0) {
+      channel_ = CourierChannel::Create("127.0.0.1:" + std::to_string(port));
+    }
     close(fds[0]);
-    CourierServer backend;
-    if (!backend.RegisterMethod("Echo", EchoFirst).ok()) _exit(1);
-    absl::StatusOr<int> port = backend.Start("127.0.0.1:0");
-    if (!port.ok()) _exit(1);
-    if (write(fds[1], &*port, sizeof(int)) != sizeof(int)) _exit(1);
-    for (;;) pause();  // until killed
   }
-  close(fds[1]);
-  int port = 0;
-  if (read(fds[0], &port, sizeof(port)) != sizeof(port)) port = 0;
-  close(fds[0]);
-  return {port, pid};
-}
+  ~BackendProcess() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  BackendProcess(const BackendProcess&) = delete;
+  BackendProcess& operator=(const BackendProcess&) = delete;
+
+  // Null if the child did not start serving.
+  std::shared_ptr<CourierChannel>& channel() { return channel_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::shared_ptr<CourierChannel> channel_;
+};
 
 // More inline handlers waiting at once on another process than gRPC has callback threads
 // here: each waits for a reply that only a gRPC thread of this process can receive, so
@@ -185,10 +207,9 @@ std::pair<int, pid_t> StartBackendProcess() {
 // too. Hence the warning, and "never blocks".)
 TEST(InlineMethodTest, ManyInlineHandlersWaitingOnAnotherProcessStillComplete) {
   constexpr int kCalls = 64;
-  const auto [backend_port, backend_pid] = StartBackendProcess();
-  ASSERT_GT(backend_port, 0);
-  std::shared_ptr<CourierChannel> to_backend =
-      CourierChannel::Create("127.0.0.1:" + std::to_string(backend_port));
+  BackendProcess backend;
+  std::shared_ptr<CourierChannel>& to_backend = backend.channel();
+  ASSERT_NE(to_backend, nullptr);
 
   CourierServer front;
   ASSERT_TRUE(StartForwarding(front, to_backend));
@@ -207,8 +228,38 @@ TEST(InlineMethodTest, ManyInlineHandlersWaitingOnAnotherProcessStillComplete) {
     }
   }
   ::testing::internal::GetCapturedStderr();
-  kill(backend_pid, SIGKILL);
-  waitpid(backend_pid, nullptr, 0);
+}
+
+// The other way user code runs on gRPC's callback threads: a Future continuation
+// (OnReady). Synchronous calls made from many of them at once must complete too, so they
+// must not wait for a gRPC thread to deliver their reply: those may all be waiting. (With
+// CourierChannel::Call waiting on the callback API there, continuation 0 never ended.)
+TEST(InlineMethodTest, SynchronousCallsFromManyFutureContinuationsStillComplete) {
+  constexpr int kCalls = 64;
+  BackendProcess backend;
+  std::shared_ptr<CourierChannel>& to_backend = backend.channel();
+  ASSERT_NE(to_backend, nullptr);
+
+  std::vector<absl::StatusOr<courier::SerializedObject>> second(
+      kCalls, absl::UnknownError("the continuation did not run"));
+  std::vector<std::unique_ptr<Event>> finished;
+  for (int i = 0; i < kCalls; ++i) finished.push_back(std::make_unique<Event>());
+  for (int i = 0; i < kCalls; ++i) {
+    to_backend->CallFuture("Echo", Args({Int(i)}), Timeout())
+        .OnReady([&, i](absl::StatusOr<courier::SerializedObject> first) {
+          second[i] = first.ok() ? to_backend->Call("Echo", Args({Int(first->int_value() + 1000)}),
+                                                    Timeout())
+                                 : first.status();
+          finished[i]->Notify();
+        });
+  }
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_TRUE(finished[i]->WaitFor(kLong)) << "continuation " << i << " never ended";
+    EXPECT_TRUE(second[i].ok()) << "call " << i << ": " << second[i].status();
+    if (second[i].ok()) {
+      EXPECT_EQ(second[i]->int_value(), i + 1000);
+    }
+  }
 }
 
 TEST(InlineMethodTest, DeferredMethodsCannotRunInline) {

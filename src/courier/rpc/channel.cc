@@ -242,13 +242,14 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   // server start another meanwhile (nodes calling each other in a cycle).
   internal::BlockingRegion blocking;
   // Through gRPC's synchronous call, which polls a completion queue of its own on this
-  // thread. Waiting on the callback API instead cost less client CPU per call (81 against
-  // 149 µs in one bench_rpc run), but it made every channel a user of gRPC's shared
-  // callback queue, and a program that stopped while its last channel went away on one of
-  // that queue's own threads aborted in gRPC 1.51 (cq_next: "assertion failed: prior > 0",
-  // 1 in about 100 runs of TerminationTest's RL program). Polling is also what a call made
-  // on one of gRPC's own threads (an inline method) needs: it does not wait for another of
-  // those threads to deliver its reply.
+  // thread. Waiting on the callback API instead was tried twice. The first time, programs
+  // aborted in gRPC 1.51's shared callback queue at stop (since fixed: see
+  // rpc::KeepCallbackQueueAlive). The second time it was stable, but in bench_batching
+  // (64 callers, client and server in one process) it did not cost less: it moves every
+  // client completion onto gRPC's two shared callback threads, which serve the server's
+  // calls too (docs/performance.md). Polling is also what a call made on one of gRPC's own
+  // threads (an inline method, a Future continuation) needs: it does not wait for another
+  // of those threads to deliver its reply.
   const absl::Time deadline = options.EffectiveDeadline();
   auto context = std::make_shared<grpc::ClientContext>();
   absl::StatusOr<ScopedCall> scoped = ScopedCall::Enter(options_.scope, context);
