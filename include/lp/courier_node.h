@@ -40,6 +40,8 @@ class CourierHandle : public HandleBase {
  public:
   using HandleBase::HandleBase;
   using ClientType = CourierClient<T>;
+  // Its node answers Courier calls by name: a PythonNode may take it (lp/python_node.h).
+  static constexpr bool kServesCourier = true;
 
   // The same node, for clients that send and accept messages up to `limits` (the default:
   // anything protobuf can encode). Give it to the nodes whose calls to this one should be

@@ -1,6 +1,7 @@
 #ifndef LP_PYTHON_NODE_H_
 #define LP_PYTHON_NODE_H_
 
+#include <concepts>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,13 +17,16 @@
 
 namespace lp {
 
-// A CourierHandle<T> of any T, for a Python node: only which node it names, since the
-// script makes its own client (launchpad_cpp.Client) from the address.
+// The handle of any node that serves Courier, for a Python node: a CourierHandle<T> of
+// any T, a ReplayHandle, or any handle type that declares
+// `static constexpr bool kServesCourier = true`. It keeps only which node it names, since
+// the script makes its own client (launchpad_cpp.Client) from the address.
 // Thread safety: an immutable value.
 class AnyCourierHandle {
  public:
-  template <typename T>
-  AnyCourierHandle(const CourierHandle<T>& handle)  // NOLINT: implicit by design
+  template <typename H>
+    requires(std::derived_from<H, HandleBase> && H::kServesCourier)
+  AnyCourierHandle(const H& handle)  // NOLINT: implicit by design
       : node_(handle.node()) {}
 
   const NodeId& node() const { return node_; }

@@ -302,6 +302,8 @@ class ReplayHandle : public HandleBase {
  public:
   using HandleBase::HandleBase;
   using ClientType = ReplayClient;
+  // Its methods are plain Courier methods: a PythonNode may take it (lp/python_node.h).
+  static constexpr bool kServesCourier = true;
   ClientType Dereference() const;
 };
 

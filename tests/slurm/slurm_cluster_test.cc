@@ -54,6 +54,7 @@ using ::lp::testing::ChildProcess;
 using ::lp::testing::ExitCodeOf;
 using ::lp::testing::kGenerous;
 using ::testing::AllOf;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -62,6 +63,7 @@ constexpr absl::Duration kLaunchDeadline = absl::Seconds(120);
 
 std::string Child() { return BuildDir() + "/tests/slurm/slurm_child"; }
 std::string ConsumerProducers() { return BuildDir() + "/examples/consumer_producers"; }
+std::string RlExample() { return BuildDir() + "/examples/rl"; }
 
 // ChildProcess runs a path, not a name.
 std::string Salloc() {
@@ -150,7 +152,8 @@ class SlurmClusterTest : public ::testing::Test {
 
   // Nothing of the launch is left: no job in the queue, no process with the marker.
   void TearDown() override {
-    for (const char* program : {"slurm_child", "consumer_producers", "rl_throw", "rl_stop"}) {
+    for (const char* program :
+         {"slurm_child", "consumer_producers", "rl_throw", "rl_stop", "rl"}) {
       EXPECT_TRUE(Eventually([program] { return QueuedJobs(program).empty(); }))
           << absl::StrJoin(QueuedJobs(program), "\n");
     }
@@ -296,6 +299,34 @@ TEST_F(SlurmClusterTest, PythonNodeCallsEveryWaiterAndStopsTheProgram) {
               HasSubstr("python argv: --own=1 --greeting=hello env: from slurm_resources"));
   EXPECT_EQ(HostsOf("stopped", child->output()).size(), static_cast<size_t>(Machines()))
       << child->output();
+}
+
+// examples/rl across the cluster: the replay node, the learner, and C++ and Python actors
+// spread over every host; the learner samples experience from actors of both kinds on
+// every machine, learns, and stops the program cleanly.
+TEST_F(SlurmClusterTest, RlExampleLearnsFromActorsOnEveryHost) {
+  const int actors = std::max(2, Machines());
+  ChildProcess child({RlExample(), "--lp_launch_type=slurm", "--steps=150",
+                      absl::StrCat("--cpp_actors=", actors),
+                      absl::StrCat("--python_actors=", actors),
+                      absl::StrCat("--actor_hosts=", Machines())});
+  ASSERT_EQ(ExitCodeOf(child.WaitForExit(kLaunchDeadline)), 0) << child.output();
+  const std::string& output = child.output();
+  EXPECT_THAT(output, ContainsRegex("learner: done after [0-9]+ steps")) << output;
+  std::set<std::string> cpp_hosts, python_hosts;
+  const std::regex sampled(R"(learner: sampled [0-9]+ items from (cpp|python) actor \S+ on (\S+))");
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), sampled);
+       it != std::sregex_iterator(); ++it) {
+    ((*it)[1].str() == "cpp" ? cpp_hosts : python_hosts).insert((*it)[2].str());
+  }
+  std::set<std::string> expected;
+  if (ClusterHosts() == 0) {
+    expected.insert(LocalHostname());
+  } else {
+    for (int i = 1; i <= ClusterHosts(); ++i) expected.insert(absl::StrCat("n", i));
+  }
+  EXPECT_EQ(cpp_hosts, expected) << output;
+  EXPECT_EQ(python_hosts, expected) << output;
 }
 
 TEST_F(SlurmClusterTest, StopFromANodeReachesEveryTask) {
