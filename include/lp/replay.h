@@ -150,13 +150,6 @@ LP_SERIALIZABLE(ReplayTableInfo, name, max_size, sampler, remover, max_times_sam
 
 namespace internal {
 class ReplayService;  // src/replay/node/replay_service.h: what the node serves
-
-// `status` as the ReplayClient reports it: a reply saying the program is stopping (the
-// node closed its tables) becomes a ProgramStoppedStatus, so that the caller sees
-// lp::ProgramStoppedError whether its own process or the node heard of the stop first.
-absl::Status ReplayCallStatus(absl::Status status);
-// Throws what a failed call of `method` ended with, translated as above.
-[[noreturn]] void ThrowReplayError(const RpcError& error);
 }  // namespace internal
 
 // The client of a ReplayNode: what a ReplayHandle becomes inside a node (or in the test
@@ -190,8 +183,8 @@ class ReplayClient {
   template <typename T>
   Future<uint64_t> AsyncInsert(T&& value, const std::map<std::string, double>& priorities,
                                std::optional<uint64_t> key = std::nullopt) const {
-    return Translate("Insert", waiting_.Async<uint64_t>("Insert", std::forward<T>(value),
-                                                        priorities, key, WaitSeconds()));
+    return waiting_.Async<uint64_t>("Insert", std::forward<T>(value), priorities, key,
+                                    WaitSeconds());
   }
 
   // Inserts values[i] with priorities[i] (one map per value); returns their keys.
@@ -251,25 +244,18 @@ class ReplayClient {
   std::string Address() const { return client_.Address(); }
 
  private:
+  // (The node's reply that its program is stopping arrives as lp::ProgramStoppedError
+  // through Courier itself: see rpc::ToGrpcStatus.)
   template <typename R, typename... A>
   R Call(const char* method, A&&... args) const {
-    return CallThrough<R>(client_, method, std::forward<A>(args)...);
+    return client_.Call<R>(method, std::forward<A>(args)...);
   }
   // Insert and Sample: with the deadline 2 s past the node's wait.
   template <typename R, typename... A>
   R CallWaiting(const char* method, A&&... args) const {
-    return CallThrough<R>(waiting_, method, std::forward<A>(args)...);
+    return waiting_.Call<R>(method, std::forward<A>(args)...);
   }
-  template <typename R, typename... A>
-  static R CallThrough(const CourierClient<internal::ReplayService>& client, const char* method,
-                       A&&... args) {
-    try {
-      return client.Call<R>(method, std::forward<A>(args)...);
-    } catch (const RpcError& error) {
-      internal::ThrowReplayError(error);
-    }
-  }
-  // A future of convert(the value of `future`), its error translated (ReplayCallStatus).
+  // A future of convert(the value of `future`), with its error.
   template <typename R, typename S, typename Convert>
   static Future<R> Then(const char* method, Future<S> future, Convert convert) {
     Promise<R> promise(method);
@@ -277,16 +263,12 @@ class ReplayClient {
     future.OnReady([promise = std::move(promise), convert = std::move(convert)](
                        typename Future<S>::Result result) mutable {
       if (!result.ok()) {
-        promise.Set(internal::ReplayCallStatus(result.status()));
+        promise.Set(result.status());
       } else {
         promise.Set(convert(*std::move(result)));
       }
     });
     return converted;
-  }
-  template <typename R>
-  static Future<R> Translate(const char* method, Future<R> future) {
-    return Then<R>(method, std::move(future), [](R value) { return value; });
   }
 
   // The node's wait in Insert/Sample, in seconds: none (until allowed) without a timeout.

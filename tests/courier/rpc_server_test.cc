@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lp/courier_channel.h"
+#include "lp/rpc_error.h"
 
 namespace lp {
 namespace {
@@ -167,6 +168,40 @@ TEST_F(ServerTest, StatusMessageArrivesIntact) {
   absl::StatusOr<courier::SerializedObject> result = channel->Call("Odd", Args({}), Timeout());
   EXPECT_EQ(result.status(),
             absl::ResourceExhaustedError("Courier method 'Odd': " + message));
+}
+
+// A handler ended by its program's stop replies ProgramStoppedStatus; the caller, in a
+// process that may not have heard of that stop yet, sees the same: its mark crosses the
+// wire with the code and the message. Another CANCELLED does not become one.
+TEST_F(ServerTest, AProgramStoppedReplyArrivesAsProgramStopped) {
+  CourierServer server;
+  ASSERT_TRUE(server
+                  .RegisterMethod("Stopped",
+                                  [](courier::CallArguments&)
+                                      -> absl::StatusOr<courier::SerializedObject> {
+                                    return ProgramStoppedStatus("rl", "replay/0");
+                                  })
+                  .ok());
+  ASSERT_TRUE(server
+                  .RegisterMethod("Cancelled",
+                                  [](courier::CallArguments&)
+                                      -> absl::StatusOr<courier::SerializedObject> {
+                                    return absl::CancelledError("program 'rl' is stopping");
+                                  })
+                  .ok());
+  absl::StatusOr<int> port = server.Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok());
+  auto channel = CourierChannel::Create("127.0.0.1:" + std::to_string(*port));
+  absl::StatusOr<courier::SerializedObject> stopped = channel->Call("Stopped", Args({}), Timeout());
+  EXPECT_TRUE(IsProgramStopped(stopped.status())) << stopped.status();
+  EXPECT_EQ(stopped.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(stopped.status().message(),
+            "Courier method 'Stopped': " +
+                std::string(ProgramStoppedStatus("rl", "replay/0").message()));
+  absl::StatusOr<courier::SerializedObject> cancelled =
+      channel->Call("Cancelled", Args({}), Timeout());
+  EXPECT_EQ(cancelled.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_FALSE(IsProgramStopped(cancelled.status())) << cancelled.status();
 }
 
 TEST_F(ServerTest, FutureGetThrowsRpcErrorFromServer) {

@@ -37,9 +37,15 @@ absl::Status KeywordArguments(const std::string& method, const courier::CallArgu
       "positionally"));
 }
 
+// `status` with the method named in its message; its payloads (e.g. the mark of
+// ProgramStoppedStatus, which travels to the caller) kept.
 absl::Status Prefixed(const std::string& method, const absl::Status& status) {
-  return absl::Status(status.code(),
-                      absl::StrCat("Courier method '", method, "': ", status.message()));
+  absl::Status prefixed(status.code(),
+                        absl::StrCat("Courier method '", method, "': ", status.message()));
+  status.ForEachPayload([&prefixed](absl::string_view type_url, const absl::Cord& payload) {
+    prefixed.SetPayload(type_url, payload);
+  });
+  return prefixed;
 }
 
 }  // namespace

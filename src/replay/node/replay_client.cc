@@ -2,10 +2,8 @@
 
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lp/replay.h"
-#include "lp/rpc_error.h"
 
 namespace lp {
 namespace internal {
@@ -16,18 +14,6 @@ namespace {
 constexpr absl::Duration kReplyMargin = absl::Seconds(2);
 
 }  // namespace
-
-absl::Status ReplayCallStatus(absl::Status status) {
-  // The node closes its tables with ProgramStoppedStatus when its program stops; the
-  // payload that marks it does not cross the wire, its message does.
-  if (status.code() == absl::StatusCode::kCancelled && !IsProgramStopped(status) &&
-      absl::StrContains(status.message(), "' is stopping")) {
-    absl::Status stopped(status.code(), status.message());
-    stopped.SetPayload(kProgramStoppedPayload, absl::Cord("1"));
-    return stopped;
-  }
-  return status;
-}
 
 absl::Status CheckSampleColumns(const Tensor& key, const Tensor& priority,
                                 const Tensor& probability, const Tensor& times_sampled,
@@ -53,9 +39,6 @@ absl::Status CheckSampleColumns(const Tensor& key, const Tensor& priority,
   return absl::OkStatus();
 }
 
-void ThrowReplayError(const RpcError& error) {
-  ThrowRpcError(ReplayCallStatus(error.status()), error.method());
-}
 
 }  // namespace internal
 
@@ -82,7 +65,7 @@ int64_t ReplayClient::UpdatePriorities(const std::string& table,
 
 Future<int64_t> ReplayClient::AsyncUpdatePriorities(
     const std::string& table, const std::map<uint64_t, double>& priorities) const {
-  return Translate("UpdatePriorities", client_.Async<int64_t>("UpdatePriorities", table, priorities));
+  return client_.Async<int64_t>("UpdatePriorities", table, priorities);
 }
 
 int64_t ReplayClient::Delete(const std::string& table, const std::vector<uint64_t>& keys) const {
