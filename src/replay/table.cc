@@ -87,12 +87,17 @@ void Table::NotifyWaitersLocked() {
   if (blocked_samples_ > 0 && limiter_.CanSample(size)) can_sample_.notify_all();
 }
 
-absl::Status Table::Insert(TableItem item, absl::Time deadline) {
+absl::Status Table::CheckItem(const TableItem& item) const {
   if (item.data == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("replay table '", config_.name, "': an item without data"));
   }
-  if (absl::Status status = CheckPriority(item.priority); !status.ok()) return status;
+  return CheckPriority(item.priority);
+}
+
+absl::Status Table::Insert(TableItem item, absl::Time deadline) {
+  if (absl::Status status = CheckItem(item); !status.ok()) return status;
+  Released released;  // destroyed after `lock`: see Released
   std::unique_lock lock(mu_);
   if (is_closed_) return closed_;
   if (!items_.contains(item.key)) {
@@ -103,35 +108,68 @@ absl::Status Table::Insert(TableItem item, absl::Time deadline) {
         [this] { return limiter_.CanInsert(static_cast<int64_t>(items_.size())); });
     if (!allowed.ok()) return allowed;
   }
-  // Another caller may have inserted the key while this one waited: then it is an update.
-  if (auto it = items_.find(item.key); it != items_.end()) {
-    it->second.priority = item.priority;
-    it->second.data = std::move(item.data);
-    sampler_->Update(item.key, item.priority);
-    remover_->Update(item.key, item.priority);
-    return absl::OkStatus();
-  }
-  if (static_cast<int64_t>(items_.size()) >= config_.max_size) {
-    RemoveLocked(remover_->Select(random_).key);
-    limiter_.RecordDelete();
-  }
-  InsertLocked(item.key, item.priority, std::move(item.data));
-  limiter_.RecordInsert();
+  InsertAllowedLocked(std::move(item), &released);
   NotifyWaitersLocked();
   return absl::OkStatus();
 }
 
-void Table::InsertLocked(uint64_t key, double priority,
-                         std::shared_ptr<const courier::SerializedObject> data) {
+absl::Status Table::InsertWhileAllowed(absl::Span<TableItem> items, size_t* inserted) {
+  *inserted = 0;
+  // Checked before locking, so that a bad item is refused where Insert would refuse it.
+  size_t valid = 0;
+  absl::Status invalid;
+  for (; valid < items.size(); ++valid) {
+    invalid = CheckItem(items[valid]);
+    if (!invalid.ok()) break;
+  }
+  Released released;  // destroyed after `lock`: see Released
+  released.reserve(valid);
+  std::unique_lock lock(mu_);
+  if (is_closed_) return closed_;
+  for (; *inserted < valid; ++*inserted) {
+    TableItem& item = items[*inserted];
+    // A key the table holds is an update, which the limiter does not gate.
+    if (!items_.contains(item.key) &&
+        !limiter_.CanInsert(static_cast<int64_t>(items_.size()))) {
+      break;
+    }
+    InsertAllowedLocked(std::move(item), &released);
+  }
+  if (*inserted > 0) NotifyWaitersLocked();
+  return *inserted == valid ? invalid : absl::OkStatus();
+}
+
+void Table::InsertAllowedLocked(TableItem item, Released* released) {
+  // An existing key (another caller may have inserted it while this one waited) is an
+  // update in place.
+  if (auto it = items_.find(item.key); it != items_.end()) {
+    it->second.priority = item.priority;
+    released->push_back(std::exchange(it->second.data, std::move(item.data)));
+    sampler_->Update(item.key, item.priority);
+    remover_->Update(item.key, item.priority);
+    return;
+  }
+  if (static_cast<int64_t>(items_.size()) >= config_.max_size) {
+    released->push_back(RemoveLocked(remover_->Select(random_).key));
+    limiter_.RecordDelete();
+  }
+  InsertLocked(item.key, item.priority, std::move(item.data));
+  limiter_.RecordInsert();
+}
+
+void Table::InsertLocked(uint64_t key, double priority, ItemData data) {
   items_[key] = StoredItem{priority, 0, next_order_++, std::move(data)};
   sampler_->Insert(key, priority);
   remover_->Insert(key, priority);
 }
 
-void Table::RemoveLocked(uint64_t key) {
-  items_.erase(key);
+ItemData Table::RemoveLocked(uint64_t key) {
+  auto it = items_.find(key);
+  ItemData data = std::move(it->second.data);
+  items_.erase(it);
   sampler_->Delete(key);
   remover_->Delete(key);
+  return data;
 }
 
 absl::StatusOr<std::vector<SampledItem>> Table::Sample(int64_t max_items,
@@ -199,12 +237,13 @@ absl::StatusOr<int64_t> Table::UpdatePriorities(
 }
 
 absl::StatusOr<int64_t> Table::Delete(const std::vector<uint64_t>& keys) {
+  Released released;  // destroyed after `lock`: see Released
   std::lock_guard lock(mu_);
   if (is_closed_) return closed_;
   int64_t deleted = 0;
   for (uint64_t key : keys) {
     if (!items_.contains(key)) continue;
-    RemoveLocked(key);
+    released.push_back(RemoveLocked(key));
     limiter_.RecordDelete();
     ++deleted;
   }
@@ -213,9 +252,10 @@ absl::StatusOr<int64_t> Table::Delete(const std::vector<uint64_t>& keys) {
 }
 
 absl::Status Table::Reset() {
+  absl::flat_hash_map<uint64_t, StoredItem> released;  // destroyed after `lock`
   std::lock_guard lock(mu_);
   if (is_closed_) return closed_;
-  items_.clear();
+  released.swap(items_);
   sampler_->Clear();
   remover_->Clear();
   limiter_.Reset();

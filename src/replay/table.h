@@ -15,9 +15,11 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "courier/courier.pb.h"
 #include "lp/replay.pb.h"
 #include "lp/replay_config.h"
@@ -28,10 +30,13 @@ namespace lp::replay {
 
 // What a client inserts. `data` is shared, never copied by the table: the same object may
 // be inserted into several tables (Reverb's multi-table insert).
+// An item's value, shared between the table and the samples that hold it.
+using ItemData = std::shared_ptr<const courier::SerializedObject>;
+
 struct TableItem {
   uint64_t key = 0;       // chosen by the client; an existing key is updated in place
   double priority = 0.0;  // finite, ≥ 0
-  std::shared_ptr<const courier::SerializedObject> data;
+  ItemData data;
 };
 
 // One item as Sample returns it.
@@ -88,6 +93,15 @@ class Table {
   // passed (absl::InfinitePast(): do not wait), Close's status once closed.
   absl::Status Insert(TableItem item, absl::Time deadline);
 
+  // Inserts `items` in order, as Insert would, under one lock, for as long as the rate
+  // limiter lets each proceed without waiting; `*inserted` tells how many it inserted
+  // (their TableItems are moved from). Returns OK when it stopped at an item that would
+  // have to wait (the caller inserts that one with Insert, which waits) or inserted them
+  // all; otherwise the error of item `*inserted` (as Insert's), none after it inserted.
+  // One lock for a batch rather than one per item: an InsertBatch from several clients
+  // at once otherwise spends its time handing the lock back and forth.
+  absl::Status InsertWhileAllowed(absl::Span<TableItem> items, size_t* inserted);
+
   // Reverb's flexible batch: waits until the rate limiter allows one sample, then draws
   // up to `max_items` (≥ 1) with replacement, as many as the limiter allows without
   // waiting again. Items reaching max_times_sampled leave the table at once.
@@ -124,15 +138,23 @@ class Table {
     double priority = 0.0;
     int64_t times_sampled = 0;
     uint64_t order = 0;  // insertion order, for Save
-    std::shared_ptr<const courier::SerializedObject> data;
+    ItemData data;
   };
 
   explicit Table(TableConfig config);
 
+  // Items' data that left the table under mu_, destroyed by the caller after it released
+  // mu_: freeing an item's blocks is the slowest part of an insert that evicts one (it
+  // misses malloc's caches), and other callers need not wait for it.
+  using Released = absl::InlinedVector<ItemData, 1>;
+
   // The locked parts of the operations above. Their callers hold mu_.
-  void InsertLocked(uint64_t key, double priority,
-                    std::shared_ptr<const courier::SerializedObject> data);
-  void RemoveLocked(uint64_t key);
+  absl::Status CheckItem(const TableItem& item) const;
+  // Insert of `item` once the rate limiter allowed it (or its key is held: an update).
+  void InsertAllowedLocked(TableItem item, Released* released);
+  void InsertLocked(uint64_t key, double priority, ItemData data);
+  // Removes `key` (which the table holds) and returns its data.
+  ItemData RemoveLocked(uint64_t key);
   SampledItem SampleOneLocked();
   absl::Status CheckPriority(double priority) const;
   // Waits on `cv` until `allowed()` or closed or `deadline`; counts the waiter in

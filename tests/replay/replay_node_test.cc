@@ -184,6 +184,118 @@ TEST_P(ReplayNodeTest, ClientOperationsEndToEnd) {
   EXPECT_TRUE(controller.Wait().ok());
 }
 
+TEST_P(ReplayNodeTest, InsertBatchTakesAPriorityColumnPerTableOrAMapPerItem) {
+  Program program("replay_batch");
+  ReplayHandle handle = program.AddNode(
+      ReplayNode({Prioritized("prio"), Prioritized("other"), TableConfig::Queue("queue", 2)}),
+      "replay");
+  Controller controller = Launch(std::move(program), Options());
+  const ReplayClient replay = handle.Dereference();
+  const CourierClient<internal::ReplayService>& by_name = replay.courier();
+  using Keys = std::vector<uint64_t>;
+
+  // The typed client: one table and a priority per item (sent as one column).
+  const Keys typed = replay.InsertBatch(std::vector<int>{1, 2, 3}, "prio", {1.0, 2.0, 3.0});
+  ASSERT_EQ(typed.size(), 3u);
+  EXPECT_EQ(replay.Info("prio").size, 3);
+  std::map<uint64_t, double> priorities;
+  for (const auto& item : replay.Sample<int>("prio", 64)) {
+    priorities[item.key] = item.priority;
+    EXPECT_EQ(item.priority, static_cast<double>(item.data));
+  }
+  EXPECT_EQ(priorities.size(), 3u);
+
+  // By name, the column as a float64 or float32 tensor, or a list of numbers.
+  EXPECT_EQ(by_name.Call<Keys>("InsertBatch", std::vector<int>{4, 5},
+                               std::map<std::string, Tensor>{
+                                   {"other", Tensor(std::vector<float>{0.5f, 1.5f})}})
+                .size(),
+            2u);
+  EXPECT_EQ(by_name
+                .Call<Keys>("InsertBatch", std::vector<int>{6},
+                            std::map<std::string, std::vector<double>>{{"other", {4.0}}})
+                .size(),
+            1u);
+  EXPECT_TRUE(by_name
+                  .Call<Keys>("InsertBatch", std::vector<int>{},
+                              std::map<std::string, std::vector<double>>{{"other", {}}})
+                  .empty());
+  EXPECT_EQ(replay.Info("other").size, 3);
+  for (const auto& item : replay.Sample<int>("other", 64)) {
+    EXPECT_EQ(item.priority, item.data == 4 ? 0.5 : item.data == 5 ? 1.5 : 4.0) << item.data;
+  }
+
+  // Two columns: every item into both tables, under the keys given.
+  EXPECT_EQ(by_name.Call<Keys>("InsertBatch", std::vector<int>{7, 8},
+                               std::map<std::string, Tensor>{
+                                   {"prio", Tensor(std::vector<double>{1.0, 1.0})},
+                                   {"queue", Tensor(std::vector<double>{1.0, 1.0})}},
+                               Keys{70, 80}),
+            (Keys{70, 80}));
+  EXPECT_EQ(replay.Info("prio").size, 5);
+  std::vector<ReplaySample<int>> queued = replay.Sample<int>("queue", 2);
+  ASSERT_EQ(queued.size(), 2u);
+  EXPECT_EQ(queued[0].key, 70u);
+  EXPECT_EQ(queued[1].data, 8);
+
+  // A map per item naming one table takes the same path; mixed maps go item by item.
+  EXPECT_EQ(replay.InsertBatch(std::vector<int>{9, 10}, {{{"queue", 1.0}}, {{"queue", 1.0}}})
+                .size(),
+            2u);
+  EXPECT_EQ(replay.Info("queue").size, 2);
+  replay.Sample<int>("queue", 2);
+
+  // Errors say what was wrong and what to give.
+  const auto status_of = [&](auto priorities, size_t items) {
+    try {
+      by_name.Call<Keys>("InsertBatch", std::vector<int>(items, 0), priorities);
+    } catch (const RpcError& error) {
+      return error.status();
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status =
+      status_of(std::map<std::string, Tensor>{{"prio", Tensor(std::vector<double>{1.0})}}, 2);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), AllOf(HasSubstr("2 item(s) but 1 priorities for table 'prio'"),
+                                      HasSubstr("one per item")));
+  status = status_of(std::map<std::string, Tensor>{{"prio", Tensor(std::vector<int32_t>{1})}}, 1);
+  EXPECT_THAT(status.message(), HasSubstr("give a 1-D float64 or float32 array"));
+  status = status_of(std::map<std::string, std::string>{{"prio", "high"}}, 1);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("a list of numbers, one priority per item"));
+  status = status_of(std::map<std::string, Tensor>{}, 1);
+  EXPECT_THAT(status.message(), HasSubstr("no table to insert into"));
+  status = status_of(std::map<std::string, Tensor>{{"nope", Tensor(std::vector<double>{1.0})}}, 1);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(status.message(), AllOf(HasSubstr("item 0"), HasSubstr("'nope'")));
+  EXPECT_EQ(replay.Info("prio").size, 5) << "no failed batch inserted anything";
+
+  controller.Stop();
+  EXPECT_TRUE(controller.Wait().ok());
+}
+
+TEST_P(ReplayNodeTest, ABatchTheLimiterStopsHalfwayWaitsForSamplesThenFinishes) {
+  Program program("replay_batch_wait");
+  ReplayHandle handle = program.AddNode(ReplayNode({TableConfig::Queue("q", 2)}), "replay");
+  Controller controller = Launch(std::move(program), Options());
+  const ReplayClient replay = handle.Dereference();
+  Future<std::vector<uint64_t>> batch = replay.courier().Async<std::vector<uint64_t>>(
+      "InsertBatch", std::vector<int>{1, 2, 3, 4},
+      std::map<std::string, Tensor>{{"q", Tensor(std::vector<double>(4, 1.0))}});
+  // Two fit; the third waits in the node (as a blocked insert) until a sample.
+  ASSERT_TRUE(Eventually([&] { return replay.Info("q").blocked_inserts == 1; }));
+  EXPECT_EQ(replay.Info("q").size, 2);
+  std::vector<int> drawn;
+  while (drawn.size() < 4) {
+    for (const auto& item : replay.Sample<int>("q", 4)) drawn.push_back(item.data);
+  }
+  EXPECT_EQ(drawn, (std::vector<int>{1, 2, 3, 4})) << "in order, each once";
+  EXPECT_EQ(batch.Get().size(), 4u);
+  controller.Stop();
+  EXPECT_TRUE(controller.Wait().ok());
+}
+
 TEST_P(ReplayNodeTest, WaitsEndWithDeadlineExceededAfterTheTimeout) {
   Program program("replay_timeout");
   ReplayHandle handle = program.AddNode(

@@ -103,6 +103,24 @@ TEST(TableBlockingTest, QueueTableHandsOutItemsOnceInOrderAndHoldsAtMostItsSize)
   EXPECT_EQ(table->Info().size, 0);
 }
 
+TEST(TableBlockingTest, InsertWhileAllowedStopsAtTheFirstItemTheLimiterWouldMakeWait) {
+  auto table = MakeTable(TableConfig::Queue("queue", 3));
+  std::vector<TableItem> batch = {Item(1), Item(2), Item(3), Item(4), Item(5)};
+  size_t inserted = 0;
+  ASSERT_TRUE(table->InsertWhileAllowed(absl::MakeSpan(batch), &inserted).ok());
+  EXPECT_EQ(inserted, 3u);
+  EXPECT_EQ(table->Info().size, 3);
+  EXPECT_EQ(table->Info().blocked_inserts, 0) << "it does not wait";
+  ASSERT_NE(batch[3].data, nullptr) << "the items it did not insert are the caller's still";
+  // A sample makes room for one more; the rest of the batch goes on from there.
+  ASSERT_TRUE(table->Sample(1, Now()).ok());
+  ASSERT_TRUE(table->InsertWhileAllowed(absl::MakeSpan(batch).subspan(3), &inserted).ok());
+  EXPECT_EQ(inserted, 1u);
+  auto sampled = table->Sample(10, Now());
+  ASSERT_TRUE(sampled.ok());
+  EXPECT_THAT(Keys(*sampled), ElementsAre(2, 3, 4));
+}
+
 TEST(TableBlockingTest, StackTableHandsOutTheNewestFirst) {
   auto table = MakeTable(TableConfig::Stack("stack", 3));
   for (uint64_t key = 1; key <= 3; ++key) ASSERT_TRUE(table->Insert(Item(key), Now()).ok());
@@ -227,10 +245,15 @@ TEST(TableBlockingTest, ConcurrentOperationsOfEveryKindKeepTheTableConsistent) {
       for (int step = 0; step < kSteps; ++step) {
         const uint64_t key = static_cast<uint64_t>((t * kSteps + step) % 400);
         switch (step % 6) {
-          case 0:
-          case 1: {
+          case 0: {
             const absl::Status status = table->Insert(Item(key, 1.0 + step % 7), soon());
             EXPECT_TRUE(status.ok() || absl::IsDeadlineExceeded(status)) << status;
+            break;
+          }
+          case 1: {
+            std::vector<TableItem> batch = {Item(key, 1.0), Item(key + 1, 2.0), Item(key + 2)};
+            size_t inserted = 0;
+            EXPECT_TRUE(table->InsertWhileAllowed(absl::MakeSpan(batch), &inserted).ok());
             break;
           }
           case 2: {

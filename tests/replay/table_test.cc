@@ -240,6 +240,53 @@ TEST(TableTest, BadItemsAreRefused) {
   EXPECT_EQ(table->Info().size, 0);
 }
 
+TEST(TableTest, InsertWhileAllowedInsertsABatchAsInsertWouldItemByItem) {
+  // A full FIFO table of 3: a batch of 4 evicts the oldest items as it goes, and a key it
+  // repeats (or the table holds) is an update in place.
+  TableConfig config = Config("t", 3);
+  config.sampler = Selector::Fifo();
+  config.remover = Selector::Fifo();
+  config.max_times_sampled = 1;  // so that a sample of 3 shows the 3 items held
+  auto table = MakeTable(config);
+  ASSERT_TRUE(table->Insert(Item(1), Now()).ok());
+  ASSERT_TRUE(table->Insert(Item(2), Now()).ok());
+  std::vector<TableItem> batch = {Item(3), Item(4), TableItem{3, 5.0, Data("3 again")},
+                                  TableItem{4, 6.0, Data("4 again")}};
+  size_t inserted = 0;
+  ASSERT_TRUE(table->InsertWhileAllowed(absl::MakeSpan(batch), &inserted).ok());
+  EXPECT_EQ(inserted, 4u);
+  const TableInfo info = table->Info();
+  EXPECT_EQ(info.size, 3);
+  EXPECT_EQ(info.inserts, 4);  // 1, 2, 3, 4: the updates are no inserts
+  EXPECT_EQ(info.deletes, 1);  // 1 evicted
+  auto sampled = table->Sample(3, Now());
+  ASSERT_TRUE(sampled.ok());
+  ASSERT_THAT(Keys(*sampled), ElementsAre(2, 3, 4));
+  EXPECT_EQ((*sampled)[1].priority, 5.0);
+  EXPECT_EQ((*sampled)[1].data->string_value(), "3 again");
+  EXPECT_EQ((*sampled)[2].data->string_value(), "4 again");
+}
+
+TEST(TableTest, InsertWhileAllowedStopsAtABadItemHavingInsertedThoseBefore) {
+  auto table = MakeTable(Config("t", 10));
+  std::vector<TableItem> batch = {Item(1), Item(2), Item(3, -1.0), Item(4)};
+  size_t inserted = 99;
+  const absl::Status status = table->InsertWhileAllowed(absl::MakeSpan(batch), &inserted);
+  EXPECT_THAT(status.message(), HasSubstr("priority -1 is not a finite number >= 0"));
+  EXPECT_EQ(inserted, 2u);
+  EXPECT_EQ(table->Info().size, 2);
+  batch = {TableItem{5, 1.0, nullptr}};
+  EXPECT_THAT(table->InsertWhileAllowed(absl::MakeSpan(batch), &inserted).message(),
+              HasSubstr("without data"));
+  EXPECT_EQ(inserted, 0u);
+  table->Close(absl::CancelledError("closed for the test"));
+  batch = {Item(6)};
+  EXPECT_EQ(table->InsertWhileAllowed(absl::MakeSpan(batch), &inserted).message(),
+            "closed for the test");
+  EXPECT_EQ(inserted, 0u);
+  EXPECT_EQ(table->Info().size, 2);
+}
+
 TEST(TableTest, UpdatePrioritiesChangesSamplingAndCountsUnknownKeys) {
   TableConfig config = Config("t", 10);
   config.sampler = Selector::MaxHeap();

@@ -15,6 +15,18 @@ constexpr absl::Duration kReplyMargin = absl::Seconds(2);
 
 }  // namespace
 
+std::optional<std::pair<std::string, std::vector<double>>> SingleTableColumn(
+    const std::vector<std::map<std::string, double>>& priorities) {
+  if (priorities.empty() || priorities[0].size() != 1) return std::nullopt;
+  std::pair<std::string, std::vector<double>> column(priorities[0].begin()->first, {});
+  column.second.reserve(priorities.size());
+  for (const std::map<std::string, double>& item : priorities) {
+    if (item.size() != 1 || item.begin()->first != column.first) return std::nullopt;
+    column.second.push_back(item.begin()->second);
+  }
+  return column;
+}
+
 absl::Status CheckSampleColumns(const Tensor& key, const Tensor& priority,
                                 const Tensor& probability, const Tensor& times_sampled,
                                 const Tensor& table_size, size_t size) {

@@ -54,6 +54,8 @@ class Arguments {
     if (i >= count_) return absl::OkStatus();
     return Decode(MutableArgument(call_, i), out, ArgumentPath(static_cast<size_t>(i)));
   }
+  // Whether argument `i` was sent as a dict.
+  bool IsDict(int i) { return i < count_ && MutableArgument(call_, i)->has_dict_value(); }
 
  private:
   courier::CallArguments& call_;
@@ -208,6 +210,116 @@ absl::StatusOr<uint64_t> ReplayService::InsertOne(
   return chosen;
 }
 
+namespace {
+
+// InsertBatch's columnar priorities, {table: priorities}: each column a 1-D float64 or
+// float32 tensor (a numpy array) or a list of numbers, one per item.
+absl::StatusOr<std::map<std::string, std::vector<double>>> PriorityColumns(
+    const std::map<std::string, AnyValue>& columns, size_t items) {
+  if (columns.empty()) {
+    return absl::InvalidArgumentError(
+        "InsertBatch: no table to insert into: give {table: [priority per item]}");
+  }
+  std::map<std::string, std::vector<double>> by_table;
+  for (const auto& [table, column] : columns) {
+    std::vector<double>& priorities = by_table[table];
+    if (absl::StatusOr<Tensor> tensor = column.As<Tensor>(); tensor.ok()) {
+      if (tensor->shape().size() == 1 && tensor->dtype() == DType::kDouble) {
+        priorities.assign(tensor->span<double>().begin(), tensor->span<double>().end());
+      } else if (tensor->shape().size() == 1 && tensor->dtype() == DType::kFloat) {
+        priorities.assign(tensor->span<float>().begin(), tensor->span<float>().end());
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "InsertBatch: the priorities of table '", table, "' are a ",
+            DTypeName(tensor->dtype()), " tensor of ", tensor->shape().size(),
+            " dimension(s); give a 1-D float64 or float32 array, one priority per item"));
+      }
+    } else if (absl::StatusOr<std::vector<double>> list =
+                   column.As<std::vector<double>>(absl::StrCat("priorities of '", table, "'"));
+               list.ok()) {
+      priorities = *std::move(list);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "InsertBatch: ", list.status().message(),
+          "; give a 1-D float64 array or a list of numbers, one priority per item"));
+    }
+    if (priorities.size() != items) {
+      return absl::InvalidArgumentError(absl::StrCat("InsertBatch: ", items, " item(s) but ",
+                                                     priorities.size(),
+                                                     " priorities for table '", table,
+                                                     "': give one per item"));
+    }
+  }
+  return by_table;
+}
+
+// Columnar priorities as one {table: priority} map per item.
+std::vector<std::map<std::string, double>> RowsOf(
+    const std::map<std::string, std::vector<double>>& by_table, size_t items) {
+  std::vector<std::map<std::string, double>> rows(items);
+  for (const auto& [table, priorities] : by_table) {
+    for (size_t i = 0; i < items; ++i) rows[i].emplace(table, priorities[i]);
+  }
+  return rows;
+}
+
+// An InsertBatch error for item `i`: what it was, and that the items before it stay.
+absl::Status ItemError(size_t i, const absl::Status& status) {
+  return absl::Status(status.code(), absl::StrCat("item ", i, " (the ", i,
+                                                  " before it were inserted): ",
+                                                  status.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<uint64_t>> ReplayService::InsertEach(
+    std::vector<AnyValue>& data, const std::vector<std::map<std::string, double>>& rows,
+    const std::optional<std::vector<uint64_t>>& keys, absl::Time deadline) {
+  std::vector<uint64_t> inserted;
+  inserted.reserve(data.size());
+  for (size_t i = 0; i < data.size(); ++i) {
+    absl::StatusOr<uint64_t> key = InsertOne(
+        data[i].shared(), rows[i],
+        keys.has_value() ? std::optional<uint64_t>((*keys)[i]) : std::nullopt, deadline);
+    if (!key.ok()) return ItemError(i, key.status());
+    inserted.push_back(*key);
+  }
+  return inserted;
+}
+
+absl::StatusOr<std::vector<uint64_t>> ReplayService::InsertIntoOneTable(
+    std::vector<AnyValue>& data, const std::string& table_name,
+    const std::vector<double>& priorities, const std::optional<std::vector<uint64_t>>& keys,
+    absl::Time deadline) {
+  absl::StatusOr<replay::Table*> table = Find(table_name);
+  if (!table.ok()) return ItemError(0, table.status());
+  const uint64_t first_key = keys.has_value() ? 0 : next_key_.fetch_add(data.size());
+  std::vector<uint64_t> inserted;
+  inserted.reserve(data.size());
+  std::vector<replay::TableItem> items(data.size());
+  for (size_t i = 0; i < data.size(); ++i) {
+    const uint64_t key = keys.has_value() ? (*keys)[i] : first_key + i;
+    items[i] = replay::TableItem{key, priorities[i], data[i].shared()};
+    inserted.push_back(key);
+  }
+  // Runs of items under one lock each (Table::InsertWhileAllowed); an item the limiter
+  // makes wait goes alone, waiting as Insert does.
+  size_t done = 0;
+  while (done < items.size()) {
+    size_t run = 0;
+    absl::Status status =
+        (*table)->InsertWhileAllowed(absl::MakeSpan(items).subspan(done), &run);
+    done += run;
+    if (!status.ok()) return ItemError(done, status);
+    if (done == items.size()) break;
+    if (status = InsertWaiting(**table, items[done], deadline); !status.ok()) {
+      return ItemError(done, status);
+    }
+    ++done;
+  }
+  return inserted;
+}
+
 absl::StatusOr<std::string> ReplayService::Checkpoint() {
   if (checkpoints_ == nullptr) {
     return absl::FailedPreconditionError(
@@ -263,36 +375,42 @@ absl::Status ReplayService::Register(CourierServer& server) {
           return s;
         }
         std::vector<AnyValue> data;
-        std::vector<std::map<std::string, double>> priorities;
+        std::vector<std::map<std::string, double>> rows;
+        std::map<std::string, AnyValue> columns;
         std::optional<std::vector<uint64_t>> keys;
         std::optional<double> timeout;
-        for (absl::Status s : {args.Get(0, &data), args.Get(1, &priorities), args.Get(2, &keys),
-                               args.Get(3, &timeout)}) {
+        const bool columnar = args.IsDict(1);
+        for (absl::Status s : {args.Get(0, &data),
+                               columnar ? args.Get(1, &columns) : args.Get(1, &rows),
+                               args.Get(2, &keys), args.Get(3, &timeout)}) {
           if (!s.ok()) return s;
         }
-        if (priorities.size() != data.size() || (keys.has_value() && keys->size() != data.size())) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "InsertBatch: ", data.size(), " item(s) but ", priorities.size(),
-              " priority map(s)", keys.has_value() ? absl::StrCat(" and ", keys->size(), " key(s)")
-                                                   : std::string(),
-              ": give one of each per item"));
+        if (keys.has_value() && keys->size() != data.size()) {
+          return absl::InvalidArgumentError(absl::StrCat("InsertBatch: ", data.size(),
+                                                         " item(s) but ", keys->size(),
+                                                         " key(s): give one key per item"));
         }
         const absl::Time deadline = DeadlineAfter(timeout);
-        std::vector<uint64_t> inserted;
-        inserted.reserve(data.size());
-        for (size_t i = 0; i < data.size(); ++i) {
-          absl::StatusOr<uint64_t> key =
-              InsertOne(data[i].shared(), priorities[i],
-                        keys.has_value() ? std::optional<uint64_t>((*keys)[i]) : std::nullopt,
-                        deadline);
-          if (!key.ok()) {
-            return absl::Status(key.status().code(),
-                                absl::StrCat("item ", i, " (the ", i,
-                                             " before it were inserted): ", key.status().message()));
+        if (columnar) {
+          absl::StatusOr<std::map<std::string, std::vector<double>>> by_table =
+              PriorityColumns(columns, data.size());
+          if (!by_table.ok()) return by_table.status();
+          if (by_table->size() == 1) {
+            const auto& [table, priorities] = *by_table->begin();
+            return InsertIntoOneTable(data, table, priorities, keys, deadline);
           }
-          inserted.push_back(*key);
+          rows = RowsOf(*by_table, data.size());
         }
-        return inserted;
+        if (rows.size() != data.size()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("InsertBatch: ", data.size(), " item(s) but ", rows.size(),
+                           " priority map(s): give one {table: priority} per item"));
+        }
+        if (std::optional<std::pair<std::string, std::vector<double>>> column =
+                SingleTableColumn(rows)) {
+          return InsertIntoOneTable(data, column->first, column->second, keys, deadline);
+        }
+        return InsertEach(data, rows, keys, deadline);
       }));
 
   // Sample(table, max_items=1, timeout_seconds=None) -> {key: uint64[n], priority:

@@ -62,6 +62,18 @@ class ReplayService {
   absl::StatusOr<uint64_t> InsertOne(std::shared_ptr<const courier::SerializedObject> data,
                                      const std::map<std::string, double>& priorities,
                                      std::optional<uint64_t> key, absl::Time deadline);
+  // InsertBatch, item by item: item i into each table of rows[i], under (*keys)[i] (a new
+  // key when absent). The items' values are shared, not copied. An error names the item
+  // it stopped at; the items before it stay.
+  absl::StatusOr<std::vector<uint64_t>> InsertEach(
+      std::vector<AnyValue>& data, const std::vector<std::map<std::string, double>>& rows,
+      const std::optional<std::vector<uint64_t>>& keys, absl::Time deadline);
+  // InsertBatch when every item goes into one table (the usual batch): the same, with
+  // priorities[i] for item i, under one lock per run of items the limiter allows.
+  absl::StatusOr<std::vector<uint64_t>> InsertIntoOneTable(
+      std::vector<AnyValue>& data, const std::string& table,
+      const std::vector<double>& priorities, const std::optional<std::vector<uint64_t>>& keys,
+      absl::Time deadline);
 
   std::map<std::string, std::unique_ptr<replay::Table>> tables_;
   std::unique_ptr<replay::CheckpointDirectory> checkpoints_;  // null: no directory
