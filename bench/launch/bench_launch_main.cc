@@ -340,6 +340,10 @@ struct LpResult {
   double stop_wait_ms = 0;     // Stop → Wait() returned
   int64_t t0_realtime_ns = 0;  // for the trace breakdown
   int64_t stop_realtime_ns = 0;
+  // lp's number of this Launch in the process (LP_LAUNCH_INDEX, which names the workers'
+  // trace files): every lp::Launch of this benchmark is one MeasureLp, in the same order
+  // in the launcher and in the workers, which replay the sequence.
+  int launch_index = 0;
   std::vector<double> ready_ms;  // per node
   ProcessSample up;              // sampled with every node up, before the stop
   double idle_workers_cpu_pct = -1;   // --idle_secs: % of one core used by the idle workers
@@ -350,7 +354,6 @@ struct LpResult {
 struct Measurement {
   int n = 0;
   int rep = 0;
-  int launch_index = 0;
   LpResult lp;       // the default launch (fork server on)
   LpResult lp_exec;  // --compare_exec: fork server off
   BaselineResult base;
@@ -367,7 +370,9 @@ LpResult MeasureLp(int n, bool fork_server) {
     auto group = program.Group("pinger");
     for (int i = 0; i < n; ++i) handles.push_back(program.AddNode(lp::CourierNode<Pinger>()));
   }
+  static int launches = 0;
   LpResult result;
+  result.launch_index = launches++;
   result.t0_realtime_ns = RealtimeNs();
   const Clock::time_point t0 = Clock::now();
   lp::Controller controller = lp::Launch(
@@ -621,13 +626,11 @@ int main(int argc, char** argv) {
     all = RunIsolated(sizes, reps, argc, argv);
   } else {
     // The sequence of launches depends only on the flags: workers replay it.
-    int launch_index = 0;
     for (int rep = 0; rep < reps; ++rep) {
       for (int n : sizes) {
         Measurement m;
         m.n = n;
         m.rep = rep;
-        m.launch_index = launch_index++;
         if (!IsWorker()) {
           m.base = RunBaseline(n, child, /*fat=*/false);
           if (fat) m.fat = RunBaseline(n, SelfExe(), /*fat=*/true);
@@ -681,7 +684,7 @@ int main(int argc, char** argv) {
           }
         }
         if (!trace_dir.empty() && !machine) {
-          const TracePhases phases = ReadTrace(trace_dir, m.launch_index, n, m.lp.t0_realtime_ns, m.lp.stop_realtime_ns);
+          const TracePhases phases = ReadTrace(trace_dir, m.lp.launch_index, n, m.lp.t0_realtime_ns, m.lp.stop_realtime_ns);
           std::fprintf(stderr,
                        "      trace (ms after Launch; median / max over nodes): worker main() "
                        "%.1f / %.1f; node constructed (registered) %.1f / %.1f; ping answered "
