@@ -21,14 +21,25 @@
 
 namespace lp::internal {
 
-// How one forked worker ended, once the server said so (or ended itself).
-using WorkerEnd = std::optional<absl::StatusOr<ExitInfo>>;
+// How one forked worker ended, once the server said so (or ended itself). Each has its
+// own condition variable: one shared by all woke every worker's watching thread at each
+// fork and each exit, O(N^2) wake-ups for a launch of N (12.8 s of CPU in the launcher
+// for 1000 workers; docs/performance.md, "1000 nodes").
+struct WorkerEnd {
+  std::optional<absl::StatusOr<ExitInfo>> end;  // guarded by State::mu
+  std::condition_variable ended;                // notified under State::mu when `end` is set
+
+  void Set(absl::StatusOr<ExitInfo> how) {
+    end = std::move(how);
+    ended.notify_all();
+  }
+};
 
 struct ForkServer::State {
   explicit State(pid_t server) : server(server) {}
   const pid_t server;
   std::mutex mu;
-  // Notified (all) under mu when `reply`, a WorkerEnd or `ended` changes.
+  // Notified (all) under mu when `reply` or `ended` changes (a WorkerEnd has its own).
   std::condition_variable changed;
   // Guarded by mu (as is every WorkerEnd):
   std::optional<ForkMessage> reply;  // the answer to the request in flight
@@ -57,10 +68,10 @@ class ForkedNodeProcess : public NodeProcess {
  protected:
   absl::StatusOr<ExitInfo> AwaitExit(absl::Time deadline) override {
     std::unique_lock lock(state_->mu);
-    if (!WaitUntil(state_->changed, lock, deadline, [this] { return end_->has_value(); })) {
+    if (!WaitUntil(end_->ended, lock, deadline, [this] { return end_->end.has_value(); })) {
       return absl::DeadlineExceededError(absl::StrCat("process ", pid(), " is still running"));
     }
-    return **end_;
+    return *end_->end;
   }
 
  private:
@@ -175,10 +186,10 @@ void ForkServer::Read() {
         // (Not one of ours: a child main() started before lp::Launch, which the server
         // reaped, as a worker would have reaped, or not, its own.)
         if (auto it = state_->running.find(m.pid); it != state_->running.end()) {
-          *it->second = ExitInfo::FromWaitStatus(m.value);
+          it->second->Set(ExitInfo::FromWaitStatus(m.value));
           state_->running.erase(it);
         }
-        break;
+        continue;  // only that worker's watcher waits for it
       default:
         break;
     }
@@ -203,11 +214,10 @@ void ForkServer::Read() {
   }
   std::lock_guard lock(state_->mu);
   for (auto& [pid, end] : state_->running) {
-    *end = absl::UnavailableError(absl::StrCat(
-        "its fork server (pid ", state_->server, ") ended before it; its exit status is unknown"));
+    end->Set(absl::UnavailableError(absl::StrCat(
+        "its fork server (pid ", state_->server, ") ended before it; its exit status is unknown")));
   }
   state_->running.clear();
-  state_->changed.notify_all();
 }
 
 }  // namespace lp::internal
