@@ -25,6 +25,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
 #include "lp/internal/node_outcome.h"
 #include "lp/internal/program_nodes.h"
 #include "lp/python_node.h"
@@ -46,21 +47,6 @@ namespace {
 constexpr absl::Duration kTerminateToKill = absl::Seconds(2);
 // The largest control message read; the package sends less (it cuts exception texts).
 constexpr size_t kMaxControlMessage = 64 << 10;
-
-void AppendJsonString(std::string& out, absl::string_view text) {
-  out += '"';
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
-    } else {
-      out += c;  // UTF-8 passes as it is
-    }
-  }
-  out += '"';
-}
 
 // Where the launchpad_cpp package is: the source tree this library was built from, else
 // where `cmake --install` put it; empty when neither has it (the interpreter may have it
@@ -288,18 +274,14 @@ bool AllPythonNodes(const Program& program, const std::vector<NodeId>& nodes) {
   return true;
 }
 
+// {name: {"node": ..., "address": ...}}, which launchpad_cpp.handles() reads.
 std::string HandlesJson(const std::map<std::string, ResolvedHandle>& handles) {
-  std::string out = "{";
+  nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, handle] : handles) {
-    if (out.size() > 1) out += ", ";
-    AppendJsonString(out, name);
-    out += ": {\"node\": ";
-    AppendJsonString(out, handle.node);
-    out += ", \"address\": ";
-    AppendJsonString(out, handle.address);
-    out += "}";
+    out[name] = {{"node", handle.node}, {"address", handle.address}};
   }
-  return out + "}";
+  // A name that is not UTF-8 (the user's bytes) gets U+FFFD rather than an exception.
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void PythonNodeImpl::Run(const Runtime& runtime, const NodeContext& context) {

@@ -185,8 +185,11 @@ TEST(PythonNodeTest, HandlesAreWrittenAsJson) {
   EXPECT_EQ(internal::HandlesJson({}), "{}");
   EXPECT_EQ(internal::HandlesJson({{"learner", {"learner/0", "10.0.0.1:4000"}},
                                    {"odd \"name\"\\\n", {"g/1", "[::1]:5"}}}),
-            R"({"learner": {"node": "learner/0", "address": "10.0.0.1:4000"}, )"
-            R"("odd \"name\"\\\u000a": {"node": "g/1", "address": "[::1]:5"}})");
+            R"({"learner":{"address":"10.0.0.1:4000","node":"learner/0"},)"
+            R"("odd \"name\"\\\n":{"address":"[::1]:5","node":"g/1"}})");
+  // A name that is not UTF-8 cannot travel as JSON: its bad byte becomes U+FFFD.
+  EXPECT_EQ(internal::HandlesJson({{"bad\xff", {"g/0", "h:1"}}}),
+            "{\"bad\xef\xbf\xbd\":{\"address\":\"h:1\",\"node\":\"g/0\"}}");
 }
 
 // The script dies with its node's process: here the launcher, killed with SIGKILL (its
