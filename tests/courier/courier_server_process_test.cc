@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <fstream>
 #include <iostream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -57,13 +56,8 @@ void StartServer(std::unique_ptr<ChildProcess>& server, std::string& address) {
   server = std::make_unique<ChildProcess>(
       std::vector<std::string>{BuildDir() + "/tests/courier/courier_test_server"},
       std::vector<std::string>{absl::StrCat(internal::kCourierSecretEnv, "=", kSecret)});
-  ASSERT_TRUE(server->WaitForOutput("courier_test_server listening on ", kGenerous)) << server->output();
-  ASSERT_TRUE(server->WaitForOutput("\n", kGenerous));
-  std::smatch match;
-  const std::string output = server->output();
-  ASSERT_TRUE(std::regex_search(output, match, std::regex("listening on (\\S+:(\\d+))\n")))
-      << output;
-  address = match[1];
+  address = server->WaitForMatch("courier_test_server listening on (\\S+:\\d+)\n", kGenerous);
+  ASSERT_FALSE(address.empty()) << server->output();
 }
 
 // Calls AddInts(2, 40) through a plain gRPC stub: the server still answers.
@@ -90,13 +84,11 @@ TEST(CourierServerProcessTest, ListensOnlyOnItsPublishedPort) {
   int port = 0;
   ASSERT_TRUE(absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port));
   // Besides the node's server, only the launcher's status server (local_mt's default),
-  // whose address the launcher printed.
-  std::smatch match;
-  const std::string output = server->output();
-  ASSERT_TRUE(std::regex_search(output, match, std::regex("status of program .*:(\\d+)/\n")))
-      << output;
+  // whose address the launcher prints, before or after the node's line.
+  const std::string status_port_text =
+      server->WaitForMatch("status of program .*:(\\d+)/\n", kGenerous);
   int status_port = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(match[1].str(), &status_port));
+  ASSERT_TRUE(absl::SimpleAtoi(status_port_text, &status_port)) << server->output();
   EXPECT_EQ(ListeningTcpPorts(server->pid()), (std::set<int>{port, status_port}));
   ExpectServerAnswers(address);
 }

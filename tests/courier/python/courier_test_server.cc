@@ -146,7 +146,12 @@ LP_COURIER_METHODS(CrossLanguage, AddInts, EchoInt, EchoUInt64, NegateInt8, Half
                    SleepMs, Rendezvous, Shutdown);
 
 void Announce(const lp::CourierClient<CrossLanguage>& server) {
-  std::cout << "courier_test_server listening on " << server.Address() << std::endl;
+  // The address first, then the line in one write: Address() may wait for the server's
+  // registration, and meanwhile the launcher prints its status line, which then landed in
+  // the middle of ours ("listening on lp: status of program ..."), and the tests reading
+  // the address took "lp:" for it.
+  const std::string address = server.Address();
+  std::cout << "courier_test_server listening on " + address + "\n" << std::flush;
   lp::WaitForStop();
 }
 
