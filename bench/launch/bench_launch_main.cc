@@ -684,7 +684,8 @@ int main(int argc, char** argv) {
           }
         }
         if (!trace_dir.empty() && !machine) {
-          const TracePhases phases = ReadTrace(trace_dir, m.lp.launch_index, n, m.lp.t0_realtime_ns, m.lp.stop_realtime_ns);
+          const TracePhases phases = ReadTrace(trace_dir, m.lp.launch_index, n,
+                                               m.lp.t0_realtime_ns, m.lp.stop_realtime_ns);
           std::fprintf(stderr,
                        "      trace (ms after Launch; median / max over nodes): worker main() "
                        "%.1f / %.1f; node constructed (registered) %.1f / %.1f; ping answered "

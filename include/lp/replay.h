@@ -212,7 +212,8 @@ class ReplayClient {
   std::vector<uint64_t> InsertBatch(std::vector<T> values, const std::string& table,
                                     const std::vector<double>& priorities) const {
     return CallWaiting<std::vector<uint64_t>>(
-        "InsertBatch", std::move(values), std::map<std::string, Tensor>{{table, Tensor(priorities)}},
+        "InsertBatch", std::move(values),
+        std::map<std::string, Tensor>{{table, Tensor(priorities)}},
         std::optional<std::vector<uint64_t>>(), WaitSeconds());
   }
 

@@ -24,9 +24,10 @@ void KeepCallbackQueueAlive() {
     arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kDayMs);
     arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kDayMs);
     arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kDayMs);
-    static std::shared_ptr<grpc::Channel>* const keeper = new std::shared_ptr<grpc::Channel>(grpc::CreateCustomChannel(
-        "unix-abstract:lp-callback-queue-keeper", grpc::InsecureChannelCredentials(),
-        arguments));
+    static std::shared_ptr<grpc::Channel>* const keeper =
+        new std::shared_ptr<grpc::Channel>(grpc::CreateCustomChannel(
+            "unix-abstract:lp-callback-queue-keeper", grpc::InsecureChannelCredentials(),
+            arguments));
     // A channel takes its reference to the queue with its first callback call.
     const grpc::internal::RpcMethod method("/lp.CallbackQueueKeeper/Nothing",
                                            grpc::internal::RpcMethod::NORMAL_RPC);

@@ -51,7 +51,6 @@ absl::Status CheckSampleColumns(const Tensor& key, const Tensor& priority,
   return absl::OkStatus();
 }
 
-
 }  // namespace internal
 
 ReplayClient::ReplayClient(std::shared_ptr<CourierChannel> channel, std::string target_name)
