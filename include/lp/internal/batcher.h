@@ -14,7 +14,7 @@
 // BatchedCall: the arguments go in before Submit, the result comes out in `done`, and the
 // BatchFunction moves one to the other for a whole batch.
 //
-// Thread safety: Submit and Call may be called from any number of threads at once. The
+// Thread safety: every public method may be called from any number of threads at once. The
 // BatchFunction runs without the Batcher's lock held, and up to max_parallelism instances
 // of it may run at the same time.
 #ifndef LP_INTERNAL_BATCHER_H_
@@ -76,8 +76,18 @@ class Batcher {
   // exception thrown by the BatchFunction: UNKNOWN with its what()), on the thread that ran
   // the batch: this one, before Submit returns, if its call made the batch ready and a slot
   // was free; else another caller's, or the timer thread. `call` must stay valid until
-  // `done` is called. Never waits for other calls.
+  // `done` is called. Never waits for other calls. Enqueue, then RunReady if it says so.
   void Submit(BatchedCall* call, Done done);
+
+  // Adds `call` as Submit does, but runs no batch: true if a batch is now ready and a slot
+  // is free, and the caller must see that it runs: RunReady() on a thread that may run
+  // the BatchFunction, or RunReadyOnTimerThread() if it has none.
+  bool Enqueue(BatchedCall* call, Done done);
+  // Runs the ready batches on this thread, oldest first, while a slot is free, and tells
+  // their calls.
+  void RunReady();
+  // Has the timer thread run the ready batches (soon, not before this returns).
+  void RunReadyOnTimerThread();
 
   // Submit, then waits for the batch (in an internal::BlockingRegion). For callers that
   // have a thread to spend: tests, the in-process benchmark.

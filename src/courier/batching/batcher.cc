@@ -80,8 +80,12 @@ Batcher::~Batcher() {
 }
 
 void Batcher::Submit(BatchedCall* call, Done done) {
+  if (Enqueue(call, std::move(done))) RunReady();
+}
+
+bool Batcher::Enqueue(BatchedCall* call, Done done) {
   const std::size_t batch_size = static_cast<std::size_t>(options_.batch_size);
-  std::unique_lock lock(mu_);
+  std::lock_guard lock(mu_);
   if (!timer_.joinable()) timer_ = std::thread([this] { RunTimer(); });
 
   if (pending_.empty() || pending_.back()->calls.size() >= batch_size) {
@@ -96,7 +100,17 @@ void Batcher::Submit(BatchedCall* call, Done done) {
   PendingBatch& batch = *pending_.back();
   batch.calls.push_back(call);
   batch.dones.push_back(std::move(done));
+  return running_ < options_.max_parallelism && OldestIsReady();
+}
+
+void Batcher::RunReady() {
+  std::unique_lock lock(mu_);
   RunReadyBatches(lock);
+}
+
+void Batcher::RunReadyOnTimerThread() {
+  std::lock_guard lock(mu_);
+  timer_wakeup_.notify_one();  // it runs what is ready when it wakes (RunTimer)
 }
 
 absl::Status Batcher::Call(BatchedCall* call) {
@@ -134,11 +148,15 @@ void Batcher::RunReadyBatches(std::unique_lock<std::mutex>& lock) {
     lock.unlock();
 
     const absl::Status status = Run(*batch);
-    for (Done& done : batch->dones) std::move(done)(status);
-    batch.reset();  // the calls' records may be gone now
-
     lock.lock();
     --running_;
+    // The method is free for the next batch while this thread tells this one's calls: the
+    // timer thread starts it, if it is ready.
+    if (OldestIsReady()) timer_wakeup_.notify_one();
+    lock.unlock();
+    for (Done& done : batch->dones) std::move(done)(status);
+    batch.reset();  // the calls' records may be gone now
+    lock.lock();
   }
   // Not woken here: the timer learns of every new oldest batch (above and in Submit), and
   // a batch that is ready but waits for a slot is started by the loop of a running one.
