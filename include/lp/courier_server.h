@@ -69,8 +69,12 @@ class CourierServer {
   }
 
   // Adds a method whose calls may end later, holding no handler thread while they wait
-  // (see DeferredCourierHandler; batched methods are registered this way).
-  absl::Status RegisterDeferredMethod(std::string name, DeferredCourierHandler handler);
+  // (see DeferredCourierHandler; batched methods are registered this way). With
+  // options.run_inline, its small calls are taken on the gRPC thread that received them:
+  // the handler only decodes and parks them there, and must not block (see
+  // CourierMethodOptions::run_inline).
+  absl::Status RegisterDeferredMethod(std::string name, DeferredCourierHandler handler,
+                                      CourierMethodOptions options = {});
 
   // Makes every Call and ListMethods carry `secret` in gRPC metadata 'lp-secret'
   // (rpc::kSecretMetadataKey), unless options.require_secret is false; others are refused

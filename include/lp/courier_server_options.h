@@ -59,8 +59,12 @@ struct CourierMethodOptions {
   // while an inline handler waits (on a lock, on disk, on another node) none of the
   // server's calls make progress. A wait on another node (a synchronous Courier call, a
   // Future) from an inline handler is reported once per method on stderr. Handler threads
-  // (handler_threads, max_concurrent_handlers) do not bound inline calls. Deferred
-  // (batched) methods cannot run inline.
+  // (handler_threads, max_concurrent_handlers) do not bound inline calls.
+  // For a deferred method (CourierServer::RegisterDeferredMethod) it means less: its calls
+  // of up to 64 KiB are taken on gRPC's thread (the handler decodes and parks them; that
+  // step must not block) and end wherever the handler completes them. Batched methods are
+  // registered so; work a taken call makes ready (a full batch) goes to the handler
+  // threads. max_concurrent_handlers counts a deferred call until it ends.
   bool run_inline = false;
 };
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "lp/lp.h"
 #include "lp/internal/batcher.h"
+#include "lp/internal/handoff.h"
 #include "tests/support/thread_count.h"
 
 namespace lp {
@@ -54,6 +56,12 @@ struct Record {
   // the limit would be seen by the counter if the limit were not honoured.
   int gate = 0;
   absl::Duration hold = absl::ZeroDuration();
+  // Whether an invocation ran where the server hands work off (a gRPC thread taking a call):
+  // batches must run on handler threads instead.
+  bool ran_where_work_is_handed_off = false;
+  // Server::Hold: the thread it ran on, and whether it may return.
+  std::optional<std::thread::id> holding_thread;
+  bool hold_released = false;
 
   std::vector<std::vector<int>> Batches() {
     std::lock_guard lock(mu);
@@ -109,11 +117,22 @@ class Server {
   }
   int Total() const { return total_.load(); }
 
+  // Not batched: holds its handler thread until the test releases it.
+  int Hold(int x) {
+    std::unique_lock lock(record_->mu);
+    record_->holding_thread = std::this_thread::get_id();
+    record_->running_changed.notify_all();
+    record_->running_changed.wait_for(lock, std::chrono::seconds(60),
+                                      [&] { return record_->hold_released; });
+    return x;
+  }
+
  private:
   void Enter(const std::vector<int>& args) {
     std::unique_lock lock(record_->mu);
     record_->batches.push_back(args);
     record_->threads.insert(std::this_thread::get_id());
+    record_->ran_where_work_is_handed_off |= internal::current_handoff != nullptr;
     record_->process_threads = ::lp::testing::ThreadCount();
     ++record_->running;
     record_->max_running = std::max(record_->max_running, record_->running);
@@ -135,7 +154,7 @@ class Server {
   Record* record_;
   std::atomic<int> total_{0};
 };
-LP_COURIER_METHODS(Server, Compute, Label, Add, Total);
+LP_COURIER_METHODS(Server, Compute, Label, Add, Total, Hold);
 
 // Runs `callers` threads at once, each making `calls` calls of `fn(caller, i)`; returns
 // the error text of each failed call (empty when all passed).
@@ -382,8 +401,10 @@ TEST(BatchingTest, AWrongNumberOfResultsFailsEveryCallerOfItsBatch) {
 TEST(BatchingTest, AMalformedCallFailsAloneBeforeJoiningABatch) {
   Record record;
   auto [controller, client] = LaunchServer(&record, {.batch_size = 2, .timeout = kNeverTimesOut});
+  // Its deadline is the check: were the call not taken on arrival, it would wait for the
+  // held thread and end DEADLINE_EXCEEDED.
   try {
-    client.Call<int>("Compute", std::string("not an int"));
+    client.WithTimeout(absl::Seconds(20)).Call<int>("Compute", std::string("not an int"));
     FAIL() << "expected an RpcError";
   } catch (const RpcError& e) {
     EXPECT_EQ(e.code(), absl::StatusCode::kInvalidArgument);
@@ -428,6 +449,48 @@ TEST(BatchingTest, CallsWaitForTheirBatchWithoutAHandlerThreadEach) {
   // waiting call would be 255 more.
   const int added = record.process_threads - baseline;
   EXPECT_LT(added, 64) << added << " threads above " << baseline << " for " << kBatch << " calls";
+}
+
+// A small batched call is taken on the gRPC thread that received it (decoded and parked),
+// and the batch it fills is handed to a handler thread. With the only handler thread held:
+// a malformed call is refused at once, where it would have waited for that thread; a full
+// batch waits for it, and then runs on it, not on gRPC's thread.
+TEST(BatchingTest, CallsAreTakenOnArrivalAndTheirBatchRunsOnAHandlerThread) {
+  constexpr int kBatch = 4;
+  Record record;
+  auto [controller, client] = LaunchServer(
+      &record, {.batch_size = kBatch, .timeout = kNeverTimesOut}, {.handler_threads = 1});
+  Future<int> held = client.Async(&Server::Hold, 7);
+  {
+    std::unique_lock lock(record.mu);
+    ASSERT_TRUE(record.running_changed.wait_for(lock, std::chrono::seconds(60), [&] {
+      return record.holding_thread.has_value();
+    }));
+  }
+
+  // Its deadline is the check: were the call not taken on arrival, it would wait for the
+  // held thread and end DEADLINE_EXCEEDED.
+  try {
+    client.WithTimeout(absl::Seconds(20)).Call<int>("Compute", std::string("not an int"));
+    ADD_FAILURE() << "expected an RpcError";
+  } catch (const RpcError& e) {
+    EXPECT_EQ(e.code(), absl::StatusCode::kInvalidArgument) << e.what();
+  }
+  std::vector<Future<int>> results;
+  for (int x = 0; x < kBatch; ++x) results.push_back(client.Async(&Server::Compute, x));
+  EXPECT_FALSE(held.IsReady());
+
+  {
+    std::lock_guard lock(record.mu);
+    record.hold_released = true;
+    record.running_changed.notify_all();
+  }
+  EXPECT_EQ(held.Get(), 7);
+  for (int x = 0; x < kBatch; ++x) EXPECT_EQ(results[x].Get(), 10 * x + 1);
+  EXPECT_THAT(record.Sizes(), ElementsAre(kBatch));
+  std::lock_guard lock(record.mu);
+  EXPECT_THAT(record.threads, ElementsAre(*record.holding_thread));
+  EXPECT_FALSE(record.ran_where_work_is_handed_off);
 }
 
 TEST(BatchingTest, TheDefaultBatchSizeIsCheckedToo) {

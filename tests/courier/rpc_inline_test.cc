@@ -262,16 +262,31 @@ TEST(InlineMethodTest, SynchronousCallsFromManyFutureContinuationsStillComplete)
   }
 }
 
-TEST(InlineMethodTest, DeferredMethodsCannotRunInline) {
+// Which calls are served on gRPC's thread: inline methods whatever their size; deferred
+// ones registered with run_inline (which only take the call there) up to
+// kDeferredOnArrivalMaxBytes, so that a large argument is parsed on a handler thread; a
+// deferred method registered without it (its take step may block) never.
+TEST(InlineMethodTest, DeferredCallsAreTakenOnArrivalWhenAskedAndUpToALimit) {
+  auto deferred = [] {
+    return DeferredCourierHandler([](courier::CallArguments&, courier::SerializedObject*,
+                                     CallDone&) { return absl::OkStatus(); });
+  };
   rpc::MethodRegistry registry;
-  absl::Status status = registry.Add(
-      "Batched",
-      DeferredCourierHandler([](courier::CallArguments&, courier::SerializedObject*,
-                                CallDone&) { return absl::OkStatus(); }),
-      {.run_inline = true});
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(status.message().find("cannot run inline"), std::string::npos) << status;
-  EXPECT_FALSE(registry.HasInlineMethods());
+  EXPECT_FALSE(registry.HasMethodsServedOnArrival());
+  ASSERT_TRUE(registry.Add("Plain", ReturningHandler(EchoFirst)).ok());
+  ASSERT_TRUE(registry.Add("Deferred", deferred()).ok());
+  EXPECT_FALSE(registry.HasMethodsServedOnArrival());
+  ASSERT_TRUE(registry.Add("Batched", deferred(), {.run_inline = true}).ok());
+  EXPECT_TRUE(registry.HasMethodsServedOnArrival());
+  ASSERT_TRUE(registry.Add("Inline", ReturningHandler(EchoFirst), {.run_inline = true}).ok());
+  constexpr std::size_t kLimit = rpc::MethodRegistry::kDeferredOnArrivalMaxBytes;
+  EXPECT_TRUE(registry.ServedOnArrival("Batched", 10));
+  EXPECT_TRUE(registry.ServedOnArrival("Batched", kLimit));
+  EXPECT_FALSE(registry.ServedOnArrival("Batched", kLimit + 1));
+  EXPECT_FALSE(registry.ServedOnArrival("Deferred", 10));
+  EXPECT_TRUE(registry.ServedOnArrival("Inline", 100 * kLimit));
+  EXPECT_FALSE(registry.ServedOnArrival("Plain", 10));
+  EXPECT_FALSE(registry.ServedOnArrival("Unknown", 10));
 }
 
 // ---------------------------------------------------------------------------------------

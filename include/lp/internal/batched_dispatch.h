@@ -4,9 +4,11 @@
 // The server half of batched Courier methods (lp/batch.h): the typed glue around the
 // untyped engine (lp/internal/batcher.h).
 //
-// Each call is decoded on its own handler thread (a malformed call fails alone, before
-// joining a batch) and then waits for its batch holding no thread; the method runs once per
-// batch, and each call's result is encoded where the batch ran (see Batcher).
+// Each call is decoded on its own (a malformed call fails alone, before joining a batch) and
+// then waits for its batch holding no thread; the method runs once per batch, and each
+// call's result is encoded where the batch ran (see Batcher). The server takes a small call
+// on the gRPC thread that received it (MethodRegistry::ServedOnArrival); a batch that call
+// makes ready is handed to a handler thread (internal::Handoff).
 
 #include <cstddef>
 #include <map>
@@ -27,6 +29,7 @@
 #include "lp/serialize.h"
 #include "lp/internal/batcher.h"
 #include "lp/internal/courier_handler.h"
+#include "lp/internal/handoff.h"
 
 namespace lp::internal {
 
@@ -136,14 +139,24 @@ absl::StatusOr<DeferredCourierHandler> MakeBatchedCourierHandler(T* object, cons
     // Taken: the record waits in the batch, owned by the call's end, which comes once the
     // batch has run.
     Record* waiting = record.get();
-    batcher->Submit(waiting, [record = std::move(record), result,
-                              done = std::move(done)](absl::Status status) mutable {
-      if (status.ok() && !record->result.has_value()) {
-        status = absl::InternalError("the batch ran but gave this call no result");
+    const bool ready = batcher->Enqueue(
+        waiting, [record = std::move(record), result,
+                  done = std::move(done)](absl::Status status) mutable {
+          if (status.ok() && !record->result.has_value()) {
+            status = absl::InternalError("the batch ran but gave this call no result");
+          }
+          if (status.ok()) Encode(*std::move(record->result), result);
+          std::move(done)(std::move(status));
+        });
+    if (ready) {
+      // On a gRPC thread the batch (user code) goes to a handler thread; if the server
+      // takes no more work, the batcher's timer thread runs it.
+      if (Handoff* handoff = current_handoff) {
+        if (!handoff->Post([batcher] { batcher->RunReady(); })) batcher->RunReadyOnTimerThread();
+      } else {
+        batcher->RunReady();
       }
-      if (status.ok()) Encode(*std::move(record->result), result);
-      std::move(done)(std::move(status));
-    });
+    }
     return absl::OkStatus();
   });
 }

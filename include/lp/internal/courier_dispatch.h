@@ -83,7 +83,8 @@ absl::Status RegisterCourierMethod(T* object, CourierServer& server, const Metho
         options == batching.options.end() ? BatchingOptions{} : options->second,
         batching.max_calls);
     if (!handler.ok()) return handler.status();
-    return server.RegisterDeferredMethod(entry.name, *std::move(handler));
+    // Its calls are taken on arrival: the take step decodes and parks (batched_dispatch.h).
+    return server.RegisterDeferredMethod(entry.name, *std::move(handler), {.run_inline = true});
   } else {
     return server.RegisterMethod(entry.name, MakeCourierHandler(object, entry.name, entry.pointer),
                                  {.run_inline = inline_methods.contains(entry.name)});

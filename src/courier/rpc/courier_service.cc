@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lp/internal/blocking_region.h"
+#include "lp/internal/handoff.h"
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/grpc_status.h"
@@ -30,19 +31,24 @@ constexpr char kOtherMethod[] = "(other)";
 
 }  // namespace
 
-// The scope of one inline call on a gRPC thread: marks the thread as running the
-// service's inline handler, and reports a wait on another node from it (a BlockingRegion),
-// which stalls the gRPC thread. Not shared between threads.
-class CourierServiceImpl::InlineCall final : public internal::BlockingObserver {
+// The scope of one call served on its gRPC thread (MethodRegistry::ServedOnArrival): marks
+// the thread as running the service's inline handler, reports a wait on another node from
+// it (a BlockingRegion), which stalls the gRPC thread, and posts work that must not run
+// there (a batch the call made ready) to the handler threads. Not shared between threads,
+// but Post may run on any.
+class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
+                                             public internal::Handoff {
  public:
   InlineCall(const CourierServiceImpl& service, std::string method)
       : service_(service),
         method_(std::move(method)),
         outer_service_(std::exchange(running_inline, &service)),
-        outer_observer_(std::exchange(internal::current_blocking_observer, this)) {}
+        outer_observer_(std::exchange(internal::current_blocking_observer, this)),
+        outer_handoff_(std::exchange(internal::current_handoff, this)) {}
   ~InlineCall() {
     running_inline = outer_service_;
     internal::current_blocking_observer = outer_observer_;
+    internal::current_handoff = outer_handoff_;
   }
   InlineCall(const InlineCall&) = delete;
   InlineCall& operator=(const InlineCall&) = delete;
@@ -50,21 +56,28 @@ class CourierServiceImpl::InlineCall final : public internal::BlockingObserver {
   void OnBlock() override { service_.WarnInlineWait(method_); }
   void OnUnblock() override {}
 
+  bool Post(Work work) override {
+    return service_.executor_ != nullptr && service_.executor_->Submit(std::move(work));
+  }
+
  private:
   const CourierServiceImpl& service_;
   const std::string method_;
   const CourierServiceImpl* const outer_service_;
   internal::BlockingObserver* const outer_observer_;
+  internal::Handoff* const outer_handoff_;
 };
 
 bool CourierServiceImpl::InInlineHandler() const { return running_inline == this; }
 
-std::optional<std::string> CourierServiceImpl::InlineMethod(
+std::optional<std::string> CourierServiceImpl::MethodServedOnArrival(
     const grpc::ByteBuffer& request) const {
-  if (!registry_.HasInlineMethods()) return std::nullopt;
+  if (!registry_.HasMethodsServedOnArrival()) return std::nullopt;
   grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&request));  // reads only
   std::optional<std::string> method = PeekMethod(reader);
-  if (!method.has_value() || !registry_.RunsInline(*method)) return std::nullopt;
+  if (!method.has_value() || !registry_.ServedOnArrival(*method, request.Length())) {
+    return std::nullopt;
+  }
   return method;
 }
 
@@ -198,8 +211,9 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
       reactor->Finish(std::move(status));
     }, arrived);
   };
-  if (std::optional<std::string> method = InlineMethod(*request)) {
-    // No hand-off: served on this gRPC thread (the method promised not to block).
+  if (std::optional<std::string> method = MethodServedOnArrival(*request)) {
+    // No hand-off: served on this gRPC thread (the method promised not to block, or is
+    // deferred and is only taken here).
     InlineCall scope(*this, *std::move(method));
     task();
     return reactor;

@@ -26,11 +26,12 @@ namespace lp::rpc {
 
 // Uses gRPC's callback API, so that no thread waits for a call: gRPC's own threads read
 // the request, and Call hands it to a HandlerExecutor, whose threads run the handler (it
-// may block, e.g. to wait for a batch to fill) and then finish the call. gRPC's threads
-// run user code only for methods registered to run inline (CourierMethodOptions), which
-// promise not to block: Call reads such a call's method name from the request's first
-// bytes and serves it on the spot. ListMethods blocks on nothing and is answered on
-// gRPC's thread.
+// may block) and then finish the call. gRPC's threads run user code only for methods
+// registered to run inline (CourierMethodOptions), which promise not to block: Call reads
+// such a call's method name from the request's first bytes and serves it on the spot. A
+// small call of a deferred (batched) method is also taken on the spot: decoded and parked
+// in its batch, whose run is handed to the executor (internal::Handoff). ListMethods
+// blocks on nothing and is answered on gRPC's thread.
 //
 // Every call is counted in the process's Courier metrics (src/metrics/) under the node
 // whose thread built the service (metrics::CurrentNodeLabel(): "main" outside a node) and
@@ -108,8 +109,9 @@ class CourierServiceImpl final
   // OK when the call carries the secret, or none is required; else UNAUTHENTICATED
   // saying what is missing and how a caller outside the program gets it.
   absl::Status CheckSecret(const grpc::ServerContextBase& context) const;
-  // The method of the call with these request bytes if it runs inline; nullopt otherwise.
-  std::optional<std::string> InlineMethod(const grpc::ByteBuffer& request) const;
+  // The method of the call with these request bytes if it is served on arrival, on the
+  // gRPC thread (MethodRegistry::ServedOnArrival); nullopt otherwise.
+  std::optional<std::string> MethodServedOnArrival(const grpc::ByteBuffer& request) const;
   // Says once per method, on stderr, that an inline handler waited on another node.
   void WarnInlineWait(const std::string& method) const;
   class InlineCall;

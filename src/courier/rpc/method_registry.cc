@@ -60,18 +60,17 @@ absl::Status MethodRegistry::Add(std::string name, CourierHandler handler,
 
 absl::Status MethodRegistry::Add(std::string name, DeferredCourierHandler handler,
                                  CourierMethodOptions options) {
-  if (options.run_inline) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Courier method '", name, "' cannot run inline: it is deferred (batched), and a "
-        "deferred call ends on whatever thread completes it, which must not be gRPC's"));
-  }
   const bool empty = !handler;
-  return Add(std::move(name), empty ? Method{} : Method{.deferred = std::move(handler)});
+  return Add(std::move(name),
+             empty ? Method{}
+                   : Method{.deferred = std::move(handler), .run_inline = options.run_inline});
 }
 
-bool MethodRegistry::RunsInline(const std::string& method) const {
+bool MethodRegistry::ServedOnArrival(const std::string& method,
+                                     std::size_t request_bytes) const {
   auto it = methods_.find(method);
-  return it != methods_.end() && it->second.run_inline;
+  if (it == methods_.end() || !it->second.run_inline) return false;
+  return !it->second.deferred || request_bytes <= kDeferredOnArrivalMaxBytes;
 }
 
 absl::Status MethodRegistry::Add(std::string name, Method method) {
@@ -84,7 +83,7 @@ absl::Status MethodRegistry::Add(std::string name, Method method) {
     return absl::AlreadyExistsError(
         absl::StrCat("Courier method '", name, "' is already registered"));
   }
-  has_inline_methods_ = has_inline_methods_ || method.run_inline;
+  has_methods_served_on_arrival_ = has_methods_served_on_arrival_ || method.run_inline;
   methods_.emplace(std::move(name), std::move(method));
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #ifndef LP_SRC_COURIER_RPC_METHOD_REGISTRY_H_
 #define LP_SRC_COURIER_RPC_METHOD_REGISTRY_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -24,17 +25,25 @@ class MethodRegistry {
  public:
   // ALREADY_EXISTS if `name` is taken, INVALID_ARGUMENT if it is empty or the handler null.
   absl::Status Add(std::string name, CourierHandler handler, CourierMethodOptions options = {});
-  // The same; INVALID_ARGUMENT also for options.run_inline: a deferred method ends its
-  // calls on whatever thread completes them (a batch runs on the thread that fills it),
-  // which must not be one of gRPC's.
+  // The same for a deferred handler. With options.run_inline, its calls are taken on
+  // arrival (see ServedOnArrival): the handler's take step (decode the call, park it) runs
+  // on gRPC's thread and must not block; the call ends on whatever thread completes it.
   absl::Status Add(std::string name, DeferredCourierHandler handler,
                    CourierMethodOptions options = {});
 
-  // Whether `method` is registered to run inline (CourierMethodOptions::run_inline).
-  bool RunsInline(const std::string& method) const;
-  // Whether any method does: when none does, a call need not be looked at before it is
+  // A deferred method's requests up to this size are taken on arrival (see ServedOnArrival).
+  static constexpr std::size_t kDeferredOnArrivalMaxBytes = 64 * 1024;
+
+  // Whether a call of `method` with a request of `request_bytes` is served on the gRPC
+  // thread that received it rather than handed to a handler thread: when the method was
+  // registered with options.run_inline and, for a deferred method, the request is at most
+  // kDeferredOnArrivalMaxBytes. A deferred method only takes the call there (decodes it
+  // and parks it, e.g. in its batch), which saves waking a handler thread per call; a
+  // larger request's parse would hold the gRPC thread, and goes to a handler thread.
+  bool ServedOnArrival(const std::string& method, std::size_t request_bytes) const;
+  // Whether any method may be: when none, a call need not be looked at before it is
   // handed to a handler thread.
-  bool HasInlineMethods() const { return has_inline_methods_; }
+  bool HasMethodsServedOnArrival() const { return has_methods_served_on_arrival_; }
 
   // Runs `method` on `args`, writing its result into `*result`, and tells `done` how it
   // ended: before Dispatch returns, unless the method is deferred and took the call.
@@ -62,7 +71,7 @@ class MethodRegistry {
   absl::Status Add(std::string name, Method method);
 
   absl::flat_hash_map<std::string, Method> methods_;
-  bool has_inline_methods_ = false;
+  bool has_methods_served_on_arrival_ = false;
 };
 
 }  // namespace lp::rpc

@@ -56,10 +56,11 @@ absl::Status CourierServer::RegisterMethod(std::string name, CourierHandler hand
 }
 
 absl::Status CourierServer::RegisterDeferredMethod(std::string name,
-                                                   DeferredCourierHandler handler) {
+                                                   DeferredCourierHandler handler,
+                                                   CourierMethodOptions options) {
   std::lock_guard<std::mutex> lock(mu_);
   if (absl::Status status = CheckNotStarted(name); !status.ok()) return status;
-  return parts_->registry.Add(std::move(name), std::move(handler));
+  return parts_->registry.Add(std::move(name), std::move(handler), options);
 }
 
 absl::Status CourierServer::CheckNotStarted(const std::string& method) const {
