@@ -64,6 +64,7 @@ constexpr absl::Duration kLaunchDeadline = absl::Seconds(120);
 std::string Child() { return BuildDir() + "/tests/slurm/slurm_child"; }
 std::string ConsumerProducers() { return BuildDir() + "/examples/consumer_producers"; }
 std::string RlExample() { return BuildDir() + "/examples/rl"; }
+std::string BatchingExample() { return BuildDir() + "/examples/batching"; }
 
 // ChildProcess runs a path, not a name.
 std::string Salloc() {
@@ -327,6 +328,22 @@ TEST_F(SlurmClusterTest, RlExampleLearnsFromActorsOnEveryHost) {
   }
   EXPECT_EQ(cpp_hosts, expected) << output;
   EXPECT_EQ(python_hosts, expected) << output;
+}
+
+// examples/batching as Slurm tasks: 8 client nodes call one batched method across task
+// boundaries; each gets its own results (the example checks them), and the last one to
+// finish stops the program cleanly.
+TEST_F(SlurmClusterTest, BatchedCallsFromEveryClientTaskGetTheirOwnResults) {
+  constexpr int kClients = 8;
+  ChildProcess child({BatchingExample(), "--lp_launch_type=slurm",
+                      absl::StrCat("--num_clients=", kClients)});
+  ASSERT_EQ(ExitCodeOf(child.WaitForExit(kLaunchDeadline)), 0) << child.output();
+  const std::string& output = child.output();
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_THAT(output, HasSubstr(absl::StrCat("client ", i, ": 10 results checked"))) << output;
+  }
+  EXPECT_THAT(output, ContainsRegex("server: batches run \\(count of size\\): [0-9]"))
+      << output;
 }
 
 TEST_F(SlurmClusterTest, StopFromANodeReachesEveryTask) {
