@@ -11,7 +11,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -59,8 +58,8 @@ struct Record {
   // Whether an invocation ran where the server hands work off (a gRPC thread taking a call):
   // batches must run on handler threads instead.
   bool ran_where_work_is_handed_off = false;
-  // Server::Hold: the thread it ran on, and whether it may return.
-  std::optional<std::thread::id> holding_thread;
+  // Server::Hold: whether it runs, and whether it may return.
+  bool holding = false;
   bool hold_released = false;
 
   std::vector<std::vector<int>> Batches() {
@@ -120,7 +119,7 @@ class Server {
   // Not batched: holds its handler thread until the test releases it.
   int Hold(int x) {
     std::unique_lock lock(record_->mu);
-    record_->holding_thread = std::this_thread::get_id();
+    record_->holding = true;
     record_->running_changed.notify_all();
     record_->running_changed.wait_for(lock, std::chrono::seconds(60),
                                       [&] { return record_->hold_released; });
@@ -452,10 +451,11 @@ TEST(BatchingTest, CallsWaitForTheirBatchWithoutAHandlerThreadEach) {
 }
 
 // A small batched call is taken on the gRPC thread that received it (decoded and parked),
-// and the batch it fills is handed to a handler thread. With the only handler thread held:
-// a malformed call is refused at once, where it would have waited for that thread; a full
-// batch waits for it, and then runs on it, not on gRPC's thread.
-TEST(BatchingTest, CallsAreTakenOnArrivalAndTheirBatchRunsOnAHandlerThread) {
+// and the batch it fills is handed off, never run there. With the only handler thread
+// held, a malformed call is refused at once, where it would have waited for that thread.
+// The full batch runs on that thread once it is free, or on the batcher's timer thread if
+// that wakes first (it does on a loaded machine): either way not on gRPC's.
+TEST(BatchingTest, CallsAreTakenOnArrivalAndTheirBatchNeverRunsOnGrpcsThread) {
   constexpr int kBatch = 4;
   Record record;
   auto [controller, client] = LaunchServer(
@@ -464,7 +464,7 @@ TEST(BatchingTest, CallsAreTakenOnArrivalAndTheirBatchRunsOnAHandlerThread) {
   {
     std::unique_lock lock(record.mu);
     ASSERT_TRUE(record.running_changed.wait_for(lock, std::chrono::seconds(60), [&] {
-      return record.holding_thread.has_value();
+      return record.holding;
     }));
   }
 
@@ -489,7 +489,6 @@ TEST(BatchingTest, CallsAreTakenOnArrivalAndTheirBatchRunsOnAHandlerThread) {
   for (int x = 0; x < kBatch; ++x) EXPECT_EQ(results[x].Get(), 10 * x + 1);
   EXPECT_THAT(record.Sizes(), ElementsAre(kBatch));
   std::lock_guard lock(record.mu);
-  EXPECT_THAT(record.threads, ElementsAre(*record.holding_thread));
   EXPECT_FALSE(record.ran_where_work_is_handed_off);
 }
 
