@@ -32,6 +32,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <time.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
@@ -287,11 +288,21 @@ int64_t PssKib(pid_t pid) {
   return 0;
 }
 
-void AddCpuAndThreads(const std::vector<std::string>& fields, double* cpu_s, int64_t* threads) {
-  // Fields 14 and 15 (utime, stime) in clock ticks; field 20, num_threads.
+// The CPU time `pid` has used so far, all its threads (ended ones too), to the nanosecond:
+// its process CPU clock. Not /proc/<pid>/stat's utime + stime, which come in 10 ms ticks:
+// a forked worker uses 1-5 ms to start, and 100 of them summed to 0.0 s that way.
+double CpuSeconds(pid_t pid) {
+  clockid_t clock;
+  timespec used{};
+  if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &used) != 0) return 0;
+  return static_cast<double>(used.tv_sec) + static_cast<double>(used.tv_nsec) / 1e9;
+}
+
+void AddCpuAndThreads(pid_t pid, const std::vector<std::string>& fields, double* cpu_s,
+                      int64_t* threads) {
+  // Field 20 of /proc/<pid>/stat: num_threads.
   if (fields.size() < 18) return;
-  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  *cpu_s += (std::stod(fields[11]) + std::stod(fields[12])) / ticks;
+  *cpu_s += CpuSeconds(pid);
   *threads += std::stoll(fields[17]);
 }
 
@@ -314,7 +325,7 @@ ProcessSample SampleProcesses() {
   ProcessSample sample;
   const pid_t self = getpid();
   sample.launcher_pss_mib = static_cast<double>(PssKib(self)) / 1024;
-  AddCpuAndThreads(stats[self], &sample.launcher_cpu_s, &sample.launcher_threads);
+  AddCpuAndThreads(self, stats[self], &sample.launcher_cpu_s, &sample.launcher_threads);
   std::vector<pid_t> pending = children[self];
   int64_t pss_kib = 0;
   while (!pending.empty()) {
@@ -322,7 +333,7 @@ ProcessSample SampleProcesses() {
     pending.pop_back();
     ++sample.processes;
     pss_kib += PssKib(pid);
-    AddCpuAndThreads(stats[pid], &sample.workers_cpu_s, &sample.workers_threads);
+    AddCpuAndThreads(pid, stats[pid], &sample.workers_cpu_s, &sample.workers_threads);
     pending.insert(pending.end(), children[pid].begin(), children[pid].end());
   }
   sample.workers_pss_mib = static_cast<double>(pss_kib) / 1024;
@@ -649,7 +660,7 @@ int main(int argc, char** argv) {
         if (compare && !machine) {
           std::fprintf(stderr,
                        "  n=%3d rep=%d: fork server off: lp launch %8.1f ms (spawn %7.1f) stop "
-                       "%7.1f (+wait %7.1f); PSS %.2f MiB per node; CPU of the workers %.1f s, "
+                       "%7.1f (+wait %7.1f); PSS %.2f MiB per node; CPU of the workers %.2f s, "
                        "threads %lld%s\n",
                        n, rep, m.lp_exec.launch_ms, m.lp_exec.spawn_ms, m.lp_exec.stop_ms,
                        m.lp_exec.stop_wait_ms, m.lp_exec.up.workers_pss_mib / n,
@@ -669,7 +680,7 @@ int main(int argc, char** argv) {
           const ProcessSample& up = m.lp.up;
           std::fprintf(stderr,
                        "      all up: %d worker processes, PSS %.1f MiB (%.2f per node), "
-                       "launcher PSS %.1f MiB; CPU so far: workers %.1f s, launcher %.1f s; "
+                       "launcher PSS %.1f MiB; CPU so far: workers %.2f s, launcher %.2f s; "
                        "threads: workers %lld, launcher %lld\n",
                        up.processes, up.workers_pss_mib, up.workers_pss_mib / n,
                        up.launcher_pss_mib, up.workers_cpu_s, up.launcher_cpu_s,
@@ -794,7 +805,7 @@ int main(int argc, char** argv) {
       cpu.push_back(m.lp.up.workers_cpu_s);
       threads.push_back(static_cast<double>(m.lp.up.workers_threads) / n);
     }
-    std::printf("%6d %12.1f %12.0f %12.1f %12.2f %12.1f %12.1f %12.1f\n", n, Median(total),
+    std::printf("%6d %12.1f %12.0f %12.1f %12.2f %12.1f %12.2f %12.1f\n", n, Median(total),
                 Median(processes), Median(pss), Median(pss) / n, Median(launcher_pss),
                 Median(cpu), Median(threads));
     std::string line = absl::StrFormat("N=%d: launch + call + stop (all reaped, Wait() returned) "
@@ -807,8 +818,8 @@ int main(int argc, char** argv) {
   }
   std::printf("\ncolumns: launch+stop = lp launch + lp stop+wt; workers = processes below the "
               "launcher; PSS = sum of Pss in /proc/<pid>/smaps_rollup, sampled with every node "
-              "up (after every Ping, before Stop); CPU = user + system time of the workers "
-              "until then; threads = per worker. Medians of %d.\n",
+              "up (after every Ping, before Stop); CPU = CPU time of the workers until then "
+              "(their process clocks); threads = per worker. Medians of %d.\n",
               reps);
   for (const std::string& line : totals) std::printf("%s\n", line.c_str());
   double load[3] = {0, 0, 0};
