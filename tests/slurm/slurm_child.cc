@@ -41,6 +41,7 @@
 #include <filesystem>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -98,20 +99,29 @@ std::string Env(const char* name) {
   return value == nullptr ? "<unset>" : value;
 }
 
-// A node that runs until the program stops, and answers where it is.
+// A node that runs until the program stops, and answers where it is. Its server serves
+// before Run starts: Echo may run while Run sets me_ (ThreadSanitizer saw it), hence mu_.
 class Waiter {
  public:
   void Run() {
-    me_ = Me();
-    Say(absl::StrCat("ready ", me_, " host=", Hostname()));
+    const std::string me = Me();
+    {
+      std::lock_guard lock(mu_);
+      me_ = me;
+    }
+    Say(absl::StrCat("ready ", me, " host=", Hostname()));
     lp::WaitForStop();
-    Say(absl::StrCat("stopped ", me_, " host=", Hostname()));
+    Say(absl::StrCat("stopped ", me, " host=", Hostname()));
   }
   std::string Host() { return Hostname(); }
-  std::string Echo(const std::string& text) { return me_ + " got " + text; }
+  std::string Echo(const std::string& text) {
+    std::lock_guard lock(mu_);
+    return me_ + " got " + text;
+  }
 
  private:
-  std::string me_;
+  std::mutex mu_;
+  std::string me_;  // guarded by mu_
 };
 LP_COURIER_METHODS(Waiter, Host, Echo);
 
