@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <map>
@@ -29,9 +30,16 @@ constexpr absl::Duration kTimeout = absl::Seconds(60);
 // The terminal's "stdout": a file, read once every node has ended.
 class CurrentTerminalTest : public ::testing::Test {
  protected:
+  ~CurrentTerminalTest() override {
+    if (!output_path_.empty()) unlink(output_path_.c_str());
+  }
+
   std::unique_ptr<Terminal> Make(std::optional<bool> colour = std::nullopt,
                                  bool timestamps = false, bool srun_tasks = false) {
-    output_path_ = ::testing::TempDir() + "/current_terminal_output.txt";
+    // One file per test process: ctest runs these tests side by side, and a shared name let
+    // one test read another's output (an ASan run failed 4 of them so).
+    output_path_ =
+        absl::StrCat(::testing::TempDir(), "/current_terminal_output.", getpid(), ".txt");
     output_.Reset(open(output_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     TerminalOptions options;
     options.output_fd = output_.get();
