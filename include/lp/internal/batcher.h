@@ -122,7 +122,7 @@ class Batcher {
   std::deque<std::unique_ptr<PendingBatch>> pending_;
   int running_ = 0;        // batches running now; guarded by mu_
   bool stopping_ = false;  // guarded by mu_: the destructor runs; every batch is ready
-  std::thread timer_;      // started by the first Submit; guarded by mu_
+  std::thread timer_;      // started by the first Enqueue; guarded by mu_
 };
 
 }  // namespace lp::internal

@@ -158,8 +158,9 @@ void Batcher::RunReadyBatches(std::unique_lock<std::mutex>& lock) {
     batch.reset();  // the calls' records may be gone now
     lock.lock();
   }
-  // Not woken here: the timer learns of every new oldest batch (above and in Submit), and
-  // a batch that is ready but waits for a slot is started by the loop of a running one.
+  // The timer learns of every new oldest batch (above and in Enqueue) and of every slot
+  // freed while the next batch is ready (above); a ready batch that waits for a slot is
+  // also started by the loop of a running one, whichever takes the lock first.
 }
 
 void Batcher::RunTimer() {
