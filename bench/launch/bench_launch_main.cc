@@ -19,6 +19,8 @@
 //               joined; for N >= 1000 compared with the 15 s target of issue 13.
 //   baseline    fork/exec N copies of bench_launch_child (binds 127.0.0.1:0, writes the
 //               port to a pipe) until all N ports are read; stop = SIGTERM all + reap all.
+//               Through posix_spawn (vfork-like), whose cost does not depend on this
+//               process: a fork() copies the page tables of a launcher that runs gRPC.
 //   fat base    the same, but the child is this binary (gRPC, Abseil, protobuf, lp linked
 //               in) doing the same bind-and-report at the very start of main(): the cost of
 //               exec + loading + static initialisation of an lp binary, no lp.
@@ -34,6 +36,7 @@
 #include <sched.h>
 #include <time.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -52,6 +55,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -74,8 +78,9 @@ ABSL_FLAG(bool, fat_baseline, true,
           "Also measure the baseline with this binary as the child (exec + loading "
           "of an lp binary).");
 ABSL_FLAG(bool, exec_wait_baseline, false,
-          "Profiling: also run the fat baseline forking one child at a time and waiting for "
-          "its exec to succeed before the next fork, as lp's process spawner does.");
+          "Profiling: also run the fat baseline with fork() rather than posix_spawn (so "
+          "copying this process's page tables), one child at a time, waiting for its exec "
+          "to succeed before the next fork.");
 ABSL_FLAG(std::string, trace_dir, "",
           "If set, workers append timestamps (main entry, node constructed) to files here, "
           "and the launcher prints a per-phase breakdown.");
@@ -105,6 +110,13 @@ double MsSince(Clock::time_point start, Clock::time_point end) {
 
 int64_t RealtimeNs() { return absl::ToUnixNanos(absl::Now()); }
 
+// CPU time of this process, every thread: in a forked worker, counted from its fork().
+int64_t ProcessCpuNs() {
+  timespec cpu{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+  return static_cast<int64_t>(cpu.tv_sec) * 1'000'000'000 + cpu.tv_nsec;
+}
+
 bool IsWorker() { return std::getenv("LP_NODE") != nullptr; }
 
 // ---------------------------------------------------------------------------------------
@@ -129,6 +141,7 @@ class Pinger {
  public:
   Pinger() {
     AppendTrace("ctor", RealtimeNs());
+    AppendTrace("ctor_cpu", ProcessCpuNs());
     // Runs after the worker's own stop handlers (registered before the node was built).
     if (!absl::GetFlag(FLAGS_trace_dir).empty()) {
       lp::RegisterStopHandler([] { AppendTrace("stop", RealtimeNs()); });
@@ -136,7 +149,13 @@ class Pinger {
   }
   // Destroyed after the node's server has shut down, on the way out after a stop.
   ~Pinger() { AppendTrace("dtor", RealtimeNs()); }
-  int Ping(int x) { return x; }
+  int Ping(int x) {
+    std::call_once(first_ping_, [] { AppendTrace("ping_cpu", ProcessCpuNs()); });
+    return x;
+  }
+
+ private:
+  std::once_flag first_ping_;
 };
 LP_COURIER_METHODS(Pinger, Ping);
 
@@ -179,13 +198,29 @@ BaselineResult RunBaseline(int n, const std::string& path, bool fat, bool wait_e
 
   const Clock::time_point t0 = Clock::now();
   for (int i = 0; i < n; ++i) {
-    // wait_exec: a close-on-exec pipe that reaches EOF once the child has exec'ed.
+    pid_t pid = -1;
+    if (!wait_exec) {
+      // posix_spawn: glibc's clone(CLONE_VM | CLONE_VFORK) shares this process's memory
+      // until the child execs, so the cost does not grow with this process. fork() did:
+      // once the first lp launch had started gRPC here (threads, a larger heap), every
+      // later baseline copied those page tables, 70-97 ms for N = 100 instead of ~40,
+      // which flattered every ratio but the first repetition's.
+      const int error = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+      if (error != 0) {
+        std::fprintf(stderr, "posix_spawn: %s\n", std::strerror(error));
+        std::exit(1);
+      }
+      pids.push_back(pid);
+      continue;
+    }
+    // wait_exec (profiling): fork, and a close-on-exec pipe that reaches EOF once the child
+    // has exec'ed.
     int exec_fds[2] = {-1, -1};
-    if (wait_exec && pipe2(exec_fds, O_CLOEXEC) != 0) {
+    if (pipe2(exec_fds, O_CLOEXEC) != 0) {
       std::perror("pipe2");
       std::exit(1);
     }
-    const pid_t pid = fork();
+    pid = fork();
     if (pid < 0) {
       std::perror("fork");
       std::exit(1);
@@ -194,13 +229,11 @@ BaselineResult RunBaseline(int n, const std::string& path, bool fat, bool wait_e
       execv(argv[0], argv.data());
       _exit(127);
     }
-    if (wait_exec) {
-      close(exec_fds[1]);
-      char byte;
-      while (read(exec_fds[0], &byte, 1) < 0 && errno == EINTR) {
-      }
-      close(exec_fds[0]);
+    close(exec_fds[1]);
+    char byte;
+    while (read(exec_fds[0], &byte, 1) < 0 && errno == EINTR) {
     }
+    close(exec_fds[0]);
     pids.push_back(pid);
   }
   close(child_fd);
@@ -468,6 +501,9 @@ double Percentile(std::vector<double> values, double p) {
 // Reads the workers' trace files of one launch: per node, ms after the launch's t0.
 struct TracePhases {
   std::vector<double> main_entry_ms, ctor_ms, stop_seen_after_stop_ms, dtor_after_stop_ms;
+  // The worker's CPU (all its threads) when its node was constructed, and when it answered
+  // its first Ping.
+  std::vector<double> ctor_cpu_ms, ping_cpu_ms;
 };
 TracePhases ReadTrace(const std::string& dir, int launch_index, int n, int64_t t0_ns,
                       int64_t stop_ns) {
@@ -480,6 +516,8 @@ TracePhases ReadTrace(const std::string& dir, int launch_index, int n, int64_t t
       const double ms = static_cast<double>(ns - t0_ns) / 1e6;
       if (what == "main") phases.main_entry_ms.push_back(ms);
       if (what == "ctor") phases.ctor_ms.push_back(ms);
+      if (what == "ctor_cpu") phases.ctor_cpu_ms.push_back(static_cast<double>(ns) / 1e6);
+      if (what == "ping_cpu") phases.ping_cpu_ms.push_back(static_cast<double>(ns) / 1e6);
       const double after_stop_ms = static_cast<double>(ns - stop_ns) / 1e6;
       if (what == "stop") phases.stop_seen_after_stop_ms.push_back(after_stop_ms);
       if (what == "dtor") phases.dtor_after_stop_ms.push_back(after_stop_ms);
@@ -701,12 +739,17 @@ int main(int argc, char** argv) {
                        "      trace (ms after Launch; median / max over nodes): worker main() "
                        "%.1f / %.1f; node constructed (registered) %.1f / %.1f; ping answered "
                        "%.1f / %.1f\n"
+                       "      trace (CPU of one worker, all threads, ms; median / max): when "
+                       "its node was constructed %.2f / %.2f; when it answered its first "
+                       "ping %.2f / %.2f\n"
                        "      trace (ms after Stop; median / max): the node's stop handler "
                        "ran %.1f / %.1f; server shut down and node object destroyed %.1f / "
                        "%.1f; all reaped %.1f\n",
                        Median(phases.main_entry_ms), Percentile(phases.main_entry_ms, 1.0),
                        Median(phases.ctor_ms), Percentile(phases.ctor_ms, 1.0),
                        Median(m.lp.ready_ms), Percentile(m.lp.ready_ms, 1.0),
+                       Median(phases.ctor_cpu_ms), Percentile(phases.ctor_cpu_ms, 1.0),
+                       Median(phases.ping_cpu_ms), Percentile(phases.ping_cpu_ms, 1.0),
                        Median(phases.stop_seen_after_stop_ms),
                        Percentile(phases.stop_seen_after_stop_ms, 1.0),
                        Median(phases.dtor_after_stop_ms),
