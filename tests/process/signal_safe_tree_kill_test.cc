@@ -46,14 +46,17 @@ std::vector<pid_t> WaitForDescendants(pid_t pid, size_t count) {
 }
 
 // A child, a grandchild, one that left the group and the session, and an orphan that
-// stayed in the group (its shell ended).
+// stayed in the group (its shell ended). The root then becomes a sleep of its own rather
+// than wait for its children: KillTreeSignalSafe kills the root last, and a root that
+// waited could see its children die and exit by itself first (it did once, under ASan),
+// where the test wants to see the kill reach it.
 constexpr char kTree[] = R"sh(
 sleep 1000 &
 sh -c 'sleep 1000 & wait' &
 setsid sleep 1000 &
 sh -c 'sleep 1000 >/dev/null 2>&1 & echo orphan $!'
 echo ready
-wait
+exec sleep 1000
 )sh";
 
 TEST(SignalSafeTreeKillTest, KillsTheTreeTheOrphansInTheGroupAndTheRoot) {
