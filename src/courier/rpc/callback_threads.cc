@@ -17,7 +17,7 @@ void KeepCallbackQueueAlive() {
     // before it starts: the call ends at once, and the channel stays idle. (A call that
     // started, even with no time left, made the channel resolve its target, build its
     // load balancer and subchannel and start connecting: ~0.4 ms of CPU in every process,
-    // a tenth of a forked worker's start; docs/performance.md, "Launch".) Should the
+    // a tenth of a forked worker's start; docs/performance.md, "Launch of 100".) Should the
     // channel connect after all, it would not try again for a day. Never deleted: its
     // reference to the queue is the point. Held by a static, so that LeakSanitizer sees
     // it reachable rather than leaked (a local pointer made every ASan test of a Courier
