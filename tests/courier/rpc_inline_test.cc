@@ -2,10 +2,6 @@
 // handler thread; what the server does when such a handler waits, or shuts its server down;
 // and PeekMethod, which tells an inline call from the others by its first bytes.
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -21,6 +17,7 @@
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/method_registry.h"
 #include "tests/courier/rpc_test_util.h"
+#include "tests/support/child_process.h"
 
 namespace lp {
 namespace {
@@ -155,47 +152,24 @@ TEST(InlineMethodTest, WaitingOnAnotherServerIsReportedOncePerMethod) {
   EXPECT_NE(said.find("Remove run_inline"), std::string::npos) << said;
 }
 
-// "Echo" served in a child process, forked before this process uses gRPC, and a channel
-// to it. The child dies with the test (PR_SET_PDEATHSIG), and is killed and reaped when
-// this goes. Only in a process whose gRPC has not started: a child forked later lacks
-// gRPC's callback threads, and its server never answers. ctest runs each test in a process
-// of its own. Not shared between threads.
+// "Echo" served in another process (echo_backend), and a channel to it. The process is
+// killed when this goes, and dies with the test. Not shared between threads.
 class BackendProcess {
  public:
-  BackendProcess() {
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      close(fds[0]);
-      CourierServer backend;
-      if (!backend.RegisterMethod("Echo", EchoFirst).ok()) _exit(1);
-      absl::StatusOr<int> port = backend.Start("127.0.0.1:0");
-      if (!port.ok()) _exit(1);
-      if (write(fds[1], &*port, sizeof(int)) != sizeof(int)) _exit(1);
-      for (;;) pause();  // until killed
-    }
-    close(fds[1]);
-    int port = 0;
-    if (read(fds[0], &port, sizeof(port)) == sizeof(port) && port > 0) {
-      channel_ = CourierChannel::Create("127.0.0.1:" + std::to_string(port));
-    }
-    close(fds[0]);
+  BackendProcess()
+      : process_(std::vector<std::string>{::lp::testing::BuildDir() +
+                                          "/tests/courier/echo_backend"}) {
+    const std::string address =
+        process_.WaitForMatch("echo_backend listening on (\\S+:\\d+)\n", kLong);
+    if (!address.empty()) channel_ = CourierChannel::Create(address);
   }
-  ~BackendProcess() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  BackendProcess(const BackendProcess&) = delete;
-  BackendProcess& operator=(const BackendProcess&) = delete;
 
-  // Null if the child did not start serving.
+  // Null if the backend did not start serving; its output says why.
   std::shared_ptr<CourierChannel>& channel() { return channel_; }
+  const std::string& output() const { return process_.output(); }
 
  private:
-  pid_t pid_ = -1;
+  ::lp::testing::ChildProcess process_;
   std::shared_ptr<CourierChannel> channel_;
 };
 
@@ -209,7 +183,7 @@ TEST(InlineMethodTest, ManyInlineHandlersWaitingOnAnotherProcessStillComplete) {
   constexpr int kCalls = 64;
   BackendProcess backend;
   std::shared_ptr<CourierChannel>& to_backend = backend.channel();
-  ASSERT_NE(to_backend, nullptr);
+  ASSERT_NE(to_backend, nullptr) << backend.output();
 
   CourierServer front;
   ASSERT_TRUE(StartForwarding(front, to_backend));
@@ -238,7 +212,7 @@ TEST(InlineMethodTest, SynchronousCallsFromManyFutureContinuationsStillComplete)
   constexpr int kCalls = 64;
   BackendProcess backend;
   std::shared_ptr<CourierChannel>& to_backend = backend.channel();
-  ASSERT_NE(to_backend, nullptr);
+  ASSERT_NE(to_backend, nullptr) << backend.output();
 
   std::vector<absl::StatusOr<courier::SerializedObject>> second(
       kCalls, absl::UnknownError("the continuation did not run"));
