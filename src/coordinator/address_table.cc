@@ -4,13 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "lp/internal/deadline_wait.h"
+#include "src/core/address_errors.h"
 
 namespace lp::internal {
-
-absl::Status AddressTable::Stopping(const NodeId& node) {
-  return absl::UnavailableError(
-      absl::StrCat("node ", node.ToString(), " cannot be reached: the program is stopping"));
-}
 
 void AddressTable::Publish(const NodeId& node, std::string endpoint, std::string address) {
   std::vector<ResolveWaiter*> ready;
@@ -35,7 +31,7 @@ std::optional<absl::StatusOr<std::string>> AddressTable::ResolveOrWait(const Nod
   Key key(node, std::move(endpoint));
   std::lock_guard lock(mu_);
   if (auto it = addresses_.find(key); it != addresses_.end()) return it->second;
-  if (closed_) return Stopping(node);
+  if (closed_) return ProgramStoppingError(node);
   waiters_[key].insert(waiter);
   waiting_for_.emplace(waiter, std::move(key));
   waiting_changed_.notify_all();
@@ -64,7 +60,7 @@ void AddressTable::Close() {
     waiters_.clear();
     waiting_changed_.notify_all();
   }
-  for (auto& [waiter, node] : abandoned) waiter->Resolved(Stopping(node));
+  for (auto& [waiter, node] : abandoned) waiter->Resolved(ProgramStoppingError(node));
 }
 
 size_t AddressTable::waiting() const {

@@ -58,7 +58,6 @@ class AddressTable {
 
  private:
   using Key = std::pair<NodeId, std::string>;
-  static absl::Status Stopping(const NodeId& node);
 
   mutable std::mutex mu_;
   // Notified under mu_ whenever waiting_for_ changes (what AwaitWaiting watches).

@@ -13,6 +13,7 @@
 #include "src/coordinator/metrics_wire.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
+#include "src/core/address_errors.h"
 #include "src/core/worker_environment.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/metrics/courier_metrics.h"
@@ -142,9 +143,7 @@ absl::StatusOr<std::string> CoordinatorClient::Resolve(const NodeId& node,
   auto context = NewContext(deadline);
   grpc::Status status = stub_->Resolve(context.get(), request, &response);
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "node ", node.ToString(), " did not publish its ", std::string(endpoint),
-        " address before the deadline; is it still starting, or did it fail?"));
+    return NotPublishedError(node, endpoint);
   }
   if (!status.ok()) {
     return Failed(absl::StrCat("Resolve of ", node.ToString(), "'s ", std::string(endpoint)),

@@ -93,6 +93,17 @@ class CoordinatorServer {
   // The nodes: who registered (pid, hostname, peer) and the exit reports received.
   const NodeRegistry& nodes() const { return service_.nodes(); }
 
+  // See CoordinatorService::PublishAddress and ResolveAddress: for the launcher's own
+  // process (LauncherAddressBook), without a call over the network.
+  absl::Status PublishAddress(const NodeId& node, const std::string& endpoint,
+                              const std::string& address) {
+    return service_.PublishAddress(node, endpoint, address);
+  }
+  absl::StatusOr<std::string> ResolveAddress(const NodeId& node, const std::string& endpoint,
+                                             absl::Time deadline) {
+    return service_.ResolveAddress(node, endpoint, deadline);
+  }
+
   // The published addresses and the resolves waiting for others (diagnostics, tests).
   const AddressTable& addresses() const { return service_.addresses(); }
 

@@ -1,5 +1,6 @@
 #include "src/coordinator/coordinator_service.h"
 
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -7,9 +8,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lp/internal/deadline_wait.h"
 #include "src/coordinator/metrics_wire.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
+#include "src/core/address_errors.h"
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
 
@@ -246,16 +249,62 @@ grpc::ServerUnaryReactor* CoordinatorService::Publish(grpc::CallbackServerContex
                                                       const coordinator::PublishRequest* request,
                                                       coordinator::PublishResponse*) {
   if (absl::Status ok = CheckToken(*context); !ok.ok()) return Done(context, ok);
-  const NodeId node = FromProto(request->node());
-  if (absl::Status known = nodes_.CheckKnown(node); !known.ok()) return Done(context, known);
-  if (request->address().empty()) {
-    return Done(context, absl::InvalidArgumentError(absl::StrCat(
-                             "node ", node.ToString(), " published an empty address for ",
-                             request->endpoint())));
+  return Done(context, PublishAddress(FromProto(request->node()), request->endpoint(),
+                                      request->address()));
+}
+
+absl::Status CoordinatorService::PublishAddress(const NodeId& node, const std::string& endpoint,
+                                                const std::string& address) {
+  if (absl::Status known = nodes_.CheckKnown(node); !known.ok()) return known;
+  if (address.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("node ", node.ToString(),
+                                                   " published an empty address for ", endpoint));
   }
-  addresses_.Publish(node, request->endpoint(), request->address());
-  if (hooks_.on_publish) hooks_.on_publish(node, request->endpoint(), request->address());
-  return Done(context, absl::OkStatus());
+  addresses_.Publish(node, endpoint, address);
+  if (hooks_.on_publish) hooks_.on_publish(node, endpoint, address);
+  return absl::OkStatus();
+}
+
+namespace {
+
+// A resolve in the coordinator's own process, waited for on the calling thread.
+//
+// Thread safety: Resolved() may be called from any thread, once; Await() from the thread
+// that parked it.
+class BlockingResolve final : public ResolveWaiter {
+ public:
+  void Resolved(absl::StatusOr<std::string> address) override {
+    std::lock_guard lock(mu_);
+    address_ = std::move(address);
+    done_.notify_all();
+  }
+
+  // The address once resolved, or nullopt if `deadline` passed first.
+  std::optional<absl::StatusOr<std::string>> Await(absl::Time deadline) {
+    std::unique_lock lock(mu_);
+    WaitUntil(done_, lock, deadline, [this] { return address_.has_value(); });
+    return address_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable done_;                      // notified under mu_
+  std::optional<absl::StatusOr<std::string>> address_;  // guarded by mu_
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> CoordinatorService::ResolveAddress(const NodeId& node,
+                                                               const std::string& endpoint,
+                                                               absl::Time deadline) {
+  if (absl::Status known = nodes_.CheckKnown(node); !known.ok()) return known;
+  BlockingResolve waiter;
+  if (auto now = addresses_.ResolveOrWait(node, endpoint, &waiter)) return *std::move(now);
+  if (auto resolved = waiter.Await(deadline)) return *std::move(resolved);
+  // The deadline passed. Unless a Publish or Close took the waiter out meanwhile (it then
+  // resolves it, promptly: wait for that), it is ours to drop.
+  if (addresses_.Forget(&waiter)) return NotPublishedError(node, endpoint);
+  return *waiter.Await(absl::InfiniteFuture());
 }
 
 grpc::ServerUnaryReactor* CoordinatorService::Resolve(grpc::CallbackServerContext* context,

@@ -80,6 +80,13 @@ class CoordinatorService final : public coordinator::Coordinator::CallbackServic
   // (workers see "coordinator lost") and fails every waiting Resolve.
   void Close();
 
+  // Publish and Resolve for the coordinator's own process, without an RPC or a token: the
+  // checks of the RPCs, and the errors a CoordinatorClient's would return.
+  absl::Status PublishAddress(const NodeId& node, const std::string& endpoint,
+                              const std::string& address);
+  absl::StatusOr<std::string> ResolveAddress(const NodeId& node, const std::string& endpoint,
+                                             absl::Time deadline);
+
   const NodeRegistry& nodes() const { return nodes_; }
   const StopBroadcast& stop() const { return stop_; }
   const AddressTable& addresses() const { return addresses_; }

@@ -1,7 +1,7 @@
 #include "src/core/in_process_address_book.h"
 
-#include "absl/strings/str_cat.h"
 #include "lp/internal/deadline_wait.h"
+#include "src/core/address_errors.h"
 
 namespace lp::internal {
 
@@ -21,13 +21,8 @@ absl::StatusOr<std::string> InProcessAddressBook::Resolve(const NodeId& node,
   auto ready = [&] { return closed_ || addresses_.contains(key); };
   WaitUntil(changed_, lock, deadline, ready);
   if (auto it = addresses_.find(key); it != addresses_.end()) return it->second;
-  if (closed_) {
-    return absl::UnavailableError(absl::StrCat("node ", node.ToString(),
-                                               " cannot be reached: the program is stopping"));
-  }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "node ", node.ToString(), " did not publish its ", std::string(endpoint),
-      " address before the deadline; is it still starting, or did it fail?"));
+  if (closed_) return ProgramStoppingError(node);
+  return NotPublishedError(node, endpoint);
 }
 
 void InProcessAddressBook::Close() {

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lp/internal/program_nodes.h"
-#include "src/coordinator/coordinator_client.h"
+#include "src/coordinator/launcher_address_book.h"
 #include "src/coordinator/token.h"
 #include "src/core/current_runtime.h"
 #include "src/core/stop_state.h"
@@ -60,12 +60,7 @@ absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
   result.server = *std::move(server);
   SetLatestCoordinator(result.server);
 
-  absl::StatusOr<std::unique_ptr<CoordinatorClient>> self_client = CoordinatorClient::Create(
-      {.address = absl::StrCat("127.0.0.1:", result.server->port()),
-       .token = result.token,
-       .transport = options.transport});
-  if (!self_client.ok()) return self_client.status();
-  runtime->addresses = std::shared_ptr<CoordinatorClient>(*std::move(self_client));
+  runtime->addresses = std::make_shared<LauncherAddressBook>(result.server);
   SetLatestRuntime(runtime);
   AttachRuntime(program, runtime);
 

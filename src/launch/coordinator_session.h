@@ -3,8 +3,9 @@
 
 // What every process launcher (local_mp, test_mp, slurm) sets up before it starts a
 // worker: a fresh token, the program's fingerprint, the coordinator, and the launcher's
-// own address book (a client of that coordinator, so that handles dereferenced in the
-// launcher process — a test calling a node — resolve like anyone's).
+// own address book (the coordinator's table, read in place: LauncherAddressBook), so
+// that handles dereferenced in the launcher process — a test calling a node — resolve
+// like anyone's.
 
 #include <memory>
 #include <string>
@@ -51,8 +52,8 @@ std::vector<std::pair<std::string, std::string>> WorkerEnvironment(
 
 // Starts the coordinator for `program` and attaches `runtime` to it (the coordinator
 // hands each worker the launcher's arguments of its nodes, argument_transfer.h): a stop the
-// coordinator hears of (from a worker) stops `runtime`, and `runtime->addresses` becomes
-// a client of the coordinator. Nothing is left running on error. Fails first if the
+// coordinator hears of (from a worker) stops `runtime`, and `runtime->addresses` reads
+// the coordinator's table (LauncherAddressBook). Nothing is left running on error. Fails first if the
 // launcher could not open the files its workers need (launcher_descriptors.h).
 absl::StatusOr<CoordinatorSession> StartCoordinatorSession(
     Program& program, const ResolvedLaunchOptions& options,

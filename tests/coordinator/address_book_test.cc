@@ -1,4 +1,5 @@
-// Register, Publish and Resolve through a real coordinator.
+// Register, Publish and Resolve through a real coordinator, over its RPCs (a worker's
+// CoordinatorClient) and in its own process (the launcher's LauncherAddressBook).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -6,6 +7,7 @@
 
 #include <thread>
 
+#include "src/coordinator/launcher_address_book.h"
 #include "tests/coordinator/coordinator_fixture.h"
 
 namespace lp::internal {
@@ -149,6 +151,61 @@ TEST_F(CoordinatorTest, FingerprintMismatchIsRefusedClearly) {
   EXPECT_THAT(message, HasSubstr("worker has 'worker=3xClassNode<Worker>'"));
   EXPECT_THAT(message, Not(HasSubstr(token_)));
   EXPECT_FALSE(server_->nodes().Registration(NodeId{"worker", 0}).has_value());
+}
+
+// The launcher's book reads the coordinator's table in place: what a worker published
+// over the network resolves there, and what is published there resolves for workers.
+TEST_F(CoordinatorTest, TheLauncherResolvesInPlaceWhatWorkersPublished) {
+  StartServer(Workers(2));
+  auto client = NewClient();
+  LauncherAddressBook book(std::shared_ptr<CoordinatorServer>(std::move(server_)));
+  ASSERT_TRUE(client->Publish(NodeId{"worker", 0}, "courier", "127.0.0.1:4242").ok());
+  EXPECT_EQ(book.Resolve(NodeId{"worker", 0}, "courier", absl::Now()).value(), "127.0.0.1:4242");
+  ASSERT_TRUE(book.Publish(NodeId{"worker", 1}, "courier", "127.0.0.1:4343").ok());
+  EXPECT_EQ(client->Resolve(NodeId{"worker", 1}, "courier", absl::Now() + kPatience).value(),
+            "127.0.0.1:4343");
+  EXPECT_EQ(book.Publish(NodeId{"worker", 1}, "courier", "").code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CoordinatorTest, TheLauncherWaitsInPlaceForAPublish) {
+  StartServer(Workers(2));
+  absl::StatusOr<std::string> resolved;
+  std::thread resolver([&] {
+    resolved = server_->ResolveAddress(NodeId{"worker", 1}, "courier", absl::Now() + kPatience);
+  });
+  ASSERT_TRUE(server_->addresses().AwaitWaiting(1, absl::Now() + kPatience));
+  ASSERT_TRUE(NewClient()->Publish(NodeId{"worker", 1}, "courier", "10.1.2.3:99").ok());
+  resolver.join();
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(*resolved, "10.1.2.3:99");
+}
+
+// In place or over the network, the same errors: a deadline names the node and endpoint,
+// an unknown node fails at once, and a stop wakes a waiting resolve.
+TEST_F(CoordinatorTest, TheLauncherGetsTheErrorsAWorkerGets) {
+  StartServer(Workers(2));
+  auto client = NewClient();
+  const absl::Time soon = absl::Now() + absl::Milliseconds(100);
+  absl::StatusOr<std::string> in_place = server_->ResolveAddress(NodeId{"worker", 1}, "courier", soon);
+  absl::StatusOr<std::string> remote = client->Resolve(NodeId{"worker", 1}, "courier", soon);
+  EXPECT_EQ(in_place.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(in_place.status(), remote.status());
+  EXPECT_TRUE(server_->addresses().AwaitWaiting(0, absl::Now() + kPatience));  // forgotten
+
+  in_place = server_->ResolveAddress(NodeId{"ghost", 0}, "courier", absl::Now() + kPatience);
+  remote = client->Resolve(NodeId{"ghost", 0}, "courier", absl::Now() + kPatience);
+  EXPECT_EQ(in_place.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(remote.status().message()), HasSubstr(in_place.status().message()));
+
+  std::thread resolver([&] {
+    in_place = server_->ResolveAddress(NodeId{"worker", 0}, "courier", absl::Now() + 4 * kPatience);
+  });
+  ASSERT_TRUE(server_->addresses().AwaitWaiting(1, absl::Now() + kPatience));
+  EXPECT_TRUE(server_->RequestStop("test stops"));
+  resolver.join();
+  EXPECT_EQ(in_place.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(in_place.status().message()), HasSubstr("program is stopping"));
 }
 
 }  // namespace
