@@ -418,24 +418,29 @@ TEST(ChannelTest, AChannelMayLoseItsLastReferenceWhileTheCallbackOfItsLastCallRu
   ASSERT_FALSE(queue_threads.empty());
   for (int round = 0; round < 10; ++round) {
     SCOPED_TRACE(absl::StrCat("round ", round));
-    Event in_callback;
-    Event may_return;
+    // Shared with the callback, which may still be waking from may_return's wait when
+    // this round ends.
+    struct Rendezvous {
+      Event in_callback;
+      Event may_return;
+      int value = 0;  // written before in_callback is notified
+    };
+    auto rendezvous = std::make_shared<Rendezvous>();
     auto server = EchoServer();
     absl::StatusOr<int> port = server->Start("127.0.0.1:0");
     ASSERT_TRUE(port.ok());
     auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
-    int callback_value = 0;
     channel->CallFuture("Echo", Args({Int(round)}), Timeout())
-        .OnReady([&](absl::StatusOr<courier::SerializedObject> result) {
-          callback_value = result.ok() ? static_cast<int>(result->int_value()) : -1;
-          in_callback.Notify();
-          may_return.WaitFor(kLong);
+        .OnReady([rendezvous](absl::StatusOr<courier::SerializedObject> result) {
+          rendezvous->value = result.ok() ? static_cast<int>(result->int_value()) : -1;
+          rendezvous->in_callback.Notify();
+          rendezvous->may_return.WaitFor(kLong);
         });
-    ASSERT_TRUE(in_callback.WaitFor(kLong));
-    EXPECT_EQ(callback_value, round);
+    ASSERT_TRUE(rendezvous->in_callback.WaitFor(kLong));
+    EXPECT_EQ(rendezvous->value, round);
     channel.reset();
     server.reset();
-    may_return.Notify();
+    rendezvous->may_return.Notify();
 
     // gRPC names the shared queue's threads "nexting_thread": those seen before the rounds
     // are all still there, so the queue was never shut down (a new queue has threads of its
