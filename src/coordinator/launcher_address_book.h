@@ -8,6 +8,7 @@
 
 #include "lp/internal/runtime.h"
 #include "src/coordinator/coordinator_server.h"
+#include "src/core/address_errors.h"
 
 namespace lp::internal {
 
@@ -18,23 +19,32 @@ namespace lp::internal {
 // to its own process that a CoordinatorClient would make (docs/performance.md, "The
 // launcher resolves in place"). Errors are those of a CoordinatorClient.
 //
+// It holds the coordinator weakly: the coordinator's hooks hold the launcher's Runtime,
+// which holds this book, and a strong reference would make a cycle that keeps every
+// launch's coordinator alive for good. Once the launch has let its coordinator go, the
+// program is over, and resolving fails as for a stopped program.
+//
 // Thread safety: every method may be called from any thread.
 class LauncherAddressBook final : public AddressBook {
  public:
-  explicit LauncherAddressBook(std::shared_ptr<CoordinatorServer> coordinator)
+  explicit LauncherAddressBook(std::weak_ptr<CoordinatorServer> coordinator)
       : coordinator_(std::move(coordinator)) {}
 
   absl::Status Publish(const NodeId& node, std::string_view endpoint,
                        std::string address) override {
-    return coordinator_->PublishAddress(node, std::string(endpoint), address);
+    std::shared_ptr<CoordinatorServer> coordinator = coordinator_.lock();
+    if (coordinator == nullptr) return ProgramStoppingError(node);
+    return coordinator->PublishAddress(node, std::string(endpoint), address);
   }
   absl::StatusOr<std::string> Resolve(const NodeId& node, std::string_view endpoint,
                                       absl::Time deadline) override {
-    return coordinator_->ResolveAddress(node, std::string(endpoint), deadline);
+    std::shared_ptr<CoordinatorServer> coordinator = coordinator_.lock();
+    if (coordinator == nullptr) return ProgramStoppingError(node);
+    return coordinator->ResolveAddress(node, std::string(endpoint), deadline);
   }
 
  private:
-  const std::shared_ptr<CoordinatorServer> coordinator_;
+  const std::weak_ptr<CoordinatorServer> coordinator_;
 };
 
 }  // namespace lp::internal

@@ -158,7 +158,8 @@ TEST_F(CoordinatorTest, FingerprintMismatchIsRefusedClearly) {
 TEST_F(CoordinatorTest, TheLauncherResolvesInPlaceWhatWorkersPublished) {
   StartServer(Workers(2));
   auto client = NewClient();
-  LauncherAddressBook book(std::shared_ptr<CoordinatorServer>(std::move(server_)));
+  auto coordinator = std::shared_ptr<CoordinatorServer>(std::move(server_));
+  LauncherAddressBook book(coordinator);
   ASSERT_TRUE(client->Publish(NodeId{"worker", 0}, "courier", "127.0.0.1:4242").ok());
   EXPECT_EQ(book.Resolve(NodeId{"worker", 0}, "courier", absl::Now()).value(), "127.0.0.1:4242");
   ASSERT_TRUE(book.Publish(NodeId{"worker", 1}, "courier", "127.0.0.1:4343").ok());
@@ -166,6 +167,13 @@ TEST_F(CoordinatorTest, TheLauncherResolvesInPlaceWhatWorkersPublished) {
             "127.0.0.1:4343");
   EXPECT_EQ(book.Publish(NodeId{"worker", 1}, "courier", "").code(),
             absl::StatusCode::kInvalidArgument);
+
+  // The book does not keep the coordinator: once the launch let it go, nothing resolves.
+  client.reset();
+  coordinator.reset();
+  absl::StatusOr<std::string> gone = book.Resolve(NodeId{"worker", 0}, "courier", absl::Now());
+  EXPECT_EQ(gone.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(gone.status().message()), HasSubstr("program is stopping"));
 }
 
 TEST_F(CoordinatorTest, TheLauncherWaitsInPlaceForAPublish) {
