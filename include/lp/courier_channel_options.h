@@ -55,6 +55,12 @@ struct CourierChannelOptions {
   // calls in flight and refuses new ones with its reason. None: calls end only by their
   // deadline or the server.
   std::shared_ptr<CallScope> scope;
+
+  // Tensor arguments of at least 1 MiB go to a server on this machine through shared
+  // memory once it offers that (an lp server does, unless LP_SAME_HOST_TENSORS=0): two
+  // copies of their bytes instead of four, and no socket (docs/courier.md, "Tensors
+  // between processes of one machine"). false: always in the request.
+  bool same_host_tensors = true;
 };
 
 // Returns the gRPC target ("host:port", "unix:/path", ...) of the server, blocking until

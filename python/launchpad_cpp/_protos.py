@@ -98,7 +98,17 @@ def _courier_file():
         _field("tensor_value", 9, _F.TYPE_MESSAGE, type_name=".tensorflow.TensorProto",
                oneof=0),
         _field("unicode_value", 13, _F.TYPE_BYTES, oneof=0),
+        _field("shared_tensor_value", 100, _F.TYPE_MESSAGE, type_name=".courier.SharedTensor",
+               oneof=0),
         oneofs=["payload"]))
+    f.message_type.append(_message(
+        "SharedTensor",
+        _field("header", 1, _F.TYPE_MESSAGE, type_name=".tensorflow.TensorProto"),
+        _field("offset", 2, _F.TYPE_UINT64),
+        _field("size", 3, _F.TYPE_UINT64)))
+    f.message_type.append(_message(
+        "SharedMemory", _field("host", 1, _F.TYPE_BYTES), _field("pid", 2, _F.TYPE_INT32),
+        _field("fd", 3, _F.TYPE_INT32), _field("name", 4, _F.TYPE_BYTES)))
     kwargs_entry = _message("KwargsEntry", _field("key", 1, _F.TYPE_STRING),
                             _field("value", 2, _F.TYPE_MESSAGE, type_name=obj), map_entry=True)
     f.message_type.append(_message(
@@ -111,7 +121,8 @@ def _courier_file():
                                                         type_name=obj)))
     f.message_type.append(_message(
         "CallRequest", _field("method", 1, _F.TYPE_STRING),
-        _field("arguments", 2, _F.TYPE_MESSAGE, type_name=".courier.CallArguments")))
+        _field("arguments", 2, _F.TYPE_MESSAGE, type_name=".courier.CallArguments"),
+        _field("shared_memory", 3, _F.TYPE_MESSAGE, type_name=".courier.SharedMemory")))
     f.message_type.append(_message("CallResponse", _field("result", 2, _F.TYPE_MESSAGE,
                                                           type_name=".courier.CallResult")))
     f.message_type.append(_message("ListMethodsRequest"))

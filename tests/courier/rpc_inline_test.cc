@@ -16,8 +16,8 @@
 #include "lp/future.h"
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/method_registry.h"
+#include "tests/courier/echo_backend_process.h"
 #include "tests/courier/rpc_test_util.h"
-#include "tests/support/child_process.h"
 
 namespace lp {
 namespace {
@@ -152,26 +152,6 @@ TEST(InlineMethodTest, WaitingOnAnotherServerIsReportedOncePerMethod) {
   EXPECT_NE(said.find("Remove run_inline"), std::string::npos) << said;
 }
 
-// "Echo" served in another process (echo_backend), and a channel to it. The process is
-// killed when this goes, and dies with the test. Not shared between threads.
-class BackendProcess {
- public:
-  BackendProcess()
-      : process_(std::vector<std::string>{::lp::testing::BuildDir() +
-                                          "/tests/courier/echo_backend"}) {
-    const std::string address =
-        process_.WaitForMatch("echo_backend listening on (\\S+:\\d+)\n", kLong);
-    if (!address.empty()) channel_ = CourierChannel::Create(address);
-  }
-
-  // Null if the backend did not start serving; its output says why.
-  std::shared_ptr<CourierChannel>& channel() { return channel_; }
-  const std::string& output() const { return process_.output(); }
-
- private:
-  ::lp::testing::ChildProcess process_;
-  std::shared_ptr<CourierChannel> channel_;
-};
 
 // More inline handlers waiting at once on another process than gRPC has callback threads
 // here: each waits for a reply that only a gRPC thread of this process can receive, so
@@ -181,7 +161,7 @@ class BackendProcess {
 // too. Hence the warning, and "never blocks".)
 TEST(InlineMethodTest, ManyInlineHandlersWaitingOnAnotherProcessStillComplete) {
   constexpr int kCalls = 64;
-  BackendProcess backend;
+  ::lp::testing::EchoBackendProcess backend;
   std::shared_ptr<CourierChannel>& to_backend = backend.channel();
   ASSERT_NE(to_backend, nullptr) << backend.output();
 
@@ -210,7 +190,7 @@ TEST(InlineMethodTest, ManyInlineHandlersWaitingOnAnotherProcessStillComplete) {
 // CourierChannel::Call waiting on the callback API there, continuation 0 never ended.)
 TEST(InlineMethodTest, SynchronousCallsFromManyFutureContinuationsStillComplete) {
   constexpr int kCalls = 64;
-  BackendProcess backend;
+  ::lp::testing::EchoBackendProcess backend;
   std::shared_ptr<CourierChannel>& to_backend = backend.channel();
   ASSERT_NE(to_backend, nullptr) << backend.output();
 

@@ -23,17 +23,23 @@ namespace lp::rpc {
 // The request to call `method` with `args`, checked and encoded. The arguments are
 // moved into the request and its large fields (tensors, long strings) are sent from
 // where they are, not copied: the returned bytes own them (SerializeSharing).
+// `shared_memory`: where the SharedTensors among `args` are (shared_tensor_memory.h), or
+// null.
 // Errors, before anything is sent: INVALID_ARGUMENT for an argument that nests too deep
 // or holds a unicode_value that is not UTF-8 (CheckObject), RESOURCE_EXHAUSTED for a
 // request over `max_send_message_bytes` (-1: protobuf's 2 GiB) or protobuf's limit, which
 // gRPC would abort the process for.
 absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
                                                    courier::CallArguments args,
-                                                   int max_send_message_bytes);
+                                                   int max_send_message_bytes,
+                                                   const courier::SharedMemory* shared_memory =
+                                                       nullptr);
 
 struct ParsedCallRequest {
   std::string method;  // any bytes: the caller's, not checked for UTF-8
   courier::CallArguments arguments;
+  // Where the arguments' SharedTensors are, if the caller put tensors in shared memory.
+  std::optional<courier::SharedMemory> shared_memory;
 };
 
 // Reads a CallRequest from `input` (`size` bytes, for messages). The method name and

@@ -21,6 +21,8 @@
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/message_limits.h"
+#include "src/courier/rpc/same_host.h"
+#include "src/courier/rpc/shared_tensor_memory.h"
 #include "src/courier/rpc/transport_security.h"
 #include "src/metrics/courier_metrics.h"
 #include "src/metrics/node_label.h"
@@ -108,6 +110,8 @@ struct AsyncCall {
   metrics::CallMetrics* metrics = nullptr;
   Clock::time_point sent;
   std::size_t request_bytes = 0;
+  std::shared_ptr<rpc::SameHostPeer> same_host;
+  std::optional<rpc::OutgoingSharedTensors> shared;  // its tensors in shared memory
 };
 
 }  // namespace
@@ -121,6 +125,9 @@ struct CourierChannel::Connection {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<courier::CourierService::Stub> stub;
   std::optional<grpc::internal::RpcMethod> call_method;  // registered with `channel`
+
+  // Whether this server takes large tensors through shared memory; shared by the calls.
+  std::shared_ptr<rpc::SameHostPeer> same_host;
 
   // The metrics of calls to `method` made by the calling thread's node: resolved in the
   // process's registry once per node and method, then found here under a short lock.
@@ -186,6 +193,7 @@ std::unique_ptr<CourierChannel::Connection> CourierChannel::MakeConnection(
   connection->stub = courier::CourierService::NewStub(connection->channel);
   connection->call_method.emplace(kCallMethod, grpc::internal::RpcMethod::NORMAL_RPC,
                                   connection->channel);
+  connection->same_host = std::make_shared<rpc::SameHostPeer>(options_.same_host_tensors);
   return connection;
 }
 
@@ -258,8 +266,11 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   if (!connection.ok()) return scoped->Explain(connection.status());
 
   ConfigureContext(deadline, options, options_.secret, *context);
-  absl::StatusOr<grpc::ByteBuffer> request =
-      rpc::EncodeCallRequest(method, std::move(args), options_.max_send_message_bytes);
+  rpc::SameHostPeer& same_host = *(*connection)->same_host;
+  std::optional<rpc::OutgoingSharedTensors> shared = same_host.ShareTensors(args, *context);
+  absl::StatusOr<grpc::ByteBuffer> request = rpc::EncodeCallRequest(
+      method, std::move(args), options_.max_send_message_bytes,
+      shared.has_value() ? &shared->descriptor() : nullptr);
   if (!request.ok()) return request.status();
   grpc::ByteBuffer reply;
   metrics::CallMetrics& metrics = (*connection)->MetricsFor(method);
@@ -269,6 +280,7 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
       (*connection)->channel.get(), *(*connection)->call_method, context.get(), *request,
       &reply);
   RecordMadeCall(metrics, sent, status, request_bytes, reply);
+  same_host.CallEnded(*context, status, request_bytes, shared);
   request->Clear();  // not needed any more: frees what gRPC no longer holds
   if (!status.ok()) return scoped->Explain(rpc::ToAbslStatus(status));
   return TakeResult(reply);
@@ -292,8 +304,11 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
   }
 
   ConfigureContext(deadline, options, options_.secret, call->context);
-  absl::StatusOr<grpc::ByteBuffer> request =
-      rpc::EncodeCallRequest(method, std::move(args), options_.max_send_message_bytes);
+  call->same_host = (*connection)->same_host;
+  call->shared = call->same_host->ShareTensors(args, call->context);
+  absl::StatusOr<grpc::ByteBuffer> request = rpc::EncodeCallRequest(
+      method, std::move(args), options_.max_send_message_bytes,
+      call->shared.has_value() ? &call->shared->descriptor() : nullptr);
   if (!request.ok()) {
     std::move(done)(request.status());
     return;
@@ -313,6 +328,7 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
         // callback gRPC stores inside the context.
         std::shared_ptr<AsyncCall> owned = std::move(call);
         RecordMadeCall(*owned->metrics, owned->sent, status, owned->request_bytes, owned->reply);
+        owned->same_host->CallEnded(owned->context, status, owned->request_bytes, owned->shared);
         owned->request.Clear();
         absl::StatusOr<courier::SerializedObject> outcome =
             status.ok() ? TakeResult(owned->reply)

@@ -14,7 +14,9 @@
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/grpc_status.h"
+#include "src/courier/rpc/same_host.h"
 #include "src/courier/rpc/secret.h"
+#include "src/courier/rpc/shared_tensor_memory.h"
 #include "src/courier/rpc/shared_serialization.h"
 #include "src/metrics/courier_metrics.h"
 #include "src/metrics/node_label.h"
@@ -71,11 +73,13 @@ class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
 bool CourierServiceImpl::InInlineHandler() const { return running_inline == this; }
 
 std::optional<std::string> CourierServiceImpl::MethodServedOnArrival(
-    const grpc::ByteBuffer& request) const {
+    const grpc::ServerContextBase& context, const grpc::ByteBuffer& request) const {
   if (!registry_.HasMethodsServedOnArrival()) return std::nullopt;
   grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&request));  // reads only
   std::optional<std::string> method = PeekMethod(reader);
-  if (!method.has_value() || !registry_.ServedOnArrival(*method, request.Length())) {
+  // Tensors in shared memory count as the request's: they are read where it is parsed.
+  if (!method.has_value() ||
+      !registry_.ServedOnArrival(*method, request.Length() + SharedTensorBytes(context))) {
     return std::nullopt;
   }
   return method;
@@ -124,11 +128,12 @@ absl::Status CourierServiceImpl::CheckSecret(const grpc::ServerContextBase& cont
 
 CourierServiceImpl::CourierServiceImpl(const MethodRegistry& registry,
                                        int max_send_message_bytes, HandlerExecutor* executor,
-                                       int max_calls)
+                                       int max_calls, int max_receive_message_bytes)
     : registry_(registry),
       max_send_message_bytes_(max_send_message_bytes),
       executor_(executor),
       max_calls_(max_calls),
+      max_receive_message_bytes_(max_receive_message_bytes),
       node_label_(metrics::CurrentNodeLabel()) {}
 
 void CourierServiceImpl::Publish() {
@@ -185,6 +190,13 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
     refuse(ToGrpcStatus(admitted));
     return reactor;
   }
+  // A caller of this host whose request is large learns that its tensors may come
+  // through shared memory (same_host.h); small requests, most of them, are not slowed.
+  if (request_bytes >= kMinSameHostTensorBytes && SameHostTensorsEnabled()) {
+    if (std::string offer = SameHostOffer(); !offer.empty()) {
+      context->AddInitialMetadata(kSameHostMetadataKey, std::move(offer));
+    }
+  }
   // gRPC keeps `context`, `request` and `response` until the reactor is finished, and the
   // request is this call's alone: Serve() may consume it (it frees the wire bytes before
   // the handler runs), hence the const_cast.
@@ -211,7 +223,7 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
       reactor->Finish(std::move(status));
     }, arrived);
   };
-  if (std::optional<std::string> method = MethodServedOnArrival(*request)) {
+  if (std::optional<std::string> method = MethodServedOnArrival(*context, *request)) {
     // No hand-off: served on this gRPC thread (the method promised not to block, or is
     // deferred and is only taken here).
     InlineCall scope(*this, *std::move(method));
@@ -258,6 +270,13 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
                                         /*check_utf8=*/false);
         !deep.ok()) {
       return std::move(reply)(deep);
+    }
+  }
+  if (parsed->shared_memory.has_value()) {
+    if (absl::Status received = ReceiveSharedTensors(*parsed->shared_memory,
+                                                     max_receive_message_bytes_, arguments);
+        !received.ok()) {
+      return std::move(reply)(received);
     }
   }
 

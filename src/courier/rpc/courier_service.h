@@ -61,9 +61,12 @@ class CourierServiceImpl final
   // `executor`: where Call runs handlers; null only for a service that is never
   // registered with a gRPC server and only Serve()s (the fuzz target). `max_calls`: how
   // many calls may be admitted at once, running or queued on the executor; a call beyond
-  // them is refused with RESOURCE_EXHAUSTED. 0: no limit.
+  // them is refused with RESOURCE_EXHAUSTED. 0: no limit. `max_receive_message_bytes`:
+  // as in CourierServerOptions; it bounds the tensors a caller sends through shared
+  // memory too (shared_tensor_memory.h), which gRPC's own limit does not see.
   CourierServiceImpl(const MethodRegistry& registry, int max_send_message_bytes,
-                     HandlerExecutor* executor = nullptr, int max_calls = 0);
+                     HandlerExecutor* executor = nullptr, int max_calls = 0,
+                     int max_receive_message_bytes = -1);
 
   grpc::ServerUnaryReactor* Call(grpc::CallbackServerContext* context,
                                  const grpc::ByteBuffer* request,
@@ -111,7 +114,8 @@ class CourierServiceImpl final
   absl::Status CheckSecret(const grpc::ServerContextBase& context) const;
   // The method of the call with these request bytes if it is served on arrival, on the
   // gRPC thread (MethodRegistry::ServedOnArrival); nullopt otherwise.
-  std::optional<std::string> MethodServedOnArrival(const grpc::ByteBuffer& request) const;
+  std::optional<std::string> MethodServedOnArrival(const grpc::ServerContextBase& context,
+                                                   const grpc::ByteBuffer& request) const;
   // Says once per method, on stderr, that an inline handler waited on another node.
   void WarnInlineWait(const std::string& method) const;
   class InlineCall;
@@ -130,7 +134,8 @@ class CourierServiceImpl final
   const MethodRegistry& registry_;
   const int max_send_message_bytes_;
   HandlerExecutor* const executor_;  // not owned
-  const int max_calls_;              // 0: no limit
+  const int max_calls_;
+  const int max_receive_message_bytes_;              // 0: no limit
   std::string secret_;               // empty: no check
   std::string server_name_;          // "node learner/0", for messages
   // Calls admitted and not yet finished (running or queued on the executor). Released

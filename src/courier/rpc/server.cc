@@ -18,7 +18,7 @@ struct CourierServer::Parts {
   explicit Parts(const CourierServerOptions& options)
       : executor(ConcurrentHandlers(options)),
         service(registry, options.max_send_message_bytes, &executor,
-                options.max_concurrent_handlers) {}
+                options.max_concurrent_handlers, options.max_receive_message_bytes) {}
   // ShutdownAndWait() has drained the executor by now, unless the server never started
   // (then it has no threads). Again here, explicitly, because its tasks use the service,
   // which members' reverse order would destroy before the executor.

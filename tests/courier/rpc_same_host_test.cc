@@ -1,0 +1,288 @@
+// Large tensor arguments between processes of one host go through shared memory
+// (src/courier/rpc/same_host.h, shared_tensor_memory.h), over real sockets to a server in
+// another process (echo_backend) or in this one. What crossed gRPC is read from the
+// client's own metrics (lp_courier_made_sent_bytes_total of the server's address): the
+// first large call carries its tensor, the later ones only the request's envelope. And
+// requests that name shared memory falsely fail alone, saying why, and the server goes on.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "courier/courier.pb.h"
+#include "lp/courier_channel.h"
+#include "lp/courier_server.h"
+#include "lp/future.h"
+#include "lp/serialize.h"
+#include "lp/tensor.h"
+#include "src/courier/rpc/same_host.h"
+#include "src/metrics/courier_metrics.h"
+#include "tests/courier/echo_backend_process.h"
+#include "tests/courier/rpc_test_util.h"
+
+namespace lp {
+namespace {
+
+using ::lp::testing::EchoBackendProcess;
+using ::lp::testing::EchoFirst;
+using ::lp::testing::Timeout;
+
+constexpr size_t kLarge = size_t{4} << 20;  // over rpc::kMinSameHostTensorBytes
+static_assert(kLarge >= rpc::kMinSameHostTensorBytes);
+
+// A float tensor of `bytes` bytes whose every element depends on `seed` and its index.
+Tensor Patterned(size_t bytes, int seed) {
+  Tensor tensor(DType::kFloat, {static_cast<int64_t>(bytes / sizeof(float))});
+  std::span<float> values = tensor.span<float>();
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 9973) + seed;
+  return tensor;
+}
+
+courier::SerializedObject Encoded(Tensor tensor) {
+  courier::SerializedObject object;
+  Encode(std::move(tensor), &object);
+  return object;
+}
+
+// The bytes this process sent in requests to `target`, by its metrics.
+double SentTo(const std::string& target) {
+  double sent = 0;
+  for (const prometheus::MetricFamily& family : metrics::CourierMetrics::Get().Collect()) {
+    if (family.name != "lp_courier_made_sent_bytes_total") continue;
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      for (const prometheus::ClientMetric::Label& label : metric.label) {
+        if (label.name == "target" && label.value == target) sent += metric.counter.value;
+      }
+    }
+  }
+  return sent;
+}
+
+// Calls Echo with a tensor of kLarge bytes (seed `seed`), checks the echo, and returns
+// how many bytes went to `target` through gRPC for it.
+double EchoLargeTensor(CourierChannel& channel, const std::string& target, int seed) {
+  const double before = SentTo(target);
+  absl::StatusOr<courier::SerializedObject> echoed =
+      channel.Call("Echo", ::lp::testing::Args({Encoded(Patterned(kLarge, seed))}), Timeout());
+  EXPECT_TRUE(echoed.ok()) << echoed.status();
+  if (!echoed.ok()) return -1;
+  absl::StatusOr<Tensor> tensor = DecodeAs<Tensor>(*echoed);
+  EXPECT_TRUE(tensor.ok()) << tensor.status();
+  if (tensor.ok()) {
+    EXPECT_EQ(*tensor, Patterned(kLarge, seed)) << "seed " << seed;
+  }
+  return SentTo(target) - before;
+}
+
+TEST(SameHostTensorsTest, LargeArgumentsGoThroughSharedMemoryOnceTheServerOffersIt) {
+  EchoBackendProcess backend;
+  ASSERT_NE(backend.channel(), nullptr) << backend.output();
+  CourierChannel& channel = *backend.channel();
+
+  // The first large request learns the offer: its tensor is in it.
+  EXPECT_GE(EchoLargeTensor(channel, backend.address(), 1), kLarge);
+  // Later ones send a few hundred bytes; the tensors arrive whole all the same.
+  for (int seed = 2; seed <= 5; ++seed) {
+    EXPECT_LT(EchoLargeTensor(channel, backend.address(), seed), 4096) << "seed " << seed;
+  }
+
+  // Asynchronous calls too, several at once, each with its own memory.
+  const double before = SentTo(backend.address());
+  std::vector<Future<courier::SerializedObject>> calls;
+  for (int seed = 10; seed < 14; ++seed) {
+    calls.push_back(channel.CallFuture(
+        "Echo", ::lp::testing::Args({Encoded(Patterned(kLarge, seed))}), Timeout()));
+  }
+  for (int seed = 10; seed < 14; ++seed) {
+    absl::StatusOr<courier::SerializedObject> echoed = calls[seed - 10].TakeResult();
+    ASSERT_TRUE(echoed.ok()) << echoed.status();
+    absl::StatusOr<Tensor> tensor = DecodeAs<Tensor>(*echoed);
+    ASSERT_TRUE(tensor.ok()) << tensor.status();
+    EXPECT_EQ(*tensor, Patterned(kLarge, seed));
+  }
+  EXPECT_LT(SentTo(backend.address()) - before, 4 * 4096);
+}
+
+TEST(SameHostTensorsTest, NestedAndSmallTensorsKeepTheirPlaces) {
+  EchoBackendProcess backend;
+  ASSERT_NE(backend.channel(), nullptr) << backend.output();
+  CourierChannel& channel = *backend.channel();
+  EchoLargeTensor(channel, backend.address(), 1);  // learns the offer
+
+  // A list of a small tensor, two large ones and a dict holding another large one: the
+  // large ones go through shared memory, the small one in the request.
+  courier::SerializedObject list;
+  list.mutable_list_value()->set_is_tuple(true);
+  *list.mutable_list_value()->add_items() = Encoded(Patterned(1024, 7));
+  *list.mutable_list_value()->add_items() = Encoded(Patterned(kLarge, 8));
+  *list.mutable_list_value()->add_items() = Encoded(Patterned(kLarge + 4, 9));
+  courier::SerializedObject* dict = list.mutable_list_value()->add_items();
+  Encode(std::string("key"), dict->mutable_dict_value()->add_keys());
+  *dict->mutable_dict_value()->add_values() = Encoded(Patterned(2 * kLarge, 10));
+  const courier::SerializedObject sent = list;
+
+  const double before = SentTo(backend.address());
+  absl::StatusOr<courier::SerializedObject> echoed =
+      channel.Call("Echo", ::lp::testing::Args({std::move(list)}), Timeout());
+  ASSERT_TRUE(echoed.ok()) << echoed.status();
+  EXPECT_EQ(echoed->SerializeAsString(), sent.SerializeAsString());
+  EXPECT_LT(SentTo(backend.address()) - before, 8192);
+}
+
+TEST(SameHostTensorsTest, AServerWithThePathOffGetsEveryByteInTheRequest) {
+  EchoBackendProcess backend({"LP_SAME_HOST_TENSORS=0"});
+  ASSERT_NE(backend.channel(), nullptr) << backend.output();
+  for (int seed = 1; seed <= 3; ++seed) {
+    EXPECT_GE(EchoLargeTensor(*backend.channel(), backend.address(), seed), kLarge);
+  }
+}
+
+TEST(SameHostTensorsTest, WorksBetweenAClientAndServerOfOneProcess) {
+  CourierServer server;
+  ASSERT_TRUE(server.RegisterMethod("Echo", EchoFirst).ok());
+  absl::StatusOr<int> port = server.Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status();
+  const std::string address = absl::StrCat("127.0.0.1:", *port);
+  std::shared_ptr<CourierChannel> channel = CourierChannel::Create(address);
+  EXPECT_GE(EchoLargeTensor(*channel, address, 1), kLarge);
+  EXPECT_LT(EchoLargeTensor(*channel, address, 2), 4096);
+  server.Shutdown(absl::Now() + ::lp::testing::kLong);
+}
+
+// A request that names shared memory, built by hand as a hostile or confused caller would.
+class ForgedSharedMemoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NE(backend_.channel(), nullptr) << backend_.output(); }
+
+  // Echo of one SharedTensor of `size` bytes at `offset` in `memory`.
+  grpc::Status CallWith(const courier::SharedMemory& memory, uint64_t offset, uint64_t size,
+                        grpc::ByteBuffer* reply = nullptr) {
+    courier::CallRequest request;
+    request.set_method("Echo");
+    courier::SharedTensor* tensor =
+        request.mutable_arguments()->add_args()->mutable_shared_tensor_value();
+    tensor->mutable_header()->set_dtype(tensorflow::DT_UINT8);
+    tensor->mutable_header()->mutable_tensor_shape()->add_dim()->set_size(
+        static_cast<int64_t>(size));
+    tensor->set_offset(offset);
+    tensor->set_size(size);
+    *request.mutable_shared_memory() = memory;
+    grpc::Slice slice(request.SerializeAsString());
+    return ::lp::testing::RawCall(backend_.address(), grpc::ByteBuffer(&slice, 1),
+                                  GRPC_COMPRESS_NONE, ::lp::testing::kLong, reply);
+  }
+
+  // Shared memory of this process as lp's own would be: a memfd named like lp's.
+  courier::SharedMemory Memory(int fd, std::string name = "lp-courier-tensors-test") {
+    courier::SharedMemory memory;
+    memory.set_host(rpc::SameHostIdentity());
+    memory.set_pid(getpid());
+    memory.set_fd(fd);
+    memory.set_name(std::move(name));
+    return memory;
+  }
+
+  // The backend still serves an ordinary call.
+  void ExpectBackendServes() {
+    absl::StatusOr<courier::SerializedObject> echoed = backend_.channel()->Call(
+        "Echo", ::lp::testing::Args({::lp::testing::Int(42)}), Timeout());
+    ASSERT_TRUE(echoed.ok()) << echoed.status();
+    EXPECT_EQ(echoed->int_value(), 42);
+  }
+
+  EchoBackendProcess backend_;
+};
+
+TEST_F(ForgedSharedMemoryTest, TheRealThingIsRead) {
+  const int fd = memfd_create("lp-courier-tensors-test", MFD_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  const std::string content = "0123456789abcdef";
+  ASSERT_EQ(pwrite(fd, content.data(), content.size(), 0), static_cast<ssize_t>(content.size()));
+  grpc::ByteBuffer reply;
+  grpc::Status status = CallWith(Memory(fd), 4, 8, &reply);
+  close(fd);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(reply.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  courier::CallResponse response;
+  ASSERT_TRUE(response.ParseFromString(bytes));
+  EXPECT_EQ(response.result().result().tensor_value().tensor_content(), "456789ab");
+}
+
+TEST_F(ForgedSharedMemoryTest, MemoryOfAnotherHostIsRefused) {
+  courier::SharedMemory memory = Memory(0);
+  memory.set_host("another-boot/pid:[1]/net:[1]/0");
+  grpc::Status status = CallWith(memory, 0, 8);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("another host"), std::string::npos)
+      << status.error_message();
+  ExpectBackendServes();
+}
+
+TEST_F(ForgedSharedMemoryTest, AFileThatIsNotLpsMemoryIsNotRead) {
+  // Named like lp's memory, but the descriptor is an ordinary file's.
+  const int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  grpc::Status named_falsely = CallWith(Memory(fd), 0, 8);
+  // Not named like lp's at all.
+  grpc::Status other_name = CallWith(Memory(fd, "secrets"), 0, 8);
+  close(fd);
+  EXPECT_EQ(named_falsely.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(named_falsely.error_message().find("names another file"), std::string::npos)
+      << named_falsely.error_message();
+  EXPECT_EQ(other_name.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(other_name.error_message().find("not lp's"), std::string::npos)
+      << other_name.error_message();
+  ExpectBackendServes();
+}
+
+TEST_F(ForgedSharedMemoryTest, ADescriptorThatIsClosedIsNotRead) {
+  const int fd = memfd_create("lp-courier-tensors-test", MFD_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  grpc::Status status = CallWith(Memory(fd), 0, 8);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("cannot open the caller's shared memory"),
+            std::string::npos)
+      << status.error_message();
+  ExpectBackendServes();
+}
+
+TEST_F(ForgedSharedMemoryTest, ATensorOutsideTheMemoryOrOverTheLimitIsRefused) {
+  const int fd = memfd_create("lp-courier-tensors-test", MFD_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 4096), 0);
+  grpc::Status outside = CallWith(Memory(fd), 4000, 200);
+  grpc::Status wraps = CallWith(Memory(fd), UINT64_MAX - 10, 100);
+  grpc::Status huge = CallWith(Memory(fd), 0, uint64_t{3} << 30);
+  close(fd);
+  EXPECT_EQ(outside.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(outside.error_message().find("outside the caller's shared memory"), std::string::npos)
+      << outside.error_message();
+  EXPECT_EQ(wraps.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << wraps.error_message();
+  EXPECT_EQ(huge.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << huge.error_message();
+  ExpectBackendServes();
+}
+
+TEST(SameHostTensorsTest, ASharedTensorOutsideARequestIsNotATensor) {
+  courier::SerializedObject object;
+  object.mutable_shared_tensor_value()->set_size(8);
+  absl::StatusOr<Tensor> tensor = DecodeAs<Tensor>(object);
+  ASSERT_FALSE(tensor.ok());
+  EXPECT_NE(tensor.status().message().find("tensor in shared memory"), std::string::npos)
+      << tensor.status();
+}
+
+}  // namespace
+}  // namespace lp
