@@ -19,11 +19,15 @@
 // Scenarios, in every placement:
 //   sync latency  one caller, blocking calls, a 64-byte string echoed there and back
 //   N in flight   N = 1, 16, 64, 256 echoes of 64 bytes always running (calls/s)
-// and in the one-process placement only:
+// and:
 //   transfer      a 1 MiB and a 64 MiB float32 argument (lp: an lp::Tensor moved into the
 //                 call; raw: a bytes field); the server returns the element count, so what
 //                 is measured is the transfer of the argument (MiB/s; only the calls are
-//                 timed, not the preparation of the next argument)
+//                 timed, not the preparation of the next argument). Twice: with lp's
+//                 same-host path off (CourierChannelOptions::same_host_tensors), so lp's
+//                 tensors go through gRPC as raw gRPC's do (one process only), and with it
+//                 on, lp's tensors through shared memory (one process and two processes,
+//                 unpinned); raw gRPC's rows are the same measurement both times
 // Next to each figure: CPU time per call, client + server: getrusage(RUSAGE_SELF) of this
 // process and, when the server is a child process, the child's own getrusage, asked over
 // a pipe (server_process.h). In one process that is every thread of the process. Under
@@ -41,7 +45,9 @@
 // drift; one warm-up measurement per side; every figure is the median of the rounds.
 // Targets (issue 13), printed with the ratios and summed up at the end: throughput at 16,
 // 64 and 256 in flight lp/raw callback >= 1.0; sync latency lp/faster raw <= 1.1;
-// transfer lp/faster raw >= 0.9 (1 MiB) and >= 1.0 (64 MiB). None of them is a test.
+// transfer lp/faster raw >= 0.9 (1 MiB) and >= 1.0 (64 MiB) through gRPC; the stretch
+// target, lp's same-host path >= 2.0x the faster raw side at 64 MiB between two processes.
+// None of them is a test.
 //
 // Usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] [--placement=LIST] [--scenarios=LIST]
 //   --rounds=N      rounds per figure (default 5)
@@ -446,29 +452,44 @@ void RunEcho(const std::string& name, const Options& options, std::vector<Endpoi
   std::printf("\n");
 }
 
-// The transfer scenarios (one process only): a 1 MiB and a 64 MiB argument.
-// Issue 13's targets: >= 0.9x the faster raw side at 1 MiB, >= 1.0x at 64 MiB.
-Target TransferTarget(size_t mib) {
+// The transfer scenarios: a 1 MiB and a 64 MiB argument. Through gRPC (lp's same-host
+// path off), in one process, for issue 13's targets: >= 0.9x the faster raw side at
+// 1 MiB, >= 1.0x at 64 MiB. And through lp's same-host path (shared memory), in one
+// process and in two, for its stretch target: >= 2x the faster raw side at 64 MiB between
+// two processes of one machine.
+Target TransferTarget(size_t mib, bool same_host, Placement placement) {
+  if (same_host) {
+    if (mib == 64 && placement == Placement::kTwoProcesses) {
+      return {Target::Against::kFasterRaw, /*at_most=*/false, 2.0};
+    }
+    return {};
+  }
   if (mib == 1) return {Target::Against::kFasterRaw, /*at_most=*/false, 0.9};
   if (mib == 64) return {Target::Against::kFasterRaw, /*at_most=*/false, 1.0};
   return {};
 }
 
-void RunTransfer(const std::string& name, const Options& options, std::vector<Endpoint>& sides,
-                 Report& report) {
+void RunTransfer(Placement placement, const Options& options, std::vector<Endpoint>& sides,
+                 bool same_host, Report& report) {
+  const std::string name(PlacementFlag(placement));
   const absl::Duration slice = options.slice;
-  report.Header("float32 argument");
+  report.Header(same_host ? "float32 arg., same-host" : "float32 argument");
+  for (Endpoint& side : sides) side.client().UseSameHostPath(same_host);
   for (size_t mib : options.transfer_mib) {
     const size_t bytes = mib << 20;
     for (Endpoint& side : sides) side.client().SetTransferBytes(bytes);
     const Results results = Compare(sides, options.rounds, [&](Endpoint& s) {
       return TimeTransfers(s, slice, bytes);
     });
-    report.Row(name, absl::StrFormat("%d MiB (MiB/s)", mib), results,
-               TransferTarget(mib));
+    report.Row(name,
+               absl::StrFormat(same_host ? "%d MiB same-host (MiB/s)" : "%d MiB (MiB/s)", mib),
+               results, TransferTarget(mib, same_host, placement));
     report.FaultsRow(results);
   }
-  std::printf("(transfer: the argument one way, an 8-byte reply; CPU per call = per transfer)\n");
+  std::printf(same_host ? "(transfer: lp's tensor through shared memory, raw gRPC's through the "
+                          "socket; an 8-byte reply)\n"
+                        : "(transfer: the argument one way, an 8-byte reply; CPU per call = per "
+                          "transfer; lp's same-host path off)\n");
 }
 
 void RunPlacement(Placement placement, const Options& options, Report& report) {
@@ -482,8 +503,11 @@ void RunPlacement(Placement placement, const Options& options, Report& report) {
   PrintPlacement(placement, sides);
   const std::string name(PlacementFlag(placement));
   if (options.echo) RunEcho(name, options, sides, report);
-  if (placement == Placement::kOneProcess && options.transfer) {
-    RunTransfer(name, options, sides, report);
+  if (options.transfer && placement == Placement::kOneProcess) {
+    RunTransfer(placement, options, sides, /*same_host=*/false, report);
+  }
+  if (options.transfer && placement != Placement::kTwoProcessesPinned) {
+    RunTransfer(placement, options, sides, /*same_host=*/true, report);
   }
 }
 

@@ -135,7 +135,9 @@ class ChainedEchoes {
 class CourierEcho final : public EchoClient {
  public:
   CourierEcho(int port, CourierUse use)
-      : use_(use), client_(CourierChannel::Create("127.0.0.1:" + std::to_string(port)), "bench") {}
+      : use_(use), port_(port), client_(Connect(port, /*same_host=*/true)) {}
+
+  void UseSameHostPath(bool use) override { client_ = Connect(port_, use); }
 
   void SetEchoPayload(size_t bytes) override { payload_ = std::string(bytes, 'x'); }
 
@@ -177,7 +179,15 @@ class CourierEcho final : public EchoClient {
   }
 
  private:
+  static CourierClient<EchoService> Connect(int port, bool same_host) {
+    CourierChannelOptions options;
+    options.same_host_tensors = same_host;
+    return CourierClient<EchoService>(
+        CourierChannel::Create("127.0.0.1:" + std::to_string(port), std::move(options)), "bench");
+  }
+
   const CourierUse use_;
+  const int port_;
   CourierClient<EchoService> client_;
   std::string payload_;
   Tensor template_;

@@ -62,6 +62,10 @@ class EchoClient {
   // which answers with its element count. ---------------------------------------------
 
   virtual void SetTransferBytes(size_t bytes) = 0;
+  // Whether lp's client sends its tensors through shared memory to a server of this host
+  // that offers it (CourierChannelOptions::same_host_tensors); raw gRPC has no such path
+  // and ignores it. The first Transfer() after a change learns the server's offer.
+  virtual void UseSameHostPath(bool /*use*/) {}
   // Untimed: makes the argument of the next Transfer() ready (e.g. a fresh tensor to move
   // into the call, since the previous one was given away).
   virtual void PrepareTransfer() = 0;
