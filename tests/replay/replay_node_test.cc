@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -22,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "lp/lp.h"
 #include "lp/replay.h"
+#include "src/metrics/courier_metrics.h"
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/temp_dir.h"
 
@@ -562,6 +564,77 @@ TEST_P(ReplayNodeTest, ActorsAndALearnerStopCleanlyManyTimes) {
     const absl::Status outcome = controller.Wait();
     ASSERT_TRUE(outcome.ok()) << "run " << run << ": " << outcome;
   }
+}
+
+// The RL shape with trajectories of 2 MiB: they reach the replay node whole and, from each
+// actor's second insert on, through shared memory, not the socket (docs/courier.md,
+// "Tensors between processes of one machine"). Each actor checks the bytes its own calls
+// sent through gRPC (lp_courier_made_sent_bytes_total of its node) before its last
+// insert, and fails instead of making it if most of them went through the socket; the
+// test then never gets its last trajectory.
+constexpr int64_t kTrajectoryFloats = 512 * 1024;  // 2 MiB
+constexpr int kTrajectoriesPerActor = 6;
+
+Tensor Trajectory(uint64_t actor, uint64_t step) {
+  Tensor tensor(DType::kFloat, {kTrajectoryFloats});
+  std::span<float> values = tensor.span<float>();
+  for (size_t i = 0; i < values.size(); ++i) {
+    values[i] = static_cast<float>(actor * 1000 + step) + static_cast<float>(i % 251);
+  }
+  return tensor;
+}
+
+// The bytes the calls made by node `node` of this process sent through gRPC.
+double BytesSentBy(const std::string& node) {
+  double sent = 0;
+  for (const prometheus::MetricFamily& family : metrics::CourierMetrics::Get().Collect()) {
+    if (family.name != "lp_courier_made_sent_bytes_total") continue;
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      for (const prometheus::ClientMetric::Label& label : metric.label) {
+        if (label.name == "node" && label.value == node) sent += metric.counter.value;
+      }
+    }
+  }
+  return sent;
+}
+
+void TrajectoryActor(ReplayClient replay) {
+  const uint64_t me = static_cast<uint64_t>(CurrentNode()->node.index);
+  for (uint64_t step = 0; step < kTrajectoriesPerActor; ++step) {
+    if (step == kTrajectoriesPerActor - 1) {
+      const double sent = BytesSentBy(CurrentNode()->node.ToString());
+      const double tensors = static_cast<double>(step * kTrajectoryFloats * sizeof(float));
+      if (sent > tensors / 2) {
+        throw std::runtime_error(absl::StrCat("actor sent ", sent, " of its ", tensors,
+                                              " tensor bytes through the socket"));
+      }
+    }
+    replay.Insert(Trajectory(me, step), {{"trajectories", 1.0}}, me * 100 + step);
+  }
+}
+
+TEST_P(ReplayNodeTest, LargeTrajectoriesArriveWholeThroughSharedMemory) {
+  constexpr int kActors = 2;
+  Program program("replay_large");
+  ReplayHandle handle =
+      program.AddNode(ReplayNode({TableConfig::Queue("trajectories", 100)}), "replay");
+  {
+    auto group = program.Group("actor");
+    for (int i = 0; i < kActors; ++i) program.AddNode(FunctionNode(TrajectoryActor, handle));
+  }
+  Controller controller = Launch(std::move(program), Options());
+  ReplayClient replay = handle.Dereference();
+  std::set<uint64_t> keys;
+  for (int n = 0; n < kActors * kTrajectoriesPerActor; ++n) {
+    std::vector<ReplaySample<Tensor>> items = replay.Sample<Tensor>("trajectories", 1);
+    ASSERT_EQ(items.size(), 1u);
+    const uint64_t key = items[0].key;
+    EXPECT_TRUE(items[0].data == Trajectory(key / 100, key % 100)) << "key " << key;
+    keys.insert(key);
+  }
+  EXPECT_EQ(keys.size(), static_cast<size_t>(kActors * kTrajectoriesPerActor));
+  controller.Stop();
+  EXPECT_TRUE(controller.Wait().ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(LaunchTypes, ReplayNodeTest,

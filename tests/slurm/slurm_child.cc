@@ -23,6 +23,10 @@
 //                      call_waiters.py) that calls every waiter through its handle, prints
 //                      its argv and LP_TEST_ENV (its group's slurm_resources give a flag
 //                      and the variable), then stops the program
+//   --mode=tensors     waiters, plus sender/0, which sends every waiter four float tensors
+//                      of 2 MiB and checks the sums they return, prints "tensors
+//                      <waiter> host=<its host> sender_host=<own host> sent=<bytes its
+//                      calls to it sent through gRPC>" for each, then stops the program
 //   --mode=travel|differs|sweep
 //                      the programs of tests/support/arguments_program.h (node arguments
 //                      computed in main() travel; --scratch is where main() makes its
@@ -43,6 +47,7 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -52,6 +57,7 @@
 #include "absl/strings/str_cat.h"
 #include "lp/flags.h"
 #include "lp/lp.h"
+#include "src/metrics/courier_metrics.h"
 #include "tests/support/arguments_program.h"
 
 ABSL_FLAG(std::string, mode, "wait", "see the file comment");
@@ -118,12 +124,41 @@ class Waiter {
     std::lock_guard lock(mu_);
     return me_ + " got " + text;
   }
+  double Sum(const lp::Tensor& values) {
+    double sum = 0;
+    for (float value : values.span<float>()) sum += value;
+    return sum;
+  }
 
  private:
   std::mutex mu_;
   std::string me_;  // guarded by mu_
 };
-LP_COURIER_METHODS(Waiter, Host, Echo);
+LP_COURIER_METHODS(Waiter, Host, Echo, Sum);
+
+// --mode=tensors: a float tensor of 2 MiB whose elements are small integers, so that its
+// sum in double is exact.
+constexpr int64_t kTensorFloats = 512 * 1024;
+lp::Tensor Patterned(int seed) {
+  lp::Tensor tensor(lp::DType::kFloat, {kTensorFloats});
+  std::span<float> values = tensor.span<float>();
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i + seed) % 97);
+  return tensor;
+}
+
+// The bytes the calls of this process to `target` sent through gRPC, by its metrics.
+double BytesSentTo(const std::string& target) {
+  double sent = 0;
+  for (const prometheus::MetricFamily& family : lp::metrics::CourierMetrics::Get().Collect()) {
+    if (family.name != "lp_courier_made_sent_bytes_total") continue;
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      for (const prometheus::ClientMetric::Label& label : metric.label) {
+        if (label.name == "target" && label.value == target) sent += metric.counter.value;
+      }
+    }
+  }
+  return sent;
+}
 
 // Ignores the stop: the launcher must kill it after the termination notice.
 class Straggler {
@@ -219,6 +254,29 @@ int main(int argc, char** argv) {
                       lp::Stop();
                     }),
                     "stopper");
+  } else if (mode == "tensors") {
+    program.AddNode(lp::FunctionNode([waiters] {
+                      for (const auto& waiter : waiters) {
+                        lp::CourierClient<Waiter> client = waiter.Dereference();
+                        const std::string host = client.Call(&Waiter::Host);
+                        for (int seed = 0; seed < 4; ++seed) {
+                          lp::Tensor tensor = Patterned(seed);
+                          const double expected = client.Call(&Waiter::Sum, tensor);
+                          double sum = 0;
+                          for (float value : tensor.span<float>()) sum += value;
+                          if (expected != sum) {
+                            throw std::runtime_error(absl::StrCat(
+                                client.target_name(), " summed ", expected, ", not ", sum));
+                          }
+                        }
+                        Say(absl::StrCat("tensors ", client.target_name(), " host=", host,
+                                         " sender_host=", Hostname(), " sent=",
+                                         static_cast<int64_t>(
+                                             BytesSentTo(client.target_name()))));
+                      }
+                      lp::Stop();
+                    }),
+                    "sender");
   } else if (mode == "straggler") {
     auto straggler = program.AddNode(lp::CourierNode<Straggler>(), "straggler");
     program.AddNode(lp::FunctionNode([straggler] {
@@ -278,7 +336,7 @@ int main(int argc, char** argv) {
     std::cerr << "unknown --mode=" << mode << "\n";
     return 64;
   }
-  for (const char* group : {"stopper", "straggler", "failer", "caller"}) {
+  for (const char* group : {"stopper", "straggler", "failer", "caller", "sender"}) {
     if (program.FindGroup(group) != nullptr) {
       options.slurm_resources[group] = Spread(1);
     }
