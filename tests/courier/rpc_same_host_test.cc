@@ -227,6 +227,9 @@ TEST_F(ForgedSharedMemoryTest, MemoryOfAnotherHostIsRefused) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(status.error_message().find("another host"), std::string::npos)
       << status.error_message();
+  // What makes the caller's channel send its tensors in the request from then on.
+  EXPECT_EQ(status.error_message().rfind(rpc::kSharedMemoryUnreadable, 0), 0u)
+      << status.error_message();
   ExpectBackendServes();
 }
 

@@ -192,7 +192,9 @@ grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* 
   }
   // A caller of this host whose request is large learns that its tensors may come
   // through shared memory (same_host.h); small requests, most of them, are not slowed.
-  if (request_bytes >= kMinSameHostTensorBytes && SameHostTensorsEnabled()) {
+  // Only to a caller of the launch: the offer names this host and process.
+  if (request_bytes >= kMinSameHostTensorBytes && SameHostTensorsEnabled() &&
+      CheckSecret(*context).ok()) {
     if (std::string offer = SameHostOffer(); !offer.empty()) {
       context->AddInitialMetadata(kSameHostMetadataKey, std::move(offer));
     }

@@ -32,6 +32,10 @@ inline constexpr char kSameHostMetadataKey[] = "lp-same-host";
 // parses the request.
 inline constexpr char kSharedTensorBytesMetadataKey[] = "lp-shared-tensor-bytes";
 
+// How a server's refusal to read a caller's shared memory starts (FAILED_PRECONDITION):
+// the caller then sends its tensors in the request from the next call on.
+inline constexpr char kSharedMemoryUnreadable[] = "same-host tensors unreadable: ";
+
 // Whether this process uses the path, as a client and as a server: yes unless the
 // environment sets LP_SAME_HOST_TENSORS=0. Read once.
 bool SameHostTensorsEnabled();

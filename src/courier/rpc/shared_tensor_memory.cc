@@ -62,6 +62,12 @@ void ForEachTensor(courier::CallArguments& arguments,
 
 std::string Errno(const char* what) { return absl::StrCat(what, ": ", std::strerror(errno)); }
 
+// Why this server cannot read a caller's shared memory: FAILED_PRECONDITION, starting with
+// kSharedMemoryUnreadable, by which the caller knows to send its tensors in the request.
+absl::Status Unreadable(absl::string_view why) {
+  return absl::FailedPreconditionError(absl::StrCat(kSharedMemoryUnreadable, why));
+}
+
 // A memfd of this process's pool: its descriptor, its name and how many bytes it holds.
 struct Memfd {
   int fd = -1;
@@ -159,7 +165,7 @@ absl::StatusOr<std::string> ReadAt(int fd, uint64_t offset, uint64_t size) {
     const ssize_t read = pread(fd, bytes.data() + done, bytes.size() - done,
                                static_cast<off_t>(offset + done));
     if (read < 0 && errno == EINTR) continue;
-    if (read < 0) return absl::FailedPreconditionError(Errno("reading the caller's shared memory"));
+    if (read < 0) return Unreadable(Errno("reading the caller's shared memory"));
     if (read == 0) {
       return absl::InvalidArgumentError(
           "the caller's shared memory ended before the tensor did (it shrank during the call)");
@@ -173,7 +179,7 @@ absl::StatusOr<std::string> ReadAt(int fd, uint64_t offset, uint64_t size) {
 // the one named (a descriptor number can be reused by another file once closed).
 absl::StatusOr<int> OpenCallersMemory(const courier::SharedMemory& memory) {
   if (SameHostIdentity().empty() || memory.host() != SameHostIdentity()) {
-    return absl::FailedPreconditionError(
+    return Unreadable(
         "the request's tensors are in shared memory of another host; send them in the "
         "request (LP_SAME_HOST_TENSORS=0 turns the same-host path off)");
   }
@@ -184,7 +190,7 @@ absl::StatusOr<int> OpenCallersMemory(const courier::SharedMemory& memory) {
   const int fd = open(absl::StrCat("/proc/", memory.pid(), "/fd/", memory.fd()).c_str(),
                       O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
+    return Unreadable(absl::StrCat(
         Errno("cannot open the caller's shared memory"),
         " (the caller ended, or this process may not read its /proc/<pid>/fd; "
         "LP_SAME_HOST_TENSORS=0 on the caller sends tensors in the request)"));
@@ -195,8 +201,7 @@ absl::StatusOr<int> OpenCallersMemory(const courier::SharedMemory& memory) {
   const std::string expected = absl::StrCat("/memfd:", memory.name(), " (deleted)");
   if (length < 0 || std::string_view(target, static_cast<size_t>(length)) != expected) {
     close(fd);
-    return absl::FailedPreconditionError(
-        "the caller's shared memory is gone: its descriptor names another file now");
+    return Unreadable("the caller's shared memory is gone: its descriptor names another file now");
   }
   return fd;
 }
@@ -298,7 +303,8 @@ void SameHostPeer::CallEnded(const grpc::ClientContext& context, const grpc::Sta
                              size_t request_bytes, std::optional<OutgoingSharedTensors>& shared) {
   if (shared.has_value()) {
     shared->Finish(status.ok());
-    if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+    if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+        absl::StartsWith(status.error_message(), kSharedMemoryUnreadable)) {
       state_.store(kNotOffered, std::memory_order_relaxed);
     }
     return;
@@ -338,7 +344,7 @@ absl::Status ReceiveSharedTensors(const courier::SharedMemory& memory, int max_b
   if (!fd.ok()) return fd.status();
   struct stat file;
   if (fstat(*fd, &file) != 0) {
-    const absl::Status failed = absl::FailedPreconditionError(Errno("fstat of shared memory"));
+    const absl::Status failed = Unreadable(Errno("fstat of shared memory"));
     close(*fd);
     return failed;
   }

@@ -85,8 +85,9 @@ class SameHostPeer {
                                                     grpc::ClientContext& context);
 
   // The call made with `context` ended with `status`. Ends its shared memory, if any; gives
-  // the path up when the server could not read it (FAILED_PRECONDITION, saying why: the
-  // next calls send their tensors in the request); else learns the server's offer from the
+  // the path up when the server could not read it (FAILED_PRECONDITION starting with
+  // kSharedMemoryUnreadable: the next calls send their tensors in the request); else
+  // learns the server's offer from the
   // reply to a large request (`request_bytes`).
   void CallEnded(const grpc::ClientContext& context, const grpc::Status& status,
                  size_t request_bytes, std::optional<OutgoingSharedTensors>& shared);
@@ -98,8 +99,9 @@ class SameHostPeer {
 
 // The server's side: replaces each SharedTensor in `arguments` by the tensor it names,
 // read from the caller's shared memory `memory`, checking everything the caller said.
-// Errors, each naming what was wrong: FAILED_PRECONDITION when the memory is not this
-// host's or cannot be opened (the caller died, or the memfd is not one of lp's);
+// Errors, each naming what was wrong: FAILED_PRECONDITION, starting with
+// kSharedMemoryUnreadable, when the memory is not this host's or cannot be opened or read
+// (the caller died, or the descriptor is not the lp memfd named);
 // INVALID_ARGUMENT for a tensor outside the memory; RESOURCE_EXHAUSTED when the tensors
 // add up to more than `max_bytes` (the server's receive limit; -1: protobuf's 2 GiB).
 absl::Status ReceiveSharedTensors(const courier::SharedMemory& memory, int max_bytes,
