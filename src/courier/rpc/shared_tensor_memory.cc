@@ -116,8 +116,10 @@ class MemfdPool {
   }
 
  private:
-  static constexpr size_t kMaxIdle = 4;
-  static constexpr uint64_t kMaxIdleBytes = uint64_t{256} << 20;
+  // The idle memory counts against the process's memory limit (a Slurm job's --mem, a
+  // cgroup's) like any other, so little of it is kept.
+  static constexpr size_t kMaxIdle = 2;
+  static constexpr uint64_t kMaxIdleBytes = uint64_t{128} << 20;
 
   std::atomic<uint64_t> next_{0};
   std::mutex mu_;
