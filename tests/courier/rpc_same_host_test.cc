@@ -23,14 +23,15 @@
 #include "lp/serialize.h"
 #include "lp/tensor.h"
 #include "src/courier/rpc/same_host.h"
-#include "src/metrics/courier_metrics.h"
 #include "tests/courier/echo_backend_process.h"
 #include "tests/courier/rpc_test_util.h"
+#include "tests/support/courier_bytes_sent.h"
 
 namespace lp {
 namespace {
 
 using ::lp::testing::EchoBackendProcess;
+using ::lp::testing::CourierBytesSent;
 using ::lp::testing::EchoFirst;
 using ::lp::testing::Timeout;
 
@@ -51,19 +52,8 @@ courier::SerializedObject Encoded(Tensor tensor) {
   return object;
 }
 
-// The bytes this process sent in requests to `target`, by its metrics.
-double SentTo(const std::string& target) {
-  double sent = 0;
-  for (const prometheus::MetricFamily& family : metrics::CourierMetrics::Get().Collect()) {
-    if (family.name != "lp_courier_made_sent_bytes_total") continue;
-    for (const prometheus::ClientMetric& metric : family.metric) {
-      for (const prometheus::ClientMetric::Label& label : metric.label) {
-        if (label.name == "target" && label.value == target) sent += metric.counter.value;
-      }
-    }
-  }
-  return sent;
-}
+// The bytes this process sent in requests to `target`.
+double SentTo(const std::string& target) { return CourierBytesSent("target", target); }
 
 // Calls Echo with a tensor of kLarge bytes (seed `seed`), checks the echo, and returns
 // how many bytes went to `target` through gRPC for it.

@@ -23,8 +23,8 @@
 #include "gtest/gtest.h"
 #include "lp/lp.h"
 #include "lp/replay.h"
-#include "src/metrics/courier_metrics.h"
 #include "tests/launch/launch_test_util.h"
+#include "tests/support/courier_bytes_sent.h"
 #include "tests/support/temp_dir.h"
 
 namespace lp {
@@ -584,25 +584,12 @@ Tensor Trajectory(uint64_t actor, uint64_t step) {
   return tensor;
 }
 
-// The bytes the calls made by node `node` of this process sent through gRPC.
-double BytesSentBy(const std::string& node) {
-  double sent = 0;
-  for (const prometheus::MetricFamily& family : metrics::CourierMetrics::Get().Collect()) {
-    if (family.name != "lp_courier_made_sent_bytes_total") continue;
-    for (const prometheus::ClientMetric& metric : family.metric) {
-      for (const prometheus::ClientMetric::Label& label : metric.label) {
-        if (label.name == "node" && label.value == node) sent += metric.counter.value;
-      }
-    }
-  }
-  return sent;
-}
-
 void TrajectoryActor(ReplayClient replay) {
   const uint64_t me = static_cast<uint64_t>(CurrentNode()->node.index);
   for (uint64_t step = 0; step < kTrajectoriesPerActor; ++step) {
     if (step == kTrajectoriesPerActor - 1) {
-      const double sent = BytesSentBy(CurrentNode()->node.ToString());
+      const double sent =
+          ::lp::testing::CourierBytesSent("node", CurrentNode()->node.ToString());
       const double tensors = static_cast<double>(step * kTrajectoryFloats * sizeof(float));
       if (sent > tensors / 2) {
         throw std::runtime_error(absl::StrCat("actor sent ", sent, " of its ", tensors,

@@ -57,8 +57,8 @@
 #include "absl/strings/str_cat.h"
 #include "lp/flags.h"
 #include "lp/lp.h"
-#include "src/metrics/courier_metrics.h"
 #include "tests/support/arguments_program.h"
+#include "tests/support/courier_bytes_sent.h"
 
 ABSL_FLAG(std::string, mode, "wait", "see the file comment");
 ABSL_FLAG(int, hosts, 1, "machines to spread the waiters over");
@@ -144,20 +144,6 @@ lp::Tensor Patterned(int seed) {
   std::span<float> values = tensor.span<float>();
   for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i + seed) % 97);
   return tensor;
-}
-
-// The bytes the calls of this process to `target` sent through gRPC, by its metrics.
-double BytesSentTo(const std::string& target) {
-  double sent = 0;
-  for (const prometheus::MetricFamily& family : lp::metrics::CourierMetrics::Get().Collect()) {
-    if (family.name != "lp_courier_made_sent_bytes_total") continue;
-    for (const prometheus::ClientMetric& metric : family.metric) {
-      for (const prometheus::ClientMetric::Label& label : metric.label) {
-        if (label.name == "target" && label.value == target) sent += metric.counter.value;
-      }
-    }
-  }
-  return sent;
 }
 
 // Ignores the stop: the launcher must kill it after the termination notice.
@@ -269,10 +255,11 @@ int main(int argc, char** argv) {
                                 client.target_name(), " summed ", expected, ", not ", sum));
                           }
                         }
+                        const double sent =
+                            lp::testing::CourierBytesSent("target", client.target_name());
                         Say(absl::StrCat("tensors ", client.target_name(), " host=", host,
-                                         " sender_host=", Hostname(), " sent=",
-                                         static_cast<int64_t>(
-                                             BytesSentTo(client.target_name()))));
+                                         " sender_host=", Hostname(),
+                                         " sent=", static_cast<int64_t>(sent)));
                       }
                       lp::Stop();
                     }),
