@@ -106,9 +106,8 @@ if [ -n "$crashed" ]; then
     gdb -batch -ex bt "$(command -v slurmd)" "$core" 2>/dev/null | grep '^#' >&2 || true
   fi
   echo "run_with_cluster: slurmd crashed (not the command's failure); running the command again on a fresh cluster" >&2
-  "$here/stop_cluster.sh" --dir "$dir" >/dev/null 2>&1 || true
   rm -f "$dir"/log/core*
-  run_once "$@"
+  run_once "$@"  # start_cluster.sh stops the crashed cluster first
   [ -z "$crashed" ] || echo "run_with_cluster: a slurmd died again (${crashed})" >&2
 fi
 if [ "$status" -ne 0 ]; then
