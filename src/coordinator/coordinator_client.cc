@@ -1,14 +1,18 @@
 #include "src/coordinator/coordinator_client.h"
 
+#include <fcntl.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/create_channel_posix.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iterator>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "src/coordinator/metrics_wire.h"
 #include "src/coordinator/token.h"
@@ -40,7 +44,9 @@ absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::Create(
   if (options.token.empty()) {
     return absl::InvalidArgumentError("a coordinator client needs the launch's token");
   }
-  return std::unique_ptr<CoordinatorClient>(new CoordinatorClient(std::move(options)));
+  UniqueFd connection = std::move(options.connection);
+  return std::unique_ptr<CoordinatorClient>(
+      new CoordinatorClient(std::move(options), std::move(connection)));
 }
 
 absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::FromEnvironment(
@@ -53,13 +59,31 @@ absl::StatusOr<std::unique_ptr<CoordinatorClient>> CoordinatorClient::FromEnviro
   if (!token.ok()) return token.status();
   options.address = *std::move(address);
   options.token = *std::move(token);
+  if (const char* fd = std::getenv(kCoordinatorFdEnv); fd != nullptr) {
+    int number = -1;
+    const bool parsed = absl::SimpleAtoi(fd, &number) && number >= 0;
+    unsetenv(kCoordinatorFdEnv);
+    if (!parsed || fcntl(number, F_GETFD) < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          kCoordinatorFdEnv, "='", fd, "' is not an open descriptor; it is the launcher's to set"));
+    }
+    options.connection.Reset(number);
+  }
   return Create(std::move(options));
 }
 
-CoordinatorClient::CoordinatorClient(CoordinatorClientOptions options)
+CoordinatorClient::CoordinatorClient(CoordinatorClientOptions options, UniqueFd connection)
     : options_(std::move(options)) {
   rpc::KeepGrpcInitialized();
   grpc::ChannelArguments args;
+  if (connection.valid()) {
+    // A socketpair to the launcher: no TLS to add (see ConnectLocalWorker), and no
+    // keepalive pings, since the kernel reports the launcher's end. gRPC owns the
+    // descriptor from here on.
+    stub_ = coordinator::Coordinator::NewStub(grpc::CreateCustomInsecureChannelFromFd(
+        options_.address, connection.Release(), args));
+    return;
+  }
   // Clusters often set http_proxy for the outside world; the coordinator is never behind it.
   args.SetInt(GRPC_ARG_ENABLE_HTTP_PROXY, 0);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, Milliseconds(options_.keepalive_interval));

@@ -22,12 +22,17 @@
 #include "src/coordinator/exit_report.h"
 #include "src/coordinator/stop_watch.h"
 #include "src/courier/rpc/transport_security.h"
+#include "src/process/unique_fd.h"
 
 namespace lp::internal {
 
 struct CoordinatorClientOptions {
   // "host:port" of the coordinator (kCoordinatorAddressEnv).
   std::string address;
+  // When valid, the connection to use instead of connecting to `address`, which then
+  // only names the coordinator in messages: a worker's end of
+  // CoordinatorServer::ConnectLocalWorker (kCoordinatorFdEnv).
+  UniqueFd connection;
   // The launch's token (kCoordinatorTokenEnv).
   std::string token;
   // The deadline of every call but Resolve, whose caller gives its own.
@@ -47,8 +52,10 @@ class CoordinatorClient final : public AddressBook {
   // Creates the client; connecting happens on the first call. Fails only on bad options.
   static absl::StatusOr<std::unique_ptr<CoordinatorClient>> Create(
       CoordinatorClientOptions options);
-  // Create() with the address and token from the environment the launcher set (env.h),
-  // connecting with `transport` (the launch's TLS; null: plain TCP).
+  // Create() with the address, token and connection (if any) from the environment the
+  // launcher set (worker_environment.h), connecting with `transport` (the launch's TLS;
+  // null: plain TCP). Removes kCoordinatorFdEnv from the environment: the connection is
+  // this client's alone.
   static absl::StatusOr<std::unique_ptr<CoordinatorClient>> FromEnvironment(
       std::shared_ptr<const rpc::TransportSecurity> transport);
 
@@ -110,7 +117,7 @@ class CoordinatorClient final : public AddressBook {
   absl::StatusOr<std::string> LocalAddress() const;
 
  private:
-  explicit CoordinatorClient(CoordinatorClientOptions options);
+  CoordinatorClient(CoordinatorClientOptions options, UniqueFd connection);
 
   // A context carrying the token, with `deadline` (none if infinite).
   std::unique_ptr<grpc::ClientContext> NewContext(absl::Time deadline) const;

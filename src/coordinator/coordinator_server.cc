@@ -2,7 +2,11 @@
 
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/server_posix.h>
+#include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -53,6 +57,25 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
 }
 
 CoordinatorServer::~CoordinatorServer() { Shutdown(); }
+
+absl::StatusOr<UniqueFd> CoordinatorServer::ConnectLocalWorker() {
+  int ends[2];
+  // Non-blocking, as gRPC expects of the descriptors it polls; close-on-exec, so that
+  // only the worker the descriptor is handed to gets it.
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, ends) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create a worker's connection to the coordinator: socketpair: ",
+                     std::strerror(errno)));
+  }
+  UniqueFd ours(ends[0]);
+  UniqueFd theirs(ends[1]);
+  std::lock_guard lock(shutdown_mu_);
+  if (shut_down_ || server_ == nullptr) {
+    return absl::UnavailableError("the coordinator has shut down");
+  }
+  grpc::AddInsecureChannelFromFd(server_.get(), ours.Release());
+  return theirs;
+}
 
 void CoordinatorServer::Shutdown(absl::Time deadline) {
   std::lock_guard lock(shutdown_mu_);

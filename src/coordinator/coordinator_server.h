@@ -19,6 +19,7 @@
 #include "lp/context.h"
 #include "src/coordinator/coordinator_service.h"
 #include "src/courier/rpc/transport_security.h"
+#include "src/process/unique_fd.h"
 
 namespace lp::internal {
 
@@ -67,6 +68,14 @@ class CoordinatorServer {
 
   // The port actually bound.
   int port() const { return port_; }
+
+  // A connection to this coordinator for a worker on this host, as a descriptor to hand
+  // it (a socketpair, the other end served here). It skips what a connection to port()
+  // costs the worker before its first call: the TCP connection, gRPC's name resolution,
+  // load balancing and subchannel. Private to the two processes, so it needs no TLS even
+  // when the launch uses it: calls on it are checked for the token like any. Unavailable
+  // once shut down.
+  absl::StatusOr<UniqueFd> ConnectLocalWorker();
 
   // Stops the program (Ctrl+C in the launcher, a failed node, ...): every worker's
   // WatchStop stream gets the stop notice and ends cleanly; Resolve of unpublished

@@ -64,6 +64,11 @@ inline constexpr char kCoordinatorAddressEnv[] = "LP_COORDINATOR_ADDRESS";
 // to every task (kSlurmLaunchHostEnv).
 inline constexpr char kCoordinatorPortEnv[] = "LP_COORDINATOR_PORT";
 inline constexpr char kSlurmLaunchHostEnv[] = "SLURM_LAUNCH_NODE_IPADDR";
+// Set only in a worker forked by a fork server: the descriptor of its own connection to
+// the coordinator, a socketpair the launcher serves (CoordinatorServer::ConnectLocalWorker).
+// The worker's CoordinatorClient uses it instead of kCoordinatorAddressEnv and removes it
+// from the environment.
+inline constexpr char kCoordinatorFdEnv[] = "LP_COORDINATOR_FD";
 // The per-launch secret every coordinator call must carry.
 inline constexpr char kCoordinatorTokenEnv[] = "LP_COORDINATOR_TOKEN";
 // The launch's Courier secret (src/launch/courier_secret.h), which every Courier call

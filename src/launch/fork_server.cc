@@ -146,12 +146,14 @@ ForkServer::~ForkServer() {
 }
 
 absl::StatusOr<std::unique_ptr<NodeProcess>> ForkServer::Fork(
-    const std::vector<std::pair<std::string, std::string>>& env, UniqueFd output) {
+    const std::vector<std::pair<std::string, std::string>>& env, UniqueFd output,
+    UniqueFd coordinator) {
   std::lock_guard serial(fork_mu_);
   ForkMessage request{.type = ForkMessage::kFork, .text = EncodeEnvironment(env),
-                      .fd = std::move(output)};
+                      .fd = std::move(output), .coordinator = std::move(coordinator)};
   if (absl::Status sent = SendForkMessage(socket_.get(), request); !sent.ok()) return sent;
-  request.fd.Reset();  // the server has its own copy
+  request.fd.Reset();  // the server has its own copies
+  request.coordinator.Reset();
   std::unique_lock lock(state_->mu);
   state_->changed.wait(lock, [this] { return state_->reply.has_value() || state_->ended; });
   if (!state_->reply.has_value()) {

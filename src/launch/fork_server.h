@@ -56,9 +56,11 @@ class ForkServer {
   ForkServer& operator=(const ForkServer&) = delete;
 
   // Forks a worker with `env` set in it (added to, or replacing, the server's own) and
-  // its stdout and stderr on `output`.
+  // its stdout and stderr on `output`. `coordinator`, if valid, is the worker's end of its
+  // own connection to the coordinator (kCoordinatorFdEnv names it in the worker).
   absl::StatusOr<std::unique_ptr<NodeProcess>> Fork(
-      const std::vector<std::pair<std::string, std::string>>& env, UniqueFd output);
+      const std::vector<std::pair<std::string, std::string>>& env, UniqueFd output,
+      UniqueFd coordinator = UniqueFd());
 
   pid_t pid() const { return server_->pid(); }
 

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -15,7 +16,11 @@ struct Header {
   int32_t type;
   int32_t pid;
   int32_t value;
+  int32_t descriptors;  // which of ForkMessage's descriptors came along, in this order:
 };
+constexpr int32_t kOutputSent = 1;
+constexpr int32_t kCoordinatorSent = 2;
+constexpr int kMaxDescriptors = 2;
 
 absl::Status SocketError(const char* what) {
   return absl::InternalError(absl::StrCat("fork server socket: ", what, ": ",
@@ -29,23 +34,32 @@ absl::Status SendForkMessage(int socket, const ForkMessage& message) {
     return absl::InvalidArgumentError(
         absl::StrCat("fork server message of ", message.text.size(), " bytes is too long"));
   }
-  const Header header{message.type, message.pid, message.value};
+  Header header{message.type, message.pid, message.value, 0};
+  int descriptors[kMaxDescriptors];
+  int count = 0;
+  if (message.fd.valid()) {
+    header.descriptors |= kOutputSent;
+    descriptors[count++] = message.fd.get();
+  }
+  if (message.coordinator.valid()) {
+    header.descriptors |= kCoordinatorSent;
+    descriptors[count++] = message.coordinator.get();
+  }
   iovec parts[2] = {{const_cast<Header*>(&header), sizeof(header)},
                     {const_cast<char*>(message.text.data()), message.text.size()}};
   msghdr packet{};
   packet.msg_iov = parts;
   packet.msg_iovlen = message.text.empty() ? 1 : 2;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  if (message.fd.valid()) {
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(descriptors))];
+  if (count > 0) {
     std::memset(control, 0, sizeof(control));
     packet.msg_control = control;
-    packet.msg_controllen = sizeof(control);
+    packet.msg_controllen = CMSG_SPACE(count * sizeof(int));
     cmsghdr* rights = CMSG_FIRSTHDR(&packet);
     rights->cmsg_level = SOL_SOCKET;
     rights->cmsg_type = SCM_RIGHTS;
-    rights->cmsg_len = CMSG_LEN(sizeof(int));
-    const int fd = message.fd.get();
-    std::memcpy(CMSG_DATA(rights), &fd, sizeof(fd));
+    rights->cmsg_len = CMSG_LEN(count * sizeof(int));
+    std::memcpy(CMSG_DATA(rights), descriptors, count * sizeof(int));
   }
   ssize_t sent;
   do {
@@ -73,7 +87,7 @@ absl::StatusOr<std::optional<ForkMessage>> ReceiveForkMessage(int socket) {
   msghdr packet{};
   packet.msg_iov = &part;
   packet.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  alignas(cmsghdr) char control[CMSG_SPACE(kMaxDescriptors * sizeof(int))];
   packet.msg_control = control;
   packet.msg_controllen = sizeof(control);
   ssize_t got;
@@ -82,12 +96,15 @@ absl::StatusOr<std::optional<ForkMessage>> ReceiveForkMessage(int socket) {
   } while (got < 0 && errno == EINTR);
   if (got < 0) return SocketError("receive");
   if (got == 0) return std::nullopt;
-  ForkMessage message;
+  // Owned at once, so that none leaks whatever the message turns out to be.
+  std::vector<UniqueFd> received;
   for (cmsghdr* c = CMSG_FIRSTHDR(&packet); c != nullptr; c = CMSG_NXTHDR(&packet, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
       int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-      message.fd.Reset(fd);
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+      received.emplace_back(fd);
     }
   }
   if ((packet.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
@@ -96,6 +113,17 @@ absl::StatusOr<std::optional<ForkMessage>> ReceiveForkMessage(int socket) {
   }
   Header header;
   std::memcpy(&header, buffer.data(), sizeof(header));
+  const size_t expected = ((header.descriptors & kOutputSent) != 0 ? 1 : 0) +
+                          ((header.descriptors & kCoordinatorSent) != 0 ? 1 : 0);
+  if (received.size() != expected) {
+    return absl::InternalError(absl::StrCat("fork server socket: a message with ",
+                                            received.size(), " descriptor(s) instead of ",
+                                            expected));
+  }
+  ForkMessage message;
+  auto next = received.begin();
+  if ((header.descriptors & kOutputSent) != 0) message.fd = std::move(*next++);
+  if ((header.descriptors & kCoordinatorSent) != 0) message.coordinator = std::move(*next++);
   message.type = static_cast<ForkMessage::Type>(header.type);
   message.pid = header.pid;
   message.value = header.value;

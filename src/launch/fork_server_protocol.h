@@ -7,7 +7,8 @@
 //
 //   server -> launcher, once:  kReady, or kUnavailable with the reason (then it exits)
 //   launcher -> server:        kFork: `text` the node's variables ("K=V\0K=V\0..."), `fd`
-//                              the descriptor for its stdout and stderr
+//                              the descriptor for its stdout and stderr, `coordinator`
+//                              the worker's end of its own connection to the coordinator
 //   server -> launcher:        kForked with the worker's `pid`, or kForkFailed with
 //                              `value` errno and `text` what failed; in request order
 //   server -> launcher:        kExited with `pid` and `value` its raw wait status, once per
@@ -39,7 +40,9 @@ struct ForkMessage {
   pid_t pid = 0;
   int32_t value = 0;
   std::string text;
-  UniqueFd fd;  // sent along (SCM_RIGHTS) when valid; received close-on-exec
+  // Sent along (SCM_RIGHTS) when valid, either or both; received close-on-exec.
+  UniqueFd fd;
+  UniqueFd coordinator;
 };
 
 // Why a ThreadSanitizer build has no fork servers (the server refuses, and the launcher

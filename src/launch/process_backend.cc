@@ -28,7 +28,6 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
   if (!terminal.ok()) return terminal.status();
   terminal_ = *std::move(terminal);
   terminal_ready_.store(terminal_.get(), std::memory_order_release);
-  starter_ = std::make_unique<WorkerStarter>(*terminal_, options.fork_server);
 
   CoordinatorHooks hooks;
   // A failing worker reports before it exits (a CourierNode before its server shuts
@@ -54,6 +53,14 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
                               {.bind_address = "127.0.0.1:0", .hooks = std::move(hooks)});
   if (!session.ok()) return session.status();
   supervisor.UseCoordinator(session->server);
+  starter_ = std::make_unique<WorkerStarter>(
+      *terminal_, options.fork_server,
+      [coordinator = std::weak_ptr<CoordinatorServer>(session->server)]()
+          -> absl::StatusOr<UniqueFd> {
+        std::shared_ptr<CoordinatorServer> server = coordinator.lock();
+        if (server == nullptr) return absl::UnavailableError("the coordinator is gone");
+        return server->ConnectLocalWorker();
+      });
   if (const std::string banner = terminal_->Banner(); !banner.empty()) {
     std::cout << banner << (banner.back() == '\n' ? "" : "\n") << std::flush;
   }

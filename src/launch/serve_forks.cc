@@ -78,6 +78,11 @@ void BecomeWorker(ForkMessage& request, const SavedState& saved, int socket, int
   for (const auto& [key, value] : DecodeEnvironment(request.text)) {
     setenv(key.c_str(), value.c_str(), 1);
   }
+  // Kept open, close-on-exec, for the worker's CoordinatorClient (which also removes the
+  // variable, so that no process the node starts looks for it).
+  if (request.coordinator.valid()) {
+    setenv(kCoordinatorFdEnv, absl::StrCat(request.coordinator.Release()).c_str(), 1);
+  }
   WatchGrandparentToo(launcher);
 }
 

@@ -70,8 +70,16 @@ absl::StatusOr<std::unique_ptr<NodeProcess>> WorkerStarter::Launch(const std::st
   if (ForkServer* server = ServerFor(group, config, spec)) {
     absl::StatusOr<UniqueFd> output = terminal_.OpenOutput(node_key);
     if (!output.ok()) return output.status();
+    // Saves the worker a TCP connection and gRPC's name resolution and load balancing
+    // before it can register: a quarter of a forked worker's start (docs/performance.md).
+    UniqueFd coordinator;
+    if (connect_coordinator_ != nullptr) {
+      absl::StatusOr<UniqueFd> connection = connect_coordinator_();
+      if (!connection.ok()) return connection.status();
+      coordinator = *std::move(connection);
+    }
     absl::StatusOr<std::unique_ptr<NodeProcess>> forked =
-        server->Fork(spec.env_overrides, *std::move(output));
+        server->Fork(spec.env_overrides, *std::move(output), std::move(coordinator));
     if (forked.ok()) return forked;
     Debug(group, std::string(forked.status().message()));
   }

@@ -1,6 +1,7 @@
 #ifndef LP_SRC_LAUNCH_WORKER_STARTER_H_
 #define LP_SRC_LAUNCH_WORKER_STARTER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -12,6 +13,7 @@
 #include "lp/process_config.h"
 #include "src/launch/fork_server.h"
 #include "src/process/spawn.h"
+#include "src/process/unique_fd.h"
 #include "src/terminal/node_process.h"
 #include "src/terminal/terminal.h"
 
@@ -34,8 +36,18 @@ namespace lp::internal {
 // NodeProcesses it returns are as NodeProcess says.
 class WorkerStarter {
  public:
-  WorkerStarter(Terminal& terminal, bool use_fork_servers)
-      : terminal_(terminal), use_fork_servers_(use_fork_servers) {}
+  // The worker's end of a new connection to the coordinator
+  // (CoordinatorServer::ConnectLocalWorker).
+  using ConnectCoordinator = std::function<absl::StatusOr<UniqueFd>()>;
+
+  // A forked worker reaches the coordinator through a connection of its own from
+  // `connect_coordinator` when given (null: through kCoordinatorAddressEnv, as an exec'd
+  // one always does).
+  WorkerStarter(Terminal& terminal, bool use_fork_servers,
+                ConnectCoordinator connect_coordinator = nullptr)
+      : terminal_(terminal),
+        use_fork_servers_(use_fork_servers),
+        connect_coordinator_(std::move(connect_coordinator)) {}
 
   // Starts the worker of `node_key` (of group `group`, configured with `config`, may be
   // null) with the command `spec`, which MakeWorkerSpec built from them.
@@ -56,6 +68,7 @@ class WorkerStarter {
 
   Terminal& terminal_;
   const bool use_fork_servers_;
+  const ConnectCoordinator connect_coordinator_;
   // By the group's extra variables; null: that server could not start.
   std::map<std::map<std::string, std::string>, std::unique_ptr<ForkServer>> servers_;
   std::set<std::string> explained_;  // groups whose exec was explained (once each)

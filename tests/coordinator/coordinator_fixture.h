@@ -7,10 +7,12 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "lp/event.h"
 #include "src/coordinator/coordinator_client.h"
 #include "src/coordinator/coordinator_server.h"
 #include "src/coordinator/token.h"
@@ -25,6 +27,29 @@ inline std::vector<NodeId> Workers(int n) {
   for (int i = 0; i < n; ++i) nodes.push_back(NodeId{"worker", i});
   return nodes;
 }
+
+// What one worker's stop watch saw.
+struct Watcher {
+  Event stopped;
+  Event lost;
+  std::string reason;   // written before `stopped` is notified
+  absl::Status why;     // written before `lost` is notified
+  absl::Time stopped_at;
+
+  absl::Status Watch(CoordinatorClient& client, const NodeId& node) {
+    return client.WatchStop(
+        node,
+        [this](const std::string& r) {
+          reason = r;
+          stopped_at = absl::Now();
+          stopped.Notify();
+        },
+        [this](const absl::Status& s) {
+          why = s;
+          lost.Notify();
+        });
+  }
+};
 
 class CoordinatorTest : public ::testing::Test {
  protected:
@@ -54,6 +79,23 @@ class CoordinatorTest : public ::testing::Test {
   std::unique_ptr<CoordinatorClient> NewClient(std::string token = "") {
     CoordinatorClientOptions options;
     options.address = address();
+    options.token = token.empty() ? token_ : token;
+    options.call_timeout = kPatience;
+    absl::StatusOr<std::unique_ptr<CoordinatorClient>> client =
+        CoordinatorClient::Create(std::move(options));
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  // A client on a connection of its own to the server (ConnectLocalWorker), as a forked
+  // worker has, with the right token unless told otherwise.
+  std::unique_ptr<CoordinatorClient> NewLocalClient(std::string token = "") {
+    absl::StatusOr<UniqueFd> connection = server_->ConnectLocalWorker();
+    EXPECT_TRUE(connection.ok()) << connection.status();
+    if (!connection.ok()) return nullptr;
+    CoordinatorClientOptions options;
+    options.address = address();
+    options.connection = *std::move(connection);
     options.token = token.empty() ? token_ : token;
     options.call_timeout = kPatience;
     absl::StatusOr<std::unique_ptr<CoordinatorClient>> client =

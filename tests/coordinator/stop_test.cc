@@ -17,29 +17,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// What one worker's stop watch saw.
-struct Watcher {
-  Event stopped;
-  Event lost;
-  std::string reason;   // written before `stopped` is notified
-  absl::Status why;     // written before `lost` is notified
-  absl::Time stopped_at;
-
-  absl::Status Watch(CoordinatorClient& client, const NodeId& node) {
-    return client.WatchStop(
-        node,
-        [this](const std::string& r) {
-          reason = r;
-          stopped_at = absl::Now();
-          stopped.Notify();
-        },
-        [this](const absl::Status& s) {
-          why = s;
-          lost.Notify();
-        });
-  }
-};
-
 // Node-ended notices reach every watcher, also one that starts watching later, in order
 // and before the stop; none comes after the stop.
 TEST_F(CoordinatorTest, NodesEndedReachEveryWatcherInOrderBeforeTheStop) {

@@ -51,6 +51,51 @@ TEST_F(ForkServerProtocolTest, AForkRequestCarriesTheVariablesAndTheOutputDescri
   EXPECT_EQ(read(read_end.get(), buffer, sizeof(buffer)), 0);  // no other copy is open
 }
 
+// Writes a byte through `sent` and reads it from `read_end`; then, with `sent` closed, sees
+// that no other copy of the write end is left open.
+void ExpectTheOnlyWriteEnd(UniqueFd& sent, const UniqueFd& read_end) {
+  EXPECT_EQ(fcntl(sent.get(), F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  ASSERT_EQ(write(sent.get(), "x", 1), 1);
+  sent.Reset();
+  char buffer[4];
+  EXPECT_EQ(read(read_end.get(), buffer, sizeof(buffer)), 1);
+  EXPECT_EQ(read(read_end.get(), buffer, sizeof(buffer)), 0);
+}
+
+// A pipe's ends: the write end to send, the read end to check it by.
+std::pair<UniqueFd, UniqueFd> Pipe() {
+  int ends[2];
+  EXPECT_EQ(pipe2(ends, O_CLOEXEC), 0);
+  return {UniqueFd(ends[1]), UniqueFd(ends[0])};
+}
+
+TEST_F(ForkServerProtocolTest, TheCoordinatorConnectionArrivesInItsOwnField) {
+  auto [output, output_read] = Pipe();
+  auto [coordinator, coordinator_read] = Pipe();
+  ASSERT_TRUE(SendForkMessage(launcher_.get(), {.type = ForkMessage::kFork,
+                                                .fd = std::move(output),
+                                                .coordinator = std::move(coordinator)})
+                  .ok());
+  // Only the coordinator's, with no output descriptor before it.
+  auto [alone, alone_read] = Pipe();
+  ASSERT_TRUE(SendForkMessage(launcher_.get(),
+                              {.type = ForkMessage::kFork, .coordinator = std::move(alone)})
+                  .ok());
+
+  absl::StatusOr<std::optional<ForkMessage>> both = ReceiveForkMessage(server_.get());
+  ASSERT_TRUE(both.ok() && both->has_value()) << both.status();
+  ASSERT_TRUE((*both)->fd.valid());
+  ASSERT_TRUE((*both)->coordinator.valid());
+  ExpectTheOnlyWriteEnd((*both)->fd, output_read);
+  ExpectTheOnlyWriteEnd((*both)->coordinator, coordinator_read);
+
+  absl::StatusOr<std::optional<ForkMessage>> one = ReceiveForkMessage(server_.get());
+  ASSERT_TRUE(one.ok() && one->has_value()) << one.status();
+  EXPECT_FALSE((*one)->fd.valid());
+  ASSERT_TRUE((*one)->coordinator.valid());
+  ExpectTheOnlyWriteEnd((*one)->coordinator, alone_read);
+}
+
 TEST_F(ForkServerProtocolTest, MessagesKeepTheirBoundariesAndOrder) {
   ASSERT_TRUE(SendForkMessage(server_.get(), {.type = ForkMessage::kForked, .pid = 41}).ok());
   ASSERT_TRUE(SendForkMessage(server_.get(),

@@ -31,6 +31,7 @@
 #include "lp/serialized_object.h"
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
+#include "tests/support/listening_ports.h"
 #include "tests/support/outside_client.h"
 #include "tests/support/temp_dir.h"
 #include "tests/terminal/timestamp_checks.h"
@@ -561,6 +562,17 @@ std::string FailureReport(const std::string& output) {
   return std::regex_replace(report, std::regex(R"(pid (\S+) \d+)"), "pid $1 N");
 }
 
+// How many TCP connections `worker` has to ports the launcher listens on (its coordinator
+// and status server).
+int TcpConnectionsToTheLauncher(pid_t worker, pid_t launcher) {
+  const std::set<int> launcher_ports = testing::ListeningTcpPorts(launcher);
+  int connections = 0;
+  for (const int port : testing::ConnectedTcpRemotePorts(worker)) {
+    connections += launcher_ports.contains(port) ? 1 : 0;
+  }
+  return connections;
+}
+
 TEST_F(LocalMpTest, WorkersAreForkedByOneSingleThreadedServerTheLauncherStarted) {
   if (!ForkServerExpected()) GTEST_SKIP() << "no fork server under ThreadSanitizer";
   ChildProcess child({Child(), "--mode=wait"});
@@ -574,6 +586,10 @@ TEST_F(LocalMpTest, WorkersAreForkedByOneSingleThreadedServerTheLauncherStarted)
   EXPECT_EQ(testing::ParentOf(server), child.pid());
   EXPECT_EQ(testing::ThreadsOf(server), 1);
   EXPECT_EQ(testing::CommandLineOf(server), testing::CommandLineOf(child.pid()));
+  // They reach the coordinator through a socketpair the launcher handed them, not TCP.
+  for (const auto& [node, pid] : pids) {
+    EXPECT_EQ(TcpConnectionsToTheLauncher(pid, child.pid()), 0) << node;
+  }
   janitor_.Watch(server, "lp_mp_child");
   child.Signal(SIGINT);
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
@@ -585,7 +601,10 @@ TEST_F(LocalMpTest, WithoutTheForkServerTheLauncherExecsEveryWorker) {
   ChildProcess child({Child(), "--mode=wait", "--lp_fork_server=false"});
   const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
   ASSERT_EQ(pids.size(), 2u) << child.output();
-  for (const auto& [node, pid] : pids) EXPECT_EQ(testing::ParentOf(pid), child.pid()) << node;
+  for (const auto& [node, pid] : pids) {
+    EXPECT_EQ(testing::ParentOf(pid), child.pid()) << node;
+    EXPECT_EQ(TcpConnectionsToTheLauncher(pid, child.pid()), 1) << node;  // the coordinator
+  }
   child.Signal(SIGINT);
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
   ExpectEveryWaiterStoppedCleanly(child.output());

@@ -9,8 +9,23 @@
 #include "absl/strings/str_split.h"
 
 namespace lp::testing {
+namespace {
 
-std::set<int> ListeningTcpPorts(pid_t pid) {
+// The states of /proc/net/tcp's `st` column that matter here.
+constexpr char kEstablished[] = "01";
+constexpr char kListen[] = "0A";
+
+struct TcpSocket {
+  std::string state;
+  int local_port = 0;
+  int remote_port = 0;
+};
+
+int PortOf(const std::string& address) {  // hex address:hex port
+  return std::stoi(address.substr(address.rfind(':') + 1), nullptr, 16);
+}
+
+std::vector<TcpSocket> TcpSocketsOf(pid_t pid) {
   const std::string proc = absl::StrCat("/proc/", pid);
   std::set<std::string> inodes;
   for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd")) {
@@ -20,7 +35,7 @@ std::set<int> ListeningTcpPorts(pid_t pid) {
       inodes.insert(target.substr(8, target.size() - 9));  // socket:[<inode>]
     }
   }
-  std::set<int> ports;
+  std::vector<TcpSocket> sockets;
   for (const char* table : {"/net/tcp", "/net/tcp6"}) {
     std::ifstream file(proc + table);
     std::string line;
@@ -28,11 +43,27 @@ std::set<int> ListeningTcpPorts(pid_t pid) {
     while (std::getline(file, line)) {
       // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
       std::vector<std::string> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
-      constexpr const char* kListen = "0A";
-      if (fields.size() < 10 || fields[3] != kListen || !inodes.contains(fields[9])) continue;
-      const std::string& local = fields[1];  // hex address:hex port
-      ports.insert(std::stoi(local.substr(local.rfind(':') + 1), nullptr, 16));
+      if (fields.size() < 10 || !inodes.contains(fields[9])) continue;
+      sockets.push_back({fields[3], PortOf(fields[1]), PortOf(fields[2])});
     }
+  }
+  return sockets;
+}
+
+}  // namespace
+
+std::set<int> ListeningTcpPorts(pid_t pid) {
+  std::set<int> ports;
+  for (const TcpSocket& socket : TcpSocketsOf(pid)) {
+    if (socket.state == kListen) ports.insert(socket.local_port);
+  }
+  return ports;
+}
+
+std::multiset<int> ConnectedTcpRemotePorts(pid_t pid) {
+  std::multiset<int> ports;
+  for (const TcpSocket& socket : TcpSocketsOf(pid)) {
+    if (socket.state == kEstablished) ports.insert(socket.remote_port);
   }
   return ports;
 }

@@ -11,6 +11,10 @@ namespace lp::testing {
 // `ss -ltnp` does: the process's socket inodes matched against the kernel's tables.
 std::set<int> ListeningTcpPorts(pid_t pid);
 
+// The remote ports of the TCP connections that process `pid` has established, found the
+// same way.
+std::multiset<int> ConnectedTcpRemotePorts(pid_t pid);
+
 }  // namespace lp::testing
 
 #endif  // LP_TESTS_SUPPORT_LISTENING_PORTS_H_
