@@ -75,10 +75,13 @@ class CoordinatorTest : public ::testing::Test {
 
   std::string address() const { return absl::StrCat("127.0.0.1:", server_->port()); }
 
-  // A client of the server, with the right token unless told otherwise.
-  std::unique_ptr<CoordinatorClient> NewClient(std::string token = "") {
+  // A client of the server, with the right token unless told otherwise; on `connection`
+  // when it is valid (a forked worker's, from ConnectLocalWorker), else over TCP.
+  std::unique_ptr<CoordinatorClient> NewClient(std::string token = "",
+                                               UniqueFd connection = UniqueFd()) {
     CoordinatorClientOptions options;
     options.address = address();
+    options.connection = std::move(connection);
     options.token = token.empty() ? token_ : token;
     options.call_timeout = kPatience;
     absl::StatusOr<std::unique_ptr<CoordinatorClient>> client =
@@ -87,21 +90,12 @@ class CoordinatorTest : public ::testing::Test {
     return client.ok() ? *std::move(client) : nullptr;
   }
 
-  // A client on a connection of its own to the server (ConnectLocalWorker), as a forked
-  // worker has, with the right token unless told otherwise.
+  // A client on a connection of its own to the server, as a forked worker has.
   std::unique_ptr<CoordinatorClient> NewLocalClient(std::string token = "") {
     absl::StatusOr<UniqueFd> connection = server_->ConnectLocalWorker();
     EXPECT_TRUE(connection.ok()) << connection.status();
     if (!connection.ok()) return nullptr;
-    CoordinatorClientOptions options;
-    options.address = address();
-    options.connection = *std::move(connection);
-    options.token = token.empty() ? token_ : token;
-    options.call_timeout = kPatience;
-    absl::StatusOr<std::unique_ptr<CoordinatorClient>> client =
-        CoordinatorClient::Create(std::move(options));
-    EXPECT_TRUE(client.ok()) << client.status();
-    return client.ok() ? *std::move(client) : nullptr;
+    return NewClient(std::move(token), *std::move(connection));
   }
 
   std::string token_;
