@@ -16,8 +16,9 @@ struct Header {
   int32_t type;
   int32_t pid;
   int32_t value;
-  int32_t descriptors;  // which of ForkMessage's descriptors came along, in this order:
+  int32_t descriptors;  // which of ForkMessage's descriptors came along (bits below)
 };
+// The descriptors travel in this order, each only when valid.
 constexpr int32_t kOutputSent = 1;
 constexpr int32_t kCoordinatorSent = 2;
 constexpr int kMaxDescriptors = 2;

@@ -71,7 +71,7 @@ absl::StatusOr<std::unique_ptr<NodeProcess>> WorkerStarter::Launch(const std::st
     absl::StatusOr<UniqueFd> output = terminal_.OpenOutput(node_key);
     if (!output.ok()) return output.status();
     // Saves the worker a TCP connection and gRPC's name resolution and load balancing
-    // before it can register: a quarter of a forked worker's start (docs/performance.md).
+    // before it can register: a sixth of a forked worker's start (docs/performance.md).
     UniqueFd coordinator;
     if (connect_coordinator_ != nullptr) {
       absl::StatusOr<UniqueFd> connection = connect_coordinator_();
