@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -21,7 +20,7 @@ struct Header {
 // The descriptors travel in this order, each only when valid.
 constexpr int32_t kOutputSent = 1;
 constexpr int32_t kCoordinatorSent = 2;
-constexpr int kMaxDescriptors = 2;
+constexpr size_t kMaxDescriptors = 2;
 
 absl::Status SocketError(const char* what) {
   return absl::InternalError(absl::StrCat("fork server socket: ", what, ": ",
@@ -97,15 +96,17 @@ absl::StatusOr<std::optional<ForkMessage>> ReceiveForkMessage(int socket) {
   } while (got < 0 && errno == EINTR);
   if (got < 0) return SocketError("receive");
   if (got == 0) return std::nullopt;
-  // Owned at once, so that none leaks whatever the message turns out to be.
-  std::vector<UniqueFd> received;
+  // Owned at once, so that none leaks whatever the message turns out to be. (No more
+  // than kMaxDescriptors fit in `control`: more would have set MSG_CTRUNC.)
+  UniqueFd received[kMaxDescriptors];
+  size_t count = 0;
   for (cmsghdr* c = CMSG_FIRSTHDR(&packet); c != nullptr; c = CMSG_NXTHDR(&packet, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; ++i) {
+    const size_t in_this = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < in_this && count < kMaxDescriptors; ++i) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-      received.emplace_back(fd);
+      received[count++].Reset(fd);
     }
   }
   if ((packet.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
@@ -116,13 +117,12 @@ absl::StatusOr<std::optional<ForkMessage>> ReceiveForkMessage(int socket) {
   std::memcpy(&header, buffer.data(), sizeof(header));
   const size_t expected = ((header.descriptors & kOutputSent) != 0 ? 1 : 0) +
                           ((header.descriptors & kCoordinatorSent) != 0 ? 1 : 0);
-  if (received.size() != expected) {
-    return absl::InternalError(absl::StrCat("fork server socket: a message with ",
-                                            received.size(), " descriptor(s) instead of ",
-                                            expected));
+  if (count != expected) {
+    return absl::InternalError(absl::StrCat("fork server socket: a message with ", count,
+                                            " descriptor(s) instead of ", expected));
   }
   ForkMessage message;
-  auto next = received.begin();
+  UniqueFd* next = received;
   if ((header.descriptors & kOutputSent) != 0) message.fd = std::move(*next++);
   if ((header.descriptors & kCoordinatorSent) != 0) message.coordinator = std::move(*next++);
   message.type = static_cast<ForkMessage::Type>(header.type);
