@@ -31,8 +31,10 @@
 // Next to each figure: CPU time per call, client + server: getrusage(RUSAGE_SELF) of this
 // process and, when the server is a child process, the child's own getrusage, asked over
 // a pipe (server_process.h). In one process that is every thread of the process. Under
-// the transfer rows: page faults per call (client + server, getrusage), since a call
-// that touches freshly mapped memory pays tens of microseconds per 4 KiB page here.
+// the echo rows: context switches per call (client + server, getrusage), which count the
+// hand-offs from one thread to another that a call costs. Under the transfer rows: page
+// faults per call (client + server, getrusage), since a call that touches freshly mapped
+// memory pays tens of microseconds per 4 KiB page here.
 //
 // Placements (each table states where client and servers ran, as the kernel reports it):
 //   one-process         client and servers in this process, over TCP on 127.0.0.1,
@@ -182,10 +184,10 @@ Options ParseOptions(int argc, char** argv) {
   return options;
 }
 
-// CPU seconds used so far by each end of a side.
-struct Cpu {
-  double client = 0;
-  double server = 0;  // 0 when the server runs in this process: its CPU is the client's
+// What each end of a side has used so far.
+struct SideUsage {
+  ProcessUsage client;
+  ProcessUsage server;  // zeros when the server runs in this process: its use is the client's
 };
 
 // One side under test: its server, in this process or in a child process, and a client.
@@ -206,7 +208,9 @@ class Endpoint {
   // Null when the server runs in this process.
   const ServerProcess* child() const { return child_.get(); }
 
-  Cpu CpuSoFar() { return {ProcessCpuSeconds(), child_ ? child_->CpuSeconds() : 0.0}; }
+  SideUsage UsageSoFar() {
+    return {ProcessUsageSoFar(), child_ ? child_->UsageSoFar() : ProcessUsage()};
+  }
 
  private:
   Side side_;
@@ -215,26 +219,35 @@ class Endpoint {
   std::unique_ptr<EchoClient> client_;  // declared last: gone before its server
 };
 
-// A figure (µs/call, calls/s or MiB/s) and the CPU microseconds per call it cost.
+// A figure (µs/call, calls/s or MiB/s) and what it cost per call.
 struct Figures {
   double value = 0;
   double client_cpu_us = 0;
   double server_cpu_us = 0;
-  double page_faults = 0;  // per call, this process; measured for transfers only
+  double page_faults = 0;  // client + server; shown for transfers
+  double client_switches = 0;  // context switches; shown for echoes
+  double server_switches = 0;
   double cpu_us() const { return client_cpu_us + server_cpu_us; }
+  double switches() const { return client_switches + server_switches; }
 };
 
-Cpu operator-(const Cpu& after, const Cpu& before) {
+SideUsage operator-(const SideUsage& after, const SideUsage& before) {
   return {after.client - before.client, after.server - before.server};
 }
 
-Figures WithCpuPerCall(double value, const Cpu& used, int64_t calls) {
-  return {value, used.client * 1e6 / calls, used.server * 1e6 / calls};
+Figures PerCall(double value, const SideUsage& used, int64_t calls) {
+  const double n = static_cast<double>(calls);
+  return {.value = value,
+          .client_cpu_us = used.client.cpu_seconds * 1e6 / n,
+          .server_cpu_us = used.server.cpu_seconds * 1e6 / n,
+          .page_faults = (used.client.page_faults + used.server.page_faults) / n,
+          .client_switches = used.client.context_switches / n,
+          .server_switches = used.server.context_switches / n};
 }
 
 // µs per call, blocking, one caller.
 Figures TimeLatency(Endpoint& side, absl::Duration slice) {
-  const Cpu before = side.CpuSoFar();
+  const SideUsage before = side.UsageSoFar();
   const absl::Time start = absl::Now();
   int64_t calls = 0;
   do {
@@ -242,40 +255,35 @@ Figures TimeLatency(Endpoint& side, absl::Duration slice) {
     ++calls;
   } while (absl::Now() < start + slice);
   const double micros = absl::ToDoubleMicroseconds(absl::Now() - start) / calls;
-  return WithCpuPerCall(micros, side.CpuSoFar() - before, calls);
+  return PerCall(micros, side.UsageSoFar() - before, calls);
 }
 
 // Calls per second with `in_flight` calls running.
 Figures TimeInFlight(Endpoint& side, absl::Duration slice, int in_flight) {
-  const Cpu before = side.CpuSoFar();
+  const SideUsage before = side.UsageSoFar();
   const absl::Time start = absl::Now();
   const int64_t calls = side.client().EchoInFlight(in_flight, start + slice);
   const double rate = calls / absl::ToDoubleSeconds(absl::Now() - start);
-  return WithCpuPerCall(rate, side.CpuSoFar() - before, calls);
+  return PerCall(rate, side.UsageSoFar() - before, calls);
 }
 
 // MiB/s of argument transfer; only the calls are timed and their CPU counted.
 Figures TimeTransfers(Endpoint& side, absl::Duration slice, size_t bytes) {
   absl::Duration busy;
-  Cpu used;
-  long faults = 0;
+  SideUsage used;
   int64_t calls = 0;
   while (calls == 0 || busy < slice) {
     side.client().PrepareTransfer();
-    const Cpu before = side.CpuSoFar();
-    const long faults_before = ProcessPageFaults();
+    const SideUsage before = side.UsageSoFar();
     const absl::Time start = absl::Now();
     side.client().Transfer();
     busy += absl::Now() - start;
-    faults += ProcessPageFaults() - faults_before;
-    const Cpu call = side.CpuSoFar() - before;
+    const SideUsage call = side.UsageSoFar() - before;
     used = {used.client + call.client, used.server + call.server};
     ++calls;
   }
   const double rate = static_cast<double>(bytes) * calls / absl::ToDoubleSeconds(busy) / (1 << 20);
-  Figures figures = WithCpuPerCall(rate, used, calls);
-  figures.page_faults = static_cast<double>(faults) / calls;
-  return figures;
+  return PerCall(rate, used, calls);
 }
 
 double Median(std::vector<double> values) {
@@ -299,14 +307,18 @@ Results Compare(std::vector<Endpoint>& sides, int rounds, Measure measure) {
   }
   Results medians;
   for (const auto& [side, figures] : samples) {
-    std::vector<double> values, client, server, faults;
-    for (const Figures& f : figures) {
-      values.push_back(f.value);
-      client.push_back(f.client_cpu_us);
-      server.push_back(f.server_cpu_us);
-      faults.push_back(f.page_faults);
-    }
-    medians[side] = {Median(values), Median(client), Median(server), Median(faults)};
+    // Each column's own median.
+    auto median_of = [&figures](double Figures::*column) {
+      std::vector<double> values;
+      for (const Figures& f : figures) values.push_back(f.*column);
+      return Median(values);
+    };
+    medians[side] = {.value = median_of(&Figures::value),
+                     .client_cpu_us = median_of(&Figures::client_cpu_us),
+                     .server_cpu_us = median_of(&Figures::server_cpu_us),
+                     .page_faults = median_of(&Figures::page_faults),
+                     .client_switches = median_of(&Figures::client_switches),
+                     .server_switches = median_of(&Figures::server_switches)};
   }
   return medians;
 }
@@ -387,6 +399,22 @@ class Report {
     std::printf(" |\n");
   }
 
+  // Context switches per call of each side, under the row of the same results: in one
+  // process the total, with the server apart "total=client+server".
+  void SwitchesRow(const Results& r) {
+    std::printf("%-24s", "  switches per call");
+    for (Side side : kAllSides) {
+      const Figures& f = r.at(side);
+      const std::string cell =
+          f.server_switches == 0
+              ? absl::StrFormat("%.2f", f.switches())
+              : absl::StrFormat("%.2f=%.2f+%.2f", f.switches(), f.client_switches,
+                                f.server_switches);
+      std::printf(" | %27s", cell.c_str());
+    }
+    std::printf(" |\n");
+  }
+
   void Summary() const {
     if (verdicts_.empty()) return;
     std::printf("\nTargets (issue 13)\n%-20s %-24s %-18s %-16s %7s\n", "placement",
@@ -438,9 +466,11 @@ void RunEcho(const std::string& name, const Options& options, std::vector<Endpoi
   const absl::Duration slice = options.slice;
   report.Header("64 B echo");
   for (Endpoint& side : sides) side.client().SetEchoPayload(64);
-  report.Row(name, "sync latency (us)",
-             Compare(sides, options.rounds, [&](Endpoint& s) { return TimeLatency(s, slice); }),
+  const Results latency =
+      Compare(sides, options.rounds, [&](Endpoint& s) { return TimeLatency(s, slice); });
+  report.Row(name, "sync latency (us)", latency,
              {Target::Against::kFasterRaw, /*at_most=*/true, 1.1});
+  report.SwitchesRow(latency);
   for (int in_flight : {1, 16, 64, 256}) {
     const Results results = Compare(sides, options.rounds, [&](Endpoint& s) {
       return TimeInFlight(s, slice, in_flight);
@@ -448,6 +478,7 @@ void RunEcho(const std::string& name, const Options& options, std::vector<Endpoi
     Target target;
     if (in_flight > 1) target = {Target::Against::kRawCallback, /*at_most=*/false, 1.0};
     report.Row(name, absl::StrFormat("%d in flight (calls/s)", in_flight), results, target);
+    report.SwitchesRow(results);
   }
   std::printf("\n");
 }

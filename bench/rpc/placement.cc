@@ -62,16 +62,24 @@ std::string AllowedCpus(pid_t tid) {
 
 }  // namespace
 
-double ProcessCpuSeconds() {
+ProcessUsage ProcessUsageSoFar() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  return Seconds(usage.ru_utime) + Seconds(usage.ru_stime);
+  return {.cpu_seconds = Seconds(usage.ru_utime) + Seconds(usage.ru_stime),
+          .page_faults = usage.ru_minflt + usage.ru_majflt,
+          .context_switches = usage.ru_nvcsw + usage.ru_nivcsw};
 }
 
-long ProcessPageFaults() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_minflt + usage.ru_majflt;
+ProcessUsage operator+(const ProcessUsage& a, const ProcessUsage& b) {
+  return {.cpu_seconds = a.cpu_seconds + b.cpu_seconds,
+          .page_faults = a.page_faults + b.page_faults,
+          .context_switches = a.context_switches + b.context_switches};
+}
+
+ProcessUsage operator-(const ProcessUsage& after, const ProcessUsage& before) {
+  return {.cpu_seconds = after.cpu_seconds - before.cpu_seconds,
+          .page_faults = after.page_faults - before.page_faults,
+          .context_switches = after.context_switches - before.context_switches};
 }
 
 std::string ThreadPlacement() {

@@ -8,14 +8,20 @@
 
 namespace lp::bench {
 
-// User + system CPU seconds of every thread of this process so far (getrusage
-// RUSAGE_SELF): the client's, and in one-process mode the server's too.
-double ProcessCpuSeconds();
-
-// Page faults (minor + major) of every thread of this process so far (getrusage
-// RUSAGE_SELF). On this VM each costs tens of microseconds, so a call that touches
-// freshly mapped memory shows here before anywhere else.
-long ProcessPageFaults();
+// What every thread of this process has used so far (getrusage RUSAGE_SELF): the
+// client's, and in one-process mode the server's too.
+struct ProcessUsage {
+  double cpu_seconds = 0;  // user + system
+  // Minor + major. On this VM each costs tens of microseconds, so a call that touches
+  // freshly mapped memory shows here before anywhere else.
+  long page_faults = 0;
+  // Voluntary + involuntary: a thread that sleeps until another wakes it counts one.
+  // What a hand-off from one thread to another costs per call shows here.
+  long context_switches = 0;
+};
+ProcessUsage ProcessUsageSoFar();
+ProcessUsage operator+(const ProcessUsage& a, const ProcessUsage& b);
+ProcessUsage operator-(const ProcessUsage& after, const ProcessUsage& before);
 
 // Where the threads of this process may run, as the kernel has it now:
 // "CPUs 0 (all 12 threads)", or "CPUs 0-1 (10 threads), CPUs 0 (2 threads)".

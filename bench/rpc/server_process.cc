@@ -85,13 +85,19 @@ ServerProcess::~ServerProcess() {
   }
 }
 
-double ServerProcess::CpuSeconds() {
-  static constexpr std::string_view kRequest = "cpu\n";
+ProcessUsage ServerProcess::UsageSoFar() {
+  static constexpr std::string_view kRequest = "usage\n";
   if (write(to_child_, kRequest.data(), kRequest.size()) !=
       static_cast<ssize_t>(kRequest.size())) {
-    Die(std::string("cannot ask for CPU time: ") + std::strerror(errno));
+    Die(std::string("cannot ask for the server's usage: ") + std::strerror(errno));
   }
-  return std::atof(ReadLine().c_str());
+  const std::string line = ReadLine();
+  ProcessUsage usage;
+  if (std::sscanf(line.c_str(), "%lf %ld %ld", &usage.cpu_seconds, &usage.page_faults,
+                  &usage.context_switches) != 3) {
+    Die("unexpected answer from the server process: " + line);
+  }
+  return usage;
 }
 
 std::string ServerProcess::ReadLine() {
@@ -112,11 +118,12 @@ int ServeUntilStdinCloses(Side side) {
   std::printf("%d %s\n", server->port(), ThreadPlacement().c_str());
   std::fflush(stdout);
   for (std::string request; std::getline(std::cin, request);) {
-    if (request != "cpu") {
+    if (request != "usage") {
       std::fprintf(stderr, "bench_rpc --serve: unknown request '%s'\n", request.c_str());
       return 2;
     }
-    std::printf("%.6f\n", ProcessCpuSeconds());
+    const ProcessUsage usage = ProcessUsageSoFar();
+    std::printf("%.6f %ld %ld\n", usage.cpu_seconds, usage.page_faults, usage.context_switches);
     std::fflush(stdout);
   }
   return 0;

@@ -1,9 +1,10 @@
 // Two-process mode: an echo server in a child process, bench_rpc itself run again as
 //   bench_rpc --serve=SIDE
 // The child starts the server on 127.0.0.1, writes one line "PORT PLACEMENT" (where its
-// threads may run, as ThreadPlacement() says) to its stdout, then answers each line "cpu" on its stdin with the CPU seconds
-// it has used (getrusage RUSAGE_SELF, to the microsecond; /proc/<pid>/stat would only
-// count 10 ms ticks), and ends when its stdin closes. It also dies with this process
+// threads may run, as ThreadPlacement() says) to its stdout, then answers each line
+// "usage" on its stdin with what it has used: "CPU_SECONDS PAGE_FAULTS CONTEXT_SWITCHES"
+// (ProcessUsageSoFar(): getrusage RUSAGE_SELF, CPU to the microsecond; /proc/<pid>/stat
+// would only count 10 ms ticks), and ends when its stdin closes. It also dies with this process
 // (PR_SET_PDEATHSIG), so a crashed or killed benchmark leaves no server behind.
 #ifndef LP_BENCH_RPC_SERVER_PROCESS_H_
 #define LP_BENCH_RPC_SERVER_PROCESS_H_
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "bench/rpc/echo_client.h"
+#include "bench/rpc/placement.h"
 
 namespace lp::bench {
 
@@ -34,8 +36,8 @@ class ServerProcess {
   int port() const { return port_; }
   // Where the child's threads may run, as it reported once its server ran.
   const std::string& placement() const { return placement_; }
-  // CPU seconds the child has used so far (asks it).
-  double CpuSeconds();
+  // What the child has used so far (asks it).
+  ProcessUsage UsageSoFar();
 
  private:
   std::string ReadLine();
