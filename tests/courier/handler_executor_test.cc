@@ -59,6 +59,66 @@ TEST(HandlerExecutorTest, StartsThreadsOnlyWhenTasksOverlap) {
   EXPECT_EQ(executor.threads_alive(), 1);
 }
 
+// Waits until every thread of `executor` is idle.
+bool AwaitAllIdle(const HandlerExecutor& executor) {
+  const absl::Time deadline = absl::Now() + kLong;
+  while (executor.threads_idle() < executor.threads_alive()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
+TEST(HandlerExecutorTest, ABurstWakesEveryIdleThreadItNeedsOneAfterAnother) {
+  // Threads are woken for a burst one at a time, each waking the next as it takes a task:
+  // tasks that all block must still end up running on every thread, idle ones first, then
+  // new ones up to the bound.
+  constexpr int kThreads = 8;
+  HandlerExecutor executor(kThreads);
+  {
+    Gate warm_up;
+    for (int i = 0; i < kThreads / 2; ++i) {
+      ASSERT_TRUE(executor.Submit([&] { warm_up.Enter(); }));
+    }
+    ASSERT_TRUE(warm_up.AwaitEntered(kThreads / 2));
+    warm_up.Release();
+    ASSERT_TRUE(AwaitAllIdle(executor));
+  }
+  ASSERT_EQ(executor.threads_alive(), kThreads / 2);
+  Gate gate;
+  for (int i = 0; i < kThreads + 2; ++i) ASSERT_TRUE(executor.Submit([&] { gate.Enter(); }));
+  ASSERT_TRUE(gate.AwaitEntered(kThreads)) << gate.entered() << " of " << kThreads;
+  EXPECT_EQ(executor.threads_alive(), kThreads);
+  gate.Release();
+  ASSERT_TRUE(AwaitAllIdle(executor));
+  EXPECT_EQ(gate.entered(), kThreads + 2);
+}
+
+TEST(HandlerExecutorTest, NoTaskIsLeftInTheQueueUnderConcurrentSubmits) {
+  // Short tasks from several threads at once, with the pool's threads going idle and
+  // being woken all the time: a wake-up lost between them would leave a task queued with
+  // every thread asleep, and the count short.
+  constexpr int kSubmitters = 4;
+  constexpr int kTasksEach = 5000;
+  HandlerExecutor executor(4);
+  std::atomic<int> ran{0};
+  Event all_ran;
+  std::vector<std::thread> submitters;
+  for (int s = 0; s < kSubmitters; ++s) {
+    submitters.emplace_back([&, s] {
+      for (int i = 0; i < kTasksEach; ++i) {
+        ASSERT_TRUE(executor.Submit([&] {
+          if (++ran == kSubmitters * kTasksEach) all_ran.Notify();
+        }));
+        // Now and then a pause, so that the pool's threads go idle between bursts.
+        if ((i + s) % 64 == 0) std::this_thread::yield();
+      }
+    });
+  }
+  for (std::thread& submitter : submitters) submitter.join();
+  ASSERT_TRUE(all_ran.WaitFor(kLong)) << ran.load() << " of " << kSubmitters * kTasksEach;
+}
+
 TEST(HandlerExecutorTest, OnExecutorThreadIsTrueOnlyInItsTasks) {
   HandlerExecutor executor(2);
   HandlerExecutor other(1);

@@ -30,17 +30,24 @@ bool HandlerExecutor::Submit(Task task) {
 }
 
 void HandlerExecutor::StartThreadIfNeeded() {
-  // Threads that are idle but not yet awake still count in idle_, so a burst of tasks
-  // starts new threads rather than waiting for the few that were notified.
-  const bool unserved = static_cast<int>(queue_.size()) > idle_;
-  if (unserved && alive_ - blocked_ < max_threads_ && alive_ < max_threads_ + kMaxExtraThreads) {
+  // A thread already on its way to the queue takes the next task, and calls this again
+  // if more are left: a burst of tasks wakes threads one after another, and a task that a
+  // running thread takes first wakes nobody, instead of one wake-up per task.
+  if (queue_.empty() || waking_ > 0) return;
+  if (idle_ > 0) {
+    ++waking_;
+    work_.notify_one();
+  } else if (alive_ - blocked_ < max_threads_ && alive_ < max_threads_ + kMaxExtraThreads) {
+    ++waking_;
     std::thread thread([this] { Work(); });
     const std::thread::id id = thread.get_id();
     threads_.emplace(id, std::move(thread));
     ++alive_;
-  } else {
-    work_.notify_one();
   }
+}
+
+void HandlerExecutor::LookedAtQueue() {
+  if (waking_ > 0) --waking_;
 }
 
 std::vector<std::thread> HandlerExecutor::TakeRetired() { return std::exchange(retired_, {}); }
@@ -49,17 +56,23 @@ void HandlerExecutor::Work() {
   current_executor = this;
   internal::current_blocking_observer = this;
   std::unique_lock<std::mutex> lock(mu_);
+  LookedAtQueue();  // a thread is started to take a task
   for (;;) {
     ++idle_;
-    const auto has_work = [this] { return !queue_.empty() || stopping_; };
-    const bool surplus = alive_ - blocked_ > max_threads_;
-    const bool woken = surplus ? work_.wait_for(lock, kSurplusIdle, has_work)
-                               : (work_.wait(lock, has_work), true);
+    bool timed_out = false;
+    while (queue_.empty() && !stopping_ && !timed_out) {
+      if (alive_ - blocked_ > max_threads_) {
+        timed_out = work_.wait_for(lock, kSurplusIdle) == std::cv_status::timeout;
+      } else {
+        work_.wait(lock);
+      }
+      LookedAtQueue();  // woken, by a notification or spuriously
+    }
     --idle_;
-    if (!woken && alive_ - blocked_ > max_threads_) {
-      // Still one too many, and nothing to do: retire. (Never once stopping_: the wait
-      // above then succeeds.) Shutdown() or the next Submit() joins this thread; it
-      // touches nothing of the executor after `lock` is released.
+    if (queue_.empty() && !stopping_) {
+      if (alive_ - blocked_ <= max_threads_) continue;
+      // Still one too many, and nothing to do: retire. Shutdown() or the next Submit()
+      // joins this thread; it touches nothing of the executor after `lock` is released.
       auto self = threads_.find(std::this_thread::get_id());
       retired_.push_back(std::move(self->second));
       threads_.erase(self);
@@ -67,12 +80,12 @@ void HandlerExecutor::Work() {
       return;
     }
     if (queue_.empty()) {
-      if (!stopping_) continue;
       --alive_;  // stopping, and nothing is left to run
       return;
     }
     Task task = std::move(queue_.front());
     queue_.pop_front();
+    StartThreadIfNeeded();  // for the tasks behind this one
     lock.unlock();
     std::move(task)();
     task = nullptr;  // whatever the task holds goes before the lock is taken again

@@ -19,7 +19,11 @@ namespace lp::rpc {
 // callback threads must not run user handlers, which may block: they hand each call here.
 //
 // Threads are started on demand, when a task arrives and no idle thread can take it: a
-// server that never sees concurrent calls has one.
+// server that never sees concurrent calls has one. One thread at a time is woken (or
+// started) for the queue; when it takes a task and more are queued, it wakes the next.
+// So a burst of calls costs a wake-up for each thread it keeps busy, not one per call,
+// and a call that a thread finishing its task takes first costs none. On this VM a
+// context switch costs as much CPU as a small call (docs/performance.md).
 //
 // A thread that waits on another node inside a task (a synchronous Courier call, a
 // Future, a batch to fill: internal::BlockingRegion) does not count against max_threads
@@ -69,9 +73,13 @@ class HandlerExecutor : private internal::BlockingObserver {
   static constexpr auto kSurplusIdle = std::chrono::seconds(2);
 
   void Work();
-  // Starts a thread if a queued task has no idle thread to take it and fewer than
-  // max_threads threads are running (not waiting). Requires mu_.
+  // If tasks are queued and no thread is on its way to the queue, wakes an idle thread,
+  // or starts one if none is idle and fewer than max_threads threads are running (not
+  // waiting). Requires mu_.
   void StartThreadIfNeeded();
+  // Called by a thread each time it is about to look at the queue after a wake-up (or
+  // its start): it is no longer on its way. Requires mu_.
+  void LookedAtQueue();
   // Threads that retired, to be joined (outside mu_). Requires mu_.
   std::vector<std::thread> TakeRetired();
 
@@ -91,6 +99,10 @@ class HandlerExecutor : private internal::BlockingObserver {
   int alive_ = 0;                     // guarded by mu_: started and not yet exited
   int idle_ = 0;                      // guarded by mu_: threads waiting on work_
   int blocked_ = 0;                   // guarded by mu_: threads in a BlockingRegion
+  // Guarded by mu_: threads woken or started for the queue that have not looked at it
+  // yet; 0 or 1. (A spurious wake-up may count as the awaited one: then one more thread
+  // is woken than needed, never one fewer.)
+  int waking_ = 0;
   bool stopping_ = false;             // guarded by mu_
 
   // Serializes Shutdown(): a second caller waits until the first has joined the threads.
