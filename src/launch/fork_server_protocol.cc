@@ -45,7 +45,7 @@ absl::Status SendForkMessage(int socket, const ForkMessage& message) {
     header.descriptors |= kCoordinatorSent;
     descriptors[count++] = message.coordinator.get();
   }
-  iovec parts[2] = {{const_cast<Header*>(&header), sizeof(header)},
+  iovec parts[2] = {{&header, sizeof(header)},
                     {const_cast<char*>(message.text.data()), message.text.size()}};
   msghdr packet{};
   packet.msg_iov = parts;
