@@ -1,6 +1,10 @@
 #include "src/courier/rpc/handler_executor.h"
 
+#include <grpc/support/time.h>
+#include <grpcpp/alarm.h>
+
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace lp::rpc {
@@ -10,6 +14,27 @@ namespace {
 thread_local const HandlerExecutor* current_executor = nullptr;
 
 }  // namespace
+
+// Wakes one thread waiting in the polled queue: an alarm set to fire at once. One per
+// wake-up (HandlerExecutor::wake_pending_ allows one at a time); it deletes itself.
+class HandlerExecutor::WakeAlarm final : public CompletionTag {
+ public:
+  WakeAlarm(HandlerExecutor& executor, grpc::CompletionQueue* queue) : executor_(executor) {
+    Handed();
+    alarm_.Set(queue, gpr_now(GPR_CLOCK_MONOTONIC), this);
+  }
+  void OnComplete(bool /*ok*/) override {
+    {
+      std::lock_guard<std::mutex> lock(executor_.mu_);
+      executor_.wake_pending_ = false;
+    }
+    delete this;  // the woken thread goes on to the executor's queue
+  }
+
+ private:
+  HandlerExecutor& executor_;
+  grpc::Alarm alarm_;
+};
 
 HandlerExecutor::HandlerExecutor(int max_threads) : max_threads_(std::max(1, max_threads)) {}
 
@@ -21,7 +46,11 @@ bool HandlerExecutor::Submit(Task task) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;
     queue_.push_back(std::move(task));
-    StartThreadIfNeeded();
+    if (polled_ != nullptr) {
+      KeepQueuePolled();
+    } else {
+      StartThreadIfNeeded();
+    }
     retired = TakeRetired();
   }
   // Retired threads have left Work(): the joins are short.
@@ -38,11 +67,117 @@ void HandlerExecutor::StartThreadIfNeeded() {
     ++waking_;
     work_.notify_one();
   } else if (alive_ - blocked_ < max_threads_ && alive_ < max_threads_ + kMaxExtraThreads) {
-    ++waking_;
-    std::thread thread([this] { Work(); });
-    const std::thread::id id = thread.get_id();
-    threads_.emplace(id, std::move(thread));
-    ++alive_;
+    StartThread();
+  }
+}
+
+void HandlerExecutor::StartThread() {
+  ++waking_;
+  const bool polled = polled_ != nullptr;
+  std::thread thread([this, polled] { polled ? PollWork() : Work(); });
+  const std::thread::id id = thread.get_id();
+  threads_.emplace(id, std::move(thread));
+  ++alive_;
+}
+
+void HandlerExecutor::KeepQueuePolled() {
+  if (polled_drained_) return;
+  if (idle_ > 0) {
+    // Someone waits in the polled queue; wake it if a queued task can run now.
+    if (!queue_.empty() && busy_ - blocked_ < max_threads_ && !wake_pending_ &&
+        !polled_shut_down_) {
+      wake_pending_ = true;
+      new WakeAlarm(*this, polled_);
+    }
+    return;
+  }
+  // Nobody waits in the queue: start a thread that does (or takes the queued task), up to
+  // max_threads running handlers and one polling, beyond the threads that wait on others.
+  if (waking_ > 0) return;
+  if (alive_ - blocked_ < max_threads_ + 1 && alive_ < max_threads_ + 1 + kMaxExtraThreads) {
+    StartThread();
+  }
+}
+
+void HandlerExecutor::Poll(grpc::CompletionQueue* queue) {
+  std::lock_guard<std::mutex> lock(mu_);
+  polled_ = queue;
+  KeepQueuePolled();
+}
+
+bool HandlerExecutor::RunOnArrival(Task task, bool bounded) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return false;
+  if (bounded && busy_ - blocked_ >= max_threads_) {
+    queue_.push_back(std::move(task));  // a thread that finishes its task takes it
+    return true;
+  }
+  ++busy_;
+  KeepQueuePolled();  // another thread takes the next calls while this one runs
+  lock.unlock();
+  std::move(task)();
+  task = nullptr;
+  lock.lock();
+  --busy_;
+  return true;
+}
+
+void HandlerExecutor::PollWork() {
+  current_executor = this;
+  internal::current_blocking_observer = this;
+  std::unique_lock<std::mutex> lock(mu_);
+  LookedAtQueue();  // a thread is started to poll, or to take a task
+  for (;;) {
+    if (!queue_.empty() && busy_ - blocked_ < max_threads_) {
+      Task task = std::move(queue_.front());
+      queue_.pop_front();
+      ++busy_;
+      KeepQueuePolled();  // for the calls and the tasks behind this one
+      lock.unlock();
+      std::move(task)();
+      task = nullptr;
+      lock.lock();
+      --busy_;
+      continue;
+    }
+    if (polled_drained_) {
+      // Nothing more will arrive; the threads still busy take what is queued.
+      --alive_;
+      return;
+    }
+    const bool surplus = alive_ - blocked_ > max_threads_ + 1;
+    ++idle_;
+    lock.unlock();
+    void* tag = nullptr;
+    bool ok = false;
+    const gpr_timespec deadline =
+        surplus ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                               gpr_time_from_millis(
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       kSurplusIdle).count(),
+                                   GPR_TIMESPAN))
+                : gpr_inf_future(GPR_CLOCK_MONOTONIC);
+    const grpc::CompletionQueue::NextStatus status = polled_->AsyncNext(&tag, &ok, deadline);
+    lock.lock();
+    --idle_;
+    if (status == grpc::CompletionQueue::GOT_EVENT) {
+      // Outside mu_: the completion may run a call's handler (RunOnArrival).
+      lock.unlock();
+      auto* completion = static_cast<CompletionTag*>(tag);
+      completion->TakenBack();
+      completion->OnComplete(ok);
+      lock.lock();
+    } else if (status == grpc::CompletionQueue::SHUTDOWN) {
+      polled_drained_ = true;
+    } else if (status == grpc::CompletionQueue::TIMEOUT && queue_.empty() &&
+               alive_ - blocked_ > max_threads_ + 1) {
+      // Still one too many, and nothing to do: retire (see Work()).
+      auto self = threads_.find(std::this_thread::get_id());
+      retired_.push_back(std::move(self->second));
+      threads_.erase(self);
+      --alive_;
+      return;
+    }
   }
 }
 
@@ -98,7 +233,11 @@ void HandlerExecutor::OnBlock() {
   ++blocked_;
   // Also while stopping: Shutdown() runs every queued task, and one may be what the
   // waiting thread waits for.
-  StartThreadIfNeeded();
+  if (polled_ != nullptr) {
+    KeepQueuePolled();
+  } else {
+    StartThreadIfNeeded();
+  }
 }
 
 void HandlerExecutor::OnUnblock() {
@@ -113,6 +252,12 @@ void HandlerExecutor::Shutdown() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     work_.notify_all();
+    if (polled_ != nullptr && !polled_shut_down_) {
+      // Its server is shut down: what is left in it are the ends of finished calls. The
+      // polling threads take them, and leave once it is empty.
+      polled_shut_down_ = true;
+      polled_->Shutdown();
+    }
   }
   // Threads may still start (in place of a waiting one) until the queue is empty and
   // every task has returned: join until none is left.
@@ -123,8 +268,23 @@ void HandlerExecutor::Shutdown() {
       for (auto& [id, thread] : threads_) threads.push_back(std::move(thread));
       threads_.clear();
     }
-    if (threads.empty()) return;
+    if (threads.empty()) break;
     for (std::thread& thread : threads) thread.join();
+  }
+  // No thread polled (none was ever needed, or every one had left): empty it here.
+  grpc::CompletionQueue* left = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (polled_ != nullptr && !polled_drained_) left = polled_;
+    polled_drained_ = true;
+  }
+  if (left == nullptr) return;
+  void* tag = nullptr;
+  bool ok = false;
+  while (left->Next(&tag, &ok)) {
+    auto* completion = static_cast<CompletionTag*>(tag);
+    completion->TakenBack();
+    completion->OnComplete(ok);
   }
 }
 

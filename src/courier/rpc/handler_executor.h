@@ -2,6 +2,9 @@
 #ifndef LP_SRC_COURIER_RPC_HANDLER_EXECUTOR_H_
 #define LP_SRC_COURIER_RPC_HANDLER_EXECUTOR_H_
 
+#include <grpcpp/completion_queue.h>
+
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -15,8 +18,15 @@
 namespace lp::rpc {
 
 // Runs tasks in arrival order on at most `max_threads` running threads of its own; tasks
-// beyond them wait in an unbounded queue (the server bounds what it submits). gRPC's
-// callback threads must not run user handlers, which may block: they hand each call here.
+// beyond them wait in an unbounded queue (the server bounds what it submits).
+//
+// A CourierServer's executor also takes its calls off gRPC (Poll): its idle threads
+// wait in the server's completion queue, and the thread that takes a call runs its
+// handler itself (RunOnArrival), while another thread takes over the queue. So a call
+// costs no hand-off from a gRPC thread to a handler thread and back, and user code still
+// never runs on gRPC's own threads. One thread more than max_threads may then be alive:
+// the one that waits in the queue while max_threads run handlers, and queues the calls
+// that find them all busy (docs/performance.md, "Serving calls on the handler threads").
 //
 // Threads are started on demand, when a task arrives and no idle thread can take it: a
 // server that never sees concurrent calls has one. One thread at a time is woken (or
@@ -34,7 +44,8 @@ namespace lp::rpc {
 // max_threads threads are not waiting.
 //
 // Thread safety: Submit() and OnExecutorThread() may be called from any thread,
-// concurrently. Shutdown() may be called from any thread but the executor's own.
+// concurrently; RunOnArrival() on the executor's threads. Poll() before anything is
+// submitted. Shutdown() may be called from any thread but the executor's own.
 class HandlerExecutor : private internal::BlockingObserver {
  public:
   using Task = absl::AnyInvocable<void() &&>;
@@ -51,6 +62,43 @@ class HandlerExecutor : private internal::BlockingObserver {
   HandlerExecutor(const HandlerExecutor&) = delete;
   HandlerExecutor& operator=(const HandlerExecutor&) = delete;
 
+  // A completion of the queue the executor polls: the tag given to gRPC is a
+  // CompletionTag*, and the executor's thread that takes it calls OnComplete.
+  //
+  // gRPC's queue orders what a thread did before it gave a tag to gRPC before what the
+  // thread that takes it back does, but ThreadSanitizer cannot see that inside Debian's
+  // uninstrumented gRPC. So whoever gives a tag to gRPC calls Handed() just before, and
+  // the executor's thread acquires that before OnComplete: an edge TSan does see.
+  class CompletionTag {
+   public:
+    virtual void OnComplete(bool ok) = 0;
+
+    // Just before the tag goes to gRPC (a request, a reply, an alarm).
+    void Handed() { handed_.store(true, std::memory_order_release); }
+
+   protected:
+    ~CompletionTag() = default;
+
+   private:
+    friend class HandlerExecutor;
+    // Just after the tag came back from gRPC's queue.
+    void TakenBack() { (void)handed_.load(std::memory_order_acquire); }
+
+    std::atomic<bool> handed_{false};
+  };
+
+  // From now on idle threads wait in `queue`, whose every tag is a CompletionTag, and one
+  // thread is started to do so. Call once, before any Submit(); `queue` must outlive
+  // Shutdown(), which shuts it down (after the server that feeds it has been shut down)
+  // and takes what is left in it.
+  void Poll(grpc::CompletionQueue* queue);
+
+  // On an executor thread that took a call off the polled queue: runs `task` here if
+  // fewer than max_threads threads run tasks (or if `bounded` is false: for a handler
+  // that promised not to block), after making sure another thread waits in the queue;
+  // queues it otherwise. False once Shutdown() has begun, as Submit().
+  bool RunOnArrival(Task task, bool bounded = true);
+
   // Queues `task` for a thread. False once Shutdown() has begun: `task` is then destroyed
   // without running, and the caller must end whatever it stood for.
   bool Submit(Task task);
@@ -65,7 +113,7 @@ class HandlerExecutor : private internal::BlockingObserver {
 
   // Threads alive now: at most max_threads, plus those started in place of waiting ones.
   int threads_alive() const;
-  // Threads waiting for a task now.
+  // Threads waiting for a task (or in the polled queue) now.
   int threads_idle() const;
 
  private:
@@ -73,6 +121,15 @@ class HandlerExecutor : private internal::BlockingObserver {
   static constexpr auto kSurplusIdle = std::chrono::seconds(2);
 
   void Work();
+  // Work() of an executor that polls a completion queue.
+  void PollWork();
+  // Starts a thread and counts it as on its way to the queue. Requires mu_.
+  void StartThread();
+  // Poll()'s StartThreadIfNeeded: makes sure a thread waits in the queue, and that a
+  // queued task some thread may run reaches one (an idle thread is woken by an alarm on
+  // the queue). Requires mu_.
+  void KeepQueuePolled();
+  class WakeAlarm;
   // If tasks are queued and no thread is on its way to the queue, wakes an idle thread,
   // or starts one if none is idle and fewer than max_threads threads are running (not
   // waiting). Requires mu_.
@@ -97,13 +154,20 @@ class HandlerExecutor : private internal::BlockingObserver {
   std::map<std::thread::id, std::thread> threads_;
   std::vector<std::thread> retired_;  // guarded by mu_: exited, not yet joined
   int alive_ = 0;                     // guarded by mu_: started and not yet exited
-  int idle_ = 0;                      // guarded by mu_: threads waiting on work_
+  int idle_ = 0;                      // guarded by mu_: threads waiting on work_ (or polled_)
   int blocked_ = 0;                   // guarded by mu_: threads in a BlockingRegion
   // Guarded by mu_: threads woken or started for the queue that have not looked at it
   // yet; 0 or 1. (A spurious wake-up may count as the awaited one: then one more thread
   // is woken than needed, never one fewer.)
   int waking_ = 0;
   bool stopping_ = false;             // guarded by mu_
+
+  // Polled mode (Poll()); all guarded by mu_.
+  grpc::CompletionQueue* polled_ = nullptr;  // set once by Poll()
+  int busy_ = 0;                // threads running a task or a call's handler
+  bool wake_pending_ = false;   // a WakeAlarm is set and has not fired yet
+  bool polled_shut_down_ = false;  // polled_->Shutdown() was called: no more alarms
+  bool polled_drained_ = false;    // polled_ said it is shut down and empty
 
   // Serializes Shutdown(): a second caller waits until the first has joined the threads.
   std::mutex shutdown_mu_;

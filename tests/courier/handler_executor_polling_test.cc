@@ -1,0 +1,221 @@
+// HandlerExecutor polling a completion queue (HandlerExecutor::Poll), as a CourierServer's
+// does: the thread that takes a call runs it while another thread takes over the queue,
+// calls beyond the bound wait in the executor's queue while the completion queue is still
+// polled, and work submitted from elsewhere wakes a thread waiting in the queue. The calls
+// here are alarms on a real gRPC completion queue, whose tags run tasks as a server's
+// arrivals do (CourierServiceImpl::Arrived).
+#include <grpcpp/alarm.h>
+#include <grpcpp/completion_queue.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "lp/event.h"
+#include "lp/internal/blocking_region.h"
+#include "src/courier/rpc/grpc_library.h"
+#include "src/courier/rpc/handler_executor.h"
+#include "tests/courier/rpc_test_util.h"
+
+namespace lp::rpc {
+namespace {
+
+using ::lp::testing::Gate;
+using ::lp::testing::kLong;
+
+// A call that arrives through the queue: on the thread that takes it, it runs `task`
+// through RunOnArrival, and records where it was taken and where the task ran.
+class Arrival final : public HandlerExecutor::CompletionTag {
+ public:
+  Arrival(HandlerExecutor& executor, absl::AnyInvocable<void()> task, bool bounded = true)
+      : executor_(executor), task_(std::move(task)), bounded_(bounded) {}
+
+  void OnComplete(bool /*ok*/) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      taken_on_ = std::this_thread::get_id();
+    }
+    taken_.Notify();
+    EXPECT_TRUE(executor_.RunOnArrival(
+        [this] {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            ran_on_ = std::this_thread::get_id();
+          }
+          task_();
+          ran_.Notify();
+        },
+        bounded_));
+    handed_.Notify();
+  }
+
+  Event& taken() { return taken_; }
+  // RunOnArrival returned: the call ran, or waits in the executor's queue.
+  Event& handed() { return handed_; }
+  Event& ran() { return ran_; }
+  std::thread::id taken_on() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return taken_on_;
+  }
+  std::thread::id ran_on() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ran_on_;
+  }
+
+ private:
+  HandlerExecutor& executor_;
+  absl::AnyInvocable<void()> task_;
+  const bool bounded_;
+  Event taken_;
+  Event handed_;
+  Event ran_;
+  std::mutex mu_;
+  std::thread::id taken_on_;  // guarded by mu_
+  std::thread::id ran_on_;    // guarded by mu_
+};
+
+class HandlerExecutorPollingTest : public ::testing::Test {
+ protected:
+  HandlerExecutorPollingTest() { KeepGrpcInitialized(); }
+  ~HandlerExecutorPollingTest() override {
+    if (executor_ != nullptr) executor_->Shutdown();  // shuts the queue down, empties it
+  }
+
+  HandlerExecutor& Start(int max_threads) {
+    executor_ = std::make_unique<HandlerExecutor>(max_threads);
+    executor_->Poll(&queue_);
+    return *executor_;
+  }
+
+  // Puts `tag` in the queue at once, as gRPC does a call that arrived.
+  void Arrive(HandlerExecutor::CompletionTag* tag) {
+    alarms_.push_back(std::make_unique<grpc::Alarm>());
+    tag->Handed();
+    alarms_.back()->Set(&queue_, gpr_now(GPR_CLOCK_MONOTONIC), tag);
+  }
+
+  // A call; it lives until the executor's threads are joined (they may still be in its
+  // OnComplete when its task has run).
+  Arrival& NewArrival(absl::AnyInvocable<void()> task, bool bounded = true) {
+    arrivals_.push_back(std::make_unique<Arrival>(*executor_, std::move(task), bounded));
+    return *arrivals_.back();
+  }
+
+  grpc::CompletionQueue queue_;
+  std::vector<std::unique_ptr<grpc::Alarm>> alarms_;  // each fires once
+  std::vector<std::unique_ptr<Arrival>> arrivals_;
+  std::unique_ptr<HandlerExecutor> executor_;  // destroyed first: it empties the queue
+};
+
+TEST_F(HandlerExecutorPollingTest, ACallRunsOnTheThreadThatTookItWhileAnotherTakesOverTheQueue) {
+  Start(4);
+  Gate gate;
+  Arrival& first = NewArrival([&] { gate.Enter(); });
+  Arrive(&first);
+  ASSERT_TRUE(gate.AwaitEntered(1));
+  // The first call holds its thread; a second one is still taken off the queue.
+  Arrival& second = NewArrival([&] { gate.Enter(); });
+  Arrive(&second);
+  ASSERT_TRUE(gate.AwaitEntered(2));
+  gate.Release();
+  ASSERT_TRUE(first.ran().WaitFor(kLong));
+  ASSERT_TRUE(second.ran().WaitFor(kLong));
+  // No hand-off: each ran where it was taken, and they were taken by different threads.
+  EXPECT_EQ(first.ran_on(), first.taken_on());
+  EXPECT_EQ(second.ran_on(), second.taken_on());
+  EXPECT_NE(first.taken_on(), second.taken_on());
+}
+
+TEST_F(HandlerExecutorPollingTest, CallsBeyondMaxThreadsWaitWhileTheQueueIsStillPolled) {
+  constexpr int kThreads = 2;
+  HandlerExecutor& executor = Start(kThreads);
+  Gate gate;
+  std::vector<Arrival*> calls;
+  for (int i = 0; i < kThreads + 1; ++i) {
+    calls.push_back(&NewArrival([&] { gate.Enter(); }));
+    Arrive(calls.back());
+  }
+  ASSERT_TRUE(gate.AwaitEntered(kThreads));
+  // The third call was taken, but its handler waits for a thread...
+  ASSERT_TRUE(calls[kThreads]->taken().WaitFor(kLong));
+  // ...while one thread more than the bound still takes calls off the queue.
+  Arrival& probe = NewArrival([] {}, /*bounded=*/false);
+  Arrive(&probe);
+  ASSERT_TRUE(probe.ran().WaitFor(kLong));
+  EXPECT_EQ(gate.entered(), kThreads);
+  EXPECT_EQ(executor.threads_alive(), kThreads + 1);
+  gate.Release();
+  for (Arrival* call : calls) ASSERT_TRUE(call->ran().WaitFor(kLong));
+  EXPECT_EQ(gate.entered(), kThreads + 1);
+}
+
+TEST_F(HandlerExecutorPollingTest, AnUnboundedCallRunsWhenEveryThreadIsBusy) {
+  Start(1);
+  Gate gate;
+  Arrival& busy = NewArrival([&] { gate.Enter(); });
+  Arrive(&busy);
+  ASSERT_TRUE(gate.AwaitEntered(1));
+  Arrival& inline_call = NewArrival([] {}, /*bounded=*/false);  // a run_inline method's
+  Arrive(&inline_call);
+  EXPECT_TRUE(inline_call.ran().WaitFor(kLong));
+  gate.Release();
+  ASSERT_TRUE(busy.ran().WaitFor(kLong));
+}
+
+TEST_F(HandlerExecutorPollingTest, ASubmittedTaskWakesAThreadWaitingInTheQueue) {
+  HandlerExecutor& executor = Start(4);
+  // Let the first thread settle in the queue, where only a completion wakes it.
+  const absl::Time deadline = absl::Now() + kLong;
+  while (executor.threads_idle() < 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(executor.threads_idle(), 1);
+  for (int i = 0; i < 20; ++i) {
+    auto ran = std::make_shared<Event>();  // the task may outlive a failed wait
+    ASSERT_TRUE(executor.Submit([ran] { ran->Notify(); }));
+    ASSERT_TRUE(ran->WaitFor(kLong)) << "task " << i << " never ran";
+  }
+}
+
+TEST_F(HandlerExecutorPollingTest, AThreadWaitingOnAnotherNodeIsReplacedForQueuedCalls) {
+  Start(1);
+  Event release;
+  Event waiting;
+  Arrival& waiter = NewArrival([&] {
+    internal::BlockingRegion region;  // as a synchronous Courier call waits
+    waiting.Notify();
+    EXPECT_TRUE(release.WaitFor(kLong));
+  });
+  Arrive(&waiter);
+  ASSERT_TRUE(waiting.WaitFor(kLong));
+  // The one handler thread waits on another node: the next call runs all the same.
+  Arrival& next = NewArrival([] {});
+  Arrive(&next);
+  EXPECT_TRUE(next.ran().WaitFor(kLong));
+  release.Notify();
+  ASSERT_TRUE(waiter.ran().WaitFor(kLong));
+}
+
+TEST_F(HandlerExecutorPollingTest, ShutdownRunsQueuedCallsAndEmptiesTheQueue) {
+  HandlerExecutor& executor = Start(1);
+  Gate gate;
+  Arrival& busy = NewArrival([&] { gate.Enter(); });
+  Arrive(&busy);
+  ASSERT_TRUE(gate.AwaitEntered(1));
+  Arrival& queued = NewArrival([] {});
+  Arrive(&queued);
+  ASSERT_TRUE(queued.handed().WaitFor(kLong));
+  std::thread shutdown([&] { executor.Shutdown(); });
+  gate.Release();
+  shutdown.join();
+  // Shutdown returned: the queued call ran, and no thread is left.
+  EXPECT_TRUE(queued.ran().HasBeenNotified());
+  EXPECT_EQ(executor.threads_alive(), 0);
+  EXPECT_FALSE(executor.Submit([] {}));
+}
+
+}  // namespace
+}  // namespace lp::rpc
