@@ -11,7 +11,10 @@
 //                 lp::Futures waited for in order by one thread
 //   lp inline     the same methods registered to run inline (CourierNode::RunInline), and
 //   +chained      calls in flight each started from the previous one's Future::OnReady:
-//                 lp used as the raw callback side is (column and ratios "lpi")
+//                 lp used as the raw callback side is (column and ratios "lpi"). Since
+//                 every call runs on the server thread that took it off gRPC's queue,
+//                 run_inline no longer changes the server's speed: the two lp sides
+//                 differ by their clients
 // So lp/sync compares lp with raw gRPC served and waited for the same way (futures on the
 // client): what lp's layers add; lp/cb and lpi/cb compare lp with the best raw gRPC, the
 // gap issue 13 is to close, and each target is judged for both ways of using lp.

@@ -173,11 +173,12 @@ class CourierNode : public Node {
     courier_impl()->set_batching(name, options);
   }
 
-  // Serves `method` on the gRPC thread that receives each call, without handing it to a
-  // handler thread: one thread wake-up and switch less per call (see
-  // CourierMethodOptions::run_inline, and docs/performance.md for what it saves). Only for
-  // methods that never block, e.g. a quick read of the node's state under a short lock:
-  // while an inline method waits, no call to any node of the process makes progress.
+  // Serves `method` at once on the server thread that takes each call off gRPC's queue,
+  // even when every handler thread is busy: outside the bound of handler_threads (see
+  // CourierMethodOptions::run_inline). Only for methods that never block, e.g. a quick
+  // read of the node's state under a short lock: such a call is answered while slow ones
+  // hold every handler thread, and a wait in it is reported. (It no longer saves a thread
+  // hand-off: every call runs on the thread that took it; docs/performance.md.)
   // Throws lp::ProgramError for a method not listed in LP_COURIER_METHODS, or batched.
   template <typename M>
     requires std::is_member_function_pointer_v<M>
@@ -185,8 +186,8 @@ class CourierNode : public Node {
     const char* name = ListedName(method, "RunInline");
     if constexpr (internal::MethodTraits<M>::kBatched) {
       throw ProgramError(TypeName() + "::RunInline: method '" + name +
-                         "' is batched; its calls wait for their batch, so it cannot run "
-                         "on gRPC's threads");
+                         "' is batched; its calls are taken at once already and wait for "
+                         "their batch");
     }
     courier_impl()->set_inline(name);
   }

@@ -43,9 +43,10 @@ struct TransportSecurity;  // src/courier/rpc/transport_security.h
 
 // Thread safety: every public method may be called from any thread, concurrently.
 // Methods must be registered before Start(). Handlers run concurrently on the server's own
-// pool of handler threads (CourierServerOptions::handler_threads), never on gRPC's unless
-// registered to run inline (CourierMethodOptions); a call waiting for a free thread holds
-// none, nor does a deferred method's call waiting to end.
+// pool of handler threads (CourierServerOptions::handler_threads), never on gRPC's: the
+// thread that takes a call off the server's completion queue runs it, beyond the bound only
+// if it is registered to run inline (CourierMethodOptions); a call waiting for a free
+// thread holds none, nor does a deferred method's call waiting to end.
 class CourierServer {
  public:
   explicit CourierServer(CourierServerOptions options = {});
@@ -70,9 +71,9 @@ class CourierServer {
 
   // Adds a method whose calls may end later, holding no handler thread while they wait
   // (see DeferredCourierHandler; batched methods are registered this way). With
-  // options.run_inline, its small calls are taken on the gRPC thread that received them:
-  // the handler only decodes and parks them there, and must not block (see
-  // CourierMethodOptions::run_inline).
+  // options.run_inline, its small calls are taken at once by the thread that took them off
+  // gRPC's queue, even when every handler thread is busy: the handler only decodes and
+  // parks them there, and must not block (see CourierMethodOptions::run_inline).
   absl::Status RegisterDeferredMethod(std::string name, DeferredCourierHandler handler,
                                       CourierMethodOptions options = {});
 

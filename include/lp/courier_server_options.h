@@ -7,9 +7,10 @@ namespace lp {
 // The defaults and the reasons for them: docs/courier.md, "Limits and security".
 struct CourierServerOptions {
   // How many handlers may run at the same time: the size of the server's pool of handler
-  // threads. gRPC's own threads only read requests and send replies; each call is handed
-  // to this pool, and a call that finds every thread busy waits in its queue (holding no
-  // thread) until one is free. Threads start on demand.
+  // threads. The pool's threads take the calls off the server's gRPC completion queue and
+  // run each handler on the thread that took its call; a call that finds every thread
+  // busy waits in the pool's queue (holding no thread) until one is free, while one more
+  // thread keeps taking calls. Threads start on demand; gRPC's own never run handlers.
   //
   // Waiting on other calls does not count: a handler thread that waits in a synchronous
   // Courier call or on a Future is replaced while it waits (so nodes that call each other
@@ -52,19 +53,20 @@ struct CourierServerOptions {
 // How a CourierServer serves one method (CourierServer::RegisterMethod; for a CourierNode,
 // CourierNode<T>::RunInline).
 struct CourierMethodOptions {
-  // Run the handler on the gRPC thread that received the call, not on a handler thread.
-  // That saves the hand-off, one thread wake-up and switch per call: the difference
-  // between Courier and raw gRPC's inline handlers in docs/performance.md. Only for
-  // handlers that never block: a few gRPC threads serve every call of the process, and
-  // while an inline handler waits (on a lock, on disk, on another node) none of the
-  // server's calls make progress. A wait on another node (a synchronous Courier call, a
-  // Future) from an inline handler is reported once per method on stderr. Handler threads
-  // (handler_threads, max_concurrent_handlers) do not bound inline calls.
-  // For a deferred method (CourierServer::RegisterDeferredMethod) it means less: its calls
-  // of up to 64 KiB are taken on gRPC's thread (the handler decodes and parks them; that
-  // step must not block) and end wherever the handler completes them. Batched methods are
-  // registered so; work a taken call makes ready (a full batch) goes to the handler
-  // threads. max_concurrent_handlers counts a deferred call until it ends.
+  // Run the handler at once on the thread that took the call off gRPC's queue, even when
+  // every handler thread is busy: handler_threads does not bound inline calls (it still
+  // counts them among max_concurrent_handlers). Only for handlers that never block (a
+  // quick read of state under a short lock): they are answered while slow calls hold
+  // every handler thread, and a thread waiting in one takes no other call. A wait on
+  // another node (a synchronous Courier call, a Future) from an inline handler is
+  // reported once per method on stderr. (Until every call ran on the thread that took it,
+  // this also saved a hand-off between threads per call; it no longer makes a call
+  // faster: docs/performance.md.)
+  // For a deferred method (CourierServer::RegisterDeferredMethod): its calls of up to
+  // 64 KiB are taken at once (the handler decodes and parks them; that step must not
+  // block) and end wherever the handler completes them. Batched methods are registered
+  // so; work a taken call makes ready (a full batch) goes to the handler threads' queue.
+  // max_concurrent_handlers counts a deferred call until it ends.
   bool run_inline = false;
 };
 

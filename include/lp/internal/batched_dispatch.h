@@ -7,8 +7,8 @@
 // Each call is decoded on its own (a malformed call fails alone, before joining a batch) and
 // then waits for its batch holding no thread; the method runs once per batch, and each
 // call's result is encoded where the batch ran (see Batcher). The server takes a small call
-// on the gRPC thread that received it (MethodRegistry::ServedOnArrival); a batch that call
-// makes ready is handed to a handler thread (internal::Handoff).
+// at once, outside the bound of its handler threads (MethodRegistry::ServedOnArrival); a
+// batch that call makes ready is handed to a handler thread (internal::Handoff).
 
 #include <cstddef>
 #include <map>
@@ -149,8 +149,8 @@ absl::StatusOr<DeferredCourierHandler> MakeBatchedCourierHandler(T* object, cons
           std::move(done)(std::move(status));
         });
     if (ready) {
-      // On a gRPC thread the batch (user code) goes to a handler thread; if the server
-      // takes no more work, the batcher's timer thread runs it.
+      // Where a call is only taken, the batch (user code) goes to a handler thread; if the
+      // server takes no more work, the batcher's timer thread runs it.
       if (Handoff* handoff = current_handoff) {
         if (!handoff->Post([batcher] { batcher->RunReady(); })) batcher->RunReadyOnTimerThread();
       } else {

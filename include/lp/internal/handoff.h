@@ -6,12 +6,11 @@
 
 namespace lp::internal {
 
-// A Courier server takes a small call of a deferred (batched) method on the gRPC thread
-// that received it: it decodes the call and parks it in its batch there, which saves
-// waking a handler thread per call. When that call makes a batch ready, the batch is user
-// code, which may block, and gRPC's few threads must not: the server sets
-// current_handoff while it takes the call, and the batch is posted through it to the
-// server's handler threads. Elsewhere current_handoff is null and such work runs where it
+// A Courier server takes a small call of a deferred (batched) method at once, outside the
+// bound of its handler threads (the call only needs decoding and parking in its batch).
+// When that call makes a batch ready, the batch is user code, which may block, and must
+// count as a handler: the server sets current_handoff while it takes the call, and the
+// batch is posted through it to the server's handler threads' queue. Elsewhere current_handoff is null and such work runs where it
 // was found (on a handler thread, a test's thread, the batcher's timer).
 //
 // Thread safety: Post may be called from any thread, concurrently.

@@ -33,10 +33,11 @@ constexpr char kOtherMethod[] = "(other)";
 
 }  // namespace
 
-// The scope of one call served on its gRPC thread (MethodRegistry::ServedOnArrival): marks
-// the thread as running the service's inline handler, reports a wait on another node from
-// it (a BlockingRegion), which stalls the gRPC thread, and posts work that must not run
-// there (a batch the call made ready) to the handler threads. Not shared between threads,
+// The scope of one call served at once on the thread that took it, whether or not a
+// handler thread is free (MethodRegistry::ServedOnArrival): marks the thread as running
+// the service's inline handler, reports a wait on another node from it (a
+// BlockingRegion), which the method promised not to do, and posts work that must not run
+// there (a batch the call made ready) to the handler threads' queue. Not shared between threads,
 // but Post may run on any.
 class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
                                              public internal::Handoff {
@@ -92,8 +93,9 @@ void CourierServiceImpl::WarnInlineWait(const std::string& method) const {
   }
   std::fprintf(stderr,
                "lp: Courier method '%s' of %s runs inline (CourierMethodOptions::run_inline, "
-               "CourierNode::RunInline) but waited on another call: while it waits, gRPC's "
-               "threads serve no other call of this process. Remove run_inline from it. "
+               "CourierNode::RunInline) but waited on another call: inline methods promise "
+               "not to block, so the server's bound on handler threads does not count them, "
+               "and the thread waiting here serves no other call. Remove run_inline from it. "
                "(Said once per method.)\n",
                BoundedEcho(method).c_str(),
                server_name_.empty() ? "this Courier server" : server_name_.c_str());
@@ -173,72 +175,181 @@ absl::Status CourierServiceImpl::Admit() {
       "max_concurrent_handlers); this call was not run: retry later"));
 }
 
-grpc::ServerUnaryReactor* CourierServiceImpl::Call(grpc::CallbackServerContext* context,
-                                                   const grpc::ByteBuffer* request,
-                                                   grpc::ByteBuffer* response) {
+// One call of Call, from the slot asked of gRPC to its end. gRPC returns it as two tags:
+// the call itself (it arrived; later, its reply was sent) and done_ (the call is over, and
+// only from then on may IsCancelled() be asked). It is deleted when both are back, or when
+// the first comes back empty (no call came into the slot: the server shut down, and gRPC
+// then never returns done_). A thread that gives it to gRPC (asks for the slot, sends the
+// reply) holds a reference of its own until gRPC's function returns, so that the slot is
+// never deleted under it, however soon the tag comes back on another thread.
+//
+// Thread safety: the tags come back on any of the executor's threads, and the reply is
+// sent from whichever thread ends the call. gRPC orders those steps (made visible to
+// ThreadSanitizer by CompletionTag::Handed); done_seen_ is read by a thread that may not
+// have taken done_ back.
+class CourierServiceImpl::IncomingCall final : public HandlerExecutor::CompletionTag {
+ public:
+  // Asks gRPC for the next call of Call into a new slot.
+  static void Request(CourierServiceImpl& service) { new IncomingCall(service); }
+
+  IncomingCall(const IncomingCall&) = delete;
+  IncomingCall& operator=(const IncomingCall&) = delete;
+
+  void OnComplete(bool ok) override {
+    if (stage_.load(std::memory_order_relaxed) == Stage::kReplying) return Unref();
+    if (!ok) return Unref(2);  // no call came: done_ never will either
+    Request(service_);  // a slot for the next call before this one runs
+    service_.Arrived(*this);
+  }
+
+  grpc::ServerContext& context() { return context_; }
+  grpc::ByteBuffer& request() { return request_; }
+  grpc::ByteBuffer& response() { return response_; }
+
+  // Whether the caller went away, its deadline passed or the server's shutdown deadline
+  // cancelled the call, as far as gRPC has said yet.
+  bool Cancelled() const {
+    return done_seen_.load(std::memory_order_acquire) && context_.IsCancelled();
+  }
+
+  // Sends the reply: response() if `status` is OK. Once, from any thread.
+  void Finish(const grpc::Status& status) {
+    stage_.store(Stage::kReplying, std::memory_order_relaxed);
+    refs_.fetch_add(1, std::memory_order_relaxed);  // until Finish returns
+    Handed();
+    writer_.Finish(response_, status, this);
+    Unref();
+  }
+
+ private:
+  enum class Stage { kRequested, kReplying };
+
+  class Done final : public HandlerExecutor::CompletionTag {
+   public:
+    explicit Done(IncomingCall& call) : call_(call) {}
+    void OnComplete(bool /*ok*/) override {
+      call_.done_seen_.store(true, std::memory_order_release);
+      call_.Unref();
+    }
+
+   private:
+    IncomingCall& call_;
+  };
+
+  explicit IncomingCall(CourierServiceImpl& service) : service_(service) {
+    service.CallCreated();
+    context_.AsyncNotifyWhenDone(static_cast<HandlerExecutor::CompletionTag*>(&done_));
+    done_.Handed();
+    Handed();
+    service.RequestCall(&context_, &request_, &writer_, service.queue_, service.queue_,
+                        static_cast<HandlerExecutor::CompletionTag*>(this));
+    Unref();  // the constructor's own reference
+  }
+  ~IncomingCall() = default;
+
+  void Unref(int count = 1) {
+    if (refs_.fetch_sub(count, std::memory_order_acq_rel) == count) Delete();
+  }
+  // Counted gone once nothing of it is left: its server may then shut the queue down.
+  void Delete() {
+    CourierServiceImpl& service = service_;
+    delete this;
+    service.CallGone();
+  }
+
+  CourierServiceImpl& service_;
+  grpc::ServerContext context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  grpc::ServerAsyncResponseWriter<grpc::ByteBuffer> writer_{&context_};
+  Done done_{*this};
+  std::atomic<Stage> stage_{Stage::kRequested};
+  std::atomic<bool> done_seen_{false};
+  // The reply sent (or the slot back empty), done_, and the constructor until it returns.
+  std::atomic<int> refs_{3};
+};
+
+void CourierServiceImpl::CallCreated() {
+  std::lock_guard<std::mutex> lock(calls_mu_);
+  ++live_calls_;
+}
+
+void CourierServiceImpl::CallGone() {
+  std::lock_guard<std::mutex> lock(calls_mu_);
+  if (--live_calls_ == 0) calls_gone_.notify_all();
+}
+
+void CourierServiceImpl::WaitForCallsToEnd() {
+  std::unique_lock<std::mutex> lock(calls_mu_);
+  calls_gone_.wait(lock, [this] { return live_calls_ == 0; });
+}
+
+void CourierServiceImpl::TakeCalls(grpc::ServerCompletionQueue* queue, int requested) {
+  queue_ = queue;
+  for (int i = 0; i < requested; ++i) IncomingCall::Request(*this);
+}
+
+void CourierServiceImpl::Arrived(IncomingCall& call) {
   const Clock::time_point arrived = Clock::now();
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   (void)published_.load(std::memory_order_acquire);  // see published_
-  const std::size_t request_bytes = request->Length();
+  grpc::ServerContext& context = call.context();
+  grpc::ByteBuffer& request = call.request();
+  const std::size_t request_bytes = request.Length();
   // A call refused before its method was read.
-  auto refuse = [&](grpc::Status status) {
+  auto refuse = [&](const grpc::Status& status) {
     RecordCall(OtherMetrics(), arrived, static_cast<absl::StatusCode>(status.error_code()),
                request_bytes, 0);
-    reactor->Finish(std::move(status));
+    call.Finish(status);
   };
   if (absl::Status admitted = Admit(); !admitted.ok()) {
     refuse(ToGrpcStatus(admitted));
-    return reactor;
+    return;
   }
   // A caller of this host whose request is large learns that its tensors may come
   // through shared memory (same_host.h); small requests, most of them, are not slowed.
   // Only to a caller of the launch: the offer names this host and process.
   if (request_bytes >= kMinSameHostTensorBytes && SameHostTensorsEnabled() &&
-      CheckSecret(*context).ok()) {
+      CheckSecret(context).ok()) {
     if (std::string offer = SameHostOffer(); !offer.empty()) {
-      context->AddInitialMetadata(kSameHostMetadataKey, std::move(offer));
+      context.AddInitialMetadata(kSameHostMetadataKey, std::move(offer));
     }
   }
-  // gRPC keeps `context`, `request` and `response` until the reactor is finished, and the
-  // request is this call's alone: Serve() may consume it (it frees the wire bytes before
-  // the handler runs), hence the const_cast.
-  auto task = [this, context, reactor, request = const_cast<grpc::ByteBuffer*>(request),
-               response, arrived, request_bytes] {
+  // `call` lives until it is finished; its request is its own, so Serve() may consume it
+  // (it frees the wire bytes before the handler runs).
+  auto task = [this, &call, arrived, request_bytes] {
     // A call that waited for a thread while its caller went away, its deadline passed or
     // the server's shutdown deadline cancelled it: nobody awaits its result, so its handler
     // does not run. (gRPC has already told the caller why; this status is not sent.)
-    if (context->IsCancelled()) {
+    if (call.Cancelled()) {
       Release();
       RecordCall(OtherMetrics(), arrived, absl::StatusCode::kCancelled, request_bytes, 0);
-      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                                   "the call was cancelled while it waited for a handler thread"));
+      call.Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                               "the call was cancelled while it waited for a handler thread"));
       return;
     }
-    Serve(*context, *request, [this, reactor, response](absl::StatusOr<grpc::ByteBuffer> reply) {
+    Serve(call.context(), call.request(), [this, &call](absl::StatusOr<grpc::ByteBuffer> reply) {
       grpc::Status status = grpc::Status::OK;
       if (reply.ok()) {
-        response->Swap(&*reply);
+        call.response().Swap(&*reply);
       } else {
         status = ToGrpcStatus(reply.status());
       }
       Release();
-      reactor->Finish(std::move(status));
+      call.Finish(status);
     }, arrived);
   };
-  if (std::optional<std::string> method = MethodServedOnArrival(*context, *request)) {
-    // No hand-off: served on this gRPC thread (the method promised not to block, or is
-    // deferred and is only taken here).
+  if (std::optional<std::string> method = MethodServedOnArrival(context, request)) {
+    // Served at once, even when every handler thread is busy: the method promised not to
+    // block, or is deferred and is only taken here.
     InlineCall scope(*this, *std::move(method));
-    task();
-    return reactor;
+    if (executor_->RunOnArrival(std::move(task), /*bounded=*/false)) return;
+  } else if (executor_->RunOnArrival(std::move(task))) {
+    return;
   }
-  if (executor_ == nullptr || !executor_->Submit(std::move(task))) {
-    // The server is shutting down and has stopped running handlers.
-    Release();
-    refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "the Courier server is shutting down; this call was not run"));
-  }
-  return reactor;
+  // The server is shutting down and has stopped running handlers.
+  Release();
+  refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      "the Courier server is shutting down; this call was not run"));
 }
 
 void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -24,14 +25,18 @@
 
 namespace lp::rpc {
 
-// Uses gRPC's callback API, so that no thread waits for a call: gRPC's own threads read
-// the request, and Call hands it to a HandlerExecutor, whose threads run the handler (it
-// may block) and then finish the call. gRPC's threads run user code only for methods
-// registered to run inline (CourierMethodOptions), which promise not to block: Call reads
-// such a call's method name from the request's first bytes and serves it on the spot. A
-// small call of a deferred (batched) method is also taken on the spot: decoded and parked
-// in its batch, whose run is handed to the executor (internal::Handoff). ListMethods
-// blocks on nothing and is answered on gRPC's thread.
+// Call is served through gRPC's asynchronous API on the server's own completion queue,
+// which the server's HandlerExecutor polls: no thread waits for a call, and the handler
+// thread that takes a call off the queue runs its handler (it may block) and finishes it,
+// while another thread of the pool takes over the queue (HandlerExecutor::RunOnArrival).
+// gRPC's own threads never run user code, and a call costs no hand-off between threads.
+// When every handler thread is busy, the call waits in the executor's queue. Methods
+// registered to run inline (CourierMethodOptions) promise not to block: Arrived reads
+// such a call's method name from the request's first bytes and serves it at once, even
+// when every handler thread is busy. A small call of a deferred (batched) method is also
+// taken at once: decoded and parked in its batch, whose run goes to the executor's queue
+// (internal::Handoff). ListMethods blocks on nothing and is answered on gRPC's thread
+// (callback API).
 //
 // Every call is counted in the process's Courier metrics (src/metrics/) under the node
 // whose thread built the service (metrics::CurrentNodeLabel(): "main" outside a node) and
@@ -44,8 +49,8 @@ namespace lp::rpc {
 // against the send limit before it is encoded, so that a reply protobuf cannot encode
 // fails its call instead of aborting the process (gRPC asserts that encoding succeeds).
 //
-// Thread safety: called concurrently by gRPC's threads, handlers run concurrently on the
-// executor's. RequireSecret() happens before serving (CourierServer calls it before
+// Thread safety: calls arrive concurrently on the executor's threads (ListMethods on
+// gRPC's), and handlers run concurrently on them. RequireSecret() happens before serving (CourierServer calls it before
 // Start); after that the only mutable state is the atomic count of admitted calls and the
 // set of inline methods already warned about (under its own mutex), and the metrics
 // (metrics::CallMetrics records concurrently; the per-method table is written by
@@ -53,7 +58,7 @@ namespace lp::rpc {
 // it serves, and the executor must be drained (HandlerExecutor::Shutdown) before the
 // service is destroyed: its tasks use the service.
 class CourierServiceImpl final
-    : public courier::CourierService::WithRawCallbackMethod_Call<
+    : public courier::CourierService::WithRawMethod_Call<
           courier::CourierService::WithCallbackMethod_ListMethods<
               courier::CourierService::Service>> {
  public:
@@ -68,9 +73,18 @@ class CourierServiceImpl final
                      HandlerExecutor* executor = nullptr, int max_calls = 0,
                      int max_receive_message_bytes = -1);
 
-  grpc::ServerUnaryReactor* Call(grpc::CallbackServerContext* context,
-                                 const grpc::ByteBuffer* request,
-                                 grpc::ByteBuffer* response) override;
+  // Starts taking calls of Call from `queue`, the server's completion queue, which the
+  // executor polls: `requested` calls are asked of gRPC at a time. Once the server has
+  // been built and started; the queue must be shut down only after the server.
+  void TakeCalls(grpc::ServerCompletionQueue* queue, int requested);
+
+  // Once the server is shut down (grpc::Server::Shutdown returned), and while the executor
+  // still polls the queue: returns when every call taken from it has ended and every slot
+  // asked for has come back, so that nothing is left to use the queue once it is shut
+  // down. (gRPC aborts the process when a call's reply, or the start of a call, meets a
+  // queue that is shut down; a call still parked in a batch is finished by whoever ends
+  // the batch, as it must be.)
+  void WaitForCallsToEnd();
   grpc::ServerUnaryReactor* ListMethods(grpc::CallbackServerContext* context,
                                         const courier::ListMethodsRequest* request,
                                         courier::ListMethodsResponse* response) override;
@@ -112,13 +126,19 @@ class CourierServiceImpl final
   // OK when the call carries the secret, or none is required; else UNAUTHENTICATED
   // saying what is missing and how a caller outside the program gets it.
   absl::Status CheckSecret(const grpc::ServerContextBase& context) const;
-  // The method of the call with these request bytes if it is served on arrival, on the
-  // gRPC thread (MethodRegistry::ServedOnArrival); nullopt otherwise.
+  // The method of the call with these request bytes if it is served on arrival, outside
+  // the bound of handler threads (MethodRegistry::ServedOnArrival); nullopt otherwise.
   std::optional<std::string> MethodServedOnArrival(const grpc::ServerContextBase& context,
                                                    const grpc::ByteBuffer& request) const;
   // Says once per method, on stderr, that an inline handler waited on another node.
   void WarnInlineWait(const std::string& method) const;
   class InlineCall;
+  class IncomingCall;
+  // Serves a call that has just arrived, on the executor's thread that took it.
+  void Arrived(IncomingCall& call);
+  // An IncomingCall was made, and was deleted.
+  void CallCreated();
+  void CallGone();
 
   // The metrics of `method`'s calls: its own if registered, else "(other)"'s.
   metrics::CallMetrics& MetricsOf(const std::string& method) const;
@@ -134,6 +154,10 @@ class CourierServiceImpl final
   const MethodRegistry& registry_;
   const int max_send_message_bytes_;
   HandlerExecutor* const executor_;  // not owned
+  grpc::ServerCompletionQueue* queue_ = nullptr;  // set by TakeCalls before any call
+  std::mutex calls_mu_;
+  std::condition_variable calls_gone_;  // live_calls_ dropped to 0
+  int live_calls_ = 0;                  // IncomingCalls alive; guarded by calls_mu_
   const int max_calls_;
   const int max_receive_message_bytes_;              // 0: no limit
   std::string secret_;               // empty: no check
@@ -142,8 +166,8 @@ class CourierServiceImpl final
   // before the call is finished, so that a caller that got its reply and calls again at
   // once finds the slot free.
   std::atomic<int> admitted_{0};
-  // Set by Publish(), read (acquire) by every call. The calls arrive on gRPC's threads,
-  // which reach us through gRPC's own synchronization: real, but invisible to
+  // Set by Publish(), read (acquire) by every call. The calls arrive through gRPC's
+  // queue (and ListMethods on gRPC's threads), ordered by gRPC's own synchronization: real, but invisible to
   // ThreadSanitizer with Debian's uninstrumented gRPC, which then reports every handler's
   // first read of its node's state as a race. This pair makes the ordering explicit.
   std::atomic<bool> published_{false};

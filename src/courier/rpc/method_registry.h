@@ -27,19 +27,20 @@ class MethodRegistry {
   absl::Status Add(std::string name, CourierHandler handler, CourierMethodOptions options = {});
   // The same for a deferred handler. With options.run_inline, its calls are taken on
   // arrival (see ServedOnArrival): the handler's take step (decode the call, park it) runs
-  // on gRPC's thread and must not block; the call ends on whatever thread completes it.
+  // outside the bound of handler threads and must not block; the call ends on whatever
+  // thread completes it.
   absl::Status Add(std::string name, DeferredCourierHandler handler,
                    CourierMethodOptions options = {});
 
   // A deferred method's requests up to this size are taken on arrival (see ServedOnArrival).
   static constexpr std::size_t kDeferredOnArrivalMaxBytes = 64 * 1024;
 
-  // Whether a call of `method` with a request of `request_bytes` is served on the gRPC
-  // thread that received it rather than handed to a handler thread: when the method was
-  // registered with options.run_inline and, for a deferred method, the request is at most
-  // kDeferredOnArrivalMaxBytes. A deferred method only takes the call there (decodes it
-  // and parks it, e.g. in its batch), which saves waking a handler thread per call; a
-  // larger request's parse would hold the gRPC thread, and goes to a handler thread.
+  // Whether a call of `method` with a request of `request_bytes` is served at once by the
+  // thread that took it off gRPC's queue, even when every handler thread is busy, rather
+  // than counted against them: when the method was registered with options.run_inline and,
+  // for a deferred method, the request is at most kDeferredOnArrivalMaxBytes. A deferred
+  // method only takes the call there (decodes it and parks it, e.g. in its batch); a
+  // larger request's parse is real work, and counts as a handler's.
   bool ServedOnArrival(const std::string& method, std::size_t request_bytes) const;
   // Whether any method may be: when none, a call need not be looked at before it is
   // handed to a handler thread.

@@ -13,6 +13,13 @@
 #include "src/courier/rpc/transport_security.h"
 
 namespace lp {
+namespace {
+
+// How many calls of Call are asked of gRPC at a time (each arrival asks for the next):
+// enough for every polling thread to take one while gRPC reads the next.
+constexpr int kCallsAskedAtOnce = 16;
+
+}  // namespace
 
 struct CourierServer::Parts {
   explicit Parts(const CourierServerOptions& options)
@@ -28,7 +35,9 @@ struct CourierServer::Parts {
   rpc::HandlerExecutor executor;  // runs the handlers of Call
   rpc::CourierServiceImpl service;
   // Set by Start() (under mu_) before state_ leaves kNew, never reset: whoever saw
-  // state_ != kNew under mu_ may use it without the lock.
+  // state_ != kNew under mu_ may use them without the lock. The queue of Call's calls,
+  // polled by the executor, outlives the server (gRPC's rule: destroyed after it).
+  std::unique_ptr<grpc::ServerCompletionQueue> queue;
   std::unique_ptr<grpc::Server> server;
 };
 
@@ -111,12 +120,22 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
     builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
     builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
   }
+  parts_->queue = builder.AddCompletionQueue(/*is_frequently_polled=*/true);
   parts_->server = builder.BuildAndStart();
   if (parts_->server == nullptr || port == 0) {
     parts_->server.reset();
+    parts_->queue->Shutdown();  // nothing was asked of it: it is empty
+    void* tag = nullptr;
+    bool ok = false;
+    while (parts_->queue->Next(&tag, &ok)) {
+    }
+    parts_->queue.reset();
     return absl::UnavailableError(
         absl::StrCat("Courier server could not listen on '", bind_address, "'"));
   }
+  // The executor's threads take the calls off the queue and run their handlers.
+  parts_->executor.Poll(parts_->queue.get());
+  parts_->service.TakeCalls(parts_->queue.get(), kCallsAskedAtOnce);
   if (auto* health = parts_->server->GetHealthCheckService(); health != nullptr) {
     health->SetServingStatus(serving_);
   }
@@ -162,9 +181,11 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
   }
   // Refuses new calls, cancels the rest at `deadline`, and returns once every call is
   // finished: queued calls see the cancellation and finish without running their
-  // handlers, running handlers return. Then nothing is left for the executor but to stop.
+  // handlers, running handlers return. Then nothing is left for the executor but to shut
+  // the queue down, take the ends of the calls out of it, and stop.
   parts_->server->Shutdown(absl::ToChronoTime(deadline));
   parts_->server->Wait();
+  parts_->service.WaitForCallsToEnd();
   parts_->executor.Shutdown();
   {
     std::lock_guard<std::mutex> lock(mu_);
