@@ -26,10 +26,12 @@ namespace lp::rpc {
 // costs no hand-off from a gRPC thread to a handler thread and back, and user code still
 // never runs on gRPC's own threads. One thread more than max_threads may then be alive:
 // the one that waits in the queue while max_threads run handlers, and queues the calls
-// that find them all busy (docs/performance.md, "Serving calls on the handler threads").
+// that find them all busy (docs/performance.md, "Serving calls on the threads that take them").
 //
-// Threads are started on demand, when a task arrives and no idle thread can take it: a
-// server that never sees concurrent calls has one. One thread at a time is woken (or
+// Threads are started on demand, when a task arrives and no idle thread can take it: an
+// executor that never sees concurrent tasks has one. (Polling, it has one from Poll() on,
+// and two once a call has run: the one that ran it and the one that took over the queue.)
+// Without a queue to poll, one thread at a time is woken (or
 // started) for the queue; when it takes a task and more are queued, it wakes the next.
 // So a burst of calls costs a wake-up for each thread it keeps busy, not one per call,
 // and a call that a thread finishing its task takes first costs none. On this VM a
