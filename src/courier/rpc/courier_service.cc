@@ -269,19 +269,18 @@ class CourierServiceImpl::IncomingCall final : public HandlerExecutor::Completio
   std::atomic<int> refs_{3};
 };
 
-void CourierServiceImpl::CallCreated() {
-  std::lock_guard<std::mutex> lock(calls_mu_);
-  ++live_calls_;
-}
+void CourierServiceImpl::CallCreated() { live_calls_.fetch_add(1, std::memory_order_relaxed); }
 
 void CourierServiceImpl::CallGone() {
-  std::lock_guard<std::mutex> lock(calls_mu_);
-  if (--live_calls_ == 0) calls_gone_.notify_all();
+  // Only the last one takes the lock: while serving, slots asked for keep the count up.
+  if (live_calls_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  std::lock_guard<std::mutex> lock(calls_mu_);  // the waiter checks under it, then waits
+  calls_gone_.notify_all();
 }
 
 void CourierServiceImpl::WaitForCallsToEnd() {
   std::unique_lock<std::mutex> lock(calls_mu_);
-  calls_gone_.wait(lock, [this] { return live_calls_ == 0; });
+  calls_gone_.wait(lock, [this] { return live_calls_.load(std::memory_order_acquire) == 0; });
 }
 
 void CourierServiceImpl::TakeCalls(grpc::ServerCompletionQueue* queue, int requested) {
@@ -338,14 +337,13 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
       call.Finish(status);
     }, arrived);
   };
+  // A method served on arrival runs at once, even when every handler thread is busy: it
+  // promised not to block, or is deferred and is only taken here.
+  std::optional<InlineCall> inline_call;
   if (std::optional<std::string> method = MethodServedOnArrival(context, request)) {
-    // Served at once, even when every handler thread is busy: the method promised not to
-    // block, or is deferred and is only taken here.
-    InlineCall scope(*this, *std::move(method));
-    if (executor_->RunOnArrival(std::move(task), /*bounded=*/false)) return;
-  } else if (executor_->RunOnArrival(std::move(task))) {
-    return;
+    inline_call.emplace(*this, *std::move(method));
   }
+  if (executor_->RunOnArrival(std::move(task), /*bounded=*/!inline_call.has_value())) return;
   // The server is shutting down and has stopped running handlers.
   Release();
   refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE,

@@ -155,9 +155,9 @@ class CourierServiceImpl final
   const int max_send_message_bytes_;
   HandlerExecutor* const executor_;  // not owned
   grpc::ServerCompletionQueue* queue_ = nullptr;  // set by TakeCalls before any call
-  std::mutex calls_mu_;
+  std::atomic<int> live_calls_{0};      // IncomingCalls alive
+  std::mutex calls_mu_;                 // for calls_gone_
   std::condition_variable calls_gone_;  // live_calls_ dropped to 0
-  int live_calls_ = 0;                  // IncomingCalls alive; guarded by calls_mu_
   const int max_calls_;
   const int max_receive_message_bytes_;              // 0: no limit
   std::string secret_;               // empty: no check

@@ -1,6 +1,5 @@
 #include "src/courier/rpc/handler_executor.h"
 
-#include <grpc/support/time.h>
 #include <grpcpp/alarm.h>
 
 #include <algorithm>
@@ -21,7 +20,7 @@ class HandlerExecutor::WakeAlarm final : public CompletionTag {
  public:
   WakeAlarm(HandlerExecutor& executor, grpc::CompletionQueue* queue) : executor_(executor) {
     Handed();
-    alarm_.Set(queue, gpr_now(GPR_CLOCK_MONOTONIC), this);
+    alarm_.Set(queue, std::chrono::system_clock::now(), this);
   }
   void OnComplete(bool /*ok*/) override {
     {
@@ -46,11 +45,7 @@ bool HandlerExecutor::Submit(Task task) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return false;
     queue_.push_back(std::move(task));
-    if (polled_ != nullptr) {
-      KeepQueuePolled();
-    } else {
-      StartThreadIfNeeded();
-    }
+    StartThreadIfNeeded();
     retired = TakeRetired();
   }
   // Retired threads have left Work(): the joins are short.
@@ -62,6 +57,7 @@ void HandlerExecutor::StartThreadIfNeeded() {
   // A thread already on its way to the queue takes the next task, and calls this again
   // if more are left: a burst of tasks wakes threads one after another, and a task that a
   // running thread takes first wakes nobody, instead of one wake-up per task.
+  if (polled_ != nullptr) return KeepQueuePolled();
   if (queue_.empty() || waking_ > 0) return;
   if (idle_ > 0) {
     ++waking_;
@@ -112,14 +108,33 @@ bool HandlerExecutor::RunOnArrival(Task task, bool bounded) {
     queue_.push_back(std::move(task));  // a thread that finishes its task takes it
     return true;
   }
+  RunBusy(lock, std::move(task));
+  return true;
+}
+
+void HandlerExecutor::RunBusy(std::unique_lock<std::mutex>& lock, Task task) {
   ++busy_;
-  KeepQueuePolled();  // another thread takes the next calls while this one runs
+  KeepQueuePolled();  // another thread takes the calls (and tasks) behind this one
   lock.unlock();
   std::move(task)();
-  task = nullptr;
+  task = nullptr;  // whatever the task holds goes before the lock is taken again
   lock.lock();
   --busy_;
-  return true;
+}
+
+void HandlerExecutor::Complete(void* tag, bool ok) {
+  auto* completion = static_cast<CompletionTag*>(tag);
+  completion->TakenBack();
+  completion->OnComplete(ok);
+}
+
+void HandlerExecutor::Retire() {
+  // Shutdown() or the next Submit() joins this thread; it touches nothing of the
+  // executor after mu_ is released.
+  auto self = threads_.find(std::this_thread::get_id());
+  retired_.push_back(std::move(self->second));
+  threads_.erase(self);
+  --alive_;
 }
 
 void HandlerExecutor::PollWork() {
@@ -131,13 +146,7 @@ void HandlerExecutor::PollWork() {
     if (!queue_.empty() && busy_ - blocked_ < max_threads_) {
       Task task = std::move(queue_.front());
       queue_.pop_front();
-      ++busy_;
-      KeepQueuePolled();  // for the calls and the tasks behind this one
-      lock.unlock();
-      std::move(task)();
-      task = nullptr;
-      lock.lock();
-      --busy_;
+      RunBusy(lock, std::move(task));
       continue;
     }
     if (polled_drained_) {
@@ -150,32 +159,21 @@ void HandlerExecutor::PollWork() {
     lock.unlock();
     void* tag = nullptr;
     bool ok = false;
-    const gpr_timespec deadline =
-        surplus ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                               gpr_time_from_millis(
-                                   std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       kSurplusIdle).count(),
-                                   GPR_TIMESPAN))
-                : gpr_inf_future(GPR_CLOCK_MONOTONIC);
-    const grpc::CompletionQueue::NextStatus status = polled_->AsyncNext(&tag, &ok, deadline);
+    using Queue = grpc::CompletionQueue;
+    const Queue::NextStatus status =
+        surplus ? polled_->AsyncNext(&tag, &ok, std::chrono::system_clock::now() + kSurplusIdle)
+                : (polled_->Next(&tag, &ok) ? Queue::GOT_EVENT : Queue::SHUTDOWN);
     lock.lock();
     --idle_;
-    if (status == grpc::CompletionQueue::GOT_EVENT) {
+    if (status == Queue::GOT_EVENT) {
       // Outside mu_: the completion may run a call's handler (RunOnArrival).
       lock.unlock();
-      auto* completion = static_cast<CompletionTag*>(tag);
-      completion->TakenBack();
-      completion->OnComplete(ok);
+      Complete(tag, ok);
       lock.lock();
-    } else if (status == grpc::CompletionQueue::SHUTDOWN) {
+    } else if (status == Queue::SHUTDOWN) {
       polled_drained_ = true;
-    } else if (status == grpc::CompletionQueue::TIMEOUT && queue_.empty() &&
-               alive_ - blocked_ > max_threads_ + 1) {
-      // Still one too many, and nothing to do: retire (see Work()).
-      auto self = threads_.find(std::this_thread::get_id());
-      retired_.push_back(std::move(self->second));
-      threads_.erase(self);
-      --alive_;
+    } else if (queue_.empty() && alive_ - blocked_ > max_threads_ + 1) {
+      Retire();  // timed out, still one too many, and nothing to do
       return;
     }
   }
@@ -206,12 +204,7 @@ void HandlerExecutor::Work() {
     --idle_;
     if (queue_.empty() && !stopping_) {
       if (alive_ - blocked_ <= max_threads_) continue;
-      // Still one too many, and nothing to do: retire. Shutdown() or the next Submit()
-      // joins this thread; it touches nothing of the executor after `lock` is released.
-      auto self = threads_.find(std::this_thread::get_id());
-      retired_.push_back(std::move(self->second));
-      threads_.erase(self);
-      --alive_;
+      Retire();  // still one too many, and nothing to do
       return;
     }
     if (queue_.empty()) {
@@ -233,11 +226,7 @@ void HandlerExecutor::OnBlock() {
   ++blocked_;
   // Also while stopping: Shutdown() runs every queued task, and one may be what the
   // waiting thread waits for.
-  if (polled_ != nullptr) {
-    KeepQueuePolled();
-  } else {
-    StartThreadIfNeeded();
-  }
+  StartThreadIfNeeded();
 }
 
 void HandlerExecutor::OnUnblock() {
@@ -281,11 +270,7 @@ void HandlerExecutor::Shutdown() {
   if (left == nullptr) return;
   void* tag = nullptr;
   bool ok = false;
-  while (left->Next(&tag, &ok)) {
-    auto* completion = static_cast<CompletionTag*>(tag);
-    completion->TakenBack();
-    completion->OnComplete(ok);
-  }
+  while (left->Next(&tag, &ok)) Complete(tag, ok);
 }
 
 bool HandlerExecutor::OnExecutorThread() const { return current_executor == this; }

@@ -127,14 +127,22 @@ class HandlerExecutor : private internal::BlockingObserver {
   void PollWork();
   // Starts a thread and counts it as on its way to the queue. Requires mu_.
   void StartThread();
-  // Poll()'s StartThreadIfNeeded: makes sure a thread waits in the queue, and that a
-  // queued task some thread may run reaches one (an idle thread is woken by an alarm on
-  // the queue). Requires mu_.
+  // StartThreadIfNeeded() once Poll() was called: makes sure a thread waits in the queue,
+  // and that a queued task some thread may run reaches one (an idle thread is woken by an
+  // alarm on the queue). Requires mu_.
   void KeepQueuePolled();
+  // Runs `task` on this polling thread, counted as busy, after KeepQueuePolled(). Takes
+  // `lock` (on mu_) held, releases it while the task runs.
+  void RunBusy(std::unique_lock<std::mutex>& lock, Task task);
+  // Hands a tag taken back from the polled queue to its CompletionTag. Not under mu_.
+  static void Complete(void* tag, bool ok);
+  // Takes this idle thread out of the pool, to be joined by Shutdown() or Submit(); the
+  // thread returns right after. Requires mu_.
+  void Retire();
   class WakeAlarm;
   // If tasks are queued and no thread is on its way to the queue, wakes an idle thread,
   // or starts one if none is idle and fewer than max_threads threads are running (not
-  // waiting). Requires mu_.
+  // waiting); once Poll() was called, KeepQueuePolled(). Requires mu_.
   void StartThreadIfNeeded();
   // Called by a thread each time it is about to look at the queue after a wake-up (or
   // its start): it is no longer on its way. Requires mu_.
