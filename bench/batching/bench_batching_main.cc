@@ -5,8 +5,9 @@
 //   unbatched  `int Single(int)`                          one invocation per call
 //   batched    `std::vector<int> Batched(lp::Batch<int>)`  batch_size 64, max_parallelism 1
 // both served by one CourierNode of a local_mt program, over Courier RPC (loopback).
-// Prints calls/s of each, the mean batch size seen, the CPU time per call of the whole
-// process (client, server and gRPC threads: getrusage), and the ratio batched / unbatched.
+// Prints calls/s of each, the mean batch size seen, the CPU time and the context switches
+// per call of the whole process (client, server and gRPC threads: getrusage), and the
+// ratio batched / unbatched.
 // Then the same without RPC: the callers call the handler directly, or the batching engine
 // (lp::internal::Batcher) in process — what batching itself costs and saves.
 //
@@ -78,25 +79,34 @@ struct Result {
   double calls_per_second = 0;
   double mean_batch = 0;
   double cpu_us_per_call = 0;
+  double switches_per_call = 0;
 };
 
-// CPU time (user + system) of every thread of this process so far, in microseconds.
-double ProcessCpuMicros() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto micros = [](const timeval& t) { return t.tv_sec * 1e6 + static_cast<double>(t.tv_usec); };
-  return micros(usage.ru_utime) + micros(usage.ru_stime);
-}
+// What every thread of this process has used so far: CPU time (user + system) in
+// microseconds, and context switches (voluntary and not), which count the hand-offs
+// from one thread to another that calls cost.
+struct ProcessUsage {
+  double cpu_us = 0;
+  double switches = 0;
 
-// CPU microseconds per call of the last CallsPerSecond: the whole process's (callers,
-// server and gRPC threads alike).
-double last_cpu_us_per_call = 0;
+  static ProcessUsage Now() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto micros = [](const timeval& t) { return t.tv_sec * 1e6 + static_cast<double>(t.tv_usec); };
+    return {micros(usage.ru_utime) + micros(usage.ru_stime),
+            static_cast<double>(usage.ru_nvcsw + usage.ru_nivcsw)};
+  }
+};
+
+// Per call of the last CallsPerSecond: the whole process's usage (callers, server and
+// gRPC threads alike).
+ProcessUsage last_usage_per_call;
 
 // `callers` threads call `call(x)` (which must return x + 1) until `duration` passes;
 // the calls per second.
 template <typename CallFn>
 double CallsPerSecond(int callers, absl::Duration duration, CallFn call) {
-  const double cpu_before = ProcessCpuMicros();
+  const ProcessUsage before = ProcessUsage::Now();
   std::atomic<int64_t> calls{0};
   std::atomic<bool> wrong{false};
   const absl::Time start = absl::Now();
@@ -117,8 +127,10 @@ double CallsPerSecond(int callers, absl::Duration duration, CallFn call) {
     std::fprintf(stderr, "a call returned a wrong result\n");
     std::exit(1);
   }
-  last_cpu_us_per_call =
-      (ProcessCpuMicros() - cpu_before) / static_cast<double>(std::max<int64_t>(calls.load(), 1));
+  const ProcessUsage after = ProcessUsage::Now();
+  const double made = static_cast<double>(std::max<int64_t>(calls.load(), 1));
+  last_usage_per_call = {(after.cpu_us - before.cpu_us) / made,
+                         (after.switches - before.switches) / made};
   return static_cast<double>(calls.load()) / absl::ToDoubleSeconds(absl::Now() - start);
 }
 
@@ -129,11 +141,11 @@ Result Measure(const CourierClient<Model>& client, int callers, absl::Duration d
                CallFn call) {
   client.Call(&Model::TakeCounts);
   const double calls_per_second = CallsPerSecond(callers, duration, call);
-  const double cpu_us_per_call = last_cpu_us_per_call;
+  const ProcessUsage per_call = last_usage_per_call;
   const std::vector<int64_t> counts = client.Call(&Model::TakeCounts);
   return {calls_per_second,
           counts[0] == 0 ? 0 : static_cast<double>(counts[1]) / static_cast<double>(counts[0]),
-          cpu_us_per_call};
+          per_call.cpu_us, per_call.switches};
 }
 
 struct EngineCall : internal::BatchedCall {
@@ -200,10 +212,12 @@ int Main(int argc, char** argv) {
     unbatched_rounds.push_back(u);
     batched_rounds.push_back(b);
     ratios.push_back(b.calls_per_second / u.calls_per_second);
-    std::printf("  round %d: unbatched %.0f calls/s (%.1f us CPU per call), batched %.0f calls/s "
-                "(mean batch %.1f, %.1f us CPU per call), ratio %.2fx\n",
-                round + 1, u.calls_per_second, u.cpu_us_per_call, b.calls_per_second,
-                b.mean_batch, b.cpu_us_per_call, ratios.back());
+    std::printf("  round %d: unbatched %.0f calls/s (%.1f us CPU, %.2f switches per call), "
+                "batched %.0f calls/s (mean batch %.1f, %.1f us CPU, %.2f switches per call), "
+                "ratio %.2fx\n",
+                round + 1, u.calls_per_second, u.cpu_us_per_call, u.switches_per_call,
+                b.calls_per_second, b.mean_batch, b.cpu_us_per_call, b.switches_per_call,
+                ratios.back());
   }
   auto median = [](std::vector<double> values) {
     std::sort(values.begin(), values.end());
@@ -216,13 +230,15 @@ int Main(int argc, char** argv) {
     return median(values);
   };
   const double ratio = median(ratios);
-  std::printf("  unbatched                      %10.0f calls/s   (%.1f us CPU per call)\n",
+  std::printf("  unbatched                      %10.0f calls/s   (%.1f us CPU, %.2f switches per call)\n",
               median_of(unbatched_rounds, &Result::calls_per_second),
-              median_of(unbatched_rounds, &Result::cpu_us_per_call));
-  std::printf("  batched (batch_size %3d)       %10.0f calls/s   (mean batch %.1f, %.1f us CPU per call)\n",
+              median_of(unbatched_rounds, &Result::cpu_us_per_call),
+              median_of(unbatched_rounds, &Result::switches_per_call));
+  std::printf("  batched (batch_size %3d)       %10.0f calls/s   (mean batch %.1f, %.1f us CPU, %.2f switches per call)\n",
               batch_size, median_of(batched_rounds, &Result::calls_per_second),
               median_of(batched_rounds, &Result::mean_batch),
-              median_of(batched_rounds, &Result::cpu_us_per_call));
+              median_of(batched_rounds, &Result::cpu_us_per_call),
+              median_of(batched_rounds, &Result::switches_per_call));
   std::printf("  ratio batched / unbatched      %10.2fx   (median of the rounds; target >= 2: %s)\n",
               ratio, ratio >= 2.0 ? "MET" : "not met");
   controller.Stop();
