@@ -6,6 +6,9 @@
 //                 as a program holding futures does
 //   raw callback  raw gRPC, callback server (ServerUnaryReactor) and callback client, each
 //                 completion starting the next call: the baseline of the targets
+//   raw cb,       the same server and client, but calls in flight waited for in order by
+//   waited        one thread, as lp's default side waits for its futures (column and
+//                 ratios "cbw")
 //   lp            lp Courier through the typed API (LP_COURIER_METHODS, CourierClient<T>);
 //                 handlers on the server's handler threads; calls in flight are
 //                 lp::Futures waited for in order by one thread
@@ -15,9 +18,11 @@
 //                 every call runs on the server thread that took it off gRPC's queue,
 //                 run_inline no longer changes the server's speed: the two lp sides
 //                 differ by their clients
-// So lp/sync compares lp with raw gRPC served and waited for the same way (futures on the
-// client): what lp's layers add; lp/cb and lpi/cb compare lp with the best raw gRPC, the
-// gap issue 13 is to close, and each target is judged for both ways of using lp.
+// So lp/cbw compares lp with raw gRPC used the same way (futures waited for in order on
+// the client, a server that takes calls without a thread each): what lp's layers add;
+// lp/sync does the same against gRPC's sync server; lp/cb and lpi/cb compare lp with the
+// best raw gRPC, the gap issue 13 is to close, and each target is judged for both ways of
+// using lp.
 //
 // Scenarios, in every placement:
 //   sync latency  one caller, blocking calls, a 64-byte string echoed there and back
@@ -57,8 +62,8 @@
 // Usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] [--placement=LIST] [--scenarios=LIST]
 //   --rounds=N      rounds per figure (default 5)
 //   --seconds=S     length of one measurement (default 0.3; at least one call); the
-//                   default run takes about 2 minutes on 2 cores
-//   --quick         --rounds=3 --seconds=0.1 (about 40 s)
+//                   default run takes about 4 minutes on 2 cores
+//   --quick         --rounds=3 --seconds=0.1 (about 80 s)
 //   --placement=    comma-separated subset of one-process,two-process,two-process-pinned
 //                   (default: all three, in that order)
 //   --scenarios=    comma-separated subset of echo (latency and in flight), transfer
@@ -356,8 +361,8 @@ class Report {
     for (size_t i = 0; i < std::size(kAllSides); ++i) {
       std::printf(" | %9s %17s", "value", "cpu us/call");
     }
-    std::printf(" | %7s %7s %9s %7s %9s | %s\n", "lp/sync", "lp/cb", "cpu lp/cb", "lpi/cb",
-                "cpu lpi/cb", "target (lp; lp inline)");
+    std::printf(" | %7s %7s %10s %7s %9s %7s %9s | %s\n", "lp/sync", "lp/cbw", "cpu lp/cbw",
+                "lp/cb", "cpu lp/cb", "lpi/cb", "cpu lpi/cb", "target (lp; lp inline)");
   }
 
   void Row(const std::string& placement, const std::string& scenario, const Results& r,
@@ -369,11 +374,12 @@ class Report {
     }
     const Figures& sync = r.at(Side::kRawSync);
     const Figures& cb = r.at(Side::kRawCallback);
+    const Figures& cbw = r.at(Side::kRawCallbackWaited);
     const Figures& lp = r.at(Side::kCourier);
     const Figures& lpi = r.at(Side::kCourierInline);
-    std::printf(" | %7.3f %7.3f %9.3f %7.3f %9.3f | ", lp.value / sync.value,
-                lp.value / cb.value, lp.cpu_us() / cb.cpu_us(), lpi.value / cb.value,
-                lpi.cpu_us() / cb.cpu_us());
+    std::printf(" | %7.3f %7.3f %10.3f %7.3f %9.3f %7.3f %9.3f | ", lp.value / sync.value,
+                lp.value / cbw.value, lp.cpu_us() / cbw.cpu_us(), lp.value / cb.value,
+                lp.cpu_us() / cb.cpu_us(), lpi.value / cb.value, lpi.cpu_us() / cb.cpu_us());
     if (target.against == Target::Against::kNone) {
       std::printf("-\n");
       return;

@@ -21,6 +21,7 @@ constexpr SideNames kSideNames[] = {
     {Side::kCourierInline, "lp-inline", "lp inline+chained"},
     {Side::kRawSync, "raw-sync", "raw sync"},
     {Side::kRawCallback, "raw-callback", "raw callback"},
+    {Side::kRawCallbackWaited, "raw-callback-waited", "raw cb, waited"},
 };
 
 const SideNames& NamesOf(Side side) {
@@ -52,6 +53,8 @@ std::unique_ptr<EchoServer> StartEchoServer(Side side) {
       return StartRawGrpcEchoServer(RawApi::kSync);
     case Side::kRawCallback:
       return StartRawGrpcEchoServer(RawApi::kCallback);
+    case Side::kRawCallbackWaited:
+      return StartRawGrpcEchoServer(RawApi::kCallbackWaited);
   }
   return nullptr;
 }
@@ -66,6 +69,8 @@ std::unique_ptr<EchoClient> ConnectEchoClient(Side side, int port) {
       return ConnectRawGrpcEcho(port, RawApi::kSync);
     case Side::kRawCallback:
       return ConnectRawGrpcEcho(port, RawApi::kCallback);
+    case Side::kRawCallbackWaited:
+      return ConnectRawGrpcEcho(port, RawApi::kCallbackWaited);
   }
   return nullptr;
 }

@@ -3,7 +3,8 @@
 // A side is a server and the client that calls it: lp Courier (the typed API programs
 // use: LP_COURIER_METHODS, CourierClient<T>) used by default and with inline methods and
 // chained calls (courier_echo.h), raw gRPC with a sync server, and raw gRPC with a
-// callback server and a callback client (the best plain gRPC can do). A server
+// callback server and a callback client (the best plain gRPC can do), whose calls in
+// flight are chained or waited for in order (raw_grpc_echo.h). A server
 // runs either in this process or in a child process (bench_rpc --serve=SIDE); the client
 // only knows its port. The scenarios in bench_rpc_main.cc only see these interfaces.
 #ifndef LP_BENCH_RPC_ECHO_CLIENT_H_
@@ -21,14 +22,17 @@
 
 namespace lp::bench {
 
-enum class Side { kCourier, kCourierInline, kRawSync, kRawCallback };
-inline constexpr Side kAllSides[] = {Side::kRawSync, Side::kRawCallback, Side::kCourier,
+enum class Side { kCourier, kCourierInline, kRawSync, kRawCallback, kRawCallbackWaited };
+inline constexpr Side kAllSides[] = {Side::kRawSync, Side::kRawCallback,
+                                     Side::kRawCallbackWaited, Side::kCourier,
                                      Side::kCourierInline};
 
-// "lp", "lp-inline", "raw-sync", "raw-callback": the --serve=SIDE spelling.
+// "lp", "lp-inline", "raw-sync", "raw-callback", "raw-callback-waited": the --serve=SIDE
+// spelling.
 std::string_view SideFlag(Side side);
 std::optional<Side> ParseSide(std::string_view flag);
-// "lp Courier", "lp inline+chained", "raw sync", "raw callback": as the tables print it.
+// "lp Courier", "lp inline+chained", "raw sync", "raw callback", "raw cb, waited": as the
+// tables print it.
 std::string_view SideTitle(Side side);
 
 // A server listening on 127.0.0.1; destroying it shuts it down.

@@ -7,6 +7,9 @@
 //              through the callback stub, and calls in flight started again from the
 //              completion callback of the previous one: no thread waits in between. The
 //              best plain gRPC can do, the target lp is measured against.
+//   kCallbackWaited  the same server and stub, calls in flight waited for in order by
+//              one thread, as kSync's are: raw gRPC used the way lp's default side uses
+//              lp (futures), so that lp's own layers can be told from the way of use.
 #ifndef LP_BENCH_RPC_RAW_GRPC_ECHO_H_
 #define LP_BENCH_RPC_RAW_GRPC_ECHO_H_
 
@@ -16,7 +19,7 @@
 
 namespace lp::bench {
 
-enum class RawApi { kSync, kCallback };
+enum class RawApi { kSync, kCallback, kCallbackWaited };
 
 std::unique_ptr<EchoServer> StartRawGrpcEchoServer(RawApi api);
 std::unique_ptr<EchoClient> ConnectRawGrpcEcho(int port, RawApi api);
