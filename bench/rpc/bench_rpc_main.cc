@@ -8,7 +8,8 @@
 //                 completion starting the next call: the baseline of the targets
 //   raw cb,       the same server and client, but calls in flight waited for in order by
 //   waited        one thread, as lp's default side waits for its futures (column and
-//                 ratios "cbw")
+//                 ratios "cbw"); its other calls are raw callback's, so the rows without
+//                 calls in flight show "(as raw callback)" instead of measuring them twice
 //   lp            lp Courier through the typed API (LP_COURIER_METHODS, CourierClient<T>);
 //                 handlers on the server's handler threads; calls in flight are
 //                 lp::Futures waited for in order by one thread
@@ -235,6 +236,8 @@ struct Figures {
   double page_faults = 0;  // client + server; shown for transfers
   double client_switches = 0;  // context switches; shown for echoes
   double server_switches = 0;
+  // Not measured: raw callback's figures, since the side makes the very same calls here.
+  bool as_raw_callback = false;
   double cpu_us() const { return client_cpu_us + server_cpu_us; }
   double switches() const { return client_switches + server_switches; }
 };
@@ -301,16 +304,26 @@ double Median(std::vector<double> values) {
 
 using Results = std::map<Side, Figures>;
 
+// Whether a scenario keeps calls in flight: only then does the raw side that waits for
+// them in order differ from raw callback (the same server, the same blocking calls).
+enum class InFlight { kNo, kYes };
+
 // Runs `measure` on every side for `rounds` rounds, after one warm-up each; the side that
-// goes first rotates from round to round. Returns each side's medians.
+// goes first rotates from round to round. Returns each side's medians. Without calls in
+// flight, raw cb, waited is not measured again: it gets raw callback's figures.
 template <typename Measure>
-Results Compare(std::vector<Endpoint>& sides, int rounds, Measure measure) {
-  for (Endpoint& side : sides) measure(side);
+Results Compare(std::vector<Endpoint>& sides, int rounds, InFlight in_flight, Measure measure) {
+  auto measured = [in_flight](const Endpoint& side) {
+    return in_flight == InFlight::kYes || side.side() != Side::kRawCallbackWaited;
+  };
+  for (Endpoint& side : sides) {
+    if (measured(side)) measure(side);
+  }
   std::map<Side, std::vector<Figures>> samples;
   for (int round = 0; round < rounds; ++round) {
     for (size_t i = 0; i < sides.size(); ++i) {
       Endpoint& side = sides[(round + i) % sides.size()];
-      samples[side.side()].push_back(measure(side));
+      if (measured(side)) samples[side.side()].push_back(measure(side));
     }
   }
   Results medians;
@@ -327,6 +340,10 @@ Results Compare(std::vector<Endpoint>& sides, int rounds, Measure measure) {
                      .page_faults = median_of(&Figures::page_faults),
                      .client_switches = median_of(&Figures::client_switches),
                      .server_switches = median_of(&Figures::server_switches)};
+  }
+  if (in_flight == InFlight::kNo) {
+    medians[Side::kRawCallbackWaited] = medians.at(Side::kRawCallback);
+    medians[Side::kRawCallbackWaited].as_raw_callback = true;
   }
   return medians;
 }
@@ -370,6 +387,10 @@ class Report {
     std::printf("%-24s", scenario.c_str());
     for (Side side : kAllSides) {
       const Figures& f = r.at(side);
+      if (f.as_raw_callback) {
+        std::printf(" | %27s", kAsRawCallback);
+        continue;
+      }
       std::printf(" | %9.*f %17s", f.value < 1000 ? 1 : 0, f.value, CpuCell(f).c_str());
     }
     const Figures& sync = r.at(Side::kRawSync);
@@ -404,7 +425,14 @@ class Report {
   // Page faults per call of each side, under the row of the same results.
   void FaultsRow(const Results& r) {
     std::printf("%-24s", "  page faults per call");
-    for (Side side : kAllSides) std::printf(" | %27.1f", r.at(side).page_faults);
+    for (Side side : kAllSides) {
+      const Figures& f = r.at(side);
+      if (f.as_raw_callback) {
+        std::printf(" | %27s", kAsRawCallback);
+      } else {
+        std::printf(" | %27.1f", f.page_faults);
+      }
+    }
     std::printf(" |\n");
   }
 
@@ -414,11 +442,15 @@ class Report {
     std::printf("%-24s", "  switches per call");
     for (Side side : kAllSides) {
       const Figures& f = r.at(side);
-      const std::string cell =
-          f.server_switches == 0
-              ? absl::StrFormat("%.2f", f.switches())
-              : absl::StrFormat("%.2f=%.2f+%.2f", f.switches(), f.client_switches,
-                                f.server_switches);
+      std::string cell;
+      if (f.as_raw_callback) {
+        cell = kAsRawCallback;
+      } else if (f.server_switches == 0) {
+        cell = absl::StrFormat("%.2f", f.switches());
+      } else {
+        cell = absl::StrFormat("%.2f=%.2f+%.2f", f.switches(), f.client_switches,
+                               f.server_switches);
+      }
       std::printf(" | %27s", cell.c_str());
     }
     std::printf(" |\n");
@@ -442,6 +474,9 @@ class Report {
   }
 
  private:
+  // The cell of a side not measured in the row (Figures::as_raw_callback).
+  static constexpr const char* kAsRawCallback = "(as raw callback)";
+
   // In one process the total; with the server apart "total=client+server".
   static std::string CpuCell(const Figures& f) {
     if (f.server_cpu_us == 0) return absl::StrFormat("%.1f", f.cpu_us());
@@ -475,13 +510,13 @@ void RunEcho(const std::string& name, const Options& options, std::vector<Endpoi
   const absl::Duration slice = options.slice;
   report.Header("64 B echo");
   for (Endpoint& side : sides) side.client().SetEchoPayload(64);
-  const Results latency =
-      Compare(sides, options.rounds, [&](Endpoint& s) { return TimeLatency(s, slice); });
+  const Results latency = Compare(sides, options.rounds, InFlight::kNo,
+                                  [&](Endpoint& s) { return TimeLatency(s, slice); });
   report.Row(name, "sync latency (us)", latency,
              {Target::Against::kFasterRaw, /*at_most=*/true, 1.1});
   report.SwitchesRow(latency);
   for (int in_flight : {1, 16, 64, 256}) {
-    const Results results = Compare(sides, options.rounds, [&](Endpoint& s) {
+    const Results results = Compare(sides, options.rounds, InFlight::kYes, [&](Endpoint& s) {
       return TimeInFlight(s, slice, in_flight);
     });
     Target target;
@@ -518,7 +553,7 @@ void RunTransfer(Placement placement, const Options& options, std::vector<Endpoi
   for (size_t mib : options.transfer_mib) {
     const size_t bytes = mib << 20;
     for (Endpoint& side : sides) side.client().SetTransferBytes(bytes);
-    const Results results = Compare(sides, options.rounds, [&](Endpoint& s) {
+    const Results results = Compare(sides, options.rounds, InFlight::kNo, [&](Endpoint& s) {
       return TimeTransfers(s, slice, bytes);
     });
     report.Row(name,
