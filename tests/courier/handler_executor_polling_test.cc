@@ -104,6 +104,13 @@ class HandlerExecutorPollingTest : public ::testing::Test {
     return *arrivals_.back();
   }
 
+  // A call whose handler waits at `gate`, put in the queue.
+  Arrival& ArriveAt(Gate& gate) {
+    Arrival& call = NewArrival([&gate] { gate.Enter(); });
+    Arrive(&call);
+    return call;
+  }
+
   grpc::CompletionQueue queue_;
   std::vector<std::unique_ptr<grpc::Alarm>> alarms_;  // each fires once
   std::vector<std::unique_ptr<Arrival>> arrivals_;
@@ -113,12 +120,10 @@ class HandlerExecutorPollingTest : public ::testing::Test {
 TEST_F(HandlerExecutorPollingTest, ACallRunsOnTheThreadThatTookItWhileAnotherTakesOverTheQueue) {
   Start(4);
   Gate gate;
-  Arrival& first = NewArrival([&] { gate.Enter(); });
-  Arrive(&first);
+  Arrival& first = ArriveAt(gate);
   ASSERT_TRUE(gate.AwaitEntered(1));
   // The first call holds its thread; a second one is still taken off the queue.
-  Arrival& second = NewArrival([&] { gate.Enter(); });
-  Arrive(&second);
+  Arrival& second = ArriveAt(gate);
   ASSERT_TRUE(gate.AwaitEntered(2));
   gate.Release();
   ASSERT_TRUE(first.ran().WaitFor(kLong));
@@ -135,8 +140,7 @@ TEST_F(HandlerExecutorPollingTest, CallsBeyondMaxThreadsWaitWhileTheQueueIsStill
   Gate gate;
   std::vector<Arrival*> calls;
   for (int i = 0; i < kThreads + 1; ++i) {
-    calls.push_back(&NewArrival([&] { gate.Enter(); }));
-    Arrive(calls.back());
+    calls.push_back(&ArriveAt(gate));
   }
   ASSERT_TRUE(gate.AwaitEntered(kThreads));
   // The third call was taken, but its handler waits for a thread...
@@ -155,8 +159,7 @@ TEST_F(HandlerExecutorPollingTest, CallsBeyondMaxThreadsWaitWhileTheQueueIsStill
 TEST_F(HandlerExecutorPollingTest, AnUnboundedCallRunsWhenEveryThreadIsBusy) {
   Start(1);
   Gate gate;
-  Arrival& busy = NewArrival([&] { gate.Enter(); });
-  Arrive(&busy);
+  Arrival& busy = ArriveAt(gate);
   ASSERT_TRUE(gate.AwaitEntered(1));
   Arrival& inline_call = NewArrival([] {}, /*bounded=*/false);  // a run_inline method's
   Arrive(&inline_call);
@@ -202,8 +205,7 @@ TEST_F(HandlerExecutorPollingTest, AThreadWaitingOnAnotherNodeIsReplacedForQueue
 TEST_F(HandlerExecutorPollingTest, ShutdownRunsQueuedCallsAndEmptiesTheQueue) {
   HandlerExecutor& executor = Start(1);
   Gate gate;
-  Arrival& busy = NewArrival([&] { gate.Enter(); });
-  Arrive(&busy);
+  ArriveAt(gate);  // holds the one handler thread
   ASSERT_TRUE(gate.AwaitEntered(1));
   Arrival& queued = NewArrival([] {});
   Arrive(&queued);
