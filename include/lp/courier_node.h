@@ -150,7 +150,9 @@ class CourierNode : public Node {
 
   // Server settings: handler threads, maximum message size, health status, and whether
   // callers must carry the launch's secret (require_secret = false: a public node).
-  void SetServerOptions(CourierServerOptions options) { courier_impl()->set_server_options(options); }
+  void SetServerOptions(CourierServerOptions options) {
+    courier_impl()->set_server_options(options);
+  }
 
   // How the batched method `method` (one lp::Batch<...> parameter, see lp/batch.h) collects
   // its calls; without it, BatchingOptions{}. Throws lp::ProgramError for a method that is

@@ -10,8 +10,9 @@ namespace lp::internal {
 // bound of its handler threads (the call only needs decoding and parking in its batch).
 // When that call makes a batch ready, the batch is user code, which may block, and must
 // count as a handler: the server sets current_handoff while it takes the call, and the
-// batch is posted through it to the server's handler threads' queue. Elsewhere current_handoff is null and such work runs where it
-// was found (on a handler thread, a test's thread, the batcher's timer).
+// batch is posted through it to the server's handler threads' queue. Elsewhere
+// current_handoff is null and such work runs where it was found (on a handler thread, a
+// test's thread, the batcher's timer).
 //
 // Thread safety: Post may be called from any thread, concurrently.
 class Handoff {

@@ -50,13 +50,14 @@ namespace lp::rpc {
 // fails its call instead of aborting the process (gRPC asserts that encoding succeeds).
 //
 // Thread safety: calls arrive concurrently on the executor's threads (ListMethods on
-// gRPC's), and handlers run concurrently on them. RequireSecret() happens before serving (CourierServer calls it before
-// Start); after that the only mutable state is the atomic count of admitted calls and the
-// set of inline methods already warned about (under its own mutex), and the metrics
-// (metrics::CallMetrics records concurrently; the per-method table is written by
-// Publish() only, before serving). The registry and the executor must outlive the service, the registry must not change while
-// it serves, and the executor must be drained (HandlerExecutor::Shutdown) before the
-// service is destroyed: its tasks use the service.
+// gRPC's), and handlers run concurrently on them. RequireSecret() happens before serving
+// (CourierServer calls it before Start); after that the only mutable state is the atomic
+// count of admitted calls and the set of inline methods already warned about (under its
+// own mutex), and the metrics (metrics::CallMetrics records concurrently; the per-method
+// table is written by Publish() only, before serving). The registry and the executor must
+// outlive the service, the registry must not change while it serves, and the executor
+// must be drained (HandlerExecutor::Shutdown) before the service is destroyed: its tasks
+// use the service.
 class CourierServiceImpl final
     : public courier::CourierService::WithRawMethod_Call<
           courier::CourierService::WithCallbackMethod_ListMethods<
@@ -166,10 +167,11 @@ class CourierServiceImpl final
   // before the call is finished, so that a caller that got its reply and calls again at
   // once finds the slot free.
   std::atomic<int> admitted_{0};
-  // Set by Publish(), read (acquire) by every call. The calls arrive through gRPC's
-  // queue (and ListMethods on gRPC's threads), ordered by gRPC's own synchronization: real, but invisible to
-  // ThreadSanitizer with Debian's uninstrumented gRPC, which then reports every handler's
-  // first read of its node's state as a race. This pair makes the ordering explicit.
+  // Set by Publish(), read (acquire) by every call. The calls arrive through gRPC's queue
+  // (and ListMethods on gRPC's threads), ordered by gRPC's own synchronization: real, but
+  // invisible to ThreadSanitizer with Debian's uninstrumented gRPC, which then reports
+  // every handler's first read of its node's state as a race. This pair makes the
+  // ordering explicit.
   std::atomic<bool> published_{false};
   // The node the calls are counted under (interned: lives as long as the process).
   const std::string& node_label_;
