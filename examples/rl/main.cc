@@ -29,11 +29,13 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "lp/lp.h"
 #include "lp/replay.h"
 
 ABSL_FLAG(int, steps, 500,
-          "Learner steps before the learner stops the program (more, up to 20 times as many, "
+          "Learner steps before the learner stops the program (more, for up to two minutes, "
           "until it has sampled experience from every actor).");
 ABSL_FLAG(int, batch_size, 32, "Items per sampled batch.");
 ABSL_FLAG(int, dim, 8, "Dimension of the linear function the system learns.");
@@ -109,10 +111,13 @@ class Learner {
     const float start_distance = Distance(Params(), truth);
     std::map<std::string, int64_t> sampled_from;  // Experience::actor -> items sampled
     // An actor that starts late (a Python interpreter on a busy machine) still gets its
-    // experience learned from, so every run shows every actor's.
+    // experience learned from, so every run shows every actor's. The wait is bounded in
+    // time, not in steps: a fast learner's extra steps can all pass while an interpreter
+    // is still starting.
+    const absl::Time coverage_deadline = absl::Now() + absl::Minutes(2);
     auto more_steps = [&](int step) {
-      return step <= steps_ ||
-             (static_cast<int>(sampled_from.size()) < actors_ && step <= 20 * steps_);
+      return step <= steps_ || (static_cast<int>(sampled_from.size()) < actors_ &&
+                                absl::Now() < coverage_deadline);
     };
     int step = 1;
     for (; more_steps(step); ++step) {
