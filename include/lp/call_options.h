@@ -22,6 +22,8 @@ struct CallOptions {
 
   // Wait for the server to come up (gRPC wait-for-ready) instead of failing at once with
   // UNAVAILABLE when it is not (yet) listening. Nodes of a program start in any order.
+  // A call still on its way when its server shut down, which the server never saw, is
+  // retried by gRPC like one not yet sent: it too waits for a server (or its deadline).
   bool wait_for_ready = true;
 
   static CallOptions WithTimeout(absl::Duration timeout) {
