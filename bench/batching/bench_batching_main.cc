@@ -230,16 +230,19 @@ int Main(int argc, char** argv) {
     return median(values);
   };
   const double ratio = median(ratios);
-  std::printf("  unbatched                      %10.0f calls/s   (%.1f us CPU, %.2f switches per call)\n",
+  std::printf("  unbatched                      %10.0f calls/s   "
+              "(%.1f us CPU, %.2f switches per call)\n",
               median_of(unbatched_rounds, &Result::calls_per_second),
               median_of(unbatched_rounds, &Result::cpu_us_per_call),
               median_of(unbatched_rounds, &Result::switches_per_call));
-  std::printf("  batched (batch_size %3d)       %10.0f calls/s   (mean batch %.1f, %.1f us CPU, %.2f switches per call)\n",
+  std::printf("  batched (batch_size %3d)       %10.0f calls/s   "
+              "(mean batch %.1f, %.1f us CPU, %.2f switches per call)\n",
               batch_size, median_of(batched_rounds, &Result::calls_per_second),
               median_of(batched_rounds, &Result::mean_batch),
               median_of(batched_rounds, &Result::cpu_us_per_call),
               median_of(batched_rounds, &Result::switches_per_call));
-  std::printf("  ratio batched / unbatched      %10.2fx   (median of the rounds; target >= 2: %s)\n",
+  std::printf("  ratio batched / unbatched      %10.2fx   "
+              "(median of the rounds; target >= 2: %s)\n",
               ratio, ratio >= 2.0 ? "MET" : "not met");
   controller.Stop();
   const bool stopped = controller.Wait().ok();
