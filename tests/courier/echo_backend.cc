@@ -1,4 +1,5 @@
-// echo_backend: a CourierServer serving "Echo" (its first argument back) on a port of
+// echo_backend: a CourierServer serving "Echo" (its first argument back) and "Patterned"
+// (a large tensor for a small request: lp::testing::ReturnPatterned) on a port of
 // 127.0.0.1, for tests that need a server in another process. A process of its own, not a
 // fork of the test: a process forked after gRPC started lacks gRPC's threads, and its
 // server never answers. Prints "echo_backend listening on 127.0.0.1:PORT" once it serves,
@@ -17,8 +18,11 @@ int main() {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() == 1) return 1;  // the test died before the line above took effect
   lp::CourierServer backend;
-  if (absl::Status registered = backend.RegisterMethod("Echo", lp::testing::EchoFirst);
-      !registered.ok()) {
+  absl::Status registered = backend.RegisterMethod("Echo", lp::testing::EchoFirst);
+  if (registered.ok()) {
+    registered = backend.RegisterMethod("Patterned", lp::testing::ReturnPatterned);
+  }
+  if (!registered.ok()) {
     std::fprintf(stderr, "echo_backend: %s\n", registered.ToString().c_str());
     return 1;
   }

@@ -1,9 +1,11 @@
-// Large tensor arguments between processes of one host go through shared memory
-// (src/courier/rpc/same_host.h, shared_tensor_memory.h), over real sockets to a server in
-// another process (echo_backend) or in this one. What crossed gRPC is read from the
-// client's own metrics (lp_courier_made_sent_bytes_total of the server's address): the
-// first large call carries its tensor, the later ones only the request's envelope. And
-// requests that name shared memory falsely fail alone, saying why, and the server goes on.
+// Large tensor arguments and results between processes of one host go through shared
+// memory (src/courier/rpc/same_host.h, shared_tensor_memory.h), over real sockets to a
+// server in another process (echo_backend) or in this one. What crossed gRPC is read from
+// the client's own metrics (lp_courier_made_sent_bytes_total and
+// lp_courier_made_received_bytes_total of the server's address): the first large call
+// carries its tensor, the later ones only the envelope. And requests that name shared
+// memory falsely fail alone, saying why, and the server goes on; results that do fail
+// their call alone.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -31,6 +33,7 @@ namespace lp {
 namespace {
 
 using ::lp::testing::EchoBackendProcess;
+using ::lp::testing::CourierBytesReceived;
 using ::lp::testing::CourierBytesSent;
 using ::lp::testing::EchoFirst;
 using ::lp::testing::Timeout;
@@ -38,13 +41,7 @@ using ::lp::testing::Timeout;
 constexpr size_t kLarge = size_t{4} << 20;  // over rpc::kMinSameHostTensorBytes
 static_assert(kLarge >= rpc::kMinSameHostTensorBytes);
 
-// A float tensor of `bytes` bytes whose every element depends on `seed` and its index.
-Tensor Patterned(size_t bytes, int seed) {
-  Tensor tensor(DType::kFloat, {static_cast<int64_t>(bytes / sizeof(float))});
-  std::span<float> values = tensor.span<float>();
-  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 9973) + seed;
-  return tensor;
-}
+Tensor Patterned(size_t bytes, int seed) { return ::lp::testing::PatternedTensor(bytes, seed); }
 
 courier::SerializedObject Encoded(Tensor tensor) {
   courier::SerializedObject object;
@@ -54,6 +51,28 @@ courier::SerializedObject Encoded(Tensor tensor) {
 
 // The bytes this process sent in requests to `target`.
 double SentTo(const std::string& target) { return CourierBytesSent("target", target); }
+
+// The bytes this process received in replies from `target`.
+double ReceivedFrom(const std::string& target) { return CourierBytesReceived("target", target); }
+
+// Calls Patterned for a tensor of `bytes` bytes (seed `seed`) with a small request, checks
+// the result, and returns how many bytes came from `target` through gRPC for it.
+double FetchTensor(CourierChannel& channel, const std::string& target, size_t bytes, int seed) {
+  const double before = ReceivedFrom(target);
+  absl::StatusOr<courier::SerializedObject> result = channel.Call(
+      "Patterned",
+      ::lp::testing::Args({::lp::testing::Int(static_cast<int64_t>(bytes)),
+                           ::lp::testing::Int(seed)}),
+      Timeout());
+  EXPECT_TRUE(result.ok()) << result.status();
+  if (!result.ok()) return -1;
+  absl::StatusOr<Tensor> tensor = DecodeAs<Tensor>(*result);
+  EXPECT_TRUE(tensor.ok()) << tensor.status();
+  if (tensor.ok()) {
+    EXPECT_EQ(*tensor, Patterned(bytes, seed)) << "seed " << seed;
+  }
+  return ReceivedFrom(target) - before;
+}
 
 // Calls Echo with a tensor of kLarge bytes (seed `seed`), checks the echo, and returns
 // how many bytes went to `target` through gRPC for it.
@@ -100,6 +119,73 @@ TEST(SameHostTensorsTest, LargeArgumentsGoThroughSharedMemoryOnceTheServerOffers
   EXPECT_LT(SentTo(backend.address()) - before, 4 * 4096);
 }
 
+// What an actor does with its learner: small requests, large parameters back. The first
+// large result teaches the channel to lend memory for that method's results, and the
+// server writes them there.
+TEST(SameHostTensorsTest, LargeResultsComeThroughLentMemoryOnceAMethodReturnedOne) {
+  EchoBackendProcess backend;
+  ASSERT_NE(backend.channel(), nullptr) << backend.output();
+  CourierChannel& channel = *backend.channel();
+
+  EXPECT_GE(FetchTensor(channel, backend.address(), kLarge, 1), kLarge);
+  for (int seed = 2; seed <= 5; ++seed) {
+    EXPECT_LT(FetchTensor(channel, backend.address(), kLarge, seed), 4096) << "seed " << seed;
+  }
+  // Larger than the memory lent before: the server grows it.
+  EXPECT_LT(FetchTensor(channel, backend.address(), 3 * kLarge + 12, 6), 4096);
+
+  // Asynchronous calls too, several at once, each with memory of its own.
+  const double before = ReceivedFrom(backend.address());
+  std::vector<Future<courier::SerializedObject>> calls;
+  for (int seed = 10; seed < 14; ++seed) {
+    calls.push_back(channel.CallFuture(
+        "Patterned",
+        ::lp::testing::Args({::lp::testing::Int(static_cast<int64_t>(kLarge)),
+                             ::lp::testing::Int(seed)}),
+        Timeout()));
+  }
+  for (int seed = 10; seed < 14; ++seed) {
+    absl::StatusOr<courier::SerializedObject> result = calls[seed - 10].TakeResult();
+    ASSERT_TRUE(result.ok()) << result.status();
+    absl::StatusOr<Tensor> tensor = DecodeAs<Tensor>(*result);
+    ASSERT_TRUE(tensor.ok()) << tensor.status();
+    EXPECT_EQ(*tensor, Patterned(kLarge, seed));
+  }
+  EXPECT_LT(ReceivedFrom(backend.address()) - before, 4 * 4096);
+}
+
+// A method whose result turns small stops being lent memory, and learns again from its
+// next large result: the one after it comes through the socket, the next through memory.
+TEST(SameHostTensorsTest, LendingFollowsWhatAMethodLastReturned) {
+  EchoBackendProcess backend;
+  ASSERT_NE(backend.channel(), nullptr) << backend.output();
+  CourierChannel& channel = *backend.channel();
+  EXPECT_GE(FetchTensor(channel, backend.address(), kLarge, 1), kLarge);
+  EXPECT_LT(FetchTensor(channel, backend.address(), kLarge, 2), 4096);
+  EXPECT_LT(FetchTensor(channel, backend.address(), 64, 3), 4096);
+  EXPECT_GE(FetchTensor(channel, backend.address(), kLarge, 4), kLarge);
+  EXPECT_LT(FetchTensor(channel, backend.address(), kLarge, 5), 4096);
+}
+
+TEST(SameHostTensorsTest, AServerWithThePathOffSendsEveryResultByteInTheReply) {
+  EchoBackendProcess backend({"LP_SAME_HOST_TENSORS=0"});
+  ASSERT_NE(backend.channel(), nullptr) << backend.output();
+  for (int seed = 1; seed <= 3; ++seed) {
+    EXPECT_GE(FetchTensor(*backend.channel(), backend.address(), kLarge, seed), kLarge);
+  }
+}
+
+TEST(SameHostTensorsTest, AChannelWithThePathOffGetsEveryResultByteInTheReply) {
+  EchoBackendProcess backend;
+  ASSERT_NE(backend.channel(), nullptr) << backend.output();
+  CourierChannelOptions options;
+  options.same_host_tensors = false;
+  std::shared_ptr<CourierChannel> channel = CourierChannel::Create(backend.address(), options);
+  for (int seed = 1; seed <= 3; ++seed) {
+    EXPECT_GE(FetchTensor(*channel, backend.address(), kLarge, seed), kLarge);
+  }
+}
+
 TEST(SameHostTensorsTest, NestedAndSmallTensorsKeepTheirPlaces) {
   EchoBackendProcess backend;
   ASSERT_NE(backend.channel(), nullptr) << backend.output();
@@ -119,11 +205,15 @@ TEST(SameHostTensorsTest, NestedAndSmallTensorsKeepTheirPlaces) {
   const courier::SerializedObject sent = list;
 
   const double before = SentTo(backend.address());
+  const double received_before = ReceivedFrom(backend.address());
   absl::StatusOr<courier::SerializedObject> echoed =
       channel.Call("Echo", ::lp::testing::Args({std::move(list)}), Timeout());
   ASSERT_TRUE(echoed.ok()) << echoed.status();
   EXPECT_EQ(echoed->SerializeAsString(), sent.SerializeAsString());
   EXPECT_LT(SentTo(backend.address()) - before, 8192);
+  // The echo's large tensors came back through the memory Echo is lent since its first
+  // large result; the small one in the reply.
+  EXPECT_LT(ReceivedFrom(backend.address()) - received_before, 8192);
 }
 
 TEST(SameHostTensorsTest, AServerWithThePathOffGetsEveryByteInTheRequest) {
@@ -266,6 +356,67 @@ TEST_F(ForgedSharedMemoryTest, ATensorOutsideTheMemoryOrOverTheLimitIsRefused) {
   EXPECT_EQ(wraps.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << wraps.error_message();
   EXPECT_EQ(huge.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << huge.error_message();
   ExpectBackendServes();
+}
+
+// A server (here a method that forges one) whose result names shared memory the caller
+// did not lend, or places a tensor outside the memory it did lend, fails that call alone,
+// saying so; the channel goes on.
+TEST(SameHostTensorsTest, AResultThatNamesSharedMemoryFalselyFailsItsCallAlone) {
+  CourierServer server;
+  // Forged(false): a large tensor; Forged(true): a SharedTensor far outside any memory.
+  ASSERT_TRUE(server
+                  .RegisterMethod("Forged",
+                                  [](courier::CallArguments& args)
+                                      -> absl::StatusOr<courier::SerializedObject> {
+                                    courier::SerializedObject result;
+                                    if (args.args(0).bool_value()) {
+                                      result.mutable_shared_tensor_value()->set_offset(1 << 30);
+                                      result.mutable_shared_tensor_value()->set_size(8);
+                                    } else {
+                                      Encode(Patterned(kLarge, 7), &result);
+                                    }
+                                    return result;
+                                  })
+                  .ok());
+  absl::StatusOr<int> port = server.Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status();
+  const std::string address = absl::StrCat("127.0.0.1:", *port);
+  std::shared_ptr<CourierChannel> channel = CourierChannel::Create(address);
+  auto forged = [&](bool forge) {
+    courier::SerializedObject flag;
+    flag.set_bool_value(forge);
+    return channel->Call("Forged", ::lp::testing::Args({std::move(flag)}), Timeout());
+  };
+  auto expect_large_tensor = [](const absl::StatusOr<courier::SerializedObject>& result) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    absl::StatusOr<Tensor> tensor = DecodeAs<Tensor>(*result);
+    ASSERT_TRUE(tensor.ok()) << tensor.status();
+    EXPECT_EQ(*tensor, Patterned(kLarge, 7));
+  };
+
+  // Nothing lent yet.
+  absl::StatusOr<courier::SerializedObject> unlent = forged(true);
+  ASSERT_FALSE(unlent.ok());
+  EXPECT_EQ(unlent.status().code(), absl::StatusCode::kInternal) << unlent.status();
+  EXPECT_NE(unlent.status().message().find("lent it none"), std::string::npos)
+      << unlent.status();
+
+  // A large result through the socket teaches the channel to lend memory for the next.
+  double before = ReceivedFrom(address);
+  expect_large_tensor(forged(false));
+  EXPECT_GE(ReceivedFrom(address) - before, kLarge);
+  absl::StatusOr<courier::SerializedObject> outside = forged(true);
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.status().code(), absl::StatusCode::kInternal) << outside.status();
+  EXPECT_NE(outside.status().message().find("outside the memory lent for the result"),
+            std::string::npos)
+      << outside.status();
+
+  // The channel goes on, still through lent memory.
+  before = ReceivedFrom(address);
+  expect_large_tensor(forged(false));
+  EXPECT_LT(ReceivedFrom(address) - before, 4096);
+  server.Shutdown(absl::Now() + ::lp::testing::kLong);
 }
 
 TEST(SameHostTensorsTest, ASharedTensorOutsideARequestIsNotATensor) {

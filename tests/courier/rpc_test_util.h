@@ -17,6 +17,8 @@
 #include "absl/time/time.h"
 #include "courier/courier.pb.h"
 #include "lp/event.h"
+#include "lp/serialize.h"
+#include "lp/tensor.h"
 #include "lp/call_options.h"
 
 namespace lp::testing {
@@ -72,6 +74,25 @@ inline courier::CallArguments Args(std::vector<courier::SerializedObject> values
 inline absl::StatusOr<courier::SerializedObject> EchoFirst(courier::CallArguments& args) {
   if (args.args_size() == 0) return absl::InvalidArgumentError("Echo needs one argument");
   return std::move(*args.mutable_args(0));
+}
+
+// A float tensor of `bytes` bytes whose every element depends on `seed` and its index.
+inline Tensor PatternedTensor(size_t bytes, int seed) {
+  Tensor tensor(DType::kFloat, {static_cast<int64_t>(bytes / sizeof(float))});
+  std::span<float> values = tensor.span<float>();
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 9973) + seed;
+  return tensor;
+}
+
+// A handler that returns PatternedTensor(bytes, seed) for its arguments (bytes, seed), as
+// a learner returns its parameters to a small request.
+inline absl::StatusOr<courier::SerializedObject> ReturnPatterned(courier::CallArguments& args) {
+  if (args.args_size() != 2) return absl::InvalidArgumentError("Patterned takes (bytes, seed)");
+  courier::SerializedObject result;
+  Encode(PatternedTensor(static_cast<size_t>(args.args(0).int_value()),
+                         static_cast<int>(args.args(1).int_value())),
+         &result);
+  return result;
 }
 
 inline CallOptions Timeout(absl::Duration timeout = kLong) {

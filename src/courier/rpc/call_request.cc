@@ -24,6 +24,7 @@ using WireFormat = google::protobuf::internal::WireFormatLite;
 constexpr int kRequestMethod = 1;     // CallRequest.method
 constexpr int kRequestArguments = 2;  // CallRequest.arguments
 constexpr int kRequestSharedMemory = 3;  // CallRequest.shared_memory
+constexpr int kRequestResultMemory = 4;  // CallRequest.result_memory
 constexpr int kArgumentsArgs = 1;     // CallArguments.args
 constexpr int kArgumentsKwargs = 2;   // CallArguments.kwargs, a map: repeated entries
 constexpr int kEntryKey = 1;
@@ -124,13 +125,15 @@ absl::Status CheckRequest(const courier::CallRequest& request, int max_send_mess
 absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
                                                    courier::CallArguments args,
                                                    int max_send_message_bytes,
-                                                   const courier::SharedMemory* shared_memory) {
+                                                   const courier::SharedMemory* shared_memory,
+                                                   const courier::SharedMemory* result_memory) {
   // Owned by the bytes from here on (SerializeSharing).
   auto request = std::make_shared<courier::CallRequest>();
   request->set_method(std::string(method));
   // Both messages live on the heap, so this moves (swaps) the arguments, never copies.
   *request->mutable_arguments() = std::move(args);
   if (shared_memory != nullptr) *request->mutable_shared_memory() = *shared_memory;
+  if (result_memory != nullptr) *request->mutable_result_memory() = *result_memory;
   if (absl::Status sendable = CheckRequest(*request, max_send_message_bytes); !sendable.ok()) {
     return sendable;
   }
@@ -175,6 +178,7 @@ absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     if (number == kRequestMethod) return reader.Bytes(request.method);
     if (number == kRequestArguments) return reader.Nested("the arguments", read_argument);
     if (number == kRequestSharedMemory) return reader.Message(request.shared_memory.emplace());
+    if (number == kRequestResultMemory) return reader.Message(request.result_memory.emplace());
     return Field::kSkip;
   });
   if (!ok) {

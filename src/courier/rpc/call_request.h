@@ -24,7 +24,8 @@ namespace lp::rpc {
 // moved into the request and its large fields (tensors, long strings) are sent from
 // where they are, not copied: the returned bytes own them (SerializeSharing).
 // `shared_memory`: where the SharedTensors among `args` are (shared_tensor_memory.h), or
-// null.
+// null. `result_memory`: memory the caller lends the server for the result's large
+// tensors, or null.
 // Errors, before anything is sent: INVALID_ARGUMENT for an argument that nests too deep
 // or holds a unicode_value that is not UTF-8 (CheckObject), RESOURCE_EXHAUSTED for a
 // request over `max_send_message_bytes` (-1: protobuf's 2 GiB) or protobuf's limit, which
@@ -33,6 +34,8 @@ absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
                                                    courier::CallArguments args,
                                                    int max_send_message_bytes,
                                                    const courier::SharedMemory* shared_memory =
+                                                       nullptr,
+                                                   const courier::SharedMemory* result_memory =
                                                        nullptr);
 
 struct ParsedCallRequest {
@@ -40,6 +43,8 @@ struct ParsedCallRequest {
   courier::CallArguments arguments;
   // Where the arguments' SharedTensors are, if the caller put tensors in shared memory.
   std::optional<courier::SharedMemory> shared_memory;
+  // Memory the caller lent for the result's large tensors, if it did.
+  std::optional<courier::SharedMemory> result_memory;
 };
 
 // Reads a CallRequest from `input` (`size` bytes, for messages). The method name and

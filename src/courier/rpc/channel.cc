@@ -111,7 +111,10 @@ struct AsyncCall {
   Clock::time_point sent;
   std::size_t request_bytes = 0;
   std::shared_ptr<rpc::SameHostPeer> same_host;
-  std::optional<rpc::OutgoingSharedTensors> shared;  // its tensors in shared memory
+  std::optional<rpc::CallSharedMemory> shared;  // its tensors in shared memory
+  std::optional<rpc::CallSharedMemory> lent;    // memory lent for its result's tensors
+  std::string method;  // whose results the same-host path learns about at the end
+  int max_receive_bytes = -1;
 };
 
 }  // namespace
@@ -267,10 +270,12 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
 
   ConfigureContext(deadline, options, options_.secret, *context);
   rpc::SameHostPeer& same_host = *(*connection)->same_host;
-  std::optional<rpc::OutgoingSharedTensors> shared = same_host.ShareTensors(args, *context);
+  std::optional<rpc::CallSharedMemory> shared = same_host.ShareTensors(args, *context);
+  std::optional<rpc::CallSharedMemory> lent = same_host.LendForResult(method);
   absl::StatusOr<grpc::ByteBuffer> request = rpc::EncodeCallRequest(
       method, std::move(args), options_.max_send_message_bytes,
-      shared.has_value() ? &shared->descriptor() : nullptr);
+      shared.has_value() ? &shared->descriptor() : nullptr,
+      lent.has_value() ? &lent->descriptor() : nullptr);
   if (!request.ok()) return request.status();
   grpc::ByteBuffer reply;
   metrics::CallMetrics& metrics = (*connection)->MetricsFor(method);
@@ -280,10 +285,13 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
       (*connection)->channel.get(), *(*connection)->call_method, context.get(), *request,
       &reply);
   RecordMadeCall(metrics, sent, status, request_bytes, reply);
-  same_host.CallEnded(*context, status, request_bytes, shared);
+  const std::size_t reply_bytes = status.ok() ? reply.Length() : 0;
+  same_host.CallEnded(*context, status, request_bytes, reply_bytes, shared);
   request->Clear();  // not needed any more: frees what gRPC no longer holds
-  if (!status.ok()) return scoped->Explain(rpc::ToAbslStatus(status));
-  return TakeResult(reply);
+  absl::StatusOr<courier::SerializedObject> result =
+      status.ok() ? TakeResult(reply) : scoped->Explain(rpc::ToAbslStatus(status));
+  return same_host.ResultArrived(method, reply_bytes, lent, std::move(result),
+                                 options_.max_receive_message_bytes);
 }
 
 void CourierChannel::CallAsync(std::string_view method, courier::CallArguments args,
@@ -306,9 +314,13 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
   ConfigureContext(deadline, options, options_.secret, call->context);
   call->same_host = (*connection)->same_host;
   call->shared = call->same_host->ShareTensors(args, call->context);
+  call->lent = call->same_host->LendForResult(method);
+  call->method = method;
+  call->max_receive_bytes = options_.max_receive_message_bytes;
   absl::StatusOr<grpc::ByteBuffer> request = rpc::EncodeCallRequest(
       method, std::move(args), options_.max_send_message_bytes,
-      call->shared.has_value() ? &call->shared->descriptor() : nullptr);
+      call->shared.has_value() ? &call->shared->descriptor() : nullptr,
+      call->lent.has_value() ? &call->lent->descriptor() : nullptr);
   if (!request.ok()) {
     std::move(done)(request.status());
     return;
@@ -328,11 +340,15 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
         // keep itself alive through it.
         std::shared_ptr<AsyncCall> owned = std::move(call);
         RecordMadeCall(*owned->metrics, owned->sent, status, owned->request_bytes, owned->reply);
-        owned->same_host->CallEnded(owned->context, status, owned->request_bytes, owned->shared);
+        const std::size_t reply_bytes = status.ok() ? owned->reply.Length() : 0;
+        owned->same_host->CallEnded(owned->context, status, owned->request_bytes, reply_bytes,
+                                    owned->shared);
         owned->request.Clear();
-        absl::StatusOr<courier::SerializedObject> outcome =
+        absl::StatusOr<courier::SerializedObject> outcome = owned->same_host->ResultArrived(
+            owned->method, reply_bytes, owned->lent,
             status.ok() ? TakeResult(owned->reply)
-                        : owned->scoped->Explain(rpc::ToAbslStatus(status));
+                        : owned->scoped->Explain(rpc::ToAbslStatus(status)),
+            owned->max_receive_bytes);
         owned->scoped.reset();  // left before `done` runs: it may start the next call
         CallCallback done = std::move(owned->done);
         // The call's gRPC state goes before `done` wakes whoever waits for the result: a

@@ -304,18 +304,19 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
     refuse(ToGrpcStatus(admitted));
     return;
   }
-  // A caller of this host whose request is large learns that its tensors may come
-  // through shared memory (same_host.h); small requests, most of them, are not slowed.
+  // A caller of this host whose request or reply is large learns that its tensors may
+  // come through shared memory (same_host.h); small calls, most of them, are not slowed.
   // Only to a caller of the launch: the offer names this host and process.
-  if (request_bytes >= kMinSameHostTensorBytes && SameHostTensorsEnabled() &&
-      CheckSecret(context).ok()) {
+  auto offer_same_host = [this, &context] {
+    if (!SameHostTensorsEnabled() || !CheckSecret(context).ok()) return;
     if (std::string offer = SameHostOffer(); !offer.empty()) {
       context.AddInitialMetadata(kSameHostMetadataKey, std::move(offer));
     }
-  }
+  };
+  if (request_bytes >= kMinSameHostTensorBytes) offer_same_host();
   // `call` lives until it is finished; its request is its own, so Serve() may consume it
   // (it frees the wire bytes before the handler runs).
-  auto task = [this, &call, arrived, request_bytes] {
+  auto task = [this, &call, arrived, request_bytes, offer_same_host] {
     // A call that waited for a thread while its caller went away, its deadline passed or
     // the server's shutdown deadline cancelled it: nobody awaits its result, so its handler
     // does not run. (gRPC has already told the caller why; this status is not sent.)
@@ -326,10 +327,16 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
                                "the call was cancelled while it waited for a handler thread"));
       return;
     }
-    Serve(call.context(), call.request(), [this, &call](absl::StatusOr<grpc::ByteBuffer> reply) {
+    Serve(call.context(), call.request(), [this, &call, request_bytes, offer_same_host](
+                                              absl::StatusOr<grpc::ByteBuffer> reply) {
       grpc::Status status = grpc::Status::OK;
       if (reply.ok()) {
         call.response().Swap(&*reply);
+        // Initial metadata leaves with the reply, so the offer still goes with it.
+        if (request_bytes < kMinSameHostTensorBytes &&
+            call.response().Length() >= kMinSameHostTensorBytes) {
+          offer_same_host();
+        }
       } else {
         status = ToGrpcStatus(reply.status());
       }
@@ -402,13 +409,17 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
   registry_.Dispatch(call.request.method, call.request.arguments, &call.result,
                      [this, running = std::move(running)](absl::Status status) {
                        if (!status.ok()) return std::move(running->reply)(status);
-                       std::move(running->reply)(
-                           EncodeReply(running->request.method, running->result));
+                       std::move(running->reply)(EncodeReply(
+                           running->request.method, running->result,
+                           running->request.result_memory.has_value()
+                               ? &*running->request.result_memory
+                               : nullptr));
                      });
 }
 
 absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::EncodeReply(
-    const std::string& method_name, courier::SerializedObject& result) const {
+    const std::string& method_name, courier::SerializedObject& result,
+    const courier::SharedMemory* result_memory) const {
   const std::string method = BoundedEcho(method_name);  // registered: short, but bounded
   if (absl::Status content = CheckObject(
           result, absl::StrCat("Courier method '", method, "': the result"), /*check_utf8=*/true);
@@ -423,6 +434,11 @@ absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::EncodeReply(
                                            absl::StrCat("Courier method '", method, "': the reply"));
       !size.ok()) {
     return size;
+  }
+  // The caller lent memory for the result's large tensors. If they cannot go there, they
+  // go in the reply, and the caller learns from its size to lend no more.
+  if (result_memory != nullptr && SameHostTensorsEnabled()) {
+    (void)ShareResultTensors(*result_memory, *response->mutable_result()->mutable_result());
   }
   return SerializeSharing(std::move(response));
 }

@@ -121,9 +121,11 @@ class CourierServiceImpl final
 
  private:
   // The reply to `method` that returned `result`, encoded, or why it cannot be sent.
-  // `result` is moved into the reply (it belongs to the call, which ends).
-  absl::StatusOr<grpc::ByteBuffer> EncodeReply(const std::string& method,
-                                               courier::SerializedObject& result) const;
+  // `result` is moved into the reply (it belongs to the call, which ends); its large
+  // tensors into `result_memory`, when the caller lent it (shared_tensor_memory.h).
+  absl::StatusOr<grpc::ByteBuffer> EncodeReply(
+      const std::string& method, courier::SerializedObject& result,
+      const courier::SharedMemory* result_memory) const;
   // OK when the call carries the secret, or none is required; else UNAUTHENTICATED
   // saying what is missing and how a caller outside the program gets it.
   absl::Status CheckSecret(const grpc::ServerContextBase& context) const;

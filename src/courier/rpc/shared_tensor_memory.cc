@@ -30,34 +30,35 @@ constexpr char kMemfdPrefix[] = "lp-courier-tensors-";
 // Where tensors start in the memory: a cache line apart.
 constexpr uint64_t kAlignment = 64;
 
-// Calls each object in `arguments` that holds a tensor (tensor_value or
-// shared_tensor_value), however deep in lists and dicts. Protobuf's parser has bounded
-// the depth already (and a caller's own arguments are bounded by CheckObject).
+// Calls each object in `object` that holds a tensor (tensor_value or shared_tensor_value),
+// however deep in lists and dicts. Protobuf's parser has bounded the depth already (and a
+// caller's own arguments and a method's result are bounded by CheckObject).
+void ForEachTensorIn(SerializedObject& object, absl::FunctionRef<void(SerializedObject&)> visit) {
+  switch (object.payload_case()) {
+    case SerializedObject::kTensorValue:
+    case SerializedObject::kSharedTensorValue:
+      visit(object);
+      return;
+    case SerializedObject::kListValue:
+      for (SerializedObject& item : *object.mutable_list_value()->mutable_items()) {
+        ForEachTensorIn(item, visit);
+      }
+      return;
+    case SerializedObject::kDictValue:
+      for (SerializedObject& value : *object.mutable_dict_value()->mutable_values()) {
+        ForEachTensorIn(value, visit);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+// The same for every argument, positional and keyword.
 void ForEachTensor(courier::CallArguments& arguments,
                    absl::FunctionRef<void(SerializedObject&)> visit) {
-  struct Walker {
-    absl::FunctionRef<void(SerializedObject&)> visit;
-    void Walk(SerializedObject& object) {
-      switch (object.payload_case()) {
-        case SerializedObject::kTensorValue:
-        case SerializedObject::kSharedTensorValue:
-          visit(object);
-          return;
-        case SerializedObject::kListValue:
-          for (SerializedObject& item : *object.mutable_list_value()->mutable_items()) Walk(item);
-          return;
-        case SerializedObject::kDictValue:
-          for (SerializedObject& value : *object.mutable_dict_value()->mutable_values()) {
-            Walk(value);
-          }
-          return;
-        default:
-          return;
-      }
-    }
-  } walker{visit};
-  for (SerializedObject& argument : *arguments.mutable_args()) walker.Walk(argument);
-  for (auto& [key, value] : *arguments.mutable_kwargs()) walker.Walk(value);
+  for (SerializedObject& argument : *arguments.mutable_args()) ForEachTensorIn(argument, visit);
+  for (auto& [key, value] : *arguments.mutable_kwargs()) ForEachTensorIn(value, visit);
 }
 
 std::string Errno(const char* what) { return absl::StrCat(what, ": ", std::strerror(errno)); }
@@ -140,6 +141,51 @@ absl::Status WriteAt(int fd, const std::string& bytes, uint64_t offset) {
   return absl::OkStatus();
 }
 
+// Where the large tensors of a message go in shared memory: each of at least
+// kMinSameHostTensorBytes, a cache line apart, in the order they are offered.
+struct Placement {
+  struct Placed {
+    SerializedObject* object;
+    uint64_t offset;
+  };
+  std::vector<Placed> tensors;
+  uint64_t size = 0;  // the memory they need
+
+  void Offer(SerializedObject& object) {
+    if (!object.has_tensor_value()) return;
+    const uint64_t bytes = object.tensor_value().tensor_content().size();
+    if (bytes < kMinSameHostTensorBytes) return;
+    size = (size + kAlignment - 1) / kAlignment * kAlignment;
+    tensors.push_back({&object, size});
+    size += bytes;
+  }
+
+  // Writes every placed tensor's bytes into `fd`; nothing in the message changes.
+  absl::Status Write(int fd) const {
+    for (const Placed& tensor : tensors) {
+      if (absl::Status wrote =
+              WriteAt(fd, tensor.object->tensor_value().tensor_content(), tensor.offset);
+          !wrote.ok()) {
+        return wrote;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Once written: replaces each placed tensor by a SharedTensor, freeing its bytes.
+  void ReplaceBySharedTensors() const {
+    for (const Placed& tensor : tensors) {
+      courier::SharedTensor shared;
+      tensorflow::TensorProto* tensor_value = tensor.object->mutable_tensor_value();
+      shared.set_offset(tensor.offset);
+      shared.set_size(tensor_value->tensor_content().size());
+      tensor_value->clear_tensor_content();  // frees the bytes: they are in the memfd now
+      shared.mutable_header()->Swap(tensor_value);
+      *tensor.object->mutable_shared_tensor_value() = std::move(shared);
+    }
+  }
+};
+
 // A string of `size` zero bytes whose storage, when large, asks the kernel for huge pages
 // (MADV_HUGEPAGE; transparent huge pages are "madvise" on Debian). Faulting in 4 KiB pages
 // was most of what a 64 MiB tensor cost its receiver: 38-60 ms, against 15 ms with huge
@@ -159,38 +205,94 @@ std::string ZeroedForReading(uint64_t size) {
   return bytes;
 }
 
-// Reads `size` bytes at `offset` of `fd`; fails if the memory ends before.
-absl::StatusOr<std::string> ReadAt(int fd, uint64_t offset, uint64_t size) {
+// Reads `size` bytes at `offset` of `fd`. Errors: UNAVAILABLE when the read fails,
+// `short_code` when the memory ends before (`memory` says whose it is).
+absl::StatusOr<std::string> ReadAt(int fd, uint64_t offset, uint64_t size,
+                                   absl::StatusCode short_code, absl::string_view memory) {
   std::string bytes = ZeroedForReading(size);
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t read = pread(fd, bytes.data() + done, bytes.size() - done,
                                static_cast<off_t>(offset + done));
     if (read < 0 && errno == EINTR) continue;
-    if (read < 0) return Unreadable(Errno("reading the caller's shared memory"));
+    if (read < 0) return absl::UnavailableError(Errno(absl::StrCat("reading ", memory).c_str()));
     if (read == 0) {
-      return absl::InvalidArgumentError(
-          "the caller's shared memory ended before the tensor did (it shrank during the call)");
+      return absl::Status(short_code, absl::StrCat(memory, " ended before the tensor did (it "
+                                                           "shrank during the call)"));
     }
     done += static_cast<size_t>(read);
   }
   return bytes;
 }
 
-// The caller's memfd that `memory` names, opened for reading, after checking that it is
-// the one named (a descriptor number can be reused by another file once closed).
-absl::StatusOr<int> OpenCallersMemory(const courier::SharedMemory& memory) {
+// The SharedTensors among `objects` (as ForEachTensor finds them) and the bytes they add
+// up to: more than kMaxProtobufMessageBytes when that overflows.
+struct SharedTensors {
+  std::vector<SerializedObject*> objects;
+  uint64_t total = 0;
+  bool overflow = false;
+
+  void Offer(SerializedObject& object) {
+    if (!object.has_shared_tensor_value()) return;
+    objects.push_back(&object);
+    const uint64_t size = object.shared_tensor_value().size();
+    overflow = overflow || size > static_cast<uint64_t>(kMaxProtobufMessageBytes) ||
+               total + size < total;
+    total += size;
+  }
+
+  // CheckMessageSize of the total against `max_bytes`; `what` names them.
+  absl::Status CheckSize(int max_bytes, absl::string_view what) const {
+    return CheckMessageSize(
+        overflow ? static_cast<uint64_t>(kMaxProtobufMessageBytes) + 1 : total, max_bytes,
+        what);
+  }
+
+  // Replaces each by the tensor it names in `fd` (`memory` says whose memory it is, for
+  // errors). A tensor outside the memory fails with `outside_code`, as does a memory
+  // that ends early; one that cannot be read with UNAVAILABLE. On an error, the objects
+  // before the failed one hold their tensors, the others are unchanged.
+  absl::Status Read(int fd, absl::StatusCode outside_code, absl::string_view memory) const {
+    struct stat file;
+    if (fstat(fd, &file) != 0) {
+      return absl::UnavailableError(Errno(absl::StrCat("fstat of ", memory).c_str()));
+    }
+    for (SerializedObject* object : objects) {
+      courier::SharedTensor& tensor = *object->mutable_shared_tensor_value();
+      const uint64_t end = tensor.offset() + tensor.size();
+      if (end < tensor.offset() || end > static_cast<uint64_t>(file.st_size)) {
+        return absl::Status(outside_code,
+                            absl::StrCat("a shared tensor (", tensor.size(), " bytes at ",
+                                         tensor.offset(), ") lies outside ", memory, " (",
+                                         file.st_size, " bytes)"));
+      }
+      absl::StatusOr<std::string> bytes =
+          ReadAt(fd, tensor.offset(), tensor.size(), outside_code, memory);
+      if (!bytes.ok()) return bytes.status();
+      tensorflow::TensorProto header;
+      header.Swap(tensor.mutable_header());
+      header.mutable_tensor_content()->swap(*bytes);
+      object->mutable_tensor_value()->Swap(&header);  // replaces the shared tensor
+    }
+    return absl::OkStatus();
+  }
+};
+
+// The caller's memfd that `memory` names, opened with `flags` (O_RDONLY to read
+// arguments, O_RDWR to write a result), after checking that it is the one named (a
+// descriptor number can be reused by another file once closed).
+absl::StatusOr<int> OpenCallersMemory(const courier::SharedMemory& memory, int flags) {
   if (SameHostIdentity().empty() || memory.host() != SameHostIdentity()) {
     return Unreadable(
-        "the request's tensors are in shared memory of another host; send them in the "
-        "request (LP_SAME_HOST_TENSORS=0 turns the same-host path off)");
+        "the request names shared memory of another host; send tensors in the request "
+        "(LP_SAME_HOST_TENSORS=0 turns the same-host path off)");
   }
   if (!absl::StartsWith(memory.name(), kMemfdPrefix) || memory.pid() <= 0 || memory.fd() < 0) {
     return absl::InvalidArgumentError(
         "the request names shared memory that is not lp's (courier.SharedMemory)");
   }
   const int fd = open(absl::StrCat("/proc/", memory.pid(), "/fd/", memory.fd()).c_str(),
-                      O_RDONLY | O_CLOEXEC);
+                      flags | O_CLOEXEC);
   if (fd < 0) {
     return Unreadable(absl::StrCat(
         Errno("cannot open the caller's shared memory"),
@@ -210,65 +312,53 @@ absl::StatusOr<int> OpenCallersMemory(const courier::SharedMemory& memory) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<OutgoingSharedTensors>> OutgoingSharedTensors::Move(
+absl::StatusOr<std::optional<CallSharedMemory>> CallSharedMemory::MoveArguments(
     courier::CallArguments& arguments) {
   // Where each large tensor goes; nothing is changed until all are written.
-  struct Placed {
-    SerializedObject* object;
-    uint64_t offset;
-  };
-  std::vector<Placed> placed;
-  uint64_t size = 0;
-  ForEachTensor(arguments, [&](SerializedObject& object) {
-    if (!object.has_tensor_value()) return;
-    const uint64_t bytes = object.tensor_value().tensor_content().size();
-    if (bytes < kMinSameHostTensorBytes) return;
-    size = (size + kAlignment - 1) / kAlignment * kAlignment;
-    placed.push_back({&object, size});
-    size += bytes;
-  });
-  if (placed.empty()) return std::nullopt;
+  Placement placement;
+  ForEachTensor(arguments, [&](SerializedObject& object) { placement.Offer(object); });
+  if (placement.tensors.empty()) return std::nullopt;
 
   absl::StatusOr<Memfd> memfd = MemfdPool::Get().Take();
   if (!memfd.ok()) return memfd.status();
   // Exactly this call's size: a larger memfd from an earlier call gives its rest back.
-  if (memfd->size != size && ftruncate(memfd->fd, static_cast<off_t>(size)) != 0) {
+  if (memfd->size != placement.size &&
+      ftruncate(memfd->fd, static_cast<off_t>(placement.size)) != 0) {
     const absl::Status failed = absl::UnavailableError(Errno("sizing shared memory"));
     close(memfd->fd);
     return failed;
   }
-  memfd->size = size;
-  for (const Placed& tensor : placed) {
-    if (absl::Status wrote = WriteAt(memfd->fd, tensor.object->tensor_value().tensor_content(),
-                                     tensor.offset);
-        !wrote.ok()) {
-      close(memfd->fd);
-      return wrote;
-    }
+  memfd->size = placement.size;
+  if (absl::Status wrote = placement.Write(memfd->fd); !wrote.ok()) {
+    close(memfd->fd);
+    return wrote;
   }
-  for (const Placed& tensor : placed) {
-    courier::SharedTensor shared;
-    tensorflow::TensorProto* tensor_value = tensor.object->mutable_tensor_value();
-    shared.set_offset(tensor.offset);
-    shared.set_size(tensor_value->tensor_content().size());
-    tensor_value->clear_tensor_content();  // frees the bytes: they are in the memfd now
-    shared.mutable_header()->Swap(tensor_value);
-    *tensor.object->mutable_shared_tensor_value() = std::move(shared);
-  }
+  placement.ReplaceBySharedTensors();
   courier::SharedMemory descriptor;
   descriptor.set_host(SameHostIdentity());
   descriptor.set_pid(getpid());
   descriptor.set_fd(memfd->fd);
   descriptor.set_name(memfd->name);
-  return OutgoingSharedTensors(memfd->fd, size, std::move(descriptor));
+  return CallSharedMemory(memfd->fd, memfd->size, std::move(descriptor));
 }
 
-OutgoingSharedTensors::OutgoingSharedTensors(OutgoingSharedTensors&& other) noexcept
+absl::StatusOr<CallSharedMemory> CallSharedMemory::LendForResult() {
+  absl::StatusOr<Memfd> memfd = MemfdPool::Get().Take();
+  if (!memfd.ok()) return memfd.status();
+  courier::SharedMemory descriptor;
+  descriptor.set_host(SameHostIdentity());
+  descriptor.set_pid(getpid());
+  descriptor.set_fd(memfd->fd);
+  descriptor.set_name(memfd->name);
+  return CallSharedMemory(memfd->fd, memfd->size, std::move(descriptor));
+}
+
+CallSharedMemory::CallSharedMemory(CallSharedMemory&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       size_(other.size_),
       descriptor_(std::move(other.descriptor_)) {}
 
-OutgoingSharedTensors& OutgoingSharedTensors::operator=(OutgoingSharedTensors&& other) noexcept {
+CallSharedMemory& CallSharedMemory::operator=(CallSharedMemory&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) close(fd_);
     fd_ = std::exchange(other.fd_, -1);
@@ -278,11 +368,32 @@ OutgoingSharedTensors& OutgoingSharedTensors::operator=(OutgoingSharedTensors&& 
   return *this;
 }
 
-OutgoingSharedTensors::~OutgoingSharedTensors() {
+CallSharedMemory::~CallSharedMemory() {
   if (fd_ >= 0) close(fd_);
 }
 
-void OutgoingSharedTensors::Finish(bool succeeded) {
+absl::StatusOr<int> CallSharedMemory::ReceiveResult(courier::SerializedObject& result,
+                                                    int max_bytes) {
+  SharedTensors shared;
+  ForEachTensorIn(result, [&](SerializedObject& object) { shared.Offer(object); });
+  // The server sized the memory: what the pool keeps is what it holds now.
+  struct stat file;
+  if (fd_ >= 0 && fstat(fd_, &file) == 0) size_ = static_cast<uint64_t>(file.st_size);
+  if (shared.objects.empty()) return 0;
+  if (fd_ < 0) return absl::InternalError("the result's shared memory was already given back");
+  if (absl::Status size = shared.CheckSize(max_bytes, "the result's shared tensors");
+      !size.ok()) {
+    return size;
+  }
+  if (absl::Status read = shared.Read(fd_, absl::StatusCode::kInternal,
+                                      "the memory lent for the result");
+      !read.ok()) {
+    return read;
+  }
+  return static_cast<int>(shared.objects.size());
+}
+
+void CallSharedMemory::Finish(bool succeeded) {
   if (fd_ < 0) return;
   const int fd = std::exchange(fd_, -1);
   if (!succeeded) {
@@ -292,17 +403,30 @@ void OutgoingSharedTensors::Finish(bool succeeded) {
   MemfdPool::Get().Return({.fd = fd, .name = descriptor_.name(), .size = size_});
 }
 
-std::optional<OutgoingSharedTensors> SameHostPeer::ShareTensors(courier::CallArguments& args,
-                                                                 grpc::ClientContext& context) {
+std::optional<CallSharedMemory> SameHostPeer::ShareTensors(courier::CallArguments& args,
+                                                            grpc::ClientContext& context) {
   if (state_.load(std::memory_order_relaxed) != kOffered) return std::nullopt;
-  absl::StatusOr<std::optional<OutgoingSharedTensors>> shared = OutgoingSharedTensors::Move(args);
+  absl::StatusOr<std::optional<CallSharedMemory>> shared = CallSharedMemory::MoveArguments(args);
   if (!shared.ok() || !shared->has_value()) return std::nullopt;
   context.AddMetadata(kSharedTensorBytesMetadataKey, std::to_string((*shared)->size()));
   return *std::move(shared);
 }
 
+std::optional<CallSharedMemory> SameHostPeer::LendForResult(std::string_view method) {
+  if (state_.load(std::memory_order_relaxed) != kOffered) return std::nullopt;
+  {
+    std::lock_guard lock(lending_mu_);
+    auto it = lend_for_.find(absl::string_view(method.data(), method.size()));
+    if (it == lend_for_.end() || !it->second) return std::nullopt;
+  }
+  absl::StatusOr<CallSharedMemory> lent = CallSharedMemory::LendForResult();
+  if (!lent.ok()) return std::nullopt;
+  return *std::move(lent);
+}
+
 void SameHostPeer::CallEnded(const grpc::ClientContext& context, const grpc::Status& status,
-                             size_t request_bytes, std::optional<OutgoingSharedTensors>& shared) {
+                             size_t request_bytes, size_t reply_bytes,
+                             std::optional<CallSharedMemory>& shared) {
   if (shared.has_value()) {
     shared->Finish(status.ok());
     if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
@@ -311,7 +435,8 @@ void SameHostPeer::CallEnded(const grpc::ClientContext& context, const grpc::Sta
     }
     return;
   }
-  if (!status.ok() || request_bytes < kMinSameHostTensorBytes ||
+  if (!status.ok() ||
+      (request_bytes < kMinSameHostTensorBytes && reply_bytes < kMinSameHostTensorBytes) ||
       state_.load(std::memory_order_relaxed) != kUnknown) {
     return;
   }
@@ -323,55 +448,87 @@ void SameHostPeer::CallEnded(const grpc::ClientContext& context, const grpc::Sta
   state_.store(offered ? kOffered : kNotOffered, std::memory_order_relaxed);
 }
 
+absl::StatusOr<courier::SerializedObject> SameHostPeer::ResultArrived(
+    std::string_view method, size_t reply_bytes, std::optional<CallSharedMemory>& lent,
+    absl::StatusOr<courier::SerializedObject> result, int max_receive_bytes) {
+  const bool large_reply = reply_bytes >= kMinSameHostTensorBytes;
+  if (!lent.has_value()) {
+    if (!result.ok()) return result;
+    // A result with large bytes that came through the socket: lend memory for the next
+    // one, unless that was tried and the server did not use it.
+    if (large_reply && state_.load(std::memory_order_relaxed) == kOffered) {
+      std::lock_guard lock(lending_mu_);
+      lend_for_.try_emplace(std::string(method), true);
+    }
+    // A result that names shared memory although none was lent: the server's fault.
+    SharedTensors shared;
+    ForEachTensorIn(*result, [&](SerializedObject& object) { shared.Offer(object); });
+    if (!shared.objects.empty()) {
+      return absl::InternalError(
+          "the Courier server's result names shared memory, but the call lent it none");
+    }
+    return result;
+  }
+  if (!result.ok()) {
+    lent->Finish(false);
+    return result;
+  }
+  absl::StatusOr<int> received = lent->ReceiveResult(*result, max_receive_bytes);
+  lent->Finish(received.ok());
+  if (!received.ok()) return received.status();
+  if (*received == 0) {
+    // Unused: the result was small this time (lend again once it is large), or large but
+    // not in tensors the server could write there (never again).
+    std::lock_guard lock(lending_mu_);
+    if (large_reply) {
+      lend_for_[std::string(method)] = false;
+    } else {
+      lend_for_.erase(absl::string_view(method.data(), method.size()));
+    }
+  }
+  return result;
+}
+
 absl::Status ReceiveSharedTensors(const courier::SharedMemory& memory, int max_bytes,
                                   courier::CallArguments& arguments) {
-  std::vector<SerializedObject*> shared;
-  uint64_t total = 0;
-  bool overflow = false;
-  ForEachTensor(arguments, [&](SerializedObject& object) {
-    if (!object.has_shared_tensor_value()) return;
-    shared.push_back(&object);
-    const uint64_t size = object.shared_tensor_value().size();
-    overflow = overflow || size > static_cast<uint64_t>(kMaxProtobufMessageBytes) ||
-               total + size < total;
-    total += size;
-  });
-  if (shared.empty()) return absl::OkStatus();
-  if (overflow) total = static_cast<uint64_t>(kMaxProtobufMessageBytes) + 1;
-  if (absl::Status size = CheckMessageSize(total, max_bytes, "the request's shared tensors");
+  SharedTensors shared;
+  ForEachTensor(arguments, [&](SerializedObject& object) { shared.Offer(object); });
+  if (shared.objects.empty()) return absl::OkStatus();
+  if (absl::Status size = shared.CheckSize(max_bytes, "the request's shared tensors");
       !size.ok()) {
     return size;
   }
-  absl::StatusOr<int> fd = OpenCallersMemory(memory);
+  absl::StatusOr<int> fd = OpenCallersMemory(memory, O_RDONLY);
   if (!fd.ok()) return fd.status();
+  absl::Status status =
+      shared.Read(*fd, absl::StatusCode::kInvalidArgument, "the caller's shared memory");
+  close(*fd);
+  // The caller learns from this code that it should send its tensors in the request.
+  if (status.code() == absl::StatusCode::kUnavailable) return Unreadable(status.message());
+  return status;
+}
+
+absl::StatusOr<uint64_t> ShareResultTensors(const courier::SharedMemory& lent,
+                                            courier::SerializedObject& result) {
+  Placement placement;
+  ForEachTensorIn(result, [&](SerializedObject& object) { placement.Offer(object); });
+  if (placement.tensors.empty()) return 0;
+  absl::StatusOr<int> fd = OpenCallersMemory(lent, O_RDWR);
+  if (!fd.ok()) return fd.status();
+  absl::Status status = absl::OkStatus();
   struct stat file;
   if (fstat(*fd, &file) != 0) {
-    const absl::Status failed = Unreadable(Errno("fstat of shared memory"));
-    close(*fd);
-    return failed;
+    status = absl::UnavailableError(Errno("fstat of the memory lent for the result"));
+  } else if (static_cast<uint64_t>(file.st_size) < placement.size &&
+             ftruncate(*fd, static_cast<off_t>(placement.size)) != 0) {
+    // Grown, never shrunk: the caller's pool keeps its pages for the next call.
+    status = absl::UnavailableError(Errno("sizing the memory lent for the result"));
   }
-  absl::Status status = absl::OkStatus();
-  for (SerializedObject* object : shared) {
-    courier::SharedTensor& tensor = *object->mutable_shared_tensor_value();
-    const uint64_t end = tensor.offset() + tensor.size();
-    if (end < tensor.offset() || end > static_cast<uint64_t>(file.st_size)) {
-      status = absl::InvalidArgumentError(absl::StrCat(
-          "a shared tensor (", tensor.size(), " bytes at ", tensor.offset(),
-          ") lies outside the caller's shared memory (", file.st_size, " bytes)"));
-      break;
-    }
-    absl::StatusOr<std::string> bytes = ReadAt(*fd, tensor.offset(), tensor.size());
-    if (!bytes.ok()) {
-      status = bytes.status();
-      break;
-    }
-    tensorflow::TensorProto header;
-    header.Swap(tensor.mutable_header());
-    header.mutable_tensor_content()->swap(*bytes);
-    object->mutable_tensor_value()->Swap(&header);  // replaces the shared tensor
-  }
+  if (status.ok()) status = placement.Write(*fd);
   close(*fd);
-  return status;
+  if (!status.ok()) return status;
+  placement.ReplaceBySharedTensors();
+  return placement.size;
 }
 
 }  // namespace lp::rpc
