@@ -122,7 +122,8 @@ def _courier_file():
     f.message_type.append(_message(
         "CallRequest", _field("method", 1, _F.TYPE_STRING),
         _field("arguments", 2, _F.TYPE_MESSAGE, type_name=".courier.CallArguments"),
-        _field("shared_memory", 3, _F.TYPE_MESSAGE, type_name=".courier.SharedMemory")))
+        _field("shared_memory", 3, _F.TYPE_MESSAGE, type_name=".courier.SharedMemory"),
+        _field("result_memory", 4, _F.TYPE_MESSAGE, type_name=".courier.SharedMemory")))
     f.message_type.append(_message("CallResponse", _field("result", 2, _F.TYPE_MESSAGE,
                                                           type_name=".courier.CallResult")))
     f.message_type.append(_message("ListMethodsRequest"))
