@@ -24,9 +24,11 @@
 //                      its argv and LP_TEST_ENV (its group's slurm_resources give a flag
 //                      and the variable), then stops the program
 //   --mode=tensors     waiters, plus sender/0, which sends every waiter four float tensors
-//                      of 2 MiB and checks the sums they return, prints "tensors
-//                      <waiter> host=<its host> sender_host=<own host> sent=<bytes its
-//                      calls to it sent through gRPC>" for each, then stops the program
+//                      of 2 MiB and checks the sums they return, then fetches four such
+//                      tensors from it and checks them, prints "tensors <waiter>
+//                      host=<its host> sender_host=<own host> sent=<bytes its calls to it
+//                      sent through gRPC> received=<bytes they received>" for each, then
+//                      stops the program
 //   --mode=travel|differs|sweep
 //                      the programs of tests/support/arguments_program.h (node arguments
 //                      computed in main() travel; --scratch is where main() makes its
@@ -105,6 +107,16 @@ std::string Env(const char* name) {
   return value == nullptr ? "<unset>" : value;
 }
 
+// --mode=tensors: a float tensor of 2 MiB whose elements are small integers, so that its
+// sum in double is exact.
+constexpr int64_t kTensorFloats = 512 * 1024;
+lp::Tensor Patterned(int seed) {
+  lp::Tensor tensor(lp::DType::kFloat, {kTensorFloats});
+  std::span<float> values = tensor.span<float>();
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i + seed) % 97);
+  return tensor;
+}
+
 // A node that runs until the program stops, and answers where it is. Its server serves
 // before Run starts: Echo may run while Run sets me_ (ThreadSanitizer saw it), hence mu_.
 class Waiter {
@@ -129,22 +141,14 @@ class Waiter {
     for (float value : values.span<float>()) sum += value;
     return sum;
   }
+  // What a learner gives its actors: a large tensor for a small request.
+  lp::Tensor Params(int seed) { return Patterned(seed); }
 
  private:
   std::mutex mu_;
   std::string me_;  // guarded by mu_
 };
-LP_COURIER_METHODS(Waiter, Host, Echo, Sum);
-
-// --mode=tensors: a float tensor of 2 MiB whose elements are small integers, so that its
-// sum in double is exact.
-constexpr int64_t kTensorFloats = 512 * 1024;
-lp::Tensor Patterned(int seed) {
-  lp::Tensor tensor(lp::DType::kFloat, {kTensorFloats});
-  std::span<float> values = tensor.span<float>();
-  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i + seed) % 97);
-  return tensor;
-}
+LP_COURIER_METHODS(Waiter, Host, Echo, Sum, Params);
 
 // Ignores the stop: the launcher must kill it after the termination notice.
 class Straggler {
@@ -255,11 +259,20 @@ int main(int argc, char** argv) {
                                 client.target_name(), " summed ", expected, ", not ", sum));
                           }
                         }
+                        for (int seed = 0; seed < 4; ++seed) {
+                          if (client.Call(&Waiter::Params, seed) != Patterned(seed)) {
+                            throw std::runtime_error(absl::StrCat(
+                                client.target_name(), " returned the wrong tensor ", seed));
+                          }
+                        }
                         const double sent =
                             lp::testing::CourierBytesSent("target", client.target_name());
+                        const double received =
+                            lp::testing::CourierBytesReceived("target", client.target_name());
                         Say(absl::StrCat("tensors ", client.target_name(), " host=", host,
                                          " sender_host=", Hostname(),
-                                         " sent=", static_cast<int64_t>(sent)));
+                                         " sent=", static_cast<int64_t>(sent),
+                                         " received=", static_cast<int64_t>(received)));
                       }
                       lp::Stop();
                     }),

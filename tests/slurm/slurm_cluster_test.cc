@@ -357,24 +357,29 @@ TEST_F(SlurmClusterTest, StopFromANodeReachesEveryTask) {
 // Tensors of 2 MiB from one task to a waiter on every host arrive whole (the waiters sum
 // them) and, to a waiter on the sender's own host, through shared memory after the first
 // call: the sender's bytes through gRPC to it stay under two tensors' worth, where a
-// waiter on another host gets all four (docs/courier.md, "Tensors between processes of
-// one machine").
+// waiter on another host gets all four. The same for four tensors the sender fetches from
+// each waiter, as actors fetch a learner's parameters (docs/courier.md, "Tensors between
+// processes of one machine").
 TEST_F(SlurmClusterTest, LargeTensorsReachEveryHostAndGoThroughSharedMemoryOnTheirOwn) {
   constexpr double kTensorBytes = 2 << 20;
   auto child = Launch("tensors", {absl::StrCat("--hosts=", Machines())});
   ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << child->output();
   const std::string& output = child->output();
-  const std::regex line(R"(tensors (waiter/[0-9]+) host=(\S+) sender_host=(\S+) sent=([0-9]+))");
+  const std::regex line(
+      R"(tensors (waiter/[0-9]+) host=(\S+) sender_host=(\S+) sent=([0-9]+) received=([0-9]+))");
   int waiters = 0, same_host = 0;
   for (auto it = std::sregex_iterator(output.begin(), output.end(), line);
        it != std::sregex_iterator(); ++it) {
     ++waiters;
     const double sent = std::stod((*it)[4].str());
+    const double received = std::stod((*it)[5].str());
     if ((*it)[2].str() == (*it)[3].str()) {
       ++same_host;
       EXPECT_LT(sent, 2 * kTensorBytes) << (*it)[0].str() << "\n" << output;
+      EXPECT_LT(received, 2 * kTensorBytes) << (*it)[0].str() << "\n" << output;
     } else {
       EXPECT_GE(sent, 4 * kTensorBytes) << (*it)[0].str() << "\n" << output;
+      EXPECT_GE(received, 4 * kTensorBytes) << (*it)[0].str() << "\n" << output;
     }
   }
   EXPECT_EQ(waiters, Machines()) << output;
