@@ -37,6 +37,10 @@
 //                 tensors go through gRPC as raw gRPC's do (one process only), and with it
 //                 on, lp's tensors through shared memory (one process and two processes,
 //                 unpinned); raw gRPC's rows are the same measurement both times
+//   fetch         the same sizes the other way, same-host path on (one process and two
+//                 processes, unpinned): a small request, and a float32 tensor back that
+//                 the server copies from one it keeps, as an actor fetches a learner's
+//                 parameters (lp: through memory the caller lends, after the first call)
 // Next to each figure: CPU time per call, client + server: getrusage(RUSAGE_SELF) of this
 // process and, when the server is a child process, the child's own getrusage, asked over
 // a pipe (server_process.h). In one process that is every thread of the process. Under
@@ -57,7 +61,8 @@
 // Targets (issue 13), printed with the ratios and summed up at the end: throughput at 16,
 // 64 and 256 in flight lp/raw callback >= 1.0; sync latency lp/faster raw <= 1.1;
 // transfer lp/faster raw >= 0.9 (1 MiB) and >= 1.0 (64 MiB) through gRPC; the stretch
-// target, lp's same-host path >= 2.0x the faster raw side at 64 MiB between two processes.
+// target, lp's same-host path >= 2.0x the faster raw side at 64 MiB between two processes,
+// for an argument and for a result.
 // None of them is a test.
 //
 // Usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] [--placement=LIST] [--scenarios=LIST]
@@ -67,8 +72,8 @@
 //   --quick         --rounds=3 --seconds=0.1 (about 70 s)
 //   --placement=    comma-separated subset of one-process,two-process,two-process-pinned
 //                   (default: all three, in that order)
-//   --scenarios=    comma-separated subset of echo (latency and in flight), transfer
-//                   (default: both)
+//   --scenarios=    comma-separated subset of echo (latency and in flight), transfer,
+//                   fetch (default: all three)
 //   --transfer_mib= comma-separated sizes of the transfer scenario in MiB (default 1,64)
 // Environment: LP_BENCH_HANDLER_THREADS=N serves the lp side with N handler threads
 // (CourierServerOptions::handler_threads; default 16).
@@ -122,12 +127,14 @@ struct Options {
                                        Placement::kTwoProcessesPinned};
   bool echo = true;
   bool transfer = true;
+  bool fetch = true;
   std::vector<size_t> transfer_mib = {1, 64};
 };
 
 constexpr const char* kUsage =
     "usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] "
-    "[--placement=one-process,two-process,two-process-pinned] [--scenarios=echo,transfer] [--transfer_mib=1,64]";
+    "[--placement=one-process,two-process,two-process-pinned] [--scenarios=echo,transfer,fetch] "
+    "[--transfer_mib=1,64]";
 
 // The names in a comma-separated list.
 std::vector<std::string_view> SplitList(std::string_view list) {
@@ -169,12 +176,14 @@ Options ParseOptions(int argc, char** argv) {
         options.placements.push_back(known->first);
       }
     } else if (auto v = value_of("--scenarios=")) {
-      options.echo = options.transfer = false;
+      options.echo = options.transfer = options.fetch = false;
       for (std::string_view name : SplitList(*v)) {
         if (name == "echo") {
           options.echo = true;
         } else if (name == "transfer") {
           options.transfer = true;
+        } else if (name == "fetch") {
+          options.fetch = true;
         } else {
           Usage("unknown scenario " + std::string(name));
         }
@@ -278,16 +287,23 @@ Figures TimeInFlight(Endpoint& side, absl::Duration slice, int in_flight) {
   return PerCall(rate, side.UsageSoFar() - before, calls);
 }
 
-// MiB/s of argument transfer; only the calls are timed and their CPU counted.
-Figures TimeTransfers(Endpoint& side, absl::Duration slice, size_t bytes) {
+// Which way a transfer's tensor goes.
+enum class Direction { kArgument, kResult };
+
+// MiB/s of argument or result transfer; only the calls are timed and their CPU counted.
+Figures TimeTransfers(Endpoint& side, absl::Duration slice, size_t bytes, Direction direction) {
   absl::Duration busy;
   SideUsage used;
   int64_t calls = 0;
   while (calls == 0 || busy < slice) {
-    side.client().PrepareTransfer();
+    if (direction == Direction::kArgument) side.client().PrepareTransfer();
     const SideUsage before = side.UsageSoFar();
     const absl::Time start = absl::Now();
-    side.client().Transfer();
+    if (direction == Direction::kArgument) {
+      side.client().Transfer();
+    } else {
+      side.client().Fetch();
+    }
     busy += absl::Now() - start;
     const SideUsage call = side.UsageSoFar() - before;
     used = {used.client + call.client, used.server + call.server};
@@ -545,26 +561,37 @@ Target TransferTarget(size_t mib, bool same_host, Placement placement) {
 }
 
 void RunTransfer(Placement placement, const Options& options, std::vector<Endpoint>& sides,
-                 bool same_host, Report& report) {
+                 bool same_host, Direction direction, Report& report) {
   const std::string name(PlacementFlag(placement));
   const absl::Duration slice = options.slice;
-  report.Header(same_host ? "float32 arg., same-host" : "float32 argument");
+  const bool result = direction == Direction::kResult;
+  report.Header(result      ? "result, same-host"
+                : same_host ? "float32 arg., same-host"
+                            : "float32 argument");
   for (Endpoint& side : sides) side.client().UseSameHostPath(same_host);
   for (size_t mib : options.transfer_mib) {
     const size_t bytes = mib << 20;
     for (Endpoint& side : sides) side.client().SetTransferBytes(bytes);
     const Results results = Compare(sides, options.rounds, InFlight::kNo, [&](Endpoint& s) {
-      return TimeTransfers(s, slice, bytes);
+      return TimeTransfers(s, slice, bytes, direction);
     });
     report.Row(name,
-               absl::StrFormat(same_host ? "%d MiB same-host (MiB/s)" : "%d MiB (MiB/s)", mib),
+               absl::StrFormat(result      ? "%d MiB result (MiB/s)"
+                               : same_host ? "%d MiB same-host (MiB/s)"
+                                           : "%d MiB (MiB/s)",
+                               mib),
                results, TransferTarget(mib, same_host, placement));
     report.FaultsRow(results);
   }
-  std::printf(same_host ? "(transfer: lp's tensor through shared memory, raw gRPC's through the "
-                          "socket; an 8-byte reply)\n"
-                        : "(transfer: the argument one way, an 8-byte reply; CPU per call = per "
-                          "transfer; lp's same-host path off)\n");
+  if (result) {
+    std::printf("(fetch: an 8-byte request, the tensor back; lp's through memory the caller "
+                "lends, raw gRPC's through the socket)\n");
+  } else {
+    std::printf(same_host ? "(transfer: lp's tensor through shared memory, raw gRPC's through "
+                            "the socket; an 8-byte reply)\n"
+                          : "(transfer: the argument one way, an 8-byte reply; CPU per call = "
+                            "per transfer; lp's same-host path off)\n");
+  }
 }
 
 void RunPlacement(Placement placement, const Options& options, Report& report) {
@@ -579,10 +606,13 @@ void RunPlacement(Placement placement, const Options& options, Report& report) {
   const std::string name(PlacementFlag(placement));
   if (options.echo) RunEcho(name, options, sides, report);
   if (options.transfer && placement == Placement::kOneProcess) {
-    RunTransfer(placement, options, sides, /*same_host=*/false, report);
+    RunTransfer(placement, options, sides, /*same_host=*/false, Direction::kArgument, report);
   }
   if (options.transfer && placement != Placement::kTwoProcessesPinned) {
-    RunTransfer(placement, options, sides, /*same_host=*/true, report);
+    RunTransfer(placement, options, sides, /*same_host=*/true, Direction::kArgument, report);
+  }
+  if (options.fetch && placement != Placement::kTwoProcessesPinned) {
+    RunTransfer(placement, options, sides, /*same_host=*/true, Direction::kResult, report);
   }
 }
 

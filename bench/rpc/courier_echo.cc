@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <atomic>
 #include <exception>
 #include <set>
@@ -27,8 +28,15 @@ class EchoService {
   std::string Echo(std::string payload) { return payload; }
   // The argument-transfer scenario: receives a tensor, returns its element count.
   int64_t Consume(Tensor tensor) { return tensor.NumElements(); }
+  // The result-transfer scenario: returns a copy of the `count` float32 elements it keeps.
+  Tensor Produce(int64_t count) {
+    const std::string& kept = KeptParameters(static_cast<size_t>(count) * sizeof(float));
+    Tensor tensor(DType::kFloat, {count});
+    std::memcpy(tensor.span<float>().data(), kept.data(), kept.size());
+    return tensor;
+  }
 };
-LP_COURIER_METHODS(EchoService, Echo, Consume);
+LP_COURIER_METHODS(EchoService, Echo, Consume, Produce);
 
 namespace {
 
@@ -53,7 +61,7 @@ class CourierEchoServer final : public EchoServer {
   explicit CourierEchoServer(CourierUse use) : server_(ServerOptions()) {
     // What CourierNode<EchoService>::RunInline(&EchoService::Echo) etc. register.
     const std::set<std::string> inline_methods =
-        use == CourierUse::kInline ? std::set<std::string>{"Echo", "Consume"}
+        use == CourierUse::kInline ? std::set<std::string>{"Echo", "Consume", "Produce"}
                                    : std::set<std::string>{};
     if (absl::Status s = internal::RegisterCourierMethods(&service_, server_, {}, inline_methods);
         !s.ok()) {
@@ -176,6 +184,16 @@ class CourierEcho final : public EchoClient {
       Die(e.what());
     }
     if (count != expected) Die("Consume counted the wrong number of elements");
+  }
+
+  void Fetch() override {
+    Tensor result;
+    try {
+      result = client_.Call(&EchoService::Produce, template_.NumElements());
+    } catch (const std::exception& e) {
+      Die(e.what());
+    }
+    if (result.NumElements() != template_.NumElements()) Die("Produce returned the wrong size");
   }
 
  private:

@@ -45,6 +45,10 @@ class EchoServer {
 // Aborts if the server cannot start (a benchmark with failures measures nothing).
 std::unique_ptr<EchoServer> StartEchoServer(Side side);
 
+// The bytes a server keeps for Produce/Fetch: `bytes` zeros, made once per size and kept
+// for the life of the process. Thread-safe.
+const std::string& KeptParameters(size_t bytes);
+
 // Not thread-safe: one thread drives a client (its calls complete on gRPC's threads).
 // Every method aborts on an error or a wrong answer.
 class EchoClient {
@@ -75,6 +79,13 @@ class EchoClient {
   virtual void PrepareTransfer() = 0;
   // One blocking call carrying the argument; checks the count.
   virtual void Transfer() = 0;
+
+  // --- Result transfer: a small request, and a float32 tensor of SetTransferBytes' bytes
+  // (raw gRPC: its bytes) back, copied by the server from what it keeps, as a learner
+  // returns its parameters. -------------------------------------------------------------
+
+  // One blocking call; checks the result's size.
+  virtual void Fetch() = 0;
 };
 
 std::unique_ptr<EchoClient> ConnectEchoClient(Side side, int port);

@@ -37,6 +37,11 @@ void SwapIntoEcho(const Bytes& request, Bytes& response) {
   response.mutable_data()->swap(*const_cast<Bytes&>(request).mutable_data());
 }
 
+// Produce's result: a copy of the kept bytes, as lp's side copies its kept tensor.
+void Produced(const Count& request, Bytes& response) {
+  response.set_data(KeptParameters(static_cast<size_t>(request.count()) * sizeof(float)));
+}
+
 int64_t FloatCount(const Bytes& bytes) {
   return static_cast<int64_t>(bytes.data().size() / sizeof(float));
 }
@@ -48,6 +53,10 @@ class SyncService final : public RawEcho::Service {
   }
   grpc::Status Consume(grpc::ServerContext*, const Bytes* request, Count* response) override {
     response->set_count(FloatCount(*request));
+    return grpc::Status::OK;
+  }
+  grpc::Status Produce(grpc::ServerContext*, const Count* request, Bytes* response) override {
+    Produced(*request, *response);
     return grpc::Status::OK;
   }
 };
@@ -63,6 +72,11 @@ class CallbackService final : public RawEcho::CallbackService {
   grpc::ServerUnaryReactor* Consume(grpc::CallbackServerContext* context,
                                     const Bytes* request, Count* response) override {
     response->set_count(FloatCount(*request));
+    return Finished(context);
+  }
+  grpc::ServerUnaryReactor* Produce(grpc::CallbackServerContext* context, const Count* request,
+                                    Bytes* response) override {
+    Produced(*request, *response);
     return Finished(context);
   }
 
@@ -202,15 +216,10 @@ class RawGrpcEcho final : public EchoClient {
   void SetEchoPayload(size_t bytes) override { request_.set_data(std::string(bytes, 'x')); }
 
   void Echo() override {
-    grpc::ClientContext context;
     Bytes response;
-    if (api_ == RawApi::kSync) {
-      CheckStatus(stub_->Echo(&context, request_, &response));
-    } else {
-      CheckStatus(CallAndWait([&](auto done) {
-        stub_->async()->Echo(&context, &request_, &response, std::move(done));
-      }));
-    }
+    CallOnce(request_, response, [](auto& stub, auto&&... args) {
+      return stub.Echo(std::forward<decltype(args)>(args)...);
+    });
     request_.mutable_data()->swap(*response.mutable_data());  // back for the next call
   }
 
@@ -227,19 +236,39 @@ class RawGrpcEcho final : public EchoClient {
   void PrepareTransfer() override {}
 
   void Transfer() override {
-    grpc::ClientContext context;
     Count count;
-    if (api_ == RawApi::kSync) {
-      CheckStatus(stub_->Consume(&context, transfer_, &count));
-    } else {
-      CheckStatus(CallAndWait([&](auto done) {
-        stub_->async()->Consume(&context, &transfer_, &count, std::move(done));
-      }));
-    }
+    CallOnce(transfer_, count, [](auto& stub, auto&&... args) {
+      return stub.Consume(std::forward<decltype(args)>(args)...);
+    });
     if (count.count() != FloatCount(transfer_)) Die("wrong count");
   }
 
+  void Fetch() override {
+    Count count;
+    count.set_count(FloatCount(transfer_));
+    Bytes result;
+    CallOnce(count, result, [](auto& stub, auto&&... args) {
+      return stub.Produce(std::forward<decltype(args)>(args)...);
+    });
+    if (result.data().size() != transfer_.data().size()) Die("Produce returned the wrong size");
+  }
+
  private:
+  // One blocking call the way this side calls: on the sync stub, or on the callback stub
+  // and waited for. `method(stub, context, request, response[, done])` calls the method on
+  // either stub, so one lambda names it for both.
+  template <typename Request, typename Response, typename Method>
+  void CallOnce(const Request& request, Response& response, Method method) {
+    grpc::ClientContext context;
+    if (api_ == RawApi::kSync) {
+      CheckStatus(method(*stub_, &context, request, &response));
+    } else {
+      CheckStatus(CallAndWait([&](auto done) {
+        method(*stub_->async(), &context, &request, &response, std::move(done));
+      }));
+    }
+  }
+
   const RawApi api_;
   std::unique_ptr<RawEcho::Stub> stub_;
   Bytes request_;
