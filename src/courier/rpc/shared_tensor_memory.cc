@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/same_host.h"
+#include "src/courier/serialization/zeroed_bytes.h"
 
 namespace lp::rpc {
 namespace {
@@ -186,30 +187,13 @@ struct Placement {
   }
 };
 
-// A string of `size` zero bytes whose storage, when large, asks the kernel for huge pages
-// (MADV_HUGEPAGE; transparent huge pages are "madvise" on Debian). Faulting in 4 KiB pages
-// was most of what a 64 MiB tensor cost its receiver: 38-60 ms, against 15 ms with huge
-// pages (docs/performance.md, "Tensors between processes of one machine").
-std::string ZeroedForReading(uint64_t size) {
-  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
-  std::string bytes;
-  bytes.reserve(size);  // allocated, not yet touched
-  if (size >= 2 * kHugePage) {
-    const auto begin = reinterpret_cast<uintptr_t>(bytes.data());
-    const uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
-    const uintptr_t last = (begin + size) & ~(kHugePage - 1);
-    // A hint: without huge pages (another kernel setting) the read just costs more.
-    if (last > first) (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-  }
-  bytes.resize(size);
-  return bytes;
-}
-
 // Reads `size` bytes at `offset` of `fd`. Errors: UNAVAILABLE when the read fails,
 // `short_code` when the memory ends before (`memory` says whose it is).
 absl::StatusOr<std::string> ReadAt(int fd, uint64_t offset, uint64_t size,
                                    absl::StatusCode short_code, absl::string_view memory) {
-  std::string bytes = ZeroedForReading(size);
+  // Huge pages: faulting in 4 KiB pages was most of what a 64 MiB tensor cost its
+  // receiver, 38-60 ms against 15 ms (docs/performance.md).
+  std::string bytes = internal::ZeroedBytes(size);
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t read = pread(fd, bytes.data() + done, bytes.size() - done,

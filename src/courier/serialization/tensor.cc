@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "courier/courier.pb.h"
+#include "src/courier/serialization/zeroed_bytes.h"
 
 namespace lp {
 
@@ -104,7 +105,9 @@ Tensor::Tensor(DType dtype, std::vector<int64_t> shape)
     : dtype_(dtype), shape_(std::move(shape)) {
   absl::StatusOr<size_t> size = internal::TensorByteSize(dtype_, shape_);
   if (!size.ok()) throw std::invalid_argument("lp::Tensor: " + std::string(size.status().message()));
-  bytes_.assign(*size, '\0');
+  // Large tensors on huge pages: a program's parameters or observations, written once
+  // and sent, fault 512 times fewer (zeroed_bytes.h).
+  bytes_ = internal::ZeroedBytes(*size);
 }
 
 Tensor::Tensor(DType dtype, std::vector<int64_t> shape, std::string bytes)
