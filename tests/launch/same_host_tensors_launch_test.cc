@@ -1,0 +1,51 @@
+// Large tensors between the nodes of a launched program on one machine go through shared
+// memory, both ways, under local_mt (threads of one process) and local_mp (processes): the
+// RL shape of a sender that hands each waiter 2 MiB tensors and fetches 2 MiB tensors back
+// from it, as actors send trajectories and fetch a learner's parameters. It is
+// tests/slurm/slurm_child's --mode=tensors, which slurm_cluster_test runs across hosts;
+// here every waiter is on the sender's machine, so after the first call each way, only
+// envelopes cross gRPC.
+#include <regex>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/launch/launch_test_util.h"
+#include "tests/support/child_process.h"
+
+namespace lp {
+namespace {
+
+using ::lp::testing::BuildDir;
+using ::lp::testing::ChildProcess;
+using ::lp::testing::ExitCodeOf;
+using ::lp::testing::kGenerous;
+
+class SameHostTensorsLaunchTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SameHostTensorsLaunchTest, TensorsToAndFromEveryWaiterCrossGrpcOnceEachWay) {
+  constexpr int kWaiters = 2;
+  constexpr double kTensorBytes = 2 << 20;  // slurm_child's tensors
+  ChildProcess child({BuildDir() + "/tests/slurm/slurm_child", "--mode=tensors", "--local",
+                      "--lp_launch_type=" + GetParam(), "--hosts=" + std::to_string(kWaiters)});
+  ASSERT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  const std::string& output = child.output();
+  // Four tensors each way per waiter; the first each way goes through the socket.
+  const std::regex line(R"(tensors (waiter/[0-9]+) host=\S+ sender_host=\S+ )"
+                        R"(sent=([0-9]+) received=([0-9]+))");
+  int waiters = 0;
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), line);
+       it != std::sregex_iterator(); ++it, ++waiters) {
+    EXPECT_GE(std::stod((*it)[2].str()), kTensorBytes) << (*it)[0].str();
+    EXPECT_LT(std::stod((*it)[2].str()), 2 * kTensorBytes) << (*it)[0].str() << "\n" << output;
+    EXPECT_GE(std::stod((*it)[3].str()), kTensorBytes) << (*it)[0].str();
+    EXPECT_LT(std::stod((*it)[3].str()), 2 * kTensorBytes) << (*it)[0].str() << "\n" << output;
+  }
+  EXPECT_EQ(waiters, kWaiters) << output;
+}
+
+INSTANTIATE_TEST_SUITE_P(LaunchTypes, SameHostTensorsLaunchTest,
+                         ::testing::Values("local_mt", "local_mp"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace lp
