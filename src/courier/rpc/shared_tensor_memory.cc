@@ -318,23 +318,22 @@ absl::StatusOr<std::optional<CallSharedMemory>> CallSharedMemory::MoveArguments(
     return wrote;
   }
   placement.ReplaceBySharedTensors();
+  return Holding(memfd->fd, memfd->name, memfd->size);
+}
+
+CallSharedMemory CallSharedMemory::Holding(int fd, const std::string& name, uint64_t size) {
   courier::SharedMemory descriptor;
   descriptor.set_host(SameHostIdentity());
   descriptor.set_pid(getpid());
-  descriptor.set_fd(memfd->fd);
-  descriptor.set_name(memfd->name);
-  return CallSharedMemory(memfd->fd, memfd->size, std::move(descriptor));
+  descriptor.set_fd(fd);
+  descriptor.set_name(name);
+  return CallSharedMemory(fd, size, std::move(descriptor));
 }
 
 absl::StatusOr<CallSharedMemory> CallSharedMemory::LendForResult() {
   absl::StatusOr<Memfd> memfd = MemfdPool::Get().Take();
   if (!memfd.ok()) return memfd.status();
-  courier::SharedMemory descriptor;
-  descriptor.set_host(SameHostIdentity());
-  descriptor.set_pid(getpid());
-  descriptor.set_fd(memfd->fd);
-  descriptor.set_name(memfd->name);
-  return CallSharedMemory(memfd->fd, memfd->size, std::move(descriptor));
+  return Holding(memfd->fd, memfd->name, memfd->size);
 }
 
 CallSharedMemory::CallSharedMemory(CallSharedMemory&& other) noexcept

@@ -83,6 +83,8 @@ class CallSharedMemory {
  private:
   CallSharedMemory(int fd, uint64_t size, courier::SharedMemory descriptor)
       : fd_(fd), size_(size), descriptor_(std::move(descriptor)) {}
+  // Holds the pool's memfd `fd` (named `name`, `size` bytes), described for a request.
+  static CallSharedMemory Holding(int fd, const std::string& name, uint64_t size);
 
   int fd_;  // -1 once finished
   uint64_t size_;

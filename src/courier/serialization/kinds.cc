@@ -38,10 +38,10 @@ std::string KindName(const SerializedObject& value) {
     case SerializedObject::kDictValue: return "dict";
     case SerializedObject::kNoneValue: return "none";
     case SerializedObject::kTensorValue: return "tensor";
-    // Only a request that names its shared memory may hold one, and the server reads it
-    // into a tensor before any decoder sees it.
+    // Only a request that names its shared memory, or the reply to one that lent memory,
+    // may hold one, and the receiver reads it into a tensor before any decoder sees it.
     case SerializedObject::kSharedTensorValue:
-      return "tensor in shared memory (outside a request that names its memory)";
+      return "tensor in shared memory (outside a call that names its memory)";
     case SerializedObject::PAYLOAD_NOT_SET: {
       std::string unsupported = UnsupportedKind(value);
       return unsupported.empty() ? "empty (no value set)" : unsupported;
