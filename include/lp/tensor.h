@@ -110,6 +110,16 @@ class Tensor {
   // whose size overflows, or a dtype without a fixed element size (kString, kInvalid).
   Tensor(DType dtype, std::vector<int64_t> shape);
 
+  // A copy's storage is made as the constructor above makes it: on huge pages, where the
+  // kernel gives them, for a large tensor (a learner returning its parameters by copy
+  // faults 512 times fewer). Assigning into a tensor whose storage is large enough reuses
+  // that storage.
+  Tensor(const Tensor& other);
+  Tensor& operator=(const Tensor& other);
+  Tensor(Tensor&& other) noexcept = default;
+  Tensor& operator=(Tensor&& other) noexcept = default;
+  ~Tensor() = default;
+
   // A copy of `values` with the given shape (product(shape) must equal values.size()).
   template <TensorElement T>
   Tensor(const std::vector<T>& values, std::vector<int64_t> shape);

@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/same_host.h"
-#include "src/courier/serialization/zeroed_bytes.h"
+#include "src/courier/serialization/tensor_bytes.h"
 
 namespace lp::rpc {
 namespace {

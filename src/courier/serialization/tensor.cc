@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/zeroed_bytes.h"
+#include "src/courier/serialization/tensor_bytes.h"
 
 namespace lp {
 
@@ -106,8 +106,24 @@ Tensor::Tensor(DType dtype, std::vector<int64_t> shape)
   absl::StatusOr<size_t> size = internal::TensorByteSize(dtype_, shape_);
   if (!size.ok()) throw std::invalid_argument("lp::Tensor: " + std::string(size.status().message()));
   // Large tensors on huge pages: a program's parameters or observations, written once
-  // and sent, fault 512 times fewer (zeroed_bytes.h).
+  // and sent, fault 512 times fewer (tensor_bytes.h).
   bytes_ = internal::ZeroedBytes(*size);
+}
+
+Tensor::Tensor(const Tensor& other)
+    : dtype_(other.dtype_), shape_(other.shape_), bytes_(internal::CopyOfBytes(other.bytes_)) {}
+
+Tensor& Tensor::operator=(const Tensor& other) {
+  if (this == &other) return *this;
+  dtype_ = other.dtype_;
+  shape_ = other.shape_;
+  // Storage that holds the copy already has its pages: no fault to save.
+  if (bytes_.capacity() >= other.bytes_.size()) {
+    bytes_.assign(other.bytes_);
+  } else {
+    bytes_ = internal::CopyOfBytes(other.bytes_);
+  }
+  return *this;
 }
 
 Tensor::Tensor(DType dtype, std::vector<int64_t> shape, std::string bytes)

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lp/internal/serialization/absl_view.h"
+#include "src/courier/serialization/tensor_bytes.h"
 #include "tensorflow/tensor.pb.h"
 #include "courier/courier.pb.h"
 
@@ -118,7 +119,7 @@ absl::Status Build(const tensorflow::TensorProto& proto, std::string content, Te
 }  // namespace
 
 void Codec<Tensor>::Encode(const Tensor& value, SerializedObject* out) {
-  StartTensor(value, out)->set_tensor_content(value.bytes());
+  *StartTensor(value, out)->mutable_tensor_content() = internal::CopyOfBytes(value.bytes());
 }
 
 void Codec<Tensor>::EncodeMove(Tensor&& value, SerializedObject* out) {
@@ -130,7 +131,8 @@ void Codec<Tensor>::EncodeMove(Tensor&& value, SerializedObject* out) {
 absl::Status Codec<Tensor>::Decode(const SerializedObject& in, Tensor* out,
                                    DecodeContext& ctx) {
   if (in.payload_case() != SerializedObject::kTensorValue) return ctx.Mismatch("tensor", in);
-  return Build(in.tensor_value(), in.tensor_value().tensor_content(), out, ctx);
+  return Build(in.tensor_value(), internal::CopyOfBytes(in.tensor_value().tensor_content()), out,
+               ctx);
 }
 
 absl::Status Codec<Tensor>::DecodeMove(SerializedObject* in, Tensor* out, DecodeContext& ctx) {
