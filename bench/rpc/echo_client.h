@@ -45,7 +45,7 @@ class EchoServer {
 // Aborts if the server cannot start (a benchmark with failures measures nothing).
 std::unique_ptr<EchoServer> StartEchoServer(Side side);
 
-// The bytes a server keeps for Produce/Fetch: `bytes` zeros, made once per size and kept
+// The bytes a raw gRPC server keeps for Produce: `bytes` zeros, made once per size and kept
 // for the life of the process. Thread-safe.
 const std::string& KeptParameters(size_t bytes);
 
