@@ -3,11 +3,9 @@
 //
 // Why: on the VMs this project runs on, a page fault costs tens of microseconds, and a
 // fresh 64 MiB buffer faults 16 384 times in 4 KiB pages (docs/performance.md, "Page
-// faults and glibc" and "Tensors between processes of one machine"). Without advice the
-// kernel gives a buffer huge pages only if it has them free at once: Debian's
-// transparent huge pages are "madvise", and even "always" compacts memory only for
-// buffers that asked (defrag "madvise"). A 64 MiB copy took 257–276 ms without the advice
-// and 18 ms with it on one such VM.
+// faults and glibc" and "Copies of large tensors on huge pages"). Debian's transparent
+// huge pages are "madvise": only memory that asks gets them. A 64 MiB copy took
+// 257-276 ms without the advice and 18 ms with it on one such VM.
 #ifndef LP_SRC_COURIER_SERIALIZATION_TENSOR_BYTES_H_
 #define LP_SRC_COURIER_SERIALIZATION_TENSOR_BYTES_H_
 
