@@ -2,12 +2,8 @@
 // encoding and decoding make are advised onto huge pages (tensor_bytes.h), which the
 // kernel shows as the "hg" flag of the memory's mapping in /proc/self/smaps.
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #include <cstdint>
-#include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <utility>
 
@@ -15,49 +11,23 @@
 #include "lp/serialize.h"
 #include "lp/serialized_object.h"
 #include "lp/tensor.h"
+#include "tests/support/huge_pages.h"
 
 namespace {
 
 using courier::SerializedObject;
 using lp::DType;
 using lp::Tensor;
+using lp::testing::AdvisedHugePages;
+using lp::testing::Middle;
 
 // 16 MiB of float32: well over the 4 MiB from which storage is advised.
 constexpr int64_t kLargeElements = int64_t{4} << 20;
 
-// Whether the mapping that holds `address` was advised MADV_HUGEPAGE.
-bool AdvisedHugePages(const void* address) {
-  const auto where = reinterpret_cast<uintptr_t>(address);
-  std::ifstream smaps("/proc/self/smaps");
-  std::string line;
-  bool inside = false;
-  while (std::getline(smaps, line)) {
-    unsigned long long begin = 0, end = 0;
-    // A mapping's first line is its address range; the lines after it are its fields.
-    if (std::sscanf(line.c_str(), "%llx-%llx ", &begin, &end) == 2) {
-      inside = begin <= where && where < end;
-      continue;
-    }
-    if (inside && line.rfind("VmFlags:", 0) == 0) {
-      std::istringstream flags(line.substr(8));
-      std::string flag;
-      while (flags >> flag) {
-        if (flag == "hg") return true;
-      }
-      return false;
-    }
-  }
-  return false;
-}
-
-// The middle of a tensor's bytes: inside the 2 MiB-aligned part that is advised.
-const void* Middle(const std::string& bytes) { return bytes.data() + bytes.size() / 2; }
-
 class TensorStorageTest : public testing::Test {
  protected:
   void SetUp() override {
-    struct stat info;
-    if (stat("/sys/kernel/mm/transparent_hugepage", &info) != 0) {
+    if (!lp::testing::KernelHasHugePages()) {
       GTEST_SKIP() << "this kernel has no transparent huge pages: nothing is advised";
     }
   }

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "src/courier/rpc/message_limits.h"
+#include "src/courier/rpc/received_tensors.h"
 #include "src/courier/rpc/shared_serialization.h"
 
 namespace lp::rpc {
@@ -141,7 +142,8 @@ absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
 }
 
 absl::StatusOr<ParsedCallRequest> ParseCallRequest(
-    google::protobuf::io::ZeroCopyInputStream& input, size_t size) {
+    google::protobuf::io::ZeroCopyInputStream& input, size_t size,
+    std::span<const size_t> argument_tensor_bytes) {
   CodedInputStream in(&input);
   // The real size as the outermost limit: a length prefix that claims more than the
   // request holds then fails before anything is allocated for it (see ReadLength).
@@ -165,7 +167,12 @@ absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     if (number == kArgumentsKwargs) return read_keyword_argument();
     if (number != kArgumentsArgs) return Field::kSkip;
     const int index = request.arguments.args_size() + 1;
-    const Field field = reader.Message(*request.arguments.add_args());
+    courier::SerializedObject& arg = *request.arguments.add_args();
+    if (static_cast<size_t>(index) <= argument_tensor_bytes.size() &&
+        argument_tensor_bytes[index - 1] > 0) {
+      ReserveTensorStorage(argument_tensor_bytes[index - 1], arg);
+    }
+    const Field field = reader.Message(arg);
     if (field == Field::kBad && reader.failed.ok()) {
       reader.failed = absl::InvalidArgumentError(absl::StrCat(
           "arg ", index, " is not a valid courier.SerializedObject: its bytes are malformed, "

@@ -1,9 +1,11 @@
 #include "lp/courier_channel.h"
 
+#include <google/protobuf/io/coded_stream.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/client_unary_call.h>
 #include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/support/client_callback.h>
+#include <grpcpp/support/proto_buffer_reader.h>
 
 #include <algorithm>
 #include <chrono>
@@ -21,6 +23,7 @@
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/message_limits.h"
+#include "src/courier/rpc/received_tensors.h"
 #include "src/courier/rpc/same_host.h"
 #include "src/courier/rpc/shared_tensor_memory.h"
 #include "src/courier/rpc/transport_security.h"
@@ -44,9 +47,23 @@ constexpr char kCallMethod[] = "/courier.CourierService/Call";
 // they are not a CallResponse).
 absl::StatusOr<courier::SerializedObject> TakeResult(grpc::ByteBuffer& reply) {
   courier::CallResponse response;
-  grpc::Status parsed =
-      grpc::SerializationTraits<courier::CallResponse>::Deserialize(&reply, &response);
-  if (!parsed.ok()) return rpc::ToAbslStatus(parsed);
+  if (const size_t tensor_bytes = rpc::LargeResultTensor(reply); tensor_bytes > 0) {
+    // A large tensor is parsed into storage on huge pages (received_tensors.h): merged
+    // into the response prepared for it, since a parse would clear it first.
+    rpc::ReserveTensorStorage(tensor_bytes, *response.mutable_result()->mutable_result());
+    bool merged = false;
+    {
+      grpc::ProtoBufferReader reader(&reply);
+      google::protobuf::io::CodedInputStream in(&reader);
+      merged = response.MergeFromCodedStream(&in) && in.ConsumedEntireMessage();
+    }
+    reply.Clear();
+    if (!merged) return absl::InternalError("the reply is not a courier.CallResponse");
+  } else {
+    grpc::Status parsed =
+        grpc::SerializationTraits<courier::CallResponse>::Deserialize(&reply, &response);
+    if (!parsed.ok()) return rpc::ToAbslStatus(parsed);
+  }
   // The result lives on the heap, so this moves (swaps) it out, never copies.
   return std::move(*response.mutable_result()->mutable_result());
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "lp/internal/blocking_region.h"
@@ -14,6 +15,7 @@
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/grpc_status.h"
+#include "src/courier/rpc/received_tensors.h"
 #include "src/courier/rpc/same_host.h"
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/shared_tensor_memory.h"
@@ -373,8 +375,9 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
     return counted(OtherMetrics(), std::move(reply))(allowed);
   }
   absl::StatusOr<ParsedCallRequest> parsed = [&] {
+    const std::vector<size_t> large_tensors = LargeArgumentTensors(request);
     grpc::ProtoBufferReader reader(&request);
-    return ParseCallRequest(reader, request.Length());
+    return ParseCallRequest(reader, request.Length(), large_tensors);
   }();
   request.Clear();  // the wire bytes are parsed: free them before the handler runs
   if (!parsed.ok()) return counted(OtherMetrics(), std::move(reply))(parsed.status());

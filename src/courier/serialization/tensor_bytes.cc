@@ -5,11 +5,8 @@
 #include <cstdint>
 
 namespace lp::internal {
-namespace {
 
-// Empty storage for `size` bytes, allocated and not yet touched; advised to be backed by
-// huge pages if it is large.
-std::string Reserved(size_t size) {
+std::string ReservedBytes(size_t size) {
   constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
   std::string bytes;
   bytes.reserve(size);
@@ -22,17 +19,15 @@ std::string Reserved(size_t size) {
   return bytes;
 }
 
-}  // namespace
-
 std::string ZeroedBytes(size_t size) {
-  std::string bytes = Reserved(size);
+  std::string bytes = ReservedBytes(size);
   bytes.resize(size);
   return bytes;
 }
 
 std::string CopyOfBytes(std::string_view bytes) {
   if (bytes.size() < kMinHugePageTensorBytes) return std::string(bytes);
-  std::string copy = Reserved(bytes.size());
+  std::string copy = ReservedBytes(bytes.size());
   copy.append(bytes);
   return copy;
 }

@@ -23,6 +23,10 @@ inline constexpr size_t kMinHugePageTensorBytes = size_t{4} << 20;
 // `size` zero bytes.
 std::string ZeroedBytes(size_t size);
 
+// Empty storage with room for `size` bytes, not yet touched: for a writer that appends
+// them (a parse of a tensor of that size).
+std::string ReservedBytes(size_t size);
+
 // A copy of `bytes`, written once (not zeroed first).
 std::string CopyOfBytes(std::string_view bytes);
 
