@@ -12,8 +12,11 @@
 // are parsed as before.
 //
 // A scan only reads: bytes it cannot follow end it, and the parse that follows judges
-// them. A field is prepared only where the message's last value for it is a tensor, so
-// the parse gives the same message with or without the scan.
+// them. A field is prepared only where the bytes hold a tensor for it, and a value that
+// comes after replaces the prepared tensor as it would a parsed one (every field of a
+// SerializedObject is a value of its one oneof), so the parse gives the same message
+// with or without the scan. The scan prepares only where the last value is the tensor,
+// so that no storage is reserved to be thrown away.
 #ifndef LP_SRC_COURIER_RPC_RECEIVED_TENSORS_H_
 #define LP_SRC_COURIER_RPC_RECEIVED_TENSORS_H_
 
