@@ -14,6 +14,7 @@
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/received_tensors.h"
 #include "src/courier/rpc/shared_serialization.h"
+#include "src/courier/rpc/wire_reader.h"
 
 namespace lp::rpc {
 namespace {
@@ -30,80 +31,6 @@ constexpr int kArgumentsArgs = 1;     // CallArguments.args
 constexpr int kArgumentsKwargs = 2;   // CallArguments.kwargs, a map: repeated entries
 constexpr int kEntryKey = 1;
 constexpr int kEntryValue = 2;
-
-// What a field reader did with the field just seen.
-enum class Field { kRead, kSkip, kBad };
-
-// Reads protobuf fields by hand. Fields() calls `read_field(number)` for each
-// length-delimited field; it reads the value (kRead), leaves it to be skipped (kSkip), or
-// fails (kBad, having recorded why in `failed`). `what` names the message in errors.
-//
-// Thread safety: none; one request at a time.
-class Reader {
- public:
-  explicit Reader(CodedInputStream& in) : in_(in) {}
-
-  // The first error met; Fields() sets a generic one when a reader did not.
-  absl::Status failed;
-
-  template <typename ReadField>
-  bool Fields(absl::string_view what, ReadField read_field) {
-    for (;;) {
-      const uint32_t tag = in_.ReadTag();
-      if (tag == 0) return in_.ConsumedEntireMessage() || Malformed(what);
-      Field field = Field::kSkip;
-      if (WireFormat::GetTagWireType(tag) == WireFormat::WIRETYPE_LENGTH_DELIMITED) {
-        field = read_field(WireFormat::GetTagFieldNumber(tag));
-      }
-      if (field == Field::kBad) return Malformed(what);
-      if (field == Field::kSkip && !WireFormat::SkipField(&in_, tag)) return Malformed(what);
-    }
-  }
-
-  // Reads a length-delimited value into `out`.
-  Field Bytes(std::string& out) {
-    int length = 0;
-    return ReadLength(length) && in_.ReadString(&out, length) ? Field::kRead : Field::kBad;
-  }
-
-  // Reads the fields of the length-delimited message that follows.
-  template <typename ReadField>
-  Field Nested(absl::string_view what, ReadField read_field) {
-    int length = 0;
-    if (!ReadLength(length)) return Field::kBad;
-    const CodedInputStream::Limit limit = in_.PushLimit(length);
-    const bool ok = Fields(what, read_field);
-    in_.PopLimit(limit);
-    return ok ? Field::kRead : Field::kBad;
-  }
-
-  // Parses the length-delimited protobuf message that follows into `message`.
-  Field Message(google::protobuf::MessageLite& message) {
-    int length = 0;
-    if (!ReadLength(length)) return Field::kBad;
-    const CodedInputStream::Limit limit = in_.PushLimit(length);
-    const bool ok = message.MergeFromCodedStream(&in_) && in_.ConsumedEntireMessage();
-    in_.PopLimit(limit);
-    return ok ? Field::kRead : Field::kBad;
-  }
-
- private:
-  // The length of a length-delimited value, if the bytes left can hold it.
-  bool ReadLength(int& length) {
-    uint32_t value = 0;
-    if (!in_.ReadVarint32(&value)) return false;
-    if (value > static_cast<uint32_t>(in_.BytesUntilLimit())) return false;
-    length = static_cast<int>(value);
-    return true;
-  }
-
-  bool Malformed(absl::string_view what) {
-    if (failed.ok()) failed = absl::InvalidArgumentError(absl::StrCat(what, " is malformed"));
-    return false;
-  }
-
-  CodedInputStream& in_;
-};
 
 // Why `request` cannot be sent, or OK.
 absl::Status CheckRequest(const courier::CallRequest& request, int max_send_message_bytes) {

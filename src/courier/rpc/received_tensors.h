@@ -15,8 +15,9 @@
 // them. A field is prepared only where the bytes hold a tensor for it, and a value that
 // comes after replaces the prepared tensor as it would a parsed one (every field of a
 // SerializedObject is a value of its one oneof), so the parse gives the same message
-// with or without the scan. The scan prepares only where the last value is the tensor,
-// so that no storage is reserved to be thrown away.
+// with or without the scan. (The scan does not prepare a tensor that a later string,
+// list or dict replaces; one that a later number replaces just frees its storage
+// unused. No encoder writes two values for one object.)
 #ifndef LP_SRC_COURIER_RPC_RECEIVED_TENSORS_H_
 #define LP_SRC_COURIER_RPC_RECEIVED_TENSORS_H_
 

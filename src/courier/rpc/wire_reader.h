@@ -1,0 +1,108 @@
+// Reader: protobuf fields read by hand, for the parts of a Courier message that lp reads
+// itself (the request's envelope, call_request.h) or only looks through (the scan for
+// large tensors, received_tensors.h); everything else is protobuf's own parsing.
+#ifndef LP_SRC_COURIER_RPC_WIRE_READER_H_
+#define LP_SRC_COURIER_RPC_WIRE_READER_H_
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/message_lite.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace lp::rpc {
+
+// What a field reader did with the field just seen.
+enum class Field { kRead, kSkip, kBad };
+
+// Reads protobuf fields by hand. Fields() calls `read_field(number)` for each
+// length-delimited field; it reads the value (kRead), leaves it to be skipped (kSkip), or
+// fails (kBad, having recorded why in `failed`). `what` names the message in errors.
+//
+// Thread safety: none; one message at a time.
+class Reader {
+ public:
+  using CodedInputStream = google::protobuf::io::CodedInputStream;
+  using WireFormat = google::protobuf::internal::WireFormatLite;
+
+  explicit Reader(CodedInputStream& in) : in_(in) {}
+
+  // The first error met; Fields() sets a generic one when a reader did not.
+  absl::Status failed;
+
+  template <typename ReadField>
+  bool Fields(absl::string_view what, ReadField read_field) {
+    for (;;) {
+      const uint32_t tag = in_.ReadTag();
+      if (tag == 0) return in_.ConsumedEntireMessage() || Malformed(what);
+      Field field = Field::kSkip;
+      if (WireFormat::GetTagWireType(tag) == WireFormat::WIRETYPE_LENGTH_DELIMITED) {
+        field = read_field(WireFormat::GetTagFieldNumber(tag));
+      }
+      if (field == Field::kBad) return Malformed(what);
+      if (field == Field::kSkip && !WireFormat::SkipField(&in_, tag)) return Malformed(what);
+    }
+  }
+
+  // Reads a length-delimited value into `out`.
+  Field Bytes(std::string& out) {
+    int length = 0;
+    return ReadLength(length) && in_.ReadString(&out, length) ? Field::kRead : Field::kBad;
+  }
+
+  // Reads the fields of the length-delimited message that follows.
+  template <typename ReadField>
+  Field Nested(absl::string_view what, ReadField read_field) {
+    int length = 0;
+    if (!ReadLength(length)) return Field::kBad;
+    const CodedInputStream::Limit limit = in_.PushLimit(length);
+    const bool ok = Fields(what, read_field);
+    in_.PopLimit(limit);
+    return ok ? Field::kRead : Field::kBad;
+  }
+
+  // Skips the length-delimited value that follows, whose size goes to `length`.
+  Field SkipBytes(size_t& length) {
+    int value = 0;
+    if (!ReadLength(value) || !in_.Skip(value)) return Field::kBad;
+    length = static_cast<size_t>(value);
+    return Field::kRead;
+  }
+
+  // Parses the length-delimited protobuf message that follows into `message`.
+  Field Message(google::protobuf::MessageLite& message) {
+    int length = 0;
+    if (!ReadLength(length)) return Field::kBad;
+    const CodedInputStream::Limit limit = in_.PushLimit(length);
+    const bool ok = message.MergeFromCodedStream(&in_) && in_.ConsumedEntireMessage();
+    in_.PopLimit(limit);
+    return ok ? Field::kRead : Field::kBad;
+  }
+
+ private:
+  // The length of a length-delimited value, if the bytes left can hold it.
+  bool ReadLength(int& length) {
+    uint32_t value = 0;
+    if (!in_.ReadVarint32(&value)) return false;
+    if (value > static_cast<uint32_t>(in_.BytesUntilLimit())) return false;
+    length = static_cast<int>(value);
+    return true;
+  }
+
+  bool Malformed(absl::string_view what) {
+    if (failed.ok()) failed = absl::InvalidArgumentError(absl::StrCat(what, " is malformed"));
+    return false;
+  }
+
+  CodedInputStream& in_;
+};
+
+}  // namespace lp::rpc
+
+#endif  // LP_SRC_COURIER_RPC_WIRE_READER_H_
