@@ -1,5 +1,6 @@
 #include "tests/fuzz/request_checks.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/proto_buffer_reader.h>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "courier/courier.pb.h"
 #include "lp/internal/courier_dispatch.h"
+#include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/courier_service.h"
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/method_registry.h"
@@ -88,6 +90,27 @@ bool AllowedFailure(grpc::StatusCode code) {
          code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::RESOURCE_EXHAUSTED;
 }
 
+// The server reads a large request's objects by hand (received_tensors.h), and a small
+// one with protobuf: both readings of any bytes must agree, whatever their size.
+std::string CompareReadings(grpc::ByteBuffer& request) {
+  grpc::ProtoBufferReader by_hand_stream(&request);
+  absl::StatusOr<rpc::ParsedCallRequest> by_hand =
+      rpc::ParseCallRequest(by_hand_stream, request.Length(), /*tensors_onto_huge_pages=*/true);
+  grpc::ProtoBufferReader by_protobuf_stream(&request);
+  absl::StatusOr<rpc::ParsedCallRequest> by_protobuf =
+      rpc::ParseCallRequest(by_protobuf_stream, request.Length());
+  if (by_hand.ok() != by_protobuf.ok()) {
+    return absl::StrCat("read by hand: ", by_hand.status().ToString(),
+                        "; by protobuf: ", by_protobuf.status().ToString());
+  }
+  if (by_hand.ok() &&
+      !google::protobuf::util::MessageDifferencer::Equals(by_hand->arguments,
+                                                          by_protobuf->arguments)) {
+    return "the arguments read by hand differ from protobuf's";
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string RequestInput(int secret_choice, const std::string& request) {
@@ -117,6 +140,7 @@ std::string CheckRequest(std::string_view input) {
   // The request bytes as gRPC hands them to the service: the service parses them itself.
   grpc::Slice slice(input.data(), input.size());
   grpc::ByteBuffer request(&slice, 1);
+  if (std::string differs = CompareReadings(request); !differs.empty()) return differs;
   // Its methods are plain ones: the reply comes before Serve returns.
   absl::StatusOr<grpc::ByteBuffer> reply = absl::InternalError("Serve did not reply");
   Service().Serve(context, request,

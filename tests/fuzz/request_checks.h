@@ -6,7 +6,8 @@
 // and handed to the CourierService of a node whose typed methods (LP_COURIER_METHODS)
 // take structs, tensors, containers, strings and integers; its secret is required. Used
 // by the libFuzzer target (request_fuzzer.cc) and the replay of its inputs
-// (fuzz_regression_test.cc).
+// (fuzz_regression_test.cc). Also that the server's two readings of a request (by hand for
+// a large one, by protobuf for a small one) agree on the bytes.
 //
 // Input layout: byte 0 says which secret the call presents (low two bits: 0 the right
 // one, 1 none, 2 a wrong one, 3 a prefix of the right one); the rest is the CallRequest.

@@ -70,7 +70,7 @@ absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
 
 absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     google::protobuf::io::ZeroCopyInputStream& input, size_t size,
-    std::span<const size_t> argument_tensor_bytes) {
+    bool tensors_onto_huge_pages) {
   CodedInputStream in(&input);
   // The real size as the outermost limit: a length prefix that claims more than the
   // request holds then fails before anything is allocated for it (see ReadLength).
@@ -78,13 +78,17 @@ absl::StatusOr<ParsedCallRequest> ParseCallRequest(
       std::min<size_t>(size, static_cast<size_t>(std::numeric_limits<int>::max()))));
   Reader reader(in);
   ParsedCallRequest request;
+  // An argument's value, merged into `object`.
+  auto read_object = [&](courier::SerializedObject& object) {
+    return tensors_onto_huge_pages ? ReadObject(reader, object) : reader.Message(object);
+  };
 
   auto read_keyword_argument = [&] {
     std::string key;
     courier::SerializedObject value;
     const Field field = reader.Nested("a keyword argument", [&](int number) {
       if (number == kEntryKey) return reader.Bytes(key);
-      if (number == kEntryValue) return reader.Message(value);
+      if (number == kEntryValue) return read_object(value);
       return Field::kSkip;
     });
     if (field == Field::kRead) (*request.arguments.mutable_kwargs())[key] = std::move(value);
@@ -94,12 +98,7 @@ absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     if (number == kArgumentsKwargs) return read_keyword_argument();
     if (number != kArgumentsArgs) return Field::kSkip;
     const int index = request.arguments.args_size() + 1;
-    courier::SerializedObject& arg = *request.arguments.add_args();
-    if (static_cast<size_t>(index) <= argument_tensor_bytes.size() &&
-        argument_tensor_bytes[index - 1] > 0) {
-      ReserveTensorStorage(argument_tensor_bytes[index - 1], arg);
-    }
-    const Field field = reader.Message(arg);
+    const Field field = read_object(*request.arguments.add_args());
     if (field == Field::kBad && reader.failed.ok()) {
       reader.failed = absl::InvalidArgumentError(absl::StrCat(
           "arg ", index, " is not a valid courier.SerializedObject: its bytes are malformed, "

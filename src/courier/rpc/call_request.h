@@ -12,7 +12,6 @@
 
 #include <cstddef>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -51,12 +50,13 @@ struct ParsedCallRequest {
 // Reads a CallRequest from `input` (`size` bytes, for messages). The method name and
 // the keyword names are read as bytes: protobuf would check them for UTF-8 and log an
 // error line for each request that fails. Everything else is protobuf's own parsing,
-// with its recursion limit. `argument_tensor_bytes`: LargeArgumentTensors() of the same
-// bytes, whose tensors are then parsed into storage on huge pages (received_tensors.h).
+// with its recursion limit. `tensors_onto_huge_pages`: the arguments are read with
+// ReadObject(), which puts large tensors on huge pages (received_tensors.h); the server
+// asks for it when ReadsTensorsOntoHugePages() of the bytes.
 // Errors: INVALID_ARGUMENT saying which part did not parse.
 absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     google::protobuf::io::ZeroCopyInputStream& input, size_t size,
-    std::span<const size_t> argument_tensor_bytes = {});
+    bool tensors_onto_huge_pages = false);
 
 // The method a request names, read from its first bytes without parsing the rest: when
 // the request starts with its method field (every Courier client writes it first) and the

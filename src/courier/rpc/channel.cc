@@ -1,11 +1,9 @@
 #include "lp/courier_channel.h"
 
-#include <google/protobuf/io/coded_stream.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/client_unary_call.h>
 #include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/support/client_callback.h>
-#include <grpcpp/support/proto_buffer_reader.h>
 
 #include <algorithm>
 #include <chrono>
@@ -47,18 +45,11 @@ constexpr char kCallMethod[] = "/courier.CourierService/Call";
 // they are not a CallResponse).
 absl::StatusOr<courier::SerializedObject> TakeResult(grpc::ByteBuffer& reply) {
   courier::CallResponse response;
-  if (const size_t tensor_bytes = rpc::LargeResultTensor(reply); tensor_bytes > 0) {
-    // A large tensor is parsed into storage on huge pages (received_tensors.h): merged
-    // into the response prepared for it, since a parse would clear it first.
-    rpc::ReserveTensorStorage(tensor_bytes, *response.mutable_result()->mutable_result());
-    bool merged = false;
-    {
-      grpc::ProtoBufferReader reader(&reply);
-      google::protobuf::io::CodedInputStream in(&reader);
-      merged = response.MergeFromCodedStream(&in) && in.ConsumedEntireMessage();
-    }
+  if (rpc::ReadsTensorsOntoHugePages(reply)) {
+    // Large tensors are read into storage on huge pages (received_tensors.h).
+    const bool read = rpc::ReadResponse(reply, response);
     reply.Clear();
-    if (!merged) return absl::InternalError("the reply is not a courier.CallResponse");
+    if (!read) return absl::InternalError("the reply is not a courier.CallResponse");
   } else {
     grpc::Status parsed =
         grpc::SerializationTraits<courier::CallResponse>::Deserialize(&reply, &response);

@@ -375,9 +375,8 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
     return counted(OtherMetrics(), std::move(reply))(allowed);
   }
   absl::StatusOr<ParsedCallRequest> parsed = [&] {
-    const std::vector<size_t> large_tensors = LargeArgumentTensors(request);
     grpc::ProtoBufferReader reader(&request);
-    return ParseCallRequest(reader, request.Length(), large_tensors);
+    return ParseCallRequest(reader, request.Length(), ReadsTensorsOntoHugePages(request));
   }();
   request.Clear();  // the wire bytes are parsed: free them before the handler runs
   if (!parsed.ok()) return counted(OtherMetrics(), std::move(reply))(parsed.status());

@@ -1,109 +1,106 @@
 #include "src/courier/rpc/received_tensors.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
-#include "src/courier/rpc/wire_reader.h"
 #include "src/courier/serialization/tensor_bytes.h"
 #include "tensorflow/tensor.pb.h"
 
 namespace lp::rpc {
 namespace {
 
-using google::protobuf::io::CodedInputStream;
+using google::protobuf::internal::WireFormatLite;
 
-// What the scan of one SerializedObject (all its occurrences, which protobuf merges)
-// has found: a tensor as its value so far, and the size of its content.
-struct ObjectScan {
-  bool tensor = false;
-  size_t content_bytes = 0;
-
-  size_t LargeTensorBytes() const {
-    return tensor && content_bytes >= internal::kMinHugePageTensorBytes ? content_bytes : 0;
-  }
-};
-
-// Scans the TensorProto that follows: its content's size, if it has one (the last one
-// counts, as in a parse).
-Field ScanTensor(Reader& reader, ObjectScan& scan) {
-  return reader.Nested("a tensor", [&](int number) {
-    if (number != tensorflow::TensorProto::kTensorContentFieldNumber) return Field::kSkip;
-    return reader.SkipBytes(scan.content_bytes);
-  });
+// The tag of length-delimited field `number`: any other wire type for a field of that
+// number is not the field (protobuf keeps it as an unknown field), so it is merged.
+constexpr uint32_t Delimited(int number) {
+  return WireFormatLite::MakeTag(number, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
 }
 
-// Scans the SerializedObject that follows. Every field of a SerializedObject is a value
-// of its one oneof; one that comes after the tensor (a string, a list, a dict: the
-// length-delimited ones, which the Reader shows) replaces it.
-Field ScanObject(Reader& reader, ObjectScan& scan) {
-  return reader.Nested("an object", [&](int number) {
-    if (number != courier::SerializedObject::kTensorValueFieldNumber) {
-      scan = ObjectScan{};
-      return Field::kSkip;
+// A tensor's content, read into untouched storage advised onto huge pages when it is
+// large. Storage it already has that is large enough is kept (a tensor merged twice).
+void PrepareContent(size_t length, std::string& content) {
+  if (length >= internal::kMinHugePageTensorBytes && content.capacity() < length) {
+    content = internal::ReservedBytes(length);
+  }
+}
+
+Field ReadTensor(Reader& reader, tensorflow::TensorProto& tensor) {
+  return reader.NestedMessage("a tensor", [&](uint32_t tag) {
+    if (tag != Delimited(tensorflow::TensorProto::kTensorContentFieldNumber)) {
+      return reader.MergeField(tag, tensor);
     }
-    if (!scan.tensor) scan = ObjectScan{.tensor = true};
-    return ScanTensor(reader, scan);
+    return reader.Bytes(*tensor.mutable_tensor_content(), PrepareContent);
   });
 }
 
-// A CodedInputStream over `buffer`, limited to its size (as the parse that follows is).
-struct BufferScan {
-  explicit BufferScan(grpc::ByteBuffer& buffer) : stream(&buffer), in(&stream), reader(in) {
-    in.PushLimit(static_cast<int>(
-        std::min<size_t>(buffer.Length(), static_cast<size_t>(std::numeric_limits<int>::max()))));
-  }
-  grpc::ProtoBufferReader stream;
-  CodedInputStream in;
-  Reader reader;
-};
+Field ReadList(Reader& reader, courier::SerializedList& list) {
+  return reader.NestedMessage("a list", [&](uint32_t tag) {
+    if (tag != Delimited(courier::SerializedList::kItemsFieldNumber)) {
+      return reader.MergeField(tag, list);
+    }
+    return ReadObject(reader, *list.add_items());
+  });
+}
+
+Field ReadDict(Reader& reader, courier::SerializedDict& dict) {
+  return reader.NestedMessage("a dict", [&](uint32_t tag) {
+    if (tag == Delimited(courier::SerializedDict::kKeysFieldNumber)) {
+      return ReadObject(reader, *dict.add_keys());
+    }
+    if (tag == Delimited(courier::SerializedDict::kValuesFieldNumber)) {
+      return ReadObject(reader, *dict.add_values());
+    }
+    return reader.MergeField(tag, dict);
+  });
+}
 
 }  // namespace
 
-std::vector<size_t> LargeArgumentTensors(grpc::ByteBuffer& request) {
-  std::vector<size_t> tensors;
-  if (request.Length() < internal::kMinHugePageTensorBytes) return tensors;
-  BufferScan scan(request);
-  Reader& reader = scan.reader;
-  bool any = false;
-  // Each occurrence of `arguments` adds its args after those before (protobuf merges).
-  // Bytes the scan cannot follow end it: the parse judges them.
-  (void)reader.Fields("the request", [&](int number) {
-    if (number != courier::CallRequest::kArgumentsFieldNumber) return Field::kSkip;
-    return reader.Nested("the arguments", [&](int arg_number) {
-      if (arg_number != courier::CallArguments::kArgsFieldNumber) return Field::kSkip;
-      ObjectScan arg;
-      const Field field = ScanObject(reader, arg);
-      if (field == Field::kRead) {
-        tensors.push_back(arg.LargeTensorBytes());
-        any = any || tensors.back() > 0;
+bool ReadsTensorsOntoHugePages(const grpc::ByteBuffer& message) {
+  return message.Length() >= internal::kMinHugePageTensorBytes;
+}
+
+// Each `mutable_` switches the object's one oneof to that value, keeping the value if it
+// already is one, as protobuf's parse does.
+Field ReadObject(Reader& reader, courier::SerializedObject& object) {
+  return reader.NestedMessage("an object", [&](uint32_t tag) {
+    switch (tag) {
+      case Delimited(courier::SerializedObject::kTensorValueFieldNumber):
+        return ReadTensor(reader, *object.mutable_tensor_value());
+      case Delimited(courier::SerializedObject::kListValueFieldNumber):
+        return ReadList(reader, *object.mutable_list_value());
+      case Delimited(courier::SerializedObject::kDictValueFieldNumber):
+        return ReadDict(reader, *object.mutable_dict_value());
+      default:
+        return reader.MergeField(tag, object);
+    }
+  });
+}
+
+bool ReadResponse(grpc::ByteBuffer& reply, courier::CallResponse& response) {
+  grpc::ProtoBufferReader stream(&reply);
+  google::protobuf::io::CodedInputStream in(&stream);
+  in.PushLimit(static_cast<int>(
+      std::min<size_t>(reply.Length(), static_cast<size_t>(std::numeric_limits<int>::max()))));
+  Reader reader(in);
+  return reader.EveryField("the reply", [&](uint32_t tag) {
+    if (tag != Delimited(courier::CallResponse::kResultFieldNumber)) {
+      return reader.MergeField(tag, response);
+    }
+    courier::CallResult& result = *response.mutable_result();
+    return reader.NestedMessage("the result", [&](uint32_t result_tag) {
+      if (result_tag != Delimited(courier::CallResult::kResultFieldNumber)) {
+        return reader.MergeField(result_tag, result);
       }
-      return field;
+      return ReadObject(reader, *result.mutable_result());
     });
   });
-  if (!any) tensors.clear();
-  return tensors;
-}
-
-size_t LargeResultTensor(grpc::ByteBuffer& reply) {
-  if (reply.Length() < internal::kMinHugePageTensorBytes) return 0;
-  BufferScan scan(reply);
-  Reader& reader = scan.reader;
-  ObjectScan result;  // over every occurrence of the result, which protobuf merges
-  const bool read = reader.Fields("the reply", [&](int number) {
-    if (number != courier::CallResponse::kResultFieldNumber) return Field::kSkip;
-    return reader.Nested("the result", [&](int result_number) {
-      if (result_number != courier::CallResult::kResultFieldNumber) return Field::kSkip;
-      return ScanObject(reader, result);
-    });
-  });
-  return read ? result.LargeTensorBytes() : 0;
-}
-
-void ReserveTensorStorage(size_t bytes, courier::SerializedObject& object) {
-  *object.mutable_tensor_value()->mutable_tensor_content() = internal::ReservedBytes(bytes);
 }
 
 }  // namespace lp::rpc

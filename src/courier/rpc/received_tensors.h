@@ -1,47 +1,47 @@
 // Large tensors received through gRPC land on huge pages, as tensors made here do
-// (src/courier/serialization/tensor_bytes.h).
+// (src/courier/serialization/tensor_bytes.h), wherever they are in the message: an
+// argument, a keyword argument, a result, or an item of a list, a dict or a struct.
 //
 // Protobuf allocates the storage of a bytes field as it parses it, with no say in where:
 // a 64 MiB tensor received from another host faulted its 16 384 pages of 4 KiB one by one
-// (docs/performance.md, "Tensors received through gRPC on huge pages"). But protobuf
-// merges a message into the fields it already has, and writes a bytes field into the
-// storage its string already holds. So before a large message is parsed, a scan of its
-// bytes finds the tensors among its positional arguments or its result, and the message
-// to parse into is given their fields, with storage of the right size advised onto huge
-// pages and not yet touched. Tensors deeper in the message (in a list, a dict, a struct)
-// are parsed as before.
+// (docs/performance.md, "Tensors received through gRPC on huge pages"). So in a message
+// of internal::kMinHugePageTensorBytes or more, lp reads the objects (courier.
+// SerializedObject) itself: the structure that holds tensors (lists, dicts, the tensor
+// itself) by hand, and each tensor's content into storage of the size the wire states,
+// advised onto huge pages before it is written. Every other field is merged by protobuf
+// as its own parse would merge it (Reader::MergeField), so the message is the same as
+// protobuf's parse gives, for any bytes: rpc_received_tensors_test compares the two on
+// messages built by hand and on damaged ones.
 //
-// A scan only reads: bytes it cannot follow end it, and the parse that follows judges
-// them. A field is prepared only where the bytes hold a tensor for it, and a value that
-// comes after replaces the prepared tensor as it would a parsed one (every field of a
-// SerializedObject is a value of its one oneof), so the parse gives the same message
-// with or without the scan. (The scan does not prepare a tensor that a later string,
-// list or dict replaces; one that a later number replaces just frees its storage
-// unused. No encoder writes two values for one object.)
+// What stays protobuf's: messages smaller than that (no tensor in them needs the advice,
+// and protobuf's parse is faster on small fields), and the fields other than a tensor's
+// content, each copied once more on the way. Those are small in what lp's encoders
+// write; a tensor sent as repeated values (float_val) instead of content is merged too,
+// correctly, at the cost of that copy.
 #ifndef LP_SRC_COURIER_RPC_RECEIVED_TENSORS_H_
 #define LP_SRC_COURIER_RPC_RECEIVED_TENSORS_H_
 
 #include <grpcpp/support/byte_buffer.h>
 
-#include <cstddef>
-#include <vector>
-
 #include "courier/courier.pb.h"
+#include "src/courier/rpc/wire_reader.h"
 
 namespace lp::rpc {
 
-// For the bytes of a courier.CallRequest: the content size of each positional argument
-// that is a tensor of at least internal::kMinHugePageTensorBytes, by position (0 for
-// every other argument). Empty for a request smaller than that, without reading it.
-std::vector<size_t> LargeArgumentTensors(grpc::ByteBuffer& request);
+// Whether a message of these bytes is read with ReadObject() (large enough to hold a
+// tensor whose storage is advised).
+bool ReadsTensorsOntoHugePages(const grpc::ByteBuffer& message);
 
-// For the bytes of a courier.CallResponse: the content size of its result if that is a
-// tensor of at least internal::kMinHugePageTensorBytes, else 0.
-size_t LargeResultTensor(grpc::ByteBuffer& reply);
+// Reads the length-delimited courier.SerializedObject that follows into `object` (merging,
+// as protobuf does), with the content of every tensor in it of
+// internal::kMinHugePageTensorBytes or more in storage advised onto huge pages. The object
+// counts one level deeper, as a nested message in protobuf's parse does, and the read
+// fails past the stream's recursion limit as that parse does.
+Field ReadObject(Reader& reader, courier::SerializedObject& object);
 
-// Makes `object` a tensor whose content has untouched storage for `bytes` bytes, advised
-// onto huge pages, for the parse of a tensor of that size to merge into.
-void ReserveTensorStorage(size_t bytes, courier::SerializedObject& object);
+// Parses the bytes of a courier.CallResponse into `response` as protobuf does (merging),
+// reading its result with ReadObject(). False if they are not a CallResponse.
+bool ReadResponse(grpc::ByteBuffer& reply, courier::CallResponse& response);
 
 }  // namespace lp::rpc
 

@@ -1,10 +1,11 @@
 // Reader: protobuf fields read by hand, for the parts of a Courier message that lp reads
-// itself (the request's envelope, call_request.h) or only looks through (the scan for
-// large tensors, received_tensors.h); everything else is protobuf's own parsing.
+// itself (the request's envelope, call_request.h; the objects of a large message,
+// received_tensors.h); everything else is protobuf's own parsing.
 #ifndef LP_SRC_COURIER_RPC_WIRE_READER_H_
 #define LP_SRC_COURIER_RPC_WIRE_READER_H_
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/message_lite.h>
 #include <google/protobuf/wire_format_lite.h>
 
@@ -50,10 +51,32 @@ class Reader {
     }
   }
 
+  // Like Fields(), for every field, whatever its wire type: `read_field(tag)` reads it
+  // (kRead; MergeField() reads any), leaves it to be skipped (kSkip) or fails (kBad).
+  template <typename ReadField>
+  bool EveryField(absl::string_view what, ReadField read_field) {
+    for (;;) {
+      const uint32_t tag = in_.ReadTag();
+      if (tag == 0) return in_.ConsumedEntireMessage() || Malformed(what);
+      const Field field = read_field(tag);
+      if (field == Field::kBad) return Malformed(what);
+      if (field == Field::kSkip && !WireFormat::SkipField(&in_, tag)) return Malformed(what);
+    }
+  }
+
   // Reads a length-delimited value into `out`.
   Field Bytes(std::string& out) {
+    return Bytes(out, [](size_t, std::string&) {});
+  }
+
+  // Reads a length-delimited value into `out`, after `prepare(length, out)` (which may
+  // give `out` the storage to read into).
+  template <typename Prepare>
+  Field Bytes(std::string& out, Prepare prepare) {
     int length = 0;
-    return ReadLength(length) && in_.ReadString(&out, length) ? Field::kRead : Field::kBad;
+    if (!ReadLength(length)) return Field::kBad;
+    prepare(static_cast<size_t>(length), out);
+    return in_.ReadString(&out, length) ? Field::kRead : Field::kBad;
   }
 
   // Reads the fields of the length-delimited message that follows.
@@ -67,12 +90,33 @@ class Reader {
     return ok ? Field::kRead : Field::kBad;
   }
 
-  // Skips the length-delimited value that follows, whose size goes to `length`.
-  Field SkipBytes(size_t& length) {
-    int value = 0;
-    if (!ReadLength(value) || !in_.Skip(value)) return Field::kBad;
-    length = static_cast<size_t>(value);
-    return Field::kRead;
+  // Reads the fields of the length-delimited message that follows with EveryField(), one
+  // level deeper: as protobuf's parse of a nested message, it fails past the stream's
+  // recursion limit.
+  template <typename ReadField>
+  Field NestedMessage(absl::string_view what, ReadField read_field) {
+    int length = 0;
+    if (!ReadLength(length)) return Field::kBad;
+    const auto [limit, budget] = in_.IncrementRecursionDepthAndPushLimit(length);
+    const bool ok = budget >= 0 && EveryField(what, read_field);
+    return in_.DecrementRecursionDepthAndPopLimit(limit) && ok ? Field::kRead : Field::kBad;
+  }
+
+  // Merges the field `tag` (just read) into `message`, as protobuf's parse of `message`
+  // would when it met that field, with what is left of the recursion limit. The field's
+  // bytes are copied once on the way: for the small fields of a message read by hand.
+  Field MergeField(uint32_t tag, google::protobuf::MessageLite& message) {
+    std::string field;
+    {
+      google::protobuf::io::StringOutputStream stream(&field);
+      google::protobuf::io::CodedOutputStream out(&stream);
+      if (!WireFormat::SkipField(&in_, tag, &out)) return Field::kBad;
+    }
+    CodedInputStream in(reinterpret_cast<const uint8_t*>(field.data()),
+                        static_cast<int>(field.size()));
+    in.SetRecursionLimit(in_.RecursionBudget());
+    return message.MergeFromCodedStream(&in) && in.ConsumedEntireMessage() ? Field::kRead
+                                                                           : Field::kBad;
   }
 
   // Parses the length-delimited protobuf message that follows into `message`.
