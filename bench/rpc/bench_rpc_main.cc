@@ -76,6 +76,8 @@
 //   --scenarios=    comma-separated subset of echo (latency and in flight), transfer,
 //                   fetch (default: all three)
 //   --transfer_mib= comma-separated sizes of the transfer scenario in MiB (default 1,64)
+//   --fetch_parts=  lp's fetched result as a dict of N tensors of the same total size, as
+//                   a learner's parameters by layer (default 1: one tensor)
 // Environment: LP_BENCH_HANDLER_THREADS=N serves the lp side with N handler threads
 // (CourierServerOptions::handler_threads; default 16).
 #include <signal.h>
@@ -95,6 +97,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -130,12 +133,13 @@ struct Options {
   bool transfer = true;
   bool fetch = true;
   std::vector<size_t> transfer_mib = {1, 64};
+  int fetch_parts = 1;
 };
 
 constexpr const char* kUsage =
     "usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] "
     "[--placement=one-process,two-process,two-process-pinned] [--scenarios=echo,transfer,fetch] "
-    "[--transfer_mib=1,64]";
+    "[--transfer_mib=1,64] [--fetch_parts=N]";
 
 // The names in a comma-separated list.
 std::vector<std::string_view> SplitList(std::string_view list) {
@@ -188,6 +192,10 @@ Options ParseOptions(int argc, char** argv) {
         } else {
           Usage("unknown scenario " + std::string(name));
         }
+      }
+    } else if (auto v = value_of("--fetch_parts=")) {
+      if (!absl::SimpleAtoi(absl::string_view(v->data(), v->size()), &options.fetch_parts) || options.fetch_parts < 1) {
+        Usage("bad --fetch_parts: " + std::string(*v));
       }
     } else if (auto v = value_of("--transfer_mib=")) {
       options.transfer_mib.clear();
@@ -572,7 +580,10 @@ void RunTransfer(Placement placement, const Options& options, std::vector<Endpoi
   for (Endpoint& side : sides) side.client().UseSameHostPath(same_host);
   for (size_t mib : options.transfer_mib) {
     const size_t bytes = mib << 20;
-    for (Endpoint& side : sides) side.client().SetTransferBytes(bytes);
+    for (Endpoint& side : sides) {
+      side.client().SetTransferBytes(bytes);
+      side.client().SetFetchParts(options.fetch_parts);
+    }
     const Results results = Compare(sides, options.rounds, InFlight::kNo, [&](Endpoint& s) {
       return TimeTransfers(s, slice, bytes, direction);
     });
@@ -583,6 +594,10 @@ void RunTransfer(Placement placement, const Options& options, std::vector<Endpoi
                                mib),
                results, TransferTarget(mib, same_host, placement, direction));
     report.FaultsRow(results);
+  }
+  if (result && options.fetch_parts > 1) {
+    std::printf("(lp's result: a dict of %d tensors of the same total size; raw gRPC's one "
+                "bytes field)\n", options.fetch_parts);
   }
   if (result) {
     std::printf(same_host ? "(fetch: an 8-byte request, the tensor back; lp's through memory "

@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lp/courier_channel.h"
 #include "lp/courier_client.h"
@@ -43,8 +44,16 @@ class EchoService {
   // The result-transfer scenario: returns a copy of the `count` float32 elements it
   // keeps, written as a learner returns its parameters.
   Tensor Produce(int64_t count) { return KeptTensor(count); }
+  // The same, as `parts` tensors of count / parts elements each, keyed by name.
+  std::map<std::string, Tensor> ProduceParts(int64_t count, int64_t parts) {
+    std::map<std::string, Tensor> tensors;
+    for (int64_t i = 0; i < parts; ++i) {
+      tensors.emplace(absl::StrCat("layer_", i), KeptTensor(count / parts));
+    }
+    return tensors;
+  }
 };
-LP_COURIER_METHODS(EchoService, Echo, Consume, Produce);
+LP_COURIER_METHODS(EchoService, Echo, Consume, Produce, ProduceParts);
 
 namespace {
 
@@ -69,7 +78,7 @@ class CourierEchoServer final : public EchoServer {
   explicit CourierEchoServer(CourierUse use) : server_(ServerOptions()) {
     // What CourierNode<EchoService>::RunInline(&EchoService::Echo) etc. register.
     const std::set<std::string> inline_methods =
-        use == CourierUse::kInline ? std::set<std::string>{"Echo", "Consume", "Produce"}
+        use == CourierUse::kInline ? std::set<std::string>{"Echo", "Consume", "Produce", "ProduceParts"}
                                    : std::set<std::string>{};
     if (absl::Status s = internal::RegisterCourierMethods(&service_, server_, {}, inline_methods);
         !s.ok()) {
@@ -195,14 +204,24 @@ class CourierEcho final : public EchoClient {
   }
 
   void Fetch() override {
-    Tensor result;
+    const int64_t count = template_.NumElements();
+    int64_t received = 0;
     try {
-      result = client_.Call(&EchoService::Produce, template_.NumElements());
+      if (fetch_parts_ == 1) {
+        received = client_.Call(&EchoService::Produce, count).NumElements();
+      } else {
+        for (const auto& [name, tensor] :
+             client_.Call(&EchoService::ProduceParts, count, int64_t{fetch_parts_})) {
+          received += tensor.NumElements();
+        }
+      }
     } catch (const std::exception& e) {
       Die(e.what());
     }
-    if (result.NumElements() != template_.NumElements()) Die("Produce returned the wrong size");
+    if (received != count / fetch_parts_ * fetch_parts_) Die("Produce returned the wrong size");
   }
+
+  void SetFetchParts(int parts) override { fetch_parts_ = parts; }
 
  private:
   static CourierClient<EchoService> Connect(int port, bool same_host) {
@@ -217,6 +236,7 @@ class CourierEcho final : public EchoClient {
   CourierClient<EchoService> client_;
   std::string payload_;
   Tensor template_;
+  int fetch_parts_ = 1;
   Tensor next_;
 };
 

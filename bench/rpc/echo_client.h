@@ -86,6 +86,10 @@ class EchoClient {
 
   // One blocking call; checks the result's size.
   virtual void Fetch() = 0;
+  // How many tensors lp's result is split into (a dict of them, as a learner's
+  // parameters by layer; 1: one tensor). Raw gRPC's result stays one bytes field of the
+  // same size, the cheapest way gRPC can send those bytes.
+  virtual void SetFetchParts(int /*parts*/) {}
 };
 
 std::unique_ptr<EchoClient> ConnectEchoClient(Side side, int port);
