@@ -359,7 +359,8 @@ TEST_F(SlurmClusterTest, StopFromANodeReachesEveryTask) {
 // call: the sender's bytes through gRPC to it stay under two tensors' worth, where a
 // waiter on another host gets all four. The same for four tensors the sender fetches from
 // each waiter, as actors fetch a learner's parameters (docs/courier.md, "Tensors between
-// processes of one machine").
+// processes of one machine"). The sender also fetches a dict of two 4 MiB tensors from
+// each (a learner's layers), which a host reads by hand onto huge pages, and checks them.
 TEST_F(SlurmClusterTest, LargeTensorsReachEveryHostAndGoThroughSharedMemoryOnTheirOwn) {
   constexpr double kTensorBytes = 2 << 20;
   auto child = Launch("tensors", {absl::StrCat("--hosts=", Machines())});
