@@ -157,9 +157,12 @@ std::pair<int, int> LargeAndAdvised(const courier::CallArguments& arguments) {
   return counts;
 }
 
-absl::StatusOr<rpc::ParsedCallRequest> Parse(grpc::ByteBuffer& buffer, bool huge_pages) {
+// The request's arguments read by hand (by default every part of them, however small)
+// or by protobuf.
+absl::StatusOr<rpc::ParsedCallRequest> Parse(grpc::ByteBuffer& buffer, bool huge_pages,
+                                             size_t by_hand_from = 0) {
   grpc::ProtoBufferReader reader(&buffer);
-  return rpc::ParseCallRequest(reader, buffer.Length(), huge_pages);
+  return rpc::ParseCallRequest(reader, buffer.Length(), huge_pages, by_hand_from);
 }
 
 TEST_F(ReceivedTensorsTest, OnlyMessagesOfFourMebibytesOrMoreAreReadByHand) {
@@ -207,23 +210,33 @@ TEST_F(ReceivedTensorsTest, RequestsParseAsProtobufParsesThem) {
        RequestBytes({{VarintField(SerializedObject::kListValueFieldNumber, 3) +
                       VarintField(50, 1) + TensorBytes(kLarge) +
                       VarintField(SerializedObject::kTensorValueFieldNumber, 4)}}), 1},
+      {"a long string and a long list of small values beside a tensor",
+       RequestBytes({{TensorBytes(kLarge), Field(SerializedObject::kStringValueFieldNumber,
+                                                 std::string(kLarge, 's')),
+                      ListBytes(std::vector<std::string>(300000, IntBytes(-3)))}}), 1},
       {"cut short", request.substr(0, request.size() - 1), 0},
       {"a length past the end", request.substr(0, request.size() / 2), 0},
       {"nested, cut short", nested.substr(0, nested.size() - 3), 0},
   };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.name);
-    grpc::ByteBuffer buffer = BufferOf(c.bytes);
-    absl::StatusOr<rpc::ParsedCallRequest> parsed = Parse(buffer, /*huge_pages=*/true);
+  // Every part by hand, and as the server reads: parts too small for a large tensor by
+  // protobuf.
+  for (const size_t by_hand_from : {size_t{0}, size_t{4} << 20}) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(absl::StrCat(c.name, ", by hand from ", by_hand_from, " bytes"));
+      grpc::ByteBuffer buffer = BufferOf(c.bytes);
+      absl::StatusOr<rpc::ParsedCallRequest> parsed =
+          Parse(buffer, /*huge_pages=*/true, by_hand_from);
 
-    courier::CallRequest expected;
-    if (!expected.ParseFromString(c.bytes)) {
-      EXPECT_FALSE(parsed.ok());
-      continue;
+      courier::CallRequest expected;
+      if (!expected.ParseFromString(c.bytes)) {
+        EXPECT_FALSE(parsed.ok());
+        continue;
+      }
+      ASSERT_TRUE(parsed.ok()) << parsed.status();
+      EXPECT_TRUE(MessageDifferencer::Equals(parsed->arguments, expected.arguments()));
+      EXPECT_EQ(LargeAndAdvised(parsed->arguments),
+                std::make_pair(c.large_tensors, c.large_tensors));
     }
-    ASSERT_TRUE(parsed.ok()) << parsed.status();
-    EXPECT_TRUE(MessageDifferencer::Equals(parsed->arguments, expected.arguments()));
-    EXPECT_EQ(LargeAndAdvised(parsed->arguments), std::make_pair(c.large_tensors, c.large_tensors));
   }
 }
 

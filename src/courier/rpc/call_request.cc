@@ -70,7 +70,7 @@ absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
 
 absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     google::protobuf::io::ZeroCopyInputStream& input, size_t size,
-    bool tensors_onto_huge_pages) {
+    bool tensors_onto_huge_pages, size_t objects_by_hand_from) {
   CodedInputStream in(&input);
   // The real size as the outermost limit: a length prefix that claims more than the
   // request holds then fails before anything is allocated for it (see ReadLength).
@@ -80,7 +80,8 @@ absl::StatusOr<ParsedCallRequest> ParseCallRequest(
   ParsedCallRequest request;
   // An argument's value, merged into `object`.
   auto read_object = [&](courier::SerializedObject& object) {
-    return tensors_onto_huge_pages ? ReadObject(reader, object) : reader.Message(object);
+    return tensors_onto_huge_pages ? ReadObject(reader, object, objects_by_hand_from)
+                                   : reader.Message(object);
   };
 
   auto read_keyword_argument = [&] {

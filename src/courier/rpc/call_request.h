@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "courier/courier.pb.h"
+#include "src/courier/serialization/tensor_bytes.h"
 
 namespace lp::rpc {
 
@@ -51,12 +52,14 @@ struct ParsedCallRequest {
 // the keyword names are read as bytes: protobuf would check them for UTF-8 and log an
 // error line for each request that fails. Everything else is protobuf's own parsing,
 // with its recursion limit. `tensors_onto_huge_pages`: the arguments are read with
-// ReadObject(), which puts large tensors on huge pages (received_tensors.h); the server
-// asks for it when ReadsTensorsOntoHugePages() of the bytes.
+// ReadObject(), which puts large tensors on huge pages (received_tensors.h), reading by
+// hand every part of `objects_by_hand_from` bytes or more; the server asks for it when
+// ReadsTensorsOntoHugePages() of the bytes.
 // Errors: INVALID_ARGUMENT saying which part did not parse.
 absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     google::protobuf::io::ZeroCopyInputStream& input, size_t size,
-    bool tensors_onto_huge_pages = false);
+    bool tensors_onto_huge_pages = false,
+    size_t objects_by_hand_from = internal::kMinHugePageTensorBytes);
 
 // The method a request names, read from its first bytes without parsing the rest: when
 // the request starts with its method field (every Courier client writes it first) and the

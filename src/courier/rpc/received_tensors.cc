@@ -30,8 +30,13 @@ void PrepareContent(size_t length, std::string& content) {
   }
 }
 
-Field ReadTensor(Reader& reader, tensorflow::TensorProto& tensor) {
-  return reader.NestedMessage("a tensor", [&](uint32_t tag) {
+// Each reader below reads its message at the stream's current depth; what the message
+// holds is one level deeper (Reader::Deeper), as in protobuf's parse. A message too small
+// to hold a large tensor (under `by_hand_from` bytes) is left to protobuf whole: a batch
+// of many small values parses as fast as without this file.
+
+Field ReadTensor(Reader& reader, tensorflow::TensorProto& tensor, size_t by_hand_from) {
+  return reader.MessageOrFields(tensor, by_hand_from, "a tensor", [&](uint32_t tag) {
     if (tag != Delimited(tensorflow::TensorProto::kTensorContentFieldNumber)) {
       return reader.MergeField(tag, tensor);
     }
@@ -39,22 +44,22 @@ Field ReadTensor(Reader& reader, tensorflow::TensorProto& tensor) {
   });
 }
 
-Field ReadList(Reader& reader, courier::SerializedList& list) {
-  return reader.NestedMessage("a list", [&](uint32_t tag) {
+Field ReadList(Reader& reader, courier::SerializedList& list, size_t by_hand_from) {
+  return reader.MessageOrFields(list, by_hand_from, "a list", [&](uint32_t tag) {
     if (tag != Delimited(courier::SerializedList::kItemsFieldNumber)) {
       return reader.MergeField(tag, list);
     }
-    return ReadObject(reader, *list.add_items());
+    return reader.Deeper([&] { return ReadObject(reader, *list.add_items(), by_hand_from); });
   });
 }
 
-Field ReadDict(Reader& reader, courier::SerializedDict& dict) {
-  return reader.NestedMessage("a dict", [&](uint32_t tag) {
+Field ReadDict(Reader& reader, courier::SerializedDict& dict, size_t by_hand_from) {
+  return reader.MessageOrFields(dict, by_hand_from, "a dict", [&](uint32_t tag) {
     if (tag == Delimited(courier::SerializedDict::kKeysFieldNumber)) {
-      return ReadObject(reader, *dict.add_keys());
+      return reader.Deeper([&] { return ReadObject(reader, *dict.add_keys(), by_hand_from); });
     }
     if (tag == Delimited(courier::SerializedDict::kValuesFieldNumber)) {
-      return ReadObject(reader, *dict.add_values());
+      return reader.Deeper([&] { return ReadObject(reader, *dict.add_values(), by_hand_from); });
     }
     return reader.MergeField(tag, dict);
   });
@@ -67,16 +72,21 @@ bool ReadsTensorsOntoHugePages(const grpc::ByteBuffer& message) {
 }
 
 // Each `mutable_` switches the object's one oneof to that value, keeping the value if it
-// already is one, as protobuf's parse does.
-Field ReadObject(Reader& reader, courier::SerializedObject& object) {
-  return reader.NestedMessage("an object", [&](uint32_t tag) {
+// already is one, as protobuf's parse does. Strings are read by hand too, so that a long
+// one is copied once, as protobuf copies it, and not also through MergeField.
+Field ReadObject(Reader& reader, courier::SerializedObject& object, size_t by_hand_from) {
+  return reader.MessageOrFields(object, by_hand_from, "an object", [&](uint32_t tag) {
     switch (tag) {
       case Delimited(courier::SerializedObject::kTensorValueFieldNumber):
-        return ReadTensor(reader, *object.mutable_tensor_value());
+        return reader.Deeper([&] { return ReadTensor(reader, *object.mutable_tensor_value(), by_hand_from); });
       case Delimited(courier::SerializedObject::kListValueFieldNumber):
-        return ReadList(reader, *object.mutable_list_value());
+        return reader.Deeper([&] { return ReadList(reader, *object.mutable_list_value(), by_hand_from); });
       case Delimited(courier::SerializedObject::kDictValueFieldNumber):
-        return ReadDict(reader, *object.mutable_dict_value());
+        return reader.Deeper([&] { return ReadDict(reader, *object.mutable_dict_value(), by_hand_from); });
+      case Delimited(courier::SerializedObject::kStringValueFieldNumber):
+        return reader.Bytes(*object.mutable_string_value());
+      case Delimited(courier::SerializedObject::kUnicodeValueFieldNumber):
+        return reader.Bytes(*object.mutable_unicode_value());
       default:
         return reader.MergeField(tag, object);
     }
@@ -94,11 +104,13 @@ bool ReadResponse(grpc::ByteBuffer& reply, courier::CallResponse& response) {
       return reader.MergeField(tag, response);
     }
     courier::CallResult& result = *response.mutable_result();
-    return reader.NestedMessage("the result", [&](uint32_t result_tag) {
-      if (result_tag != Delimited(courier::CallResult::kResultFieldNumber)) {
-        return reader.MergeField(result_tag, result);
-      }
-      return ReadObject(reader, *result.mutable_result());
+    return reader.Deeper([&] {
+      return reader.MessageOrFields(result, 0, "the result", [&](uint32_t result_tag) {
+        if (result_tag != Delimited(courier::CallResult::kResultFieldNumber)) {
+          return reader.MergeField(result_tag, result);
+        }
+        return reader.Deeper([&] { return ReadObject(reader, *result.mutable_result(), internal::kMinHugePageTensorBytes); });
+      });
     });
   });
 }

@@ -13,18 +13,22 @@
 // protobuf's parse gives, for any bytes: rpc_received_tensors_test compares the two on
 // messages built by hand and on damaged ones.
 //
-// What stays protobuf's: messages smaller than that (no tensor in them needs the advice,
-// and protobuf's parse is faster on small fields), and the fields other than a tensor's
-// content, each copied once more on the way. Those are small in what lp's encoders
-// write; a tensor sent as repeated values (float_val) instead of content is merged too,
-// correctly, at the cost of that copy.
+// What stays protobuf's: messages smaller than that, and every object, list, dict or
+// tensor in a large one that is itself smaller (no tensor in them needs the advice, and
+// protobuf parses many small values faster), parsed whole; and the small fields of the
+// large ones (a tensor's dtype and shape), each copied once more on the way. Strings are
+// read by hand like tensor content. A tensor sent as repeated values (float_val) instead
+// of content is merged by protobuf too, correctly, at the cost of that copy.
 #ifndef LP_SRC_COURIER_RPC_RECEIVED_TENSORS_H_
 #define LP_SRC_COURIER_RPC_RECEIVED_TENSORS_H_
 
 #include <grpcpp/support/byte_buffer.h>
 
+#include <cstddef>
+
 #include "courier/courier.pb.h"
 #include "src/courier/rpc/wire_reader.h"
+#include "src/courier/serialization/tensor_bytes.h"
 
 namespace lp::rpc {
 
@@ -34,10 +38,13 @@ bool ReadsTensorsOntoHugePages(const grpc::ByteBuffer& message);
 
 // Reads the length-delimited courier.SerializedObject that follows into `object` (merging,
 // as protobuf does), with the content of every tensor in it of
-// internal::kMinHugePageTensorBytes or more in storage advised onto huge pages. The object
-// counts one level deeper, as a nested message in protobuf's parse does, and the read
-// fails past the stream's recursion limit as that parse does.
-Field ReadObject(Reader& reader, courier::SerializedObject& object);
+// internal::kMinHugePageTensorBytes or more in storage advised onto huge pages. Read at the
+// stream's current depth, as MergeFromCodedStream reads a message, and with protobuf's
+// recursion limit. A part (an object, list, dict or tensor) shorter than `by_hand_from`
+// bytes, too small to hold such a tensor by default, is parsed by protobuf whole; tests
+// pass 0 to read every part by hand.
+Field ReadObject(Reader& reader, courier::SerializedObject& object,
+                 size_t by_hand_from = internal::kMinHugePageTensorBytes);
 
 // Parses the bytes of a courier.CallResponse into `response` as protobuf does (merging),
 // reading its result with ReadObject(). False if they are not a CallResponse.

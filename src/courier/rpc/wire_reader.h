@@ -92,16 +92,30 @@ class Reader {
     return ok ? Field::kRead : Field::kBad;
   }
 
-  // Reads the fields of the length-delimited message that follows with EveryField(), one
-  // level deeper: as protobuf's parse of a nested message, it fails past the stream's
-  // recursion limit.
+  // Reads the length-delimited message that follows into `message` at the stream's current
+  // depth, as MergeFromCodedStream does: by protobuf's parse when it is shorter than
+  // `by_hand_from` bytes, else with EveryField(what, read_field).
   template <typename ReadField>
-  Field NestedMessage(absl::string_view what, ReadField read_field) {
+  Field MessageOrFields(google::protobuf::MessageLite& message, size_t by_hand_from,
+                        absl::string_view what, ReadField read_field) {
     int length = 0;
     if (!ReadLength(length)) return Field::kBad;
-    const auto [limit, budget] = in_.IncrementRecursionDepthAndPushLimit(length);
-    const bool ok = budget >= 0 && EveryField(what, read_field);
-    return in_.DecrementRecursionDepthAndPopLimit(limit) && ok ? Field::kRead : Field::kBad;
+    const CodedInputStream::Limit limit = in_.PushLimit(length);
+    const bool ok = static_cast<size_t>(length) < by_hand_from
+                        ? message.MergeFromCodedStream(&in_) && in_.ConsumedEntireMessage()
+                        : EveryField(what, read_field);
+    in_.PopLimit(limit);
+    return ok ? Field::kRead : Field::kBad;
+  }
+
+  // Runs `read` one level deeper, for a nested message: fails past the stream's recursion
+  // limit, as protobuf's parse does.
+  template <typename Read>
+  Field Deeper(Read read) {
+    const bool within = in_.IncrementRecursionDepth();
+    const Field field = within ? read() : Field::kBad;
+    in_.DecrementRecursionDepth();
+    return field;
   }
 
   // Merges the field `tag` (just read) into `message`, as protobuf's parse of `message`
