@@ -194,7 +194,8 @@ Options ParseOptions(int argc, char** argv) {
         }
       }
     } else if (auto v = value_of("--fetch_parts=")) {
-      if (!absl::SimpleAtoi(absl::string_view(v->data(), v->size()), &options.fetch_parts) || options.fetch_parts < 1) {
+      if (!absl::SimpleAtoi(absl::string_view(v->data(), v->size()), &options.fetch_parts) ||
+          options.fetch_parts < 1) {
         Usage("bad --fetch_parts: " + std::string(*v));
       }
     } else if (auto v = value_of("--transfer_mib=")) {

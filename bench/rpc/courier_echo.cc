@@ -78,8 +78,9 @@ class CourierEchoServer final : public EchoServer {
   explicit CourierEchoServer(CourierUse use) : server_(ServerOptions()) {
     // What CourierNode<EchoService>::RunInline(&EchoService::Echo) etc. register.
     const std::set<std::string> inline_methods =
-        use == CourierUse::kInline ? std::set<std::string>{"Echo", "Consume", "Produce", "ProduceParts"}
-                                   : std::set<std::string>{};
+        use == CourierUse::kInline
+            ? std::set<std::string>{"Echo", "Consume", "Produce", "ProduceParts"}
+            : std::set<std::string>{};
     if (absl::Status s = internal::RegisterCourierMethods(&service_, server_, {}, inline_methods);
         !s.ok()) {
       Die(s.ToString());

@@ -97,7 +97,9 @@ std::string IntBytes(int64_t value) { return ::lp::testing::Int(value).Serialize
 // The bytes of a list (or tuple), or a dict, of the objects whose bytes are given.
 std::string ListBytes(const std::vector<std::string>& items, bool tuple = false) {
   std::string list;
-  for (const std::string& item : items) list += Field(courier::SerializedList::kItemsFieldNumber, item);
+  for (const std::string& item : items) {
+    list += Field(courier::SerializedList::kItemsFieldNumber, item);
+  }
   if (tuple) list += VarintField(courier::SerializedList::kIsTupleFieldNumber, 1);
   return Field(SerializedObject::kListValueFieldNumber, list);
 }
@@ -186,8 +188,9 @@ TEST_F(ReceivedTensorsTest, RequestsParseAsProtobufParsesThem) {
   const std::string nested = RequestBytes(
       {{ListBytes({IntBytes(1), TensorBytes(kLarge, 2)}, /*tuple=*/true),
         DictBytes({{"w", TensorBytes(kLarge, 3)}, {"b", TensorBytes(1024, 4)}})}},
-      {{"params", DictBytes({{"layers", ListBytes({TensorBytes(kLarge, 5),
-                                                   DictBytes({{"w", TensorBytes(kLarge, 6)}})})}})}});
+      {{"params",
+        DictBytes({{"layers", ListBytes({TensorBytes(kLarge, 5),
+                                         DictBytes({{"w", TensorBytes(kLarge, 6)}})})}})}});
   const std::vector<Case> cases = {
       {"a tensor and an int", request, 1},
       {"a tensor, then an int in the same argument",
@@ -307,7 +310,8 @@ TEST_F(ReceivedTensorsTest, DamagedRequestsParseAsWithProtobufsParse) {
 
 TEST_F(ReceivedTensorsTest, RepliesParseAsProtobufParsesThem) {
   const std::string result = DictBytes(
-      {{"w", TensorBytes(kLarge, 1)}, {"layers", ListBytes({TensorBytes(kLarge, 2), IntBytes(3)})}});
+      {{"w", TensorBytes(kLarge, 1)},
+       {"layers", ListBytes({TensorBytes(kLarge, 2), IntBytes(3)})}});
   const std::string reply = Field(courier::CallResponse::kResultFieldNumber,
                                   Field(courier::CallResult::kResultFieldNumber, result));
   const std::vector<std::pair<std::string, std::string>> cases = {

@@ -150,7 +150,8 @@ class Waiter {
   lp::Tensor Params(int seed) { return Patterned(seed); }
   // The same by layer, as a dict of tensors.
   std::map<std::string, lp::Tensor> Layers(int seed) {
-    return {{"policy", Patterned(seed, kLayerFloats)}, {"value", Patterned(seed + 1, kLayerFloats)}};
+    return {{"policy", Patterned(seed, kLayerFloats)},
+            {"value", Patterned(seed + 1, kLayerFloats)}};
   }
 
  private:

@@ -78,11 +78,14 @@ Field ReadObject(Reader& reader, courier::SerializedObject& object, size_t by_ha
   return reader.MessageOrFields(object, by_hand_from, "an object", [&](uint32_t tag) {
     switch (tag) {
       case Delimited(courier::SerializedObject::kTensorValueFieldNumber):
-        return reader.Deeper([&] { return ReadTensor(reader, *object.mutable_tensor_value(), by_hand_from); });
+        return reader.Deeper(
+            [&] { return ReadTensor(reader, *object.mutable_tensor_value(), by_hand_from); });
       case Delimited(courier::SerializedObject::kListValueFieldNumber):
-        return reader.Deeper([&] { return ReadList(reader, *object.mutable_list_value(), by_hand_from); });
+        return reader.Deeper(
+            [&] { return ReadList(reader, *object.mutable_list_value(), by_hand_from); });
       case Delimited(courier::SerializedObject::kDictValueFieldNumber):
-        return reader.Deeper([&] { return ReadDict(reader, *object.mutable_dict_value(), by_hand_from); });
+        return reader.Deeper(
+            [&] { return ReadDict(reader, *object.mutable_dict_value(), by_hand_from); });
       case Delimited(courier::SerializedObject::kStringValueFieldNumber):
         return reader.Bytes(*object.mutable_string_value());
       case Delimited(courier::SerializedObject::kUnicodeValueFieldNumber):
@@ -109,7 +112,7 @@ bool ReadResponse(grpc::ByteBuffer& reply, courier::CallResponse& response) {
         if (result_tag != Delimited(courier::CallResult::kResultFieldNumber)) {
           return reader.MergeField(result_tag, result);
         }
-        return reader.Deeper([&] { return ReadObject(reader, *result.mutable_result(), internal::kMinHugePageTensorBytes); });
+        return reader.Deeper([&] { return ReadObject(reader, *result.mutable_result()); });
       });
     });
   });

@@ -39,17 +39,12 @@ class Reader {
 
   template <typename ReadField>
   bool Fields(absl::string_view what, ReadField read_field) {
-    for (;;) {
-      uint32_t tag = 0;
-      if (!ReadTag(tag)) return Malformed(what);
-      if (tag == 0) return in_.ConsumedEntireMessage() || Malformed(what);
-      Field field = Field::kSkip;
-      if (WireFormat::GetTagWireType(tag) == WireFormat::WIRETYPE_LENGTH_DELIMITED) {
-        field = read_field(WireFormat::GetTagFieldNumber(tag));
+    return EveryField(what, [&](uint32_t tag) {
+      if (WireFormat::GetTagWireType(tag) != WireFormat::WIRETYPE_LENGTH_DELIMITED) {
+        return Field::kSkip;
       }
-      if (field == Field::kBad) return Malformed(what);
-      if (field == Field::kSkip && !WireFormat::SkipField(&in_, tag)) return Malformed(what);
-    }
+      return read_field(WireFormat::GetTagFieldNumber(tag));
+    });
   }
 
   // Like Fields(), for every field, whatever its wire type: `read_field(tag)` reads it
@@ -84,12 +79,7 @@ class Reader {
   // Reads the fields of the length-delimited message that follows.
   template <typename ReadField>
   Field Nested(absl::string_view what, ReadField read_field) {
-    int length = 0;
-    if (!ReadLength(length)) return Field::kBad;
-    const CodedInputStream::Limit limit = in_.PushLimit(length);
-    const bool ok = Fields(what, read_field);
-    in_.PopLimit(limit);
-    return ok ? Field::kRead : Field::kBad;
+    return Limited([&](size_t) { return Fields(what, read_field); });
   }
 
   // Reads the length-delimited message that follows into `message` at the stream's current
@@ -98,14 +88,9 @@ class Reader {
   template <typename ReadField>
   Field MessageOrFields(google::protobuf::MessageLite& message, size_t by_hand_from,
                         absl::string_view what, ReadField read_field) {
-    int length = 0;
-    if (!ReadLength(length)) return Field::kBad;
-    const CodedInputStream::Limit limit = in_.PushLimit(length);
-    const bool ok = static_cast<size_t>(length) < by_hand_from
-                        ? message.MergeFromCodedStream(&in_) && in_.ConsumedEntireMessage()
-                        : EveryField(what, read_field);
-    in_.PopLimit(limit);
-    return ok ? Field::kRead : Field::kBad;
+    return Limited([&](size_t length) {
+      return length < by_hand_from ? Merge(message) : EveryField(what, read_field);
+    });
   }
 
   // Runs `read` one level deeper, for a nested message: fails past the stream's recursion
@@ -137,15 +122,26 @@ class Reader {
 
   // Parses the length-delimited protobuf message that follows into `message`.
   Field Message(google::protobuf::MessageLite& message) {
+    return Limited([&](size_t) { return Merge(message); });
+  }
+
+ private:
+  // Runs `read(length)` on the length-delimited value that follows, limited to it.
+  template <typename Read>
+  Field Limited(Read read) {
     int length = 0;
     if (!ReadLength(length)) return Field::kBad;
     const CodedInputStream::Limit limit = in_.PushLimit(length);
-    const bool ok = message.MergeFromCodedStream(&in_) && in_.ConsumedEntireMessage();
+    const bool ok = read(static_cast<size_t>(length));
     in_.PopLimit(limit);
     return ok ? Field::kRead : Field::kBad;
   }
 
- private:
+  // Merges the rest of the stream, up to its limit, into `message` by protobuf's parse.
+  bool Merge(google::protobuf::MessageLite& message) {
+    return message.MergeFromCodedStream(&in_) && in_.ConsumedEntireMessage();
+  }
+
   // The next tag (0 at the end), unless it takes more than 5 bytes: protobuf's parser
   // refuses those, while CodedInputStream reads up to 10 and drops the high bits (the
   // request fuzzer found the difference).
