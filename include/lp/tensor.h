@@ -117,8 +117,12 @@ class Tensor {
   Tensor(const Tensor& other);
   Tensor& operator=(const Tensor& other);
   Tensor(Tensor&& other) noexcept = default;
-  Tensor& operator=(Tensor&& other) noexcept = default;
-  ~Tensor() = default;
+  Tensor& operator=(Tensor&& other) noexcept;
+  // Storage of a few hundred KiB to a few MiB that a tensor gives up (destroyed or
+  // assigned) is kept, up to 32 MiB in a process, for the next tensor of about its size:
+  // fresh memory of that size costs a page fault per 4 KiB (docs/performance.md,
+  // "Storage that tensors give back").
+  ~Tensor();
 
   // A copy of `values` with the given shape (product(shape) must equal values.size()).
   template <TensorElement T>

@@ -121,10 +121,22 @@ Tensor& Tensor::operator=(const Tensor& other) {
   if (bytes_.capacity() >= other.bytes_.size()) {
     bytes_.assign(other.bytes_);
   } else {
+    internal::RecycleBytes(std::move(bytes_));
     bytes_ = internal::CopyOfBytes(other.bytes_);
   }
   return *this;
 }
+
+Tensor& Tensor::operator=(Tensor&& other) noexcept {
+  if (this == &other) return *this;
+  internal::RecycleBytes(std::move(bytes_));
+  dtype_ = other.dtype_;
+  shape_ = std::move(other.shape_);
+  bytes_ = std::move(other.bytes_);
+  return *this;
+}
+
+Tensor::~Tensor() { internal::RecycleBytes(std::move(bytes_)); }
 
 Tensor::Tensor(DType dtype, std::vector<int64_t> shape, std::string bytes)
     : dtype_(dtype), shape_(std::move(shape)), bytes_(std::move(bytes)) {}
