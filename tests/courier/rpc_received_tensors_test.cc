@@ -167,10 +167,12 @@ absl::StatusOr<rpc::ParsedCallRequest> Parse(grpc::ByteBuffer& buffer, bool huge
   return rpc::ParseCallRequest(reader, buffer.Length(), huge_pages, by_hand_from);
 }
 
-TEST_F(ReceivedTensorsTest, OnlyMessagesOfFourMebibytesOrMoreAreReadByHand) {
-  EXPECT_TRUE(rpc::ReadsTensorsOntoHugePages(BufferOf(RequestBytes({{TensorBytes(kLarge)}}))));
-  EXPECT_FALSE(rpc::ReadsTensorsOntoHugePages(
-      BufferOf(RequestBytes({{TensorBytes(size_t{3} << 20)}}))));
+TEST_F(ReceivedTensorsTest, OnlyMessagesOfAQuarterMebibyteOrMoreAreReadByHand) {
+  EXPECT_TRUE(rpc::ReadsObjectsByHand(BufferOf(RequestBytes({{TensorBytes(kLarge)}}))));
+  EXPECT_TRUE(rpc::ReadsObjectsByHand(
+      BufferOf(RequestBytes({{TensorBytes(rpc::kMinBytesReadByHand)}}))));
+  EXPECT_FALSE(rpc::ReadsObjectsByHand(
+      BufferOf(RequestBytes({{TensorBytes(rpc::kMinBytesReadByHand - 4096)}}))));
 }
 
 TEST_F(ReceivedTensorsTest, RequestsParseAsProtobufParsesThem) {

@@ -22,7 +22,9 @@
 #include "src/courier/rpc/courier_service.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/method_registry.h"
+#include "src/courier/rpc/received_tensors.h"
 #include "src/courier/rpc/shared_serialization.h"
+#include "src/courier/serialization/tensor_bytes.h"
 
 namespace lp {
 namespace {
@@ -222,6 +224,97 @@ TEST_F(SharedSerializationTest, TensorPassedByConstReferenceIsCopiedOnce) {
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_TRUE(HasSliceAt(*request, copy_storage, kept.ByteSize()));
   EXPECT_FALSE(PointsInto(*request, kept.bytes().data(), kept.ByteSize()));
+}
+
+// Storage that tensors leave in a message is given back for reuse once gRPC is done
+// with the message (recycled_tensors.h), and a received tensor is read into storage
+// given back before (tensor_bytes.h): so a caller that sends a 1 MiB tensor per call, and
+// a server that receives one, reuse the same few buffers instead of fresh pages.
+class RecycledTensorsTest : public SharedSerializationTest {
+ public:
+  static constexpr size_t kMebibyte = size_t{1} << 20;  // MebibyteTensor().ByteSize()
+
+ protected:
+  void SetUp() override {
+    SharedSerializationTest::SetUp();
+    internal::FreeRecycledBytes();  // the cache is the process's
+  }
+  void TearDown() override { internal::FreeRecycledBytes(); }
+};
+
+TEST_F(RecycledTensorsTest, ASentTensorsStorageIsGivenBackWhenGrpcIsDoneWithIt) {
+  Tensor tensor = MebibyteTensor();
+  const void* storage = tensor.bytes().data();
+  courier::CallArguments args;
+  Encode(std::move(tensor), args.add_args());
+  absl::StatusOr<grpc::ByteBuffer> request =
+      rpc::EncodeCallRequest("Consume", std::move(args), /*max_send_message_bytes=*/-1);
+  ASSERT_TRUE(request.ok()) << request.status();
+  std::vector<grpc::Slice> queued = SlicesOf(*request);  // as a write still in the transport
+  request->Clear();
+  EXPECT_EQ(internal::RecyclingNow().buffers, 0);  // still sent from
+  queued.clear();
+  EXPECT_EQ(internal::RecyclingNow().buffers, 1);
+  EXPECT_EQ(internal::ReservedBytes(kMebibyte).data(), storage);
+}
+
+TEST_F(RecycledTensorsTest, AReplysTensorStorageIsGivenBackWhenGrpcIsDoneWithIt) {
+  rpc::MethodRegistry registry;
+  ASSERT_TRUE(registry
+                  .Add("Make",
+                       [](courier::CallArguments&, SerializedObject* result) {
+                         std::vector<Tensor> layers;
+                         layers.push_back(MebibyteTensor());
+                         // In a list, as a method returning its parameters by layer.
+                         Encode(std::move(layers), result);
+                         return absl::OkStatus();
+                       })
+                  .ok());
+  rpc::CourierServiceImpl service(registry, /*max_send_message_bytes=*/-1);
+  absl::StatusOr<grpc::ByteBuffer> request =
+      rpc::EncodeCallRequest("Make", {}, /*max_send_message_bytes=*/-1);
+  ASSERT_TRUE(request.ok()) << request.status();
+  grpc::ServerContext context;
+  absl::StatusOr<grpc::ByteBuffer> reply = absl::InternalError("Serve did not reply");
+  service.Serve(context, *request,
+                [&reply](absl::StatusOr<grpc::ByteBuffer> served) { reply = std::move(served); });
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(internal::RecyclingNow().buffers, 0);
+  const void* storage = nullptr;
+  for (const grpc::Slice& slice : SlicesOf(*reply)) {
+    if (slice.size() == kMebibyte) storage = slice.begin();
+  }
+  ASSERT_NE(storage, nullptr);  // sent from the tensor's own storage
+  reply->Clear();
+  EXPECT_EQ(internal::RecyclingNow().buffers, 1);
+  EXPECT_EQ(internal::ReservedBytes(kMebibyte).data(), storage);
+}
+
+TEST_F(RecycledTensorsTest, AReceivedTensorIsReadIntoStorageGivenBack) {
+  courier::CallArguments args;
+  Encode(std::vector<Tensor>{MebibyteTensor()}, args.add_args());
+  absl::StatusOr<grpc::ByteBuffer> request =
+      rpc::EncodeCallRequest("Consume", std::move(args), /*max_send_message_bytes=*/-1);
+  ASSERT_TRUE(request.ok()) << request.status();
+  internal::FreeRecycledBytes();  // what sending the copy gave back, if anything
+  const void* storage = nullptr;
+  {
+    Tensor done = MebibyteTensor();
+    storage = done.bytes().data();
+  }
+
+  // As the server reads a request (CourierServiceImpl::Serve).
+  ASSERT_TRUE(rpc::ReadsObjectsByHand(*request));
+  grpc::ProtoBufferReader reader(&*request);
+  absl::StatusOr<rpc::ParsedCallRequest> parsed =
+      rpc::ParseCallRequest(reader, request->Length(), rpc::ReadsObjectsByHand(*request));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  absl::StatusOr<std::vector<Tensor>> received =
+      DecodeAs<std::vector<Tensor>>(parsed->arguments.mutable_args(0));  // moves, as a method
+  ASSERT_TRUE(received.ok()) << received.status();
+  ASSERT_EQ(received->size(), 1u);
+  EXPECT_EQ(received->front().bytes().data(), storage);
+  EXPECT_EQ(received->front(), MebibyteTensor());
 }
 
 }  // namespace

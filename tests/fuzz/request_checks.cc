@@ -96,7 +96,7 @@ bool AllowedFailure(grpc::StatusCode code) {
 std::string CompareReadings(grpc::ByteBuffer& request) {
   grpc::ProtoBufferReader by_hand_stream(&request);
   absl::StatusOr<rpc::ParsedCallRequest> by_hand =
-      rpc::ParseCallRequest(by_hand_stream, request.Length(), /*tensors_onto_huge_pages=*/true,
+      rpc::ParseCallRequest(by_hand_stream, request.Length(), /*objects_by_hand=*/true,
                             /*objects_by_hand_from=*/0);
   grpc::ProtoBufferReader by_protobuf_stream(&request);
   absl::StatusOr<rpc::ParsedCallRequest> by_protobuf =

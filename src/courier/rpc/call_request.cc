@@ -15,6 +15,7 @@
 #include "src/courier/rpc/received_tensors.h"
 #include "src/courier/rpc/shared_serialization.h"
 #include "src/courier/rpc/wire_reader.h"
+#include "src/courier/serialization/recycled_tensors.h"
 
 namespace lp::rpc {
 namespace {
@@ -55,8 +56,9 @@ absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
                                                    int max_send_message_bytes,
                                                    const courier::SharedMemory* shared_memory,
                                                    const courier::SharedMemory* result_memory) {
-  // Owned by the bytes from here on (SerializeSharing).
-  auto request = std::make_shared<courier::CallRequest>();
+  // Owned by the bytes from here on (SerializeSharing), which give its tensors' storage
+  // back for reuse when gRPC is done with them.
+  std::shared_ptr<courier::CallRequest> request = internal::NewRecyclingCallRequest();
   request->set_method(std::string(method));
   // Both messages live on the heap, so this moves (swaps) the arguments, never copies.
   *request->mutable_arguments() = std::move(args);
@@ -70,7 +72,7 @@ absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
 
 absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     google::protobuf::io::ZeroCopyInputStream& input, size_t size,
-    bool tensors_onto_huge_pages, size_t objects_by_hand_from) {
+    bool objects_by_hand, size_t objects_by_hand_from) {
   CodedInputStream in(&input);
   // The real size as the outermost limit: a length prefix that claims more than the
   // request holds then fails before anything is allocated for it (see ReadLength).
@@ -80,8 +82,8 @@ absl::StatusOr<ParsedCallRequest> ParseCallRequest(
   ParsedCallRequest request;
   // An argument's value, merged into `object`.
   auto read_object = [&](courier::SerializedObject& object) {
-    return tensors_onto_huge_pages ? ReadObject(reader, object, objects_by_hand_from)
-                                   : reader.Message(object);
+    return objects_by_hand ? ReadObject(reader, object, objects_by_hand_from)
+                           : reader.Message(object);
   };
 
   auto read_keyword_argument = [&] {

@@ -17,7 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "courier/courier.pb.h"
-#include "src/courier/serialization/tensor_bytes.h"
+#include "src/courier/rpc/received_tensors.h"
 
 namespace lp::rpc {
 
@@ -51,15 +51,14 @@ struct ParsedCallRequest {
 // Reads a CallRequest from `input` (`size` bytes, for messages). The method name and
 // the keyword names are read as bytes: protobuf would check them for UTF-8 and log an
 // error line for each request that fails. Everything else is protobuf's own parsing,
-// with its recursion limit. `tensors_onto_huge_pages`: the arguments are read with
-// ReadObject(), which puts large tensors on huge pages (received_tensors.h), reading by
-// hand every part of `objects_by_hand_from` bytes or more; the server asks for it when
-// ReadsTensorsOntoHugePages() of the bytes.
+// with its recursion limit. `objects_by_hand`: the arguments are read with ReadObject(),
+// which reads tensors into storage of lp's own (received_tensors.h), reading by hand every
+// part of `objects_by_hand_from` bytes or more; the server asks for it when
+// ReadsObjectsByHand() of the bytes.
 // Errors: INVALID_ARGUMENT saying which part did not parse.
 absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     google::protobuf::io::ZeroCopyInputStream& input, size_t size,
-    bool tensors_onto_huge_pages = false,
-    size_t objects_by_hand_from = internal::kMinHugePageTensorBytes);
+    bool objects_by_hand = false, size_t objects_by_hand_from = kMinBytesReadByHand);
 
 // The method a request names, read from its first bytes without parsing the rest: when
 // the request starts with its method field (every Courier client writes it first) and the

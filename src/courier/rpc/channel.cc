@@ -45,8 +45,8 @@ constexpr char kCallMethod[] = "/courier.CourierService/Call";
 // they are not a CallResponse).
 absl::StatusOr<courier::SerializedObject> TakeResult(grpc::ByteBuffer& reply) {
   courier::CallResponse response;
-  if (rpc::ReadsTensorsOntoHugePages(reply)) {
-    // Large tensors are read into storage on huge pages (received_tensors.h).
+  if (rpc::ReadsObjectsByHand(reply)) {
+    // Tensors are read into storage of lp's own (received_tensors.h).
     const bool read = rpc::ReadResponse(reply, response);
     reply.Clear();
     if (!read) return absl::InternalError("the reply is not a courier.CallResponse");

@@ -20,6 +20,7 @@
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/shared_tensor_memory.h"
 #include "src/courier/rpc/shared_serialization.h"
+#include "src/courier/serialization/recycled_tensors.h"
 #include "src/metrics/courier_metrics.h"
 #include "src/metrics/node_label.h"
 
@@ -376,7 +377,7 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
   }
   absl::StatusOr<ParsedCallRequest> parsed = [&] {
     grpc::ProtoBufferReader reader(&request);
-    return ParseCallRequest(reader, request.Length(), ReadsTensorsOntoHugePages(request));
+    return ParseCallRequest(reader, request.Length(), ReadsObjectsByHand(request));
   }();
   request.Clear();  // the wire bytes are parsed: free them before the handler runs
   if (!parsed.ok()) return counted(OtherMetrics(), std::move(reply))(parsed.status());
@@ -428,8 +429,9 @@ absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::EncodeReply(
       !content.ok()) {
     return content;
   }
-  // Owned by the reply's bytes, which share its large fields (SerializeSharing).
-  auto response = std::make_shared<courier::CallResponse>();
+  // Owned by the reply's bytes, which share its large fields (SerializeSharing) and give
+  // its tensors' storage back for reuse when gRPC is done with them.
+  std::shared_ptr<courier::CallResponse> response = internal::NewRecyclingCallResponse();
   // Same (heap) arena on both sides, so this is a swap, not a copy.
   response->mutable_result()->mutable_result()->Swap(&result);
   if (absl::Status size = CheckMessageSize(response->ByteSizeLong(), max_send_message_bytes_,

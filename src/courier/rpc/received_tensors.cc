@@ -22,10 +22,11 @@ constexpr uint32_t Delimited(int number) {
   return WireFormatLite::MakeTag(number, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
 }
 
-// A tensor's content, read into untouched storage advised onto huge pages when it is
-// large. Storage it already has that is large enough is kept (a tensor merged twice).
+// A tensor's content, read into storage of lp's own when it is large enough: recycled, or
+// untouched and advised onto huge pages. Storage it already has that is large enough is
+// kept (a tensor merged twice).
 void PrepareContent(size_t length, std::string& content) {
-  if (length >= internal::kMinHugePageTensorBytes && content.capacity() < length) {
+  if (length >= kMinBytesReadByHand && content.capacity() < length) {
     content = internal::ReservedBytes(length);
   }
 }
@@ -67,8 +68,8 @@ Field ReadDict(Reader& reader, courier::SerializedDict& dict, size_t by_hand_fro
 
 }  // namespace
 
-bool ReadsTensorsOntoHugePages(const grpc::ByteBuffer& message) {
-  return message.Length() >= internal::kMinHugePageTensorBytes;
+bool ReadsObjectsByHand(const grpc::ByteBuffer& message) {
+  return message.Length() >= kMinBytesReadByHand;
 }
 
 // Each `mutable_` switches the object's one oneof to that value, keeping the value if it

@@ -180,7 +180,9 @@ struct Placement {
       tensorflow::TensorProto* tensor_value = tensor.object->mutable_tensor_value();
       shared.set_offset(tensor.offset);
       shared.set_size(tensor_value->tensor_content().size());
-      tensor_value->clear_tensor_content();  // frees the bytes: they are in the memfd now
+      // The bytes are in the memfd now: their storage goes back for reuse (protobuf's
+      // clear_tensor_content() would keep it until the message is freed).
+      internal::RecycleBytes(std::move(*tensor_value->mutable_tensor_content()));
       shared.mutable_header()->Swap(tensor_value);
       *tensor.object->mutable_shared_tensor_value() = std::move(shared);
     }
