@@ -4,13 +4,15 @@
 // from it, as actors send trajectories and fetch a learner's parameters. It is
 // tests/slurm/slurm_child's --mode=tensors, which slurm_cluster_test runs across hosts;
 // here every waiter is on the sender's machine, so after the first call each way, only
-// envelopes cross gRPC.
+// envelopes cross gRPC. In the sender's loop that follows, both sides reuse the storage
+// of the tensors they are done with, the sender's copies put in shared memory included.
 #include <regex>
 #include <string>
 
 #include "gtest/gtest.h"
 #include "tests/launch/launch_test_util.h"
 #include "tests/support/child_process.h"
+#include "tests/support/recycling_lines.h"
 
 namespace lp {
 namespace {
@@ -41,6 +43,7 @@ TEST_P(SameHostTensorsLaunchTest, TensorsToAndFromEveryWaiterCrossGrpcOnceEachWa
     EXPECT_LT(std::stod((*it)[3].str()), 2 * kTensorBytes) << (*it)[0].str() << "\n" << output;
   }
   EXPECT_EQ(waiters, kWaiters) << output;
+  ::lp::testing::ExpectTensorStorageReused(output, kWaiters);
 }
 
 INSTANTIATE_TEST_SUITE_P(LaunchTypes, SameHostTensorsLaunchTest,

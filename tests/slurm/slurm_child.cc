@@ -28,8 +28,13 @@
 //                      tensors from it and a dict of two 4 MiB tensors (a learner's
 //                      layers), and checks them, prints "tensors <waiter>
 //                      host=<its host> sender_host=<own host> sent=<bytes its calls to it
-//                      sent through gRPC> received=<bytes they received>" for each, then
-//                      stops the program
+//                      sent through gRPC> received=<bytes they received>" for each; then,
+//                      as an actor in its loop, sends each waiter kLoopRounds more such
+//                      tensors and fetches as many, and prints "recycling <waiter>
+//                      sender_fresh=<n> waiter_fresh=<n> of=<n>": how many tensor storages
+//                      each process had to allocate afresh in that loop, of how many
+//                      tensors it made or received (src/courier/serialization/
+//                      tensor_bytes.h); then stops the program
 //   --mode=travel|differs|sweep
 //                      the programs of tests/support/arguments_program.h (node arguments
 //                      computed in main() travel; --scratch is where main() makes its
@@ -61,6 +66,7 @@
 #include "absl/strings/str_cat.h"
 #include "lp/flags.h"
 #include "lp/lp.h"
+#include "src/courier/serialization/tensor_bytes.h"
 #include "tests/support/arguments_program.h"
 #include "tests/support/courier_bytes_sent.h"
 
@@ -115,6 +121,8 @@ constexpr int64_t kTensorFloats = 512 * 1024;
 // A learner's layer: over the 4 MiB from which a received message's tensors are read by
 // lp itself onto huge pages (src/courier/rpc/received_tensors.h).
 constexpr int64_t kLayerFloats = 1024 * 1024 + 1024;
+// --mode=tensors: the rounds of the actor's loop in which storage is counted.
+constexpr int kLoopRounds = 8;
 lp::Tensor Patterned(int seed, int64_t floats = kTensorFloats) {
   lp::Tensor tensor(lp::DType::kFloat, {floats});
   std::span<float> values = tensor.span<float>();
@@ -153,12 +161,14 @@ class Waiter {
     return {{"policy", Patterned(seed, kLayerFloats)},
             {"value", Patterned(seed + 1, kLayerFloats)}};
   }
+  // How many tensors in this process got storage afresh so far.
+  int64_t FreshStorage() { return static_cast<int64_t>(lp::internal::RecyclingNow().fresh); }
 
  private:
   std::mutex mu_;
   std::string me_;  // guarded by mu_
 };
-LP_COURIER_METHODS(Waiter, Host, Echo, Sum, Params, Layers);
+LP_COURIER_METHODS(Waiter, Host, Echo, Sum, Params, Layers, FreshStorage);
 
 // Ignores the stop: the launcher must kill it after the termination notice.
 class Straggler {
@@ -293,6 +303,29 @@ int main(int argc, char** argv) {
                                          " sender_host=", Hostname(),
                                          " sent=", static_cast<int64_t>(sent),
                                          " received=", static_cast<int64_t>(received)));
+
+                        // An actor's loop: each round makes a tensor and sends it, and
+                        // fetches one. Each side makes or receives a tensor per call.
+                        const int64_t sender_before =
+                            static_cast<int64_t>(lp::internal::RecyclingNow().fresh);
+                        const int64_t waiter_before = client.Call(&Waiter::FreshStorage);
+                        for (int round = 0; round < kLoopRounds; ++round) {
+                          const lp::Tensor observation = Patterned(round);
+                          if (client.Call(&Waiter::Sum, observation) < 0 ||
+                              client.Call(&Waiter::Params, round).ByteSize() !=
+                                  observation.ByteSize()) {
+                            throw std::runtime_error("the loop's calls went wrong");
+                          }
+                        }
+                        const int64_t sender_fresh =
+                            static_cast<int64_t>(lp::internal::RecyclingNow().fresh) -
+                            sender_before;
+                        const int64_t waiter_fresh =
+                            client.Call(&Waiter::FreshStorage) - waiter_before;
+                        Say(absl::StrCat("recycling ", client.target_name(),
+                                         " sender_fresh=", sender_fresh,
+                                         " waiter_fresh=", waiter_fresh,
+                                         " of=", 2 * kLoopRounds));
                       }
                       lp::Stop();
                     }),

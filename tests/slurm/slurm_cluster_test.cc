@@ -42,6 +42,7 @@
 #include "tests/support/child_process.h"
 #include "src/courier/rpc/transport_security.h"
 #include "tests/support/outside_client.h"
+#include "tests/support/recycling_lines.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"
 #include "tests/terminal/timestamp_checks.h"
@@ -361,6 +362,8 @@ TEST_F(SlurmClusterTest, StopFromANodeReachesEveryTask) {
 // each waiter, as actors fetch a learner's parameters (docs/courier.md, "Tensors between
 // processes of one machine"). The sender also fetches a dict of two 4 MiB tensors from
 // each (a learner's layers), which a host reads by hand onto huge pages, and checks them.
+// In the actor's loop that follows, each process reuses the storage of the tensors it is
+// done with, whether they crossed gRPC between hosts or shared memory within one.
 TEST_F(SlurmClusterTest, LargeTensorsReachEveryHostAndGoThroughSharedMemoryOnTheirOwn) {
   constexpr double kTensorBytes = 2 << 20;
   auto child = Launch("tensors", {absl::StrCat("--hosts=", Machines())});
@@ -389,6 +392,7 @@ TEST_F(SlurmClusterTest, LargeTensorsReachEveryHostAndGoThroughSharedMemoryOnThe
   if (ClusterHosts() == 0) {
     EXPECT_EQ(same_host, Machines()) << output;
   }
+  ::lp::testing::ExpectTensorStorageReused(output, Machines());
 }
 
 // The names of the files in `dir`, for messages.
