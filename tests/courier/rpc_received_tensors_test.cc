@@ -223,9 +223,10 @@ TEST_F(ReceivedTensorsTest, RequestsParseAsProtobufParsesThem) {
       {"a length past the end", request.substr(0, request.size() / 2), 0},
       {"nested, cut short", nested.substr(0, nested.size() - 3), 0},
   };
-  // Every part by hand, and as the server reads: parts too small for a large tensor by
-  // protobuf.
-  for (const size_t by_hand_from : {size_t{0}, size_t{4} << 20}) {
+  // Every part by hand; parts under 64 bytes copied and merged by protobuf in runs, the
+  // rest by hand; and as the server reads (parts too small for a tensor of lp's own
+  // storage by protobuf).
+  for (const size_t by_hand_from : {size_t{0}, size_t{64}, rpc::kMinBytesReadByHand}) {
     for (const Case& c : cases) {
       SCOPED_TRACE(absl::StrCat(c.name, ", by hand from ", by_hand_from, " bytes"));
       grpc::ByteBuffer buffer = BufferOf(c.bytes);
@@ -292,7 +293,9 @@ TEST_F(ReceivedTensorsTest, DamagedRequestsParseAsWithProtobufsParse) {
       }
     }
     grpc::ByteBuffer buffer = BufferOf(damaged);
-    absl::StatusOr<rpc::ParsedCallRequest> by_hand = Parse(buffer, /*huge_pages=*/true);
+    // Every part by hand, or parts under 64 bytes merged by protobuf in runs.
+    absl::StatusOr<rpc::ParsedCallRequest> by_hand =
+        Parse(buffer, /*huge_pages=*/true, round % 2 == 0 ? 0 : 64);
     absl::StatusOr<rpc::ParsedCallRequest> by_protobuf = Parse(buffer, /*huge_pages=*/false);
     ASSERT_EQ(by_hand.ok(), by_protobuf.ok()) << "round " << round << ": " << by_hand.status()
                                               << " / " << by_protobuf.status();

@@ -91,13 +91,14 @@ bool AllowedFailure(grpc::StatusCode code) {
          code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::RESOURCE_EXHAUSTED;
 }
 
-// The server reads a large request's objects by hand (received_tensors.h), and a small
-// one with protobuf: both readings of any bytes must agree, whatever their size.
-std::string CompareReadings(grpc::ByteBuffer& request) {
+// One reading of `request` by hand, every part of `by_hand_from` bytes or more (smaller
+// fields are copied and merged by protobuf in runs, Reader::LargeFields), against
+// protobuf's: "" when they agree, else how they differ.
+std::string CompareReadings(grpc::ByteBuffer& request, size_t by_hand_from) {
   grpc::ProtoBufferReader by_hand_stream(&request);
   absl::StatusOr<rpc::ParsedCallRequest> by_hand =
       rpc::ParseCallRequest(by_hand_stream, request.Length(), /*objects_by_hand=*/true,
-                            /*objects_by_hand_from=*/0);
+                            by_hand_from);
   grpc::ProtoBufferReader by_protobuf_stream(&request);
   absl::StatusOr<rpc::ParsedCallRequest> by_protobuf =
       rpc::ParseCallRequest(by_protobuf_stream, request.Length());
@@ -113,6 +114,18 @@ std::string CompareReadings(grpc::ByteBuffer& request) {
   differencer.set_field_comparator(&comparator);
   if (!differencer.Compare(by_hand->arguments, by_protobuf->arguments)) {
     return "the arguments read by hand differ from protobuf's";
+  }
+  return "";
+}
+
+// The server reads a large request's objects by hand (received_tensors.h), and a small
+// one with protobuf: both readings of any bytes must agree, whatever their size. By hand
+// twice: every part, and parts of 16 bytes or more.
+std::string CompareReadings(grpc::ByteBuffer& request) {
+  for (const size_t by_hand_from : {size_t{0}, size_t{16}}) {
+    if (std::string differ = CompareReadings(request, by_hand_from); !differ.empty()) {
+      return absl::StrCat(differ, " (by hand from ", by_hand_from, " bytes)");
+    }
   }
   return "";
 }

@@ -84,13 +84,39 @@ class Reader {
 
   // Reads the length-delimited message that follows into `message` at the stream's current
   // depth, as MergeFromCodedStream does: by protobuf's parse when it is shorter than
-  // `by_hand_from` bytes, else with EveryField(what, read_field).
+  // `by_hand_from` bytes, else with LargeFields(message, by_hand_from, what, read_field).
   template <typename ReadField>
   Field MessageOrFields(google::protobuf::MessageLite& message, size_t by_hand_from,
                         absl::string_view what, ReadField read_field) {
     return Limited([&](size_t length) {
-      return length < by_hand_from ? Merge(message) : EveryField(what, read_field);
+      return length < by_hand_from ? Merge(message)
+                                   : LargeFields(message, by_hand_from, what, read_field);
     });
+  }
+
+  // Like EveryField() on the fields of `message`, but `read_field(tag)` sees only those of
+  // `by_hand_from` bytes or more (and groups). The others, which hold nothing worth
+  // reading by hand, are copied as they come and merged by protobuf in one parse: before
+  // the next field read_field reads, and at the end. Parsing fields one after another
+  // merges them in turn (protobuf's own rule), so the message is what protobuf's parse of
+  // it gives; a long list of small values costs one parse, not one per value.
+  template <typename ReadField>
+  bool LargeFields(google::protobuf::MessageLite& message, size_t by_hand_from,
+                   absl::string_view what, ReadField read_field) {
+    // Small fields copied, not merged yet. Merged every kMaxCopiedBytes too: the copy stays
+    // in the cache, and a long list is not copied whole into fresh memory.
+    constexpr size_t kMaxCopiedBytes = 64 << 10;
+    std::string small;
+    const bool read = EveryField(what, [&](uint32_t tag) {
+      if (IsSmall(tag, by_hand_from)) {
+        const bool copied = CopyField(tag, small) &&
+                            (small.size() < kMaxCopiedBytes || MergeCopied(small, message));
+        return copied ? Field::kRead : Field::kBad;
+      }
+      if (!MergeCopied(small, message)) return Field::kBad;
+      return read_field(tag);
+    });
+    return read && (MergeCopied(small, message) || Malformed(what));
   }
 
   // Runs `read` one level deeper, for a nested message: fails past the stream's recursion
@@ -140,6 +166,91 @@ class Reader {
   // Merges the rest of the stream, up to its limit, into `message` by protobuf's parse.
   bool Merge(google::protobuf::MessageLite& message) {
     return message.MergeFromCodedStream(&in_) && in_.ConsumedEntireMessage();
+  }
+
+  // Whether the field whose tag was just read is one LargeFields() copies: a number, or
+  // a length-delimited value shorter than `by_hand_from` bytes. The length is read from
+  // the stream's buffer without consuming it; when it is not wholly there, the field is
+  // taken as large (read_field reads it, correctly, only less quickly).
+  bool IsSmall(uint32_t tag, size_t by_hand_from) {
+    switch (WireFormat::GetTagWireType(tag)) {
+      case WireFormat::WIRETYPE_VARINT:
+      case WireFormat::WIRETYPE_FIXED32:
+      case WireFormat::WIRETYPE_FIXED64:
+        return true;
+      case WireFormat::WIRETYPE_LENGTH_DELIMITED: {
+        const void* data = nullptr;
+        int size = 0;
+        if (!in_.GetDirectBufferPointer(&data, &size)) return false;
+        const auto* bytes = static_cast<const uint8_t*>(data);
+        uint64_t length = 0;
+        for (int i = 0; i < size && i < 5; ++i) {
+          length |= uint64_t{bytes[i] & 0x7fu} << (7 * i);
+          if ((bytes[i] & 0x80) == 0) return length < by_hand_from;
+        }
+        return false;
+      }
+      default:  // groups: read_field merges them (MergeField)
+        return false;
+    }
+  }
+
+  // Appends the field `tag` (just read, IsSmall) to `to` as it is on the wire.
+  bool CopyField(uint32_t tag, std::string& to) {
+    using google::protobuf::io::CodedOutputStream;
+    constexpr int kMaxVarint32Bytes = 5;
+    constexpr int kMaxVarint64Bytes = 10;
+    uint8_t header[2 * kMaxVarint32Bytes];  // the tag, and a length
+    uint8_t* end = CodedOutputStream::WriteVarint32ToArray(tag, header);
+    switch (WireFormat::GetTagWireType(tag)) {
+      case WireFormat::WIRETYPE_VARINT: {
+        uint64_t value = 0;
+        if (!in_.ReadVarint64(&value)) return false;
+        uint8_t varint[kMaxVarint64Bytes];
+        to.append(reinterpret_cast<const char*>(header), end - header);
+        to.append(reinterpret_cast<const char*>(varint),
+                  CodedOutputStream::WriteVarint64ToArray(value, varint) - varint);
+        return true;
+      }
+      case WireFormat::WIRETYPE_FIXED32:
+      case WireFormat::WIRETYPE_FIXED64: {
+        const int width = WireFormat::GetTagWireType(tag) == WireFormat::WIRETYPE_FIXED32 ? 4 : 8;
+        to.append(reinterpret_cast<const char*>(header), end - header);
+        return ReadRawInto(to, width);
+      }
+      default: {  // length-delimited
+        int length = 0;
+        if (!ReadLength(length)) return false;
+        end = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(length), end);
+        to.append(reinterpret_cast<const char*>(header), end - header);
+        return ReadRawInto(to, length);
+      }
+    }
+  }
+
+  // Appends the next `size` bytes of the stream to `to`.
+  bool ReadRawInto(std::string& to, int size) {
+    const void* data = nullptr;
+    int buffered = 0;
+    if (in_.GetDirectBufferPointer(&data, &buffered) && buffered >= size) {
+      to.append(static_cast<const char*>(data), static_cast<size_t>(size));
+      return in_.Skip(size);
+    }
+    const size_t at = to.size();
+    to.resize(at + static_cast<size_t>(size));
+    return in_.ReadRaw(to.data() + at, size);
+  }
+
+  // Merges the fields copied into `copied` into `message`, with what is left of the
+  // recursion limit here, as MergeField does, and empties `copied`.
+  bool MergeCopied(std::string& copied, google::protobuf::MessageLite& message) {
+    if (copied.empty()) return true;
+    CodedInputStream in(reinterpret_cast<const uint8_t*>(copied.data()),
+                        static_cast<int>(copied.size()));
+    in.SetRecursionLimit(in_.RecursionBudget());
+    const bool merged = message.MergeFromCodedStream(&in) && in.ConsumedEntireMessage();
+    copied.clear();
+    return merged;
   }
 
   // The next tag (0 at the end), unless it takes more than 5 bytes: protobuf's parser
