@@ -1,8 +1,10 @@
 // Storage of a few hundred KiB to a few MiB that a tensor gives up is kept for the next
 // tensor of about its size (src/courier/serialization/tensor_bytes.h): checked by storage
 // identity, and by what the reused storage holds.
+#include <atomic>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -133,6 +135,37 @@ TEST_F(RecycledStorageTest, BytesGivenBackAreTakenWhetherKeptOrNot) {
   EXPECT_TRUE(kept.empty());  // NOLINT(bugprone-use-after-move): what is checked
   EXPECT_TRUE(too_large.empty());  // NOLINT(bugprone-use-after-move)
   EXPECT_EQ(RecyclingNow().buffers, 1);
+}
+
+// Handler threads, gRPC's threads and the caller's give storage back and take it at
+// once: no storage is handed to two tensors, and the bounds hold.
+TEST_F(RecycledStorageTest, ThreadsGivingAndTakingAtOnceNeverShareStorage) {
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &wrong] {
+      for (int round = 0; round < kRounds; ++round) {
+        const float value = static_cast<float>(t * kRounds + round);
+        // Two sizes, so that best fit and the twice-the-size rule are exercised too.
+        Tensor tensor = Filled(round % 2 == 0 ? kMebibyteElements : kMebibyteElements / 2,
+                               value);
+        std::this_thread::yield();
+        for (float element : tensor.span<float>()) {
+          if (element != value) {
+            ++wrong;
+            break;
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LE(RecyclingNow().buffers, internal::kMaxRecycledBuffers);
+  EXPECT_LE(RecyclingNow().bytes, internal::kMaxRecycledBytes);
+  EXPECT_GT(RecyclingNow().buffers, 0);
 }
 
 TEST_F(RecycledStorageTest, ReleasedBytesAreTheCallersToKeep) {

@@ -11,16 +11,17 @@
 // structure that holds tensors (lists, dicts, the tensor itself) by hand, and each
 // tensor's content into storage of the size the wire states (internal::ReservedBytes),
 // before it is written. Every other field is merged by protobuf
-// as its own parse would merge it (Reader::MergeField), so the message is the same as
+// as its own parse would merge it (Reader::LargeFields), so the message is the same as
 // protobuf's parse gives, for any bytes: rpc_received_tensors_test compares the two on
 // messages built by hand and on damaged ones.
 //
 // What stays protobuf's: messages smaller than that, and every object, list, dict or
 // tensor in a large one that is itself smaller (no tensor in them needs such storage, and
 // protobuf parses many small values faster), parsed whole; and the small fields of the
-// large ones (a tensor's dtype and shape), each copied once more on the way. Strings are
-// read by hand like tensor content. A tensor sent as repeated values (float_val) instead
-// of content is merged by protobuf too, correctly, at the cost of that copy.
+// large ones (a tensor's dtype and shape, a list's small items), copied once more on the
+// way and merged in runs, one parse per 64 KiB. Long strings are read by hand like tensor
+// content. A tensor sent as repeated values (float_val) instead of content is merged by
+// protobuf too, correctly, at the cost of that copy.
 #ifndef LP_SRC_COURIER_RPC_RECEIVED_TENSORS_H_
 #define LP_SRC_COURIER_RPC_RECEIVED_TENSORS_H_
 
