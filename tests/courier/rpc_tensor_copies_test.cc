@@ -178,27 +178,30 @@ TEST_F(SharedSerializationTest, ArgumentChecksStillRefuseBeforeSending) {
   EXPECT_EQ(request.status().code(), absl::StatusCode::kResourceExhausted);
 }
 
-TEST_F(SharedSerializationTest, ResultTensorIsRepliedFromItsOwnStorage) {
-  const void* storage = nullptr;
+// The reply to a call of a method "Make" that runs `make`, served on this thread.
+absl::StatusOr<grpc::ByteBuffer> ReplyOfMake(CourierHandler make) {
   rpc::MethodRegistry registry;
-  ASSERT_TRUE(registry
-                  .Add("Make",
-                       [&storage](courier::CallArguments&, SerializedObject* result) {
-                         Tensor tensor = MebibyteTensor();
-                         storage = tensor.bytes().data();
-                         Encode(std::move(tensor), result);  // as a typed method's return
-                         return absl::OkStatus();
-                       })
-                  .ok());
+  if (absl::Status added = registry.Add("Make", std::move(make)); !added.ok()) return added;
   rpc::CourierServiceImpl service(registry, /*max_send_message_bytes=*/-1);
   absl::StatusOr<grpc::ByteBuffer> request =
       rpc::EncodeCallRequest("Make", {}, /*max_send_message_bytes=*/-1);
-  ASSERT_TRUE(request.ok()) << request.status();
-
+  if (!request.ok()) return request.status();
   grpc::ServerContext context;
   absl::StatusOr<grpc::ByteBuffer> reply = absl::InternalError("Serve did not reply");
   service.Serve(context, *request,
                 [&reply](absl::StatusOr<grpc::ByteBuffer> served) { reply = std::move(served); });
+  return reply;
+}
+
+TEST_F(SharedSerializationTest, ResultTensorIsRepliedFromItsOwnStorage) {
+  const void* storage = nullptr;
+  absl::StatusOr<grpc::ByteBuffer> reply =
+      ReplyOfMake([&storage](courier::CallArguments&, SerializedObject* result) {
+        Tensor tensor = MebibyteTensor();
+        storage = tensor.bytes().data();
+        Encode(std::move(tensor), result);  // as a typed method's return
+        return absl::OkStatus();
+      });
   ASSERT_TRUE(reply.ok()) << reply.status();
   ASSERT_NE(storage, nullptr);
   EXPECT_TRUE(HasSliceAt(*reply, storage, MebibyteTensor().ByteSize()));
@@ -259,25 +262,14 @@ TEST_F(RecycledTensorsTest, ASentTensorsStorageIsGivenBackWhenGrpcIsDoneWithIt) 
 }
 
 TEST_F(RecycledTensorsTest, AReplysTensorStorageIsGivenBackWhenGrpcIsDoneWithIt) {
-  rpc::MethodRegistry registry;
-  ASSERT_TRUE(registry
-                  .Add("Make",
-                       [](courier::CallArguments&, SerializedObject* result) {
-                         std::vector<Tensor> layers;
-                         layers.push_back(MebibyteTensor());
-                         // In a list, as a method returning its parameters by layer.
-                         Encode(std::move(layers), result);
-                         return absl::OkStatus();
-                       })
-                  .ok());
-  rpc::CourierServiceImpl service(registry, /*max_send_message_bytes=*/-1);
-  absl::StatusOr<grpc::ByteBuffer> request =
-      rpc::EncodeCallRequest("Make", {}, /*max_send_message_bytes=*/-1);
-  ASSERT_TRUE(request.ok()) << request.status();
-  grpc::ServerContext context;
-  absl::StatusOr<grpc::ByteBuffer> reply = absl::InternalError("Serve did not reply");
-  service.Serve(context, *request,
-                [&reply](absl::StatusOr<grpc::ByteBuffer> served) { reply = std::move(served); });
+  absl::StatusOr<grpc::ByteBuffer> reply =
+      ReplyOfMake([](courier::CallArguments&, SerializedObject* result) {
+        std::vector<Tensor> layers;
+        layers.push_back(MebibyteTensor());
+        // In a list, as a method returning its parameters by layer.
+        Encode(std::move(layers), result);
+        return absl::OkStatus();
+      });
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_EQ(internal::RecyclingNow().buffers, 0);
   const void* storage = nullptr;
