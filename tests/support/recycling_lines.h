@@ -7,6 +7,7 @@
 #ifndef LP_TESTS_SUPPORT_RECYCLING_LINES_H_
 #define LP_TESTS_SUPPORT_RECYCLING_LINES_H_
 
+#include <cstdio>
 #include <regex>
 #include <string>
 
@@ -15,13 +16,14 @@
 namespace lp::testing {
 
 // Expects `waiters` recycling lines in `output`, each with at most a quarter of its
-// tensors fresh on either side.
+// tensors fresh on either side, and prints them.
 inline void ExpectTensorStorageReused(const std::string& output, int waiters) {
   const std::regex line(
       R"(recycling (waiter/[0-9]+) sender_fresh=([0-9]+) waiter_fresh=([0-9]+) of=([0-9]+))");
   int lines = 0;
   for (auto it = std::sregex_iterator(output.begin(), output.end(), line);
        it != std::sregex_iterator(); ++it, ++lines) {
+    std::printf("%s\n", (*it)[0].str().c_str());  // the figures, for the log
     const int of = std::stoi((*it)[4].str());
     EXPECT_GE(of, 16) << (*it)[0].str();
     EXPECT_LE(std::stoi((*it)[2].str()), of / 4) << (*it)[0].str() << "\n" << output;
