@@ -119,9 +119,9 @@ class Tensor {
   Tensor(Tensor&& other) noexcept = default;
   Tensor& operator=(Tensor&& other) noexcept;
   // Storage of a few hundred KiB to a few MiB that a tensor gives up (destroyed or
-  // assigned) is kept, up to 32 MiB in a process, for the next tensor of about its size:
-  // fresh memory of that size costs a page fault per 4 KiB (docs/performance.md,
-  // "Storage that tensors give back").
+  // assigned) is kept, up to 32 MiB in a process (LP_TENSOR_CACHE_MIB sets another
+  // limit; 0 keeps none), for the next tensor of about its size: fresh memory of that size
+  // costs a page fault per 4 KiB (docs/performance.md, "Storage that tensors give back").
   ~Tensor();
 
   // A copy of `values` with the given shape (product(shape) must equal values.size()).

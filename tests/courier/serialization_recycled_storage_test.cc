@@ -24,7 +24,10 @@ class RecycledStorageTest : public ::testing::Test {
  protected:
   // The cache is the process's: start each test from an empty one.
   void SetUp() override { internal::FreeRecycledBytes(); }
-  void TearDown() override { internal::FreeRecycledBytes(); }
+  void TearDown() override {
+    internal::SetRecycledBytesLimit(internal::kMaxRecycledBytes);
+    internal::FreeRecycledBytes();
+  }
 };
 
 // A tensor of `elements` float32 whose every element is `value`.
@@ -166,6 +169,32 @@ TEST_F(RecycledStorageTest, ThreadsGivingAndTakingAtOnceNeverShareStorage) {
   EXPECT_LE(RecyclingNow().buffers, internal::kMaxRecycledBuffers);
   EXPECT_LE(RecyclingNow().bytes, internal::kMaxRecycledBytes);
   EXPECT_GT(RecyclingNow().buffers, 0);
+}
+
+TEST_F(RecycledStorageTest, TheLimitCanBeLoweredOrSetToNothing) {
+  std::vector<Tensor> tensors;
+  for (int i = 0; i < 4; ++i) tensors.push_back(Filled(kMebibyteElements, 1.0f));
+  tensors.clear();
+  EXPECT_EQ(RecyclingNow().buffers, 4);
+  internal::SetRecycledBytesLimit(size_t{2} << 20);
+  EXPECT_EQ(RecyclingNow().buffers, 2);
+  internal::SetRecycledBytesLimit(0);
+  EXPECT_EQ(RecyclingNow().buffers, 0);
+  { Tensor given_back = Filled(kMebibyteElements, 1.0f); }
+  EXPECT_EQ(RecyclingNow().buffers, 0);
+}
+
+TEST(RecycledBytesLimitTest, TheEnvironmentSetsItInMebibytes) {
+  EXPECT_EQ(internal::RecycledBytesLimitFrom(nullptr).value(), internal::kMaxRecycledBytes);
+  EXPECT_EQ(internal::RecycledBytesLimitFrom("0").value(), 0u);
+  EXPECT_EQ(internal::RecycledBytesLimitFrom("64").value(), size_t{64} << 20);
+  for (const char* bad : {"", "abc", "-1", "1.5", "2000", "32MiB"}) {
+    absl::StatusOr<size_t> limit = internal::RecycledBytesLimitFrom(bad);
+    ASSERT_FALSE(limit.ok()) << bad;
+    EXPECT_NE(limit.status().message().find("LP_TENSOR_CACHE_MIB"), std::string::npos)
+        << limit.status();
+    EXPECT_NE(limit.status().message().find("0 to 1024"), std::string::npos) << limit.status();
+  }
 }
 
 TEST_F(RecycledStorageTest, ReleasedBytesAreTheCallersToKeep) {

@@ -46,6 +46,21 @@ TEST_P(SameHostTensorsLaunchTest, TensorsToAndFromEveryWaiterCrossGrpcOnceEachWa
   ::lp::testing::ExpectTensorStorageReused(output, kWaiters);
 }
 
+// The other side of the check above: with the cache of tensor storage off
+// (LP_TENSOR_CACHE_MIB=0, which the workers inherit), every tensor of the loop is fresh.
+TEST_P(SameHostTensorsLaunchTest, WithoutTheStorageCacheEveryTensorOfTheLoopIsFresh) {
+  ChildProcess child({BuildDir() + "/tests/slurm/slurm_child", "--mode=tensors", "--local",
+                      "--lp_launch_type=" + GetParam(), "--hosts=1"},
+                     {"LP_TENSOR_CACHE_MIB=0"});
+  ASSERT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  const std::regex line(R"(recycling waiter/0 sender_fresh=([0-9]+) waiter_fresh=([0-9]+) )"
+                        R"(of=([0-9]+))");
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(child.output(), match, line)) << child.output();
+  EXPECT_GE(std::stoi(match[1].str()), std::stoi(match[3].str())) << match[0].str();
+  EXPECT_GE(std::stoi(match[2].str()), std::stoi(match[3].str())) << match[0].str();
+}
+
 INSTANTIATE_TEST_SUITE_P(LaunchTypes, SameHostTensorsLaunchTest,
                          ::testing::Values("local_mt", "local_mp"),
                          [](const auto& info) { return info.param; });

@@ -5,7 +5,12 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace lp::internal {
 namespace {
@@ -38,6 +43,7 @@ class RecycledStorage {
     size_t let_go_count = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (bytes.capacity() > limit_) return;  // freed by the caller
       Slot* free_slot = nullptr;
       for (Slot& slot : slots_) {
         if (!slot.kept) free_slot = &slot;
@@ -49,8 +55,22 @@ class RecycledStorage {
       free_slot->kept = true;
       free_slot->given = ++gives_;
       kept_bytes_ += free_slot->bytes.capacity();
-      while (kept_bytes_ > kMaxRecycledBytes) Release(Oldest(), let_go[let_go_count++]);
+      while (kept_bytes_ > limit_) Release(Oldest(), let_go[let_go_count++]);
     }
+  }
+
+  size_t limit() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return limit_;
+  }
+
+  // Sets the limit, letting the oldest kept buffers go until they are within it.
+  void SetLimit(size_t bytes) {
+    std::array<std::string, kMaxRecycledBuffers> let_go;
+    size_t let_go_count = 0;
+    std::lock_guard<std::mutex> lock(mu_);
+    limit_ = bytes;
+    while (kept_bytes_ > limit_) Release(Oldest(), let_go[let_go_count++]);
   }
 
   // Lets every kept buffer go.
@@ -95,14 +115,27 @@ class RecycledStorage {
   }
 
   std::mutex mu_;
+  size_t limit_ = kMaxRecycledBytes;              // guarded by mu_
   std::array<Slot, kMaxRecycledBuffers> slots_;  // guarded by mu_
   size_t kept_bytes_ = 0;                         // guarded by mu_
   uint64_t gives_ = 0;                            // guarded by mu_
 };
 
-// Never destroyed: tensors may be freed by static destructors at exit.
+// Never destroyed: tensors may be freed by static destructors at exit. Its limit comes
+// from the environment; a bad value is said once on stderr and the default kept (tensor
+// storage is no reason to fail a program).
 RecycledStorage& Recycled() {
-  static RecycledStorage* const recycled = new RecycledStorage;
+  static RecycledStorage* const recycled = [] {
+    auto* storage = new RecycledStorage;
+    absl::StatusOr<size_t> limit = RecycledBytesLimitFrom(std::getenv(kRecycledMebibytesVariable));
+    if (limit.ok()) {
+      storage->SetLimit(*limit);
+    } else {
+      std::fprintf(stderr, "lp: %s; keeping the default of %zu MiB\n",
+                   std::string(limit.status().message()).c_str(), kMaxRecycledBytes >> 20);
+    }
+    return storage;
+  }();
   return *recycled;
 }
 
@@ -154,6 +187,23 @@ void RecycleBytes(std::string bytes) noexcept {
 }
 
 void FreeRecycledBytes() { Recycled().Clear(); }
+
+size_t RecycledBytesLimit() { return Recycled().limit(); }
+
+void SetRecycledBytesLimit(size_t bytes) { Recycled().SetLimit(bytes); }
+
+absl::StatusOr<size_t> RecycledBytesLimitFrom(const char* mebibytes) {
+  if (mebibytes == nullptr) return kMaxRecycledBytes;
+  constexpr int kMaxMebibytes = 1024;
+  int value = -1;
+  if (!absl::SimpleAtoi(absl::string_view(mebibytes), &value) || value < 0 ||
+      value > kMaxMebibytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kRecycledMebibytesVariable, "='", mebibytes, "' is not a whole number of MiB from 0 to ",
+        kMaxMebibytes, " (the most tensor storage a process keeps for reuse; 0 keeps none)"));
+  }
+  return static_cast<size_t>(value) << 20;
+}
 
 RecyclingCounts RecyclingNow() {
   RecyclingCounts counts = Recycled().Kept();
