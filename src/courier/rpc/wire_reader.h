@@ -139,11 +139,7 @@ class Reader {
       google::protobuf::io::CodedOutputStream out(&stream);
       if (!WireFormat::SkipField(&in_, tag, &out)) return Field::kBad;
     }
-    CodedInputStream in(reinterpret_cast<const uint8_t*>(field.data()),
-                        static_cast<int>(field.size()));
-    in.SetRecursionLimit(in_.RecursionBudget());
-    return message.MergeFromCodedStream(&in) && in.ConsumedEntireMessage() ? Field::kRead
-                                                                           : Field::kBad;
+    return MergeCopied(field, message) ? Field::kRead : Field::kBad;
   }
 
   // Parses the length-delimited protobuf message that follows into `message`.
@@ -242,7 +238,8 @@ class Reader {
   }
 
   // Merges the fields copied into `copied` into `message`, with what is left of the
-  // recursion limit here, as MergeField does, and empties `copied`.
+  // recursion limit here (as protobuf's parse would have merged them where they were),
+  // and empties `copied`.
   bool MergeCopied(std::string& copied, google::protobuf::MessageLite& message) {
     if (copied.empty()) return true;
     CodedInputStream in(reinterpret_cast<const uint8_t*>(copied.data()),

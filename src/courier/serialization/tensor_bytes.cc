@@ -59,11 +59,6 @@ class RecycledStorage {
     }
   }
 
-  size_t limit() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return limit_;
-  }
-
   // Sets the limit, letting the oldest kept buffers go until they are within it.
   void SetLimit(size_t bytes) {
     std::array<std::string, kMaxRecycledBuffers> let_go;
@@ -187,8 +182,6 @@ void RecycleBytes(std::string bytes) noexcept {
 }
 
 void FreeRecycledBytes() { Recycled().Clear(); }
-
-size_t RecycledBytesLimit() { return Recycled().limit(); }
 
 void SetRecycledBytesLimit(size_t bytes) { Recycled().SetLimit(bytes); }
 

@@ -35,14 +35,13 @@ inline constexpr size_t kMinHugePageTensorBytes = size_t{4} << 20;
 // Storage of at least this size and under kMinHugePageTensorBytes is recycled.
 inline constexpr size_t kMinRecycledBytes = size_t{256} << 10;
 
-// At most RecycledBytesLimit() bytes of storage, in at most kMaxRecycledBuffers buffers,
-// are kept for reuse in a process; the oldest kept goes first. The limit is
-// kMaxRecycledBytes unless the environment variable kRecycledMebibytesVariable, read once,
-// sets it (in MiB, up to 1024; 0 keeps nothing).
+// At most kMaxRecycledBytes of storage, in at most kMaxRecycledBuffers buffers, are kept
+// for reuse in a process; the oldest kept goes first. The environment variable
+// kRecycledMebibytesVariable, read once, sets another byte limit (in MiB, up to 1024; 0
+// keeps nothing).
 inline constexpr size_t kMaxRecycledBytes = size_t{32} << 20;
 inline constexpr int kMaxRecycledBuffers = 16;
 inline constexpr char kRecycledMebibytesVariable[] = "LP_TENSOR_CACHE_MIB";
-size_t RecycledBytesLimit();
 
 // The limit that a value of kRecycledMebibytesVariable sets: nullptr (unset) gives
 // kMaxRecycledBytes; a value that is not a whole number of MiB from 0 to 1024 is an
