@@ -7,6 +7,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "src/courier/rpc/callback_threads.h"
+#include "src/courier/rpc/lazy_event_engine.h"
 
 namespace lp::rpc {
 
@@ -22,6 +23,9 @@ void KeepGrpcInitialized() {
     if (keep == nullptr || std::strcmp(keep, "1") != 0) {
       absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
     }
+    // Before gRPC could create its default event engine, whose four threads nothing here
+    // uses (lazy_event_engine.h).
+    UseLazyEventEngine();
     grpc_init();
     // Every user of gRPC here comes through this function before it makes a channel or a
     // server, so the callback queue is kept before anything could drop it.

@@ -1,0 +1,205 @@
+#include "src/courier/rpc/lazy_event_engine.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace lp::rpc {
+namespace {
+
+using grpc_event_engine::experimental::EndpointConfig;
+using grpc_event_engine::experimental::EventEngine;
+using grpc_event_engine::experimental::MemoryAllocator;
+using grpc_event_engine::experimental::MemoryAllocatorFactory;
+
+// The engine whose threads the calling thread is one of, if any.
+thread_local const LazyEventEngine* t_engine = nullptr;
+
+absl::Status NotProvided(const char* what) {
+  return absl::UnimplementedError(
+      absl::StrCat("lp's gRPC event engine does not provide ", what,
+                   " (gRPC 1.51 does its network I/O without an event engine); set "
+                   "LP_GRPC_EVENT_ENGINE=grpc to use gRPC's own engine"));
+}
+
+}  // namespace
+
+LazyEventEngine::~LazyEventEngine() {
+  std::vector<std::thread> threads;
+  // Destroyed after the lock is released: a closure's captures may call the engine.
+  std::deque<Task> tasks;
+  std::map<intptr_t, std::pair<Clock::time_point, Task>> timers;
+  {
+    std::lock_guard lock(mu_);
+    ending_ = true;
+    threads.swap(threads_);
+    tasks.swap(tasks_);
+    timers.swap(timers_);
+    deadlines_.clear();
+  }
+  work_ready_.notify_all();
+  timers_changed_.notify_all();
+  for (std::thread& thread : threads) {
+    if (thread.get_id() == std::this_thread::get_id()) {
+      thread.detach();
+    } else {
+      thread.join();
+    }
+  }
+}
+
+void LazyEventEngine::Run(Closure* closure) {
+  Run([closure] { closure->Run(); });
+}
+
+void LazyEventEngine::Run(absl::AnyInvocable<void()> closure) {
+  std::lock_guard lock(mu_);
+  RunLocked(std::move(closure));
+}
+
+void LazyEventEngine::RunLocked(Task task) {
+  if (ending_) return;
+  tasks_.push_back(std::move(task));
+  // Every queued task has an idle thread on its way, or gets a new one: a task that
+  // blocks must not hold up the ones behind it (gRPC's own engine grows its pool too).
+  if (static_cast<int>(tasks_.size()) > idle_workers_) {
+    StartThreadLocked(&LazyEventEngine::Work);
+  } else {
+    work_ready_.notify_one();
+  }
+}
+
+EventEngine::TaskHandle LazyEventEngine::RunAfter(Duration when, Closure* closure) {
+  return RunAfterTask(when, [closure] { closure->Run(); });
+}
+
+EventEngine::TaskHandle LazyEventEngine::RunAfter(Duration when,
+                                                  absl::AnyInvocable<void()> closure) {
+  return RunAfterTask(when, std::move(closure));
+}
+
+EventEngine::TaskHandle LazyEventEngine::RunAfterTask(Duration when, Task task) {
+  const Clock::time_point deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                        std::max(when, Duration::zero()));
+  std::lock_guard lock(mu_);
+  const intptr_t id = next_timer_id_++;
+  if (ending_) return TaskHandle{{id, 0}};
+  const bool earliest = deadlines_.empty() || deadline < deadlines_.begin()->first;
+  deadlines_.emplace(deadline, id);
+  timers_.emplace(id, std::make_pair(deadline, std::move(task)));
+  if (!timer_thread_started_) {
+    timer_thread_started_ = true;
+    StartThreadLocked(&LazyEventEngine::WaitForTimers);
+  } else if (earliest) {
+    timers_changed_.notify_one();
+  }
+  // keys[1] tells this engine's handles from a default-constructed one.
+  return TaskHandle{{id, 1}};
+}
+
+bool LazyEventEngine::Cancel(TaskHandle handle) {
+  if (handle.keys[1] != 1) return false;
+  std::lock_guard lock(mu_);
+  auto timer = timers_.find(handle.keys[0]);
+  if (timer == timers_.end()) return false;  // already handed to a thread, or cancelled
+  auto [first, last] = deadlines_.equal_range(timer->second.first);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == handle.keys[0]) {
+      deadlines_.erase(it);
+      break;
+    }
+  }
+  timers_.erase(timer);
+  return true;
+}
+
+bool LazyEventEngine::IsWorkerThread() { return t_engine == this; }
+
+int LazyEventEngine::ThreadsStarted() const {
+  std::lock_guard lock(mu_);
+  return static_cast<int>(threads_.size());
+}
+
+void LazyEventEngine::StartThreadLocked(void (LazyEventEngine::*body)()) {
+  threads_.emplace_back([this, body] {
+    t_engine = this;
+    (this->*body)();
+  });
+}
+
+void LazyEventEngine::Work() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    ++idle_workers_;
+    work_ready_.wait(lock, [&] { return ending_ || !tasks_.empty(); });
+    --idle_workers_;
+    if (ending_) return;
+    Task task = std::move(tasks_.front());
+    tasks_.pop_front();
+    lock.unlock();
+    task();
+    task = nullptr;  // its captures go before the lock is taken again
+    lock.lock();
+  }
+}
+
+void LazyEventEngine::WaitForTimers() {
+  std::unique_lock lock(mu_);
+  while (!ending_) {
+    if (deadlines_.empty()) {
+      timers_changed_.wait(lock);
+      continue;
+    }
+    const Clock::time_point next = deadlines_.begin()->first;
+    if (Clock::now() < next) {
+      timers_changed_.wait_until(lock, next);
+      continue;
+    }
+    const intptr_t id = deadlines_.begin()->second;
+    deadlines_.erase(deadlines_.begin());
+    auto timer = timers_.find(id);
+    Task task = std::move(timer->second.second);
+    timers_.erase(timer);
+    RunLocked(std::move(task));
+  }
+}
+
+absl::StatusOr<std::unique_ptr<EventEngine::Listener>> LazyEventEngine::CreateListener(
+    Listener::AcceptCallback, absl::AnyInvocable<void(absl::Status)>, const EndpointConfig&,
+    std::unique_ptr<MemoryAllocatorFactory>) {
+  return NotProvided("listeners");
+}
+
+EventEngine::ConnectionHandle LazyEventEngine::Connect(OnConnectCallback on_connect,
+                                                       const ResolvedAddress&,
+                                                       const EndpointConfig&, MemoryAllocator,
+                                                       Duration) {
+  // The callback must not run on the caller's stack.
+  Run([on_connect = std::move(on_connect)]() mutable {
+    on_connect(NotProvided("connections"));
+  });
+  return ConnectionHandle{{0, 0}};
+}
+
+bool LazyEventEngine::CancelConnect(ConnectionHandle) { return false; }
+
+std::unique_ptr<EventEngine::DNSResolver> LazyEventEngine::GetDNSResolver(
+    const DNSResolver::ResolverOptions&) {
+  return nullptr;
+}
+
+void UseLazyEventEngine() {
+  static const bool used = [] {
+    const char* engine = std::getenv("LP_GRPC_EVENT_ENGINE");
+    if (engine != nullptr && std::strcmp(engine, "grpc") == 0) return false;
+    grpc_event_engine::experimental::SetEventEngineFactory(
+        [] { return std::make_unique<LazyEventEngine>(); });
+    return true;
+  }();
+  (void)used;
+}
+
+}  // namespace lp::rpc
