@@ -14,7 +14,6 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "src/process/signal_safe_tree_kill.h"
@@ -88,16 +87,6 @@ void HoldOutputPipesOpen() {
   }
 }
 
-// A thread that never blocks the signal: a program that blocks every signal in its own
-// threads (to sigwait() for them) would otherwise never receive it.
-void ListenForParentDeath() {
-  sigset_t parent_death;
-  sigemptyset(&parent_death);
-  sigaddset(&parent_death, ParentDeathSignal());
-  pthread_sigmask(SIG_UNBLOCK, &parent_death, nullptr);
-  for (;;) pause();
-}
-
 absl::Status ErrnoError(const char* what) {
   return absl::InternalError(absl::StrCat("cannot arrange for this worker's processes to "
                                           "end with its launcher: ",
@@ -123,7 +112,16 @@ absl::Status KillOwnTreeWhenParentDies() {
   sigfillset(&action.sa_mask);  // nothing interrupts the handler
   action.sa_flags = SA_RESTART;
   if (sigaction(ParentDeathSignal(), &action, nullptr) != 0) return ErrnoError("sigaction");
-  std::thread(ListenForParentDeath).detach();
+  // The calling thread lives as long as the process and now never blocks the signal: a
+  // program that blocks every signal in its own threads (to sigwait() for them) still
+  // receives it, there.
+  sigset_t parent_death;
+  sigemptyset(&parent_death);
+  sigaddset(&parent_death, ParentDeathSignal());
+  if (const int error = pthread_sigmask(SIG_UNBLOCK, &parent_death, nullptr); error != 0) {
+    errno = error;
+    return ErrnoError("pthread_sigmask");
+  }
   HoldOutputPipesOpen();
   // Armed last: when the signal comes, the handler is in place.
   g_parent = getppid();

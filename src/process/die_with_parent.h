@@ -34,9 +34,12 @@ namespace lp::internal {
 // - PR_SET_PDEATHSIG is per thread: call this on the thread that was exec'ed (main()).
 //   Called on another thread, the spawner's SIGKILL still reaches the main thread first
 //   and the children are left behind, as without this call.
-// - The signal must reach a thread that does not block it: a thread of ours unblocks it,
-//   so a program that blocks every signal in its other threads is still served. A
-//   program must not install its own handler for ParentDeathSignal().
+// - The signal must reach a thread that does not block it: the calling thread unblocks
+//   it for itself, so it must live as long as the process (a worker's main thread, which
+//   never leaves RunWorker). A program that blocks every signal in its other threads is
+//   then still served, with no thread spent on listening (a launch of many workers pays
+//   for every thread). A program must not install its own handler for
+//   ParentDeathSignal().
 // - Also useful under a wrapper that forks (gdb): the worker's parent is then the
 //   wrapper, which dies with the launcher.
 //

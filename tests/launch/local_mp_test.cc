@@ -463,6 +463,23 @@ TEST_F(LocalMpTest, LauncherKilledLeavesNoProcessOfANodeBehind) {
   EXPECT_THAT(testing::WaitUntilGone(all, kGenerous), ::testing::IsEmpty()) << child.output();
 }
 
+// A program that blocks every signal in main() (to sigwait() for them) hands that mask to
+// every thread and worker; the workers still hear of the launcher's death, and their
+// nodes' processes still go with them.
+TEST_F(LocalMpTest, LauncherKilledLeavesNoProcessBehindWhenTheProgramBlocksSignals) {
+  ChildProcess child({Child(), "--mode=family", "--block_signals"});
+  auto pids = WaitForNodes(child, {"waiter/0", "waiter/1", "family/0"});
+  ASSERT_EQ(pids.size(), 3u) << child.output();
+  std::vector<pid_t> all = Values(pids);
+  const pid_t pid = testing::NumberAfter(child.output(), "] child ");
+  ASSERT_GT(pid, 0) << child.output();
+  janitor_.Watch(pid, "sleep");
+  all.push_back(pid);
+  child.Signal(SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), -SIGKILL);
+  EXPECT_THAT(testing::WaitUntilGone(all, kGenerous), ::testing::IsEmpty()) << child.output();
+}
+
 // The straggler's `sleep 1000` is a grandchild of the launcher, as a node's helper process
 // would be.
 TEST_F(LocalMpTest, LauncherKilledLeavesNoGrandchildBehind) {

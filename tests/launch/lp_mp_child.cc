@@ -38,6 +38,9 @@
 // With --thread_before_launch (any mode), main() starts a thread before lp::Launch, which a
 // fork server cannot fork: the workers are exec'd.
 //
+// With --block_signals (any mode), main() blocks every signal before lp::Launch, as a
+// program that sigwait()s for them would; every thread, and the workers, inherit that.
+//
 // Without --lp_launch_type the program runs as local_mp.
 
 #include <fcntl.h>
@@ -68,6 +71,7 @@ ABSL_FLAG(std::string, role, "unset", "config: set per group through local_resou
 ABSL_FLAG(bool, thread_before_launch, false,
           "start a thread in main() before lp::Launch (it waits for ever): a fork server "
           "cannot fork such a process");
+ABSL_FLAG(bool, block_signals, false, "block every signal in main() before lp::Launch");
 
 namespace {
 
@@ -231,6 +235,11 @@ int main(int argc, char** argv) {
     std::thread([] {
       for (;;) pause();
     }).detach();
+  }
+  if (absl::GetFlag(FLAGS_block_signals)) {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
   }
   const std::string mode = absl::GetFlag(FLAGS_mode);
   lp::LaunchOptions options;

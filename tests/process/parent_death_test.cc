@@ -1,5 +1,6 @@
 // kill_on_parent_death: children die with their parent, even a SIGKILLed one, and the
 // ProcessSpawner keeps them alive when the thread that asked for them ends.
+// KillOwnTreeWhenParentDies: a process dies with its parent and takes its tree along.
 #include <signal.h>
 
 #include <sstream>
@@ -32,6 +33,26 @@ TEST(ParentDeathTest, ChildrenDieWhenTheirParentIsKilled) {
   ASSERT_TRUE(parent.WaitForExit(kTimeout).has_value());
   EXPECT_TRUE(testing::WaitUntilGone(first, kTimeout));
   EXPECT_TRUE(testing::WaitUntilGone(second, kTimeout));
+}
+
+// KillOwnTreeWhenParentDies in a process whose only thread blocks every signal: the
+// parent-death signal is unblocked on the thread that armed it, so it still arrives, and
+// the process takes its child along. (The helper's parent is a shell, killed here.)
+TEST(ParentDeathTest, AnArmedProcessThatBlocksSignalsStillDiesWithItsParentAndKillsItsTree) {
+  lp::testing::ChildProcess shell(
+      {"/bin/sh", "-c", lp::testing::BuildDir() + "/tests/process/lp_dies_with_parent & wait"});
+  ASSERT_TRUE(shell.WaitForOutput("\n", kTimeout)) << shell.output();
+  std::istringstream line(shell.output());
+  std::string label;
+  pid_t armed = 0, child = 0;
+  ASSERT_TRUE(line >> label >> armed >> child) << shell.output();
+  ASSERT_TRUE(testing::IsAlive(armed));
+  ASSERT_TRUE(testing::IsAlive(child));
+
+  shell.Signal(SIGKILL);
+  ASSERT_TRUE(shell.WaitForExit(kTimeout).has_value());
+  EXPECT_TRUE(testing::WaitUntilGone(child, kTimeout));
+  EXPECT_TRUE(testing::WaitUntilGone(armed, kTimeout));
 }
 
 // The reason ProcessSpawner exists: PR_SET_PDEATHSIG follows the forking *thread*.
