@@ -1,5 +1,7 @@
 #include "src/courier/rpc/lazy_event_engine.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
