@@ -37,9 +37,10 @@
 
 namespace lp::rpc {
 
-// Thread-safe: gRPC calls it from any thread. Destroying it stops its threads (closures
-// not yet run are dropped, as gRPC's engine drops them at shutdown); a thread of its own
-// that destroys it is detached rather than joined.
+// Thread-safe: gRPC calls it from any thread. Destroying it drops the closures not yet
+// run and joins its threads once their running closures return; a thread of its own that
+// destroys it is detached rather than joined. (lp never shuts gRPC down, so gRPC's
+// default engine lives as long as the process.)
 class LazyEventEngine final : public grpc_event_engine::experimental::EventEngine {
  public:
   LazyEventEngine() = default;
