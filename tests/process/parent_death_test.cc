@@ -4,7 +4,9 @@
 #include <signal.h>
 
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -19,8 +21,10 @@ namespace {
 
 constexpr absl::Duration kTimeout = absl::Seconds(60);
 
-TEST(ParentDeathTest, ChildrenDieWhenTheirParentIsKilled) {
-  lp::testing::ChildProcess parent({lp::testing::BuildDir() + "/tests/process/lp_spawn_sleepers"});
+// Starts `argv`, a program that prints "pids: <a> <b>" once both are alive, SIGKILLs it,
+// and expects a and b to be gone.
+void ExpectBothGoWhenTheParentIsKilled(std::vector<std::string> argv) {
+  lp::testing::ChildProcess parent(std::move(argv));
   ASSERT_TRUE(parent.WaitForOutput("\n", kTimeout)) << parent.output();
   std::istringstream line(parent.output());
   std::string label;
@@ -35,24 +39,17 @@ TEST(ParentDeathTest, ChildrenDieWhenTheirParentIsKilled) {
   EXPECT_TRUE(testing::WaitUntilGone(second, kTimeout));
 }
 
+TEST(ParentDeathTest, ChildrenDieWhenTheirParentIsKilled) {
+  ExpectBothGoWhenTheParentIsKilled({lp::testing::BuildDir() + "/tests/process/lp_spawn_sleepers"});
+}
+
 // KillOwnTreeWhenParentDies in a process whose only thread blocks every signal: the
 // parent-death signal is unblocked on the thread that armed it, so it still arrives, and
-// the process takes its child along. (The helper's parent is a shell, killed here.)
+// the process takes its child along. The helper prints its own pid and its child's; its
+// parent is a shell, killed here.
 TEST(ParentDeathTest, AnArmedProcessThatBlocksSignalsStillDiesWithItsParentAndKillsItsTree) {
-  lp::testing::ChildProcess shell(
+  ExpectBothGoWhenTheParentIsKilled(
       {"/bin/sh", "-c", lp::testing::BuildDir() + "/tests/process/lp_dies_with_parent & wait"});
-  ASSERT_TRUE(shell.WaitForOutput("\n", kTimeout)) << shell.output();
-  std::istringstream line(shell.output());
-  std::string label;
-  pid_t armed = 0, child = 0;
-  ASSERT_TRUE(line >> label >> armed >> child) << shell.output();
-  ASSERT_TRUE(testing::IsAlive(armed));
-  ASSERT_TRUE(testing::IsAlive(child));
-
-  shell.Signal(SIGKILL);
-  ASSERT_TRUE(shell.WaitForExit(kTimeout).has_value());
-  EXPECT_TRUE(testing::WaitUntilGone(child, kTimeout));
-  EXPECT_TRUE(testing::WaitUntilGone(armed, kTimeout));
 }
 
 // The reason ProcessSpawner exists: PR_SET_PDEATHSIG follows the forking *thread*.
