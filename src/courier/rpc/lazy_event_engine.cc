@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -30,6 +31,11 @@ absl::Status NotProvided(const char* what) {
 }  // namespace
 
 LazyEventEngine::~LazyEventEngine() {
+  if (IsWorkerThread()) {
+    // Its thread would go on in a freed engine once the closure returned.
+    std::fprintf(stderr, "lp: LazyEventEngine destroyed by one of its own closures\n");
+    std::abort();
+  }
   std::vector<std::thread> threads;
   // Destroyed after the lock is released: a closure's captures may call the engine.
   std::deque<Task> tasks;
@@ -44,13 +50,7 @@ LazyEventEngine::~LazyEventEngine() {
   }
   work_ready_.notify_all();
   timers_changed_.notify_all();
-  for (std::thread& thread : threads) {
-    if (thread.get_id() == std::this_thread::get_id()) {
-      thread.detach();
-    } else {
-      thread.join();
-    }
-  }
+  for (std::thread& thread : threads) thread.join();
 }
 
 void LazyEventEngine::Run(Closure* closure) {

@@ -38,9 +38,9 @@
 namespace lp::rpc {
 
 // Thread-safe: gRPC calls it from any thread. Destroying it drops the closures not yet
-// run and joins its threads once their running closures return; a thread of its own that
-// destroys it is detached rather than joined. (lp never shuts gRPC down, so gRPC's
-// default engine lives as long as the process.)
+// run and joins its threads once their running closures return; it must not be destroyed
+// by one of its own closures (that aborts). lp never shuts gRPC down, so gRPC's default
+// engine lives as long as the process.
 class LazyEventEngine final : public grpc_event_engine::experimental::EventEngine {
  public:
   LazyEventEngine() = default;
