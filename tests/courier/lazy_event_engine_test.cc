@@ -120,6 +120,19 @@ TEST(LazyEventEngineTest, CancelStopsATimerThatHasNotRun) {
   EXPECT_FALSE(engine.Cancel(grpc_event_engine::experimental::EventEngine::TaskHandle{{0, 0}}));
 }
 
+// gRPC's "never" is the longest Duration there is: it must neither overflow the clock
+// (and run at once) nor lose its handle.
+TEST(LazyEventEngineTest, ATimerForNeverWaitsAndCanBeCancelled) {
+  LazyEventEngine engine;
+  std::atomic<bool> ran{false};
+  auto never = engine.RunAfter(Duration::max(), [&] { ran = true; });
+  Event soon;
+  engine.RunAfter(milliseconds(50), [&] { soon.Notify(); });
+  ASSERT_TRUE(soon.WaitFor(kLong));
+  EXPECT_FALSE(ran);
+  EXPECT_TRUE(engine.Cancel(never));
+}
+
 TEST(LazyEventEngineTest, EndsWithTimersPendingWithoutRunningThem) {
   std::atomic<bool> ran{false};
   {

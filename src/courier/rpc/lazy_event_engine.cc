@@ -39,14 +39,13 @@ LazyEventEngine::~LazyEventEngine() {
   std::vector<std::thread> threads;
   // Destroyed after the lock is released: a closure's captures may call the engine.
   std::deque<Task> tasks;
-  std::map<intptr_t, std::pair<Clock::time_point, Task>> timers;
+  std::map<std::pair<Clock::time_point, intptr_t>, Task> timers;
   {
     std::lock_guard lock(mu_);
     ending_ = true;
     threads.swap(threads_);
     tasks.swap(tasks_);
     timers.swap(timers_);
-    deadlines_.clear();
   }
   work_ready_.notify_all();
   timers_changed_.notify_all();
@@ -84,38 +83,31 @@ EventEngine::TaskHandle LazyEventEngine::RunAfter(Duration when,
 }
 
 EventEngine::TaskHandle LazyEventEngine::RunAfterTask(Duration when, Task task) {
-  const Clock::time_point deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                                        std::max(when, Duration::zero()));
+  // Capped, so that a "never" of gRPC's does not overflow the clock.
+  constexpr Duration kLongest = std::chrono::hours(24 * 365 * 100);
+  const Clock::time_point deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                         std::clamp(when, Duration::zero(), kLongest));
   std::lock_guard lock(mu_);
+  if (ending_) return TaskHandle{{0, 0}};
   const intptr_t id = next_timer_id_++;
-  if (ending_) return TaskHandle{{id, 0}};
-  const bool earliest = deadlines_.empty() || deadline < deadlines_.begin()->first;
-  deadlines_.emplace(deadline, id);
-  timers_.emplace(id, std::make_pair(deadline, std::move(task)));
+  const bool earliest = timers_.empty() || deadline < timers_.begin()->first.first;
+  timers_.emplace(std::make_pair(deadline, id), std::move(task));
   if (!timer_thread_started_) {
     timer_thread_started_ = true;
     StartThreadLocked(&LazyEventEngine::WaitForTimers);
   } else if (earliest) {
     timers_changed_.notify_one();
   }
-  // keys[1] tells this engine's handles from a default-constructed one.
-  return TaskHandle{{id, 1}};
+  return TaskHandle{{id, static_cast<intptr_t>(deadline.time_since_epoch().count())}};
 }
 
 bool LazyEventEngine::Cancel(TaskHandle handle) {
-  if (handle.keys[1] != 1) return false;
+  if (handle.keys[0] == 0) return false;
+  const Clock::time_point deadline{Clock::duration(handle.keys[1])};
   std::lock_guard lock(mu_);
-  auto timer = timers_.find(handle.keys[0]);
-  if (timer == timers_.end()) return false;  // already handed to a thread, or cancelled
-  auto [first, last] = deadlines_.equal_range(timer->second.first);
-  for (auto it = first; it != last; ++it) {
-    if (it->second == handle.keys[0]) {
-      deadlines_.erase(it);
-      break;
-    }
-  }
-  timers_.erase(timer);
-  return true;
+  // None: already handed to a thread, or cancelled.
+  return timers_.erase(std::make_pair(deadline, handle.keys[0])) == 1;
 }
 
 bool LazyEventEngine::IsWorkerThread() { return t_engine == this; }
@@ -151,20 +143,17 @@ void LazyEventEngine::Work() {
 void LazyEventEngine::WaitForTimers() {
   std::unique_lock lock(mu_);
   while (!ending_) {
-    if (deadlines_.empty()) {
+    if (timers_.empty()) {
       timers_changed_.wait(lock);
       continue;
     }
-    const Clock::time_point next = deadlines_.begin()->first;
+    const Clock::time_point next = timers_.begin()->first.first;
     if (Clock::now() < next) {
       timers_changed_.wait_until(lock, next);
       continue;
     }
-    const intptr_t id = deadlines_.begin()->second;
-    deadlines_.erase(deadlines_.begin());
-    auto timer = timers_.find(id);
-    Task task = std::move(timer->second.second);
-    timers_.erase(timer);
+    Task task = std::move(timers_.begin()->second);
+    timers_.erase(timers_.begin());
     RunLocked(std::move(task));
   }
 }
@@ -194,14 +183,10 @@ std::unique_ptr<EventEngine::DNSResolver> LazyEventEngine::GetDNSResolver(
 }
 
 void UseLazyEventEngine() {
-  static const bool used = [] {
-    const char* engine = std::getenv("LP_GRPC_EVENT_ENGINE");
-    if (engine != nullptr && std::strcmp(engine, "grpc") == 0) return false;
-    grpc_event_engine::experimental::SetEventEngineFactory(
-        [] { return std::make_unique<LazyEventEngine>(); });
-    return true;
-  }();
-  (void)used;
+  const char* engine = std::getenv("LP_GRPC_EVENT_ENGINE");
+  if (engine != nullptr && std::strcmp(engine, "grpc") == 0) return;
+  grpc_event_engine::experimental::SetEventEngineFactory(
+      [] { return std::make_unique<LazyEventEngine>(); });
 }
 
 }  // namespace lp::rpc

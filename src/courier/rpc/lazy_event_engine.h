@@ -96,16 +96,16 @@ class LazyEventEngine final : public grpc_event_engine::experimental::EventEngin
   std::deque<Task> tasks_;
   int idle_workers_ = 0;
   bool timer_thread_started_ = false;
-  intptr_t next_timer_id_ = 1;
-  std::multimap<Clock::time_point, intptr_t> deadlines_;
-  std::map<intptr_t, std::pair<Clock::time_point, Task>> timers_;  // by id
+  intptr_t next_timer_id_ = 1;  // 0 is no timer
+  // Earliest first. A TaskHandle holds its timer's key: the id, and the deadline's ticks.
+  std::map<std::pair<Clock::time_point, intptr_t>, Task> timers_;
   std::vector<std::thread> threads_;
 };
 
 // Makes LazyEventEngine the default EventEngine of every gRPC channel and server this
 // process creates from now on, unless LP_GRPC_EVENT_ENGINE=grpc. Must come before gRPC
-// creates its default engine (the first channel or server) to save its threads.
-// Thread-safe; the first call decides.
+// creates its default engine (the first channel or server) to save its threads:
+// KeepGrpcInitialized calls it, once, before grpc_init.
 void UseLazyEventEngine();
 
 }  // namespace lp::rpc
