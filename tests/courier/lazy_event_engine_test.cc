@@ -15,6 +15,7 @@
 #include "lp/courier_channel.h"
 #include "lp/courier_server.h"
 #include "lp/event.h"
+#include "src/courier/rpc/grpc_library.h"
 #include "tests/courier/rpc_test_util.h"
 #include "tests/support/thread_count.h"
 
@@ -179,6 +180,40 @@ TEST(LazyEventEngineTest, AnLpProcessHasNoneOfGrpcsEngineThreads) {
   }
   EXPECT_EQ(lp::testing::ThreadsNamed("event_engine").size(), 0u);
   EXPECT_EQ(lp::testing::ThreadsNamed("timer_manager").size(), 0u);
+}
+
+// gRPC 1.51 asks the engine for a timer when a connection attempt fails (the subchannel's
+// reconnect backoff), and drops its default engine with the last channel or server that
+// holds it, on whatever thread that happens: here, typically, the engine's own timer
+// thread, running the retry of a channel already gone. The engine gRPC gets is a handle to
+// one kept for the process, so that is harmless (destroying an engine from its own thread
+// aborts, as the Slurm TLS test did once, when gRPC held the engine itself), and the next
+// channel works. (This test binary holds no other channel or server meanwhile.)
+TEST(LazyEventEngineTest, GrpcMayDropItsEngineOnTheEnginesOwnThread) {
+  KeepGrpcInitialized();
+  {
+    auto channel = CourierChannel::Create("127.0.0.1:1");  // nothing listens there
+    // Calls wait for the connection (wait_for_ready): this one ends at its deadline, after
+    // a few attempts to connect.
+    auto reply = channel->Call("Echo", lp::testing::Args({lp::testing::Int(1)}),
+                               lp::testing::Timeout(absl::Milliseconds(300)));
+    ASSERT_FALSE(reply.ok());
+    ASSERT_GT(EngineHandlesHeldByGrpc(), 0);  // the channel holds a handle, not an engine
+  }
+  const absl::Time deadline = absl::Now() + kLong;
+  while (EngineHandlesHeldByGrpc() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));  // polling a count, not waiting on luck
+  }
+  ASSERT_EQ(EngineHandlesHeldByGrpc(), 0);
+
+  CourierServer server;
+  ASSERT_TRUE(server.RegisterMethod("Echo", lp::testing::EchoFirst).ok());
+  absl::StatusOr<int> port = server.Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto reply = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port))
+                   ->Call("Echo", lp::testing::Args({lp::testing::Int(7)}));
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->int_value(), 7);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "src/courier/rpc/lazy_event_engine.h"
 
+#include <atomic>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -182,11 +183,72 @@ std::unique_ptr<EventEngine::DNSResolver> LazyEventEngine::GetDNSResolver(
   return nullptr;
 }
 
+namespace {
+
+std::atomic<int> handles_alive{0};
+
+// The process's one LazyEventEngine, never destroyed: held by a static, so that
+// LeakSanitizer sees it reachable.
+LazyEventEngine& ProcessEngine() {
+  static LazyEventEngine* const engine = new LazyEventEngine;
+  return *engine;
+}
+
+// What gRPC gets from the factory: a handle to the process's engine. gRPC 1.51 keeps its
+// default engine only while a channel or server holds it, and drops it with the last one,
+// on whatever thread that goes: over TLS, on one of the engine's own threads running a
+// closure (the Slurm TLS test aborted so). A handle may go anywhere; the engine stays, with
+// its threads and timers, and the next handle finds it.
+class ProcessEngineHandle final : public grpc_event_engine::experimental::EventEngine {
+ public:
+  ProcessEngineHandle() { handles_alive.fetch_add(1, std::memory_order_relaxed); }
+  ~ProcessEngineHandle() override { handles_alive.fetch_sub(1, std::memory_order_relaxed); }
+
+  void Run(Closure* closure) override { ProcessEngine().Run(closure); }
+  void Run(absl::AnyInvocable<void()> closure) override {
+    ProcessEngine().Run(std::move(closure));
+  }
+  TaskHandle RunAfter(Duration when, Closure* closure) override {
+    return ProcessEngine().RunAfter(when, closure);
+  }
+  TaskHandle RunAfter(Duration when, absl::AnyInvocable<void()> closure) override {
+    return ProcessEngine().RunAfter(when, std::move(closure));
+  }
+  bool Cancel(TaskHandle handle) override { return ProcessEngine().Cancel(handle); }
+  bool IsWorkerThread() override { return ProcessEngine().IsWorkerThread(); }
+  absl::StatusOr<std::unique_ptr<Listener>> CreateListener(
+      Listener::AcceptCallback on_accept, absl::AnyInvocable<void(absl::Status)> on_shutdown,
+      const grpc_event_engine::experimental::EndpointConfig& config,
+      std::unique_ptr<grpc_event_engine::experimental::MemoryAllocatorFactory>
+          memory_allocator_factory) override {
+    return ProcessEngine().CreateListener(std::move(on_accept), std::move(on_shutdown), config,
+                                          std::move(memory_allocator_factory));
+  }
+  ConnectionHandle Connect(OnConnectCallback on_connect, const ResolvedAddress& address,
+                           const grpc_event_engine::experimental::EndpointConfig& config,
+                           grpc_event_engine::experimental::MemoryAllocator memory_allocator,
+                           Duration timeout) override {
+    return ProcessEngine().Connect(std::move(on_connect), address, config,
+                                   std::move(memory_allocator), timeout);
+  }
+  bool CancelConnect(ConnectionHandle handle) override {
+    return ProcessEngine().CancelConnect(handle);
+  }
+  std::unique_ptr<DNSResolver> GetDNSResolver(
+      const DNSResolver::ResolverOptions& options) override {
+    return ProcessEngine().GetDNSResolver(options);
+  }
+};
+
+}  // namespace
+
+int EngineHandlesHeldByGrpc() { return handles_alive.load(std::memory_order_relaxed); }
+
 void UseLazyEventEngine() {
   const char* engine = std::getenv("LP_GRPC_EVENT_ENGINE");
   if (engine != nullptr && std::strcmp(engine, "grpc") == 0) return;
   grpc_event_engine::experimental::SetEventEngineFactory(
-      [] { return std::make_unique<LazyEventEngine>(); });
+      [] { return std::make_unique<ProcessEngineHandle>(); });
 }
 
 }  // namespace lp::rpc

@@ -3,9 +3,10 @@
 // gRPC 1.51 (Debian 12) creates a default EventEngine with the first channel or server of
 // a process, and that engine starts four threads at once (three `event_engine`, one
 // `timer_manager`). Yet with the transport gRPC 1.51 uses by default (its older I/O
-// manager, which has threads of its own) nothing ever asks that engine for anything: a
+// manager, which has threads of its own) that engine is seldom asked for anything: a
 // probe engine that counted every call saw none over servers, channels, calls and their
-// shutdown. The four threads are a start-up and teardown cost paid by every process, and
+// shutdown; a connection attempt that fails asks it for a timer, the subchannel's retry
+// after its backoff. The four threads are a start-up and teardown cost paid by every process, and
 // a launch of many workers pays it once per worker: creating, faulting in and tearing down
 // the stacks of 4 of a worker's ~15 threads ("Fewer gRPC threads per worker" in
 // docs/performance.md).
@@ -39,8 +40,8 @@ namespace lp::rpc {
 
 // Thread-safe: gRPC calls it from any thread. Destroying it drops the closures not yet
 // run and joins its threads once their running closures return; it must not be destroyed
-// by one of its own closures (that aborts). lp never shuts gRPC down, so gRPC's default
-// engine lives as long as the process.
+// by one of its own closures (that aborts). The one gRPC uses is never destroyed: gRPC
+// gets handles to it (UseLazyEventEngine).
 class LazyEventEngine final : public grpc_event_engine::experimental::EventEngine {
  public:
   LazyEventEngine() = default;
@@ -102,11 +103,17 @@ class LazyEventEngine final : public grpc_event_engine::experimental::EventEngin
   std::vector<std::thread> threads_;
 };
 
-// Makes LazyEventEngine the default EventEngine of every gRPC channel and server this
-// process creates from now on, unless LP_GRPC_EVENT_ENGINE=grpc. Must come before gRPC
+// Makes one LazyEventEngine, kept for the life of the process, the default EventEngine of
+// every gRPC channel and server this process creates from now on, unless
+// LP_GRPC_EVENT_ENGINE=grpc. (gRPC 1.51 drops its default engine with the last channel or
+// server that holds it, on whatever thread that happens, its own included, and makes a
+// new one with the next: it gets handles that forward to the one engine.) Must come before gRPC
 // creates its default engine (the first channel or server) to save its threads:
 // KeepGrpcInitialized calls it, once, before grpc_init.
 void UseLazyEventEngine();
+
+// How many handles to the process's engine gRPC holds now (for tests).
+int EngineHandlesHeldByGrpc();
 
 }  // namespace lp::rpc
 
