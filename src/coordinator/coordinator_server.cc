@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "src/courier/rpc/callback_threads.h"
 #include "src/courier/rpc/grpc_library.h"
 
 namespace lp::internal {
@@ -22,6 +23,7 @@ CoordinatorServer::CoordinatorServer(CoordinatorOptions options)
 absl::StatusOr<std::unique_ptr<CoordinatorServer>> CoordinatorServer::Start(
     CoordinatorOptions options) {
   rpc::KeepGrpcInitialized();
+  rpc::KeepCallbackQueueAlive();  // its service is a callback service
   if (options.token.empty()) {
     return absl::InvalidArgumentError("the coordinator needs a token (see MakeToken())");
   }

@@ -1,71 +1,68 @@
 #include "src/coordinator/stop_watch.h"
 
 #include <grpcpp/client_context.h>
+#include <grpcpp/support/sync_stream.h>
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "lp/event.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
 #include "src/courier/rpc/grpc_status.h"
 
 namespace lp::internal {
 
-// The gRPC side of the watch. gRPC calls it on its own threads; it only records the
-// outcome in the StopWatch, whose thread runs the user's callbacks, so that those may
-// block without holding up gRPC.
-class StopWatch::Reactor final : public grpc::ClientReadReactor<coordinator::StopNotice> {
+// The gRPC side of the watch: a thread that reads the stream with gRPC's synchronous
+// API and only records what arrives in the StopWatch, whose own thread runs the user's
+// callbacks, so that those may block without holding up the reading. Not gRPC's callback
+// API, which this used to be: a process that uses it at all runs gRPC's two callback
+// threads, which wake about ten times a second each however idle the process is, and
+// every worker has a watch (docs/performance.md, "A worker without gRPC's callback
+// threads").
+class StopWatch::Reader {
  public:
-  Reactor(StopWatch* watch, const std::string& token, const NodeId& node) : watch_(watch) {
+  Reader(StopWatch* watch, coordinator::Coordinator::Stub* stub, const std::string& token,
+         const NodeId& node)
+      : watch_(watch) {
     context_.AddMetadata(kTokenMetadataKey, token);
     *request_.mutable_node() = ToProto(node);
+    thread_ = std::thread([this, stub] { Read(stub); });
   }
 
-  void Start(coordinator::Coordinator::Stub* stub) {
-    stub->async()->WatchStop(&context_, &request_, this);
-    StartRead(&notice_);
-    StartCall();
-  }
-
-  void Cancel() { context_.TryCancel(); }
-  void AwaitDone() { done_.Wait(); }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;  // the stream ended: OnDone says how
-    if (notice_.start()) {
-      watch_->AddStart();
-      StartRead(&notice_);
-      return;
-    }
-    if (notice_.report_metrics() != 0) {
-      watch_->AddMetricsRequest(notice_.report_metrics());
-      StartRead(&notice_);
-      return;
-    }
-    if (notice_.ended_size() > 0) {
-      std::vector<NodeId> nodes;
-      for (const coordinator::NodeId& node : notice_.ended()) nodes.push_back(FromProto(node));
-      watch_->AddEnded(std::move(nodes), notice_.ended_how());
-      StartRead(&notice_);
-      return;
-    }
-    // The stop is the last notice; the server ends the stream.
-    watch_->Settle(Outcome::kStopped, notice_.reason(), absl::OkStatus());
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    // Ignored if the stop already arrived or the watch was closed.
-    watch_->Settle(Outcome::kLost, "", rpc::ToAbslStatus(status));
-    done_.Notify();  // last: the StopWatch may destroy us once this returns
+  // Ends the stream, whether or not the thread has opened it yet (a ClientContext
+  // cancelled before its call starts cancels the call when it does), and joins the thread.
+  ~Reader() {
+    context_.TryCancel();
+    thread_.join();
   }
 
  private:
+  void Read(coordinator::Coordinator::Stub* stub) {
+    std::unique_ptr<grpc::ClientReader<coordinator::StopNotice>> stream =
+        stub->WatchStop(&context_, request_);
+    coordinator::StopNotice notice;
+    while (stream->Read(&notice)) {
+      if (notice.start()) {
+        watch_->AddStart();
+      } else if (notice.report_metrics() != 0) {
+        watch_->AddMetricsRequest(notice.report_metrics());
+      } else if (notice.ended_size() > 0) {
+        std::vector<NodeId> nodes;
+        for (const coordinator::NodeId& node : notice.ended()) nodes.push_back(FromProto(node));
+        watch_->AddEnded(std::move(nodes), notice.ended_how());
+      } else {
+        // The stop is the last notice; the server then ends the stream.
+        watch_->Settle(Outcome::kStopped, notice.reason(), absl::OkStatus());
+      }
+    }
+    // Ignored if the stop already arrived or the watch was closed.
+    watch_->Settle(Outcome::kLost, "", rpc::ToAbslStatus(stream->Finish()));
+  }
+
   StopWatch* const watch_;
   grpc::ClientContext context_;
   coordinator::WatchStopRequest request_;
-  coordinator::StopNotice notice_;
-  Event done_;
+  std::thread thread_;  // last: starts once everything above is ready
 };
 
 StopWatch::StopWatch(coordinator::Coordinator::Stub* stub, const std::string& token,
@@ -78,15 +75,13 @@ StopWatch::StopWatch(coordinator::Coordinator::Stub* stub, const std::string& to
       on_nodes_ended_(std::move(on_nodes_ended)),
       on_start_(std::move(on_start)),
       on_metrics_requested_(std::move(on_metrics_requested)),
-      reactor_(std::make_unique<Reactor>(this, token, node)) {
-  reactor_->Start(stub);
+      reader_(std::make_unique<Reader>(this, stub, token, node)) {
   thread_ = std::thread([this] { RunCallbacks(); });
 }
 
 StopWatch::~StopWatch() {
   Settle(Outcome::kClosed, "", absl::OkStatus());
-  reactor_->Cancel();
-  reactor_->AwaitDone();
+  reader_.reset();
   thread_.join();
 }
 

@@ -57,7 +57,7 @@ class StopWatch {
   bool HeardStop();
 
  private:
-  class Reactor;
+  class Reader;
   enum class Outcome { kPending, kStopped, kLost, kClosed };
 
   // Records how the watch ended; only the first outcome counts.
@@ -78,7 +78,6 @@ class StopWatch {
   const OnNodesEnded on_nodes_ended_;
   const OnStart on_start_;
   const OnMetricsRequested on_metrics_requested_;
-  std::unique_ptr<Reactor> reactor_;
 
   std::mutex mu_;
   // Notified under mu_ when outcome_ leaves kPending, ended_ or metrics_requests_ grows,
@@ -92,7 +91,10 @@ class StopWatch {
   std::string reason_;
   absl::Status why_;
 
-  std::thread thread_;  // last: starts once everything above is ready
+  // Last, with the callbacks' thread: the reader's thread starts once everything above
+  // is ready.
+  std::unique_ptr<Reader> reader_;
+  std::thread thread_;
 };
 
 }  // namespace lp::internal

@@ -413,7 +413,14 @@ TEST(ChannelTest, DestroyingChannelWithCallsInFlightIsSafe) {
 // are the same ones throughout. (Without the keeper the queue exists only while a channel
 // or server uses it, and each round ended its threads or aborted.)
 TEST(ChannelTest, AChannelMayLoseItsLastReferenceWhileTheCallbackOfItsLastCallRuns) {
-  CourierChannel::Create("127.0.0.1:1");  // gRPC is in use: its callback queue runs
+  {
+    // An asynchronous call: the process uses gRPC's callback API, and its queue runs.
+    auto server = EchoServer();
+    absl::StatusOr<int> port = server->Start("127.0.0.1:0");
+    ASSERT_TRUE(port.ok());
+    auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
+    ASSERT_TRUE(channel->CallFuture("Echo", Args({Int(-1)}), Timeout()).TakeResult().ok());
+  }
   const std::set<std::string> queue_threads = ::lp::testing::ThreadsNamed("nexting_thread");
   ASSERT_FALSE(queue_threads.empty());
   for (int round = 0; round < 10; ++round) {

@@ -839,6 +839,29 @@ TEST_F(LocalMpTest, AChosenSecretThatCannotWorkIsALaunchError) {
 }
 
 // ---------------------------------------------------------------------------------------
+// gRPC's callback threads.
+
+// gRPC 1.51 runs two threads for its callback API in any process that uses it, and they
+// wake about ten times a second each however idle the process is. A worker uses it only
+// once its own code makes an asynchronous call: serving calls, making synchronous ones and
+// watching for the stop start none (docs/performance.md, "A worker without gRPC's callback
+// threads"). The actor's future shows that the count would see them.
+TEST_F(LocalMpTest, WorkersRunGrpcsCallbackThreadsOnlyOnceTheyMakeAnAsynchronousCall) {
+  ChildProcess child({Child(), "--mode=callback_threads"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  std::smatch match;
+  const std::string output = child.output();
+  ASSERT_TRUE(std::regex_search(
+      output, match,
+      std::regex("callback threads: learner (\\d+) (\\d+), actor (\\d+) then (\\d+)\n")))
+      << output;
+  EXPECT_EQ(match[1], "0") << "the learner, serving the actor's synchronous calls";
+  EXPECT_EQ(match[2], "0") << "the learner, serving the actor's future";
+  EXPECT_EQ(match[3], "0") << "the actor, having made synchronous calls only";
+  EXPECT_NE(match[4], "0") << "the actor, after its future";
+}
+
+// ---------------------------------------------------------------------------------------
 // Several programs from one main().
 
 TEST_F(LocalMpTest, ProgramsLaunchedOneAfterAnotherEachRunTheirOwnWorkers) {

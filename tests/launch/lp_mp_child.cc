@@ -34,6 +34,10 @@
 //                          public/0 (one that does not) and caller/0, which calls both
 //                          through their handles, prints "caller got <answer> <answer>"
 //                          and "addresses <echo's> <public's>", then waits for the stop
+//   --mode=callback_threads  learner/0 (a CourierNode) and actor/0, which calls it in a
+//                          loop, then once through a future; prints "callback threads:
+//                          learner <n> <n>, actor <before the future> then <after>", the
+//                          threads of gRPC's callback queue in each process, and stops
 //
 // With --thread_before_launch (any mode), main() starts a thread before lp::Launch, which a
 // fork server cannot fork: the workers are exec'd.
@@ -61,6 +65,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lp/flags.h"
+#include "tests/support/thread_count.h"
 #include "lp/lp.h"
 
 extern char** environ;
@@ -227,6 +232,27 @@ void CallBoth(lp::CourierClient<Echo> echo, lp::CourierClient<Echo> open) {
   lp::WaitForStop();
 }
 
+// callback_threads: how many threads of gRPC's shared callback queue this process runs.
+int CallbackQueueThreads() {
+  return static_cast<int>(lp::testing::ThreadsNamed("nexting_thread").size());
+}
+
+class Learner {
+ public:
+  int CallbackThreads() { return CallbackQueueThreads(); }
+};
+LP_COURIER_METHODS(Learner, CallbackThreads);
+
+void Actor(lp::CourierClient<Learner> learner) {
+  int learner_threads = -1;
+  for (int step = 0; step < 20; ++step) learner_threads = learner.Call(&Learner::CallbackThreads);
+  const int before = CallbackQueueThreads();
+  const int through_future = learner.Async(&Learner::CallbackThreads).Get();
+  Say(absl::StrCat("callback threads: learner ", learner_threads, " ", through_future,
+                   ", actor ", before, " then ", CallbackQueueThreads()));
+  lp::Stop();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -304,6 +330,9 @@ int main(int argc, char** argv) {
     public_node.SetServerOptions({.require_secret = false});
     auto open = program.AddNode(public_node, "public");
     program.AddNode(lp::FunctionNode(CallBoth, echo, open), "caller");
+  } else if (mode == "callback_threads") {
+    auto learner = program.AddNode(lp::CourierNode<Learner>(), "learner");
+    program.AddNode(lp::FunctionNode(Actor, learner), "actor");
   } else if (mode == "unknown_group") {
     AddWaiters(program);
     options.local_resources["learner"] = lp::ProcessConfig{.args = {{"role", "learner"}}};

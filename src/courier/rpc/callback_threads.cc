@@ -8,11 +8,14 @@
 #include <memory>
 #include <mutex>
 
+#include "src/courier/rpc/grpc_library.h"
+
 namespace lp::rpc {
 
 void KeepCallbackQueueAlive() {
   // Function-local static: initialised once, thread-safely.
   static const bool kept = [] {
+    KeepGrpcInitialized();
     // A channel to an abstract Unix socket nobody listens on, whose one call is cancelled
     // before it starts: the call ends at once, and the channel stays idle. (A call that
     // started, even with no time left, made the channel resolve its target, build its

@@ -17,6 +17,7 @@
 #include "lp/internal/blocking_region.h"
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/call_scope.h"
+#include "src/courier/rpc/callback_threads.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/secret.h"
@@ -341,6 +342,7 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
   call->request_bytes = call->request.Length();
   call->sent = Clock::now();
   AsyncCall* raw = call.get();
+  rpc::KeepCallbackQueueAlive();  // before the process's first callback call
   grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
       raw->channel.get(), *(*connection)->call_method, &raw->context, &raw->request,
       &raw->reply, [call = std::move(call)](grpc::Status status) mutable {

@@ -240,7 +240,7 @@ class CourierServiceImpl::IncomingCall final : public HandlerExecutor::Completio
   };
 
   explicit IncomingCall(CourierServiceImpl& service) : service_(service) {
-    service.CallCreated();
+    service.live_calls_.Add();
     context_.AsyncNotifyWhenDone(static_cast<HandlerExecutor::CompletionTag*>(&done_));
     done_.Handed();
     Handed();
@@ -257,7 +257,7 @@ class CourierServiceImpl::IncomingCall final : public HandlerExecutor::Completio
   void Delete() {
     CourierServiceImpl& service = service_;
     delete this;
-    service.CallGone();
+    service.live_calls_.Remove();
   }
 
   CourierServiceImpl& service_;
@@ -272,23 +272,24 @@ class CourierServiceImpl::IncomingCall final : public HandlerExecutor::Completio
   std::atomic<int> refs_{3};
 };
 
-void CourierServiceImpl::CallCreated() { live_calls_.fetch_add(1, std::memory_order_relaxed); }
-
-void CourierServiceImpl::CallGone() {
-  // Only the last one takes the lock: while serving, slots asked for keep the count up.
-  if (live_calls_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  std::lock_guard<std::mutex> lock(calls_mu_);  // the waiter checks under it, then waits
-  calls_gone_.notify_all();
-}
-
-void CourierServiceImpl::WaitForCallsToEnd() {
-  std::unique_lock<std::mutex> lock(calls_mu_);
-  calls_gone_.wait(lock, [this] { return live_calls_.load(std::memory_order_acquire) == 0; });
-}
+void CourierServiceImpl::WaitForCallsToEnd() { live_calls_.WaitForNone(); }
 
 void CourierServiceImpl::TakeCalls(grpc::ServerCompletionQueue* queue, int requested) {
   queue_ = queue;
   for (int i = 0; i < requested; ++i) IncomingCall::Request(*this);
+  list_methods_.ask = [this](grpc::ServerContext* context, courier::ListMethodsRequest* request,
+                             grpc::ServerAsyncResponseWriter<courier::ListMethodsResponse>* writer,
+                             void* tag) {
+    RequestListMethods(context, request, writer, queue_, queue_, tag);
+  };
+  list_methods_.answer = [this](const grpc::ServerContext& context,
+                                const courier::ListMethodsRequest& /*request*/,
+                                courier::ListMethodsResponse& response) {
+    return AnswerListMethods(context, response);
+  };
+  list_methods_.live = &live_calls_;
+  AnsweredOnArrival<courier::ListMethodsRequest, courier::ListMethodsResponse>::Ask(
+      list_methods_);
 }
 
 void CourierServiceImpl::Arrived(IncomingCall& call) {
@@ -447,17 +448,12 @@ absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::EncodeReply(
   return SerializeSharing(std::move(response));
 }
 
-grpc::ServerUnaryReactor* CourierServiceImpl::ListMethods(
-    grpc::CallbackServerContext* context, const courier::ListMethodsRequest* /*request*/,
-    courier::ListMethodsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status allowed = CheckSecret(*context); !allowed.ok()) {
-    reactor->Finish(ToGrpcStatus(allowed));
-    return reactor;
-  }
-  for (std::string& name : registry_.Names()) response->add_methods(std::move(name));
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+grpc::Status CourierServiceImpl::AnswerListMethods(
+    const grpc::ServerContext& context, courier::ListMethodsResponse& response) const {
+  (void)published_.load(std::memory_order_acquire);  // see published_
+  if (absl::Status allowed = CheckSecret(context); !allowed.ok()) return ToGrpcStatus(allowed);
+  for (std::string& name : registry_.Names()) response.add_methods(std::move(name));
+  return grpc::Status::OK;
 }
 
 }  // namespace lp::rpc

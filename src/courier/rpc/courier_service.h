@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,7 +18,9 @@
 #include "absl/status/statusor.h"
 
 #include "courier/courier.grpc.pb.h"
+#include "src/courier/rpc/answered_on_arrival.h"
 #include "src/courier/rpc/handler_executor.h"
+#include "src/courier/rpc/live_calls.h"
 #include "src/courier/rpc/method_registry.h"
 #include "src/metrics/call_metrics.h"
 
@@ -35,8 +36,8 @@ namespace lp::rpc {
 // such a call's method name from the request's first bytes and serves it at once, even
 // when every handler thread is busy. A small call of a deferred (batched) method is also
 // taken at once: decoded and parked in its batch, whose run goes to the executor's queue
-// (internal::Handoff). ListMethods blocks on nothing and is answered on gRPC's thread
-// (callback API).
+// (internal::Handoff). ListMethods blocks on nothing and is answered by the thread that
+// takes it off the queue (AnsweredOnArrival).
 //
 // Every call is counted in the process's Courier metrics (src/metrics/) under the node
 // whose thread built the service (metrics::CurrentNodeLabel(): "main" outside a node) and
@@ -49,8 +50,7 @@ namespace lp::rpc {
 // against the send limit before it is encoded, so that a reply protobuf cannot encode
 // fails its call instead of aborting the process (gRPC asserts that encoding succeeds).
 //
-// Thread safety: calls arrive concurrently on the executor's threads (ListMethods on
-// gRPC's), and handlers run concurrently on them. RequireSecret() happens before serving
+// Thread safety: calls arrive concurrently on the executor's threads, and handlers run concurrently on them. RequireSecret() happens before serving
 // (CourierServer calls it before Start); after that the only mutable state is the atomic
 // count of admitted calls and the set of inline methods already warned about (under its
 // own mutex), and the metrics (metrics::CallMetrics records concurrently; the per-method
@@ -60,7 +60,7 @@ namespace lp::rpc {
 // use the service.
 class CourierServiceImpl final
     : public courier::CourierService::WithRawMethod_Call<
-          courier::CourierService::WithCallbackMethod_ListMethods<
+          courier::CourierService::WithAsyncMethod_ListMethods<
               courier::CourierService::Service>> {
  public:
   // `max_send_message_bytes`: as in CourierServerOptions (-1: protobuf's 2 GiB only).
@@ -74,9 +74,10 @@ class CourierServiceImpl final
                      HandlerExecutor* executor = nullptr, int max_calls = 0,
                      int max_receive_message_bytes = -1);
 
-  // Starts taking calls of Call from `queue`, the server's completion queue, which the
-  // executor polls: `requested` calls are asked of gRPC at a time. Once the server has
-  // been built and started; the queue must be shut down only after the server.
+  // Starts taking calls of Call (and ListMethods) from `queue`, the server's completion
+  // queue, which the executor polls: `requested` calls of Call are asked of gRPC at a
+  // time. Once the server has been built and started; the queue must be shut down only
+  // after the server.
   void TakeCalls(grpc::ServerCompletionQueue* queue, int requested);
 
   // Once the server is shut down (grpc::Server::Shutdown returned), and while the executor
@@ -86,9 +87,6 @@ class CourierServiceImpl final
   // queue that is shut down; a call still parked in a batch is finished by whoever ends
   // the batch, as it must be.)
   void WaitForCallsToEnd();
-  grpc::ServerUnaryReactor* ListMethods(grpc::CallbackServerContext* context,
-                                        const courier::ListMethodsRequest* request,
-                                        courier::ListMethodsResponse* response) override;
 
   // From now on calls must carry `secret` in metadata rpc::kSecretMetadataKey; refusals
   // name the server as `server_name`. Empty `secret`: no check. Not thread-safe: call it
@@ -139,9 +137,9 @@ class CourierServiceImpl final
   class IncomingCall;
   // Serves a call that has just arrived, on the executor's thread that took it.
   void Arrived(IncomingCall& call);
-  // An IncomingCall was made, and was deleted.
-  void CallCreated();
-  void CallGone();
+  // The reply to a call of ListMethods.
+  grpc::Status AnswerListMethods(const grpc::ServerContext& context,
+                                 courier::ListMethodsResponse& response) const;
 
   // The metrics of `method`'s calls: its own if registered, else "(other)"'s.
   metrics::CallMetrics& MetricsOf(const std::string& method) const;
@@ -158,9 +156,10 @@ class CourierServiceImpl final
   const int max_send_message_bytes_;
   HandlerExecutor* const executor_;  // not owned
   grpc::ServerCompletionQueue* queue_ = nullptr;  // set by TakeCalls before any call
-  std::atomic<int> live_calls_{0};      // IncomingCalls alive
-  std::mutex calls_mu_;                 // for calls_gone_
-  std::condition_variable calls_gone_;  // live_calls_ dropped to 0
+  LiveCalls live_calls_;  // IncomingCalls and ListMethods' slots
+  // Set by TakeCalls, read-only after.
+  AnsweredOnArrival<courier::ListMethodsRequest, courier::ListMethodsResponse>::Method
+      list_methods_;
   const int max_calls_;
   const int max_receive_message_bytes_;              // 0: no limit
   std::string secret_;               // empty: no check

@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include "absl/synchronization/mutex.h"
-#include "src/courier/rpc/callback_threads.h"
 #include "src/courier/rpc/lazy_event_engine.h"
 
 namespace lp::rpc {
@@ -27,9 +26,6 @@ void KeepGrpcInitialized() {
     // uses (lazy_event_engine.h).
     UseLazyEventEngine();
     grpc_init();
-    // Every user of gRPC here comes through this function before it makes a channel or a
-    // server, so the callback queue is kept before anything could drop it.
-    KeepCallbackQueueAlive();
     return true;
   }();
   (void)initialized;

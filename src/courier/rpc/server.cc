@@ -1,7 +1,6 @@
 #include "lp/courier_server.h"
 
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include <utility>
 
@@ -9,6 +8,7 @@
 #include "src/courier/rpc/courier_service.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/handler_executor.h"
+#include "src/courier/rpc/health_service.h"
 #include "src/courier/rpc/method_registry.h"
 #include "src/courier/rpc/transport_security.h"
 
@@ -34,6 +34,7 @@ struct CourierServer::Parts {
   rpc::MethodRegistry registry;  // written before Start only, then read-only
   rpc::HandlerExecutor executor;  // runs the handlers of Call
   rpc::CourierServiceImpl service;
+  rpc::HealthService health;  // registered if options.enable_health_check
   // Set by Start() (under mu_) before state_ leaves kNew, never reset: whoever saw
   // state_ != kNew under mu_ may use them without the lock. The queue of Call's calls,
   // polled by the executor, outlives the server (gRPC's rule: destroyed after it).
@@ -102,17 +103,16 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
         "CourierServerOptions.handler_threads must be at least 1, not ",
         options_.handler_threads));
   }
-  if (options_.enable_health_check) grpc::EnableDefaultHealthCheckService(true);
-
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(bind_address, rpc::ServerCredentialsFor(security), &port);
   parts_->service.Publish();
   builder.RegisterService(&parts_->service);
+  if (options_.enable_health_check) parts_->health.RegisterService(builder);
   // With SO_REUSEPORT, gRPC 1.51 clones the listening socket for each completion queue
-  // (the health-check service adds one), and the clone of a port-0 listener binds port 0
-  // again: a second, unpublished port serving the same methods. Off, there is one socket
-  // on the published port (and no other process can share that port).
+  // (a callback service adds one), and the clone of a port-0 listener binds port 0 again:
+  // a second, unpublished port serving the same methods. Off, there is one socket on the
+  // published port (and no other process can share that port).
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_send_message_bytes);
@@ -136,8 +136,9 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
   // The executor's threads take the calls off the queue and run their handlers.
   parts_->executor.Poll(parts_->queue.get());
   parts_->service.TakeCalls(parts_->queue.get(), kCallsAskedAtOnce);
-  if (auto* health = parts_->server->GetHealthCheckService(); health != nullptr) {
-    health->SetServingStatus(serving_);
+  if (options_.enable_health_check) {
+    parts_->health.SetServing(serving_);
+    parts_->health.TakeCalls(parts_->queue.get());
   }
   port_ = port;
   state_ = State::kServing;
@@ -175,10 +176,10 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
         break;
     }
   }
-  // Outside the lock: this waits for handlers, which may call SetServing() or port().
-  if (auto* health = parts_->server->GetHealthCheckService(); health != nullptr) {
-    health->SetServingStatus(false);
-  }
+  // Outside the lock from here: this waits for handlers, which may call SetServing() or
+  // port(). NOT_SERVING from now on, and the health Watch streams end, which the
+  // server's shutdown would otherwise wait for until its deadline.
+  parts_->health.Shutdown();
   // Refuses new calls, cancels the rest at `deadline`, and returns once every call is
   // finished: queued calls see the cancellation and finish without running their
   // handlers, running handlers return. Then nothing is left for the executor but to shut
@@ -186,6 +187,7 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
   parts_->server->Shutdown(absl::ToChronoTime(deadline));
   parts_->server->Wait();
   parts_->service.WaitForCallsToEnd();
+  parts_->health.WaitForCallsToEnd();
   parts_->executor.Shutdown();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -197,11 +199,7 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
 void CourierServer::SetServing(bool serving) {
   std::lock_guard<std::mutex> lock(mu_);
   serving_ = serving;
-  if (state_ == State::kServing) {
-    if (auto* health = parts_->server->GetHealthCheckService(); health != nullptr) {
-      health->SetServingStatus(serving);
-    }
-  }
+  parts_->health.SetServing(serving);
 }
 
 int CourierServer::port() const {

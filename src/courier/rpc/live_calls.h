@@ -1,0 +1,43 @@
+// LiveCalls: how many calls of a service still hold a place on a server's completion queue.
+#ifndef LP_SRC_COURIER_RPC_LIVE_CALLS_H_
+#define LP_SRC_COURIER_RPC_LIVE_CALLS_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+namespace lp::rpc {
+
+// gRPC aborts the process when a call's reply, or a request for the next call, meets a
+// completion queue that is shut down. So every slot asked of gRPC counts here from the
+// moment it is made until nothing of it is left, and a server shuts its queue down only
+// once WaitForNone() has returned (after grpc::Server::Shutdown, which gives every slot
+// still waiting for a call back, empty).
+//
+// Thread safety: all methods may be called from any thread, concurrently.
+class LiveCalls {
+ public:
+  void Add() { live_.fetch_add(1, std::memory_order_relaxed); }
+
+  void Remove() {
+    // Only the last one takes the lock: while serving, slots asked for keep the count up.
+    if (live_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    std::lock_guard<std::mutex> lock(mu_);  // the waiter checks under it, then waits
+    none_.notify_all();
+  }
+
+  // Returns once the count is 0.
+  void WaitForNone() {
+    std::unique_lock<std::mutex> lock(mu_);
+    none_.wait(lock, [this] { return live_.load(std::memory_order_acquire) == 0; });
+  }
+
+ private:
+  std::atomic<int> live_{0};
+  std::mutex mu_;                 // for none_
+  std::condition_variable none_;  // live_ dropped to 0
+};
+
+}  // namespace lp::rpc
+
+#endif  // LP_SRC_COURIER_RPC_LIVE_CALLS_H_
