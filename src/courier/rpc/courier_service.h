@@ -50,10 +50,11 @@ namespace lp::rpc {
 // against the send limit before it is encoded, so that a reply protobuf cannot encode
 // fails its call instead of aborting the process (gRPC asserts that encoding succeeds).
 //
-// Thread safety: calls arrive concurrently on the executor's threads, and handlers run concurrently on them. RequireSecret() happens before serving
-// (CourierServer calls it before Start); after that the only mutable state is the atomic
-// count of admitted calls and the set of inline methods already warned about (under its
-// own mutex), and the metrics (metrics::CallMetrics records concurrently; the per-method
+// Thread safety: calls arrive concurrently on the executor's threads, and handlers run
+// concurrently on them. RequireSecret() happens before serving (CourierServer calls it
+// before Start); after that the only mutable state is the atomic counts of admitted and
+// live calls and the set of inline methods already warned about (under its own mutex),
+// and the metrics (metrics::CallMetrics records concurrently; the per-method
 // table is written by Publish() only, before serving). The registry and the executor must
 // outlive the service, the registry must not change while it serves, and the executor
 // must be drained (HandlerExecutor::Shutdown) before the service is destroyed: its tasks
