@@ -1,6 +1,7 @@
 #include "src/courier/rpc/health_service.h"
 
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/impl/rpc_service_method.h>
 #include <grpcpp/support/async_stream.h>

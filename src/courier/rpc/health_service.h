@@ -3,7 +3,6 @@
 #define LP_SRC_COURIER_RPC_HEALTH_SERVICE_H_
 
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include <memory>
 #include <mutex>

@@ -1,7 +1,7 @@
 #include "src/courier/rpc/lazy_event_engine.h"
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -196,9 +196,10 @@ LazyEventEngine& ProcessEngine() {
 
 // What gRPC gets from the factory: a handle to the process's engine. gRPC 1.51 keeps its
 // default engine only while a channel or server holds it, and drops it with the last one,
-// on whatever thread that goes: over TLS, on one of the engine's own threads running a
-// closure (the Slurm TLS test aborted so). A handle may go anywhere; the engine stays, with
-// its threads and timers, and the next handle finds it.
+// on whatever thread that goes: even on the engine's own timer thread, when the last
+// reference was the retry timer of a failed connection attempt whose channel is gone (a
+// Slurm TLS test that connects in clear on purpose aborted so). A handle may go anywhere;
+// the engine stays, with its threads and timers, and the next handle finds it.
 class ProcessEngineHandle final : public grpc_event_engine::experimental::EventEngine {
  public:
   ProcessEngineHandle() { handles_alive.fetch_add(1, std::memory_order_relaxed); }
