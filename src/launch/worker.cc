@@ -24,6 +24,7 @@
 #include "src/launch/program_runtime.h"
 #include "src/launch/topology.h"
 #include "src/process/die_with_parent.h"
+#include "src/process/malloc_arenas.h"
 #include "src/process/process_tree.h"
 
 namespace lp::internal {
@@ -287,6 +288,8 @@ NodeOutcome WaitForNodeEnd(NodeEnd& end, const NodeId& id, absl::Duration termin
 
 void RunWorker(Program program, const WorkerAssignment& assignment,
                const ResolvedLaunchOptions& options) {
+  // Before the worker's threads (lp's and gRPC's) make arenas of their own.
+  LimitMallocArenasToCpus();
   // The processes the node starts must not outlive a launcher that was SIGKILLed.
   if (absl::Status guard = KillOwnTreeWhenParentDies(); !guard.ok()) {
     FailSetup(assignment, std::string(guard.message()));

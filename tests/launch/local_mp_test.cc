@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -859,6 +860,37 @@ TEST_F(LocalMpTest, WorkersRunGrpcsCallbackThreadsOnlyOnceTheyMakeAnAsynchronous
   EXPECT_EQ(match[2], "0") << "the learner, serving the actor's future";
   EXPECT_EQ(match[3], "0") << "the actor, having made synchronous calls only";
   EXPECT_NE(match[4], "0") << "the actor, after its future";
+}
+
+// ---------------------------------------------------------------------------------------
+// malloc arenas.
+
+// The arenas and CPUs the allocator node printed.
+std::pair<int, int> ArenasAndCpus(const std::string& output) {
+  std::smatch match;
+  if (!std::regex_search(output, match, std::regex("malloc arenas (-?\\d+) cpus (\\d+)\n"))) {
+    return {-1, -1};
+  }
+  return {std::stoi(match[1]), std::stoi(match[2])};
+}
+
+// glibc would give a worker up to eight arenas per CPU; its threads mostly wait, and each
+// arena costs system calls and faults to make and page tables to tear down at the exit
+// (docs/performance.md, "Fewer malloc arenas per worker").
+TEST_F(LocalMpTest, WorkersMakeNoMoreMallocArenasThanTheyHaveCpus) {
+  ChildProcess child({Child(), "--mode=malloc_arenas"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  const auto [arenas, cpus] = ArenasAndCpus(child.output());
+  ASSERT_GT(arenas, 0) << child.output();
+  EXPECT_LE(arenas, std::max(2, cpus)) << child.output();
+}
+
+// The user's own choice stands. (On a machine of fewer than 3 CPUs it also shows that the
+// node's threads would make more arenas than lp lets them; without lp's limit they make 6.)
+TEST_F(LocalMpTest, WorkersKeepTheMallocArenaLimitTheUserSet) {
+  ChildProcess child({Child(), "--mode=malloc_arenas"}, {"MALLOC_ARENA_MAX=3"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_EQ(ArenasAndCpus(child.output()).first, 3) << child.output();
 }
 
 // ---------------------------------------------------------------------------------------

@@ -38,6 +38,9 @@
 //                          loop, then once through a future; prints "callback threads:
 //                          learner <n> <n>, actor <before the future> then <after>", the
 //                          threads of gRPC's callback queue in each process, and stops
+//   --mode=malloc_arenas   allocator/0 holds memory malloc'd on 8 threads at once, prints
+//                          "malloc arenas <n> cpus <m>" (its process's arenas, the CPUs it
+//                          may run on) and stops
 //
 // With --thread_before_launch (any mode), main() starts a thread before lp::Launch, which a
 // fork server cannot fork: the workers are exec'd.
@@ -53,9 +56,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sched.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <latch>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -65,8 +71,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lp/flags.h"
-#include "tests/support/thread_count.h"
 #include "lp/lp.h"
+#include "src/process/malloc_arenas.h"
+#include "tests/support/thread_count.h"
 
 extern char** environ;
 
@@ -253,6 +260,33 @@ void Actor(lp::CourierClient<Learner> learner) {
   lp::Stop();
 }
 
+// malloc_arenas: glibc gives a thread that allocates an arena of its own while the limit
+// allows, so 8 threads holding memory at once show the limit (an ended thread's arena
+// would be reused).
+void Allocator() {
+  constexpr int kThreads = 8;
+  std::latch allocated(kThreads + 1);
+  std::latch counted(1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      void* memory = std::malloc(100);
+      allocated.count_down();
+      counted.wait();
+      std::free(memory);
+    });
+  }
+  allocated.arrive_and_wait();
+  const int arenas = lp::internal::MallocArenaCount();
+  counted.count_down();
+  for (std::thread& thread : threads) thread.join();
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  sched_getaffinity(0, sizeof(cpus), &cpus);
+  Say(absl::StrCat("malloc arenas ", arenas, " cpus ", CPU_COUNT(&cpus)));
+  lp::Stop();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -333,6 +367,8 @@ int main(int argc, char** argv) {
   } else if (mode == "callback_threads") {
     auto learner = program.AddNode(lp::CourierNode<Learner>(), "learner");
     program.AddNode(lp::FunctionNode(Actor, learner), "actor");
+  } else if (mode == "malloc_arenas") {
+    program.AddNode(lp::FunctionNode(Allocator), "allocator");
   } else if (mode == "unknown_group") {
     AddWaiters(program);
     options.local_resources["learner"] = lp::ProcessConfig{.args = {{"role", "learner"}}};
