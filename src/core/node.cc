@@ -2,8 +2,11 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "lp/errors.h"
 #include "lp/internal/node_impl.h"
 
@@ -31,11 +34,20 @@ std::shared_ptr<Runtime> NodeRecord::RuntimeOrThrow() const {
 }
 
 std::string DemangledTypeName(const char* mangled) {
+  // Remembered: demangling takes microseconds, and every worker asks for the kind of every
+  // node of the program (ProgramFingerprint), the same few names a thousand times in a
+  // program of a thousand nodes. Forked workers inherit what the fork server learnt.
+  static std::mutex mu;
+  static auto* known = new absl::flat_hash_map<std::string, std::string>();  // guarded by mu
+  std::lock_guard lock(mu);
+  if (auto it = known->find(absl::string_view(mangled)); it != known->end()) return it->second;
   int status = 0;
   std::unique_ptr<char, void (*)(void*)> demangled(
       abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
-  return status == 0 && demangled != nullptr ? std::string(demangled.get())
-                                             : std::string(mangled);
+  std::string name = status == 0 && demangled != nullptr ? std::string(demangled.get())
+                                                         : std::string(mangled);
+  known->emplace(mangled, name);
+  return name;
 }
 
 }  // namespace internal

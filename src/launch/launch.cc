@@ -24,6 +24,7 @@
 #include "src/launch/serve_forks.h"
 #include "src/launch/srun_backend.h"
 #include "src/launch/supervisor.h"
+#include "src/launch/topology.h"
 #include "src/launch/test_hooks.h"
 #include "src/launch/thread_backend.h"
 #include "src/launch/worker.h"
@@ -232,6 +233,10 @@ Controller Launch(Program program, LaunchOptions options) {
     if (resolved.launch_index < (*worker)->launch_index) {
       return Controller(std::make_unique<internal::EndedLaunch>(absl::OkStatus()));
     }
+    // Which program the worker runs, as it registers with the coordinator. A fork server
+    // works it out once for all its workers: it reads every node of the program, which
+    // each of N workers would otherwise do again (O(N^2) memory touched for a launch).
+    std::string fingerprint = internal::ProgramFingerprint(program);
     if (internal::IsForkServer()) {
       // Returns in each worker it forks, with that worker's own variables set.
       internal::ServeForks();
@@ -244,7 +249,7 @@ Controller Launch(Program program, LaunchOptions options) {
       }
     }
     resolved.launch_type = (*worker)->launch_type;
-    internal::RunWorker(std::move(program), **worker, resolved);
+    internal::RunWorker(std::move(program), std::move(fingerprint), **worker, resolved);
   }
 
   if (const std::string graph = options.graph_file.value_or(absl::GetFlag(FLAGS_lp_graph));

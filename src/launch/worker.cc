@@ -88,6 +88,7 @@ struct NodeEnd {
 // mismatch) and answers with the launcher's node arguments, which replace the values
 // this process's run of main() computed; what cannot travel must have come out the same.
 std::shared_ptr<CoordinatorClient> JoinLaunch(const Program& program,
+                                              const std::string& fingerprint,
                                               const WorkerAssignment& assignment,
                                               const ResolvedLaunchOptions& options) {
   const NodeId& id = assignment.node;
@@ -98,7 +99,7 @@ std::shared_ptr<CoordinatorClient> JoinLaunch(const Program& program,
 
   std::vector<coordinator::NodeArguments> arguments;
   if (absl::StatusOr<std::string> registered =
-          coordinator->Register(id, ProgramFingerprint(program), &arguments);
+          coordinator->Register(id, fingerprint, &arguments);
       !registered.ok()) {
     FailSetup(assignment, std::string(registered.status().message()), coordinator.get());
   }
@@ -286,7 +287,7 @@ NodeOutcome WaitForNodeEnd(NodeEnd& end, const NodeId& id, absl::Duration termin
 
 }  // namespace
 
-void RunWorker(Program program, const WorkerAssignment& assignment,
+void RunWorker(Program program, std::string fingerprint, const WorkerAssignment& assignment,
                const ResolvedLaunchOptions& options) {
   // Before the worker's threads (lp's and gRPC's) make arenas of their own.
   LimitMallocArenasToCpus();
@@ -294,7 +295,8 @@ void RunWorker(Program program, const WorkerAssignment& assignment,
   if (absl::Status guard = KillOwnTreeWhenParentDies(); !guard.ok()) {
     FailSetup(assignment, std::string(guard.message()));
   }
-  std::shared_ptr<CoordinatorClient> coordinator = JoinLaunch(program, assignment, options);
+  std::shared_ptr<CoordinatorClient> coordinator =
+      JoinLaunch(program, fingerprint, assignment, options);
   std::shared_ptr<Runtime> runtime = AttachWorkerRuntime(program, assignment, options, coordinator);
   auto end = std::make_shared<NodeEnd>();
   ListenForStop(assignment, runtime, coordinator, end);

@@ -24,8 +24,10 @@ inline constexpr int kWorkerCallFailed = 4;
 // against the launcher's), resolves and publishes addresses through it, hears the stop
 // from it and forwards its own lp::Stop() to it, and reports how its node ended. If it
 // loses the coordinator (the launcher died, the network was cut) it stops its node, and
-// exits after a short grace period even if the node does not return.
-[[noreturn]] void RunWorker(Program program, const WorkerAssignment& assignment,
+// exits after a short grace period even if the node does not return. `fingerprint` is
+// ProgramFingerprint(program).
+[[noreturn]] void RunWorker(Program program, std::string fingerprint,
+                            const WorkerAssignment& assignment,
                             const ResolvedLaunchOptions& options);
 
 }  // namespace lp::internal
