@@ -865,6 +865,16 @@ TEST_F(LocalMpTest, WorkersRunGrpcsCallbackThreadsOnlyOnceTheyMakeAnAsynchronous
 // ---------------------------------------------------------------------------------------
 // malloc arenas.
 
+// Whether the nodes allocate with glibc's malloc: the sanitizers bring allocators of their
+// own, which have no arenas to limit.
+bool GlibcMalloc() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return false;
+#else
+  return true;
+#endif
+}
+
 // The arenas and CPUs the allocator node printed.
 std::pair<int, int> ArenasAndCpus(const std::string& output) {
   std::smatch match;
@@ -878,6 +888,7 @@ std::pair<int, int> ArenasAndCpus(const std::string& output) {
 // arena costs system calls and faults to make and page tables to tear down at the exit
 // (docs/performance.md, "Fewer malloc arenas per worker").
 TEST_F(LocalMpTest, WorkersMakeNoMoreMallocArenasThanTheyHaveCpus) {
+  if (!GlibcMalloc()) GTEST_SKIP() << "a sanitizer's allocator stands in for glibc's malloc";
   ChildProcess child({Child(), "--mode=malloc_arenas"});
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
   const auto [arenas, cpus] = ArenasAndCpus(child.output());
@@ -888,6 +899,7 @@ TEST_F(LocalMpTest, WorkersMakeNoMoreMallocArenasThanTheyHaveCpus) {
 // The user's own choice stands. (On a machine of fewer than 3 CPUs it also shows that the
 // node's threads would make more arenas than lp lets them; without lp's limit they make 6.)
 TEST_F(LocalMpTest, WorkersKeepTheMallocArenaLimitTheUserSet) {
+  if (!GlibcMalloc()) GTEST_SKIP() << "a sanitizer's allocator stands in for glibc's malloc";
   ChildProcess child({Child(), "--mode=malloc_arenas"}, {"MALLOC_ARENA_MAX=3"});
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
   EXPECT_EQ(ArenasAndCpus(child.output()).first, 3) << child.output();
