@@ -897,7 +897,7 @@ TEST_F(LocalMpTest, WorkersMakeNoMoreMallocArenasThanTheyHaveCpus) {
 }
 
 // The user's own choice stands. (On a machine of fewer than 3 CPUs it also shows that the
-// node's threads would make more arenas than lp lets them; without lp's limit they make 6.)
+// node's threads would make more arenas than lp lets them: 14 with glibc's default limit.)
 TEST_F(LocalMpTest, WorkersKeepTheMallocArenaLimitTheUserSet) {
   if (!GlibcMalloc()) GTEST_SKIP() << "a sanitizer's allocator stands in for glibc's malloc";
   ChildProcess child({Child(), "--mode=malloc_arenas"}, {"MALLOC_ARENA_MAX=3"});

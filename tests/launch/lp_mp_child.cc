@@ -51,12 +51,11 @@
 // Without --lp_launch_type the program runs as local_mp.
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <sched.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -267,19 +266,20 @@ void Allocator() {
   constexpr int kThreads = 8;
   std::latch allocated(kThreads + 1);
   std::latch counted(1);
+  std::vector<void*> memory(kThreads);  // freed here, so that no allocation is elided
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&] {
-      void* memory = std::malloc(100);
+    threads.emplace_back([&, i] {
+      memory[i] = std::malloc(100);
       allocated.count_down();
       counted.wait();
-      std::free(memory);
     });
   }
   allocated.arrive_and_wait();
   const int arenas = lp::internal::MallocArenaCount();
   counted.count_down();
   for (std::thread& thread : threads) thread.join();
+  for (void* block : memory) std::free(block);
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
   sched_getaffinity(0, sizeof(cpus), &cpus);
