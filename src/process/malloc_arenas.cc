@@ -4,7 +4,6 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -26,26 +25,9 @@ int UsableCpus() {
 
 }  // namespace
 
-int LimitMallocArenasToCpus() {
-  if (UserChoseArenaLimit()) return 0;
-  const int limit = std::max(2, UsableCpus());
-  return mallopt(M_ARENA_MAX, limit) == 1 ? limit : 0;
-}
-
-int MallocArenaCount() {
-  char* text = nullptr;
-  size_t size = 0;
-  FILE* out = open_memstream(&text, &size);
-  if (out == nullptr) return -1;
-  const bool written = malloc_info(0, out) == 0;
-  std::fclose(out);
-  int count = written ? 0 : -1;
-  // One <heap nr="..."> element per arena, the main one included.
-  for (const char* at = text; written && (at = std::strstr(at, "<heap nr=")) != nullptr; ++at) {
-    ++count;
-  }
-  std::free(text);
-  return count;
+void LimitMallocArenasToCpus() {
+  if (UserChoseArenaLimit()) return;
+  (void)mallopt(M_ARENA_MAX, std::max(2, UsableCpus()));
 }
 
 }  // namespace lp::internal

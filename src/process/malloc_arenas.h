@@ -5,7 +5,7 @@ namespace lp::internal {
 
 // Lets glibc's malloc make at most as many arenas in this process as it has CPUs to run
 // on (and at least 2), unless the user chose a number (MALLOC_ARENA_MAX, or
-// glibc.malloc.arena_max in GLIBC_TUNABLES). Returns the limit set, or 0 if none was.
+// glibc.malloc.arena_max in GLIBC_TUNABLES). Best effort: if glibc refuses, nothing changes.
 //
 // Why: glibc gives each thread that allocates an arena of its own, up to eight per CPU.
 // A worker runs about a dozen threads (lp's and gRPC's) that mostly wait, and made 7
@@ -18,10 +18,7 @@ namespace lp::internal {
 //
 // Takes effect for the arenas made after it: call before the process starts threads.
 // Thread safety: may be called from any thread.
-int LimitMallocArenasToCpus();
-
-// How many malloc arenas this process has now (from malloc_info); -1 if unknown.
-int MallocArenaCount();
+void LimitMallocArenasToCpus();
 
 }  // namespace lp::internal
 

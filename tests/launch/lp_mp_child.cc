@@ -71,7 +71,7 @@
 #include "absl/time/clock.h"
 #include "lp/flags.h"
 #include "lp/lp.h"
-#include "src/process/malloc_arenas.h"
+#include "tests/support/malloc_arenas.h"
 #include "tests/support/thread_count.h"
 
 extern char** environ;
@@ -276,7 +276,7 @@ void Allocator() {
     });
   }
   allocated.arrive_and_wait();
-  const int arenas = lp::internal::MallocArenaCount();
+  const int arenas = lp::testing::MallocArenaCount();
   counted.count_down();
   for (std::thread& thread : threads) thread.join();
   for (void* block : memory) std::free(block);
