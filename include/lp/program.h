@@ -13,6 +13,11 @@ namespace lp {
 
 class Program;
 
+namespace internal {
+// lp/internal/program_nodes.h
+void AttachRuntime(const Program& program, const std::shared_ptr<Runtime>& runtime);
+}  // namespace internal
+
 // While alive, nodes added to the program without a label join this group.
 // Returned by Program::Group(); keep it in a scope:
 //   { auto group = program.Group("producer"); program.AddNode(...); ... }
@@ -83,9 +88,15 @@ class Program {
   std::shared_ptr<internal::NodeRecord> AddNodeImpl(std::shared_ptr<internal::NodeImpl> node,
                                                     std::string_view label);
 
+  friend void internal::AttachRuntime(const Program& program,
+                                      const std::shared_ptr<internal::Runtime>& runtime);
+
   std::string name_;
   std::vector<GroupNodes> groups_;
   std::optional<std::string> current_group_;
+  // What every handle of the program resolves through once launched (shared by its nodes'
+  // records).
+  std::shared_ptr<internal::RuntimeSlot> runtime_;
 };
 
 // A program of the given nodes, each in its own group named after its kind ("function",

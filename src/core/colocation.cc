@@ -29,7 +29,8 @@ void ColocationImpl::set_record(std::shared_ptr<NodeRecord> record) {
   }
   for (size_t i = 0; i < inner_.size(); ++i) {
     inner_[i]->set_record(std::make_shared<NodeRecord>(
-        record->program_name(), NodeId{record->id().ToString(), static_cast<int>(i)}));
+        record->program_name(), NodeId{record->id().ToString(), static_cast<int>(i)},
+        record->runtime_slot()));
   }
   NodeImpl::set_record(std::move(record));
 }

@@ -16,21 +16,26 @@ std::string NodeId::ToString() const { return absl::StrCat(group, "/", index); }
 
 namespace internal {
 
-void NodeRecord::Attach(std::shared_ptr<Runtime> runtime) {
+void RuntimeSlot::Attach(std::shared_ptr<Runtime> runtime) {
   std::lock_guard lock(mu_);
   runtime_ = std::move(runtime);
 }
 
-std::shared_ptr<Runtime> NodeRecord::RuntimeOrThrow() const {
+std::shared_ptr<Runtime> RuntimeSlot::Get() const {
   std::lock_guard lock(mu_);
-  if (runtime_ == nullptr) {
+  return runtime_;
+}
+
+std::shared_ptr<Runtime> NodeRecord::RuntimeOrThrow() const {
+  std::shared_ptr<Runtime> runtime = runtime_->Get();
+  if (runtime == nullptr) {
     throw NotLaunchedError(absl::StrCat(
         "the handle of node ", id_.ToString(), " was dereferenced, but program '",
         program_name_,
         "' has not been launched. Handles become clients inside running nodes: pass the "
         "handle to a node's constructor arguments, or call lp::Launch first"));
   }
-  return runtime_;
+  return runtime;
 }
 
 std::string DemangledTypeName(const char* mangled) {

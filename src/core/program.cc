@@ -9,7 +9,8 @@ namespace lp {
 
 GroupScope::~GroupScope() { program_->current_group_.reset(); }
 
-Program::Program(std::string name) : name_(std::move(name)) {}
+Program::Program(std::string name)
+    : name_(std::move(name)), runtime_(std::make_shared<internal::RuntimeSlot>()) {}
 Program::Program(Program&&) noexcept = default;
 Program& Program::operator=(Program&&) noexcept = default;
 Program::~Program() = default;
@@ -77,7 +78,7 @@ std::shared_ptr<internal::NodeRecord> Program::AddNodeImpl(
   }
   if (group == nullptr) group = &groups_.emplace_back(GroupNodes{std::string(label), {}});
   NodeId id{std::string(label), static_cast<int>(group->nodes.size())};
-  auto record = std::make_shared<internal::NodeRecord>(name_, std::move(id));
+  auto record = std::make_shared<internal::NodeRecord>(name_, std::move(id), runtime_);
   node->set_record(record);
   group->nodes.push_back(std::move(node));
   return record;

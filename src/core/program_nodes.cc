@@ -19,7 +19,8 @@ void ForEachNode(const Program& program,
 }
 
 void AttachRuntime(const Program& program, const std::shared_ptr<Runtime>& runtime) {
-  ForEachNode(program, [&](const std::shared_ptr<NodeImpl>& node) { node->record()->Attach(runtime); });
+  // One slot for every record of the program (NodeRecord); a moved-from program has none.
+  if (program.runtime_ != nullptr) program.runtime_->Attach(runtime);
 }
 
 std::vector<NodeId> IdsOfNodeAndInner(const std::shared_ptr<NodeImpl>& node) {

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lp/internal/program_nodes.h"
 #include "lp/lp.h"
 
 namespace lp {
@@ -134,7 +135,8 @@ TEST(ProgramTest, HandleDereferencedBeforeLaunchSaysSo) {
       return {};
     }
   };
-  auto record = std::make_shared<internal::NodeRecord>("unlaunched", NodeId{"server", 2});
+  auto record = std::make_shared<internal::NodeRecord>(
+      "unlaunched", NodeId{"server", 2}, std::make_shared<internal::RuntimeSlot>());
   ClientHandle handle(record);
   try {
     handle.Dereference();
@@ -143,6 +145,42 @@ TEST(ProgramTest, HandleDereferencedBeforeLaunchSaysSo) {
     EXPECT_THAT(error.what(), HasSubstr("node server/2 was dereferenced, but program "
                                         "'unlaunched' has not been launched"));
   }
+}
+
+// A handle that exposes the runtime it resolves through.
+struct RuntimeProbe : HandleBase {
+  explicit RuntimeProbe(const HandleBase& handle) : HandleBase(handle) {}
+  std::shared_ptr<internal::Runtime> Runtime() const { return RuntimeOrThrow(); }
+};
+
+TEST(ProgramTest, AttachingARuntimeReachesEveryHandleInnerNodesIncluded) {
+  Program program("attached");
+  auto first = program.AddNode(ClassNode<Worker>(1), "worker");
+  auto second = program.AddNode(ClassNode<Worker>(2), "worker");
+  ClassNode<Worker> inner(3);
+  program.AddNode(MultiThreadingColocation({inner}), "pack");
+  auto inner_handle = program.HandleOf(inner);
+
+  auto launched = std::make_shared<internal::Runtime>();
+  internal::AttachRuntime(program, launched);
+  for (const HandleBase& handle : std::vector<HandleBase>{first, second, inner_handle}) {
+    EXPECT_EQ(RuntimeProbe(handle).Runtime(), launched) << handle.node().ToString();
+  }
+  // Launched again (a test launching one program twice), every handle follows.
+  auto relaunched = std::make_shared<internal::Runtime>();
+  internal::AttachRuntime(program, relaunched);
+  for (const HandleBase& handle : std::vector<HandleBase>{first, second, inner_handle}) {
+    EXPECT_EQ(RuntimeProbe(handle).Runtime(), relaunched) << handle.node().ToString();
+  }
+}
+
+TEST(ProgramTest, AttachingARuntimeLeavesOtherProgramsUnlaunched) {
+  Program launched("launched");
+  launched.AddNode(ClassNode<Worker>(1), "worker");
+  Program other("other");
+  auto unlaunched = other.AddNode(ClassNode<Worker>(1), "worker");
+  internal::AttachRuntime(launched, std::make_shared<internal::Runtime>());
+  EXPECT_THROW(RuntimeProbe(unlaunched).Runtime(), NotLaunchedError);
 }
 
 }  // namespace
