@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -28,10 +30,13 @@ namespace lp::internal {
 struct WorkerEnd {
   std::optional<absl::StatusOr<ExitInfo>> end;  // guarded by State::mu
   std::condition_variable ended;                // notified under State::mu when `end` is set
+  // ForkedNodeProcess::NotifyWhenEnded's; guarded by State::mu, called under it.
+  std::function<void()> on_end;
 
   void Set(absl::StatusOr<ExitInfo> how) {
     end = std::move(how);
     ended.notify_all();
+    if (on_end) std::exchange(on_end, nullptr)();
   }
 };
 
@@ -60,9 +65,23 @@ class ForkedNodeProcess : public NodeProcess {
       : NodeProcess(pid), state_(std::move(state)), end_(std::move(end)) {}
 
   ~ForkedNodeProcess() override {
-    if (HasExited()) return;
-    Kill(SIGKILL);
-    (void)WaitForExit(absl::InfiniteFuture());
+    if (!HasExited()) {
+      Kill(SIGKILL);
+      (void)WaitForExit(absl::InfiniteFuture());
+    }
+    std::lock_guard lock(state_->mu);
+    end_->on_end = nullptr;  // (already called, unless the end was never reported)
+  }
+
+  // No thread: the server's report, read by ForkServer::Read, calls `ended`.
+  void NotifyWhenEnded(std::function<void()> ended) override {
+    std::unique_lock lock(state_->mu);
+    if (!end_->end.has_value()) {
+      end_->on_end = std::move(ended);
+      return;
+    }
+    lock.unlock();
+    ended();
   }
 
  protected:

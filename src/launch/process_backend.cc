@@ -71,6 +71,7 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
   std::vector<std::pair<std::string, std::string>> worker_env = session->worker_env;
   worker_env.emplace_back(kCoordinatorAddressEnv,
                           absl::StrCat("127.0.0.1:", session->server->port()));
+  ends_thread_ = std::thread([this] { HandleEnds(); });
   for (const NodeId& id : TopLevelNodes(program)) {
     auto config = options.local_resources.find(id.group);
     std::vector<std::pair<std::string, std::string>> env = worker_env;
@@ -92,13 +93,31 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
     supervisor.UnitStarted(id.ToString(), {id});
     NodeProcess* raw = process->get();
     processes_.emplace_back(id, *std::move(process));
-    watchers_.emplace_back([this, id, raw] { WatchWorker(id, raw); });
+    raw->NotifyWhenEnded([this, id, raw] {
+      std::lock_guard lock(ends_mu_);
+      ended_.emplace_back(id, raw);
+      ends_changed_.notify_all();
+    });
   }
   return absl::OkStatus();
 }
 
-void ProcessBackend::WatchWorker(const NodeId& id, NodeProcess* process) {
-  const absl::StatusOr<ExitInfo> exit = process->WaitForExit(absl::InfiniteFuture());
+void ProcessBackend::HandleEnds() {
+  std::unique_lock lock(ends_mu_);
+  for (;;) {
+    ends_changed_.wait(lock, [this] { return !ended_.empty() || joining_; });
+    if (ended_.empty()) return;
+    const auto [id, process] = ended_.front();
+    ended_.pop_front();
+    lock.unlock();
+    WorkerEnded(id, *process);
+    lock.lock();
+  }
+}
+
+void ProcessBackend::WorkerEnded(const NodeId& id, NodeProcess& process) {
+  // At once: the end is known.
+  const absl::StatusOr<ExitInfo> exit = process.WaitForExit(absl::InfiniteFuture());
   if (exit.ok() && !supervisor_->Killing()) {
     // The page shows the code; how the node ended is recorded below (or was, by its own
     // exit report).
@@ -137,7 +156,12 @@ void ProcessBackend::Kill(const std::set<std::string>& units) {
 }
 
 void ProcessBackend::Join() {
-  for (std::thread& watcher : watchers_) watcher.join();
+  {
+    std::lock_guard lock(ends_mu_);
+    joining_ = true;
+    ends_changed_.notify_all();
+  }
+  if (ends_thread_.joinable()) ends_thread_.join();
   // Every worker was waited for: the fork servers have nothing more to do.
   if (starter_ != nullptr) starter_->StopServers();
 }

@@ -7,6 +7,17 @@
 
 namespace lp::internal {
 
+NodeProcess::~NodeProcess() {
+  if (notifier_.joinable()) notifier_.join();
+}
+
+void NodeProcess::NotifyWhenEnded(std::function<void()> ended) {
+  notifier_ = std::thread([this, ended = std::move(ended)] {
+    (void)WaitForExit(absl::InfiniteFuture());
+    ended();
+  });
+}
+
 absl::StatusOr<ExitInfo> NodeProcess::WaitForExit(absl::Time deadline) {
   {
     std::unique_lock lock(mu_);

@@ -4,8 +4,10 @@
 #include <sys/types.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -35,8 +37,8 @@ class NodeProcess {
   NodeProcess(const NodeProcess&) = delete;
   NodeProcess& operator=(const NodeProcess&) = delete;
   // Subclasses kill the node's process tree if it has not been seen to end: no node
-  // outlives the launcher that forgot it.
-  virtual ~NodeProcess() = default;
+  // outlives the launcher that forgot it. Then this joins NotifyWhenEnded's thread.
+  virtual ~NodeProcess();
 
   pid_t pid() const { return pid_; }
 
@@ -47,6 +49,15 @@ class NodeProcess {
 
   // True once WaitForExit has seen the end.
   bool HasExited() const;
+
+  // Calls `ended` once, as soon as the node's end is known: WaitForExit then returns at
+  // once. Call at most once. By default a thread of this object's own waits for the end
+  // (WaitForExit) and calls it; kinds that hear of their ends without waiting have none (a
+  // forked worker: its fork server's report, on the thread that reads the reports), so
+  // that a launcher of a thousand workers need not run a thousand threads. `ended` may run
+  // on any thread, the caller's included if the end is known already; it must be quick
+  // and must not destroy this object. It does not run once the destructor returned.
+  virtual void NotifyWhenEnded(std::function<void()> ended);
 
   // Sends `signal` to the node's whole process tree (KillProcessTree). Does not wait.
   // Nothing once the end was seen (the pid may be reused).
@@ -71,6 +82,8 @@ class NodeProcess {
   // Guarded by mu_:
   bool waiting_ = false;  // a thread is inside AwaitExit
   std::optional<ExitInfo> exit_;
+  // NotifyWhenEnded's, by default (set once, by the thread that calls it).
+  std::thread notifier_;
 
   friend void KillNodeProcesses(const std::vector<NodeProcess*>& processes, int signal);
 };

@@ -615,6 +615,28 @@ TEST_F(LocalMpTest, WorkersAreForkedByOneSingleThreadedServerTheLauncherStarted)
   EXPECT_THAT(testing::WaitUntilGone({server}, kGenerous), ::testing::IsEmpty());
 }
 
+// The launcher hears of a forked worker's end from the server's report, on the thread
+// that reads the reports: no thread of its own waits for each worker (a launch of 1000
+// workers ran 1024 threads in the launcher; docs/performance.md, "1000 nodes").
+TEST_F(LocalMpTest, TheLauncherRunsNoThreadPerForkedWorker) {
+  if (!ForkServerExpected()) GTEST_SKIP() << "no fork server under ThreadSanitizer";
+  std::map<int, int> launcher_threads;  // by the number of waiters
+  for (const int waiters : {2, 16}) {
+    ChildProcess child({Child(), "--mode=wait", absl::StrCat("--waiters=", waiters)});
+    std::vector<std::string> nodes;
+    for (int i = 0; i < waiters; ++i) nodes.push_back(absl::StrCat("waiter/", i));
+    ASSERT_EQ(WaitForNodes(child, nodes).size(), nodes.size()) << child.output();
+    launcher_threads[waiters] = testing::ThreadsOf(child.pid());
+    child.Signal(SIGINT);
+    EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+    ExpectEveryWaiterStoppedCleanly(child.output());
+  }
+  // A thread per worker would add 14. gRPC's executors may start a few more when busy.
+  EXPECT_LT(launcher_threads[16] - launcher_threads[2], 7)
+      << "launcher threads with 2 workers: " << launcher_threads[2]
+      << ", with 16: " << launcher_threads[16];
+}
+
 TEST_F(LocalMpTest, WithoutTheForkServerTheLauncherExecsEveryWorker) {
   ChildProcess child({Child(), "--mode=wait", "--lp_fork_server=false"});
   const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});

@@ -3,8 +3,9 @@
 // "pid <group/index> <pid>" once it is ready (its stop handler registered), so a test can
 // both wait for the program to be up and find each worker's process.
 //
-//   --mode=wait            waiter/0, waiter/1 wait for the stop; each stop handler prints
-//                          "stop handler: <node>", each node "clean exit: <node>"
+//   --mode=wait            waiter/0, waiter/1 (--waiters of them) wait for the stop; each
+//                          stop handler prints "stop handler: <node>", each node "clean
+//                          exit: <node>"
 //   --mode=stop_from_node  waiters, plus stopper/0, which calls lp::Stop() once the file
 //                          --trigger exists
 //   --mode=ends            ender/0, ender/1 print "done <node>" and return
@@ -77,6 +78,7 @@
 extern char** environ;
 
 ABSL_FLAG(std::string, mode, "wait", "see the file comment");
+ABSL_FLAG(int, waiters, 2, "how many waiter nodes the modes with waiters have");
 ABSL_FLAG(std::string, trigger, "", "stop_from_node: the file whose creation stops the program");
 ABSL_FLAG(std::string, role, "unset", "config: set per group through local_resources");
 ABSL_FLAG(bool, thread_before_launch, false,
@@ -195,8 +197,7 @@ void Configured() {
 
 void AddWaiters(lp::Program& program) {
   auto group = program.Group("waiter");
-  program.AddNode(lp::FunctionNode(Waiter));
-  program.AddNode(lp::FunctionNode(Waiter));
+  for (int i = 0; i < absl::GetFlag(FLAGS_waiters); ++i) program.AddNode(lp::FunctionNode(Waiter));
 }
 
 // sweep: a Courier server and a node calling it.
