@@ -24,6 +24,15 @@
 //   fat base    the same, but the child is this binary (gRPC, Abseil, protobuf, lp linked
 //               in) doing the same bind-and-report at the very start of main(): the cost of
 //               exec + loading + static initialisation of an lp binary, no lp.
+//   grpc exec   posix_spawn N copies of bench_launch_grpc_child (a raw gRPC callback server
+//               on 127.0.0.1:0, no lp) until each has reported its port and answered one
+//               call through a channel of this process's own, 16 at a time (as lp's
+//               nodes are called); stop = SIGTERM all + reap all (--grpc_baseline).
+//   grpc fork   the same servers forked by one spawned bench_launch_grpc_child before any
+//               gRPC thread exists, as lp's fork server forks its workers: the least a
+//               process that serves gRPC costs to start here. lp's workers do that and
+//               register with the coordinator (docs/performance.md, "What gRPC itself
+//               costs to launch").
 //
 // This binary is itself an lp program: local_mp re-executes it once per node with the same
 // command line, and main() builds the same sequence of programs again (it depends only on
@@ -58,6 +67,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -67,6 +77,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/launch/grpc_baseline.h"
 #include "lp/lp.h"
 
 ABSL_FLAG(std::string, sizes, "1,10,100", "Comma-separated numbers of CourierNodes.");
@@ -77,6 +88,9 @@ ABSL_FLAG(bool, isolate, false,
 ABSL_FLAG(bool, fat_baseline, true,
           "Also measure the baseline with this binary as the child (exec + loading "
           "of an lp binary).");
+ABSL_FLAG(bool, grpc_baseline, true,
+          "Also measure the gRPC baseline: N raw gRPC servers (bench_launch_grpc_child), "
+          "each started and called once.");
 ABSL_FLAG(bool, exec_wait_baseline, false,
           "Profiling: also run the fat baseline with fork() rather than posix_spawn (so "
           "copying this process's page tables), one child at a time, waiting for its exec "
@@ -179,9 +193,14 @@ std::string Dirname(const std::string& path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-// `argv_prefix` is the child's command; the pipe's write end is appended as an argument
-// (as "<fd>" or, for the fat baseline, "--baseline_child_fd=<fd>").
-BaselineResult RunBaseline(int n, const std::string& path, bool fat, bool wait_exec = false) {
+// `path` is the child's command; the pipe's write end is appended as an argument (as
+// "<fd>" or, for the fat baseline, "--baseline_child_fd=<fd>"). The launch ends once every
+// child reported its port and, if `call_each` is set, it returned (given every port). With
+// `one_template`, one child is spawned with "--fork=<n>" and makes the n that report (the
+// forked gRPC baseline), and ends them when it is sent SIGTERM.
+BaselineResult RunBaseline(int n, const std::string& path, bool fat, bool wait_exec = false,
+                           bool (*call_each)(const std::vector<int>& ports) = nullptr,
+                           bool one_template = false) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
     std::perror("pipe2");
@@ -191,13 +210,15 @@ BaselineResult RunBaseline(int n, const std::string& path, bool fat, bool wait_e
   const int child_fd = fcntl(fds[1], F_DUPFD, 10);
   const std::string fd_arg =
       fat ? absl::StrCat("--baseline_child_fd=", child_fd) : absl::StrCat(child_fd);
+  const std::string fork_arg = absl::StrCat("--fork=", n);
   std::vector<char*> argv = {const_cast<char*>(path.c_str()), const_cast<char*>(fd_arg.c_str()),
+                             one_template ? const_cast<char*>(fork_arg.c_str()) : nullptr,
                              nullptr};
   std::vector<pid_t> pids;
   pids.reserve(n);
 
   const Clock::time_point t0 = Clock::now();
-  for (int i = 0; i < n; ++i) {
+  for (int i = 0; i < (one_template ? 1 : n); ++i) {
     pid_t pid = -1;
     if (!wait_exec) {
       // posix_spawn: glibc's clone(CLONE_VM | CLONE_VFORK) shares this process's memory
@@ -238,19 +259,29 @@ BaselineResult RunBaseline(int n, const std::string& path, bool fat, bool wait_e
   }
   close(child_fd);
   close(fds[1]);
-  int ports = 0;
-  std::string pending;
+  std::vector<int> ports;
+  std::string pending;  // the last line read, while incomplete
   char buffer[4096];
-  while (ports < n) {
+  while (static_cast<int>(ports.size()) < n) {
     const ssize_t got = read(fds[0], buffer, sizeof(buffer));
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
-      std::fprintf(stderr, "baseline: children ended before reporting %d ports (got %d)\n", n,
-                   ports);
+      std::fprintf(stderr, "baseline: children ended before reporting %d ports (got %zu)\n", n,
+                   ports.size());
       std::exit(1);
     }
-    ports += static_cast<int>(std::count(buffer, buffer + got, '\n'));
+    for (const char c : std::string_view(buffer, static_cast<size_t>(got))) {
+      if (c != '\n') {
+        pending.push_back(c);
+        continue;
+      }
+      int port = 0;
+      (void)absl::SimpleAtoi(pending, &port);
+      ports.push_back(port);
+      pending.clear();
+    }
   }
+  if (call_each != nullptr && !call_each(ports)) std::exit(1);
   const Clock::time_point t1 = Clock::now();
   close(fds[0]);
 
@@ -403,6 +434,8 @@ struct Measurement {
   BaselineResult base;
   BaselineResult fat;
   BaselineResult fat_wait;
+  BaselineResult grpc;         // --grpc_baseline: exec'd servers
+  BaselineResult grpc_forked;  // ... forked by a template
 };
 
 // Launches one program of n Pingers. In a worker whose launch comes later this returns at
@@ -558,13 +591,15 @@ void PrintResultLine(const Measurement& m) {
   const ProcessSample& up = m.lp.up;
   std::printf("RESULT n=%d rep=%d ok=%d lp_launch=%.3f lp_spawn=%.3f lp_first=%.3f "
               "lp_stop=%.3f lp_stop_wait=%.3f base_launch=%.3f base_stop=%.3f "
-              "fat_launch=%.3f fat_stop=%.3f procs=%d pss_workers=%.3f pss_launcher=%.3f "
-              "cpu_workers=%.3f cpu_launcher=%.3f threads_workers=%lld "
+              "fat_launch=%.3f fat_stop=%.3f grpc_launch=%.3f grpc_stop=%.3f "
+              "grpc_forked_launch=%.3f grpc_forked_stop=%.3f procs=%d pss_workers=%.3f "
+              "pss_launcher=%.3f cpu_workers=%.3f cpu_launcher=%.3f threads_workers=%lld "
               "threads_launcher=%lld\n",
               m.n, m.rep, m.lp.ok ? 1 : 0, m.lp.launch_ms, m.lp.spawn_ms, m.lp.first_ready_ms,
               m.lp.stop_ms, m.lp.stop_wait_ms, m.base.launch_ms, m.base.stop_ms,
-              m.fat.launch_ms, m.fat.stop_ms, up.processes, up.workers_pss_mib,
-              up.launcher_pss_mib, up.workers_cpu_s, up.launcher_cpu_s,
+              m.fat.launch_ms, m.fat.stop_ms, m.grpc.launch_ms, m.grpc.stop_ms,
+              m.grpc_forked.launch_ms, m.grpc_forked.stop_ms, up.processes,
+              up.workers_pss_mib, up.launcher_pss_mib, up.workers_cpu_s, up.launcher_cpu_s,
               static_cast<long long>(up.workers_threads),
               static_cast<long long>(up.launcher_threads));
   std::fflush(stdout);
@@ -587,6 +622,8 @@ bool ParseResultLine(const std::string& line, Measurement* m) {
   m->lp.stop_wait_ms = values["lp_stop_wait"];
   m->base = {values["base_launch"], values["base_stop"]};
   m->fat = {values["fat_launch"], values["fat_stop"]};
+  m->grpc = {values["grpc_launch"], values["grpc_stop"]};
+  m->grpc_forked = {values["grpc_forked_launch"], values["grpc_forked_stop"]};
   m->lp.up.processes = static_cast<int>(values["procs"]);
   m->lp.up.workers_pss_mib = values["pss_workers"];
   m->lp.up.launcher_pss_mib = values["pss_launcher"];
@@ -654,6 +691,8 @@ int main(int argc, char** argv) {
   const bool machine = absl::GetFlag(FLAGS_machine);
   const std::string trace_dir = absl::GetFlag(FLAGS_trace_dir);
   const std::string child = Dirname(SelfExe()) + "/bench_launch_child";
+  const std::string grpc_child = Dirname(SelfExe()) + "/bench_launch_grpc_child";
+  const bool grpc = absl::GetFlag(FLAGS_grpc_baseline);
   const bool fat = absl::GetFlag(FLAGS_fat_baseline);
 
   if (!IsWorker() && !machine) {
@@ -683,6 +722,13 @@ int main(int argc, char** argv) {
         if (!IsWorker()) {
           m.base = RunBaseline(n, child, /*fat=*/false);
           if (fat) m.fat = RunBaseline(n, SelfExe(), /*fat=*/true);
+          if (grpc) {
+            m.grpc = RunBaseline(n, grpc_child, /*fat=*/false, /*wait_exec=*/false,
+                                 &lp::bench::CallEachGrpcBaselineServer);
+            m.grpc_forked = RunBaseline(n, grpc_child, /*fat=*/false, /*wait_exec=*/false,
+                                        &lp::bench::CallEachGrpcBaselineServer,
+                                        /*one_template=*/true);
+          }
           if (absl::GetFlag(FLAGS_exec_wait_baseline)) {
             m.fat_wait = RunBaseline(n, SelfExe(), /*fat=*/true, /*wait_exec=*/true);
             std::fprintf(stderr, "      fat baseline, one exec at a time: launch %.1f ms\n",
@@ -711,10 +757,12 @@ int main(int argc, char** argv) {
           std::fprintf(stderr,
                        "  n=%3d rep=%d: lp launch %8.1f ms (spawn %7.1f, first ready %7.1f) "
                        "stop %7.1f (+wait %7.1f) | base launch %7.1f stop %6.1f | fat launch "
-                       "%7.1f stop %6.1f%s\n",
+                       "%7.1f stop %6.1f | grpc launch %7.1f stop %6.1f, forked %7.1f stop "
+                       "%6.1f%s\n",
                        n, rep, m.lp.launch_ms, m.lp.spawn_ms, m.lp.first_ready_ms, m.lp.stop_ms,
                        m.lp.stop_wait_ms, m.base.launch_ms, m.base.stop_ms, m.fat.launch_ms,
-                       m.fat.stop_ms, m.lp.ok ? "" : "  FAILED");
+                       m.fat.stop_ms, m.grpc.launch_ms, m.grpc.stop_ms, m.grpc_forked.launch_ms,
+                       m.grpc_forked.stop_ms, m.lp.ok ? "" : "  FAILED");
           const ProcessSample& up = m.lp.up;
           std::fprintf(stderr,
                        "      all up: %d worker processes, PSS %.1f MiB (%.2f per node), "
@@ -828,6 +876,39 @@ int main(int argc, char** argv) {
     std::printf("\ncolumns: fork = the default launch (workers forked by a fork server); exec = "
                 "the same program launched with LaunchOptions::fork_server = false in the same "
                 "run (alternating); base = the fork/exec baseline above. Medians of %d (ms).\n",
+                reps);
+  }
+
+  if (absl::GetFlag(FLAGS_grpc_baseline)) {
+    std::printf("\n%6s %10s %10s %10s %8s %8s %10s %10s | %9s %9s %9s\n", "N", "lp launch",
+                "grpc exec", "grpc fork", "lp/exec", "lp/fork", "exec/base", "fork/base",
+                "lp stop", "exec stop", "fork stop");
+    for (int n : sizes) {
+      std::vector<double> lp_launch, exec_launch, fork_launch, base_launch, lp_stop, exec_stop,
+          fork_stop;
+      for (const Measurement& m : all) {
+        if (m.n != n) continue;
+        lp_launch.push_back(m.lp.launch_ms);
+        exec_launch.push_back(m.grpc.launch_ms);
+        fork_launch.push_back(m.grpc_forked.launch_ms);
+        base_launch.push_back(m.base.launch_ms);
+        lp_stop.push_back(m.lp.stop_ms);
+        exec_stop.push_back(m.grpc.stop_ms);
+        fork_stop.push_back(m.grpc_forked.stop_ms);
+      }
+      const double exec = std::max(Median(exec_launch), 1e-9);
+      const double fork = std::max(Median(fork_launch), 1e-9);
+      const double base = std::max(Median(base_launch), 1e-9);
+      std::printf("%6d %10.1f %10.1f %10.1f %8.2f %8.2f %10.2f %10.2f | %9.1f %9.1f %9.1f\n", n,
+                  Median(lp_launch), exec, fork, Median(lp_launch) / exec,
+                  Median(lp_launch) / fork, exec / base, fork / base, Median(lp_stop),
+                  Median(exec_stop), Median(fork_stop));
+    }
+    std::printf("\ncolumns: grpc = N raw gRPC servers (bench_launch_grpc_child) until each "
+                "answered one call from this process, then SIGTERM and reap; exec = each one "
+                "spawned; fork = forked by one spawned template before any gRPC thread exists "
+                "(as lp's fork server does); lp = the default launch above; base = the "
+                "fork/exec baseline. Medians of %d (ms).\n",
                 reps);
   }
 
