@@ -587,6 +587,16 @@ std::vector<int> ParseSizes() {
   return sizes;
 }
 
+// The median, over the repetitions of size n, of what `field` reads from a measurement.
+double MedianOf(const std::vector<Measurement>& all, int n,
+                double (*field)(const Measurement&)) {
+  std::vector<double> values;
+  for (const Measurement& m : all) {
+    if (m.n == n) values.push_back(field(m));
+  }
+  return Median(values);
+}
+
 void PrintResultLine(const Measurement& m) {
   const ProcessSample& up = m.lp.up;
   std::printf("RESULT n=%d rep=%d ok=%d lp_launch=%.3f lp_spawn=%.3f lp_first=%.3f "
@@ -855,23 +865,21 @@ int main(int argc, char** argv) {
                 "exec launch", "fork/base", "exec/base", "fork stop", "exec stop",
                 "fork l+s+wt", "exec l+s+wt");
     for (int n : sizes) {
-      std::vector<double> fork_launch, exec_launch, base_launch, fork_stop, exec_stop,
-          fork_total, exec_total;
-      for (const Measurement& m : all) {
-        if (m.n != n) continue;
-        fork_launch.push_back(m.lp.launch_ms);
-        exec_launch.push_back(m.lp_exec.launch_ms);
-        base_launch.push_back(m.base.launch_ms);
-        fork_stop.push_back(m.lp.stop_ms);
-        exec_stop.push_back(m.lp_exec.stop_ms);
-        fork_total.push_back(m.lp.launch_ms + m.lp.stop_wait_ms);
-        exec_total.push_back(m.lp_exec.launch_ms + m.lp_exec.stop_wait_ms);
-      }
-      const double base = std::max(Median(base_launch), 1e-9);
-      std::printf("%6d %12.1f %12.1f %9.2f %9.2f | %12.1f %12.1f | %12.1f %12.1f\n", n,
-                  Median(fork_launch), Median(exec_launch), Median(fork_launch) / base,
-                  Median(exec_launch) / base, Median(fork_stop), Median(exec_stop),
-                  Median(fork_total), Median(exec_total));
+      const auto median = [&](double (*field)(const Measurement&)) {
+        return MedianOf(all, n, field);
+      };
+      const double fork = median([](const Measurement& m) { return m.lp.launch_ms; });
+      const double exec = median([](const Measurement& m) { return m.lp_exec.launch_ms; });
+      const double base =
+          std::max(median([](const Measurement& m) { return m.base.launch_ms; }), 1e-9);
+      std::printf(
+          "%6d %12.1f %12.1f %9.2f %9.2f | %12.1f %12.1f | %12.1f %12.1f\n", n, fork, exec,
+          fork / base, exec / base, median([](const Measurement& m) { return m.lp.stop_ms; }),
+          median([](const Measurement& m) { return m.lp_exec.stop_ms; }),
+          median([](const Measurement& m) { return m.lp.launch_ms + m.lp.stop_wait_ms; }),
+          median([](const Measurement& m) {
+            return m.lp_exec.launch_ms + m.lp_exec.stop_wait_ms;
+          }));
     }
     std::printf("\ncolumns: fork = the default launch (workers forked by a fork server); exec = "
                 "the same program launched with LaunchOptions::fork_server = false in the same "
@@ -884,25 +892,18 @@ int main(int argc, char** argv) {
                 "grpc exec", "grpc fork", "lp/exec", "lp/fork", "exec/base", "fork/base",
                 "lp stop", "exec stop", "fork stop");
     for (int n : sizes) {
-      std::vector<double> lp_launch, exec_launch, fork_launch, base_launch, lp_stop, exec_stop,
-          fork_stop;
-      for (const Measurement& m : all) {
-        if (m.n != n) continue;
-        lp_launch.push_back(m.lp.launch_ms);
-        exec_launch.push_back(m.grpc.launch_ms);
-        fork_launch.push_back(m.grpc_forked.launch_ms);
-        base_launch.push_back(m.base.launch_ms);
-        lp_stop.push_back(m.lp.stop_ms);
-        exec_stop.push_back(m.grpc.stop_ms);
-        fork_stop.push_back(m.grpc_forked.stop_ms);
-      }
-      const double exec = std::max(Median(exec_launch), 1e-9);
-      const double fork = std::max(Median(fork_launch), 1e-9);
-      const double base = std::max(Median(base_launch), 1e-9);
+      const auto median = [&](double (*field)(const Measurement&)) {
+        return std::max(MedianOf(all, n, field), 1e-9);
+      };
+      const double lp = median([](const Measurement& m) { return m.lp.launch_ms; });
+      const double exec = median([](const Measurement& m) { return m.grpc.launch_ms; });
+      const double fork = median([](const Measurement& m) { return m.grpc_forked.launch_ms; });
+      const double base = median([](const Measurement& m) { return m.base.launch_ms; });
       std::printf("%6d %10.1f %10.1f %10.1f %8.2f %8.2f %10.2f %10.2f | %9.1f %9.1f %9.1f\n", n,
-                  Median(lp_launch), exec, fork, Median(lp_launch) / exec,
-                  Median(lp_launch) / fork, exec / base, fork / base, Median(lp_stop),
-                  Median(exec_stop), Median(fork_stop));
+                  lp, exec, fork, lp / exec, lp / fork, exec / base, fork / base,
+                  median([](const Measurement& m) { return m.lp.stop_ms; }),
+                  median([](const Measurement& m) { return m.grpc.stop_ms; }),
+                  median([](const Measurement& m) { return m.grpc_forked.stop_ms; }));
     }
     std::printf("\ncolumns: grpc = N raw gRPC servers (bench_launch_grpc_child) until each "
                 "answered one call from this process, then SIGTERM and reap; exec = each one "
