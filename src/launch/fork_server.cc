@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -44,11 +45,11 @@ struct ForkServer::State {
   explicit State(pid_t server) : server(server) {}
   const pid_t server;
   std::mutex mu;
-  // Notified (all) under mu when `reply` or `ended` changes (a WorkerEnd has its own).
+  // Notified (all) under mu when `replies` or `ended` changes (a WorkerEnd has its own).
   std::condition_variable changed;
-  // Guarded by mu (as is every WorkerEnd):
-  std::optional<ForkMessage> reply;  // the answer to the request in flight
-  std::shared_ptr<WorkerEnd> reply_end;  // with a kForked reply: that worker's end
+  // The server's answers to the requests in flight, in order, not yet taken by ForkAll;
+  // with a kForked one, that worker's end. Guarded by mu (as is every WorkerEnd).
+  std::deque<std::pair<ForkMessage, std::shared_ptr<WorkerEnd>>> replies;
   // The workers running, by pid: a pid leaves when its end is reported, before the
   // kernel may give it to another process.
   std::map<pid_t, std::shared_ptr<WorkerEnd>> running;
@@ -164,28 +165,40 @@ ForkServer::~ForkServer() {
   // (Destroying server_ kills it if it is still there.)
 }
 
-absl::StatusOr<std::unique_ptr<NodeProcess>> ForkServer::Fork(
-    const std::vector<std::pair<std::string, std::string>>& env, UniqueFd output,
-    UniqueFd coordinator) {
+std::vector<absl::StatusOr<std::unique_ptr<NodeProcess>>> ForkServer::ForkAll(
+    std::vector<Request> requests) {
   std::lock_guard serial(fork_mu_);
-  ForkMessage request{.type = ForkMessage::kFork, .text = EncodeEnvironment(env),
-                      .fd = std::move(output), .coordinator = std::move(coordinator)};
-  if (absl::Status sent = SendForkMessage(socket_.get(), request); !sent.ok()) return sent;
-  request.fd.Reset();  // the server has its own copies
-  request.coordinator.Reset();
+  absl::Status unsent;  // why the requests from the first that could not be sent were not
+  size_t sent = 0;
+  for (Request& request : requests) {
+    const ForkMessage message{.type = ForkMessage::kFork, .text = EncodeEnvironment(request.env),
+                              .fd = std::move(request.output),
+                              .coordinator = std::move(request.coordinator)};
+    // (The server has its own copies of the descriptors once it is sent.)
+    unsent = SendForkMessage(socket_.get(), message);
+    if (!unsent.ok()) break;
+    ++sent;
+  }
+  std::vector<absl::StatusOr<std::unique_ptr<NodeProcess>>> forked;
+  forked.reserve(requests.size());
   std::unique_lock lock(state_->mu);
-  state_->changed.wait(lock, [this] { return state_->reply.has_value() || state_->ended; });
-  if (!state_->reply.has_value()) {
-    return absl::UnavailableError(
-        absl::StrCat("the fork server (pid ", state_->server, ") ended"));
+  while (forked.size() < sent) {
+    state_->changed.wait(lock, [this] { return !state_->replies.empty() || state_->ended; });
+    if (state_->replies.empty()) {
+      forked.push_back(absl::UnavailableError(
+          absl::StrCat("the fork server (pid ", state_->server, ") ended")));
+      continue;
+    }
+    auto [reply, end] = std::move(state_->replies.front());
+    state_->replies.pop_front();
+    if (reply.type != ForkMessage::kForked) {
+      forked.push_back(absl::InternalError(absl::StrCat("fork server: ", reply.text)));
+      continue;
+    }
+    forked.push_back(std::make_unique<ForkedNodeProcess>(reply.pid, state_, std::move(end)));
   }
-  ForkMessage reply = *std::move(state_->reply);
-  std::shared_ptr<WorkerEnd> end = std::move(state_->reply_end);
-  state_->reply.reset();
-  if (reply.type != ForkMessage::kForked) {
-    return absl::InternalError(absl::StrCat("fork server: ", reply.text));
-  }
-  return std::make_unique<ForkedNodeProcess>(reply.pid, state_, std::move(end));
+  while (forked.size() < requests.size()) forked.push_back(unsent);
+  return forked;
 }
 
 void ForkServer::Read() {
@@ -195,13 +208,15 @@ void ForkServer::Read() {
     ForkMessage& m = **message;
     std::lock_guard lock(state_->mu);
     switch (m.type) {
-      case ForkMessage::kForked:
+      case ForkMessage::kForked: {
         // Known before its end can be reported: the server reports in order.
-        state_->reply_end = std::make_shared<WorkerEnd>();
-        state_->running[m.pid] = state_->reply_end;
-        [[fallthrough]];
+        auto end = std::make_shared<WorkerEnd>();
+        state_->running[m.pid] = end;
+        state_->replies.emplace_back(std::move(m), std::move(end));
+        break;
+      }
       case ForkMessage::kForkFailed:
-        state_->reply = std::move(m);
+        state_->replies.emplace_back(std::move(m), nullptr);
         break;
       case ForkMessage::kExited:
         // (Not one of ours: a child main() started before lp::Launch, which the server

@@ -2,7 +2,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <iostream>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "src/core/worker_environment.h"
@@ -15,6 +17,14 @@
 #include "src/terminal/terminal_kind.h"
 
 namespace lp::internal {
+namespace {
+
+// How many workers are started together (WorkerStarter::Launch): a fork server forks them
+// without waiting for the launcher in between, and they hold at most two descriptors each
+// meanwhile (their output, their connection to the coordinator).
+constexpr size_t kWorkersStartedTogether = 16;
+
+}  // namespace
 
 absl::Status ProcessBackend::Start(Supervisor& supervisor) {
   supervisor_ = &supervisor;
@@ -72,32 +82,48 @@ absl::Status ProcessBackend::Start(Supervisor& supervisor) {
   worker_env.emplace_back(kCoordinatorAddressEnv,
                           absl::StrCat("127.0.0.1:", session->server->port()));
   ends_thread_ = std::thread([this] { HandleEnds(); });
-  for (const NodeId& id : TopLevelNodes(program)) {
-    auto config = options.local_resources.find(id.group);
-    std::vector<std::pair<std::string, std::string>> env = worker_env;
-    env.emplace_back(kNodeEnv, id.ToString());
-    SpawnSpec spec = MakeWorkerSpec(
-        {.base_argv = *base_argv,
-         .node = id,
-         .config = config == options.local_resources.end() ? nullptr : &config->second,
-         .args_for_scripts_only = AllPythonNodes(program, {id}),
-         .worker_env = std::move(env)});
-    absl::StatusOr<std::unique_ptr<NodeProcess>> process = starter_->Launch(
-        id.ToString(), id.group,
-        config == options.local_resources.end() ? nullptr : &config->second, std::move(spec));
-    if (!process.ok()) {
-      return absl::Status(process.status().code(),
-                          absl::StrCat("cannot start node ", id.ToString(), ": ",
-                                       process.status().message()));
+  const std::vector<NodeId> nodes = TopLevelNodes(program);
+  for (size_t first = 0; first < nodes.size(); first += kWorkersStartedTogether) {
+    const size_t end = std::min(nodes.size(), first + kWorkersStartedTogether);
+    std::vector<WorkerStarter::Worker> workers;
+    for (size_t i = first; i < end; ++i) {
+      const NodeId& id = nodes[i];
+      auto config = options.local_resources.find(id.group);
+      const ProcessConfig* group_config =
+          config == options.local_resources.end() ? nullptr : &config->second;
+      std::vector<std::pair<std::string, std::string>> env = worker_env;
+      env.emplace_back(kNodeEnv, id.ToString());
+      workers.push_back({.node_key = id.ToString(),
+                         .group = id.group,
+                         .config = group_config,
+                         .spec = MakeWorkerSpec({.base_argv = *base_argv,
+                                                 .node = id,
+                                                 .config = group_config,
+                                                 .args_for_scripts_only =
+                                                     AllPythonNodes(program, {id}),
+                                                 .worker_env = std::move(env)})});
     }
-    supervisor.UnitStarted(id.ToString(), {id});
-    NodeProcess* raw = process->get();
-    processes_.emplace_back(id, *std::move(process));
-    raw->NotifyWhenEnded([this, id, raw] {
-      std::lock_guard lock(ends_mu_);
-      ended_.emplace_back(id, raw);
-      ends_changed_.notify_all();
-    });
+    std::vector<absl::StatusOr<std::unique_ptr<NodeProcess>>> started =
+        starter_->Launch(std::move(workers));
+    for (size_t i = first; i < end; ++i) {
+      const NodeId& id = nodes[i];
+      absl::StatusOr<std::unique_ptr<NodeProcess>>& process = started[i - first];
+      if (!process.ok()) {
+        // (The workers started after it are killed as `started` goes, those before by
+        // the destructor.)
+        return absl::Status(process.status().code(),
+                            absl::StrCat("cannot start node ", id.ToString(), ": ",
+                                         process.status().message()));
+      }
+      supervisor.UnitStarted(id.ToString(), {id});
+      NodeProcess* raw = process->get();
+      processes_.emplace_back(id, *std::move(process));
+      raw->NotifyWhenEnded([this, id, raw] {
+        std::lock_guard lock(ends_mu_);
+        ended_.emplace_back(id, raw);
+        ends_changed_.notify_all();
+      });
+    }
   }
   return absl::OkStatus();
 }

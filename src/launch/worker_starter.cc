@@ -63,27 +63,53 @@ ForkServer* WorkerStarter::ServerFor(const std::string& group, const ProcessConf
   return it->second.get();
 }
 
-absl::StatusOr<std::unique_ptr<NodeProcess>> WorkerStarter::Launch(const std::string& node_key,
-                                                                   const std::string& group,
-                                                                   const ProcessConfig* config,
-                                                                   SpawnSpec spec) {
-  if (ForkServer* server = ServerFor(group, config, spec)) {
-    absl::StatusOr<UniqueFd> output = terminal_.OpenOutput(node_key);
-    if (!output.ok()) return output.status();
+std::vector<absl::StatusOr<std::unique_ptr<NodeProcess>>> WorkerStarter::Launch(
+    std::vector<Worker> workers) {
+  std::vector<absl::StatusOr<std::unique_ptr<NodeProcess>>> started(workers.size());
+  // The workers to fork, by server, and their requests.
+  std::map<ForkServer*, std::pair<std::vector<size_t>, std::vector<ForkServer::Request>>> forks;
+  for (size_t i = 0; i < workers.size(); ++i) {
+    Worker& worker = workers[i];
+    ForkServer* server = ServerFor(worker.group, worker.config, worker.spec);
+    if (server == nullptr) {
+      started[i] = terminal_.Launch(worker.node_key, std::move(worker.spec));
+      continue;
+    }
+    absl::StatusOr<UniqueFd> output = terminal_.OpenOutput(worker.node_key);
+    if (!output.ok()) {
+      started[i] = output.status();
+      continue;
+    }
     // Saves the worker a TCP connection and gRPC's name resolution and load balancing
     // before it can register: a sixth of a forked worker's start (docs/performance.md).
     UniqueFd coordinator;
     if (connect_coordinator_ != nullptr) {
       absl::StatusOr<UniqueFd> connection = connect_coordinator_();
-      if (!connection.ok()) return connection.status();
+      if (!connection.ok()) {
+        started[i] = connection.status();
+        continue;
+      }
       coordinator = *std::move(connection);
     }
-    absl::StatusOr<std::unique_ptr<NodeProcess>> forked =
-        server->Fork(spec.env_overrides, *std::move(output), std::move(coordinator));
-    if (forked.ok()) return forked;
-    Debug(group, std::string(forked.status().message()));
+    auto& [indices, requests] = forks[server];
+    indices.push_back(i);
+    requests.push_back({worker.spec.env_overrides, *std::move(output), std::move(coordinator)});
   }
-  return terminal_.Launch(node_key, std::move(spec));
+  for (auto& [server, batch] : forks) {
+    auto& [indices, requests] = batch;
+    std::vector<absl::StatusOr<std::unique_ptr<NodeProcess>>> forked =
+        server->ForkAll(std::move(requests));
+    for (size_t k = 0; k < indices.size(); ++k) {
+      Worker& worker = workers[indices[k]];
+      if (forked[k].ok()) {
+        started[indices[k]] = std::move(forked[k]);
+        continue;
+      }
+      Debug(worker.group, std::string(forked[k].status().message()));
+      started[indices[k]] = terminal_.Launch(worker.node_key, std::move(worker.spec));
+    }
+  }
+  return started;
 }
 
 }  // namespace lp::internal

@@ -49,12 +49,18 @@ class WorkerStarter {
         use_fork_servers_(use_fork_servers),
         connect_coordinator_(std::move(connect_coordinator)) {}
 
-  // Starts the worker of `node_key` (of group `group`, configured with `config`, may be
-  // null) with the command `spec`, which MakeWorkerSpec built from them.
-  absl::StatusOr<std::unique_ptr<NodeProcess>> Launch(const std::string& node_key,
-                                                      const std::string& group,
-                                                      const ProcessConfig* config,
-                                                      SpawnSpec spec);
+  // The worker of `node_key` (of group `group`, configured with `config`, may be null),
+  // with the command `spec`, which MakeWorkerSpec built from them.
+  struct Worker {
+    std::string node_key;
+    std::string group;
+    const ProcessConfig* config = nullptr;
+    SpawnSpec spec;
+  };
+
+  // Starts `workers`; one result per worker, in order. The forks of one server are
+  // requested together (ForkServer::ForkAll).
+  std::vector<absl::StatusOr<std::unique_ptr<NodeProcess>>> Launch(std::vector<Worker> workers);
 
   // Ends the fork servers. Call once every worker they forked was waited for.
   void StopServers() { servers_.clear(); }

@@ -637,6 +637,26 @@ TEST_F(LocalMpTest, TheLauncherRunsNoThreadPerForkedWorker) {
       << ", with 16: " << launcher_threads[16];
 }
 
+// Workers are forked in batches, the replies matched to the requests by their order
+// (ForkServer::ForkAll). Past the first batches, each worker must still be its own node's:
+// the launcher names the node whose process was killed.
+TEST_F(LocalMpTest, AWorkerForkedInALaterBatchIsItsOwnNodes) {
+  ChildProcess child({Child(), "--mode=victim", "--waiters=40"});
+  std::vector<std::string> nodes = {"victim/0"};
+  for (int i = 0; i < 40; ++i) nodes.push_back(absl::StrCat("waiter/", i));
+  auto pids = WaitForNodes(child, nodes);
+  ASSERT_EQ(pids.size(), nodes.size()) << child.output();
+  kill(pids["victim/0"], SIGKILL);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), kExitNodeFailed) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("lp: program 'mp_child' failed: node victim/0 failed: "
+                                        "killed by signal 9 (SIGKILL)"));
+  for (int i = 0; i < 40; ++i) {
+    const std::string node = absl::StrCat("waiter/", i);
+    EXPECT_THAT(child.output(), HasSubstr("[" + node + "] clean exit: " + node + "\n"));
+  }
+  EXPECT_THAT(testing::WaitUntilGone(Values(pids), kGenerous), ::testing::IsEmpty());
+}
+
 TEST_F(LocalMpTest, WithoutTheForkServerTheLauncherExecsEveryWorker) {
   ChildProcess child({Child(), "--mode=wait", "--lp_fork_server=false"});
   const auto pids = WaitForNodes(child, {"waiter/0", "waiter/1"});
