@@ -168,7 +168,7 @@ ForkServer::~ForkServer() {
 std::vector<absl::StatusOr<std::unique_ptr<NodeProcess>>> ForkServer::ForkAll(
     std::vector<Request> requests) {
   std::lock_guard serial(fork_mu_);
-  absl::Status unsent;  // why the requests from the first that could not be sent were not
+  absl::Status unsent;  // why a request could not be sent (it and those after it fail)
   size_t sent = 0;
   for (Request& request : requests) {
     const ForkMessage message{.type = ForkMessage::kFork, .text = EncodeEnvironment(request.env),
