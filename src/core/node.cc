@@ -27,7 +27,8 @@ std::shared_ptr<Runtime> RuntimeSlot::Get() const {
 }
 
 std::shared_ptr<Runtime> NodeRecord::RuntimeOrThrow() const {
-  std::shared_ptr<Runtime> runtime = runtime_->Get();
+  // (No slot: the record was added to a program after it was moved from.)
+  std::shared_ptr<Runtime> runtime = runtime_ == nullptr ? nullptr : runtime_->Get();
   if (runtime == nullptr) {
     throw NotLaunchedError(absl::StrCat(
         "the handle of node ", id_.ToString(), " was dereferenced, but program '",

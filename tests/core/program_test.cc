@@ -174,6 +174,14 @@ TEST(ProgramTest, AttachingARuntimeReachesEveryHandleInnerNodesIncluded) {
   }
 }
 
+TEST(ProgramTest, AHandleOfAProgramUsedAfterItWasMovedIsNotLaunched) {
+  Program program("moved");
+  Program launched = std::move(program);
+  auto late = program.AddNode(ClassNode<Worker>(1), "worker");  // NOLINT(bugprone-use-after-move)
+  internal::AttachRuntime(launched, std::make_shared<internal::Runtime>());
+  EXPECT_THROW(RuntimeProbe(late).Runtime(), NotLaunchedError);
+}
+
 TEST(ProgramTest, AttachingARuntimeLeavesOtherProgramsUnlaunched) {
   Program launched("launched");
   launched.AddNode(ClassNode<Worker>(1), "worker");
