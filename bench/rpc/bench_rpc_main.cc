@@ -46,9 +46,10 @@
 // process and, when the server is a child process, the child's own getrusage, asked over
 // a pipe (server_process.h). In one process that is every thread of the process. Under
 // the echo rows: context switches per call (client + server, getrusage), which count the
-// hand-offs from one thread to another that a call costs. Under the transfer rows: page
-// faults per call (client + server, getrusage), since a call that touches freshly mapped
-// memory pays tens of microseconds per 4 KiB page here.
+// hand-offs from one thread to another that a call costs, and calls to malloc per call
+// (client + server, malloc_count.h), which count exactly what the noise hides in the CPU.
+// Under the transfer rows: page faults per call (client + server, getrusage), since a call
+// that touches freshly mapped memory pays tens of microseconds per 4 KiB page here.
 //
 // Placements (each table states where client and servers ran, as the kernel reports it):
 //   one-process         client and servers in this process, over TCP on 127.0.0.1,
@@ -103,6 +104,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/rpc/echo_client.h"
+#include "bench/rpc/malloc_count.h"
 #include "bench/rpc/placement.h"
 #include "bench/rpc/server_process.h"
 
@@ -255,10 +257,11 @@ struct Figures {
   double page_faults = 0;  // client + server; shown for transfers
   double client_switches = 0;  // context switches; shown for echoes
   double server_switches = 0;
+  double client_mallocs = 0;  // calls to malloc (malloc_count.h); shown for echoes
+  double server_mallocs = 0;
   // Not measured: raw callback's figures, since the side makes the very same calls here.
   bool as_raw_callback = false;
   double cpu_us() const { return client_cpu_us + server_cpu_us; }
-  double switches() const { return client_switches + server_switches; }
 };
 
 SideUsage operator-(const SideUsage& after, const SideUsage& before) {
@@ -272,7 +275,9 @@ Figures PerCall(double value, const SideUsage& used, int64_t calls) {
           .server_cpu_us = used.server.cpu_seconds * 1e6 / n,
           .page_faults = (used.client.page_faults + used.server.page_faults) / n,
           .client_switches = used.client.context_switches / n,
-          .server_switches = used.server.context_switches / n};
+          .server_switches = used.server.context_switches / n,
+          .client_mallocs = used.client.mallocs / n,
+          .server_mallocs = used.server.mallocs / n};
 }
 
 // µs per call, blocking, one caller.
@@ -365,7 +370,9 @@ Results Compare(std::vector<Endpoint>& sides, int rounds, InFlight in_flight, Me
                      .server_cpu_us = median_of(&Figures::server_cpu_us),
                      .page_faults = median_of(&Figures::page_faults),
                      .client_switches = median_of(&Figures::client_switches),
-                     .server_switches = median_of(&Figures::server_switches)};
+                     .server_switches = median_of(&Figures::server_switches),
+                     .client_mallocs = median_of(&Figures::client_mallocs),
+                     .server_mallocs = median_of(&Figures::server_mallocs)};
   }
   if (in_flight == InFlight::kNo) {
     medians[Side::kRawCallbackWaited] = medians.at(Side::kRawCallback);
@@ -462,20 +469,27 @@ class Report {
     std::printf(" |\n");
   }
 
-  // Context switches per call of each side, under the row of the same results: in one
-  // process the total, with the server apart "total=client+server".
-  void SwitchesRow(const Results& r) {
-    std::printf("%-24s", "  switches per call");
+  // Context switches and calls to malloc per call of each side, under the row of the
+  // same results: in one process the total, with the server apart "total=client+server".
+  void CostRows(const Results& r) {
+    CostRow(r, "  switches per call", &Figures::client_switches, &Figures::server_switches);
+    if (MallocsCounted()) {
+      CostRow(r, "  mallocs per call", &Figures::client_mallocs, &Figures::server_mallocs);
+    }
+  }
+
+  void CostRow(const Results& r, const char* label, double Figures::*client,
+               double Figures::*server) {
+    std::printf("%-24s", label);
     for (Side side : kAllSides) {
       const Figures& f = r.at(side);
       std::string cell;
       if (f.as_raw_callback) {
         cell = kAsRawCallback;
-      } else if (f.server_switches == 0) {
-        cell = absl::StrFormat("%.2f", f.switches());
+      } else if (f.*server == 0) {
+        cell = absl::StrFormat("%.2f", f.*client);
       } else {
-        cell = absl::StrFormat("%.2f=%.2f+%.2f", f.switches(), f.client_switches,
-                               f.server_switches);
+        cell = absl::StrFormat("%.2f=%.2f+%.2f", f.*client + f.*server, f.*client, f.*server);
       }
       std::printf(" | %27s", cell.c_str());
     }
@@ -540,7 +554,7 @@ void RunEcho(const std::string& name, const Options& options, std::vector<Endpoi
                                   [&](Endpoint& s) { return TimeLatency(s, slice); });
   report.Row(name, "sync latency (us)", latency,
              {Target::Against::kFasterRaw, /*at_most=*/true, 1.1});
-  report.SwitchesRow(latency);
+  report.CostRows(latency);
   for (int in_flight : {1, 16, 64, 256}) {
     const Results results = Compare(sides, options.rounds, InFlight::kYes, [&](Endpoint& s) {
       return TimeInFlight(s, slice, in_flight);
@@ -548,7 +562,7 @@ void RunEcho(const std::string& name, const Options& options, std::vector<Endpoi
     Target target;
     if (in_flight > 1) target = {Target::Against::kRawCallback, /*at_most=*/false, 1.0};
     report.Row(name, absl::StrFormat("%d in flight (calls/s)", in_flight), results, target);
-    report.SwitchesRow(results);
+    report.CostRows(results);
   }
   std::printf("\n");
 }

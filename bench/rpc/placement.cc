@@ -11,6 +11,8 @@
 #include <map>
 #include <string>
 
+#include "bench/rpc/malloc_count.h"
+
 namespace lp::bench {
 namespace {
 
@@ -67,19 +69,22 @@ ProcessUsage ProcessUsageSoFar() {
   getrusage(RUSAGE_SELF, &usage);
   return {.cpu_seconds = Seconds(usage.ru_utime) + Seconds(usage.ru_stime),
           .page_faults = usage.ru_minflt + usage.ru_majflt,
-          .context_switches = usage.ru_nvcsw + usage.ru_nivcsw};
+          .context_switches = usage.ru_nvcsw + usage.ru_nivcsw,
+          .mallocs = static_cast<long>(MallocsSoFar())};
 }
 
 ProcessUsage operator+(const ProcessUsage& a, const ProcessUsage& b) {
   return {.cpu_seconds = a.cpu_seconds + b.cpu_seconds,
           .page_faults = a.page_faults + b.page_faults,
-          .context_switches = a.context_switches + b.context_switches};
+          .context_switches = a.context_switches + b.context_switches,
+          .mallocs = a.mallocs + b.mallocs};
 }
 
 ProcessUsage operator-(const ProcessUsage& after, const ProcessUsage& before) {
   return {.cpu_seconds = after.cpu_seconds - before.cpu_seconds,
           .page_faults = after.page_faults - before.page_faults,
-          .context_switches = after.context_switches - before.context_switches};
+          .context_switches = after.context_switches - before.context_switches,
+          .mallocs = after.mallocs - before.mallocs};
 }
 
 std::string ThreadPlacement() {

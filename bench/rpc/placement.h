@@ -18,6 +18,8 @@ struct ProcessUsage {
   // Voluntary + involuntary: a thread that sleeps until another wakes it counts one.
   // What a hand-off from one thread to another costs per call shows here.
   long context_switches = 0;
+  // Calls to malloc (malloc_count.h): what a call allocates, exactly, on a noisy machine.
+  long mallocs = 0;
 };
 ProcessUsage ProcessUsageSoFar();
 ProcessUsage operator+(const ProcessUsage& a, const ProcessUsage& b);

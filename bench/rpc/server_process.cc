@@ -93,8 +93,8 @@ ProcessUsage ServerProcess::UsageSoFar() {
   }
   const std::string line = ReadLine();
   ProcessUsage usage;
-  if (std::sscanf(line.c_str(), "%lf %ld %ld", &usage.cpu_seconds, &usage.page_faults,
-                  &usage.context_switches) != 3) {
+  if (std::sscanf(line.c_str(), "%lf %ld %ld %ld", &usage.cpu_seconds, &usage.page_faults,
+                  &usage.context_switches, &usage.mallocs) != 4) {
     Die("unexpected answer from the server process: " + line);
   }
   return usage;
@@ -123,7 +123,8 @@ int ServeUntilStdinCloses(Side side) {
       return 2;
     }
     const ProcessUsage usage = ProcessUsageSoFar();
-    std::printf("%.6f %ld %ld\n", usage.cpu_seconds, usage.page_faults, usage.context_switches);
+    std::printf("%.6f %ld %ld %ld\n", usage.cpu_seconds, usage.page_faults,
+                usage.context_switches, usage.mallocs);
     std::fflush(stdout);
   }
   return 0;

@@ -2,10 +2,11 @@
 //   bench_rpc --serve=SIDE
 // The child starts the server on 127.0.0.1, writes one line "PORT PLACEMENT" (where its
 // threads may run, as ThreadPlacement() says) to its stdout, then answers each line
-// "usage" on its stdin with what it has used: "CPU_SECONDS PAGE_FAULTS CONTEXT_SWITCHES"
-// (ProcessUsageSoFar(): getrusage RUSAGE_SELF, CPU to the microsecond; /proc/<pid>/stat
-// would only count 10 ms ticks), and ends when its stdin closes. It also dies with this process
-// (PR_SET_PDEATHSIG), so a crashed or killed benchmark leaves no server behind.
+// "usage" on its stdin with what it has used: "CPU_SECONDS PAGE_FAULTS CONTEXT_SWITCHES
+// MALLOCS" (ProcessUsageSoFar(): getrusage RUSAGE_SELF, CPU to the microsecond, since
+// /proc/<pid>/stat would only count 10 ms ticks; malloc_count.h), and ends when its stdin
+// closes. It also dies with this process (PR_SET_PDEATHSIG), so a crashed or killed
+// benchmark leaves no server behind.
 #ifndef LP_BENCH_RPC_SERVER_PROCESS_H_
 #define LP_BENCH_RPC_SERVER_PROCESS_H_
 
