@@ -91,9 +91,9 @@ TEST_F(SharedSerializationTest, BytesAreProtobufsOwnEncoding) {
            {size_t{3} << 20}}) {
     std::shared_ptr<SerializedObject> object = ListOfBytes(sizes);
     const std::string expected = object->SerializeAsString();
-    absl::StatusOr<grpc::ByteBuffer> buffer = rpc::SerializeSharing(object);
+    absl::StatusOr<rpc::MovableByteBuffer> buffer = rpc::SerializeSharing(object);
     ASSERT_TRUE(buffer.ok()) << buffer.status();
-    EXPECT_EQ(BytesOf(*buffer), expected) << sizes.size() << " fields";
+    EXPECT_EQ(BytesOf(buffer->bytes()), expected) << sizes.size() << " fields";
     EXPECT_EQ(buffer->Length(), expected.size());
   }
 }
@@ -103,33 +103,55 @@ TEST_F(SharedSerializationTest, LargeFieldsAreSlicesOfTheMessage) {
       ListOfBytes({10, size_t{1} << 20, 20, rpc::kMinSharedFieldBytes});
   const std::string& first_big = object->list_value().items(1).string_value();
   const std::string& second_big = object->list_value().items(3).string_value();
-  absl::StatusOr<grpc::ByteBuffer> buffer = rpc::SerializeSharing(object);
+  absl::StatusOr<rpc::MovableByteBuffer> buffer = rpc::SerializeSharing(object);
   ASSERT_TRUE(buffer.ok()) << buffer.status();
-  EXPECT_TRUE(HasSliceAt(*buffer, first_big.data(), first_big.size()));
-  EXPECT_TRUE(HasSliceAt(*buffer, second_big.data(), second_big.size()));
+  EXPECT_TRUE(HasSliceAt(buffer->bytes(), first_big.data(), first_big.size()));
+  EXPECT_TRUE(HasSliceAt(buffer->bytes(), second_big.data(), second_big.size()));
+}
+
+// gRPC's own ByteBuffer has no move, so moving one copies it (a new grpc_byte_buffer,
+// every slice referenced again) and leaves the source as it was. The encoded bytes move
+// through a StatusOr and callbacks on every call: they must hand themselves over.
+TEST_F(SharedSerializationTest, EncodedBytesMoveWithoutACopy) {
+  std::shared_ptr<SerializedObject> object = ListOfBytes({size_t{1} << 20});
+  const std::string& big = object->list_value().items(0).string_value();
+  absl::StatusOr<rpc::MovableByteBuffer> encoded = rpc::SerializeSharing(object);
+  ASSERT_TRUE(encoded.ok()) << encoded.status();
+  const size_t length = encoded->Length();
+
+  absl::StatusOr<rpc::MovableByteBuffer> passed = std::move(encoded);  // as to a callback
+  EXPECT_FALSE(encoded->bytes().Valid());  // NOLINT(bugprone-use-after-move): the point
+  rpc::MovableByteBuffer taken = *std::move(passed);
+  EXPECT_FALSE(passed->bytes().Valid());  // NOLINT(bugprone-use-after-move)
+  rpc::MovableByteBuffer assigned;
+  assigned = std::move(taken);
+  EXPECT_FALSE(taken.bytes().Valid());  // NOLINT(bugprone-use-after-move)
+
+  EXPECT_EQ(assigned.Length(), length);
+  EXPECT_TRUE(HasSliceAt(assigned.bytes(), big.data(), big.size()));
 }
 
 TEST_F(SharedSerializationTest, SmallFieldsAreCopied) {
   std::shared_ptr<SerializedObject> object = ListOfBytes({rpc::kMinSharedFieldBytes - 1, 7});
   const std::string expected = object->SerializeAsString();
   std::weak_ptr<SerializedObject> alive = object;
-  absl::StatusOr<grpc::ByteBuffer> buffer = rpc::SerializeSharing(std::move(object));
+  absl::StatusOr<rpc::MovableByteBuffer> buffer = rpc::SerializeSharing(std::move(object));
   ASSERT_TRUE(buffer.ok()) << buffer.status();
   // No slice refers to the message, so it is gone: the bytes are all copies.
   EXPECT_TRUE(alive.expired());
-  EXPECT_EQ(BytesOf(*buffer), expected);
+  EXPECT_EQ(BytesOf(buffer->bytes()), expected);
 }
 
 TEST_F(SharedSerializationTest, TheBytesOwnTheMessageUntilTheLastSliceIsGone) {
   std::shared_ptr<SerializedObject> object = ListOfBytes({size_t{1} << 20, size_t{1} << 20});
   std::weak_ptr<SerializedObject> alive = object;
-  absl::StatusOr<grpc::ByteBuffer> buffer = rpc::SerializeSharing(std::move(object));
+  absl::StatusOr<rpc::MovableByteBuffer> buffer = rpc::SerializeSharing(std::move(object));
   ASSERT_TRUE(buffer.ok()) << buffer.status();
   EXPECT_FALSE(alive.expired());
 
   // gRPC may keep slices longer than the buffer (a write still queued): so do we here.
-  std::vector<grpc::Slice> slices = SlicesOf(*buffer);
-  buffer->Clear();
+  std::vector<grpc::Slice> slices = SlicesOf(buffer->bytes());
+  buffer->bytes().Clear();
   EXPECT_FALSE(alive.expired());
   const std::string copy = [&] {
     std::string bytes;
@@ -155,13 +177,13 @@ TEST_F(SharedSerializationTest, ArgumentTensorIsSentFromItsOwnStorage) {
   courier::CallArguments args;
   Encode(std::move(tensor), args.add_args());  // as CourierClient does with an rvalue
 
-  absl::StatusOr<grpc::ByteBuffer> request =
+  absl::StatusOr<rpc::MovableByteBuffer> request =
       rpc::EncodeCallRequest("Consume", std::move(args), /*max_send_message_bytes=*/-1);
   ASSERT_TRUE(request.ok()) << request.status();
-  EXPECT_TRUE(HasSliceAt(*request, storage, size));
+  EXPECT_TRUE(HasSliceAt(request->bytes(), storage, size));
 
   // And the server reads it back as sent.
-  grpc::ProtoBufferReader reader(&*request);
+  grpc::ProtoBufferReader reader(&request->bytes());
   absl::StatusOr<rpc::ParsedCallRequest> parsed = rpc::ParseCallRequest(reader, request->Length());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->method, "Consume");
@@ -173,29 +195,30 @@ TEST_F(SharedSerializationTest, ArgumentTensorIsSentFromItsOwnStorage) {
 TEST_F(SharedSerializationTest, ArgumentChecksStillRefuseBeforeSending) {
   courier::CallArguments args;
   Encode(MebibyteTensor(), args.add_args());
-  absl::StatusOr<grpc::ByteBuffer> request =
+  absl::StatusOr<rpc::MovableByteBuffer> request =
       rpc::EncodeCallRequest("Consume", std::move(args), /*max_send_message_bytes=*/1 << 20);
   EXPECT_EQ(request.status().code(), absl::StatusCode::kResourceExhausted);
 }
 
 // The reply to a call of a method "Make" that runs `make`, served on this thread.
-absl::StatusOr<grpc::ByteBuffer> ReplyOfMake(CourierHandler make) {
+absl::StatusOr<rpc::MovableByteBuffer> ReplyOfMake(CourierHandler make) {
   rpc::MethodRegistry registry;
   if (absl::Status added = registry.Add("Make", std::move(make)); !added.ok()) return added;
   rpc::CourierServiceImpl service(registry, /*max_send_message_bytes=*/-1);
-  absl::StatusOr<grpc::ByteBuffer> request =
+  absl::StatusOr<rpc::MovableByteBuffer> request =
       rpc::EncodeCallRequest("Make", {}, /*max_send_message_bytes=*/-1);
   if (!request.ok()) return request.status();
   grpc::ServerContext context;
-  absl::StatusOr<grpc::ByteBuffer> reply = absl::InternalError("Serve did not reply");
-  service.Serve(context, *request,
-                [&reply](absl::StatusOr<grpc::ByteBuffer> served) { reply = std::move(served); });
+  absl::StatusOr<rpc::MovableByteBuffer> reply = absl::InternalError("Serve did not reply");
+  service.Serve(context, request->bytes(), [&reply](absl::StatusOr<rpc::MovableByteBuffer> served) {
+    reply = std::move(served);
+  });
   return reply;
 }
 
 TEST_F(SharedSerializationTest, ResultTensorIsRepliedFromItsOwnStorage) {
   const void* storage = nullptr;
-  absl::StatusOr<grpc::ByteBuffer> reply =
+  absl::StatusOr<rpc::MovableByteBuffer> reply =
       ReplyOfMake([&storage](courier::CallArguments&, SerializedObject* result) {
         Tensor tensor = MebibyteTensor();
         storage = tensor.bytes().data();
@@ -204,10 +227,10 @@ TEST_F(SharedSerializationTest, ResultTensorIsRepliedFromItsOwnStorage) {
       });
   ASSERT_TRUE(reply.ok()) << reply.status();
   ASSERT_NE(storage, nullptr);
-  EXPECT_TRUE(HasSliceAt(*reply, storage, MebibyteTensor().ByteSize()));
+  EXPECT_TRUE(HasSliceAt(reply->bytes(), storage, MebibyteTensor().ByteSize()));
 
   courier::CallResponse response;
-  grpc::ProtoBufferReader reader(&*reply);
+  grpc::ProtoBufferReader reader(&reply->bytes());
   ASSERT_TRUE(response.ParseFromZeroCopyStream(&reader));
   absl::StatusOr<Tensor> returned = DecodeAs<Tensor>(response.result().result());
   ASSERT_TRUE(returned.ok()) << returned.status();
@@ -222,11 +245,11 @@ TEST_F(SharedSerializationTest, TensorPassedByConstReferenceIsCopiedOnce) {
   Encode(kept, args.add_args());
   const std::string& copy = args.args(0).tensor_value().tensor_content();
   const void* copy_storage = copy.data();
-  absl::StatusOr<grpc::ByteBuffer> request =
+  absl::StatusOr<rpc::MovableByteBuffer> request =
       rpc::EncodeCallRequest("Consume", std::move(args), /*max_send_message_bytes=*/-1);
   ASSERT_TRUE(request.ok()) << request.status();
-  EXPECT_TRUE(HasSliceAt(*request, copy_storage, kept.ByteSize()));
-  EXPECT_FALSE(PointsInto(*request, kept.bytes().data(), kept.ByteSize()));
+  EXPECT_TRUE(HasSliceAt(request->bytes(), copy_storage, kept.ByteSize()));
+  EXPECT_FALSE(PointsInto(request->bytes(), kept.bytes().data(), kept.ByteSize()));
 }
 
 // Storage that tensors leave in a message is given back for reuse once gRPC is done
@@ -250,11 +273,12 @@ TEST_F(RecycledTensorsTest, ASentTensorsStorageIsGivenBackWhenGrpcIsDoneWithIt) 
   const void* storage = tensor.bytes().data();
   courier::CallArguments args;
   Encode(std::move(tensor), args.add_args());
-  absl::StatusOr<grpc::ByteBuffer> request =
+  absl::StatusOr<rpc::MovableByteBuffer> request =
       rpc::EncodeCallRequest("Consume", std::move(args), /*max_send_message_bytes=*/-1);
   ASSERT_TRUE(request.ok()) << request.status();
-  std::vector<grpc::Slice> queued = SlicesOf(*request);  // as a write still in the transport
-  request->Clear();
+  // As a write still in the transport.
+  std::vector<grpc::Slice> queued = SlicesOf(request->bytes());
+  request->bytes().Clear();
   EXPECT_EQ(internal::RecyclingNow().buffers, 0);  // still sent from
   queued.clear();
   EXPECT_EQ(internal::RecyclingNow().buffers, 1);
@@ -262,7 +286,7 @@ TEST_F(RecycledTensorsTest, ASentTensorsStorageIsGivenBackWhenGrpcIsDoneWithIt) 
 }
 
 TEST_F(RecycledTensorsTest, AReplysTensorStorageIsGivenBackWhenGrpcIsDoneWithIt) {
-  absl::StatusOr<grpc::ByteBuffer> reply =
+  absl::StatusOr<rpc::MovableByteBuffer> reply =
       ReplyOfMake([](courier::CallArguments&, SerializedObject* result) {
         std::vector<Tensor> layers;
         layers.push_back(MebibyteTensor());
@@ -273,11 +297,11 @@ TEST_F(RecycledTensorsTest, AReplysTensorStorageIsGivenBackWhenGrpcIsDoneWithIt)
   ASSERT_TRUE(reply.ok()) << reply.status();
   EXPECT_EQ(internal::RecyclingNow().buffers, 0);
   const void* storage = nullptr;
-  for (const grpc::Slice& slice : SlicesOf(*reply)) {
+  for (const grpc::Slice& slice : SlicesOf(reply->bytes())) {
     if (slice.size() == kMebibyte) storage = slice.begin();
   }
   ASSERT_NE(storage, nullptr);  // sent from the tensor's own storage
-  reply->Clear();
+  reply->bytes().Clear();
   EXPECT_EQ(internal::RecyclingNow().buffers, 1);
   EXPECT_EQ(internal::ReservedBytes(kMebibyte).data(), storage);
 }
@@ -285,7 +309,7 @@ TEST_F(RecycledTensorsTest, AReplysTensorStorageIsGivenBackWhenGrpcIsDoneWithIt)
 TEST_F(RecycledTensorsTest, AReceivedTensorIsReadIntoStorageGivenBack) {
   courier::CallArguments args;
   Encode(std::vector<Tensor>{MebibyteTensor()}, args.add_args());
-  absl::StatusOr<grpc::ByteBuffer> request =
+  absl::StatusOr<rpc::MovableByteBuffer> request =
       rpc::EncodeCallRequest("Consume", std::move(args), /*max_send_message_bytes=*/-1);
   ASSERT_TRUE(request.ok()) << request.status();
   internal::FreeRecycledBytes();  // what sending the copy gave back, if anything
@@ -296,10 +320,10 @@ TEST_F(RecycledTensorsTest, AReceivedTensorIsReadIntoStorageGivenBack) {
   }
 
   // As the server reads a request (CourierServiceImpl::Serve).
-  ASSERT_TRUE(rpc::ReadsObjectsByHand(*request));
-  grpc::ProtoBufferReader reader(&*request);
+  ASSERT_TRUE(rpc::ReadsObjectsByHand(request->bytes()));
+  grpc::ProtoBufferReader reader(&request->bytes());
   absl::StatusOr<rpc::ParsedCallRequest> parsed =
-      rpc::ParseCallRequest(reader, request->Length(), rpc::ReadsObjectsByHand(*request));
+      rpc::ParseCallRequest(reader, request->Length(), rpc::ReadsObjectsByHand(request->bytes()));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   absl::StatusOr<std::vector<Tensor>> received =
       DecodeAs<std::vector<Tensor>>(parsed->arguments.mutable_args(0));  // moves, as a method

@@ -161,9 +161,10 @@ std::string CheckRequest(std::string_view input) {
   grpc::ByteBuffer request(&slice, 1);
   if (std::string differs = CompareReadings(request); !differs.empty()) return differs;
   // Its methods are plain ones: the reply comes before Serve returns.
-  absl::StatusOr<grpc::ByteBuffer> reply = absl::InternalError("Serve did not reply");
-  Service().Serve(context, request,
-                  [&reply](absl::StatusOr<grpc::ByteBuffer> served) { reply = std::move(served); });
+  absl::StatusOr<rpc::MovableByteBuffer> reply = absl::InternalError("Serve did not reply");
+  Service().Serve(context, request, [&reply](absl::StatusOr<rpc::MovableByteBuffer> served) {
+    reply = std::move(served);
+  });
   const grpc::Status status = reply.ok() ? grpc::Status::OK : rpc::ToGrpcStatus(reply.status());
   if (secret_choice != 0) {
     if (status.error_code() != grpc::StatusCode::UNAUTHENTICATED) {
@@ -175,7 +176,7 @@ std::string CheckRequest(std::string_view input) {
   }
   if (status.ok()) {
     courier::CallResponse response;
-    grpc::ProtoBufferReader reader(&*reply);
+    grpc::ProtoBufferReader reader(&reply->bytes());
     if (!response.ParseFromZeroCopyStream(&reader)) return "an OK reply does not parse";
     return "";
   }

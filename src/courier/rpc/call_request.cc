@@ -35,23 +35,25 @@ constexpr int kEntryValue = 2;
 
 // Why `request` cannot be sent, or OK.
 absl::Status CheckRequest(const courier::CallRequest& request, int max_send_message_bytes) {
-  const std::string method =
-      absl::StrCat("Courier method '", BoundedEcho(request.method()), "': ");
+  auto method = [&request] {
+    return absl::StrCat("Courier method '", BoundedEcho(request.method()), "': ");
+  };
   const courier::CallArguments& arguments = request.arguments();
   for (int i = 0; i < arguments.args_size(); ++i) {
-    if (absl::Status status = CheckObject(arguments.args(i), absl::StrCat(method, "arg ", i + 1),
-                                          /*check_utf8=*/true);
+    if (absl::Status status =
+            CheckObject(arguments.args(i), [&] { return absl::StrCat(method(), "arg ", i + 1); },
+                        /*check_utf8=*/true);
         !status.ok()) {
       return status;
     }
   }
   return CheckMessageSize(request.ByteSizeLong(), max_send_message_bytes,
-                          absl::StrCat(method, "the request"));
+                          [&] { return absl::StrCat(method(), "the request"); });
 }
 
 }  // namespace
 
-absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
+absl::StatusOr<MovableByteBuffer> EncodeCallRequest(std::string_view method,
                                                    courier::CallArguments args,
                                                    int max_send_message_bytes,
                                                    const courier::SharedMemory* shared_memory,

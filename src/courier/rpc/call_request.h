@@ -8,7 +8,6 @@
 #define LP_SRC_COURIER_RPC_CALL_REQUEST_H_
 
 #include <google/protobuf/io/zero_copy_stream.h>
-#include <grpcpp/support/byte_buffer.h>
 
 #include <cstddef>
 #include <optional>
@@ -17,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "courier/courier.pb.h"
+#include "src/courier/rpc/movable_byte_buffer.h"
 #include "src/courier/rpc/received_tensors.h"
 
 namespace lp::rpc {
@@ -31,7 +31,7 @@ namespace lp::rpc {
 // or holds a unicode_value that is not UTF-8 (CheckObject), RESOURCE_EXHAUSTED for a
 // request over `max_send_message_bytes` (-1: protobuf's 2 GiB) or protobuf's limit, which
 // gRPC would abort the process for.
-absl::StatusOr<grpc::ByteBuffer> EncodeCallRequest(std::string_view method,
+absl::StatusOr<MovableByteBuffer> EncodeCallRequest(std::string_view method,
                                                    courier::CallArguments args,
                                                    int max_send_message_bytes,
                                                    const courier::SharedMemory* shared_memory =

@@ -281,7 +281,7 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   rpc::SameHostPeer& same_host = *(*connection)->same_host;
   std::optional<rpc::CallSharedMemory> shared = same_host.ShareTensors(args, *context);
   std::optional<rpc::CallSharedMemory> lent = same_host.LendForResult(method);
-  absl::StatusOr<grpc::ByteBuffer> request = rpc::EncodeCallRequest(
+  absl::StatusOr<rpc::MovableByteBuffer> request = rpc::EncodeCallRequest(
       method, std::move(args), options_.max_send_message_bytes,
       shared.has_value() ? &shared->descriptor() : nullptr,
       lent.has_value() ? &lent->descriptor() : nullptr);
@@ -291,12 +291,12 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   const std::size_t request_bytes = request->Length();
   const Clock::time_point sent = Clock::now();
   grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-      (*connection)->channel.get(), *(*connection)->call_method, context.get(), *request,
+      (*connection)->channel.get(), *(*connection)->call_method, context.get(), request->bytes(),
       &reply);
   RecordMadeCall(metrics, sent, status, request_bytes, reply);
   const std::size_t reply_bytes = status.ok() ? reply.Length() : 0;
   same_host.CallEnded(*context, status, request_bytes, reply_bytes, shared);
-  request->Clear();  // not needed any more: frees what gRPC no longer holds
+  request->bytes().Clear();  // not needed any more: frees what gRPC no longer holds
   absl::StatusOr<courier::SerializedObject> result =
       status.ok() ? TakeResult(reply) : scoped->Explain(rpc::ToAbslStatus(status));
   return same_host.ResultArrived(method, reply_bytes, lent, std::move(result),
@@ -326,7 +326,7 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
   call->lent = call->same_host->LendForResult(method);
   call->method = method;
   call->max_receive_bytes = options_.max_receive_message_bytes;
-  absl::StatusOr<grpc::ByteBuffer> request = rpc::EncodeCallRequest(
+  absl::StatusOr<rpc::MovableByteBuffer> request = rpc::EncodeCallRequest(
       method, std::move(args), options_.max_send_message_bytes,
       call->shared.has_value() ? &call->shared->descriptor() : nullptr,
       call->lent.has_value() ? &call->lent->descriptor() : nullptr);
@@ -334,7 +334,7 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
     std::move(done)(request.status());
     return;
   }
-  call->request.Swap(&*request);
+  call->request.Swap(&request->bytes());
   call->channel = (*connection)->channel;
   call->scoped.emplace(*std::move(scoped));
   call->done = std::move(done);

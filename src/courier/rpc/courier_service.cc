@@ -209,6 +209,12 @@ class CourierServiceImpl::IncomingCall final : public HandlerExecutor::Completio
   grpc::ByteBuffer& request() { return request_; }
   grpc::ByteBuffer& response() { return response_; }
 
+  // When the call was taken, and the size of its request as it came: set by Arrived, for
+  // the call's metrics. Kept here so that the tasks and callbacks that serve the call hold
+  // only a reference to it, which fits in their AnyInvocable without an allocation.
+  Clock::time_point arrived;
+  std::size_t request_bytes = 0;
+
   // Whether the caller went away, its deadline passed or the server's shutdown deadline
   // cancelled the call, as far as gRPC has said yet.
   bool Cancelled() const {
@@ -292,61 +298,59 @@ void CourierServiceImpl::TakeCalls(grpc::ServerCompletionQueue* queue, int reque
       list_methods_);
 }
 
+void CourierServiceImpl::OfferSameHost(grpc::ServerContext& context) const {
+  if (!SameHostTensorsEnabled() || !CheckSecret(context).ok()) return;
+  if (std::string offer = SameHostOffer(); !offer.empty()) {
+    context.AddInitialMetadata(kSameHostMetadataKey, std::move(offer));
+  }
+}
+
 void CourierServiceImpl::Arrived(IncomingCall& call) {
-  const Clock::time_point arrived = Clock::now();
+  call.arrived = Clock::now();
   (void)published_.load(std::memory_order_acquire);  // see published_
   grpc::ServerContext& context = call.context();
   grpc::ByteBuffer& request = call.request();
-  const std::size_t request_bytes = request.Length();
+  call.request_bytes = request.Length();
   // A call refused before its method was read.
   auto refuse = [&](const grpc::Status& status) {
-    RecordCall(OtherMetrics(), arrived, static_cast<absl::StatusCode>(status.error_code()),
-               request_bytes, 0);
+    RecordCall(OtherMetrics(), call.arrived, static_cast<absl::StatusCode>(status.error_code()),
+               call.request_bytes, 0);
     call.Finish(status);
   };
   if (absl::Status admitted = Admit(); !admitted.ok()) {
     refuse(ToGrpcStatus(admitted));
     return;
   }
-  // A caller of this host whose request or reply is large learns that its tensors may
-  // come through shared memory (same_host.h); small calls, most of them, are not slowed.
-  // Only to a caller of the launch: the offer names this host and process.
-  auto offer_same_host = [this, &context] {
-    if (!SameHostTensorsEnabled() || !CheckSecret(context).ok()) return;
-    if (std::string offer = SameHostOffer(); !offer.empty()) {
-      context.AddInitialMetadata(kSameHostMetadataKey, std::move(offer));
-    }
-  };
-  if (request_bytes >= kMinSameHostTensorBytes) offer_same_host();
+  if (call.request_bytes >= kMinSameHostTensorBytes) OfferSameHost(context);
   // `call` lives until it is finished; its request is its own, so Serve() may consume it
   // (it frees the wire bytes before the handler runs).
-  auto task = [this, &call, arrived, request_bytes, offer_same_host] {
+  auto task = [this, &call] {
     // A call that waited for a thread while its caller went away, its deadline passed or
     // the server's shutdown deadline cancelled it: nobody awaits its result, so its handler
     // does not run. (gRPC has already told the caller why; this status is not sent.)
     if (call.Cancelled()) {
       Release();
-      RecordCall(OtherMetrics(), arrived, absl::StatusCode::kCancelled, request_bytes, 0);
+      RecordCall(OtherMetrics(), call.arrived, absl::StatusCode::kCancelled, call.request_bytes,
+                 0);
       call.Finish(grpc::Status(grpc::StatusCode::CANCELLED,
                                "the call was cancelled while it waited for a handler thread"));
       return;
     }
-    Serve(call.context(), call.request(), [this, &call, request_bytes, offer_same_host](
-                                              absl::StatusOr<grpc::ByteBuffer> reply) {
+    Serve(call.context(), call.request(), [this, &call](absl::StatusOr<MovableByteBuffer> reply) {
       grpc::Status status = grpc::Status::OK;
       if (reply.ok()) {
-        call.response().Swap(&*reply);
+        call.response().Swap(&reply->bytes());
         // Initial metadata leaves with the reply, so the offer still goes with it.
-        if (request_bytes < kMinSameHostTensorBytes &&
+        if (call.request_bytes < kMinSameHostTensorBytes &&
             call.response().Length() >= kMinSameHostTensorBytes) {
-          offer_same_host();
+          OfferSameHost(call.context());
         }
       } else {
         status = ToGrpcStatus(reply.status());
       }
       Release();
       call.Finish(status);
-    }, arrived);
+    }, call.arrived);
   };
   // A method served on arrival runs at once, even when every handler thread is busy: it
   // promised not to block, or is deferred and is only taken here.
@@ -361,44 +365,42 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
                       "the Courier server is shutting down; this call was not run"));
 }
 
+void CourierServiceImpl::CallEnd::operator()(absl::StatusOr<MovableByteBuffer> result) && {
+  RecordCall(*metrics, arrived, result.status().code(), request_bytes,
+             result.ok() ? result->Length() : 0);
+  std::move(reply)(std::move(result));
+}
+
 void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
                                Reply reply, Clock::time_point arrived) const {
-  const std::size_t request_bytes = request.Length();
-  // Counts the call, once its method is known, as it ends.
-  auto counted = [arrived, request_bytes](metrics::CallMetrics& metrics, Reply reply) -> Reply {
-    return [&metrics, arrived, request_bytes,
-            reply = std::move(reply)](absl::StatusOr<grpc::ByteBuffer> result) mutable {
-      RecordCall(metrics, arrived, result.status().code(), request_bytes,
-                 result.ok() ? result->Length() : 0);
-      std::move(reply)(std::move(result));
-    };
-  };
+  // Counted under "(other)" until the method is known.
+  CallEnd end{&OtherMetrics(), arrived, request.Length(), std::move(reply)};
   if (absl::Status allowed = CheckSecret(context); !allowed.ok()) {
-    return counted(OtherMetrics(), std::move(reply))(allowed);
+    return std::move(end)(allowed);
   }
   absl::StatusOr<ParsedCallRequest> parsed = [&] {
     grpc::ProtoBufferReader reader(&request);
     return ParseCallRequest(reader, request.Length(), ReadsObjectsByHand(request));
   }();
   request.Clear();  // the wire bytes are parsed: free them before the handler runs
-  if (!parsed.ok()) return counted(OtherMetrics(), std::move(reply))(parsed.status());
-  reply = counted(MetricsOf(parsed->method), std::move(reply));
+  if (!parsed.ok()) return std::move(end)(parsed.status());
+  end.metrics = &MetricsOf(parsed->method);
 
   // The arguments were built by the parser for this call alone, so the handler may move
   // large payloads out of them.
   courier::CallArguments& arguments = parsed->arguments;
   for (int i = 0; i < arguments.args_size(); ++i) {
-    if (absl::Status deep = CheckObject(arguments.args(i), absl::StrCat("arg ", i + 1),
-                                        /*check_utf8=*/false);
+    if (absl::Status deep = CheckObject(
+            arguments.args(i), [i] { return absl::StrCat("arg ", i + 1); }, /*check_utf8=*/false);
         !deep.ok()) {
-      return std::move(reply)(deep);
+      return std::move(end)(deep);
     }
   }
   if (parsed->shared_memory.has_value()) {
     if (absl::Status received = ReceiveSharedTensors(*parsed->shared_memory,
                                                      max_receive_message_bytes_, arguments);
         !received.ok()) {
-      return std::move(reply)(received);
+      return std::move(end)(received);
     }
   }
 
@@ -406,14 +408,14 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
   struct Running {
     ParsedCallRequest request;
     courier::SerializedObject result;
-    Reply reply;
+    CallEnd end;
   };
-  std::unique_ptr<Running> running(new Running{*std::move(parsed), {}, std::move(reply)});
+  std::unique_ptr<Running> running(new Running{*std::move(parsed), {}, std::move(end)});
   Running& call = *running;  // stays where it is when `running` moves into the end
   registry_.Dispatch(call.request.method, call.request.arguments, &call.result,
                      [this, running = std::move(running)](absl::Status status) {
-                       if (!status.ok()) return std::move(running->reply)(status);
-                       std::move(running->reply)(EncodeReply(
+                       if (!status.ok()) return std::move(running->end)(status);
+                       std::move(running->end)(EncodeReply(
                            running->request.method, running->result,
                            running->request.result_memory.has_value()
                                ? &*running->request.result_memory
@@ -421,12 +423,14 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
                      });
 }
 
-absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::EncodeReply(
+absl::StatusOr<MovableByteBuffer> CourierServiceImpl::EncodeReply(
     const std::string& method_name, courier::SerializedObject& result,
     const courier::SharedMemory* result_memory) const {
-  const std::string method = BoundedEcho(method_name);  // registered: short, but bounded
+  // Registered, so short, but bounded all the same.
+  auto method = [&method_name] { return BoundedEcho(method_name); };
   if (absl::Status content = CheckObject(
-          result, absl::StrCat("Courier method '", method, "': the result"), /*check_utf8=*/true);
+          result, [&] { return absl::StrCat("Courier method '", method(), "': the result"); },
+          /*check_utf8=*/true);
       !content.ok()) {
     return content;
   }
@@ -435,8 +439,9 @@ absl::StatusOr<grpc::ByteBuffer> CourierServiceImpl::EncodeReply(
   std::shared_ptr<courier::CallResponse> response = internal::NewRecyclingCallResponse();
   // Same (heap) arena on both sides, so this is a swap, not a copy.
   response->mutable_result()->mutable_result()->Swap(&result);
-  if (absl::Status size = CheckMessageSize(response->ByteSizeLong(), max_send_message_bytes_,
-                                           absl::StrCat("Courier method '", method, "': the reply"));
+  if (absl::Status size = CheckMessageSize(
+          response->ByteSizeLong(), max_send_message_bytes_,
+          [&] { return absl::StrCat("Courier method '", method(), "': the reply"); });
       !size.ok()) {
     return size;
   }

@@ -22,6 +22,7 @@
 #include "src/courier/rpc/handler_executor.h"
 #include "src/courier/rpc/live_calls.h"
 #include "src/courier/rpc/method_registry.h"
+#include "src/courier/rpc/movable_byte_buffer.h"
 #include "src/metrics/call_metrics.h"
 
 namespace lp::rpc {
@@ -105,7 +106,7 @@ class CourierServiceImpl final
   bool InInlineHandler() const;
 
   // Gets the encoded reply to one call, or why there is none.
-  using Reply = absl::AnyInvocable<void(absl::StatusOr<grpc::ByteBuffer>) &&>;
+  using Reply = absl::AnyInvocable<void(absl::StatusOr<MovableByteBuffer>) &&>;
 
   using Clock = std::chrono::steady_clock;
 
@@ -122,7 +123,7 @@ class CourierServiceImpl final
   // The reply to `method` that returned `result`, encoded, or why it cannot be sent.
   // `result` is moved into the reply (it belongs to the call, which ends); its large
   // tensors into `result_memory`, when the caller lent it (shared_tensor_memory.h).
-  absl::StatusOr<grpc::ByteBuffer> EncodeReply(
+  absl::StatusOr<MovableByteBuffer> EncodeReply(
       const std::string& method, courier::SerializedObject& result,
       const courier::SharedMemory* result_memory) const;
   // OK when the call carries the secret, or none is required; else UNAUTHENTICATED
@@ -138,6 +139,20 @@ class CourierServiceImpl final
   class IncomingCall;
   // Serves a call that has just arrived, on the executor's thread that took it.
   void Arrived(IncomingCall& call);
+  // A caller of this host whose request or reply is large learns that its tensors may
+  // come through shared memory (same_host.h); small calls, most of them, are not slowed.
+  // Only to a caller of the launch: the offer names this host and process. Before the
+  // reply is sent, which carries the initial metadata.
+  void OfferSameHost(grpc::ServerContext& context) const;
+  // How a call that Serve took ends: counted in `metrics`, then replied. One object that
+  // travels with the call, where a callback wrapping `reply` would cost an allocation.
+  struct CallEnd {
+    metrics::CallMetrics* metrics;  // the method's, once known
+    Clock::time_point arrived;
+    std::size_t request_bytes;
+    Reply reply;
+    void operator()(absl::StatusOr<MovableByteBuffer> result) &&;
+  };
   // The reply to a call of ListMethods.
   grpc::Status AnswerListMethods(const grpc::ServerContext& context,
                                  courier::ListMethodsResponse& response) const;

@@ -72,12 +72,12 @@ int64_t EffectiveMessageLimit(int configured_bytes) {
                               : std::min<int64_t>(configured_bytes, kMaxProtobufMessageBytes);
 }
 
-absl::Status CheckMessageSize(size_t bytes, int configured_bytes, absl::string_view what) {
+absl::Status CheckMessageSize(size_t bytes, int configured_bytes, CheckedName what) {
   const int64_t limit = EffectiveMessageLimit(configured_bytes);
   if (bytes <= static_cast<size_t>(limit)) return absl::OkStatus();
   const bool protobuf_limit = limit == kMaxProtobufMessageBytes;
   return absl::ResourceExhaustedError(absl::StrCat(
-      what, " is ", Bytes(static_cast<int64_t>(bytes)), ", over ",
+      what(), " is ", Bytes(static_cast<int64_t>(bytes)), ", over ",
       protobuf_limit ? "the largest message protobuf can encode, "
                      : "the configured max_send_message_bytes, ",
       Bytes(limit), "; ",
@@ -85,12 +85,11 @@ absl::Status CheckMessageSize(size_t bytes, int configured_bytes, absl::string_v
                      : "split it over several calls or raise the limit"));
 }
 
-absl::Status CheckObject(const SerializedObject& object, absl::string_view what,
-                         bool check_utf8) {
+absl::Status CheckObject(const SerializedObject& object, CheckedName what, bool check_utf8) {
   Problem problem;
   if (Walk(object, 0, check_utf8, problem)) return absl::OkStatus();
   std::reverse(problem.path.begin(), problem.path.end());
-  problem.path.insert(problem.path.begin(), std::string(what.data(), what.size()));
+  problem.path.insert(problem.path.begin(), what());
   return absl::InvalidArgumentError(
       absl::StrCat(absl::StrJoin(problem.path, " \u2192 "), ": ", problem.text));
 }

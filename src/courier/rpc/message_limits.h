@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "courier/courier.pb.h"
@@ -33,16 +34,20 @@ inline constexpr size_t kMaxEchoedBytes = 100;
 // never above kMaxProtobufMessageBytes.
 int64_t EffectiveMessageLimit(int configured_bytes);
 
+// The name of what a check looks at, for its error message: made only when the check
+// fails, since these checks run on every call and most names cost an allocation.
+using CheckedName = absl::FunctionRef<std::string()>;
+
 // RESOURCE_EXHAUSTED when `bytes` exceeds EffectiveMessageLimit(configured_bytes), e.g.
 // "<what> is 2147483712 bytes, over the largest message protobuf can encode (2147483647
 // bytes); ...". `what` names the message: "Courier method 'Get': the reply".
-absl::Status CheckMessageSize(size_t bytes, int configured_bytes, absl::string_view what);
+absl::Status CheckMessageSize(size_t bytes, int configured_bytes, CheckedName what);
 
 // INVALID_ARGUMENT when `object` nests lists, tuples or dicts deeper than
 // kMaxNestingDepth or, with `check_utf8`, holds a unicode_value that is not UTF-8 (a
 // Python peer could not decode it as str). The message starts with `what` ("arg 2") and
 // says where.
-absl::Status CheckObject(const courier::SerializedObject& object, absl::string_view what,
+absl::Status CheckObject(const courier::SerializedObject& object, CheckedName what,
                          bool check_utf8);
 
 // `input` for an error message: C-escaped, at most kMaxEchoedBytes of it, and the total

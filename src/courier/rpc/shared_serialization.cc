@@ -62,9 +62,9 @@ class SliceStream final : public google::protobuf::io::ZeroCopyOutputStream {
   }
 
   // The slices written; the stream is done.
-  grpc::ByteBuffer Finish() {
+  MovableByteBuffer Finish() {
     FlushBlock();
-    return grpc::ByteBuffer(slices_.data(), slices_.size());
+    return MovableByteBuffer(slices_.data(), slices_.size());
   }
 
  private:
@@ -110,7 +110,7 @@ class SliceStream final : public google::protobuf::io::ZeroCopyOutputStream {
 
 }  // namespace
 
-absl::StatusOr<grpc::ByteBuffer> SerializeSharing(
+absl::StatusOr<MovableByteBuffer> SerializeSharing(
     std::shared_ptr<const google::protobuf::MessageLite> message) {
   const size_t size = message->ByteSizeLong();
   if (size > static_cast<size_t>(INT_MAX)) {
@@ -121,7 +121,7 @@ absl::StatusOr<grpc::ByteBuffer> SerializeSharing(
     // Nothing to share: one slice of the exact size, as gRPC's own serializer does.
     grpc::Slice slice(size);
     message->SerializeWithCachedSizesToArray(const_cast<uint8_t*>(slice.begin()));
-    return grpc::ByteBuffer(&slice, 1);
+    return MovableByteBuffer(&slice, 1);
   }
   SliceStream stream(message, size);
   {

@@ -11,12 +11,11 @@
 #define LP_SRC_COURIER_RPC_SHARED_SERIALIZATION_H_
 
 #include <google/protobuf/message_lite.h>
-#include <grpcpp/support/byte_buffer.h>
-
 #include <cstddef>
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "src/courier/rpc/movable_byte_buffer.h"
 
 namespace lp::rpc {
 
@@ -27,7 +26,7 @@ inline constexpr size_t kMinSharedFieldBytes = 16 << 10;
 // Serializes `message`, which nobody may modify any more, into a buffer that shares its
 // large fields (see above). The message must be under protobuf's 2 GiB (callers check
 // sizes first, message_limits.h); INTERNAL if protobuf refuses it anyway.
-absl::StatusOr<grpc::ByteBuffer> SerializeSharing(
+absl::StatusOr<MovableByteBuffer> SerializeSharing(
     std::shared_ptr<const google::protobuf::MessageLite> message);
 
 }  // namespace lp::rpc

@@ -231,7 +231,7 @@ struct SharedTensors {
   absl::Status CheckSize(int max_bytes, absl::string_view what) const {
     return CheckMessageSize(
         overflow ? static_cast<uint64_t>(kMaxProtobufMessageBytes) + 1 : total, max_bytes,
-        what);
+        [what] { return std::string(what); });
   }
 
   // Replaces each by the tensor it names in `fd` (`memory` says whose memory it is, for

@@ -35,26 +35,42 @@ void RecycleTensorContents(courier::SerializedObject& object) {
   }
 }
 
+namespace {
+
+// A message that gives its tensors' storage back as it goes. Made with make_shared and
+// handed out through an aliasing pointer: one allocation per call for the message and
+// its count, where a pointer with a deleter of its own takes two.
+struct RecyclingCallRequest {
+  courier::CallRequest message;
+  ~RecyclingCallRequest() {
+    if (!message.has_arguments()) return;
+    courier::CallArguments& arguments = *message.mutable_arguments();
+    for (courier::SerializedObject& argument : *arguments.mutable_args()) {
+      RecycleTensorContents(argument);
+    }
+    for (auto& [name, argument] : *arguments.mutable_kwargs()) {
+      RecycleTensorContents(argument);
+    }
+  }
+};
+
+struct RecyclingCallResponse {
+  courier::CallResponse message;
+  ~RecyclingCallResponse() {
+    if (message.has_result()) RecycleTensorContents(*message.mutable_result()->mutable_result());
+  }
+};
+
+}  // namespace
+
 std::shared_ptr<courier::CallRequest> NewRecyclingCallRequest() {
-  return std::shared_ptr<courier::CallRequest>(
-      new courier::CallRequest, [](courier::CallRequest* request) {
-        courier::CallArguments& arguments = *request->mutable_arguments();
-        for (courier::SerializedObject& argument : *arguments.mutable_args()) {
-          RecycleTensorContents(argument);
-        }
-        for (auto& [name, argument] : *arguments.mutable_kwargs()) {
-          RecycleTensorContents(argument);
-        }
-        delete request;
-      });
+  auto owner = std::make_shared<RecyclingCallRequest>();
+  return std::shared_ptr<courier::CallRequest>(owner, &owner->message);
 }
 
 std::shared_ptr<courier::CallResponse> NewRecyclingCallResponse() {
-  return std::shared_ptr<courier::CallResponse>(
-      new courier::CallResponse, [](courier::CallResponse* response) {
-        RecycleTensorContents(*response->mutable_result()->mutable_result());
-        delete response;
-      });
+  auto owner = std::make_shared<RecyclingCallResponse>();
+  return std::shared_ptr<courier::CallResponse>(owner, &owner->message);
 }
 
 }  // namespace lp::internal
