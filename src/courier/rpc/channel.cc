@@ -124,6 +124,11 @@ struct AsyncCall {
   std::optional<rpc::CallSharedMemory> lent;    // memory lent for its result's tensors
   std::string method;  // whose results the same-host path learns about at the end
   int max_receive_bytes = -1;
+  // The call's own reference while gRPC runs it, taken back by its completion. Held here
+  // rather than by the completion callback, so that the callback captures a plain pointer:
+  // gRPC keeps it in a std::function, which stores only trivially copyable callables
+  // without an allocation.
+  std::shared_ptr<AsyncCall> self;
 };
 
 }  // namespace
@@ -342,13 +347,13 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
   call->request_bytes = call->request.Length();
   call->sent = Clock::now();
   AsyncCall* raw = call.get();
+  raw->self = std::move(call);
   rpc::KeepCallbackQueueAlive();  // before the process's first callback call
   grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
       raw->channel.get(), *(*connection)->call_method, &raw->context, &raw->request,
-      &raw->reply, [call = std::move(call)](grpc::Status status) mutable {
-        // Out of the callback gRPC stores inside the context: the call's state must not
-        // keep itself alive through it.
-        std::shared_ptr<AsyncCall> owned = std::move(call);
+      &raw->reply, [raw](grpc::Status status) {
+        // The call's state must not keep itself alive once it has ended.
+        std::shared_ptr<AsyncCall> owned = std::move(raw->self);
         RecordMadeCall(*owned->metrics, owned->sent, status, owned->request_bytes, owned->reply);
         const std::size_t reply_bytes = status.ok() ? owned->reply.Length() : 0;
         owned->same_host->CallEnded(owned->context, status, owned->request_bytes, reply_bytes,
