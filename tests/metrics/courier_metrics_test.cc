@@ -112,6 +112,31 @@ TEST(CourierMetricsTest, ServedAndMadeCallsAreCountedByNodeMethodAndCode) {
             reply_bytes) << text;
 }
 
+// "(other)" is resolved only when a call is refused before its method is known: a server
+// that only ever serves its own methods shows no such series.
+TEST(CourierMetricsTest, AServerThatOnlyServesItsMethodsHasNoOtherSeries) {
+  int port = 0;
+  std::unique_ptr<CourierServer> server = StartServer("learner_t3/0", &port);
+  std::shared_ptr<CourierChannel> channel = CourierChannel::Create(
+      absl::StrCat("127.0.0.1:", port), CourierChannelOptions());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(channel->Call("Echo", Args({Int(i)}), Timeout()).ok());
+  std::vector<Future<courier::SerializedObject>> futures;
+  for (int i = 0; i < 2; ++i) {
+    futures.push_back(channel->CallFuture("Echo", Args({Int(i)}), Timeout()));
+  }
+  for (auto& future : futures) ASSERT_TRUE(future.TakeResult().ok());
+  EXPECT_EQ(channel->Call("Fail", Args({}), Timeout()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  const std::string text = ProcessMetricsText();
+  const std::map<std::string, std::string> echo = {{"node", "learner_t3/0"}, {"method", "Echo"}};
+  EXPECT_EQ(Value(text, "lp_courier_served_latency_seconds_count", echo), 5) << text;
+  const std::map<std::string, std::string> other = {{"node", "learner_t3/0"},
+                                                    {"method", "(other)"}};
+  EXPECT_EQ(Value(text, "lp_courier_served_latency_seconds_count", other), -1) << text;
+  EXPECT_EQ(Value(text, "lp_courier_calls_served_total", other), -1) << text;
+}
+
 TEST(CourierMetricsTest, CodeOutsideANodeCountsAsMainAndAChannelWithoutPeerNameByAddress) {
   int port = 0;
   std::unique_ptr<CourierServer> server = StartServer("", &port);

@@ -366,15 +366,15 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
 }
 
 void CourierServiceImpl::CallEnd::operator()(absl::StatusOr<MovableByteBuffer> result) && {
-  RecordCall(*metrics, arrived, result.status().code(), request_bytes,
+  RecordCall(metrics != nullptr ? *metrics : service->OtherMetrics(), arrived,
+             result.status().code(), request_bytes,
              result.ok() ? result->Length() : 0);
   std::move(reply)(std::move(result));
 }
 
 void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
                                Reply reply, Clock::time_point arrived) const {
-  // Counted under "(other)" until the method is known.
-  CallEnd end{&OtherMetrics(), arrived, request.Length(), std::move(reply)};
+  CallEnd end{this, /*metrics=*/nullptr, arrived, request.Length(), std::move(reply)};
   if (absl::Status allowed = CheckSecret(context); !allowed.ok()) {
     return std::move(end)(allowed);
   }

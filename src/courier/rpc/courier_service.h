@@ -147,7 +147,10 @@ class CourierServiceImpl final
   // How a call that Serve took ends: counted in `metrics`, then replied. One object that
   // travels with the call, where a callback wrapping `reply` would cost an allocation.
   struct CallEnd {
-    metrics::CallMetrics* metrics;  // the method's, once known
+    const CourierServiceImpl* service;
+    // The method's, once known; until then (a call refused before its method was read)
+    // "(other)"'s, resolved only then (see other_metrics_).
+    metrics::CallMetrics* metrics;
     Clock::time_point arrived;
     std::size_t request_bytes;
     Reply reply;
