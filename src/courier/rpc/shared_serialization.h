@@ -11,6 +11,7 @@
 #define LP_SRC_COURIER_RPC_SHARED_SERIALIZATION_H_
 
 #include <google/protobuf/message_lite.h>
+
 #include <cstddef>
 #include <memory>
 
