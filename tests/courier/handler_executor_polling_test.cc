@@ -16,6 +16,7 @@
 
 #include "lp/event.h"
 #include "lp/internal/blocking_region.h"
+#include "src/courier/rpc/call_ends.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/handler_executor.h"
 #include "tests/courier/rpc_test_util.h"
@@ -28,7 +29,7 @@ using ::lp::testing::kLong;
 
 // A call that arrives through the queue: on the thread that takes it, it runs `task`
 // through RunOnArrival, and records where it was taken and where the task ran.
-class Arrival final : public HandlerExecutor::CompletionTag {
+class Arrival final : public CompletionTag {
  public:
   Arrival(HandlerExecutor& executor, absl::AnyInvocable<void()> task, bool bounded = true)
       : executor_(executor), task_(std::move(task)), bounded_(bounded) {}
@@ -77,6 +78,26 @@ class Arrival final : public HandlerExecutor::CompletionTag {
   std::thread::id ran_on_;    // guarded by mu_
 };
 
+// A call's end (its reply sent, or the call over): notes that it was collected.
+class CallEnd final : public CompletionTag {
+ public:
+  void OnComplete(bool /*ok*/) override { collected_.Notify(); }
+  const Event& collected() const { return collected_; }
+
+ private:
+  Event collected_;
+};
+
+// Waits until `count` of the executor's threads are idle: waiting in the queue, where only
+// a completion wakes them. False if they never are.
+bool AwaitIdleThreads(HandlerExecutor& executor, int count) {
+  const absl::Time deadline = absl::Now() + kLong;
+  while (executor.threads_idle() < count && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return executor.threads_idle() == count;
+}
+
 class HandlerExecutorPollingTest : public ::testing::Test {
  protected:
   HandlerExecutorPollingTest() { KeepGrpcInitialized(); }
@@ -86,15 +107,25 @@ class HandlerExecutorPollingTest : public ::testing::Test {
 
   HandlerExecutor& Start(int max_threads) {
     executor_ = std::make_unique<HandlerExecutor>(max_threads);
-    executor_->Poll(&queue_);
+    executor_->Poll(&queue_, &ends_);
     return *executor_;
   }
 
   // Puts `tag` in the queue at once, as gRPC does a call that arrived.
-  void Arrive(HandlerExecutor::CompletionTag* tag) {
+  void Arrive(CompletionTag* tag) {
     alarms_.push_back(std::make_unique<grpc::Alarm>());
     tag->Handed();
     alarms_.back()->Set(&queue_, gpr_now(GPR_CLOCK_MONOTONIC), tag);
+  }
+
+  // Puts `tag` in ends_'s queue before it returns, as gRPC does a call whose reply was
+  // sent: an alarm that is cancelled does so (where one that fires does it later, on a
+  // thread of gRPC's).
+  void End(CompletionTag* tag) {
+    alarms_.push_back(std::make_unique<grpc::Alarm>());
+    tag->Handed();
+    alarms_.back()->Set(ends_.queue(), gpr_inf_future(GPR_CLOCK_MONOTONIC), tag);
+    alarms_.back()->Cancel();
   }
 
   // A call; it lives until the executor's threads are joined (they may still be in its
@@ -111,11 +142,20 @@ class HandlerExecutorPollingTest : public ::testing::Test {
     return call;
   }
 
+  // A call's end that lives as long as ends_, which may still complete it.
+  CallEnd& NewCallEnd() {
+    call_ends_.push_back(std::make_unique<CallEnd>());
+    return *call_ends_.back();
+  }
+
   grpc::CompletionQueue queue_;
+  std::vector<std::unique_ptr<CallEnd>> call_ends_;  // destroyed after ends_
+  CallEnds ends_;
   std::vector<std::unique_ptr<grpc::Alarm>> alarms_;  // each fires once
   std::vector<std::unique_ptr<Arrival>> arrivals_;
   std::unique_ptr<HandlerExecutor> executor_;  // destroyed first: it empties the queue
 };
+
 
 TEST_F(HandlerExecutorPollingTest, ACallRunsOnTheThreadThatTookItWhileAnotherTakesOverTheQueue) {
   Start(4);
@@ -171,11 +211,7 @@ TEST_F(HandlerExecutorPollingTest, AnUnboundedCallRunsWhenEveryThreadIsBusy) {
 TEST_F(HandlerExecutorPollingTest, ASubmittedTaskWakesAThreadWaitingInTheQueue) {
   HandlerExecutor& executor = Start(4);
   // Let the first thread settle in the queue, where only a completion wakes it.
-  const absl::Time deadline = absl::Now() + kLong;
-  while (executor.threads_idle() < 1 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  ASSERT_EQ(executor.threads_idle(), 1);
+  ASSERT_TRUE(AwaitIdleThreads(executor, 1));
   for (int i = 0; i < 20; ++i) {
     auto ran = std::make_shared<Event>();  // the task may outlive a failed wait
     ASSERT_TRUE(executor.Submit([ran] { ran->Notify(); }));
@@ -217,6 +253,64 @@ TEST_F(HandlerExecutorPollingTest, ShutdownRunsQueuedCallsAndEmptiesTheQueue) {
   EXPECT_TRUE(queued.ran().HasBeenNotified());
   EXPECT_EQ(executor.threads_alive(), 0);
   EXPECT_FALSE(executor.Submit([] {}));
+}
+
+TEST_F(HandlerExecutorPollingTest, AThreadGoingIdleCollectsTheEndsOfTheCallsItReplied) {
+  Start(2);
+  CallEnd& end = NewCallEnd();
+  End(&end);
+  // A handler replies (fewer replies than collect by themselves), and nothing else comes.
+  Arrival& call = NewArrival([this] { ends_.Replied(/*bytes=*/1); });
+  Arrive(&call);
+  ASSERT_TRUE(call.ran().WaitFor(kLong));
+  EXPECT_TRUE(end.collected().WaitFor(kLong));
+  ends_.Freed();
+}
+
+TEST_F(HandlerExecutorPollingTest, AReplyFromAnotherThreadIsCollectedThoughNoThreadGoesIdle) {
+  HandlerExecutor& executor = Start(2);
+  // Every thread waits in the queue, where only a completion wakes it.
+  ASSERT_TRUE(AwaitIdleThreads(executor, 1));
+  CallEnd& end = NewCallEnd();
+  End(&end);
+  ends_.Replied(/*bytes=*/1);  // as a deferred method replies from a thread of its own
+  executor.CollectEndsSoon();
+  EXPECT_TRUE(end.collected().WaitFor(kLong));
+  ends_.Freed();
+}
+
+TEST_F(HandlerExecutorPollingTest, AHandlerWaitingOnAnotherNodeStillHasTheEndsCollected) {
+  HandlerExecutor& executor = Start(2);
+  CallEnd& end = NewCallEnd();
+  End(&end);  // of a call this thread replied to before
+  Arrival& call = NewArrival([&] {
+    // The other thread waits in the queue before there is anything to collect.
+    ASSERT_TRUE(AwaitIdleThreads(executor, 1));
+    ends_.Replied(/*bytes=*/1);
+    // Now it waits, as a handler calling another node, until the end is collected.
+    internal::BlockingRegion region;
+    EXPECT_TRUE(end.collected().WaitFor(kLong));
+  });
+  Arrive(&call);
+  ASSERT_TRUE(call.ran().WaitFor(kLong));
+  EXPECT_TRUE(end.collected().HasBeenNotified());
+  ends_.Freed();
+}
+
+TEST_F(HandlerExecutorPollingTest, ACallThatWaitedSeesTheEndsThatCameMeanwhile) {
+  Start(1);
+  Gate gate;
+  ArriveAt(gate);  // holds the one handler thread
+  ASSERT_TRUE(gate.AwaitEntered(1));
+  CallEnd& end = NewCallEnd();  // as the end of the waiting call, cancelled by its caller
+  bool seen_when_run = false;
+  Arrival& waiting = NewArrival([&] { seen_when_run = end.collected().HasBeenNotified(); });
+  Arrive(&waiting);
+  ASSERT_TRUE(waiting.handed().WaitFor(kLong));
+  End(&end);
+  gate.Release();
+  ASSERT_TRUE(waiting.ran().WaitFor(kLong));
+  EXPECT_TRUE(seen_when_run);
 }
 
 }  // namespace

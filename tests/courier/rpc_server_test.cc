@@ -18,6 +18,7 @@
 
 #include "lp/courier_channel.h"
 #include "lp/rpc_error.h"
+#include "src/courier/serialization/tensor_bytes.h"
 
 namespace lp {
 namespace {
@@ -384,6 +385,33 @@ TEST_F(ServerTest, ShutdownWithCallsInFlight) {
   no_wait.wait_for_ready = false;
   EXPECT_FALSE(channel_->Call("Echo", Args({Int(1)}), no_wait).ok());
   server_->Shutdown();  // still idempotent
+}
+
+// What is left of a call once its reply is sent (its reply's buffers, gRPC's state) is
+// freed in batches, not by waking a thread per call (src/courier/rpc/call_ends.h); a
+// server that then goes idle must still free its last call, or a learner that returned
+// its parameters would keep a copy of them until the next calls. A reply's tensor storage
+// is given back for reuse when the reply is freed (recycled_tensors.h): that is awaited.
+TEST_F(ServerTest, AServerThatGoesIdleFreesItsLastReply) {
+  internal::FreeRecycledBytes();  // the cache is the process's
+  auto server = std::make_unique<CourierServer>();
+  ASSERT_TRUE(server->RegisterMethod("Patterned", ::lp::testing::ReturnPatterned).ok());
+  absl::StatusOr<int> port = server->Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto channel = CourierChannel::Create("127.0.0.1:" + std::to_string(*port));
+  // Recycled (tensor_bytes.h), and too small for the offer of shared memory, which would
+  // send it another way (same_host.h). One call: none after it collects its end.
+  constexpr int64_t kBytes = int64_t{512} << 10;
+  absl::StatusOr<courier::SerializedObject> reply =
+      channel->Call("Patterned", Args({Int(kBytes), Int(1)}), Timeout());
+  ASSERT_TRUE(reply.ok()) << reply.status();  // kept: the caller's copy is not given back
+  const absl::Time deadline = absl::Now() + kLong;
+  while (internal::RecyclingNow().buffers < 1 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(internal::RecyclingNow().buffers, 1);
+  server.reset();
+  internal::FreeRecycledBytes();
 }
 
 // A handler may ask its own server to stop (e.g. a "Stop" method).

@@ -9,7 +9,7 @@
 
 #include <functional>
 
-#include "src/courier/rpc/handler_executor.h"
+#include "src/courier/rpc/completion_tag.h"
 #include "src/courier/rpc/live_calls.h"
 
 namespace lp::rpc {
@@ -24,7 +24,7 @@ namespace lp::rpc {
 // One slot at a time is asked of gRPC for each method: a call that arrives asks for the
 // next before it is answered (calls that come meanwhile wait in gRPC for the slot).
 template <typename Request, typename Response>
-class AnsweredOnArrival final : public HandlerExecutor::CompletionTag {
+class AnsweredOnArrival final : public CompletionTag {
  public:
   struct Method {
     // Asks gRPC for the next call of the method into these parts, with `tag`: the
@@ -64,7 +64,7 @@ class AnsweredOnArrival final : public HandlerExecutor::CompletionTag {
   explicit AnsweredOnArrival(const Method& method) : method_(method) {
     method.live->Add();
     Handed();
-    method.ask(&context_, &request_, &writer_, static_cast<HandlerExecutor::CompletionTag*>(this));
+    method.ask(&context_, &request_, &writer_, static_cast<CompletionTag*>(this));
   }
   ~AnsweredOnArrival() = default;
 

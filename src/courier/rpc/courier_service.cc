@@ -179,8 +179,9 @@ absl::Status CourierServiceImpl::Admit() {
 }
 
 // One call of Call, from the slot asked of gRPC to its end. gRPC returns it as two tags:
-// the call itself (it arrived; later, its reply was sent) and done_ (the call is over, and
-// only from then on may IsCancelled() be asked). It is deleted when both are back, or when
+// the call itself (it arrived, through the server's queue; later, its reply was sent,
+// through CallEnds) and done_ (the call is over, and only from then on may IsCancelled()
+// be asked; through CallEnds). It is deleted when both are back, or when
 // the first comes back empty (no call came into the slot: the server shut down, and gRPC
 // then never returns done_). A thread that gives it to gRPC (asks for the slot, sends the
 // reply) holds a reference of its own until gRPC's function returns, so that the slot is
@@ -190,7 +191,7 @@ absl::Status CourierServiceImpl::Admit() {
 // sent from whichever thread ends the call. gRPC orders those steps (made visible to
 // ThreadSanitizer by CompletionTag::Handed); done_seen_ is read by a thread that may not
 // have taken done_ back.
-class CourierServiceImpl::IncomingCall final : public HandlerExecutor::CompletionTag {
+class CourierServiceImpl::IncomingCall final : public CompletionTag {
  public:
   // Asks gRPC for the next call of Call into a new slot.
   static void Request(CourierServiceImpl& service) { new IncomingCall(service); }
@@ -227,13 +228,15 @@ class CourierServiceImpl::IncomingCall final : public HandlerExecutor::Completio
     refs_.fetch_add(1, std::memory_order_relaxed);  // until Finish returns
     Handed();
     writer_.Finish(response_, status, this);
+    // Counted while this call is surely alive: it is freed (Delete) only after.
+    service_.Replied(status.ok() ? response_.Length() : 0);
     Unref();
   }
 
  private:
   enum class Stage { kRequested, kReplying };
 
-  class Done final : public HandlerExecutor::CompletionTag {
+  class Done final : public CompletionTag {
    public:
     explicit Done(IncomingCall& call) : call_(call) {}
     void OnComplete(bool /*ok*/) override {
@@ -247,11 +250,11 @@ class CourierServiceImpl::IncomingCall final : public HandlerExecutor::Completio
 
   explicit IncomingCall(CourierServiceImpl& service) : service_(service) {
     service.live_calls_.Add();
-    context_.AsyncNotifyWhenDone(static_cast<HandlerExecutor::CompletionTag*>(&done_));
+    context_.AsyncNotifyWhenDone(static_cast<CompletionTag*>(&done_));
     done_.Handed();
     Handed();
-    service.RequestCall(&context_, &request_, &writer_, service.queue_, service.queue_,
-                        static_cast<HandlerExecutor::CompletionTag*>(this));
+    service.RequestCall(&context_, &request_, &writer_, service.ends_->queue(), service.queue_,
+                        static_cast<CompletionTag*>(this));
     Unref();  // the constructor's own reference
   }
   ~IncomingCall() = default;
@@ -262,7 +265,9 @@ class CourierServiceImpl::IncomingCall final : public HandlerExecutor::Completio
   // Counted gone once nothing of it is left: its server may then shut the queue down.
   void Delete() {
     CourierServiceImpl& service = service_;
+    const bool replied = stage_.load(std::memory_order_relaxed) == Stage::kReplying;
     delete this;
+    if (replied) service.ends_->Freed();
     service.live_calls_.Remove();
   }
 
@@ -278,10 +283,25 @@ class CourierServiceImpl::IncomingCall final : public HandlerExecutor::Completio
   std::atomic<int> refs_{3};
 };
 
-void CourierServiceImpl::WaitForCallsToEnd() { live_calls_.WaitForNone(); }
+void CourierServiceImpl::Replied(std::size_t bytes) const {
+  ends_->Replied(bytes);
+  // The executor's threads collect when they go idle; a reply sent from elsewhere (a
+  // deferred method's, from the thread that ended its batch) must wake one to.
+  if (!executor_->OnExecutorThread()) executor_->CollectEndsSoon();
+}
 
-void CourierServiceImpl::TakeCalls(grpc::ServerCompletionQueue* queue, int requested) {
+void CourierServiceImpl::WaitForCallsToEnd() {
+  if (ends_ == nullptr) return live_calls_.WaitForNone();  // never took calls
+  // No thread may be left to collect the last calls' ends: collect them here.
+  while (!live_calls_.WaitForNoneFor(std::chrono::milliseconds(0))) {
+    ends_->CollectWithin(CallEnds::kIdleCollection);
+  }
+}
+
+void CourierServiceImpl::TakeCalls(grpc::ServerCompletionQueue* queue, CallEnds* ends,
+                                   int requested) {
   queue_ = queue;
+  ends_ = ends;
   for (int i = 0; i < requested; ++i) IncomingCall::Request(*this);
   list_methods_.ask = [this](grpc::ServerContext* context, courier::ListMethodsRequest* request,
                              grpc::ServerAsyncResponseWriter<courier::ListMethodsResponse>* writer,
@@ -327,7 +347,8 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
   auto task = [this, &call] {
     // A call that waited for a thread while its caller went away, its deadline passed or
     // the server's shutdown deadline cancelled it: nobody awaits its result, so its handler
-    // does not run. (gRPC has already told the caller why; this status is not sent.)
+    // does not run. (gRPC has already told the caller why; this status is not sent.) The
+    // executor collects the ends of calls before it runs one that waited, so done_ is seen.
     if (call.Cancelled()) {
       Release();
       RecordCall(OtherMetrics(), call.arrived, absl::StatusCode::kCancelled, call.request_bytes,

@@ -19,6 +19,7 @@
 
 #include "courier/courier.grpc.pb.h"
 #include "src/courier/rpc/answered_on_arrival.h"
+#include "src/courier/rpc/call_ends.h"
 #include "src/courier/rpc/handler_executor.h"
 #include "src/courier/rpc/live_calls.h"
 #include "src/courier/rpc/method_registry.h"
@@ -32,6 +33,8 @@ namespace lp::rpc {
 // thread that takes a call off the queue runs its handler (it may block) and finishes it,
 // while another thread of the pool takes over the queue (HandlerExecutor::RunOnArrival).
 // gRPC's own threads never run user code, and a call costs no hand-off between threads.
+// What comes back of a call after it was replied to goes to CallEnds, where no thread
+// waits for it, and is collected in batches: so a call wakes no idle thread to be freed.
 // When every handler thread is busy, the call waits in the executor's queue. Methods
 // registered to run inline (CourierMethodOptions) promise not to block: Arrived reads
 // such a call's method name from the request's first bytes and serves it at once, even
@@ -78,14 +81,15 @@ class CourierServiceImpl final
 
   // Starts taking calls of Call (and ListMethods) from `queue`, the server's completion
   // queue, which the executor polls: `requested` calls of Call are asked of gRPC at a
-  // time. Once the server has been built and started; the queue must be shut down only
-  // after the server.
-  void TakeCalls(grpc::ServerCompletionQueue* queue, int requested);
+  // time. The replies and ends of calls of Call go to `ends` (which the executor collects
+  // too: HandlerExecutor::Poll). Once the server has been built and started; the queues
+  // must be shut down only after the server, and `ends` must outlive the service.
+  void TakeCalls(grpc::ServerCompletionQueue* queue, CallEnds* ends, int requested);
 
   // Once the server is shut down (grpc::Server::Shutdown returned), and while the executor
   // still polls the queue: returns when every call taken from it has ended and every slot
-  // asked for has come back, so that nothing is left to use the queue once it is shut
-  // down. (gRPC aborts the process when a call's reply, or the start of a call, meets a
+  // asked for has come back (collecting the calls' ends meanwhile), so that nothing is
+  // left to use the queues once they are shut down. (gRPC aborts the process when a call's reply, or the start of a call, meets a
   // queue that is shut down; a call still parked in a batch is finished by whoever ends
   // the batch, as it must be.)
   void WaitForCallsToEnd();
@@ -139,6 +143,8 @@ class CourierServiceImpl final
   class IncomingCall;
   // Serves a call that has just arrived, on the executor's thread that took it.
   void Arrived(IncomingCall& call);
+  // A call's reply of `bytes` was given to gRPC; its ends will come to ends_.
+  void Replied(std::size_t bytes) const;
   // A caller of this host whose request or reply is large learns that its tensors may
   // come through shared memory (same_host.h); small calls, most of them, are not slowed.
   // Only to a caller of the launch: the offer names this host and process. Before the
@@ -175,6 +181,7 @@ class CourierServiceImpl final
   const int max_send_message_bytes_;
   HandlerExecutor* const executor_;  // not owned
   grpc::ServerCompletionQueue* queue_ = nullptr;  // set by TakeCalls before any call
+  CallEnds* ends_ = nullptr;                      // likewise; not owned
   LiveCalls live_calls_;  // IncomingCalls and ListMethods' slots
   // Set by TakeCalls, read-only after.
   AnsweredOnArrival<courier::ListMethodsRequest, courier::ListMethodsResponse>::Method

@@ -35,6 +35,30 @@ class HandlerExecutor::WakeAlarm final : public CompletionTag {
   grpc::Alarm alarm_;
 };
 
+// Collects the ends given to Poll() kIdleCollection after it was set, on the thread that
+// takes it: for replied calls that no idle thread is waiting to collect (see
+// ArmCollectAlarm). One at a time (HandlerExecutor::collect_alarm_pending_); it deletes
+// itself.
+class HandlerExecutor::CollectAlarm final : public CompletionTag {
+ public:
+  CollectAlarm(HandlerExecutor& executor, grpc::CompletionQueue* queue) : executor_(executor) {
+    Handed();
+    alarm_.Set(queue, std::chrono::system_clock::now() + CallEnds::kIdleCollection, this);
+  }
+  void OnComplete(bool /*ok*/) override {
+    {
+      std::lock_guard<std::mutex> lock(executor_.mu_);
+      executor_.collect_alarm_pending_ = false;
+    }
+    executor_.polled_ends_->Collect();
+    delete this;
+  }
+
+ private:
+  HandlerExecutor& executor_;
+  grpc::Alarm alarm_;
+};
+
 HandlerExecutor::HandlerExecutor(int max_threads) : max_threads_(std::max(1, max_threads)) {}
 
 HandlerExecutor::~HandlerExecutor() { Shutdown(); }
@@ -95,10 +119,28 @@ void HandlerExecutor::KeepQueuePolled() {
   }
 }
 
-void HandlerExecutor::Poll(grpc::CompletionQueue* queue) {
+void HandlerExecutor::Poll(grpc::CompletionQueue* queue, CallEnds* ends) {
   std::lock_guard<std::mutex> lock(mu_);
   polled_ = queue;
+  polled_ends_ = ends;
   KeepQueuePolled();
+}
+
+void HandlerExecutor::CollectEndsSoon() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ArmCollectAlarm();
+}
+
+void HandlerExecutor::ArmCollectAlarm() {
+  // An idle thread waiting to collect will; otherwise the alarm makes sure one does, should
+  // no thread go idle meanwhile. Its firing costs a wake-up, so it is not set for every
+  // call: only where no thread may go idle soon.
+  if (polled_ends_ == nullptr || collecting_ || collect_alarm_pending_ || polled_shut_down_ ||
+      !polled_ends_->AnyReplied()) {
+    return;
+  }
+  collect_alarm_pending_ = true;
+  new CollectAlarm(*this, polled_);
 }
 
 bool HandlerExecutor::RunOnArrival(Task task, bool bounded) {
@@ -108,24 +150,20 @@ bool HandlerExecutor::RunOnArrival(Task task, bool bounded) {
     queue_.push_back(std::move(task));  // a thread that finishes its task takes it
     return true;
   }
-  RunBusy(lock, std::move(task));
+  RunBusy(lock, std::move(task), /*waited=*/false);
   return true;
 }
 
-void HandlerExecutor::RunBusy(std::unique_lock<std::mutex>& lock, Task task) {
+void HandlerExecutor::RunBusy(std::unique_lock<std::mutex>& lock, Task task, bool waited) {
   ++busy_;
   KeepQueuePolled();  // another thread takes the calls (and tasks) behind this one
   lock.unlock();
+  // A call that waited may have been cancelled meanwhile; its end would say so.
+  if (waited && polled_ends_ != nullptr) polled_ends_->Collect();
   std::move(task)();
   task = nullptr;  // whatever the task holds goes before the lock is taken again
   lock.lock();
   --busy_;
-}
-
-void HandlerExecutor::Complete(void* tag, bool ok) {
-  auto* completion = static_cast<CompletionTag*>(tag);
-  completion->TakenBack();
-  completion->OnComplete(ok);
 }
 
 void HandlerExecutor::Retire() {
@@ -146,7 +184,7 @@ void HandlerExecutor::PollWork() {
     if (!queue_.empty() && busy_ - blocked_ < max_threads_) {
       Task task = std::move(queue_.front());
       queue_.pop_front();
-      RunBusy(lock, std::move(task));
+      RunBusy(lock, std::move(task), /*waited=*/true);
       continue;
     }
     if (polled_drained_) {
@@ -155,25 +193,39 @@ void HandlerExecutor::PollWork() {
       return;
     }
     const bool surplus = alive_ - blocked_ > max_threads_ + 1;
+    // Replied calls wait in polled_ends_ to be freed: if no work comes meanwhile, this
+    // thread collects them after a short wait. One idle thread at a time does, so that
+    // an idle server wakes once to free its last calls.
+    const bool collect =
+        !collecting_ && polled_ends_ != nullptr && polled_ends_->AnyReplied();
+    if (collect) collecting_ = true;
     ++idle_;
     lock.unlock();
     void* tag = nullptr;
     bool ok = false;
+    using Clock = std::chrono::system_clock;
     using Queue = grpc::CompletionQueue;
-    const Queue::NextStatus status =
-        surplus ? polled_->AsyncNext(&tag, &ok, std::chrono::system_clock::now() + kSurplusIdle)
-                : (polled_->Next(&tag, &ok) ? Queue::GOT_EVENT : Queue::SHUTDOWN);
+    Queue::NextStatus status;
+    if (collect) {
+      status = polled_->AsyncNext(&tag, &ok, Clock::now() + CallEnds::kIdleCollection);
+    } else if (surplus) {
+      status = polled_->AsyncNext(&tag, &ok, Clock::now() + kSurplusIdle);
+    } else {
+      status = polled_->Next(&tag, &ok) ? Queue::GOT_EVENT : Queue::SHUTDOWN;
+    }
+    if (status == Queue::TIMEOUT && collect) polled_ends_->Collect();
     lock.lock();
     --idle_;
+    if (collect) collecting_ = false;
     if (status == Queue::GOT_EVENT) {
       // Outside mu_: the completion may run a call's handler (RunOnArrival).
       lock.unlock();
-      Complete(tag, ok);
+      CompletionTag::Complete(tag, ok);
       lock.lock();
     } else if (status == Queue::SHUTDOWN) {
       polled_drained_ = true;
-    } else if (queue_.empty() && alive_ - blocked_ > max_threads_ + 1) {
-      Retire();  // timed out, still one too many, and nothing to do
+    } else if (surplus && !collect && queue_.empty() && alive_ - blocked_ > max_threads_ + 1) {
+      Retire();  // idle for kSurplusIdle, still one too many, and nothing to do
       return;
     }
   }
@@ -227,6 +279,8 @@ void HandlerExecutor::OnBlock() {
   // Also while stopping: Shutdown() runs every queued task, and one may be what the
   // waiting thread waits for.
   StartThreadIfNeeded();
+  // This thread will not go idle soon to collect the calls replied before.
+  ArmCollectAlarm();
 }
 
 void HandlerExecutor::OnUnblock() {
@@ -270,7 +324,7 @@ void HandlerExecutor::Shutdown() {
   if (left == nullptr) return;
   void* tag = nullptr;
   bool ok = false;
-  while (left->Next(&tag, &ok)) Complete(tag, ok);
+  while (left->Next(&tag, &ok)) CompletionTag::Complete(tag, ok);
 }
 
 bool HandlerExecutor::OnExecutorThread() const { return current_executor == this; }

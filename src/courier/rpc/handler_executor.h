@@ -14,6 +14,8 @@
 
 #include "absl/functional/any_invocable.h"
 #include "lp/internal/blocking_region.h"
+#include "src/courier/rpc/call_ends.h"
+#include "src/courier/rpc/completion_tag.h"
 
 namespace lp::rpc {
 
@@ -64,36 +66,21 @@ class HandlerExecutor : private internal::BlockingObserver {
   HandlerExecutor(const HandlerExecutor&) = delete;
   HandlerExecutor& operator=(const HandlerExecutor&) = delete;
 
-  // A completion of the queue the executor polls: the tag given to gRPC is a
-  // CompletionTag*, and the executor's thread that takes it calls OnComplete.
-  //
-  // gRPC's queue orders what a thread did before it gave a tag to gRPC before what the
-  // thread that takes it back does, but ThreadSanitizer cannot see that inside Debian's
-  // uninstrumented gRPC. So whoever gives a tag to gRPC calls Handed() just before, and
-  // the executor's thread acquires that before OnComplete: an edge TSan does see.
-  class CompletionTag {
-   public:
-    virtual void OnComplete(bool ok) = 0;
-
-    // Just before the tag goes to gRPC (a request, a reply, an alarm).
-    void Handed() { handed_.store(true, std::memory_order_release); }
-
-   protected:
-    ~CompletionTag() = default;
-
-   private:
-    friend class HandlerExecutor;
-    // Just after the tag came back from gRPC's queue.
-    void TakenBack() { (void)handed_.load(std::memory_order_acquire); }
-
-    std::atomic<bool> handed_{false};
-  };
-
   // From now on idle threads wait in `queue`, whose every tag is a CompletionTag, and one
   // thread is started to do so. Call once, before any Submit(); `queue` must outlive
   // Shutdown(), which shuts it down (after the server that feeds it has been shut down)
-  // and takes what is left in it.
-  void Poll(grpc::CompletionQueue* queue);
+  // and takes what is left in it. If `ends` is given (it must outlive the executor), its
+  // calls are collected by a thread that has waited in `queue` for
+  // CallEnds::kIdleCollection while a replied call is not yet freed (one idle thread at a
+  // time waits so); by an alarm on `queue` when a handler thread starts to wait on
+  // another node or CollectEndsSoon() is called, and no idle thread waits to; and before
+  // a task that waited in the executor's queue runs (see CallEnds).
+  void Poll(grpc::CompletionQueue* queue, CallEnds* ends = nullptr);
+
+  // A call was replied to from a thread that is not one of the executor's (which collect
+  // when they go idle): makes sure the ends given to Poll() are collected within about
+  // CallEnds::kIdleCollection even if no thread goes idle meanwhile. Any thread.
+  void CollectEndsSoon();
 
   // On an executor thread that took a call off the polled queue: runs `task` here if
   // fewer than max_threads threads run tasks (or if `bounded` is false: for a handler
@@ -131,15 +118,18 @@ class HandlerExecutor : private internal::BlockingObserver {
   // and that a queued task some thread may run reaches one (an idle thread is woken by an
   // alarm on the queue). Requires mu_.
   void KeepQueuePolled();
-  // Runs `task` on this polling thread, counted as busy, after KeepQueuePolled(). Takes
-  // `lock` (on mu_) held, releases it while the task runs.
-  void RunBusy(std::unique_lock<std::mutex>& lock, Task task);
-  // Hands a tag taken back from the polled queue to its CompletionTag. Not under mu_.
-  static void Complete(void* tag, bool ok);
+  // Runs `task` on this polling thread, counted as busy, after KeepQueuePolled() (and,
+  // if the task `waited` in queue_, after collecting polled_ends_). Takes `lock` (on mu_)
+  // held, releases it while the task runs.
+  void RunBusy(std::unique_lock<std::mutex>& lock, Task task, bool waited);
   // Takes this idle thread out of the pool, to be joined by Shutdown() or Submit(); the
   // thread returns right after. Requires mu_.
   void Retire();
   class WakeAlarm;
+  class CollectAlarm;
+  // Sets a CollectAlarm if replied calls wait in polled_ends_, no idle thread waits to
+  // collect them and none is set. Requires mu_.
+  void ArmCollectAlarm();
   // If tasks are queued and no thread is on its way to the queue, wakes an idle thread,
   // or starts one if none is idle and fewer than max_threads threads are running (not
   // waiting); once Poll() was called, KeepQueuePolled(). Requires mu_.
@@ -174,6 +164,9 @@ class HandlerExecutor : private internal::BlockingObserver {
 
   // Polled mode (Poll()); all guarded by mu_.
   grpc::CompletionQueue* polled_ = nullptr;  // set once by Poll()
+  CallEnds* polled_ends_ = nullptr;          // likewise; may stay null
+  bool collecting_ = false;  // an idle thread waits to collect polled_ends_ (PollWork)
+  bool collect_alarm_pending_ = false;  // a CollectAlarm is set and has not fired yet
   int busy_ = 0;                // threads running a task or a call's handler
   bool wake_pending_ = false;   // a WakeAlarm is set and has not fired yet
   bool polled_shut_down_ = false;  // polled_->Shutdown() was called: no more alarms

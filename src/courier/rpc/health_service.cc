@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "src/courier/rpc/completion_tag.h"
 
 namespace lp::rpc {
 namespace {
@@ -47,7 +48,7 @@ class HealthService::Interface final : public grpc::HealthCheckServiceInterface 
 //
 // Thread safety: the tags come back on any of the executor's threads; what they share
 // with the service's other threads is guarded by the service's mu_.
-class HealthService::Watch final : public HandlerExecutor::CompletionTag {
+class HealthService::Watch final : public CompletionTag {
  public:
   static void Ask(HealthService& service) { new Watch(service); }
 
@@ -86,7 +87,7 @@ class HealthService::Watch final : public HandlerExecutor::CompletionTag {
  private:
   enum class Stage { kAsked, kWriting, kEnded };
 
-  class Done final : public HandlerExecutor::CompletionTag {
+  class Done final : public CompletionTag {
    public:
     explicit Done(Watch& watch) : watch_(watch) {}
     void OnComplete(bool /*ok*/) override {
@@ -109,12 +110,12 @@ class HealthService::Watch final : public HandlerExecutor::CompletionTag {
 
   explicit Watch(HealthService& service) : service_(service) {
     service.live_calls_.Add();
-    context_.AsyncNotifyWhenDone(static_cast<HandlerExecutor::CompletionTag*>(&done_));
+    context_.AsyncNotifyWhenDone(static_cast<CompletionTag*>(&done_));
     done_.Handed();
     Handed();
     service.RequestAsyncServerStreaming(kWatch, &context_, &request_, &writer_, service.queue_,
                                         service.queue_,
-                                        static_cast<HandlerExecutor::CompletionTag*>(this));
+                                        static_cast<CompletionTag*>(this));
   }
   ~Watch() = default;
 
@@ -140,7 +141,7 @@ class HealthService::Watch final : public HandlerExecutor::CompletionTag {
         writing_ = true;
         stage_ = Stage::kWriting;
         Handed();
-        writer_.Write(response_, static_cast<HandlerExecutor::CompletionTag*>(this));
+        writer_.Write(response_, static_cast<CompletionTag*>(this));
         return;
       }
     }
@@ -148,7 +149,7 @@ class HealthService::Watch final : public HandlerExecutor::CompletionTag {
     stage_ = Stage::kEnded;
     Handed();
     writer_.Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"),
-                   static_cast<HandlerExecutor::CompletionTag*>(this));
+                   static_cast<CompletionTag*>(this));
   }
 
   void Unref(int count = 1) {

@@ -3,6 +3,7 @@
 #define LP_SRC_COURIER_RPC_LIVE_CALLS_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 
@@ -10,9 +11,9 @@ namespace lp::rpc {
 
 // gRPC aborts the process when a call's reply, or a request for the next call, meets a
 // completion queue that is shut down. So every slot asked of gRPC counts here from the
-// moment it is made until nothing of it is left, and a server shuts its queue down only
-// once WaitForNone() has returned (after grpc::Server::Shutdown, which gives every slot
-// still waiting for a call back, empty).
+// moment it is made until nothing of it is left, and a server shuts its queues down only
+// once the count is 0 (after grpc::Server::Shutdown, which gives every slot still waiting
+// for a call back, empty).
 //
 // Thread safety: all methods may be called from any thread, concurrently.
 class LiveCalls {
@@ -29,10 +30,18 @@ class LiveCalls {
   // Returns once the count is 0.
   void WaitForNone() {
     std::unique_lock<std::mutex> lock(mu_);
-    none_.wait(lock, [this] { return live_.load(std::memory_order_acquire) == 0; });
+    none_.wait(lock, [this] { return None(); });
+  }
+
+  // Whether the count is 0, waiting for it up to `timeout`.
+  bool WaitForNoneFor(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return none_.wait_for(lock, timeout, [this] { return None(); });
   }
 
  private:
+  bool None() const { return live_.load(std::memory_order_acquire) == 0; }
+
   std::atomic<int> live_{0};
   std::mutex mu_;                 // for none_
   std::condition_variable none_;  // live_ dropped to 0

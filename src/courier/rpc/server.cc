@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "src/courier/rpc/call_ends.h"
 #include "src/courier/rpc/courier_service.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/handler_executor.h"
@@ -31,6 +32,9 @@ struct CourierServer::Parts {
   // which members' reverse order would destroy before the executor.
   ~Parts() { executor.Shutdown(); }
 
+  // The replies and ends of calls of Call: declared first, so destroyed last (the
+  // executor and the service use it).
+  rpc::CallEnds call_ends;
   rpc::MethodRegistry registry;  // written before Start only, then read-only
   rpc::HandlerExecutor executor;  // runs the handlers of Call
   rpc::CourierServiceImpl service;
@@ -134,8 +138,8 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
         absl::StrCat("Courier server could not listen on '", bind_address, "'"));
   }
   // The executor's threads take the calls off the queue and run their handlers.
-  parts_->executor.Poll(parts_->queue.get());
-  parts_->service.TakeCalls(parts_->queue.get(), kCallsAskedAtOnce);
+  parts_->executor.Poll(parts_->queue.get(), &parts_->call_ends);
+  parts_->service.TakeCalls(parts_->queue.get(), &parts_->call_ends, kCallsAskedAtOnce);
   if (options_.enable_health_check) {
     parts_->health.SetServing(serving_);
     parts_->health.TakeCalls(parts_->queue.get());
@@ -189,6 +193,7 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
   parts_->service.WaitForCallsToEnd();
   parts_->health.WaitForCallsToEnd();
   parts_->executor.Shutdown();
+  parts_->call_ends.Shutdown();  // every call is freed: it is empty
   {
     std::lock_guard<std::mutex> lock(mu_);
     state_ = State::kShutDown;
