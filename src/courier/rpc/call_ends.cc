@@ -37,13 +37,16 @@ void CallEnds::Replied(std::size_t bytes) {
   Collect();
 }
 
-void CallEnds::Collect() {
+int CallEnds::Collect() {
   void* tag = nullptr;
   bool ok = false;
+  int collected = 0;
   while (queue_->AsyncNext(&tag, &ok, gpr_inf_past(GPR_CLOCK_MONOTONIC)) ==
          grpc::CompletionQueue::GOT_EVENT) {
     CompletionTag::Complete(tag, ok);
+    ++collected;
   }
+  return collected;
 }
 
 void CallEnds::CollectWithin(std::chrono::milliseconds timeout) {

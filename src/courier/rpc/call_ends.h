@@ -33,9 +33,10 @@ namespace lp::rpc {
 // - while the server shuts down, until every call is freed.
 // A sent reply's memory (and the call's gRPC state) is released when its call is
 // collected: on a busy server within about kRepliesPerCollection replies or
-// kBytesPerCollection bytes sent after it, on an idle one within kIdleCollection. (A
-// handler that computes without waiting, on a server that gets no other call meanwhile,
-// delays the freeing of the calls replied before it until it returns.)
+// kBytesPerCollection bytes sent after it, on an idle one within kIdleCollection of its
+// end (up to kLongestIdleCollection while another call's client does not read its reply).
+// A handler that computes without waiting, on a server that gets no other call meanwhile,
+// delays the freeing of the calls replied before it until it returns.
 //
 // Thread safety: every method may be called from any thread, concurrently. The queue must
 // be given no tag once Shutdown() has begun.
@@ -44,6 +45,10 @@ class CallEnds {
   static constexpr int kRepliesPerCollection = 16;
   static constexpr std::size_t kBytesPerCollection = std::size_t{1} << 20;
   static constexpr std::chrono::milliseconds kIdleCollection{5};
+  // An idle thread that found nothing to collect waits twice as long the next time, up to
+  // this: a call whose reply its client does not read (a stopped process) stays replied
+  // and not freed, and must not wake an otherwise idle server every kIdleCollection.
+  static constexpr std::chrono::milliseconds kLongestIdleCollection{1000};
 
   CallEnds();
   // Shutdown().
@@ -64,8 +69,8 @@ class CallEnds {
   // Whether a replied call is not yet freed: its completions may be waiting here.
   bool AnyReplied() const { return replied_not_freed_.load(std::memory_order_relaxed) > 0; }
 
-  // Completes every tag already in the queue, on this thread.
-  void Collect();
+  // Completes every tag already in the queue, on this thread; returns how many.
+  int Collect();
   // Waits up to `timeout` for a tag, then collects what has come.
   void CollectWithin(std::chrono::milliseconds timeout);
 

@@ -199,6 +199,7 @@ void HandlerExecutor::PollWork() {
     const bool collect =
         !collecting_ && polled_ends_ != nullptr && polled_ends_->AnyReplied();
     if (collect) collecting_ = true;
+    const std::chrono::milliseconds collect_wait = collect_wait_;
     ++idle_;
     lock.unlock();
     void* tag = nullptr;
@@ -207,16 +208,23 @@ void HandlerExecutor::PollWork() {
     using Queue = grpc::CompletionQueue;
     Queue::NextStatus status;
     if (collect) {
-      status = polled_->AsyncNext(&tag, &ok, Clock::now() + CallEnds::kIdleCollection);
+      status = polled_->AsyncNext(&tag, &ok, Clock::now() + collect_wait);
     } else if (surplus) {
       status = polled_->AsyncNext(&tag, &ok, Clock::now() + kSurplusIdle);
     } else {
       status = polled_->Next(&tag, &ok) ? Queue::GOT_EVENT : Queue::SHUTDOWN;
     }
-    if (status == Queue::TIMEOUT && collect) polled_ends_->Collect();
+    const int collected =
+        status == Queue::TIMEOUT && collect ? polled_ends_->Collect() : 0;
     lock.lock();
     --idle_;
-    if (collect) collecting_ = false;
+    if (collect) {
+      collecting_ = false;
+      // Work came, or ends were there: the next wait is short again. Nothing was: longer.
+      collect_wait_ = status != Queue::TIMEOUT || collected > 0
+                          ? CallEnds::kIdleCollection
+                          : std::min(2 * collect_wait, CallEnds::kLongestIdleCollection);
+    }
     if (status == Queue::GOT_EVENT) {
       // Outside mu_: the completion may run a call's handler (RunOnArrival).
       lock.unlock();

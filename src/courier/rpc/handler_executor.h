@@ -5,6 +5,7 @@
 #include <grpcpp/completion_queue.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -166,6 +167,9 @@ class HandlerExecutor : private internal::BlockingObserver {
   grpc::CompletionQueue* polled_ = nullptr;  // set once by Poll()
   CallEnds* polled_ends_ = nullptr;          // likewise; may stay null
   bool collecting_ = false;  // an idle thread waits to collect polled_ends_ (PollWork)
+  // How long it waits: CallEnds::kIdleCollection, doubled after each wait that found
+  // nothing to collect, up to CallEnds::kLongestIdleCollection.
+  std::chrono::milliseconds collect_wait_ = CallEnds::kIdleCollection;
   bool collect_alarm_pending_ = false;  // a CollectAlarm is set and has not fired yet
   int busy_ = 0;                // threads running a task or a call's handler
   bool wake_pending_ = false;   // a WakeAlarm is set and has not fired yet
