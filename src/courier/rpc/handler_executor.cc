@@ -304,8 +304,9 @@ void HandlerExecutor::Shutdown() {
     stopping_ = true;
     work_.notify_all();
     if (polled_ != nullptr && !polled_shut_down_) {
-      // Its server is shut down: what is left in it are the ends of finished calls. The
-      // polling threads take them, and leave once it is empty.
+      // Its server is shut down: what is left in it are the ends of finished calls (those
+      // not sent to CallEnds) and alarms. The polling threads take them, and leave once
+      // it is empty.
       polled_shut_down_ = true;
       polled_->Shutdown();
     }

@@ -186,8 +186,9 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
   parts_->health.Shutdown();
   // Refuses new calls, cancels the rest at `deadline`, and returns once every call is
   // finished: queued calls see the cancellation and finish without running their
-  // handlers, running handlers return. Then nothing is left for the executor but to shut
-  // the queue down, take the ends of the calls out of it, and stop.
+  // handlers, running handlers return. WaitForCallsToEnd collects the calls' ends (from
+  // call_ends) until every call is freed. Then nothing is left for the executor but to
+  // shut the queue down, take what is left in it (health checks' ends, alarms), and stop.
   parts_->server->Shutdown(absl::ToChronoTime(deadline));
   parts_->server->Wait();
   parts_->service.WaitForCallsToEnd();
