@@ -34,6 +34,11 @@ class End final : public CompletionTag {
   bool ok_ = false;  // written before completed_ is notified
 };
 
+// A moment shortly after now, for a completion that is still to come.
+gpr_timespec SoonFromNow() {
+  return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(50, GPR_TIMESPAN));
+}
+
 class CallEndsTest : public ::testing::Test {
  protected:
   // Puts `end` in the queue now, as gRPC does once a reply is sent: an alarm that is
@@ -117,7 +122,7 @@ TEST_F(CallEndsTest, ACallCountsAsRepliedUntilFreed) {
 
 TEST_F(CallEndsTest, CollectWithinWaitsForWhatIsStillToCome) {
   End& end = NewEnd();
-  Alarm(end, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(50, GPR_TIMESPAN)));
+  Alarm(end, SoonFromNow());
   const absl::Time deadline = absl::Now() + kLong;
   while (!end.completed().HasBeenNotified() && absl::Now() < deadline) {
     ends_.CollectWithin(std::chrono::milliseconds(10));
@@ -130,7 +135,7 @@ TEST_F(CallEndsTest, ShutdownCompletesWhatIsLeftAndWhatIsStillToCome) {
   End& arrived = NewEnd();
   End& to_come = NewEnd();
   Arrive(arrived);
-  Alarm(to_come, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(50, GPR_TIMESPAN)));
+  Alarm(to_come, SoonFromNow());
   ends_.Shutdown();
   EXPECT_TRUE(arrived.completed().HasBeenNotified());
   EXPECT_TRUE(to_come.completed().HasBeenNotified());

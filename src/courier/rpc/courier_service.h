@@ -89,9 +89,9 @@ class CourierServiceImpl final
   // Once the server is shut down (grpc::Server::Shutdown returned), and while the executor
   // still polls the queue: returns when every call taken from it has ended and every slot
   // asked for has come back (collecting the calls' ends meanwhile), so that nothing is
-  // left to use the queues once they are shut down. (gRPC aborts the process when a call's reply, or the start of a call, meets a
-  // queue that is shut down; a call still parked in a batch is finished by whoever ends
-  // the batch, as it must be.)
+  // left to use the queues once they are shut down. (gRPC aborts the process when a
+  // call's reply, or the start of a call, meets a queue that is shut down; a call still
+  // parked in a batch is finished by whoever ends the batch, as it must be.)
   void WaitForCallsToEnd();
 
   // From now on calls must carry `secret` in metadata rpc::kSecretMetadataKey; refusals

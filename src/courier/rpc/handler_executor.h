@@ -73,9 +73,10 @@ class HandlerExecutor : private internal::BlockingObserver {
   // and takes what is left in it. If `ends` is given (it must outlive the executor), its
   // calls are collected by a thread that has waited in `queue` for
   // CallEnds::kIdleCollection (longer after waits that found nothing) while a replied
-  // call is not yet freed (one idle thread at a time waits so); by an alarm on `queue` when a handler thread starts to wait on
-  // another node or CollectEndsSoon() is called, and no idle thread waits to; and before
-  // a task that waited in the executor's queue runs (see CallEnds).
+  // call is not yet freed (one idle thread at a time waits so); by an alarm on `queue`
+  // when a handler thread starts to wait on another node or CollectEndsSoon() is called,
+  // and no idle thread waits to; and before a task that waited in the executor's queue
+  // runs (see CallEnds).
   void Poll(grpc::CompletionQueue* queue, CallEnds* ends = nullptr);
 
   // A call was replied to from a thread that is not one of the executor's (which collect
