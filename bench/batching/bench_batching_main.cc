@@ -6,7 +6,8 @@
 //   batched    `std::vector<int> Batched(lp::Batch<int>)`  batch_size 64, max_parallelism 1
 // both served by one CourierNode of a local_mt program, over Courier RPC (loopback).
 // Prints calls/s of each, the mean batch size seen, the CPU time and the context switches
-// per call of the whole process (client, server and gRPC threads: getrusage), and the
+// per call of the whole process (client, server and gRPC threads: getrusage), the cores it
+// kept busy (CPU per call times calls/s: how much of the machine each side used), and the
 // ratio batched / unbatched.
 // Then the same without RPC: the callers call the handler directly, or the batching engine
 // (lp::internal::Batcher) in process — what batching itself costs and saves.
@@ -80,6 +81,9 @@ struct Result {
   double mean_batch = 0;
   double cpu_us_per_call = 0;
   double switches_per_call = 0;
+  // CPU per call times calls per second: the cores the process kept busy on average. The
+  // ratio batched / unbatched is the ratio of CPU per call, scaled by the ratio of these.
+  double cores_busy = 0;
 };
 
 // What every thread of this process has used so far: CPU time (user + system) in
@@ -145,7 +149,7 @@ Result Measure(const CourierClient<Model>& client, int callers, absl::Duration d
   const std::vector<int64_t> counts = client.Call(&Model::TakeCounts);
   return {calls_per_second,
           counts[0] == 0 ? 0 : static_cast<double>(counts[1]) / static_cast<double>(counts[0]),
-          per_call.cpu_us, per_call.switches};
+          per_call.cpu_us, per_call.switches, per_call.cpu_us * calls_per_second / 1e6};
 }
 
 struct EngineCall : internal::BatchedCall {
@@ -212,12 +216,12 @@ int Main(int argc, char** argv) {
     unbatched_rounds.push_back(u);
     batched_rounds.push_back(b);
     ratios.push_back(b.calls_per_second / u.calls_per_second);
-    std::printf("  round %d: unbatched %.0f calls/s (%.1f us CPU, %.2f switches per call), "
-                "batched %.0f calls/s (mean batch %.1f, %.1f us CPU, %.2f switches per call), "
-                "ratio %.2fx\n",
+    std::printf("  round %d: unbatched %.0f calls/s (%.1f us CPU, %.2f switches per call, "
+                "%.2f cores busy), batched %.0f calls/s (mean batch %.1f, %.1f us CPU, %.2f "
+                "switches per call, %.2f cores busy), ratio %.2fx\n",
                 round + 1, u.calls_per_second, u.cpu_us_per_call, u.switches_per_call,
-                b.calls_per_second, b.mean_batch, b.cpu_us_per_call, b.switches_per_call,
-                ratios.back());
+                u.cores_busy, b.calls_per_second, b.mean_batch, b.cpu_us_per_call,
+                b.switches_per_call, b.cores_busy, ratios.back());
   }
   auto median = [](std::vector<double> values) {
     std::sort(values.begin(), values.end());
@@ -231,16 +235,18 @@ int Main(int argc, char** argv) {
   };
   const double ratio = median(ratios);
   std::printf("  unbatched                      %10.0f calls/s   "
-              "(%.1f us CPU, %.2f switches per call)\n",
+              "(%.1f us CPU, %.2f switches per call, %.2f cores busy)\n",
               median_of(unbatched_rounds, &Result::calls_per_second),
               median_of(unbatched_rounds, &Result::cpu_us_per_call),
-              median_of(unbatched_rounds, &Result::switches_per_call));
+              median_of(unbatched_rounds, &Result::switches_per_call),
+              median_of(unbatched_rounds, &Result::cores_busy));
   std::printf("  batched (batch_size %3d)       %10.0f calls/s   "
-              "(mean batch %.1f, %.1f us CPU, %.2f switches per call)\n",
+              "(mean batch %.1f, %.1f us CPU, %.2f switches per call, %.2f cores busy)\n",
               batch_size, median_of(batched_rounds, &Result::calls_per_second),
               median_of(batched_rounds, &Result::mean_batch),
               median_of(batched_rounds, &Result::cpu_us_per_call),
-              median_of(batched_rounds, &Result::switches_per_call));
+              median_of(batched_rounds, &Result::switches_per_call),
+              median_of(batched_rounds, &Result::cores_busy));
   std::printf("  ratio batched / unbatched      %10.2fx   "
               "(median of the rounds; target >= 2: %s)\n",
               ratio, ratio >= 2.0 ? "MET" : "not met");
