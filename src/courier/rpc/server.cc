@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <climits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -120,6 +121,13 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_send_message_bytes);
+  // No HTTP/2 keepalive pings from the server (INT_MAX is gRPC's "never"). gRPC's default
+  // is a ping after 2 hours of silence, and the timer for it is cancelled and set again on
+  // every read of every connection: two allocations and a lock of gRPC's timer table per
+  // call at one call in flight (bench_rpc's mallocs per call). A program learns that a
+  // peer's host vanished from the coordinator's keepalive instead (docs/architecture.md,
+  // "Knowing a node ended").
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, INT_MAX);
   if (!options_.accept_compressed_requests) {
     builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
     builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
