@@ -156,7 +156,6 @@ class HandlerExecutorPollingTest : public ::testing::Test {
   std::unique_ptr<HandlerExecutor> executor_;  // destroyed first: it empties the queue
 };
 
-
 TEST_F(HandlerExecutorPollingTest, ACallRunsOnTheThreadThatTookItWhileAnotherTakesOverTheQueue) {
   Start(4);
   Gate gate;
