@@ -61,6 +61,14 @@ struct CourierChannelOptions {
   // copies of their bytes instead of four, and no socket (docs/courier.md, "Tensors
   // between processes of one machine"). false: always in the request.
   bool same_host_tensors = true;
+
+  // A server of this process that the target names (an address it listens at) is called
+  // through gRPC's in-process transport: no socket, no system call, no copy of the bytes;
+  // TLS is skipped, the secret is still checked (docs/courier.md, "Calls within one
+  // process"). The choice is made when the target is known; a channel made so does not
+  // follow its server to a socket if that server stops. A client made from a handle sets
+  // it unless LP_IN_PROCESS_CALLS=0. false: always through a socket.
+  bool in_process = false;
 };
 
 // Returns the gRPC target ("host:port", "unix:/path", ...) of the server, blocking until

@@ -1,6 +1,7 @@
 #include "src/net/local_address.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -73,6 +74,32 @@ absl::StatusOr<std::string> LocalAddressTowards(const std::string& host) {
   ::freeaddrinfo(found);
   return absl::UnavailableError(
       absl::StrCat("no local address routes to host '", bare, "': ", last_error));
+}
+
+bool IsLocalAddress(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  const bool is_v4 = inet_pton(AF_INET, host.c_str(), &v4) == 1;
+  const bool is_v6 = !is_v4 && inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+  if (!is_v4 && !is_v6) return false;
+  // 127.0.0.0/8 and ::1 are this machine's whether an interface lists them or not.
+  if (is_v4 && (ntohl(v4.s_addr) >> 24) == 127) return true;
+  if (is_v6 && IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+  ifaddrs* interfaces = nullptr;
+  if (getifaddrs(&interfaces) != 0) return false;
+  bool local = false;
+  for (const ifaddrs* at = interfaces; at != nullptr && !local; at = at->ifa_next) {
+    if (at->ifa_addr == nullptr) continue;
+    if (is_v4 && at->ifa_addr->sa_family == AF_INET) {
+      const auto* address = reinterpret_cast<const sockaddr_in*>(at->ifa_addr);
+      local = address->sin_addr.s_addr == v4.s_addr;
+    } else if (is_v6 && at->ifa_addr->sa_family == AF_INET6) {
+      const auto* address = reinterpret_cast<const sockaddr_in6*>(at->ifa_addr);
+      local = std::memcmp(&address->sin6_addr, &v6, sizeof(v6)) == 0;
+    }
+  }
+  freeifaddrs(interfaces);
+  return local;
 }
 
 std::string LocalHostName() {

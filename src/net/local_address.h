@@ -19,6 +19,10 @@ namespace lp::internal {
 // Sends nothing on the network.
 absl::StatusOr<std::string> LocalAddressTowards(const std::string& host);
 
+// Whether a TCP connection to the literal IP address `host` (no brackets) stays on this
+// machine: a loopback address, or one of its interfaces' (getifaddrs). false for names.
+bool IsLocalAddress(const std::string& host);
+
 // This machine's host name, as gethostname() gives it; "unknown-host" if it fails.
 std::string LocalHostName();
 

@@ -6,6 +6,7 @@
 
 #include "lp/courier_node.h"
 #include "src/courier/rpc/call_scope.h"
+#include "src/courier/rpc/in_process_servers.h"
 
 namespace lp::internal {
 
@@ -18,6 +19,7 @@ std::shared_ptr<CourierChannel> ChannelToCourierNode(std::shared_ptr<Runtime> ru
   options.secret = runtime->courier_secret;
   options.transport = runtime->transport;
   options.peer_name = node.ToString();
+  options.in_process = rpc::InProcessCallsEnabled();
   // The program's stop ends the calls in flight and refuses later ones.
   if (runtime->calls != nullptr) options.scope = runtime->calls->ForTarget(node.ToString());
   return CourierChannel::Create(

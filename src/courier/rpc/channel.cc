@@ -1,5 +1,6 @@
 #include "lp/courier_channel.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/client_unary_call.h>
 #include <grpcpp/impl/rpc_method.h>
@@ -20,6 +21,7 @@
 #include "src/courier/rpc/callback_threads.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
+#include "src/courier/rpc/in_process_servers.h"
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/received_tensors.h"
@@ -123,12 +125,52 @@ struct AsyncCall {
   std::optional<rpc::CallSharedMemory> shared;  // its tensors in shared memory
   std::optional<rpc::CallSharedMemory> lent;    // memory lent for its result's tensors
   std::string method;  // whose results the same-host path learns about at the end
+  std::shared_ptr<rpc::InProcessGate> in_process_gate;  // its server's, for in-process calls
   int max_receive_bytes = -1;
   // The call's own reference while gRPC runs it, taken back by its completion. Held here
   // rather than by the completion callback, so that the callback captures a plain pointer:
   // gRPC keeps it in a std::function, which stores only trivially copyable callables
   // without an allocation.
   std::shared_ptr<AsyncCall> self;
+};
+
+// A call on a channel on gRPC's in-process transport, waited for on this thread: made by
+// `start(queue, status)` inside the server's gate, entered (see rpc::InProcessGate), with
+// its end asked of `queue`; `start` returns the call's reader, kept until that end. Not
+// gRPC's synchronous call, which makes the call and waits for it in one function. Not the
+// callback API either: its completions run on gRPC's callback threads, two in a process, so
+// a synchronous call made on one of them (a Future continuation) would wait for the other,
+// and 64 such calls at once for ever. The queue is the call's own, as gRPC's synchronous
+// call has: nothing else needs to run for it to learn its end.
+template <typename Start>
+grpc::Status WaitInProcess(rpc::InProcessGate& gate, Start start) {
+  grpc::CompletionQueue queue;
+  grpc::Status status;
+  auto reader = start(queue, status);
+  gate.Made();
+  void* tag = nullptr;
+  bool ok = false;
+  queue.Next(&tag, &ok);  // the call's end: Finish always completes
+  gate.Ended();
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  return status;
+}
+
+// One way to a server: a gRPC channel, the stub on it (for ListMethods) and Call's method
+// registered with it.
+struct Route {
+  explicit Route(std::shared_ptr<grpc::Channel> on)
+      : channel(std::move(on)),
+        stub(courier::CourierService::NewStub(channel)),
+        call_method(kCallMethod, grpc::internal::RpcMethod::NORMAL_RPC, channel),
+        generic(channel) {}
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<courier::CourierService::Stub> stub;
+  grpc::internal::RpcMethod call_method;
+  // Call on a queue of the caller's (WaitInProcess). Mutable: its calls are thread-safe.
+  mutable grpc::GenericStub generic;
 };
 
 }  // namespace
@@ -139,9 +181,22 @@ struct AsyncCall {
 struct CourierChannel::Connection {
   std::string target;
   std::string metrics_target;  // the `target` label of the calls made through it
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<courier::CourierService::Stub> stub;
-  std::optional<grpc::internal::RpcMethod> call_method;  // registered with `channel`
+
+  // Through a socket: always there, connected when first used.
+  std::optional<Route> socket;
+  // Through gRPC's in-process transport, to a server of this process that `target` names
+  // (CourierChannelOptions::in_process), and that server's gate. Calls go this way while
+  // the gate lets them in, and through `socket` once the server has stopped: a call then
+  // meets what it would have met on a socket all along (a server that is gone, or a new
+  // one at the same address).
+  std::optional<Route> in_process;
+  std::shared_ptr<rpc::InProcessGate> in_process_gate;
+
+  // The gate, entered, if a call is to go in process (rpc::InProcessGate: Made() and
+  // Ended() must follow); null if it goes through the socket.
+  rpc::InProcessGate* EnterInProcess() const {
+    return in_process.has_value() && in_process_gate->Enter() ? in_process_gate.get() : nullptr;
+  }
 
   // Whether this server takes large tensors through shared memory; shared by the calls.
   std::shared_ptr<rpc::SameHostPeer> same_host;
@@ -203,14 +258,21 @@ std::unique_ptr<CourierChannel::Connection> CourierChannel::MakeConnection(
   connection->target = std::move(target);
   connection->metrics_target =
       options_.peer_name.empty() ? connection->target : options_.peer_name;
+  if (options_.in_process) {
+    rpc::InProcessChannel in_process =
+        rpc::InProcessServers::Get().ChannelTo(connection->target, arguments);
+    if (in_process.channel != nullptr) {
+      connection->in_process.emplace(std::move(in_process.channel));
+      connection->in_process_gate = std::move(in_process.gate);
+    }
+  }
   std::shared_ptr<grpc::ChannelCredentials> credentials =
       rpc::ChannelCredentialsFor(options_.transport.get(), arguments);
-  connection->channel =
-      grpc::CreateCustomChannel(connection->target, std::move(credentials), arguments);
-  connection->stub = courier::CourierService::NewStub(connection->channel);
-  connection->call_method.emplace(kCallMethod, grpc::internal::RpcMethod::NORMAL_RPC,
-                                  connection->channel);
-  connection->same_host = std::make_shared<rpc::SameHostPeer>(options_.same_host_tensors);
+  connection->socket.emplace(
+      grpc::CreateCustomChannel(connection->target, std::move(credentials), arguments));
+  // In process, the tensors' bytes are not copied at all: nothing for shared memory to save.
+  connection->same_host = std::make_shared<rpc::SameHostPeer>(
+      options_.same_host_tensors && !connection->in_process.has_value());
   return connection;
 }
 
@@ -295,9 +357,20 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   metrics::CallMetrics& metrics = (*connection)->MetricsFor(method);
   const std::size_t request_bytes = request->Length();
   const Clock::time_point sent = Clock::now();
-  grpc::Status status = grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-      (*connection)->channel.get(), *(*connection)->call_method, context.get(), request->bytes(),
-      &reply);
+  const Connection& to = **connection;
+  rpc::InProcessGate* const gate = to.EnterInProcess();
+  grpc::Status status =
+      gate == nullptr
+          ? grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+                to.socket->channel.get(), to.socket->call_method, context.get(),
+                request->bytes(), &reply)
+          : WaitInProcess(*gate, [&](grpc::CompletionQueue& queue, grpc::Status& ended) {
+              auto call = to.in_process->generic.PrepareUnaryCall(context.get(), kCallMethod,
+                                                                  request->bytes(), &queue);
+              call->StartCall();
+              call->Finish(&reply, &ended, &queue);
+              return call;
+            });
   RecordMadeCall(metrics, sent, status, request_bytes, reply);
   const std::size_t reply_bytes = status.ok() ? reply.Length() : 0;
   same_host.CallEnded(*context, status, request_bytes, reply_bytes, shared);
@@ -340,20 +413,25 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
     return;
   }
   call->request.Swap(&request->bytes());
-  call->channel = (*connection)->channel;
   call->scoped.emplace(*std::move(scoped));
   call->done = std::move(done);
   call->metrics = &(*connection)->MetricsFor(method);
   call->request_bytes = call->request.Length();
   call->sent = Clock::now();
+  // Entered right before the call is made, as nothing can fail after this.
+  rpc::InProcessGate* const gate = (*connection)->EnterInProcess();
+  const Route& route = gate != nullptr ? *(*connection)->in_process : *(*connection)->socket;
+  if (gate != nullptr) call->in_process_gate = (*connection)->in_process_gate;
+  call->channel = route.channel;
   AsyncCall* raw = call.get();
   raw->self = std::move(call);
   rpc::KeepCallbackQueueAlive();  // before the process's first callback call
   grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-      raw->channel.get(), *(*connection)->call_method, &raw->context, &raw->request,
+      raw->channel.get(), route.call_method, &raw->context, &raw->request,
       &raw->reply, [raw](grpc::Status status) {
         // The call's state must not keep itself alive once it has ended.
         std::shared_ptr<AsyncCall> owned = std::move(raw->self);
+        if (owned->in_process_gate != nullptr) owned->in_process_gate->Ended();
         RecordMadeCall(*owned->metrics, owned->sent, status, owned->request_bytes, owned->reply);
         const std::size_t reply_bytes = status.ok() ? owned->reply.Length() : 0;
         owned->same_host->CallEnded(owned->context, status, owned->request_bytes, reply_bytes,
@@ -373,6 +451,8 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
         owned.reset();
         std::move(done)(std::move(outcome));
       });
+  // The call's state may be gone by now; the connection keeps the gate.
+  if (gate != nullptr) gate->Made();
 }
 
 Future<courier::SerializedObject> CourierChannel::CallFuture(std::string_view method,
@@ -398,8 +478,18 @@ absl::StatusOr<std::vector<std::string>> CourierChannel::ListMethods(const CallO
 
   ConfigureContext(deadline, options, options_.secret, *context);
   courier::ListMethodsResponse response;
+  const Connection& to = **connection;
+  const courier::ListMethodsRequest request;
+  rpc::InProcessGate* const gate = to.EnterInProcess();
   grpc::Status status =
-      (*connection)->stub->ListMethods(context.get(), courier::ListMethodsRequest(), &response);
+      gate == nullptr ? to.socket->stub->ListMethods(context.get(), request, &response)
+                      : WaitInProcess(*gate, [&](grpc::CompletionQueue& queue,
+                                                 grpc::Status& ended) {
+                          auto call =
+                              to.in_process->stub->AsyncListMethods(context.get(), request, &queue);
+                          call->Finish(&response, &ended, &queue);
+                          return call;
+                        });
   if (!status.ok()) return scoped->Explain(rpc::ToAbslStatus(status));
   return std::vector<std::string>(response.methods().begin(), response.methods().end());
 }

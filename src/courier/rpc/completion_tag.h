@@ -4,6 +4,8 @@
 
 #include <atomic>
 
+#include "src/courier/rpc/tsan_edge.h"
+
 namespace lp::rpc {
 
 // A completion of a queue that a server's threads take tags from (HandlerExecutor::Poll,
@@ -19,12 +21,16 @@ class CompletionTag {
   virtual void OnComplete(bool ok) = 0;
 
   // Just before the tag goes to gRPC (a request, a reply, an alarm).
-  void Handed() { handed_.store(true, std::memory_order_release); }
+  void Handed() {
+    TsanEdge();  // a reply's bytes, read by an in-process caller's thread
+    handed_.store(true, std::memory_order_release);
+  }
 
   // Hands `tag`, just taken back from a queue with `ok`, to its CompletionTag.
   static void Complete(void* tag, bool ok) {
     auto* completion = static_cast<CompletionTag*>(tag);
     (void)completion->handed_.load(std::memory_order_acquire);
+    TsanEdge();  // a request's bytes, written by an in-process caller's thread
     completion->OnComplete(ok);
   }
 

@@ -11,6 +11,7 @@
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/handler_executor.h"
 #include "src/courier/rpc/health_service.h"
+#include "src/courier/rpc/in_process_servers.h"
 #include "src/courier/rpc/method_registry.h"
 #include "src/courier/rpc/transport_security.h"
 
@@ -152,6 +153,8 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
     parts_->health.SetServing(serving_);
     parts_->health.TakeCalls(parts_->queue.get());
   }
+  // Callers of this process that name it by an address it listens at call it in process.
+  rpc::InProcessServers::Get().Add(bind_address, port, parts_->server.get());
   port_ = port;
   state_ = State::kServing;
   return port;
@@ -188,6 +191,9 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
         break;
     }
   }
+  // No new in-process channel or call to it; the calls in flight on those made before get
+  // until `deadline`, as calls on sockets get from the shutdown below.
+  rpc::InProcessServers::Get().Remove(parts_->server.get(), deadline);
   // Outside the lock from here: this waits for handlers, which may call SetServing() or
   // port(). NOT_SERVING from now on, and the health Watch streams end, which the
   // server's shutdown would otherwise wait for until its deadline.
