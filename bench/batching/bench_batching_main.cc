@@ -4,7 +4,9 @@
 // plus 1 µs per item. 64 caller threads each make blocking calls for a fixed time:
 //   unbatched  `int Single(int)`                          one invocation per call
 //   batched    `std::vector<int> Batched(lp::Batch<int>)`  batch_size 64, max_parallelism 1
-// both served by one CourierNode of a local_mt program, over Courier RPC (loopback).
+// both served by one CourierNode of a local_mt program, over Courier RPC: first over
+// loopback TCP (LP_IN_PROCESS_CALLS=0), as callers in other processes reach a node, then
+// through gRPC's in-process transport, as a local_mt program's own callers do by default.
 // Prints calls/s of each, the mean batch size seen, the CPU time and the context switches
 // per call of the whole process (client, server and gRPC threads: getrusage), the cores it
 // kept busy (CPU per call times calls/s: how much of the machine each side used), and the
@@ -17,7 +19,7 @@
 // swings by +-15 %.
 //
 // Usage: bench_batching [--seconds=S] [--callers=N] [--batch_size=B] [--rounds=R]
-//        (defaults 3, 64, 64, 3)
+//        [--transports=tcp,in-process] (defaults 3, 64, 64, 3, both transports)
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -30,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "lp/lp.h"
@@ -167,27 +170,53 @@ int IntFlag(int argc, char** argv, const char* name, int fallback) {
   return fallback;
 }
 
-int Main(int argc, char** argv) {
-  const int seconds = IntFlag(argc, argv, "seconds", 3);
-  const int callers = IntFlag(argc, argv, "callers", 64);
-  const int batch_size = IntFlag(argc, argv, "batch_size", 64);
-  const int rounds = std::max(1, IntFlag(argc, argv, "rounds", 3));
+// How the callers reach the node: over loopback TCP, as callers in other processes do, or
+// through gRPC's in-process transport, as the nodes and the main thread of a local_mt program
+// do by default (docs/courier.md, "Calls within one process").
+enum class Transport { kTcp, kInProcess };
 
+// Whether --transports= (a comma-separated subset of tcp,in-process; default both) asks
+// for `transport`.
+bool Wanted(int argc, char** argv, Transport transport) {
+  const char* name = transport == Transport::kTcp ? "tcp" : "in-process";
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--transports=", 13) == 0) {
+      for (absl::string_view part : absl::StrSplit(argv[i] + 13, ',')) {
+        if (part == name) return true;
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+struct RpcSettings {
+  Transport transport;
+  int seconds;
+  int callers;
+  int batch_size;
+  int rounds;
+};
+
+// Batched against unbatched over Courier RPC, in rounds; prints them and the ratio.
+// Returns whether the program stopped cleanly.
+bool CompareOverRpc(const RpcSettings& settings) {
+  const bool in_process = settings.transport == Transport::kInProcess;
+  // Read when the handle's client is made. Set between programs, while no node runs.
+  setenv("LP_IN_PROCESS_CALLS", in_process ? "1" : "0", /*overwrite=*/1);
   Program program("bench_batching");
   CourierNode<Model> node;
   // A batch runs when batch_size calls wait, or 5 ms after its first call (the tail). The
   // server's options are the defaults: a waiting batched call holds no handler thread.
-  node.SetBatching(&Model::Batched, {.batch_size = batch_size, .timeout = absl::Milliseconds(5)});
+  node.SetBatching(&Model::Batched,
+                   {.batch_size = settings.batch_size, .timeout = absl::Milliseconds(5)});
   auto handle = program.AddNode(std::move(node), "model");
   Controller controller = Launch(std::move(program), {.launch_type = LaunchType::kLocalMt});
   const CourierClient<Model> client = handle.Dereference().WithTimeout(absl::Seconds(60));
   client.Call(&Model::TakeCounts);  // up
 
-  std::printf(
-      "bench_batching: %d callers, handler cost 50 us + 1 us per item (busy), %d s each, "
-      "%u cores\n",
-      callers, seconds, std::thread::hardware_concurrency());
-  const absl::Duration duration = absl::Seconds(seconds);
+  const int callers = settings.callers;
+  const absl::Duration duration = absl::Seconds(settings.seconds);
   // Warm-up (connections, threads), not reported.
   Measure(client, callers, absl::Milliseconds(300),
           [&](int x) { return client.Call(&Model::Single, x); });
@@ -195,8 +224,11 @@ int Main(int argc, char** argv) {
   // medians, and the ratio is the median of the rounds' ratios.
   std::vector<Result> unbatched_rounds, batched_rounds;
   std::vector<double> ratios;
-  std::printf("over Courier RPC (one CourierNode, local_mt), %d rounds:\n", rounds);
-  for (int round = 0; round < rounds; ++round) {
+  std::printf("over Courier RPC (one CourierNode, local_mt), %s, %d rounds:\n",
+              in_process ? "through gRPC's in-process transport (local_mt's default)"
+                         : "over loopback TCP (LP_IN_PROCESS_CALLS=0)",
+              settings.rounds);
+  for (int round = 0; round < settings.rounds; ++round) {
     auto single = [&] {
       return Measure(client, callers, duration,
                      [&](int x) { return client.Call(&Model::Single, x); });
@@ -242,7 +274,7 @@ int Main(int argc, char** argv) {
               median_of(unbatched_rounds, &Result::cores_busy));
   std::printf("  batched (batch_size %3d)       %10.0f calls/s   "
               "(mean batch %.1f, %.1f us CPU, %.2f switches per call, %.2f cores busy)\n",
-              batch_size, median_of(batched_rounds, &Result::calls_per_second),
+              settings.batch_size, median_of(batched_rounds, &Result::calls_per_second),
               median_of(batched_rounds, &Result::mean_batch),
               median_of(batched_rounds, &Result::cpu_us_per_call),
               median_of(batched_rounds, &Result::switches_per_call),
@@ -251,7 +283,24 @@ int Main(int argc, char** argv) {
               "(median of the rounds; target >= 2: %s)\n",
               ratio, ratio >= 2.0 ? "MET" : "not met");
   controller.Stop();
-  const bool stopped = controller.Wait().ok();
+  return controller.Wait().ok();
+}
+
+int Main(int argc, char** argv) {
+  const int seconds = IntFlag(argc, argv, "seconds", 3);
+  const int callers = IntFlag(argc, argv, "callers", 64);
+  const int batch_size = IntFlag(argc, argv, "batch_size", 64);
+  const int rounds = std::max(1, IntFlag(argc, argv, "rounds", 3));
+  std::printf(
+      "bench_batching: %d callers, handler cost 50 us + 1 us per item (busy), %d s each, "
+      "%u cores\n",
+      callers, seconds, std::thread::hardware_concurrency());
+  bool stopped = true;
+  for (Transport transport : {Transport::kTcp, Transport::kInProcess}) {
+    if (!Wanted(argc, argv, transport)) continue;
+    stopped = CompareOverRpc({transport, seconds, callers, batch_size, rounds}) && stopped;
+  }
+  const absl::Duration duration = absl::Seconds(seconds);
 
   // Without RPC.
   Model model;

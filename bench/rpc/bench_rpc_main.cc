@@ -54,6 +54,12 @@
 // Placements (each table states where client and servers ran, as the kernel reports it):
 //   one-process         client and servers in this process, over TCP on 127.0.0.1,
 //                       threads unpinned
+//   in-process          the same, called through gRPC's in-process transport: what the
+//                       nodes of a local_mt program (or of a colocation) do by default
+//                       (docs/courier.md, "Calls within one process"); raw gRPC through
+//                       grpc::Server::InProcessChannel. The summary prints how much faster
+//                       each side is this way than over TCP in one process. Its ratios
+//                       are printed, not judged: the targets are for calls over sockets.
 //   two-process         each server in a child process (bench_rpc --serve=SIDE, which
 //                       dies with this one), unpinned
 //   two-process-pinned  the same with every thread of both processes on CPU 0
@@ -72,8 +78,8 @@
 //   --seconds=S     length of one measurement (default 0.3; at least one call); the
 //                   default run takes about 4.5 minutes on 2 cores
 //   --quick         --rounds=3 --seconds=0.1 (about 70 s)
-//   --placement=    comma-separated subset of one-process,two-process,two-process-pinned
-//                   (default: all three, in that order)
+//   --placement=    comma-separated subset of one-process,in-process,two-process,
+//                   two-process-pinned (default: all four, in that order)
 //   --scenarios=    comma-separated subset of echo (latency and in flight), transfer,
 //                   fetch (default: all three)
 //   --transfer_mib= comma-separated sizes of the transfer scenario in MiB (default 1,64)
@@ -95,6 +101,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -111,10 +118,11 @@
 namespace lp::bench {
 namespace {
 
-enum class Placement { kOneProcess, kTwoProcesses, kTwoProcessesPinned };
+enum class Placement { kOneProcess, kInProcess, kTwoProcesses, kTwoProcessesPinned };
 
 constexpr std::pair<Placement, std::string_view> kPlacementFlags[] = {
     {Placement::kOneProcess, "one-process"},
+    {Placement::kInProcess, "in-process"},
     {Placement::kTwoProcesses, "two-process"},
     {Placement::kTwoProcessesPinned, "two-process-pinned"},
 };
@@ -129,7 +137,8 @@ std::string_view PlacementFlag(Placement placement) {
 struct Options {
   int rounds = 5;
   absl::Duration slice = absl::Milliseconds(300);
-  std::vector<Placement> placements = {Placement::kOneProcess, Placement::kTwoProcesses,
+  std::vector<Placement> placements = {Placement::kOneProcess, Placement::kInProcess,
+                                       Placement::kTwoProcesses,
                                        Placement::kTwoProcessesPinned};
   bool echo = true;
   bool transfer = true;
@@ -140,7 +149,7 @@ struct Options {
 
 constexpr const char* kUsage =
     "usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] "
-    "[--placement=one-process,two-process,two-process-pinned] [--scenarios=echo,transfer,fetch] "
+    "[--placement=one-process,in-process,two-process,two-process-pinned] [--scenarios=echo,transfer,fetch] "
     "[--transfer_mib=1,64] [--fetch_parts=N]";
 
 // The names in a comma-separated list.
@@ -224,13 +233,13 @@ struct SideUsage {
 // Used by one thread.
 class Endpoint {
  public:
-  Endpoint(Side side, bool server_in_child) : side_(side) {
+  Endpoint(Side side, bool server_in_child, Transport transport) : side_(side) {
     if (server_in_child) {
       child_ = std::make_unique<ServerProcess>(side);
     } else {
       local_ = StartEchoServer(side);
     }
-    client_ = ConnectEchoClient(side, child_ ? child_->port() : local_->port());
+    client_ = ConnectEchoClient(side, child_ ? child_->port() : local_->port(), transport);
   }
 
   Side side() const { return side_; }
@@ -417,6 +426,7 @@ class Report {
 
   void Row(const std::string& placement, const std::string& scenario, const Results& r,
            const Target& target) {
+    for (Side side : kAllSides) values_[{placement, scenario, side}] = r.at(side).value;
     std::printf("%-24s", scenario.c_str());
     for (Side side : kAllSides) {
       const Figures& f = r.at(side);
@@ -434,7 +444,10 @@ class Report {
     std::printf(" | %7.3f %7.3f %10.3f %7.3f %9.3f %7.3f %9.3f | ", lp.value / sync.value,
                 lp.value / cbw.value, lp.cpu_us() / cbw.cpu_us(), lp.value / cb.value,
                 lp.cpu_us() / cb.cpu_us(), lpi.value / cb.value, lpi.cpu_us() / cb.cpu_us());
-    if (target.against == Target::Against::kNone) {
+    // The issue's targets were set for calls through sockets; the in-process placement's
+    // ratios inform (how lp's own work weighs once the transport costs almost nothing),
+    // and are not judged.
+    if (target.against == Target::Against::kNone || placement == "in-process") {
       std::printf("-\n");
       return;
     }
@@ -496,7 +509,35 @@ class Report {
     std::printf(" |\n");
   }
 
+  // For every row measured both over TCP in one process and through the in-process
+  // transport: how many times faster each side was in process (latency: TCP's over in
+  // process's; rates: in process's over TCP's).
+  void InProcessSpeedups() const {
+    bool header = false;
+    for (const auto& [key, in_process] : values_) {
+      const auto& [placement, scenario, side] = key;
+      if (placement != "in-process" || side != Side::kRawSync) continue;
+      if (!values_.contains({"one-process", scenario, side})) continue;
+      if (!header) {
+        std::printf("\nIn process over TCP, one process (times faster through gRPC's in-process "
+                    "transport)\n%-24s", "scenario");
+        for (Side s : kAllSides) std::printf(" %18s", std::string(SideTitle(s)).c_str());
+        std::printf("\n");
+        header = true;
+      }
+      std::printf("%-24s", scenario.c_str());
+      const bool latency = scenario.find("(us)") != std::string::npos;
+      for (Side s : kAllSides) {
+        const double tcp = values_.at({"one-process", scenario, s});
+        const double in = values_.at({"in-process", scenario, s});
+        std::printf(" %18.2f", latency ? tcp / in : in / tcp);
+      }
+      std::printf("\n");
+    }
+  }
+
   void Summary() const {
+    InProcessSpeedups();
     if (verdicts_.empty()) return;
     std::printf("\nTargets (issue 13)\n%-20s %-24s %-18s %-16s %7s\n", "placement",
                 "scenario", "lp", "target", "ratio");
@@ -524,6 +565,8 @@ class Report {
   }
 
   std::vector<Verdict> verdicts_;
+  // Every figure printed, by placement, scenario and side.
+  std::map<std::tuple<std::string, std::string, Side>, double> values_;
 };
 
 void PrintPlacement(Placement placement, const std::vector<Endpoint>& sides) {
@@ -534,7 +577,12 @@ void PrintPlacement(Placement placement, const std::vector<Endpoint>& sides) {
                   : "unpinned",
               ThreadPlacement().c_str());
   if (placement == Placement::kOneProcess) {
-    std::printf("servers: in this process too\n");
+    std::printf("servers: in this process too, called over TCP on 127.0.0.1\n");
+    return;
+  }
+  if (placement == Placement::kInProcess) {
+    std::printf("servers: in this process too, called through gRPC's in-process transport "
+                "(no socket)\n");
     return;
   }
   for (const Endpoint& side : sides) {
@@ -633,19 +681,29 @@ void RunPlacement(Placement placement, const Options& options, Report& report) {
   if (placement == Placement::kTwoProcessesPinned) pinned.emplace();
   std::vector<Endpoint> sides;
   sides.reserve(std::size(kAllSides));
-  for (Side side : kAllSides) sides.emplace_back(side, placement != Placement::kOneProcess);
+  const bool one_process =
+      placement == Placement::kOneProcess || placement == Placement::kInProcess;
+  // In process, lp's same-host path is off (there is no copy for it to save): its rows
+  // would repeat the others.
+  const bool same_host_rows = placement != Placement::kInProcess &&
+                              placement != Placement::kTwoProcessesPinned;
+  const Transport transport =
+      placement == Placement::kInProcess ? Transport::kInProcess : Transport::kTcp;
+  for (Side side : kAllSides) sides.emplace_back(side, !one_process, transport);
 
   PrintPlacement(placement, sides);
   const std::string name(PlacementFlag(placement));
   if (options.echo) RunEcho(name, options, sides, report);
-  if (options.transfer && placement == Placement::kOneProcess) {
+  if (options.transfer && one_process) {
     RunTransfer(placement, options, sides, /*same_host=*/false, Direction::kArgument, report);
   }
-  if (options.transfer && placement != Placement::kTwoProcessesPinned) {
+  if (options.transfer && same_host_rows) {
     RunTransfer(placement, options, sides, /*same_host=*/true, Direction::kArgument, report);
   }
-  if (options.fetch && placement != Placement::kTwoProcessesPinned) {
+  if (options.fetch && same_host_rows) {
     RunTransfer(placement, options, sides, /*same_host=*/true, Direction::kResult, report);
+  }
+  if (options.fetch && placement != Placement::kTwoProcessesPinned) {
     RunTransfer(placement, options, sides, /*same_host=*/false, Direction::kResult, report);
   }
 }
@@ -687,8 +745,9 @@ int Main(int argc, char** argv) {
 
   std::printf("bench_rpc: lp Courier (typed API) vs raw gRPC unary calls (generated code,\n");
   std::printf("sync server; callback server + callback client), gRPC from the system packages,\n");
-  std::printf("over TCP on 127.0.0.1. %u hardware threads (%s); load average at start %s.\n",
-              std::thread::hardware_concurrency(), CpuModel().c_str(), LoadAverage().c_str());
+  std::printf("over TCP on 127.0.0.1 (in-process: no socket). %u hardware threads (%s);\n",
+              std::thread::hardware_concurrency(), CpuModel().c_str());
+  std::printf("load average at start %s.\n", LoadAverage().c_str());
   std::printf("Median of %d rotating rounds of %.2f s per figure. value: us/call, calls/s or\n",
               options.rounds, absl::ToDoubleSeconds(options.slice));
   std::printf("MiB/s as the row says; cpu us/call: client + server CPU time per call.\n");

@@ -160,10 +160,13 @@ class ChainedEchoes {
 
 class CourierEcho final : public EchoClient {
  public:
-  CourierEcho(int port, CourierUse use)
-      : use_(use), port_(port), client_(Connect(port, /*same_host=*/true)) {}
+  CourierEcho(int port, CourierUse use, Transport transport)
+      : use_(use),
+        port_(port),
+        transport_(transport),
+        client_(Connect(port, /*same_host=*/true, transport)) {}
 
-  void UseSameHostPath(bool use) override { client_ = Connect(port_, use); }
+  void UseSameHostPath(bool use) override { client_ = Connect(port_, use, transport_); }
 
   void SetEchoPayload(size_t bytes) override { payload_ = std::string(bytes, 'x'); }
 
@@ -225,15 +228,17 @@ class CourierEcho final : public EchoClient {
   void SetFetchParts(int parts) override { fetch_parts_ = parts; }
 
  private:
-  static CourierClient<EchoService> Connect(int port, bool same_host) {
+  static CourierClient<EchoService> Connect(int port, bool same_host, Transport transport) {
     CourierChannelOptions options;
     options.same_host_tensors = same_host;
+    options.in_process = transport == Transport::kInProcess;
     return CourierClient<EchoService>(
         CourierChannel::Create("127.0.0.1:" + std::to_string(port), std::move(options)), "bench");
   }
 
   const CourierUse use_;
   const int port_;
+  const Transport transport_;
   CourierClient<EchoService> client_;
   std::string payload_;
   Tensor template_;
@@ -247,8 +252,8 @@ std::unique_ptr<EchoServer> StartCourierEchoServer(CourierUse use) {
   return std::make_unique<CourierEchoServer>(use);
 }
 
-std::unique_ptr<EchoClient> ConnectCourierEcho(int port, CourierUse use) {
-  return std::make_unique<CourierEcho>(port, use);
+std::unique_ptr<EchoClient> ConnectCourierEcho(int port, CourierUse use, Transport transport) {
+  return std::make_unique<CourierEcho>(port, use, transport);
 }
 
 }  // namespace lp::bench

@@ -18,7 +18,7 @@ namespace lp::bench {
 enum class CourierUse { kDefault, kInline };
 
 std::unique_ptr<EchoServer> StartCourierEchoServer(CourierUse use);
-std::unique_ptr<EchoClient> ConnectCourierEcho(int port, CourierUse use);
+std::unique_ptr<EchoClient> ConnectCourierEcho(int port, CourierUse use, Transport transport);
 
 }  // namespace lp::bench
 

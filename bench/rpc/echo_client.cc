@@ -70,18 +70,18 @@ std::unique_ptr<EchoServer> StartEchoServer(Side side) {
   return nullptr;
 }
 
-std::unique_ptr<EchoClient> ConnectEchoClient(Side side, int port) {
+std::unique_ptr<EchoClient> ConnectEchoClient(Side side, int port, Transport transport) {
   switch (side) {
     case Side::kCourier:
-      return ConnectCourierEcho(port, CourierUse::kDefault);
+      return ConnectCourierEcho(port, CourierUse::kDefault, transport);
     case Side::kCourierInline:
-      return ConnectCourierEcho(port, CourierUse::kInline);
+      return ConnectCourierEcho(port, CourierUse::kInline, transport);
     case Side::kRawSync:
-      return ConnectRawGrpcEcho(port, RawApi::kSync);
+      return ConnectRawGrpcEcho(port, RawApi::kSync, transport);
     case Side::kRawCallback:
-      return ConnectRawGrpcEcho(port, RawApi::kCallback);
+      return ConnectRawGrpcEcho(port, RawApi::kCallback, transport);
     case Side::kRawCallbackWaited:
-      return ConnectRawGrpcEcho(port, RawApi::kCallbackWaited);
+      return ConnectRawGrpcEcho(port, RawApi::kCallbackWaited, transport);
   }
   return nullptr;
 }

@@ -35,6 +35,11 @@ std::optional<Side> ParseSide(std::string_view flag);
 // tables print it.
 std::string_view SideTitle(Side side);
 
+// How a client reaches its server. kInProcess: gRPC's in-process transport, to a server of
+// this process (lp: CourierChannelOptions::in_process, as clients made from handles use it
+// in a local_mt program; raw gRPC: grpc::Server::InProcessChannel). No socket either way.
+enum class Transport { kTcp, kInProcess };
+
 // A server listening on 127.0.0.1; destroying it shuts it down.
 class EchoServer {
  public:
@@ -92,7 +97,7 @@ class EchoClient {
   virtual void SetFetchParts(int /*parts*/) {}
 };
 
-std::unique_ptr<EchoClient> ConnectEchoClient(Side side, int port);
+std::unique_ptr<EchoClient> ConnectEchoClient(Side side, int port, Transport transport);
 
 // A call in flight; Wait() blocks until it completed (and checks its result).
 class PendingEcho {

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -87,6 +89,33 @@ class CallbackService final : public RawEcho::CallbackService {
   }
 };
 
+// The servers of this process by port, for clients on the in-process transport.
+// Thread-safe.
+class ServersOfThisProcess {
+ public:
+  static ServersOfThisProcess& Get() {
+    static ServersOfThisProcess* const servers = new ServersOfThisProcess();
+    return *servers;
+  }
+  void Add(int port, grpc::Server* server) {
+    std::lock_guard<std::mutex> lock(mu_);
+    by_port_[port] = server;
+  }
+  void Remove(int port) {
+    std::lock_guard<std::mutex> lock(mu_);
+    by_port_.erase(port);
+  }
+  grpc::Server* Find(int port) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_port_.find(port);
+    return it == by_port_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<int, grpc::Server*> by_port_;  // guarded by mu_
+};
+
 class RawServer final : public EchoServer {
  public:
   explicit RawServer(RawApi api) {
@@ -102,8 +131,12 @@ class RawServer final : public EchoServer {
     builder.SetMaxSendMessageSize(-1);
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) Die("cannot start the server");
+    ServersOfThisProcess::Get().Add(port_, server_.get());
   }
-  ~RawServer() override { server_->Shutdown(); }
+  ~RawServer() override {
+    ServersOfThisProcess::Get().Remove(port_);
+    server_->Shutdown();
+  }
 
   int port() const override { return port_; }
 
@@ -205,10 +238,16 @@ class EchoLoop {
 
 class RawGrpcEcho final : public EchoClient {
  public:
-  RawGrpcEcho(int port, RawApi api) : api_(api) {
+  RawGrpcEcho(int port, RawApi api, Transport transport) : api_(api) {
     grpc::ChannelArguments arguments;
     arguments.SetMaxReceiveMessageSize(-1);
     arguments.SetMaxSendMessageSize(-1);
+    if (transport == Transport::kInProcess) {
+      grpc::Server* server = ServersOfThisProcess::Get().Find(port);
+      if (server == nullptr) Die("no server of this process on port " + std::to_string(port));
+      stub_ = RawEcho::NewStub(server->InProcessChannel(arguments));
+      return;
+    }
     stub_ = RawEcho::NewStub(grpc::CreateCustomChannel(
         "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), arguments));
   }
@@ -281,8 +320,8 @@ std::unique_ptr<EchoServer> StartRawGrpcEchoServer(RawApi api) {
   return std::make_unique<RawServer>(api);
 }
 
-std::unique_ptr<EchoClient> ConnectRawGrpcEcho(int port, RawApi api) {
-  return std::make_unique<RawGrpcEcho>(port, api);
+std::unique_ptr<EchoClient> ConnectRawGrpcEcho(int port, RawApi api, Transport transport) {
+  return std::make_unique<RawGrpcEcho>(port, api, transport);
 }
 
 }  // namespace lp::bench

@@ -22,7 +22,8 @@ namespace lp::bench {
 enum class RawApi { kSync, kCallback, kCallbackWaited };
 
 std::unique_ptr<EchoServer> StartRawGrpcEchoServer(RawApi api);
-std::unique_ptr<EchoClient> ConnectRawGrpcEcho(int port, RawApi api);
+// kInProcess: `port` must be that of a server of this process (StartRawGrpcEchoServer).
+std::unique_ptr<EchoClient> ConnectRawGrpcEcho(int port, RawApi api, Transport transport);
 
 }  // namespace lp::bench
 
