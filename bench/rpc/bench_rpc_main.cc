@@ -149,7 +149,8 @@ struct Options {
 
 constexpr const char* kUsage =
     "usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] "
-    "[--placement=one-process,in-process,two-process,two-process-pinned] [--scenarios=echo,transfer,fetch] "
+    "[--placement=one-process,in-process,two-process,two-process-pinned] "
+    "[--scenarios=echo,transfer,fetch] "
     "[--transfer_mib=1,64] [--fetch_parts=N]";
 
 // The names in a comma-separated list.

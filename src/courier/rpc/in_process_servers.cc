@@ -51,7 +51,8 @@ void InProcessGate::Close(absl::Time deadline) {
   closed_.store(true);
   {
     std::unique_lock<std::mutex> lock(mu_);
-    ended_.wait_until(lock, absl::ToChronoTime(deadline), [this] { return in_flight_.load() == 0; });
+    ended_.wait_until(lock, absl::ToChronoTime(deadline),
+                      [this] { return in_flight_.load() == 0; });
   }
   // Those still being made take microseconds: no condition variable on every call's path
   // for this rare wait.
@@ -116,9 +117,11 @@ InProcessChannel InProcessServers::ChannelTo(const std::string& target,
     host = split->first;
     port = split->second;
   }
-  std::lock_guard<std::mutex> lock(mu_);  // Remove() waits: no channel to a stopping server
-  auto found = std::find_if(listeners_.begin(), listeners_.end(),
-                            [&](const Listener& listener) { return Reaches(listener, host, port); });
+  // Under the lock: once Remove() returned, no channel to that server is made.
+  std::lock_guard<std::mutex> lock(mu_);
+  auto found = std::find_if(
+      listeners_.begin(), listeners_.end(),
+      [&](const Listener& listener) { return Reaches(listener, host, port); });
   if (found == listeners_.end()) return {};
   return {found->server->InProcessChannel(arguments), found->gate};
 }

@@ -80,14 +80,16 @@ class InProcessServers {
   void Add(const std::string& bind_address, int port, grpc::Server* server);
 
   // Forgets `server` and closes its gate with `deadline` (InProcessGate::Close); before its
-  // shutdown. Later calls on channels made before are refused with UNAVAILABLE.
+  // shutdown. Later calls on channels made before are refused by the gate, and their
+  // clients call through a socket instead.
   void Remove(const grpc::Server* server, absl::Time deadline);
 
   // A channel on the in-process transport to the server of this process that a socket to
-  // `target` would reach, with its gate; a null channel if there is none. Which targets reach a server: its own bind
-  // address; for a server bound to loopback, also "localhost:port"; for a server bound to
-  // every interface ("0.0.0.0", "::"), "localhost:port" and any of this machine's
-  // addresses (IsLocalAddress) with its port. Names other than localhost are not looked up.
+  // `target` would reach, with its gate; a null channel if there is none. Which targets
+  // reach a server: its own bind address; for a server bound to loopback, also
+  // "localhost:port"; for a server bound to every interface ("0.0.0.0", "::"),
+  // "localhost:port" and any of this machine's addresses (IsLocalAddress) with its port.
+  // Names other than localhost are not looked up.
   InProcessChannel ChannelTo(const std::string& target, const grpc::ChannelArguments& arguments);
 
  private:
@@ -100,7 +102,7 @@ class InProcessServers {
   static bool Reaches(const Listener& listener, const std::string& host, int port);
 
   std::mutex mu_;
-  std::vector<Listener> listeners_;  // guarded by mu_; a process has few servers
+  std::vector<Listener> listeners_;  // guarded by mu_; searched once per channel made
 };
 
 }  // namespace lp::rpc
