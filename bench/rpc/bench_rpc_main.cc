@@ -76,7 +76,7 @@
 // Usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] [--placement=LIST] [--scenarios=LIST]
 //   --rounds=N      rounds per figure (default 5)
 //   --seconds=S     length of one measurement (default 0.3; at least one call); the
-//                   default run takes about 4.5 minutes on 2 cores
+//                   default run takes about 5.5 minutes on 2 cores
 //   --quick         --rounds=3 --seconds=0.1 (about 70 s)
 //   --placement=    comma-separated subset of one-process,in-process,two-process,
 //                   two-process-pinned (default: all four, in that order)
