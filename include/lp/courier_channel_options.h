@@ -65,9 +65,9 @@ struct CourierChannelOptions {
   // A server of this process that the target names (an address it listens at) is called
   // through gRPC's in-process transport: no socket, no system call, no copy of the bytes;
   // TLS is skipped, the secret is still checked (docs/courier.md, "Calls within one
-  // process"). The choice is made when the target is known; a channel made so does not
-  // follow its server to a socket if that server stops. A client made from a handle sets
-  // it unless LP_IN_PROCESS_CALLS=0. false: always through a socket.
+  // process"). The choice is made when the target is known; once that server stops, the
+  // channel's later calls go through a socket, as they would have all along. A client
+  // made from a handle sets it unless LP_IN_PROCESS_CALLS=0. false: always a socket.
   bool in_process = false;
 };
 

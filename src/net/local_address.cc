@@ -76,15 +76,21 @@ absl::StatusOr<std::string> LocalAddressTowards(const std::string& host) {
       absl::StrCat("no local address routes to host '", bare, "': ", last_error));
 }
 
+bool IsLoopbackAddress(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
 bool IsLocalAddress(const std::string& host) {
+  // 127.0.0.0/8 and ::1 are this machine's whether an interface lists them or not.
+  if (IsLoopbackAddress(host)) return true;
   in_addr v4{};
   in6_addr v6{};
   const bool is_v4 = inet_pton(AF_INET, host.c_str(), &v4) == 1;
   const bool is_v6 = !is_v4 && inet_pton(AF_INET6, host.c_str(), &v6) == 1;
   if (!is_v4 && !is_v6) return false;
-  // 127.0.0.0/8 and ::1 are this machine's whether an interface lists them or not.
-  if (is_v4 && (ntohl(v4.s_addr) >> 24) == 127) return true;
-  if (is_v6 && IN6_IS_ADDR_LOOPBACK(&v6)) return true;
   ifaddrs* interfaces = nullptr;
   if (getifaddrs(&interfaces) != 0) return false;
   bool local = false;

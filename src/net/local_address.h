@@ -19,6 +19,9 @@ namespace lp::internal {
 // Sends nothing on the network.
 absl::StatusOr<std::string> LocalAddressTowards(const std::string& host);
 
+// Whether `host` is a literal loopback address (127.0.0.0/8, ::1; no brackets).
+bool IsLoopbackAddress(const std::string& host);
+
 // Whether a TCP connection to the literal IP address `host` (no brackets) stays on this
 // machine: a loopback address, or one of its interfaces' (getifaddrs). false for names.
 bool IsLocalAddress(const std::string& host);

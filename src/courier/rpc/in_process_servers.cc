@@ -16,10 +16,6 @@ namespace {
 
 bool IsUnixSocket(const std::string& address) { return absl::StartsWith(address, "unix"); }
 
-bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
-}
-
 }  // namespace
 
 bool InProcessCallsEnabled() {
@@ -104,7 +100,8 @@ bool InProcessServers::Reaches(const Listener& listener, const std::string& host
   if (listener.host == "::" || listener.host.empty()) {
     return host == "localhost" || internal::IsLocalAddress(host);
   }
-  return host == "localhost" && IsLoopback(listener.host);
+  return host == "localhost" &&
+         (listener.host == "localhost" || internal::IsLoopbackAddress(listener.host));
 }
 
 InProcessChannel InProcessServers::ChannelTo(const std::string& target,
