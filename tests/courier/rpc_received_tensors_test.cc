@@ -319,26 +319,34 @@ TEST_F(ReceivedTensorsTest, RepliesParseAsProtobufParsesThem) {
        {"layers", ListBytes({TensorBytes(kLarge, 2), IntBytes(3)})}});
   const std::string reply = Field(courier::CallResponse::kResultFieldNumber,
                                   Field(courier::CallResult::kResultFieldNumber, result));
+  const std::string small = Field(courier::CallResponse::kResultFieldNumber,
+                                  Field(courier::CallResult::kResultFieldNumber, IntBytes(42)));
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"a dict of tensors", reply},
       {"a reply merged with another", reply + Field(courier::CallResponse::kResultFieldNumber,
                                                     Field(courier::CallResult::kResultFieldNumber,
                                                           TensorBytes(kLarge, 4)))},
       {"an unknown field", VarintField(7, 1) + reply},
+      {"a small reply", small},
+      {"a small reply with unknown fields",
+       VarintField(7, 1) + Field(courier::CallResponse::kResultFieldNumber,
+                                 VarintField(9, 2) + Field(courier::CallResult::kResultFieldNumber,
+                                                           IntBytes(5)))},
+      {"a small reply cut short", small.substr(0, small.size() - 1)},
       {"cut short", reply.substr(0, reply.size() - 2)},
       {"a length past the end", reply.substr(0, reply.size() / 2)},
   };
   for (const auto& [name, bytes] : cases) {
     SCOPED_TRACE(name);
     grpc::ByteBuffer buffer = BufferOf(bytes);
-    courier::CallResponse by_hand;
-    const bool read = rpc::ReadResponse(buffer, by_hand);
+    courier::SerializedObject by_hand;
+    const bool read = rpc::ReadResult(buffer, by_hand);
     courier::CallResponse expected;
     ASSERT_EQ(read, expected.ParseFromString(bytes));
     if (!read) continue;
-    EXPECT_TRUE(MessageDifferencer::Equals(by_hand, expected));
+    EXPECT_TRUE(MessageDifferencer::Equals(by_hand, expected.result().result()));
     std::vector<const std::string*> contents;
-    CollectContents(by_hand.result().result(), contents);
+    CollectContents(by_hand, contents);
     for (const std::string* content : contents) {
       EXPECT_TRUE(AdvisedHugePages(Middle(*content)));
     }

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "courier/courier.pb.h"
 #include "lp/serialize.h"
 #include "lp/tensor.h"
@@ -214,6 +215,52 @@ absl::StatusOr<rpc::MovableByteBuffer> ReplyOfMake(CourierHandler make) {
     reply = std::move(served);
   });
   return reply;
+}
+
+// Small requests and replies are written by hand (without building the CallRequest or
+// CallResponse), large ones by SerializeSharing: both must be protobuf's own bytes, on
+// either side of the size where one gives way to the other.
+TEST_F(SharedSerializationTest, RequestsAndRepliesAreProtobufsOwnEncoding) {
+  courier::SharedMemory shared;
+  shared.set_host("host-a");
+  shared.set_pid(1234);
+  shared.set_fd(7);
+  courier::SharedMemory lent = shared;
+  lent.set_name("lent");
+  const size_t big = rpc::kMinSharedFieldBytes;
+  for (const std::string& method : {std::string("Echo"), std::string(), std::string(300, 'm')}) {
+    for (size_t bytes : {size_t{0}, size_t{5}, big - 40, big - 20, big - 1, big, big * 3}) {
+      for (int memories = 0; memories < 3; ++memories) {
+        SCOPED_TRACE(absl::StrCat("method of ", method.size(), " bytes, an argument of ", bytes,
+                                  " bytes, ", memories, " memories"));
+        courier::CallRequest expected;
+        expected.set_method(method);
+        expected.mutable_arguments()->add_args()->set_string_value(std::string(bytes, 'x'));
+        (*expected.mutable_arguments()->mutable_kwargs())["k"].set_int_value(3);
+        if (memories > 0) *expected.mutable_shared_memory() = shared;
+        if (memories > 1) *expected.mutable_result_memory() = lent;
+        absl::StatusOr<rpc::MovableByteBuffer> request = rpc::EncodeCallRequest(
+            method, expected.arguments(), /*max_send_message_bytes=*/-1,
+            memories > 0 ? &shared : nullptr, memories > 1 ? &lent : nullptr);
+        ASSERT_TRUE(request.ok()) << request.status();
+        EXPECT_EQ(BytesOf(request->bytes()), expected.SerializeAsString());
+      }
+    }
+  }
+  for (size_t bytes : {size_t{0}, size_t{5}, big - 10, big - 6, big - 1, big, big * 3}) {
+    SCOPED_TRACE(absl::StrCat("a result of ", bytes, " bytes"));
+    SerializedObject result;
+    result.set_string_value(std::string(bytes, 'r'));
+    absl::StatusOr<rpc::MovableByteBuffer> reply =
+        ReplyOfMake([&result](courier::CallArguments&, SerializedObject* out) {
+          *out = result;
+          return absl::OkStatus();
+        });
+    ASSERT_TRUE(reply.ok()) << reply.status();
+    courier::CallResponse expected;
+    *expected.mutable_result()->mutable_result() = result;
+    EXPECT_EQ(BytesOf(reply->bytes()), expected.SerializeAsString());
+  }
 }
 
 TEST_F(SharedSerializationTest, ResultTensorIsRepliedFromItsOwnStorage) {

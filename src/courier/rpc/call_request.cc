@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <utility>
+
+#include <grpcpp/support/slice.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -15,6 +18,7 @@
 #include "src/courier/rpc/received_tensors.h"
 #include "src/courier/rpc/shared_serialization.h"
 #include "src/courier/rpc/wire_reader.h"
+#include "src/courier/rpc/wire_writer.h"
 #include "src/courier/serialization/recycled_tensors.h"
 
 namespace lp::rpc {
@@ -33,12 +37,13 @@ constexpr int kArgumentsKwargs = 2;   // CallArguments.kwargs, a map: repeated e
 constexpr int kEntryKey = 1;
 constexpr int kEntryValue = 2;
 
-// Why `request` cannot be sent, or OK.
-absl::Status CheckRequest(const courier::CallRequest& request, int max_send_message_bytes) {
-  auto method = [&request] {
-    return absl::StrCat("Courier method '", BoundedEcho(request.method()), "': ");
+// Why a request to `method` with `arguments`, of `request_bytes` encoded, cannot be sent,
+// or OK.
+absl::Status CheckRequest(std::string_view method_name, const courier::CallArguments& arguments,
+                          size_t request_bytes, int max_send_message_bytes) {
+  auto method = [name = absl::string_view(method_name.data(), method_name.size())] {
+    return absl::StrCat("Courier method '", BoundedEcho(name), "': ");
   };
-  const courier::CallArguments& arguments = request.arguments();
   for (int i = 0; i < arguments.args_size(); ++i) {
     if (absl::Status status =
             CheckObject(arguments.args(i), [&] { return absl::StrCat(method(), "arg ", i + 1); },
@@ -47,8 +52,38 @@ absl::Status CheckRequest(const courier::CallRequest& request, int max_send_mess
       return status;
     }
   }
-  return CheckMessageSize(request.ByteSizeLong(), max_send_message_bytes,
+  return CheckMessageSize(request_bytes, max_send_message_bytes,
                           [&] { return absl::StrCat(method(), "the request"); });
+}
+
+// The request written straight into one slice, as SerializeSharing would write the
+// CallRequest that holds these fields (protobuf's order, and no method field for an empty
+// name), without building that message: three allocations fewer per call (the request, its
+// method's string, the arguments moved into it). For requests with no field worth sharing.
+absl::StatusOr<MovableByteBuffer> EncodeSmallRequest(
+    std::string_view method, const courier::CallArguments& args, size_t args_bytes,
+    const courier::SharedMemory* shared_memory, const courier::SharedMemory* result_memory,
+    size_t request_bytes) {
+  grpc::Slice slice(request_bytes);
+  uint8_t* to = const_cast<uint8_t*>(slice.begin());
+  if (!method.empty()) {
+    to = WriteDelimitedHeader(kRequestMethod, method.size(), to);
+    to = static_cast<uint8_t*>(std::memcpy(to, method.data(), method.size())) + method.size();
+  }
+  to = WriteDelimitedHeader(kRequestArguments, args_bytes, to);
+  to = args.SerializeWithCachedSizesToArray(to);
+  auto write_memory = [&to](int number, const courier::SharedMemory* memory) {
+    if (memory == nullptr) return;
+    to = WriteDelimitedHeader(number, static_cast<size_t>(memory->GetCachedSize()), to);
+    to = memory->SerializeWithCachedSizesToArray(to);
+  };
+  write_memory(kRequestSharedMemory, shared_memory);
+  write_memory(kRequestResultMemory, result_memory);
+  if (to != slice.end()) {
+    return absl::InternalError(absl::StrCat("a request of ", request_bytes,
+                                            " bytes was encoded into ", to - slice.begin()));
+  }
+  return MovableByteBuffer(&slice, 1);
 }
 
 }  // namespace
@@ -58,6 +93,20 @@ absl::StatusOr<MovableByteBuffer> EncodeCallRequest(std::string_view method,
                                                    int max_send_message_bytes,
                                                    const courier::SharedMemory* shared_memory,
                                                    const courier::SharedMemory* result_memory) {
+  const size_t args_bytes = args.ByteSizeLong();
+  size_t request_bytes = (method.empty() ? 0 : DelimitedFieldBytes(method.size())) +
+                         DelimitedFieldBytes(args_bytes);
+  for (const courier::SharedMemory* memory : {shared_memory, result_memory}) {
+    if (memory != nullptr) request_bytes += DelimitedFieldBytes(memory->ByteSizeLong());
+  }
+  if (absl::Status sendable = CheckRequest(method, args, request_bytes, max_send_message_bytes);
+      !sendable.ok()) {
+    return sendable;
+  }
+  if (request_bytes < kMinSharedFieldBytes) {
+    return EncodeSmallRequest(method, args, args_bytes, shared_memory, result_memory,
+                              request_bytes);
+  }
   // Owned by the bytes from here on (SerializeSharing), which give its tensors' storage
   // back for reuse when gRPC is done with them.
   std::shared_ptr<courier::CallRequest> request = internal::NewRecyclingCallRequest();
@@ -66,9 +115,6 @@ absl::StatusOr<MovableByteBuffer> EncodeCallRequest(std::string_view method,
   *request->mutable_arguments() = std::move(args);
   if (shared_memory != nullptr) *request->mutable_shared_memory() = *shared_memory;
   if (result_memory != nullptr) *request->mutable_result_memory() = *result_memory;
-  if (absl::Status sendable = CheckRequest(*request, max_send_message_bytes); !sendable.ok()) {
-    return sendable;
-  }
   return SerializeSharing(std::move(request));
 }
 

@@ -44,22 +44,15 @@ void ConfigureContext(absl::Time deadline, const CallOptions& options,
 // The gRPC method that Courier calls go to; the generated stub's name for it is private.
 constexpr char kCallMethod[] = "/courier.CourierService/Call";
 
-// The result inside a reply's bytes, parsed as gRPC's generated code would (INTERNAL if
-// they are not a CallResponse).
+// The result inside a reply's bytes (INTERNAL if they are not a CallResponse). Read by hand
+// (rpc::ReadResult), straight into the object returned: the response and its CallResult
+// are never built, and large tensors land in storage of lp's own (received_tensors.h).
 absl::StatusOr<courier::SerializedObject> TakeResult(grpc::ByteBuffer& reply) {
-  courier::CallResponse response;
-  if (rpc::ReadsObjectsByHand(reply)) {
-    // Tensors are read into storage of lp's own (received_tensors.h).
-    const bool read = rpc::ReadResponse(reply, response);
-    reply.Clear();
-    if (!read) return absl::InternalError("the reply is not a courier.CallResponse");
-  } else {
-    grpc::Status parsed =
-        grpc::SerializationTraits<courier::CallResponse>::Deserialize(&reply, &response);
-    if (!parsed.ok()) return rpc::ToAbslStatus(parsed);
-  }
-  // The result lives on the heap, so this moves (swaps) it out, never copies.
-  return std::move(*response.mutable_result()->mutable_result());
+  courier::SerializedObject result;
+  const bool read = rpc::ReadResult(reply, result);
+  reply.Clear();
+  if (!read) return absl::InternalError("the reply is not a courier.CallResponse");
+  return result;
 }
 
 // A call's place in its channel's scope, for as long as the call runs. The scope may

@@ -2,6 +2,7 @@
 
 #include <grpcpp/support/proto_buffer_reader.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/shared_tensor_memory.h"
 #include "src/courier/rpc/shared_serialization.h"
+#include "src/courier/rpc/wire_writer.h"
 #include "src/courier/serialization/recycled_tensors.h"
 #include "src/metrics/courier_metrics.h"
 #include "src/metrics/node_label.h"
@@ -455,17 +457,35 @@ absl::StatusOr<MovableByteBuffer> CourierServiceImpl::EncodeReply(
       !content.ok()) {
     return content;
   }
+  // A small reply, with no memory lent for it, is written straight into one slice: the
+  // bytes of the CallResponse below, without building it (three allocations fewer per call:
+  // the response, its CallResult, the object swapped into it).
+  const size_t object_bytes = result.ByteSizeLong();
+  const size_t result_bytes = DelimitedFieldBytes(object_bytes);
+  const size_t reply_bytes = DelimitedFieldBytes(result_bytes);
+  if (absl::Status size = CheckMessageSize(
+          reply_bytes, max_send_message_bytes_,
+          [&] { return absl::StrCat("Courier method '", method(), "': the reply"); });
+      !size.ok()) {
+    return size;
+  }
+  if (result_memory == nullptr && reply_bytes < kMinSharedFieldBytes) {
+    grpc::Slice slice(reply_bytes);
+    uint8_t* to = WriteDelimitedHeader(courier::CallResponse::kResultFieldNumber, result_bytes,
+                                       const_cast<uint8_t*>(slice.begin()));
+    to = WriteDelimitedHeader(courier::CallResult::kResultFieldNumber, object_bytes, to);
+    to = result.SerializeWithCachedSizesToArray(to);
+    if (to != slice.end()) {
+      return absl::InternalError(absl::StrCat("a reply of ", reply_bytes,
+                                              " bytes was encoded into ", to - slice.begin()));
+    }
+    return MovableByteBuffer(&slice, 1);
+  }
   // Owned by the reply's bytes, which share its large fields (SerializeSharing) and give
   // its tensors' storage back for reuse when gRPC is done with them.
   std::shared_ptr<courier::CallResponse> response = internal::NewRecyclingCallResponse();
   // Same (heap) arena on both sides, so this is a swap, not a copy.
   response->mutable_result()->mutable_result()->Swap(&result);
-  if (absl::Status size = CheckMessageSize(
-          response->ByteSizeLong(), max_send_message_bytes_,
-          [&] { return absl::StrCat("Courier method '", method(), "': the reply"); });
-      !size.ok()) {
-    return size;
-  }
   // The caller lent memory for the result's large tensors. If they cannot go there, they
   // go in the reply, and the caller learns from its size to lend no more.
   if (result_memory != nullptr && SameHostTensorsEnabled()) {

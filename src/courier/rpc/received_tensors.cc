@@ -97,23 +97,18 @@ Field ReadObject(Reader& reader, courier::SerializedObject& object, size_t by_ha
   });
 }
 
-bool ReadResponse(grpc::ByteBuffer& reply, courier::CallResponse& response) {
+bool ReadResult(grpc::ByteBuffer& reply, courier::SerializedObject& result) {
   grpc::ProtoBufferReader stream(&reply);
   google::protobuf::io::CodedInputStream in(&stream);
   in.PushLimit(static_cast<int>(
       std::min<size_t>(reply.Length(), static_cast<size_t>(std::numeric_limits<int>::max()))));
   Reader reader(in);
   return reader.EveryField("the reply", [&](uint32_t tag) {
-    if (tag != Delimited(courier::CallResponse::kResultFieldNumber)) {
-      return reader.MergeField(tag, response);
-    }
-    courier::CallResult& result = *response.mutable_result();
+    if (tag != Delimited(courier::CallResponse::kResultFieldNumber)) return Field::kSkip;
     return reader.Deeper([&] {
-      return reader.MessageOrFields(result, 0, "the result", [&](uint32_t result_tag) {
-        if (result_tag != Delimited(courier::CallResult::kResultFieldNumber)) {
-          return reader.MergeField(result_tag, result);
-        }
-        return reader.Deeper([&] { return ReadObject(reader, *result.mutable_result()); });
+      return reader.Nested("the result", [&](int number) {
+        if (number != courier::CallResult::kResultFieldNumber) return Field::kSkip;
+        return reader.Deeper([&] { return ReadObject(reader, result); });
       });
     });
   });

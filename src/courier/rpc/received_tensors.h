@@ -53,9 +53,11 @@ bool ReadsObjectsByHand(const grpc::ByteBuffer& message);
 Field ReadObject(Reader& reader, courier::SerializedObject& object,
                  size_t by_hand_from = kMinBytesReadByHand);
 
-// Parses the bytes of a courier.CallResponse into `response` as protobuf does (merging),
-// reading its result with ReadObject(). False if they are not a CallResponse.
-bool ReadResponse(grpc::ByteBuffer& reply, courier::CallResponse& response);
+// Parses the bytes of a courier.CallResponse and merges its result (result.result) into
+// `result`, as protobuf's parse of the response would merge it there, reading it with
+// ReadObject(); the response's other fields are checked and skipped, never built. False
+// if the bytes are not a CallResponse.
+bool ReadResult(grpc::ByteBuffer& reply, courier::SerializedObject& result);
 
 }  // namespace lp::rpc
 
