@@ -366,9 +366,14 @@ TEST(CourierErrorsTest, CorruptedBytesFailAndTheServerKeepsServing) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("arg 1"));
 
-  // An unknown gRPC method of the service.
-  EXPECT_EQ(SendRaw(stub, "/courier.CourierService/Nope", good).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  // Unknown gRPC methods, of the service and of none: refused with a message that names
+  // the method and what the server serves (answered by lp, not gRPC: UnknownMethodCall).
+  for (const char* unknown : {"/courier.CourierService/Nope", "/other.Service/Method"}) {
+    const grpc::Status refused = SendRaw(stub, unknown, good);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNIMPLEMENTED) << unknown;
+    EXPECT_THAT(refused.error_message(), HasSubstr(std::string("no gRPC method '") + unknown));
+    EXPECT_THAT(refused.error_message(), HasSubstr("/courier.CourierService/Call"));
+  }
 
   EXPECT_EQ(s.client.Call(&Faulty::Elements, Tensor(DType::kFloat, {2, 3})), 6);
   EXPECT_EQ(s.client.Call(&Faulty::Double, 50), 100);

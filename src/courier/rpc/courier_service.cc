@@ -301,7 +301,7 @@ void CourierServiceImpl::WaitForCallsToEnd() {
 }
 
 void CourierServiceImpl::TakeCalls(grpc::ServerCompletionQueue* queue, CallEnds* ends,
-                                   int requested) {
+                                   int requested, grpc::AsyncGenericService* unknown) {
   queue_ = queue;
   ends_ = ends;
   for (int i = 0; i < requested; ++i) IncomingCall::Request(*this);
@@ -318,6 +318,22 @@ void CourierServiceImpl::TakeCalls(grpc::ServerCompletionQueue* queue, CallEnds*
   list_methods_.live = &live_calls_;
   AnsweredOnArrival<courier::ListMethodsRequest, courier::ListMethodsResponse>::Ask(
       list_methods_);
+  if (unknown == nullptr) return;
+  unknown_methods_ = {
+      .service = unknown,
+      .queue = queue,
+      .message =
+          [this](const std::string& method) {
+            return absl::StrCat(
+                server_name_.empty() ? "this Courier server" : server_name_,
+                " has no gRPC method '", BoundedEcho(method),
+                "': a Courier server serves /courier.CourierService/Call and "
+                "/courier.CourierService/ListMethods (and grpc.health.v1.Health unless turned "
+                "off); call its methods through an lp CourierClient or "
+                "courier.CourierService/Call (docs/courier.md)");
+          },
+      .live = &live_calls_};
+  UnknownMethodCall::Ask(unknown_methods_);
 }
 
 void CourierServiceImpl::OfferSameHost(grpc::ServerContext& context) const {

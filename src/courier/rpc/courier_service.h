@@ -24,6 +24,7 @@
 #include "src/courier/rpc/live_calls.h"
 #include "src/courier/rpc/method_registry.h"
 #include "src/courier/rpc/movable_byte_buffer.h"
+#include "src/courier/rpc/unknown_method_call.h"
 #include "src/metrics/call_metrics.h"
 
 namespace lp::rpc {
@@ -84,7 +85,11 @@ class CourierServiceImpl final
   // time. The replies and ends of calls of Call go to `ends` (which the executor collects
   // too: HandlerExecutor::Poll). Once the server has been built and started; the queues
   // must be shut down only after the server, and `ends` must outlive the service.
-  void TakeCalls(grpc::ServerCompletionQueue* queue, CallEnds* ends, int requested);
+  // `unknown`, when not null, is the server's generic service: calls of gRPC methods that
+  // no service of the server has are taken from it and answered UNIMPLEMENTED
+  // (UnknownMethodCall, which says why lp does this rather than gRPC).
+  void TakeCalls(grpc::ServerCompletionQueue* queue, CallEnds* ends, int requested,
+                 grpc::AsyncGenericService* unknown = nullptr);
 
   // Once the server is shut down (grpc::Server::Shutdown returned), and while the executor
   // still polls the queue: returns when every call taken from it has ended and every slot
@@ -186,6 +191,7 @@ class CourierServiceImpl final
   // Set by TakeCalls, read-only after.
   AnsweredOnArrival<courier::ListMethodsRequest, courier::ListMethodsResponse>::Method
       list_methods_;
+  UnknownMethodCall::Slots unknown_methods_;
   const int max_calls_;
   const int max_receive_message_bytes_;              // 0: no limit
   std::string secret_;               // empty: no check

@@ -1,5 +1,6 @@
 #include "lp/courier_server.h"
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 
 #include <climits>
@@ -41,6 +42,8 @@ struct CourierServer::Parts {
   rpc::HandlerExecutor executor;  // runs the handlers of Call
   rpc::CourierServiceImpl service;
   rpc::HealthService health;  // registered if options.enable_health_check
+  // Calls of gRPC methods none of the above has (rpc::UnknownMethodCall).
+  grpc::AsyncGenericService unknown_methods;
   // Set by Start() (under mu_) before state_ leaves kNew, never reset: whoever saw
   // state_ != kNew under mu_ may use them without the lock. The queue of Call's calls,
   // polled by the executor, outlives the server (gRPC's rule: destroyed after it).
@@ -115,6 +118,7 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
   parts_->service.Publish();
   builder.RegisterService(&parts_->service);
   if (options_.enable_health_check) parts_->health.RegisterService(builder);
+  builder.RegisterAsyncGenericService(&parts_->unknown_methods);
   // With SO_REUSEPORT, gRPC 1.51 clones the listening socket for each completion queue
   // (a callback service adds one), and the clone of a port-0 listener binds port 0 again:
   // a second, unpublished port serving the same methods. Off, there is one socket on the
@@ -148,7 +152,8 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
   }
   // The executor's threads take the calls off the queue and run their handlers.
   parts_->executor.Poll(parts_->queue.get(), &parts_->call_ends);
-  parts_->service.TakeCalls(parts_->queue.get(), &parts_->call_ends, kCallsAskedAtOnce);
+  parts_->service.TakeCalls(parts_->queue.get(), &parts_->call_ends, kCallsAskedAtOnce,
+                            &parts_->unknown_methods);
   if (options_.enable_health_check) {
     parts_->health.SetServing(serving_);
     parts_->health.TakeCalls(parts_->queue.get());
