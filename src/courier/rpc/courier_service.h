@@ -42,7 +42,8 @@ namespace lp::rpc {
 // when every handler thread is busy. A small call of a deferred (batched) method is also
 // taken at once: decoded and parked in its batch, whose run goes to the executor's queue
 // (internal::Handoff). ListMethods blocks on nothing and is answered by the thread that
-// takes it off the queue (AnsweredOnArrival).
+// takes it off the queue (AnsweredOnArrival), and so is a call of a gRPC method the server
+// does not have (UnknownMethodCall).
 //
 // Every call is counted in the process's Courier metrics (src/metrics/) under the node
 // whose thread built the service (metrics::CurrentNodeLabel(): "main" outside a node) and
@@ -191,7 +192,7 @@ class CourierServiceImpl final
   // Set by TakeCalls, read-only after.
   AnsweredOnArrival<courier::ListMethodsRequest, courier::ListMethodsResponse>::Method
       list_methods_;
-  UnknownMethodCall::Slots unknown_methods_;
+  UnknownMethodCall::Slots unknown_methods_;  // set by TakeCalls, read-only after
   const int max_calls_;
   const int max_receive_message_bytes_;              // 0: no limit
   std::string secret_;               // empty: no check
