@@ -305,35 +305,30 @@ void CourierServiceImpl::TakeCalls(grpc::ServerCompletionQueue* queue, CallEnds*
   queue_ = queue;
   ends_ = ends;
   for (int i = 0; i < requested; ++i) IncomingCall::Request(*this);
-  list_methods_.ask = [this](grpc::ServerContext* context, courier::ListMethodsRequest* request,
-                             grpc::ServerAsyncResponseWriter<courier::ListMethodsResponse>* writer,
-                             void* tag) {
-    RequestListMethods(context, request, writer, queue_, queue_, tag);
+  list_methods_.ask = [this](ListMethodsCall& call, void* tag) {
+    RequestListMethods(&call.context, &call.request, &call.writer, queue_, queue_, tag);
   };
-  list_methods_.answer = [this](const grpc::ServerContext& context,
-                                const courier::ListMethodsRequest& /*request*/,
-                                courier::ListMethodsResponse& response) {
-    return AnswerListMethods(context, response);
+  list_methods_.answer = [this](ListMethodsCall& call) {
+    return AnswerListMethods(call.context, call.response);
   };
   list_methods_.live = &live_calls_;
-  AnsweredOnArrival<courier::ListMethodsRequest, courier::ListMethodsResponse>::Ask(
-      list_methods_);
+  AnsweredOnArrival<ListMethodsCall>::Ask(list_methods_);
   if (unknown == nullptr) return;
-  unknown_methods_ = {
-      .service = unknown,
-      .queue = queue,
-      .message =
-          [this](const std::string& method) {
-            return absl::StrCat(
-                server_name_.empty() ? "this Courier server" : server_name_,
-                " has no gRPC method '", BoundedEcho(method),
-                "': a Courier server serves /courier.CourierService/Call and "
-                "/courier.CourierService/ListMethods (and grpc.health.v1.Health unless turned "
-                "off); call its methods through an lp CourierClient or "
-                "courier.CourierService/Call (docs/courier.md)");
-          },
-      .live = &live_calls_};
-  UnknownMethodCall::Ask(unknown_methods_);
+  unknown_methods_.ask = [unknown, queue](UnknownMethodCall& call, void* tag) {
+    unknown->RequestCall(&call.context, &call.stream, queue, queue, tag);
+  };
+  unknown_methods_.answer = [this](UnknownMethodCall& call) {
+    return grpc::Status(
+        grpc::StatusCode::UNIMPLEMENTED,
+        absl::StrCat(server_name_.empty() ? "this Courier server" : server_name_,
+                     " has no gRPC method '", BoundedEcho(call.context.method()),
+                     "': a Courier server serves /courier.CourierService/Call and "
+                     "/courier.CourierService/ListMethods (and grpc.health.v1.Health unless "
+                     "turned off); call its methods through an lp CourierClient or "
+                     "courier.CourierService/Call (docs/courier.md)"));
+  };
+  unknown_methods_.live = &live_calls_;
+  AnsweredOnArrival<UnknownMethodCall>::Ask(unknown_methods_);
 }
 
 void CourierServiceImpl::OfferSameHost(grpc::ServerContext& context) const {

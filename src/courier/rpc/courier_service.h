@@ -188,11 +188,11 @@ class CourierServiceImpl final
   HandlerExecutor* const executor_;  // not owned
   grpc::ServerCompletionQueue* queue_ = nullptr;  // set by TakeCalls before any call
   CallEnds* ends_ = nullptr;                      // likewise; not owned
-  LiveCalls live_calls_;  // IncomingCalls and ListMethods' slots
+  LiveCalls live_calls_;  // IncomingCalls, and ListMethods' and unknown methods' slots
   // Set by TakeCalls, read-only after.
-  AnsweredOnArrival<courier::ListMethodsRequest, courier::ListMethodsResponse>::Method
-      list_methods_;
-  UnknownMethodCall::Slots unknown_methods_;  // set by TakeCalls, read-only after
+  using ListMethodsCall = UnaryCall<courier::ListMethodsRequest, courier::ListMethodsResponse>;
+  AnsweredOnArrival<ListMethodsCall>::Method list_methods_;
+  AnsweredOnArrival<UnknownMethodCall>::Method unknown_methods_;
   const int max_calls_;
   const int max_receive_message_bytes_;              // 0: no limit
   std::string secret_;               // empty: no check

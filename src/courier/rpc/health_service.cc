@@ -198,18 +198,12 @@ void HealthService::RegisterService(grpc::ServerBuilder& builder) {
 
 void HealthService::TakeCalls(grpc::ServerCompletionQueue* queue) {
   queue_ = queue;
-  check_.ask = [this](grpc::ServerContext* context, health::HealthCheckRequest* request,
-                      grpc::ServerAsyncResponseWriter<health::HealthCheckResponse>* writer,
-                      void* tag) {
-    RequestAsyncUnary(kCheck, context, request, writer, queue_, queue_, tag);
+  check_.ask = [this](CheckCall& call, void* tag) {
+    RequestAsyncUnary(kCheck, &call.context, &call.request, &call.writer, queue_, queue_, tag);
   };
-  check_.answer = [this](const grpc::ServerContext& /*context*/,
-                         const health::HealthCheckRequest& request,
-                         health::HealthCheckResponse& response) {
-    return AnswerCheck(request, response);
-  };
+  check_.answer = [this](CheckCall& call) { return AnswerCheck(call.request, call.response); };
   check_.live = &live_calls_;
-  AnsweredOnArrival<health::HealthCheckRequest, health::HealthCheckResponse>::Ask(check_);
+  AnsweredOnArrival<CheckCall>::Ask(check_);
   AskForWatch();
 }
 

@@ -74,7 +74,8 @@ class HealthService final : public grpc::Service {
   grpc::ServerCompletionQueue* queue_ = nullptr;  // set by TakeCalls, read-only after
   LiveCalls live_calls_;
   // Set by TakeCalls, read-only after.
-  AnsweredOnArrival<health::HealthCheckRequest, health::HealthCheckResponse>::Method check_;
+  using CheckCall = UnaryCall<health::HealthCheckRequest, health::HealthCheckResponse>;
+  AnsweredOnArrival<CheckCall>::Method check_;
 
   mutable std::mutex mu_;
   bool serving_ = false;                 // guarded by mu_
