@@ -57,11 +57,13 @@ int ConnectionsOnPort(int port) {
   return count;
 }
 
+// A started server with Echo, registered with `echo_options`.
 std::unique_ptr<CourierServer> StartServer(const std::string& host, std::string secret = "",
-                                           CourierServerOptions options = {}) {
+                                           CourierServerOptions options = {},
+                                           CourierMethodOptions echo_options = {}) {
   options.require_secret = !secret.empty();
   auto server = std::make_unique<CourierServer>(options);
-  EXPECT_TRUE(server->RegisterMethod("Echo", EchoFirst).ok());
+  EXPECT_TRUE(server->RegisterMethod("Echo", EchoFirst, echo_options).ok());
   EXPECT_TRUE(server->SetSecret(secret, "node learner/0").ok());
   EXPECT_TRUE(server->Start(host + ":0").ok());
   return server;
@@ -200,12 +202,10 @@ TEST(InProcessCallTest, LargeTensorsArriveIntact) {
 // can complete on the thread that started it. 20 000 calls in a row must neither nest
 // (the stack would overflow) nor stall.
 TEST(InProcessCallTest, ChainedCallsToAnInlineMethodNeitherNestNorStall) {
-  CourierServer server;
   CourierMethodOptions run_inline;
   run_inline.run_inline = true;
-  ASSERT_TRUE(server.RegisterMethod("Echo", EchoFirst, run_inline).ok());
-  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
-  std::shared_ptr<CourierChannel> channel = ChannelTo(Loopback(server), true);
+  std::unique_ptr<CourierServer> server = StartServer("127.0.0.1", "", {}, run_inline);
+  std::shared_ptr<CourierChannel> channel = ChannelTo(Loopback(*server), true);
 
   constexpr int kCalls = 20'000;
   std::atomic<int> answered{0};
@@ -282,12 +282,10 @@ TEST(InProcessCallTest, SynchronousCallsFromManyFutureContinuationsComplete) {
   for (const bool run_inline : {false, true}) {
     SCOPED_TRACE(run_inline ? "inline method" : "method on handler threads");
     constexpr int kCalls = 64;
-    CourierServer server;
     CourierMethodOptions method_options;
     method_options.run_inline = run_inline;
-    ASSERT_TRUE(server.RegisterMethod("Echo", EchoFirst, method_options).ok());
-    ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
-    std::shared_ptr<CourierChannel> channel = ChannelTo(Loopback(server), true);
+    std::unique_ptr<CourierServer> server = StartServer("127.0.0.1", "", {}, method_options);
+    std::shared_ptr<CourierChannel> channel = ChannelTo(Loopback(*server), true);
 
     std::vector<absl::StatusOr<courier::SerializedObject>> second(
         kCalls, absl::UnknownError("the continuation did not run"));
@@ -307,7 +305,7 @@ TEST(InProcessCallTest, SynchronousCallsFromManyFutureContinuationsComplete) {
       ASSERT_TRUE(second[i].ok()) << "call " << i << ": " << second[i].status();
       EXPECT_EQ(second[i]->int_value(), i + 1000);
     }
-    EXPECT_EQ(ConnectionsOnPort(server.port()), 0);
+    EXPECT_EQ(ConnectionsOnPort(server->port()), 0);
   }
 }
 

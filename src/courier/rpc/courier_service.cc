@@ -313,7 +313,6 @@ void CourierServiceImpl::TakeCalls(grpc::ServerCompletionQueue* queue, CallEnds*
   };
   list_methods_.live = &live_calls_;
   AnsweredOnArrival<ListMethodsCall>::Ask(list_methods_);
-  if (unknown == nullptr) return;
   unknown_methods_.ask = [unknown, queue](UnknownMethodCall& call, void* tag) {
     unknown->RequestCall(&call.context, &call.stream, queue, queue, tag);
   };

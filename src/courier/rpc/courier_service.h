@@ -86,11 +86,11 @@ class CourierServiceImpl final
   // time. The replies and ends of calls of Call go to `ends` (which the executor collects
   // too: HandlerExecutor::Poll). Once the server has been built and started; the queues
   // must be shut down only after the server, and `ends` must outlive the service.
-  // `unknown`, when not null, is the server's generic service: calls of gRPC methods that
-  // no service of the server has are taken from it and answered UNIMPLEMENTED
-  // (UnknownMethodCall, which says why lp does this rather than gRPC).
+  // `unknown` is the server's generic service: calls of gRPC methods that no service of
+  // the server has are taken from it and answered UNIMPLEMENTED (UnknownMethodCall, which
+  // says why lp does this rather than gRPC).
   void TakeCalls(grpc::ServerCompletionQueue* queue, CallEnds* ends, int requested,
-                 grpc::AsyncGenericService* unknown = nullptr);
+                 grpc::AsyncGenericService* unknown);
 
   // Once the server is shut down (grpc::Server::Shutdown returned), and while the executor
   // still polls the queue: returns when every call taken from it has ended and every slot
