@@ -259,10 +259,13 @@ class Reader {
     return in_.CurrentPosition() - before <= 5;
   }
 
-  // The length of a length-delimited value, if the bytes left can hold it.
+  // The length of a length-delimited value, if the bytes left can hold it. Like a tag, a
+  // length takes at most 5 bytes: protobuf's parser refuses longer ones, while
+  // CodedInputStream reads up to 10 and drops the high bits (the fuzzer found this too).
   bool ReadLength(int& length) {
+    const int before = in_.CurrentPosition();
     uint32_t value = 0;
-    if (!in_.ReadVarint32(&value)) return false;
+    if (!in_.ReadVarint32(&value) || in_.CurrentPosition() - before > 5) return false;
     if (value > static_cast<uint32_t>(in_.BytesUntilLimit())) return false;
     length = static_cast<int>(value);
     return true;
