@@ -13,6 +13,8 @@ PACKAGES=(
   # tests; ccache keeps tests/packaging's consumer builds from compiling again what an
   # earlier run (of any checkout) compiled already
   libgtest-dev libgmock-dev ccache
+  # the stacks a test prints of a child that hangs (tests/support/child_process.h)
+  gdb
   # the fuzz build (-DLP_FUZZ=ON, scripts/fuzz.sh): clang 14 and its libFuzzer runtime
   clang libclang-rt-14-dev
   # the Python package launchpad_cpp (python/) and its tests

@@ -10,6 +10,9 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <stdexcept>
 
@@ -135,6 +138,49 @@ std::optional<int> ChildProcess::WaitForExit(absl::Duration timeout) {
     // Keep reading meanwhile: a child blocked on a full pipe would never exit.
     if (!ReadSome(absl::Milliseconds(20))) absl::SleepFor(absl::Milliseconds(10));
   }
+}
+
+namespace {
+
+// `pid` and its descendants, parents before children, from /proc/<pid>/task/*/children.
+std::vector<pid_t> ProcessTree(pid_t pid) {
+  std::vector<pid_t> tree = {pid};
+  for (size_t next = 0; next < tree.size(); ++next) {
+    const std::string tasks = absl::StrCat("/proc/", tree[next], "/task");
+    std::error_code error;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+      std::ifstream children(task.path() / "children");
+      for (pid_t child = 0; children >> child;) tree.push_back(child);
+    }
+  }
+  return tree;
+}
+
+// What `command` prints (stdout and stderr).
+std::string OutputOf(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return absl::StrCat("cannot run: ", command, "\n");
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof(buffer), pipe)) > 0;) output.append(buffer, n);
+  pclose(pipe);
+  return output;
+}
+
+}  // namespace
+
+std::string ChildProcess::Stacks() const {
+  if (status_.has_value() || pid_ <= 0) return "";
+  if (OutputOf("command -v gdb").empty()) {
+    return "(gdb is not installed: no stacks; scripts/install_deps.sh installs it)\n";
+  }
+  std::string stacks;
+  for (const pid_t pid : ProcessTree(pid_)) {
+    absl::StrAppend(&stacks, "==== stacks of process ", pid, "\n",
+                    OutputOf(absl::StrCat("gdb -batch -nx -p ", pid,
+                                          " -ex 'thread apply all bt' < /dev/null")));
+  }
+  return stacks;
 }
 
 bool ChildProcess::HasPendingOutput() const {

@@ -43,6 +43,12 @@ class ChildProcess {
   // nullopt on timeout.
   std::optional<int> WaitForExit(absl::Duration timeout);
 
+  // The stacks of every thread of the child and of its descendants, as gdb prints them: for
+  // a test's failure message when the child hangs, so that a hang seen once (in CI, on a
+  // loaded machine) can be read from the log. "" once the child has ended; says so when
+  // gdb is not installed.
+  std::string Stacks() const;
+
   // Everything the child printed so far.
   const std::string& output() const { return output_; }
 

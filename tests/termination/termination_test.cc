@@ -53,6 +53,12 @@ int Runs(int count) {
 // failure (no exit), never as a straggler killed on time.
 constexpr char kLongNotice[] = "--lp_termination_notice_secs=600";
 
+// What a failed run shows: the child's output, and the stacks of its threads when it still
+// runs (a hang, so rare that it must be readable from the one log that shows it).
+std::string Report(int run, const ChildProcess& child) {
+  return absl::StrCat("run ", run, ":\n", child.output(), child.Stacks());
+}
+
 class TerminationTest : public ::testing::TestWithParam<std::string> {
  protected:
   std::vector<std::string> Argv(const std::string& scenario,
@@ -68,7 +74,7 @@ TEST_P(TerminationTest, LearnerThrowingWhileActorsCallIsNamedAndNoActorIs) {
   for (int run = 0; run < Runs(20); ++run) {
     ChildProcess child(Argv("throw"));
     const int code = ExitCodeOf(child.WaitForExit(kGenerous));
-    ASSERT_EQ(code, 1) << "run " << run << ":\n" << child.output();
+    ASSERT_EQ(code, 1) << Report(run, child);
     ASSERT_THAT(child.output(), HasSubstr("node learner/0 failed: learner diverged at step"))
         << "run " << run;
     ASSERT_THAT(child.output(), Not(HasSubstr("node actor/"))) << "run " << run;
@@ -79,7 +85,7 @@ TEST_P(TerminationTest, ActorsCallingReplayStopCleanlyWhenTheLearnerStopsTheProg
   for (int run = 0; run < Runs(200); ++run) {
     ChildProcess child(Argv("stop"));
     const int code = ExitCodeOf(child.WaitForExit(kGenerous));
-    ASSERT_EQ(code, 0) << "run " << run << ":\n" << child.output();
+    ASSERT_EQ(code, 0) << Report(run, child);
     ASSERT_THAT(child.output(), HasSubstr("learner: stopping the program"));
     ASSERT_THAT(child.output(), Not(HasSubstr("failed"))) << "run " << run;
   }
@@ -87,7 +93,7 @@ TEST_P(TerminationTest, ActorsCallingReplayStopCleanlyWhenTheLearnerStopsTheProg
 
 TEST_P(TerminationTest, CallAfterStopFailsAtOnceWithProgramStoppedError) {
   ChildProcess child(Argv("call_after_stop"));
-  ASSERT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  ASSERT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << Report(0, child);
   for (const std::string label : {"call to learner/0", "first call to other/0"}) {
     const std::string prefix = label + ": ProgramStoppedError after ";
     const int ms = NumberAfter(child.output(), prefix);
@@ -107,8 +113,7 @@ TEST_P(TerminationTest, CallsToANodeThatEndedFailFastWhileTheProgramGoesOn) {
   for (int run = 0; run < Runs(5); ++run) {
     ChildProcess child(Argv("learner_ends"));
     // Before, the actors waited forever for the learner's server to come back.
-    ASSERT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 1) << "run " << run << ":\n"
-                                                           << child.output();
+    ASSERT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 1) << Report(run, child);
     ASSERT_THAT(child.output(), HasSubstr("learner: returning"));
     // Nothing failed on its own: an actor whose call failed is named.
     ASSERT_THAT(child.output(), HasSubstr("failed: node actor/")) << child.output();
@@ -132,8 +137,7 @@ TEST(TerminationMpTest, ServerKilledUnderLoadIsNamedAndNoCallerWaitsForIt) {
     const pid_t learner = NumberAfter(child.output(), "learner pid ");
     ASSERT_GT(learner, 0) << child.output();
     ASSERT_EQ(kill(learner, SIGKILL), 0);
-    ASSERT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 1) << "run " << run << ":\n"
-                                                           << child.output();
+    ASSERT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 1) << Report(run, child);
     ASSERT_THAT(child.output(),
                 HasSubstr("node learner/0 failed: killed by signal 9 (SIGKILL)"))
         << "run " << run;
