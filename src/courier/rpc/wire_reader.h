@@ -57,7 +57,7 @@ class Reader {
       if (tag == 0) return in_.ConsumedEntireMessage() || Malformed(what);
       const Field field = read_field(tag);
       if (field == Field::kBad) return Malformed(what);
-      if (field == Field::kSkip && !WireFormat::SkipField(&in_, tag)) return Malformed(what);
+      if (field == Field::kSkip && !SkipField(tag, nullptr)) return Malformed(what);
     }
   }
 
@@ -134,11 +134,7 @@ class Reader {
   // bytes are copied once on the way: for the small fields of a message read by hand.
   Field MergeField(uint32_t tag, google::protobuf::MessageLite& message) {
     std::string field;
-    {
-      google::protobuf::io::StringOutputStream stream(&field);
-      google::protobuf::io::CodedOutputStream out(&stream);
-      if (!WireFormat::SkipField(&in_, tag, &out)) return Field::kBad;
-    }
+    if (!SkipField(tag, &field)) return Field::kBad;
     return MergeCopied(field, message) ? Field::kRead : Field::kBad;
   }
 
@@ -189,6 +185,55 @@ class Reader {
       default:  // groups: read_field merges them (MergeField)
         return false;
     }
+  }
+
+  // Skips the value of the field `tag` (just read), appending the field to `copy` (unless
+  // null) as CopyField does. Not WireFormatLite::SkipField: that reads lengths and the
+  // tags within groups as CodedInputStream does, which accepts what protobuf's parser
+  // refuses (ReadTag, ReadLength).
+  bool SkipField(uint32_t tag, std::string* copy) {
+    std::string ignored;
+    std::string& to = copy != nullptr ? *copy : ignored;
+    switch (WireFormat::GetTagWireType(tag)) {
+      case WireFormat::WIRETYPE_VARINT:
+      case WireFormat::WIRETYPE_FIXED32:
+      case WireFormat::WIRETYPE_FIXED64:
+        return CopyField(tag, to);
+      case WireFormat::WIRETYPE_LENGTH_DELIMITED: {
+        if (copy != nullptr) return CopyField(tag, to);
+        int length = 0;
+        return ReadLength(length) && in_.Skip(length);
+      }
+      case WireFormat::WIRETYPE_START_GROUP: {
+        AppendVarint(tag, to);
+        const bool within = in_.IncrementRecursionDepth();
+        bool ended = false;
+        while (within && !ended) {
+          uint32_t inner = 0;
+          if (!ReadTag(inner) || inner == 0) break;
+          if (WireFormat::GetTagWireType(inner) == WireFormat::WIRETYPE_END_GROUP) {
+            if (WireFormat::GetTagFieldNumber(inner) != WireFormat::GetTagFieldNumber(tag)) {
+              break;
+            }
+            AppendVarint(inner, to);
+            ended = true;
+          } else if (!SkipField(inner, &to)) {
+            break;
+          }
+        }
+        in_.DecrementRecursionDepth();
+        return ended;
+      }
+      default:  // an end of a group that did not start, or no wire type at all
+        return false;
+    }
+  }
+
+  static void AppendVarint(uint32_t value, std::string& to) {
+    uint8_t varint[5];
+    to.append(reinterpret_cast<const char*>(varint),
+              google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(value, varint) -
+                  varint);
   }
 
   // Appends the field `tag` (just read, IsSmall) to `to` as it is on the wire.
