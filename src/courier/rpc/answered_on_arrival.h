@@ -54,8 +54,11 @@ class AnsweredOnArrival final : public CompletionTag {
     LiveCalls* live;
   };
 
-  // Asks gRPC for the next call of `method` into a new slot. Thread-safe.
-  static void Ask(const Method& method) { new AnsweredOnArrival(method); }
+  // Asks gRPC for the next call of `method` into a new slot, unless the server is shutting
+  // down (LiveCalls::AskUnlessStopped). Thread-safe.
+  static void Ask(const Method& method) {
+    method.live->AskUnlessStopped([&method] { new AnsweredOnArrival(method); });
+  }
 
   AnsweredOnArrival(const AnsweredOnArrival&) = delete;
   AnsweredOnArrival& operator=(const AnsweredOnArrival&) = delete;

@@ -196,7 +196,11 @@ absl::Status CourierServiceImpl::Admit() {
 class CourierServiceImpl::IncomingCall final : public CompletionTag {
  public:
   // Asks gRPC for the next call of Call into a new slot.
-  static void Request(CourierServiceImpl& service) { new IncomingCall(service); }
+  // Asks gRPC for the next call of Call into a new slot, unless the server is shutting
+  // down (LiveCalls::AskUnlessStopped).
+  static void Request(CourierServiceImpl& service) {
+    service.live_calls_.AskUnlessStopped([&service] { new IncomingCall(service); });
+  }
 
   IncomingCall(const IncomingCall&) = delete;
   IncomingCall& operator=(const IncomingCall&) = delete;

@@ -92,6 +92,10 @@ class CourierServiceImpl final
   void TakeCalls(grpc::ServerCompletionQueue* queue, CallEnds* ends, int requested,
                  grpc::AsyncGenericService* unknown);
 
+  // Before the server is shut down: from the return on, no slot is asked of gRPC for a
+  // call (LiveCalls says why).
+  void StopTakingCalls() { live_calls_.StopAsking(); }
+
   // Once the server is shut down (grpc::Server::Shutdown returned), and while the executor
   // still polls the queue: returns when every call taken from it has ended and every slot
   // asked for has come back (collecting the calls' ends meanwhile), so that nothing is

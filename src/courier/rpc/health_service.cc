@@ -50,7 +50,9 @@ class HealthService::Interface final : public grpc::HealthCheckServiceInterface 
 // with the service's other threads is guarded by the service's mu_.
 class HealthService::Watch final : public CompletionTag {
  public:
-  static void Ask(HealthService& service) { new Watch(service); }
+  static void Ask(HealthService& service) {
+    service.live_calls_.AskUnlessStopped([&service] { new Watch(service); });
+  }
 
   Watch(const Watch&) = delete;
   Watch& operator=(const Watch&) = delete;
@@ -236,6 +238,7 @@ void HealthService::SetServing(bool serving) {
 }
 
 void HealthService::Shutdown() {
+  live_calls_.StopAsking();  // before the server's shutdown (LiveCalls)
   std::lock_guard<std::mutex> lock(mu_);
   if (shut_down_) return;
   shut_down_ = true;

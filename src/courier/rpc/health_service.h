@@ -52,7 +52,8 @@ class HealthService final : public grpc::Service {
   void SetServing(bool serving);
 
   // NOT_SERVING from now on: every Watch stream is sent it and then ended (UNAVAILABLE),
-  // and streams that open later are ended at once. Idempotent.
+  // and streams that open later are ended at once; no call is asked of gRPC any more
+  // (LiveCalls says why). Before the server shuts down. Idempotent.
   void Shutdown();
 
   // Once the server is shut down (grpc::Server::Shutdown returned), and while the

@@ -208,6 +208,7 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
   // handlers, running handlers return. WaitForCallsToEnd collects the calls' ends (from
   // call_ends) until every call is freed. Then nothing is left for the executor but to
   // shut the queue down, take what is left in it (health checks' ends, alarms), and stop.
+  parts_->service.StopTakingCalls();
   parts_->server->Shutdown(absl::ToChronoTime(deadline));
   parts_->server->Wait();
   parts_->service.WaitForCallsToEnd();
