@@ -76,7 +76,7 @@ class Batcher {
   // exception thrown by the BatchFunction: UNKNOWN with its what()), on the thread that ran
   // the batch: this one, before Submit returns, if its call made the batch ready and a slot
   // was free; else another caller's, or the timer thread. `call` must stay valid until
-  // `done` is called. Never waits for other calls. Enqueue, then RunReady if it says so.
+  // `done` is called. Never waits for other calls.
   void Submit(BatchedCall* call, Done done);
 
   // Adds `call` as Submit does, but runs no batch: true if a batch is now ready and a slot
@@ -98,6 +98,8 @@ class Batcher {
  private:
   struct PendingBatch;
 
+  // Enqueue's work, with mu_ held.
+  bool EnqueueLocked(BatchedCall* call, Done done);
   // Whether the oldest pending batch may start now, but for a free slot. Requires mu_.
   bool OldestIsReady() const;
   // Runs ready batches, oldest first, while a slot is free: releases `lock` while each one

@@ -80,12 +80,19 @@ Batcher::~Batcher() {
 }
 
 void Batcher::Submit(BatchedCall* call, Done done) {
-  if (Enqueue(call, std::move(done))) RunReady();
+  // One hold of the lock from the call's entry to its batch's start: released in between,
+  // the timer thread could find the batch ready and run it first.
+  std::unique_lock lock(mu_);
+  if (EnqueueLocked(call, std::move(done))) RunReadyBatches(lock);
 }
 
 bool Batcher::Enqueue(BatchedCall* call, Done done) {
-  const std::size_t batch_size = static_cast<std::size_t>(options_.batch_size);
   std::lock_guard lock(mu_);
+  return EnqueueLocked(call, std::move(done));
+}
+
+bool Batcher::EnqueueLocked(BatchedCall* call, Done done) {
+  const std::size_t batch_size = static_cast<std::size_t>(options_.batch_size);
   if (!timer_.joinable()) timer_ = std::thread([this] { RunTimer(); });
 
   if (pending_.empty() || pending_.back()->calls.size() >= batch_size) {
