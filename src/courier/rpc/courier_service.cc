@@ -195,7 +195,6 @@ absl::Status CourierServiceImpl::Admit() {
 // have taken done_ back.
 class CourierServiceImpl::IncomingCall final : public CompletionTag {
  public:
-  // Asks gRPC for the next call of Call into a new slot.
   // Asks gRPC for the next call of Call into a new slot, unless the server is shutting
   // down (LiveCalls::AskUnlessStopped).
   static void Request(CourierServiceImpl& service) {
