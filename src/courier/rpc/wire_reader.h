@@ -229,41 +229,36 @@ class Reader {
     }
   }
 
-  static void AppendVarint(uint32_t value, std::string& to) {
-    uint8_t varint[5];
+  // Appends `value` as a varint (a tag, a length or a number field's value).
+  static void AppendVarint(uint64_t value, std::string& to) {
+    constexpr int kMaxVarintBytes = 10;
+    uint8_t varint[kMaxVarintBytes];
     to.append(reinterpret_cast<const char*>(varint),
-              google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(value, varint) -
+              google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(value, varint) -
                   varint);
   }
 
   // Appends the field `tag` (just read, IsSmall) to `to` as it is on the wire.
   bool CopyField(uint32_t tag, std::string& to) {
-    using google::protobuf::io::CodedOutputStream;
-    constexpr int kMaxVarint32Bytes = 5;
-    constexpr int kMaxVarint64Bytes = 10;
-    uint8_t header[2 * kMaxVarint32Bytes];  // the tag, and a length
-    uint8_t* end = CodedOutputStream::WriteVarint32ToArray(tag, header);
     switch (WireFormat::GetTagWireType(tag)) {
       case WireFormat::WIRETYPE_VARINT: {
         uint64_t value = 0;
         if (!in_.ReadVarint64(&value)) return false;
-        uint8_t varint[kMaxVarint64Bytes];
-        to.append(reinterpret_cast<const char*>(header), end - header);
-        to.append(reinterpret_cast<const char*>(varint),
-                  CodedOutputStream::WriteVarint64ToArray(value, varint) - varint);
+        AppendVarint(tag, to);
+        AppendVarint(value, to);
         return true;
       }
       case WireFormat::WIRETYPE_FIXED32:
       case WireFormat::WIRETYPE_FIXED64: {
         const int width = WireFormat::GetTagWireType(tag) == WireFormat::WIRETYPE_FIXED32 ? 4 : 8;
-        to.append(reinterpret_cast<const char*>(header), end - header);
+        AppendVarint(tag, to);
         return ReadRawInto(to, width);
       }
       default: {  // length-delimited
         int length = 0;
         if (!ReadLength(length)) return false;
-        end = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(length), end);
-        to.append(reinterpret_cast<const char*>(header), end - header);
+        AppendVarint(tag, to);
+        AppendVarint(static_cast<uint32_t>(length), to);
         return ReadRawInto(to, length);
       }
     }
