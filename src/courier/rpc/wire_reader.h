@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "absl/status/status.h"
@@ -302,11 +303,17 @@ class Reader {
   // The length of a length-delimited value, if the bytes left can hold it. Like a tag, a
   // length takes at most 5 bytes: protobuf's parser refuses longer ones, while
   // CodedInputStream reads up to 10 and drops the high bits (the fuzzer found this too).
+  // Read in 64 bits: ReadVarint32 drops the bits of a fifth byte above 32 (80 80 80 80 10
+  // is 2^32, read as 0), where protobuf's parser refuses any length of 2 GiB or more
+  // (found by the fuzzer as well).
   bool ReadLength(int& length) {
     const int before = in_.CurrentPosition();
-    uint32_t value = 0;
-    if (!in_.ReadVarint32(&value) || in_.CurrentPosition() - before > 5) return false;
-    if (value > static_cast<uint32_t>(in_.BytesUntilLimit())) return false;
+    uint64_t value = 0;
+    if (!in_.ReadVarint64(&value) || in_.CurrentPosition() - before > 5) return false;
+    const int left = in_.BytesUntilLimit();  // -1: no limit
+    if (value > static_cast<uint64_t>(left < 0 ? std::numeric_limits<int>::max() : left)) {
+      return false;
+    }
     length = static_cast<int>(value);
     return true;
   }
