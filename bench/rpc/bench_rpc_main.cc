@@ -145,13 +145,15 @@ struct Options {
   bool fetch = true;
   std::vector<size_t> transfer_mib = {1, 64};
   int fetch_parts = 1;
+  // The echo rows with calls in flight; sync latency is always measured.
+  std::vector<int> in_flight = {1, 16, 64, 256};
 };
 
 constexpr const char* kUsage =
     "usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] "
     "[--placement=one-process,in-process,two-process,two-process-pinned] "
     "[--scenarios=echo,transfer,fetch] "
-    "[--transfer_mib=1,64] [--fetch_parts=N]";
+    "[--transfer_mib=1,64] [--fetch_parts=N] [--in_flight=1,16,64,256]";
 
 // The names in a comma-separated list.
 std::vector<std::string_view> SplitList(std::string_view list) {
@@ -216,6 +218,13 @@ Options ParseOptions(int argc, char** argv) {
         const int value = std::atoi(std::string(mib).c_str());
         if (value <= 0) Usage("bad size in --transfer_mib: " + std::string(mib));
         options.transfer_mib.push_back(static_cast<size_t>(value));
+      }
+    } else if (auto v = value_of("--in_flight=")) {
+      options.in_flight.clear();
+      for (std::string_view count : SplitList(*v)) {
+        const int value = std::atoi(std::string(count).c_str());
+        if (value <= 0) Usage("bad count in --in_flight: " + std::string(count));
+        options.in_flight.push_back(value);
       }
     } else {
       Usage("unknown argument " + std::string(arg));
@@ -604,7 +613,7 @@ void RunEcho(const std::string& name, const Options& options, std::vector<Endpoi
   report.Row(name, "sync latency (us)", latency,
              {Target::Against::kFasterRaw, /*at_most=*/true, 1.1});
   report.CostRows(latency);
-  for (int in_flight : {1, 16, 64, 256}) {
+  for (int in_flight : options.in_flight) {
     const Results results = Compare(sides, options.rounds, InFlight::kYes, [&](Endpoint& s) {
       return TimeInFlight(s, slice, in_flight);
     });
