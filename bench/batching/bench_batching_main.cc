@@ -4,6 +4,7 @@
 // plus 1 µs per item. 64 caller threads each make blocking calls for a fixed time:
 //   unbatched  `int Single(int)`                          one invocation per call
 //   batched    `std::vector<int> Batched(lp::Batch<int>)`  batch_size 64, max_parallelism 1
+//              (--batch_size, --max_parallelism)
 // both served by one CourierNode of a local_mt program, over Courier RPC: first over
 // loopback TCP (LP_IN_PROCESS_CALLS=0), as callers in other processes reach a node, then
 // through gRPC's in-process transport, as a local_mt program's own callers do by default.
@@ -19,7 +20,8 @@
 // swings by +-15 %.
 //
 // Usage: bench_batching [--seconds=S] [--callers=N] [--batch_size=B] [--rounds=R]
-//        [--transports=tcp,in-process] (defaults 3, 64, 64, 3, both transports)
+//        [--max_parallelism=P] [--transports=tcp,in-process]
+//        (defaults 3, 64, 64, 3, 1, both transports)
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -195,6 +197,7 @@ struct RpcSettings {
   int seconds;
   int callers;
   int batch_size;
+  int max_parallelism;
   int rounds;
 };
 
@@ -209,7 +212,9 @@ bool CompareOverRpc(const RpcSettings& settings) {
   // A batch runs when batch_size calls wait, or 5 ms after its first call (the tail). The
   // server's options are the defaults: a waiting batched call holds no handler thread.
   node.SetBatching(&Model::Batched,
-                   {.batch_size = settings.batch_size, .timeout = absl::Milliseconds(5)});
+                   {.batch_size = settings.batch_size,
+                    .max_parallelism = settings.max_parallelism,
+                    .timeout = absl::Milliseconds(5)});
   auto handle = program.AddNode(std::move(node), "model");
   Controller controller = Launch(std::move(program), {.launch_type = LaunchType::kLocalMt});
   const CourierClient<Model> client = handle.Dereference().WithTimeout(absl::Seconds(60));
@@ -272,9 +277,10 @@ bool CompareOverRpc(const RpcSettings& settings) {
               median_of(unbatched_rounds, &Result::cpu_us_per_call),
               median_of(unbatched_rounds, &Result::switches_per_call),
               median_of(unbatched_rounds, &Result::cores_busy));
-  std::printf("  batched (batch_size %3d)       %10.0f calls/s   "
+  std::printf("  batched (batch_size %3d, max_parallelism %d) %10.0f calls/s   "
               "(mean batch %.1f, %.1f us CPU, %.2f switches per call, %.2f cores busy)\n",
-              settings.batch_size, median_of(batched_rounds, &Result::calls_per_second),
+              settings.batch_size, settings.max_parallelism,
+              median_of(batched_rounds, &Result::calls_per_second),
               median_of(batched_rounds, &Result::mean_batch),
               median_of(batched_rounds, &Result::cpu_us_per_call),
               median_of(batched_rounds, &Result::switches_per_call),
@@ -290,6 +296,7 @@ int Main(int argc, char** argv) {
   const int seconds = IntFlag(argc, argv, "seconds", 3);
   const int callers = IntFlag(argc, argv, "callers", 64);
   const int batch_size = IntFlag(argc, argv, "batch_size", 64);
+  const int max_parallelism = std::max(1, IntFlag(argc, argv, "max_parallelism", 1));
   const int rounds = std::max(1, IntFlag(argc, argv, "rounds", 3));
   std::printf(
       "bench_batching: %d callers, handler cost 50 us + 1 us per item (busy), %d s each, "
@@ -298,7 +305,7 @@ int Main(int argc, char** argv) {
   bool stopped = true;
   for (Transport transport : {Transport::kTcp, Transport::kInProcess}) {
     if (!Wanted(argc, argv, transport)) continue;
-    stopped = CompareOverRpc({transport, seconds, callers, batch_size, rounds}) && stopped;
+    stopped = CompareOverRpc({transport, seconds, callers, batch_size, max_parallelism, rounds}) && stopped;
   }
   const absl::Duration duration = absl::Seconds(seconds);
 
