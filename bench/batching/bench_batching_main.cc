@@ -305,7 +305,9 @@ int Main(int argc, char** argv) {
   bool stopped = true;
   for (Transport transport : {Transport::kTcp, Transport::kInProcess}) {
     if (!Wanted(argc, argv, transport)) continue;
-    stopped = CompareOverRpc({transport, seconds, callers, batch_size, max_parallelism, rounds}) && stopped;
+    stopped =
+        CompareOverRpc({transport, seconds, callers, batch_size, max_parallelism, rounds}) &&
+        stopped;
   }
   const absl::Duration duration = absl::Seconds(seconds);
 
