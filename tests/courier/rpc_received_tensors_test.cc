@@ -367,6 +367,51 @@ TEST(HandReaderTest, TagsAndLengthsWrittenInEveryWidthReadAsProtobufReadsThem) {
   EXPECT_GT(refused, 10);
 }
 
+// Groups of unknown fields nested up to protobuf's recursion limit and past it, in each
+// place of a request: lp's reading counts the arguments, a keyword argument's entry and an
+// argument's object as levels, as protobuf's parse of the whole CallRequest does, so both
+// refuse from the same depth. (Before, lp allowed two or three levels more: the fuzzer
+// cannot see that, as it compares two readings of lp's that shared the mistake.)
+TEST(HandReaderTest, NestingIsRefusedFromTheDepthProtobufRefusesIt) {
+  auto group = [](int number, const std::string& inner) {
+    return VarintOfWidth(WireFormatLite::MakeTag(number, WireFormatLite::WIRETYPE_START_GROUP),
+                         2) +
+           inner +
+           VarintOfWidth(WireFormatLite::MakeTag(number, WireFormatLite::WIRETYPE_END_GROUP), 2);
+  };
+  int accepted = 0;
+  int refused = 0;
+  for (int depth = 94; depth <= 102; ++depth) {
+    std::string nested = VarintField(7, 1);
+    for (int i = 0; i < depth; ++i) nested = group(1000 + i % 3, nested);
+    const std::vector<std::pair<std::string, std::string>> requests = {
+        {"an argument", RequestBytes({{nested + IntBytes(5)}})},
+        {"an item of a list argument", RequestBytes({{ListBytes({nested + IntBytes(5)})}})},
+        {"a keyword argument", RequestBytes({}, {{"kw", nested + IntBytes(5)}})},
+        {"the request", RequestBytes({{IntBytes(5)}}) + nested},
+    };
+    for (const auto& [place, bytes] : requests) {
+      courier::CallRequest expected;
+      const bool parses = expected.ParseFromString(bytes);
+      (parses ? accepted : refused)++;
+      for (const auto& [by_hand, by_hand_from] :
+           {std::pair{false, size_t{0}}, {true, size_t{0}}, {true, size_t{2}}}) {
+        SCOPED_TRACE(absl::StrCat("groups ", depth, " deep in ", place,
+                                  by_hand ? ", by hand from " : ", objects by protobuf",
+                                  by_hand ? absl::StrCat(by_hand_from, " bytes") : ""));
+        grpc::ByteBuffer buffer = BufferOf(bytes);
+        absl::StatusOr<rpc::ParsedCallRequest> parsed = Parse(buffer, by_hand, by_hand_from);
+        ASSERT_EQ(parsed.ok(), parses) << parsed.status();
+        if (parsed.ok()) {
+          EXPECT_TRUE(MessageDifferencer::Equals(parsed->arguments, expected.arguments()));
+        }
+      }
+    }
+  }
+  EXPECT_GT(accepted, 4);
+  EXPECT_GT(refused, 4);
+}
+
 // Requests whose structure (everything but the tensors' contents) was changed at random
 // (a fixed seed), or that were cut short, parse exactly as protobuf's parse of their
 // arguments does: to the same arguments or the same error. One tensor is large, so that

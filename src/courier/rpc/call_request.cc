@@ -128,19 +128,26 @@ absl::StatusOr<ParsedCallRequest> ParseCallRequest(
       std::min<size_t>(size, static_cast<size_t>(std::numeric_limits<int>::max()))));
   Reader reader(in);
   ParsedCallRequest request;
-  // An argument's value, merged into `object`.
+  // An argument's value, merged into `object`. Every message nested in the request is one
+  // level deeper (Reader::Deeper), as in protobuf's parse of the whole CallRequest: the
+  // arguments, a keyword argument's entry and each argument's object count against the
+  // recursion limit before anything inside them does.
   auto read_object = [&](courier::SerializedObject& object) {
-    return objects_by_hand ? ReadObject(reader, object, objects_by_hand_from)
-                           : reader.Message(object);
+    return reader.Deeper([&] {
+      return objects_by_hand ? ReadObject(reader, object, objects_by_hand_from)
+                             : reader.Message(object);
+    });
   };
 
   auto read_keyword_argument = [&] {
     std::string key;
     courier::SerializedObject value;
-    const Field field = reader.Nested("a keyword argument", [&](int number) {
-      if (number == kEntryKey) return reader.Bytes(key);
-      if (number == kEntryValue) return read_object(value);
-      return Field::kSkip;
+    const Field field = reader.Deeper([&] {
+      return reader.Nested("a keyword argument", [&](int number) {
+        if (number == kEntryKey) return reader.Bytes(key);
+        if (number == kEntryValue) return read_object(value);
+        return Field::kSkip;
+      });
     });
     if (field == Field::kRead) (*request.arguments.mutable_kwargs())[key] = std::move(value);
     return field;
@@ -160,9 +167,15 @@ absl::StatusOr<ParsedCallRequest> ParseCallRequest(
   };
   const bool ok = reader.Fields("the request", [&](int number) {
     if (number == kRequestMethod) return reader.Bytes(request.method);
-    if (number == kRequestArguments) return reader.Nested("the arguments", read_argument);
-    if (number == kRequestSharedMemory) return reader.Message(request.shared_memory.emplace());
-    if (number == kRequestResultMemory) return reader.Message(request.result_memory.emplace());
+    if (number == kRequestArguments) {
+      return reader.Deeper([&] { return reader.Nested("the arguments", read_argument); });
+    }
+    if (number == kRequestSharedMemory) {
+      return reader.Deeper([&] { return reader.Message(request.shared_memory.emplace()); });
+    }
+    if (number == kRequestResultMemory) {
+      return reader.Deeper([&] { return reader.Message(request.result_memory.emplace()); });
+    }
     return Field::kSkip;
   });
   if (!ok) {
