@@ -351,6 +351,10 @@ TEST(HandReaderTest, TagsAndLengthsWrittenInEveryWidthReadAsProtobufReadsThem) {
            [&](const Encoding& encoding) {
              return RequestBytes({{IntBytes(5)}}) + FieldWritten(encoding, kUnknown, content);
            }},
+          {"a field numbered 0 in the request",
+           [&](const Encoding& encoding) {
+             return RequestBytes({{IntBytes(5)}}) + FieldWritten(encoding, 0, content);
+           }},
           {"an argument",
            [&](const Encoding& encoding) {
              const std::string arguments =

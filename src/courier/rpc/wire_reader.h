@@ -294,10 +294,12 @@ class Reader {
   // The next tag (0 at the end), unless it takes more than 5 bytes: protobuf's parser
   // refuses those, while CodedInputStream reads up to 10 and drops the high bits (the
   // request fuzzer found the difference).
+  // Nor may a tag other than 0 (the end) name field 0: protobuf's parser refuses that too.
   bool ReadTag(uint32_t& tag) {
     const int before = in_.CurrentPosition();
     tag = in_.ReadTag();
-    return in_.CurrentPosition() - before <= 5;
+    if (in_.CurrentPosition() - before > 5) return false;
+    return tag == 0 || WireFormat::GetTagFieldNumber(tag) != 0;
   }
 
   // The length of a length-delimited value, if the bytes left can hold it. Like a tag, a
