@@ -278,8 +278,8 @@ std::string FieldWritten(const Encoding& encoding, int number, const std::string
 
 // Reads the request `bytes` every way the server may (its objects by protobuf; every part
 // by hand; parts under 2 bytes copied and merged by protobuf) and expects each reading to
-// agree with protobuf's parse of the whole CallRequest: the same arguments, or a failure.
-// Returns whether protobuf parses it.
+// agree with protobuf's parse of the whole CallRequest: the same method, arguments and
+// memories, or a failure. Returns whether protobuf parses it.
 bool ExpectReadAsProtobufReadsIt(const std::string& bytes, const std::string& what) {
   courier::CallRequest expected;
   const bool parses = expected.ParseFromString(bytes);
@@ -291,7 +291,16 @@ bool ExpectReadAsProtobufReadsIt(const std::string& bytes, const std::string& wh
     absl::StatusOr<rpc::ParsedCallRequest> parsed = Parse(buffer, by_hand, by_hand_from);
     EXPECT_EQ(parsed.ok(), parses) << parsed.status();
     if (parsed.ok() && parses) {
+      EXPECT_EQ(parsed->method, expected.method());
       EXPECT_TRUE(MessageDifferencer::Equals(parsed->arguments, expected.arguments()));
+      EXPECT_EQ(parsed->shared_memory.has_value(), expected.has_shared_memory());
+      if (parsed->shared_memory.has_value()) {
+        EXPECT_TRUE(MessageDifferencer::Equals(*parsed->shared_memory, expected.shared_memory()));
+      }
+      EXPECT_EQ(parsed->result_memory.has_value(), expected.has_result_memory());
+      if (parsed->result_memory.has_value()) {
+        EXPECT_TRUE(MessageDifferencer::Equals(*parsed->result_memory, expected.result_memory()));
+      }
     }
   }
   return parses;
@@ -408,6 +417,40 @@ TEST(HandReaderTest, NestingIsRefusedFromTheDepthProtobufRefusesIt) {
   }
   EXPECT_GT(accepted, 4);
   EXPECT_GT(refused, 4);
+}
+
+// A field of the request that comes twice: protobuf keeps the last of a bytes field and of
+// a keyword argument's name, and merges the parts of a message. Whoever writes requests
+// may split them so; lp read a second shared or result memory as replacing the first
+// until the request fuzzer compared its reading with protobuf's of the whole request.
+TEST(HandReaderTest, FieldsThatComeTwiceAreKeptOrMergedAsProtobufDoes) {
+  auto memory = [](const std::string& host, int fd) {
+    courier::SharedMemory memory;
+    if (!host.empty()) memory.set_host(host);
+    if (fd != 0) memory.set_fd(fd);
+    return memory.SerializeAsString();
+  };
+  const std::string one_arg = RequestBytes({{IntBytes(1)}});
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {"the method", one_arg + Field(courier::CallRequest::kMethodFieldNumber, "N")},
+      {"the arguments", RequestBytes({{IntBytes(1)}, {IntBytes(2), IntBytes(3)}})},
+      {"a keyword argument's name", RequestBytes({}, {{"a", IntBytes(1)}, {"a", IntBytes(2)}})},
+      {"a keyword argument's value",
+       RequestBytes({{IntBytes(1)}}) +
+           Field(courier::CallRequest::kArgumentsFieldNumber,
+                 Field(courier::CallArguments::kKwargsFieldNumber,
+                       Field(1, "a") + Field(2, DictBytes({{"x", IntBytes(1)}})) +
+                           Field(2, DictBytes({{"y", IntBytes(2)}}))))},
+      {"the shared memory",
+       one_arg + Field(courier::CallRequest::kSharedMemoryFieldNumber, memory("h", 0)) +
+           Field(courier::CallRequest::kSharedMemoryFieldNumber, memory("", 7))},
+      {"the result memory",
+       one_arg + Field(courier::CallRequest::kResultMemoryFieldNumber, memory("", 7)) +
+           Field(courier::CallRequest::kResultMemoryFieldNumber, memory("h", 0))},
+  };
+  for (const auto& [what, bytes] : requests) {
+    EXPECT_TRUE(ExpectReadAsProtobufReadsIt(bytes, absl::StrCat(what, ", twice")));
+  }
 }
 
 // Requests whose structure (everything but the tensors' contents) was changed at random

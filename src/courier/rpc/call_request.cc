@@ -165,17 +165,19 @@ absl::StatusOr<ParsedCallRequest> ParseCallRequest(
     }
     return field;
   };
+  // A message field that comes twice is merged, as protobuf merges it: the second does not
+  // replace the first.
+  auto read_memory = [&](std::optional<courier::SharedMemory>& memory) {
+    if (!memory.has_value()) memory.emplace();
+    return reader.Deeper([&] { return reader.Message(*memory); });
+  };
   const bool ok = reader.Fields("the request", [&](int number) {
     if (number == kRequestMethod) return reader.Bytes(request.method);
     if (number == kRequestArguments) {
       return reader.Deeper([&] { return reader.Nested("the arguments", read_argument); });
     }
-    if (number == kRequestSharedMemory) {
-      return reader.Deeper([&] { return reader.Message(request.shared_memory.emplace()); });
-    }
-    if (number == kRequestResultMemory) {
-      return reader.Deeper([&] { return reader.Message(request.result_memory.emplace()); });
-    }
+    if (number == kRequestSharedMemory) return read_memory(request.shared_memory);
+    if (number == kRequestResultMemory) return read_memory(request.result_memory);
     return Field::kSkip;
   });
   if (!ok) {
