@@ -2,7 +2,7 @@
 #define LP_TESTS_FUZZ_DECODE_CHECKS_H_
 
 // What must hold when arbitrary bytes reach the SerializedObject decoder, written once for
-// the libFuzzer target (decoder_fuzzer.cc), the replay of its inputs
+// the libFuzzer target (fuzz_target.cc, built as decoder_fuzzer), the replay of its inputs
 // (fuzz_regression_test.cc) and the random-mutation gtest
 // (tests/courier/serialization_fuzz_test.cc). A check returns "" when everything held,
 // else what did not: the caller fails (a test) or aborts (a fuzzer) with it.

@@ -1,7 +1,5 @@
 #include "tests/fuzz/request_checks.h"
 
-#include <google/protobuf/util/field_comparator.h>
-#include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/proto_buffer_reader.h>
@@ -12,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -22,7 +21,9 @@
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/method_registry.h"
 #include "src/courier/rpc/secret.h"
+#include "tests/fuzz/call_request_as_bytes.pb.h"
 #include "tests/fuzz/decode_checks.h"
+#include "tests/fuzz/same_values.h"
 
 namespace lp::fuzz {
 
@@ -107,13 +108,53 @@ std::string CompareReadings(grpc::ByteBuffer& request, size_t by_hand_from) {
                         "; by protobuf: ", by_protobuf.status().ToString());
   }
   if (!by_hand.ok()) return "";
-  // A NaN read both ways is the same value read.
-  google::protobuf::util::DefaultFieldComparator comparator;
-  comparator.set_treat_nan_as_equal(true);
-  google::protobuf::util::MessageDifferencer differencer;
-  differencer.set_field_comparator(&comparator);
-  if (!differencer.Compare(by_hand->arguments, by_protobuf->arguments)) {
+  if (!SameMessages(by_hand->arguments, by_protobuf->arguments)) {
     return "the arguments read by hand differ from protobuf's";
+  }
+  return "";
+}
+
+// The request `request` read by protobuf whole (as a CallRequestAsBytes, so that its names
+// are not checked for UTF-8), turned into what ParseCallRequest returns: a map's entries
+// as protobuf's map keeps them, the last of a key's entries winning.
+std::optional<rpc::ParsedCallRequest> ReadWholeByProtobuf(grpc::ByteBuffer& request) {
+  grpc::ProtoBufferReader stream(&request);
+  CallRequestAsBytes whole;
+  if (!whole.ParseFromZeroCopyStream(&stream)) return std::nullopt;
+  rpc::ParsedCallRequest read;
+  read.method = whole.method();
+  *read.arguments.mutable_args() = whole.arguments().args();
+  for (const KwargAsBytes& kwarg : whole.arguments().kwargs()) {
+    (*read.arguments.mutable_kwargs())[kwarg.key()] = kwarg.value();
+  }
+  if (whole.has_shared_memory()) read.shared_memory = whole.shared_memory();
+  if (whole.has_result_memory()) read.result_memory = whole.result_memory();
+  return read;
+}
+
+// ParseCallRequest reads a request's envelope by hand, with protobuf's rules: it must
+// accept and refuse the bytes that protobuf's parse of the whole request does (but for
+// the UTF-8 check of names), and read the same request from them.
+std::string CompareWithWholeParse(grpc::ByteBuffer& request) {
+  std::optional<rpc::ParsedCallRequest> whole = ReadWholeByProtobuf(request);
+  grpc::ProtoBufferReader stream(&request);
+  absl::StatusOr<rpc::ParsedCallRequest> by_lp = rpc::ParseCallRequest(stream, request.Length());
+  if (by_lp.ok() != whole.has_value()) {
+    return absl::StrCat("ParseCallRequest: ", by_lp.status().ToString(), "; protobuf's parse of ",
+                        "the whole request ", whole.has_value() ? "accepts it" : "refuses it");
+  }
+  if (!by_lp.ok()) return "";
+  if (by_lp->method != whole->method) return "the method read differs from protobuf's";
+  if (!SameValues(by_lp->arguments, whole->arguments)) {
+    return "the arguments read differ from protobuf's parse of the whole request";
+  }
+  for (auto [lp_memory, protobuf_memory] :
+       {std::pair(&by_lp->shared_memory, &whole->shared_memory),
+        std::pair(&by_lp->result_memory, &whole->result_memory)}) {
+    if (lp_memory->has_value() != protobuf_memory->has_value() ||
+        (lp_memory->has_value() && !SameValues(**lp_memory, **protobuf_memory))) {
+      return "the shared or result memory read differs from protobuf's";
+    }
   }
   return "";
 }
@@ -160,6 +201,7 @@ std::string CheckRequest(std::string_view input) {
   grpc::Slice slice(input.data(), input.size());
   grpc::ByteBuffer request(&slice, 1);
   if (std::string differs = CompareReadings(request); !differs.empty()) return differs;
+  if (std::string differs = CompareWithWholeParse(request); !differs.empty()) return differs;
   // Its methods are plain ones: the reply comes before Serve returns.
   absl::StatusOr<rpc::MovableByteBuffer> reply = absl::InternalError("Serve did not reply");
   Service().Serve(context, request, [&reply](absl::StatusOr<rpc::MovableByteBuffer> served) {

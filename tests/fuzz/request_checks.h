@@ -5,9 +5,11 @@
 // path without the socket. The bytes are parsed as a courier.CallRequest as gRPC would,
 // and handed to the CourierService of a node whose typed methods (LP_COURIER_METHODS)
 // take structs, tensors, containers, strings and integers; its secret is required. Used
-// by the libFuzzer target (request_fuzzer.cc) and the replay of its inputs
-// (fuzz_regression_test.cc). Also that the server's two readings of a request (by hand for
-// a large one, by protobuf for a small one) agree on the bytes.
+// by the libFuzzer target (fuzz_target.cc, built as request_fuzzer) and the replay of its
+// inputs (fuzz_regression_test.cc). Also that the server's two readings of a request (by
+// hand for a large one, by protobuf for a small one) agree on the bytes, and that both
+// agree with protobuf's parse of the whole request (but for the UTF-8 check of names,
+// which lp does not make): the same request read, or both refusing the bytes.
 //
 // Input layout: byte 0 says which secret the call presents (low two bits: 0 the right
 // one, 1 none, 2 a wrong one, 3 a prefix of the right one); the rest is the CallRequest.
