@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (build-fuzz/, clang, -DLP_FUZZ=ON) and runs each for longer
 # than CI does. Usage: scripts/fuzz.sh [seconds per target, default 600] [target...]
-#   scripts/fuzz.sh                  decoder and request, 10 minutes each
+#   scripts/fuzz.sh                  decoder, request and reply, 10 minutes each
 #   scripts/fuzz.sh 3600 request     the request path for an hour
 # New inputs accumulate in build-fuzz/tests/fuzz/work/<target>/corpus (kept between runs);
 # a failing input is saved in build-fuzz/tests/fuzz/work/<target>/artifacts and named at
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 shift || true
 targets=("$@")
-if [ "${#targets[@]}" -eq 0 ]; then targets=(decoder request); fi
+if [ "${#targets[@]}" -eq 0 ]; then targets=(decoder request reply); fi
 scripts/build.sh build-fuzz -DLP_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++
 status=0
 for target in "${targets[@]}"; do

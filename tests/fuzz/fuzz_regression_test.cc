@@ -12,6 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/fuzz/decode_checks.h"
+#include "tests/fuzz/reply_checks.h"
 #include "tests/fuzz/request_checks.h"
 
 namespace lp::fuzz {
@@ -51,6 +52,10 @@ TEST(FuzzRegressionTest, DecoderSeedsAndFindingsPassTheChecks) {
 
 TEST(FuzzRegressionTest, RequestSeedsAndFindingsPassTheChecks) {
   ExpectInputsPass("request", CheckRequest);
+}
+
+TEST(FuzzRegressionTest, ReplySeedsAndFindingsPassTheChecks) {
+  ExpectInputsPass("reply", CheckReply);
 }
 
 }  // namespace

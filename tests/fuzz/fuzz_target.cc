@@ -1,5 +1,6 @@
 // A libFuzzer target around one check of tests/fuzz: LP_FUZZ_CHECK names it (CheckDecoder
-// for decoder_fuzzer, CheckRequest for request_fuzzer; set by tests/fuzz/CMakeLists.txt).
+// for decoder_fuzzer, CheckRequest for request_fuzzer, CheckReply for reply_fuzzer; set by
+// tests/fuzz/CMakeLists.txt).
 // A check that does not hold aborts with what went wrong, which libFuzzer reports as a
 // crash and saves the input. Built with -DLP_FUZZ=ON; see scripts/fuzz.sh.
 #include <cstddef>
@@ -10,6 +11,7 @@
 
 #include "google/protobuf/stubs/logging.h"
 #include "tests/fuzz/decode_checks.h"
+#include "tests/fuzz/reply_checks.h"
 #include "tests/fuzz/request_checks.h"
 
 #define LP_FUZZ_STRINGIFY(x) LP_FUZZ_STRINGIFY2(x)

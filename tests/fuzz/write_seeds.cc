@@ -1,6 +1,6 @@
 // Writes the seed corpora of the fuzz targets: valid encodings and calls of every kind the
 // targets know, which libFuzzer then mutates. Their output is checked in
-// (tests/fuzz/corpus/{decoder,request}/); run again after changing the types or methods:
+// (tests/fuzz/corpus/{decoder,request,reply}/); run again after changing the types or methods:
 //
 //   build/tests/fuzz/write_seeds tests/fuzz/corpus
 #include <cstdint>
@@ -100,6 +100,22 @@ std::vector<std::pair<std::string, std::string>> Requests() {
   return inputs;
 }
 
+// A reply holding each value as its result, and replies shaped as servers may send them
+// (no result, an empty one).
+std::vector<std::pair<std::string, std::string>> Replies() {
+  std::vector<std::pair<std::string, std::string>> replies;
+  for (const auto& [name, value] : Values()) {
+    courier::CallResponse reply;
+    *reply.mutable_result()->mutable_result() = value;
+    replies.emplace_back(name, reply.SerializeAsString());
+  }
+  replies.emplace_back("no_result", courier::CallResponse().SerializeAsString());
+  courier::CallResponse empty;
+  empty.mutable_result();
+  replies.emplace_back("empty_result", empty.SerializeAsString());
+  return replies;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,5 +129,7 @@ int main(int argc, char** argv) {
   for (const auto& [name, value] : Values())
     Write(root / "decoder" / name, value.SerializeAsString());
   for (const auto& [name, input] : Requests()) Write(root / "request" / name, input);
+  std::filesystem::create_directories(root / "reply");
+  for (const auto& [name, reply] : Replies()) Write(root / "reply" / name, reply);
   return 0;
 }

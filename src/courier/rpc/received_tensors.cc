@@ -97,7 +97,7 @@ Field ReadObject(Reader& reader, courier::SerializedObject& object, size_t by_ha
   });
 }
 
-bool ReadResult(grpc::ByteBuffer& reply, courier::SerializedObject& result) {
+bool ReadResult(grpc::ByteBuffer& reply, courier::SerializedObject& result, size_t by_hand_from) {
   grpc::ProtoBufferReader stream(&reply);
   google::protobuf::io::CodedInputStream in(&stream);
   in.PushLimit(static_cast<int>(
@@ -108,7 +108,7 @@ bool ReadResult(grpc::ByteBuffer& reply, courier::SerializedObject& result) {
     return reader.Deeper([&] {
       return reader.Nested("the result", [&](int number) {
         if (number != courier::CallResult::kResultFieldNumber) return Field::kSkip;
-        return reader.Deeper([&] { return ReadObject(reader, result); });
+        return reader.Deeper([&] { return ReadObject(reader, result, by_hand_from); });
       });
     });
   });

@@ -55,9 +55,10 @@ Field ReadObject(Reader& reader, courier::SerializedObject& object,
 
 // Parses the bytes of a courier.CallResponse and merges its result (result.result) into
 // `result`, as protobuf's parse of the response would merge it there, reading it with
-// ReadObject(); the response's other fields are checked and skipped, never built. False
-// if the bytes are not a CallResponse.
-bool ReadResult(grpc::ByteBuffer& reply, courier::SerializedObject& result);
+// ReadObject() (`by_hand_from` as there); the response's other fields are checked and
+// skipped, never built. False if the bytes are not a CallResponse.
+bool ReadResult(grpc::ByteBuffer& reply, courier::SerializedObject& result,
+                size_t by_hand_from = kMinBytesReadByHand);
 
 }  // namespace lp::rpc
 
