@@ -4,6 +4,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,7 @@ using ::lp::testing::Args;
 using ::lp::testing::EchoFirst;
 using ::lp::testing::Gate;
 using ::lp::testing::Int;
+using ::lp::testing::RawCall;
 using ::lp::testing::kLong;
 using ::lp::testing::Timeout;
 
@@ -241,6 +243,48 @@ TEST(InlineMethodTest, DeferredCallsAreTakenOnArrivalWhenAskedAndUpToALimit) {
   EXPECT_TRUE(registry.ServedOnArrival("Inline", 100 * kLimit));
   EXPECT_FALSE(registry.ServedOnArrival("Plain", 10));
   EXPECT_FALSE(registry.ServedOnArrival("Unknown", 10));
+}
+
+// A call is taken as inline by the method its request names first (PeekMethod), while
+// protobuf's rules make the last name the method. A request naming an inline method and
+// then a plain one must not run the plain one outside the bound of handler threads: it is
+// refused, saying why, and the plain method does not run.
+TEST(InlineMethodTest, ARequestThatNamesTwoMethodsIsRefused) {
+  std::atomic<int> plain_calls{0};
+  CourierServer server;
+  ASSERT_TRUE(server
+                  .RegisterMethod("Plain",
+                                  [&plain_calls](courier::CallArguments& args)
+                                      -> absl::StatusOr<courier::SerializedObject> {
+                                    plain_calls.fetch_add(1);
+                                    return EchoFirst(args);
+                                  })
+                  .ok());
+  ASSERT_TRUE(server.RegisterMethod("Echo", EchoFirst, {.run_inline = true}).ok());
+  ASSERT_TRUE(server.Start("127.0.0.1:0").ok());
+  const std::string target = "127.0.0.1:" + std::to_string(server.port());
+
+  courier::CallRequest inline_first;
+  inline_first.set_method("Echo");
+  *inline_first.mutable_arguments() = Args({Int(1)});
+  courier::CallRequest plain_last;
+  plain_last.set_method("Plain");
+  const grpc::Status refused =
+      RawCall(target, inline_first.SerializeAsString() + plain_last.SerializeAsString());
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("names its method twice, 'Echo' and then 'Plain'"),
+            std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(plain_calls.load(), 0);
+
+  // Named twice the same way, or first as a plain method, it is served as any call.
+  EXPECT_TRUE(RawCall(target, inline_first.SerializeAsString() + inline_first.SerializeAsString())
+                  .ok());
+  courier::CallRequest plain_first = plain_last;
+  *plain_first.mutable_arguments() = Args({Int(2)});
+  EXPECT_TRUE(RawCall(target, plain_first.SerializeAsString() + inline_first.SerializeAsString())
+                  .ok());
+  EXPECT_EQ(plain_calls.load(), 0);  // the last name, Echo, was run
 }
 
 // ---------------------------------------------------------------------------------------

@@ -30,8 +30,10 @@ namespace lp::rpc {
 
 namespace {
 
-// The service whose inline handler the current thread is running, if any.
+// The service whose inline handler the current thread is running, if any, and the method
+// the call was taken as (InlineCall).
 thread_local const CourierServiceImpl* running_inline = nullptr;
+thread_local const std::string* running_inline_method = nullptr;
 
 // The method label of calls that are not of a registered method.
 constexpr char kOtherMethod[] = "(other)";
@@ -51,10 +53,12 @@ class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
       : service_(service),
         method_(std::move(method)),
         outer_service_(std::exchange(running_inline, &service)),
+        outer_method_(std::exchange(running_inline_method, &method_)),
         outer_observer_(std::exchange(internal::current_blocking_observer, this)),
         outer_handoff_(std::exchange(internal::current_handoff, this)) {}
   ~InlineCall() {
     running_inline = outer_service_;
+    running_inline_method = outer_method_;
     internal::current_blocking_observer = outer_observer_;
     internal::current_handoff = outer_handoff_;
   }
@@ -72,6 +76,7 @@ class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
   const CourierServiceImpl& service_;
   const std::string method_;
   const CourierServiceImpl* const outer_service_;
+  const std::string* const outer_method_;
   internal::BlockingObserver* const outer_observer_;
   internal::Handoff* const outer_handoff_;
 };
@@ -420,6 +425,14 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
   }();
   request.Clear();  // the wire bytes are parsed: free them before the handler runs
   if (!parsed.ok()) return std::move(end)(parsed.status());
+  // A call served on arrival was taken as the method its request names first
+  // (MethodServedOnArrival); protobuf's rules make the last name the method. A request
+  // that names two must not run the second outside the bound of handler threads.
+  if (InInlineHandler() && parsed->method != *running_inline_method) {
+    return std::move(end)(absl::InvalidArgumentError(absl::StrCat(
+        "the request names its method twice, '", BoundedEcho(*running_inline_method),
+        "' and then '", BoundedEcho(parsed->method), "': a Courier request names one method")));
+  }
   end.metrics = &MetricsOf(parsed->method);
 
   // The arguments were built by the parser for this call alone, so the handler may move
