@@ -9,6 +9,8 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -27,28 +29,50 @@
 
 namespace lp::fuzz {
 
+// Notes that `method` runs, and whether in the scope of an inline call (defined below).
+void NoteRun(std::string_view method);
+
 // The node's methods: every parameter kind the decoder has, and each outcome a method can
-// have (a value, void, an exception).
+// have (a value, void, an exception). Two are registered to run inline (kInlineMethods).
 class Target {
  public:
-  int64_t Add(int64_t a, int32_t b) { return a + b; }
-  std::string Concat(const std::string& a, const lp::Unicode& b) { return a + b.text; }
-  Record EchoRecord(Record r) { return r; }
-  std::vector<Point> Reverse(std::vector<Point> points) { return {points.rbegin(), points.rend()}; }
-  lp::Tensor EchoTensor(lp::Tensor t) { return t; }
+  int64_t Add(int64_t a, int32_t b) {
+    NoteRun("Add");
+    return a + b;
+  }
+  std::string Concat(const std::string& a, const lp::Unicode& b) {
+    NoteRun("Concat");
+    return a + b.text;
+  }
+  Record EchoRecord(Record r) {
+    NoteRun("EchoRecord");
+    return r;
+  }
+  std::vector<Point> Reverse(std::vector<Point> points) {
+    NoteRun("Reverse");
+    return {points.rbegin(), points.rend()};
+  }
+  lp::Tensor EchoTensor(lp::Tensor t) {
+    NoteRun("EchoTensor");
+    return t;
+  }
   double SumScores(const std::map<int64_t, std::optional<double>>& scores) {
+    NoteRun("SumScores");
     double sum = 0;
     for (const auto& [key, value] : scores) sum += value.value_or(0);
     return sum;
   }
   std::tuple<uint64_t, bool> Swap(std::tuple<bool, uint64_t> t) {
+    NoteRun("Swap");
     return {std::get<1>(t), std::get<0>(t)};
   }
   std::map<std::string, lp::Tensor> Named(std::map<std::string, lp::Tensor> tensors) {
+    NoteRun("Named");
     return tensors;
   }
-  void Nothing() {}
+  void Nothing() { NoteRun("Nothing"); }
   int Throw(int n) {
+    NoteRun("Throw");
     if (n % 2 != 0) throw std::runtime_error("odd");
     return n;
   }
@@ -60,6 +84,9 @@ namespace {
 
 constexpr char kSecret[] = "fuzz-secret-0123456789abcdef0123456789";
 
+// The methods registered with run_inline, served on arrival as a server serves them.
+bool IsInlineMethod(std::string_view method) { return method == "Add" || method == "Nothing"; }
+
 // The registry the node's server would have: the handlers RegisterCourierMethods makes.
 rpc::MethodRegistry& Registry() {
   static Target target;
@@ -69,7 +96,8 @@ rpc::MethodRegistry& Registry() {
     std::apply(
         [&](const auto&... entry) {
           (void(made->Add(entry.name,
-                          internal::MakeCourierHandler(&target, entry.name, entry.pointer))),
+                          internal::MakeCourierHandler(&target, entry.name, entry.pointer),
+                          {.run_inline = IsInlineMethod(entry.name)})),
            ...);
         },
         kTable.entries);
@@ -86,6 +114,14 @@ rpc::CourierServiceImpl& Service() {
   }();
   return *service;
 }
+
+// The method the call being checked ran, if any, and whether it ran in the scope of an
+// inline call.
+struct Run {
+  std::string method;
+  bool inline_scope = false;
+};
+std::optional<Run> last_run;
 
 bool AllowedFailure(grpc::StatusCode code) {
   return code == grpc::StatusCode::NOT_FOUND || code == grpc::StatusCode::INVALID_ARGUMENT ||
@@ -173,6 +209,10 @@ std::string CompareReadings(grpc::ByteBuffer& request) {
 
 }  // namespace
 
+void NoteRun(std::string_view method) {
+  last_run = Run{std::string(method), Service().InInlineHandler()};
+}
+
 std::string RequestInput(int secret_choice, const std::string& request) {
   return std::string(1, static_cast<char>(secret_choice)) + request;
 }
@@ -202,11 +242,19 @@ std::string CheckRequest(std::string_view input) {
   grpc::ByteBuffer request(&slice, 1);
   if (std::string differs = CompareReadings(request); !differs.empty()) return differs;
   if (std::string differs = CompareWithWholeParse(request); !differs.empty()) return differs;
-  // Its methods are plain ones: the reply comes before Serve returns.
+  // Its methods are plain or inline ones: the reply comes before ServeAsTaken returns.
   absl::StatusOr<rpc::MovableByteBuffer> reply = absl::InternalError("Serve did not reply");
-  Service().Serve(context, request, [&reply](absl::StatusOr<rpc::MovableByteBuffer> served) {
-    reply = std::move(served);
-  });
+  last_run.reset();
+  Service().ServeAsTaken(context, request,
+                         [&reply](absl::StatusOr<rpc::MovableByteBuffer> served) {
+                           reply = std::move(served);
+                         });
+  // A method not registered inline never runs outside the bound of handler threads,
+  // whatever the request names first.
+  if (last_run.has_value() && last_run->inline_scope && !IsInlineMethod(last_run->method)) {
+    return absl::StrCat("method '", last_run->method, "' ran as a call taken on arrival, but ",
+                        "is not registered to run inline");
+  }
   const grpc::Status status = reply.ok() ? grpc::Status::OK : rpc::ToGrpcStatus(reply.status());
   if (secret_choice != 0) {
     if (status.error_code() != grpc::StatusCode::UNAUTHENTICATED) {

@@ -4,7 +4,8 @@
 // What must hold when arbitrary bytes arrive as a Courier call: the whole server-side
 // path without the socket. The bytes are parsed as a courier.CallRequest as gRPC would,
 // and handed to the CourierService of a node whose typed methods (LP_COURIER_METHODS)
-// take structs, tensors, containers, strings and integers; its secret is required. Used
+// take structs, tensors, containers, strings and integers; two of them run inline, and a
+// method that does not must never run as a call taken on arrival. Its secret is required. Used
 // by the libFuzzer target (fuzz_target.cc, built as request_fuzzer) and the replay of its
 // inputs (fuzz_regression_test.cc). Also that the server's two readings of a request (by
 // hand for a large one, by protobuf for a small one) agree on the bytes, and that both

@@ -96,6 +96,22 @@ std::optional<std::string> CourierServiceImpl::MethodServedOnArrival(
   return method;
 }
 
+bool CourierServiceImpl::EnterIfServedOnArrival(const grpc::ServerContextBase& context,
+                                                const grpc::ByteBuffer& request,
+                                                std::optional<InlineCall>& scope) const {
+  std::optional<std::string> method = MethodServedOnArrival(context, request);
+  if (!method.has_value()) return false;
+  scope.emplace(*this, *std::move(method));
+  return true;
+}
+
+void CourierServiceImpl::ServeAsTaken(const grpc::ServerContextBase& context,
+                                      grpc::ByteBuffer& request, Reply reply) const {
+  std::optional<InlineCall> inline_call;
+  EnterIfServedOnArrival(context, request, inline_call);
+  Serve(context, request, std::move(reply));
+}
+
 void CourierServiceImpl::WarnInlineWait(const std::string& method) const {
   {
     std::lock_guard<std::mutex> lock(warned_mu_);
@@ -396,10 +412,8 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
   // A method served on arrival runs at once, even when every handler thread is busy: it
   // promised not to block, or is deferred and is only taken here.
   std::optional<InlineCall> inline_call;
-  if (std::optional<std::string> method = MethodServedOnArrival(context, request)) {
-    inline_call.emplace(*this, *std::move(method));
-  }
-  if (executor_->RunOnArrival(std::move(task), /*bounded=*/!inline_call.has_value())) return;
+  const bool on_arrival = EnterIfServedOnArrival(context, request, inline_call);
+  if (executor_->RunOnArrival(std::move(task), /*bounded=*/!on_arrival)) return;
   // The server is shutting down and has stopped running handlers.
   Release();
   refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE,

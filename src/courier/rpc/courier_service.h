@@ -133,6 +133,13 @@ class CourierServiceImpl final
   void Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
              Reply reply, Clock::time_point arrived = Clock::now()) const;
 
+  // Serve(), as a call is served once the thread that took it runs it: a call of a method
+  // served on arrival (MethodRegistry::ServedOnArrival) in the scope of an inline call,
+  // where InInlineHandler() is true; any other plainly. Public for the fuzz target, which
+  // has no gRPC calls to take.
+  void ServeAsTaken(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
+                    Reply reply) const;
+
  private:
   // The reply to `method` that returned `result`, encoded, or why it cannot be sent.
   // `result` is moved into the reply (it belongs to the call, which ends); its large
@@ -147,9 +154,14 @@ class CourierServiceImpl final
   // the bound of handler threads (MethodRegistry::ServedOnArrival); nullopt otherwise.
   std::optional<std::string> MethodServedOnArrival(const grpc::ServerContextBase& context,
                                                    const grpc::ByteBuffer& request) const;
+  class InlineCall;
+  // Enters `scope` for the call of these request bytes if it is served on arrival
+  // (MethodServedOnArrival); whether it is.
+  bool EnterIfServedOnArrival(const grpc::ServerContextBase& context,
+                              const grpc::ByteBuffer& request,
+                              std::optional<InlineCall>& scope) const;
   // Says once per method, on stderr, that an inline handler waited on another node.
   void WarnInlineWait(const std::string& method) const;
-  class InlineCall;
   class IncomingCall;
   // Serves a call that has just arrived, on the executor's thread that took it.
   void Arrived(IncomingCall& call);
