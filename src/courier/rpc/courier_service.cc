@@ -30,10 +30,8 @@ namespace lp::rpc {
 
 namespace {
 
-// The service whose inline handler the current thread is running, if any, and the method
-// the call was taken as (InlineCall).
+// The service whose inline handler the current thread is running, if any.
 thread_local const CourierServiceImpl* running_inline = nullptr;
-thread_local const std::string* running_inline_method = nullptr;
 
 // The method label of calls that are not of a registered method.
 constexpr char kOtherMethod[] = "(other)";
@@ -53,17 +51,18 @@ class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
       : service_(service),
         method_(std::move(method)),
         outer_service_(std::exchange(running_inline, &service)),
-        outer_method_(std::exchange(running_inline_method, &method_)),
         outer_observer_(std::exchange(internal::current_blocking_observer, this)),
         outer_handoff_(std::exchange(internal::current_handoff, this)) {}
   ~InlineCall() {
     running_inline = outer_service_;
-    running_inline_method = outer_method_;
     internal::current_blocking_observer = outer_observer_;
     internal::current_handoff = outer_handoff_;
   }
   InlineCall(const InlineCall&) = delete;
   InlineCall& operator=(const InlineCall&) = delete;
+
+  // The method the call was taken as.
+  const std::string& method() const { return method_; }
 
   void OnBlock() override { service_.WarnInlineWait(method_); }
   void OnUnblock() override {}
@@ -76,7 +75,6 @@ class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
   const CourierServiceImpl& service_;
   const std::string method_;
   const CourierServiceImpl* const outer_service_;
-  const std::string* const outer_method_;
   internal::BlockingObserver* const outer_observer_;
   internal::Handoff* const outer_handoff_;
 };
@@ -96,20 +94,19 @@ std::optional<std::string> CourierServiceImpl::MethodServedOnArrival(
   return method;
 }
 
-bool CourierServiceImpl::EnterIfServedOnArrival(const grpc::ServerContextBase& context,
-                                                const grpc::ByteBuffer& request,
-                                                std::optional<InlineCall>& scope) const {
+const std::string* CourierServiceImpl::EnterIfServedOnArrival(
+    const grpc::ServerContextBase& context, const grpc::ByteBuffer& request,
+    std::optional<InlineCall>& scope) const {
   std::optional<std::string> method = MethodServedOnArrival(context, request);
-  if (!method.has_value()) return false;
-  scope.emplace(*this, *std::move(method));
-  return true;
+  if (!method.has_value()) return nullptr;
+  return &scope.emplace(*this, *std::move(method)).method();
 }
 
 void CourierServiceImpl::ServeAsTaken(const grpc::ServerContextBase& context,
                                       grpc::ByteBuffer& request, Reply reply) const {
   std::optional<InlineCall> inline_call;
-  EnterIfServedOnArrival(context, request, inline_call);
-  Serve(context, request, std::move(reply));
+  const std::string* taken_as = EnterIfServedOnArrival(context, request, inline_call);
+  Serve(context, request, std::move(reply), Clock::now(), taken_as);
 }
 
 void CourierServiceImpl::WarnInlineWait(const std::string& method) const {
@@ -241,6 +238,9 @@ class CourierServiceImpl::IncomingCall final : public CompletionTag {
   // only a reference to it, which fits in their AnyInvocable without an allocation.
   Clock::time_point arrived;
   std::size_t request_bytes = 0;
+  // The method the call was taken as when it is served on arrival, owned by the
+  // InlineCall around it; null otherwise. Set by Arrived, for Serve.
+  const std::string* taken_as = nullptr;
 
   // Whether the caller went away, its deadline passed or the server's shutdown deadline
   // cancelled the call, as far as gRPC has said yet.
@@ -407,13 +407,14 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
       }
       Release();
       call.Finish(status);
-    }, call.arrived);
+    }, call.arrived, call.taken_as);
   };
   // A method served on arrival runs at once, even when every handler thread is busy: it
-  // promised not to block, or is deferred and is only taken here.
+  // promised not to block, or is deferred and is only taken here. Its task runs here,
+  // within the InlineCall, or not at all.
   std::optional<InlineCall> inline_call;
-  const bool on_arrival = EnterIfServedOnArrival(context, request, inline_call);
-  if (executor_->RunOnArrival(std::move(task), /*bounded=*/!on_arrival)) return;
+  call.taken_as = EnterIfServedOnArrival(context, request, inline_call);
+  if (executor_->RunOnArrival(std::move(task), /*bounded=*/call.taken_as == nullptr)) return;
   // The server is shutting down and has stopped running handlers.
   Release();
   refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -428,7 +429,8 @@ void CourierServiceImpl::CallEnd::operator()(absl::StatusOr<MovableByteBuffer> r
 }
 
 void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
-                               Reply reply, Clock::time_point arrived) const {
+                               Reply reply, Clock::time_point arrived,
+                               const std::string* taken_as) const {
   CallEnd end{this, /*metrics=*/nullptr, arrived, request.Length(), std::move(reply)};
   if (absl::Status allowed = CheckSecret(context); !allowed.ok()) {
     return std::move(end)(allowed);
@@ -442,10 +444,11 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
   // A call served on arrival was taken as the method its request names first
   // (MethodServedOnArrival); protobuf's rules make the last name the method. A request
   // that names two must not run the second outside the bound of handler threads.
-  if (InInlineHandler() && parsed->method != *running_inline_method) {
+  if (taken_as != nullptr && parsed->method != *taken_as) {
     return std::move(end)(absl::InvalidArgumentError(absl::StrCat(
-        "the request names its method twice, '", BoundedEcho(*running_inline_method),
-        "' and then '", BoundedEcho(parsed->method), "': a Courier request names one method")));
+        "the request was taken as a call of '", BoundedEcho(*taken_as),
+        "', the method it names first, which runs on arrival, but then names '",
+        BoundedEcho(parsed->method), "': name the method once")));
   }
   end.metrics = &MetricsOf(parsed->method);
 

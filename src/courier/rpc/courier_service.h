@@ -39,7 +39,8 @@ namespace lp::rpc {
 // When every handler thread is busy, the call waits in the executor's queue. Methods
 // registered to run inline (CourierMethodOptions) promise not to block: Arrived reads
 // such a call's method name from the request's first bytes and serves it at once, even
-// when every handler thread is busy. A small call of a deferred (batched) method is also
+// when every handler thread is busy (a request that names another method after it is
+// refused). A small call of a deferred (batched) method is also
 // taken at once: decoded and parked in its batch, whose run goes to the executor's queue
 // (internal::Handoff). ListMethods blocks on nothing and is answered by the thread that
 // takes it off the queue (AnsweredOnArrival), and so is a call of a gRPC method the server
@@ -129,9 +130,13 @@ class CourierServiceImpl final
   // unless the method is deferred and took the call (a batched method: then on the thread
   // that ran its batch). What Call's executor task does once gRPC has read the request;
   // public for the fuzz target, which has no sockets. `arrived`: when the call arrived,
-  // where its latency is measured from.
+  // where its latency is measured from. `taken_as`: for a call served on arrival, the
+  // method it was taken as (the first its request names, PeekMethod); a request that
+  // names another after it is refused with INVALID_ARGUMENT, so that no method runs
+  // outside the bound of handler threads by a second name. Null for any other call.
   void Serve(const grpc::ServerContextBase& context, grpc::ByteBuffer& request,
-             Reply reply, Clock::time_point arrived = Clock::now()) const;
+             Reply reply, Clock::time_point arrived = Clock::now(),
+             const std::string* taken_as = nullptr) const;
 
   // Serve(), as a call is served once the thread that took it runs it: a call of a method
   // served on arrival (MethodRegistry::ServedOnArrival) in the scope of an inline call,
@@ -156,10 +161,10 @@ class CourierServiceImpl final
                                                    const grpc::ByteBuffer& request) const;
   class InlineCall;
   // Enters `scope` for the call of these request bytes if it is served on arrival
-  // (MethodServedOnArrival); whether it is.
-  bool EnterIfServedOnArrival(const grpc::ServerContextBase& context,
-                              const grpc::ByteBuffer& request,
-                              std::optional<InlineCall>& scope) const;
+  // (MethodServedOnArrival): the method it was taken as, owned by `scope`; else null.
+  const std::string* EnterIfServedOnArrival(const grpc::ServerContextBase& context,
+                                            const grpc::ByteBuffer& request,
+                                            std::optional<InlineCall>& scope) const;
   // Says once per method, on stderr, that an inline handler waited on another node.
   void WarnInlineWait(const std::string& method) const;
   class IncomingCall;
