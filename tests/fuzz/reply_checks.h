@@ -9,7 +9,8 @@
 // bytes or more by hand. Used by the libFuzzer target (fuzz_target.cc, built as
 // reply_fuzzer) and the replay of its inputs (fuzz_regression_test.cc).
 //
-// Input layout: the bytes of the reply, nothing else.
+// Input layout: byte 0 says in what slices the reply arrives (slices of that many bytes,
+// 0 for one slice); the rest is the reply.
 
 #include <string>
 #include <string_view>
@@ -19,6 +20,9 @@ namespace lp::fuzz {
 // "" when every reading of `input` agrees with protobuf's, else how one differs.
 // Thread-safe.
 std::string CheckReply(std::string_view input);
+
+// The input that brings `reply` (serialized) in one slice.
+std::string ReplyInput(const std::string& reply);
 
 }  // namespace lp::fuzz
 

@@ -26,6 +26,7 @@
 #include "tests/fuzz/call_request_as_bytes.pb.h"
 #include "tests/fuzz/decode_checks.h"
 #include "tests/fuzz/same_values.h"
+#include "tests/fuzz/sliced_buffer.h"
 
 namespace lp::fuzz {
 
@@ -170,7 +171,8 @@ std::optional<rpc::ParsedCallRequest> ReadWholeByProtobuf(grpc::ByteBuffer& requ
 
 // ParseCallRequest reads a request's envelope by hand, with protobuf's rules: it must
 // accept and refuse the bytes that protobuf's parse of the whole request does (but for
-// the UTF-8 check of names), and read the same request from them.
+// the UTF-8 check of names), and read the same request from them. Its objects are read
+// by protobuf here; CompareReadings holds the readings by hand to this one.
 std::string CompareWithWholeParse(grpc::ByteBuffer& request) {
   std::optional<rpc::ParsedCallRequest> whole = ReadWholeByProtobuf(request);
   grpc::ProtoBufferReader stream(&request);
@@ -220,6 +222,7 @@ std::string RequestInput(int secret_choice, const std::string& request) {
 std::string CheckRequest(std::string_view input) {
   if (input.empty()) return "";
   const int secret_choice = static_cast<unsigned char>(input[0]) & 3;
+  const size_t slice_bytes = static_cast<unsigned char>(input[0]) >> 2;
   input.remove_prefix(1);
 
   grpc::ServerContext context;
@@ -238,10 +241,13 @@ std::string CheckRequest(std::string_view input) {
       break;
   }
   // The request bytes as gRPC hands them to the service: the service parses them itself.
-  grpc::Slice slice(input.data(), input.size());
-  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer request = SlicedBuffer(input, slice_bytes);
   if (std::string differs = CompareReadings(request); !differs.empty()) return differs;
   if (std::string differs = CompareWithWholeParse(request); !differs.empty()) return differs;
+  const std::optional<std::string> named_first = [&] {
+    grpc::ProtoBufferReader stream(&request);
+    return rpc::PeekMethod(stream);
+  }();
   // Its methods are plain or inline ones: the reply comes before ServeAsTaken returns.
   absl::StatusOr<rpc::MovableByteBuffer> reply = absl::InternalError("Serve did not reply");
   last_run.reset();
@@ -250,10 +256,15 @@ std::string CheckRequest(std::string_view input) {
                            reply = std::move(served);
                          });
   // A method not registered inline never runs outside the bound of handler threads,
-  // whatever the request names first.
+  // whatever the request names first; one that is runs there when named first.
   if (last_run.has_value() && last_run->inline_scope && !IsInlineMethod(last_run->method)) {
     return absl::StrCat("method '", last_run->method, "' ran as a call taken on arrival, but ",
                         "is not registered to run inline");
+  }
+  if (last_run.has_value() && !last_run->inline_scope && IsInlineMethod(last_run->method) &&
+      named_first == last_run->method) {
+    return absl::StrCat("inline method '", last_run->method, "', named first, did not run as ",
+                        "a call taken on arrival");
   }
   const grpc::Status status = reply.ok() ? grpc::Status::OK : rpc::ToGrpcStatus(reply.status());
   if (secret_choice != 0) {

@@ -13,7 +13,9 @@
 // which lp does not make): the same request read, or both refusing the bytes.
 //
 // Input layout: byte 0 says which secret the call presents (low two bits: 0 the right
-// one, 1 none, 2 a wrong one, 3 a prefix of the right one); the rest is the CallRequest.
+// one, 1 none, 2 a wrong one, 3 a prefix of the right one) and in what slices the request
+// arrives (high six bits: slices of that many bytes, 0 for one slice); the rest is the
+// CallRequest.
 
 #include <string>
 #include <string_view>
@@ -22,8 +24,9 @@ namespace lp::fuzz {
 
 // Serves one call from `input` (layout above) and returns "" when the outcome is one
 // the server may give: a call without the right secret is UNAUTHENTICATED; any other is
-// OK (with a response that serializes) or NOT_FOUND / INVALID_ARGUMENT / UNKNOWN with a
-// message. Otherwise what went wrong. Not thread-safe (one service, kept across calls).
+// OK (with a response that serializes) or NOT_FOUND / INVALID_ARGUMENT / UNKNOWN /
+// RESOURCE_EXHAUSTED with a message. Otherwise what went wrong. Not thread-safe (one
+// service, kept across calls).
 std::string CheckRequest(std::string_view input);
 
 // The input that presents `secret_choice` (0..3, as above) with `request` (serialized).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time on its checked-in inputs.
-# Usage: run_fuzzer.sh <fuzzer binary> <tests/fuzz dir> <target: decoder|request> <work dir> <seconds>
+# Usage: run_fuzzer.sh <fuzzer binary> <tests/fuzz dir> <target: decoder|request|reply>
+#                      <work dir> <seconds>
 #
 # The checked-in seeds (tests/fuzz/corpus/<target>) and findings
 # (tests/fuzz/regressions/<target>) are read, never written: new inputs go to

@@ -18,6 +18,7 @@
 #include "lp/serialize.h"
 #include "lp/serialized_object.h"
 #include "tests/fuzz/decode_checks.h"
+#include "tests/fuzz/reply_checks.h"
 #include "tests/fuzz/request_checks.h"
 
 namespace {
@@ -107,12 +108,13 @@ std::vector<std::pair<std::string, std::string>> Replies() {
   for (const auto& [name, value] : Values()) {
     courier::CallResponse reply;
     *reply.mutable_result()->mutable_result() = value;
-    replies.emplace_back(name, reply.SerializeAsString());
+    replies.emplace_back(name, lp::fuzz::ReplyInput(reply.SerializeAsString()));
   }
-  replies.emplace_back("no_result", courier::CallResponse().SerializeAsString());
+  replies.emplace_back("no_result",
+                       lp::fuzz::ReplyInput(courier::CallResponse().SerializeAsString()));
   courier::CallResponse empty;
   empty.mutable_result();
-  replies.emplace_back("empty_result", empty.SerializeAsString());
+  replies.emplace_back("empty_result", lp::fuzz::ReplyInput(empty.SerializeAsString()));
   return replies;
 }
 
