@@ -239,7 +239,8 @@ class CourierServiceImpl::IncomingCall final : public CompletionTag {
   Clock::time_point arrived;
   std::size_t request_bytes = 0;
   // The method the call was taken as when it is served on arrival, owned by the
-  // InlineCall around it; null otherwise. Set by Arrived, for Serve.
+  // InlineCall around it (so read only by the task, which runs within it); null
+  // otherwise. Set by Arrived, for Serve.
   const std::string* taken_as = nullptr;
 
   // Whether the caller went away, its deadline passed or the server's shutdown deadline
