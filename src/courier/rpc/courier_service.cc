@@ -81,24 +81,17 @@ class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
 
 bool CourierServiceImpl::InInlineHandler() const { return running_inline == this; }
 
-std::optional<std::string> CourierServiceImpl::MethodServedOnArrival(
-    const grpc::ServerContextBase& context, const grpc::ByteBuffer& request) const {
-  if (!registry_.HasMethodsServedOnArrival()) return std::nullopt;
+const std::string* CourierServiceImpl::EnterIfServedOnArrival(
+    const grpc::ServerContextBase& context, const grpc::ByteBuffer& request,
+    std::optional<InlineCall>& scope) const {
+  if (!registry_.HasMethodsServedOnArrival()) return nullptr;
   grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&request));  // reads only
   std::optional<std::string> method = PeekMethod(reader);
   // Tensors in shared memory count as the request's: they are read where it is parsed.
   if (!method.has_value() ||
       !registry_.ServedOnArrival(*method, request.Length() + SharedTensorBytes(context))) {
-    return std::nullopt;
+    return nullptr;
   }
-  return method;
-}
-
-const std::string* CourierServiceImpl::EnterIfServedOnArrival(
-    const grpc::ServerContextBase& context, const grpc::ByteBuffer& request,
-    std::optional<InlineCall>& scope) const {
-  std::optional<std::string> method = MethodServedOnArrival(context, request);
-  if (!method.has_value()) return nullptr;
   return &scope.emplace(*this, *std::move(method)).method();
 }
 
@@ -443,7 +436,7 @@ void CourierServiceImpl::Serve(const grpc::ServerContextBase& context, grpc::Byt
   request.Clear();  // the wire bytes are parsed: free them before the handler runs
   if (!parsed.ok()) return std::move(end)(parsed.status());
   // A call served on arrival was taken as the method its request names first
-  // (MethodServedOnArrival); protobuf's rules make the last name the method. A request
+  // (EnterIfServedOnArrival); protobuf's rules make the last name the method. A request
   // that names two must not run the second outside the bound of handler threads.
   if (taken_as != nullptr && parsed->method != *taken_as) {
     return std::move(end)(absl::InvalidArgumentError(absl::StrCat(

@@ -155,13 +155,10 @@ class CourierServiceImpl final
   // OK when the call carries the secret, or none is required; else UNAUTHENTICATED
   // saying what is missing and how a caller outside the program gets it.
   absl::Status CheckSecret(const grpc::ServerContextBase& context) const;
-  // The method of the call with these request bytes if it is served on arrival, outside
-  // the bound of handler threads (MethodRegistry::ServedOnArrival); nullopt otherwise.
-  std::optional<std::string> MethodServedOnArrival(const grpc::ServerContextBase& context,
-                                                   const grpc::ByteBuffer& request) const;
   class InlineCall;
-  // Enters `scope` for the call of these request bytes if it is served on arrival
-  // (MethodServedOnArrival): the method it was taken as, owned by `scope`; else null.
+  // Enters `scope` for the call of these request bytes if it is served on arrival, outside
+  // the bound of handler threads (MethodRegistry::ServedOnArrival, by the method its
+  // first bytes name: PeekMethod): the method it was taken as, owned by `scope`; else null.
   const std::string* EnterIfServedOnArrival(const grpc::ServerContextBase& context,
                                             const grpc::ByteBuffer& request,
                                             std::optional<InlineCall>& scope) const;
