@@ -6,11 +6,16 @@
 #include "lp/courier_channel.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,6 +67,96 @@ std::string UniqueSocketPath() {
   static std::atomic<int> counter{0};
   return absl::StrCat("/tmp/lp_rpc_test_", getpid(), "_", counter.fetch_add(1), ".sock");
 }
+
+// A peer that speaks just enough HTTP/2 to take one connection on a Unix socket and
+// answer the first call on it as a server that shuts down while the call is on its way:
+// a GOAWAY whose last stream id is 0, which tells the client that no call of this
+// connection was seen. It then stops listening, so that another server may take the
+// path. What gRPC does with such a call is what CallOptions::wait_for_ready promises.
+//
+// Thread safety: WaitRefused may be called from any thread; the peer's own thread does
+// the rest.
+class RefusingPeer {
+ public:
+  explicit RefusingPeer(std::string path) : path_(std::move(path)) {
+    listener_ = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path_.c_str(), sizeof(address.sun_path) - 1);
+    bound_ = listener_ >= 0 &&
+             bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+             listen(listener_, 1) == 0;
+    if (bound_) thread_ = std::thread([this] { Serve(); });
+  }
+  ~RefusingPeer() {
+    // Unblocks the thread if the client never came, or never left.
+    shutdown(listener_, SHUT_RDWR);
+    if (const int connection = connection_.load(); connection >= 0) {
+      shutdown(connection, SHUT_RDWR);
+    }
+    if (thread_.joinable()) thread_.join();
+    close(listener_);
+    unlink(path_.c_str());
+  }
+
+  bool bound() const { return bound_; }
+  // True once a call came and was refused, and the path is free again.
+  bool WaitRefused(absl::Duration timeout) const { return refused_.WaitFor(timeout); }
+
+ private:
+  static constexpr uint8_t kHeaders = 1, kSettings = 4, kGoaway = 7, kAck = 1;
+
+  static bool ReadFully(int fd, uint8_t* into, std::size_t size) {
+    for (std::size_t got = 0; got < size;) {
+      const ssize_t n = read(fd, into + got, size - got);
+      if (n <= 0) return false;
+      got += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  // An HTTP/2 frame on stream 0: a 9-byte header, then `payload`.
+  static void SendFrame(int fd, uint8_t type, uint8_t flags, const std::vector<uint8_t>& payload) {
+    std::vector<uint8_t> frame = {0, 0, static_cast<uint8_t>(payload.size()), type, flags,
+                                  0, 0, 0, 0};
+    frame.insert(frame.end(), payload.begin(), payload.end());
+    EXPECT_EQ(write(fd, frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+  }
+
+  void Serve() {
+    const int connection = accept(listener_, nullptr, nullptr);
+    if (connection < 0) return;
+    connection_.store(connection);
+    SendFrame(connection, kSettings, 0, {});  // the server's preface: no settings
+    std::array<uint8_t, 24> preface;          // "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    if (!ReadFully(connection, preface.data(), preface.size())) return;
+    for (;;) {
+      std::array<uint8_t, 9> header;
+      if (!ReadFully(connection, header.data(), header.size())) return;
+      std::vector<uint8_t> payload((std::size_t{header[0]} << 16) | (header[1] << 8) | header[2]);
+      if (!ReadFully(connection, payload.data(), payload.size())) return;
+      const uint8_t type = header[3], flags = header[4];
+      if (type == kSettings && (flags & kAck) == 0) SendFrame(connection, kSettings, kAck, {});
+      if (type == kHeaders) break;  // a call
+    }
+    // Last stream id 0 (no call seen), error code 0 (NO_ERROR): a graceful shutdown.
+    SendFrame(connection, kGoaway, 0, std::vector<uint8_t>(8, 0));
+    unlink(path_.c_str());
+    shutdown(listener_, SHUT_RDWR);
+    refused_.Notify();
+    // Until the client, left with no call on this connection, closes it.
+    std::array<uint8_t, 256> rest;
+    while (read(connection, rest.data(), rest.size()) > 0) {
+    }
+    close(connection);
+  }
+
+  const std::string path_;
+  int listener_ = -1;
+  bool bound_ = false;
+  std::atomic<int> connection_{-1};
+  Event refused_;
+  std::thread thread_;
+};
 
 // A channel whose calls enter `scope`.
 std::shared_ptr<CourierChannel> ScopedChannel(const std::string& target,
@@ -197,6 +292,28 @@ TEST(ChannelTest, CallBeforeServerListensWaitsForReady) {
   absl::StatusOr<courier::SerializedObject> result = future.TakeResult();
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->int_value(), 12);
+  server.reset();
+  unlink(path.c_str());
+}
+
+// CallOptions::wait_for_ready: a call on its way when its server shut down, which that
+// server never saw, is retried by gRPC like a call not yet sent, and waits for the next
+// server at the address. gRPC does so only with its retries on: on a channel made with
+// GRPC_ARG_ENABLE_RETRIES = 0 (which saves some CPU per call, docs/performance.md) the call
+// fails with UNAVAILABLE, and this test fails.
+TEST(ChannelTest, ACallThatAServerShuttingDownNeverSawWaitsForTheNextServer) {
+  const std::string path = UniqueSocketPath();
+  RefusingPeer refusing(path);
+  ASSERT_TRUE(refusing.bound());
+  auto channel = CourierChannel::Create("unix:" + path);
+  Future<courier::SerializedObject> future =
+      channel->CallFuture("Echo", Args({Int(13)}), Timeout());
+  ASSERT_TRUE(refusing.WaitRefused(kLong));
+  auto server = EchoServer();
+  ASSERT_TRUE(server->Start("unix:" + path).ok());
+  absl::StatusOr<courier::SerializedObject> result = future.TakeResult();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->int_value(), 13);
   server.reset();
   unlink(path.c_str());
 }
