@@ -4,7 +4,8 @@
 // plus 1 µs per item. 64 caller threads each make blocking calls for a fixed time:
 //   unbatched  `int Single(int)`                          one invocation per call
 //   batched    `std::vector<int> Batched(lp::Batch<int>)`  batch_size 64, max_parallelism 1
-//              (--batch_size, --max_parallelism)
+//              (--batch_size, --max_parallelism; a batch that is not full runs
+//              --timeout_us after its first call, 5000 by default, 0 as soon as it may)
 // both served by one CourierNode of a local_mt program, over Courier RPC: first over
 // loopback TCP (LP_IN_PROCESS_CALLS=0), as callers in other processes reach a node, then
 // through gRPC's in-process transport, as a local_mt program's own callers do by default.
@@ -20,8 +21,8 @@
 // swings by +-15 %.
 //
 // Usage: bench_batching [--seconds=S] [--callers=N] [--batch_size=B] [--rounds=R]
-//        [--max_parallelism=P] [--transports=tcp,in-process]
-//        (defaults 3, 64, 64, 3, 1, both transports)
+//        [--max_parallelism=P] [--timeout_us=T] [--transports=tcp,in-process]
+//        (defaults 3, 64, 64, 3, 1, 5000, both transports)
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -199,6 +200,7 @@ struct RpcSettings {
   int batch_size;
   int max_parallelism;
   int rounds;
+  absl::Duration timeout;
 };
 
 // Batched against unbatched over Courier RPC, in rounds; prints them and the ratio.
@@ -209,12 +211,12 @@ bool CompareOverRpc(const RpcSettings& settings) {
   setenv("LP_IN_PROCESS_CALLS", in_process ? "1" : "0", /*overwrite=*/1);
   Program program("bench_batching");
   CourierNode<Model> node;
-  // A batch runs when batch_size calls wait, or 5 ms after its first call (the tail). The
+  // A batch runs when batch_size calls wait, or `timeout` after its first call (the tail). The
   // server's options are the defaults: a waiting batched call holds no handler thread.
   node.SetBatching(&Model::Batched,
                    {.batch_size = settings.batch_size,
                     .max_parallelism = settings.max_parallelism,
-                    .timeout = absl::Milliseconds(5)});
+                    .timeout = settings.timeout});
   auto handle = program.AddNode(std::move(node), "model");
   Controller controller = Launch(std::move(program), {.launch_type = LaunchType::kLocalMt});
   const CourierClient<Model> client = handle.Dereference().WithTimeout(absl::Seconds(60));
@@ -298,6 +300,7 @@ int Main(int argc, char** argv) {
   const int batch_size = IntFlag(argc, argv, "batch_size", 64);
   const int max_parallelism = std::max(1, IntFlag(argc, argv, "max_parallelism", 1));
   const int rounds = std::max(1, IntFlag(argc, argv, "rounds", 3));
+  const absl::Duration timeout = absl::Microseconds(IntFlag(argc, argv, "timeout_us", 5000));
   std::printf(
       "bench_batching: %d callers, handler cost 50 us + 1 us per item (busy), %d s each, "
       "%u cores\n",
@@ -306,7 +309,8 @@ int Main(int argc, char** argv) {
   for (Transport transport : {Transport::kTcp, Transport::kInProcess}) {
     if (!Wanted(argc, argv, transport)) continue;
     stopped =
-        CompareOverRpc({transport, seconds, callers, batch_size, max_parallelism, rounds}) &&
+        CompareOverRpc(
+            {transport, seconds, callers, batch_size, max_parallelism, rounds, timeout}) &&
         stopped;
   }
   const absl::Duration duration = absl::Seconds(seconds);
@@ -315,7 +319,7 @@ int Main(int argc, char** argv) {
   Model model;
   const double direct = CallsPerSecond(callers, duration, [&](int x) { return model.Single(x); });
   internal::Batcher batcher(
-      {.batch_size = batch_size, .timeout = absl::Milliseconds(5)},
+      {.batch_size = batch_size, .timeout = timeout},
       [&](const std::vector<internal::BatchedCall*>& calls, std::size_t num_calls) {
         Batch<int> batch;
         for (std::size_t i = 0; i < num_calls; ++i) {
