@@ -71,8 +71,9 @@ std::string UniqueSocketPath() {
 // A peer that speaks just enough HTTP/2 to take one connection on a Unix socket and
 // answer the first call on it as a server that shuts down while the call is on its way:
 // a GOAWAY whose last stream id is 0, which tells the client that no call of this
-// connection was seen. It then stops listening, so that another server may take the
-// path. What gRPC does with such a call is what CallOptions::wait_for_ready promises.
+// connection was seen. It stops listening once it has its connection, so that another
+// server may take the path. What gRPC does with such a call is what
+// CallOptions::wait_for_ready promises.
 //
 // Thread safety: WaitRefused may be called from any thread; the peer's own thread does
 // the rest.
@@ -124,6 +125,11 @@ class RefusingPeer {
 
   void Serve() {
     const int connection = accept(listener_, nullptr, nullptr);
+    // One connection only. The path is freed now, before the call is refused: a client
+    // that reconnected to this listener after the refusal would wait for an answer that
+    // never comes, until gRPC's connect timeout (20 s).
+    unlink(path_.c_str());
+    shutdown(listener_, SHUT_RDWR);
     if (connection < 0) return;
     connection_.store(connection);
     SendFrame(connection, kSettings, 0, {});  // the server's preface: no settings
@@ -140,8 +146,6 @@ class RefusingPeer {
     }
     // Last stream id 0 (no call seen), error code 0 (NO_ERROR): a graceful shutdown.
     SendFrame(connection, kGoaway, 0, std::vector<uint8_t>(8, 0));
-    unlink(path_.c_str());
-    shutdown(listener_, SHUT_RDWR);
     refused_.Notify();
     // Until the client, left with no call on this connection, closes it.
     std::array<uint8_t, 256> rest;
