@@ -96,6 +96,9 @@ class RefusingPeer {
       shutdown(connection, SHUT_RDWR);
     }
     if (thread_.joinable()) thread_.join();
+    // Closed only here, after the join: a descriptor closed by the thread could be reused
+    // by gRPC's sockets before the shutdown above.
+    if (const int connection = connection_.load(); connection >= 0) close(connection);
     close(listener_);
     unlink(path_.c_str());
   }
@@ -115,7 +118,7 @@ class RefusingPeer {
     }
     return true;
   }
-  // An HTTP/2 frame on stream 0: a 9-byte header, then `payload`.
+  // An HTTP/2 frame on stream 0: a 9-byte header, then `payload` (under 256 bytes).
   static void SendFrame(int fd, uint8_t type, uint8_t flags, const std::vector<uint8_t>& payload) {
     std::vector<uint8_t> frame = {0, 0, static_cast<uint8_t>(payload.size()), type, flags,
                                   0, 0, 0, 0};
@@ -151,7 +154,6 @@ class RefusingPeer {
     std::array<uint8_t, 256> rest;
     while (read(connection, rest.data(), rest.size()) > 0) {
     }
-    close(connection);
   }
 
   const std::string path_;
