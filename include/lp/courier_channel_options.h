@@ -69,6 +69,13 @@ struct CourierChannelOptions {
   // channel's later calls go through a socket, as they would have all along. A client
   // made from a handle sets it unless LP_IN_PROCESS_CALLS=0. false: always a socket.
   bool in_process = false;
+
+  // A server on this host that the target names by a numeric address (or localhost) is
+  // called through the Unix socket it listens on besides its TCP port, if it has one (an
+  // lp server without TLS does, unless LP_LOCAL_SOCKETS=0): the same calls without the
+  // kernel's TCP stack (docs/courier.md, "Calls between processes of one host"). The
+  // choice is made when the target is known; without TLS only. false: always TCP.
+  bool local_socket = true;
 };
 
 // Returns the gRPC target ("host:port", "unix:/path", ...) of the server, blocking until

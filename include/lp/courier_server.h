@@ -117,6 +117,9 @@ class CourierServer {
   void ShutdownAndWait(absl::Time deadline);
   // FAILED_PRECONDITION naming `method` once Start() was called. Requires mu_.
   absl::Status CheckNotStarted(const std::string& method) const;
+  // Listens on the server's Unix socket for clients of this host (src/courier/rpc/
+  // local_socket.h), if it can; by Start(), under mu_.
+  void ListenLocally(const std::string& bind_address, int port);
 
   // The methods, the gRPC service that dispatches to them and the gRPC server (in
   // server.cc, so that this header needs no gRPC).

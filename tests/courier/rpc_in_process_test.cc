@@ -5,15 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_split.h"
 #include "lp/courier_channel.h"
 #include "lp/courier_server.h"
 #include "lp/future.h"
@@ -25,6 +22,7 @@ namespace lp::rpc {
 namespace {
 
 using ::lp::testing::Args;
+using ::lp::testing::ConnectionsOnPort;
 using ::lp::testing::EchoFirst;
 using ::lp::testing::Gate;
 using ::lp::testing::Int;
@@ -32,30 +30,6 @@ using ::lp::testing::PatternedTensor;
 using ::lp::testing::Timeout;
 
 constexpr char kSecret[] = "0123456789abcdef0123456789abcdef";
-
-// The established TCP connections of this machine (its network namespace) with `port` at
-// either end, from /proc/net/tcp and tcp6: a socket opened to a server of this process
-// shows up twice (its two ends).
-int ConnectionsOnPort(int port) {
-  int count = 0;
-  for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-    std::ifstream table(path);
-    std::string line;
-    std::getline(table, line);  // the header
-    while (std::getline(table, line)) {
-      std::vector<std::string> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
-      if (fields.size() < 4 || fields[3] != "01") continue;  // 01: ESTABLISHED
-      for (const std::string& end : {fields[1], fields[2]}) {
-        const size_t colon = end.rfind(':');
-        if (colon != std::string::npos &&
-            std::strtol(end.c_str() + colon + 1, nullptr, 16) == port) {
-          ++count;
-        }
-      }
-    }
-  }
-  return count;
-}
 
 // A started server with Echo, registered with `echo_options`.
 std::unique_ptr<CourierServer> StartServer(const std::string& host, std::string secret = "",
@@ -89,6 +63,7 @@ std::shared_ptr<CourierChannel> ChannelTo(const std::string& target, bool in_pro
                                           std::string secret = "") {
   CourierChannelOptions options;
   options.in_process = in_process;
+  options.local_socket = false;  // a socket is TCP's, which ConnectionsOnPort counts
   options.secret = std::move(secret);
   return CourierChannel::Create(target, std::move(options));
 }

@@ -8,12 +8,15 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "courier/courier.pb.h"
 #include "lp/event.h"
@@ -25,6 +28,30 @@ namespace lp::testing {
 
 // Generous: the tests must pass on a loaded 2-core machine and under TSan.
 inline constexpr absl::Duration kLong = absl::Seconds(60);
+
+// The established TCP connections of this machine (its network namespace) with `port` at
+// either end, from /proc/net/tcp and tcp6: a socket opened to a server of this process
+// shows up twice (its two ends).
+inline int ConnectionsOnPort(int port) {
+  int count = 0;
+  for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream table(path);
+    std::string line;
+    std::getline(table, line);  // the header
+    while (std::getline(table, line)) {
+      std::vector<std::string> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (fields.size() < 4 || fields[3] != "01") continue;  // 01: ESTABLISHED
+      for (const std::string& end : {fields[1], fields[2]}) {
+        const size_t colon = end.rfind(':');
+        if (colon != std::string::npos &&
+            std::strtol(end.c_str() + colon + 1, nullptr, 16) == port) {
+          ++count;
+        }
+      }
+    }
+  }
+  return count;
+}
 
 // Counts the handlers (or tasks) that entered and holds them until released.
 // Thread safety: every method may be called from any thread.

@@ -22,6 +22,7 @@
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/in_process_servers.h"
+#include "src/courier/rpc/local_socket.h"
 #include "src/courier/rpc/secret.h"
 #include "src/courier/rpc/message_limits.h"
 #include "src/courier/rpc/received_tensors.h"
@@ -261,8 +262,16 @@ std::unique_ptr<CourierChannel::Connection> CourierChannel::MakeConnection(
   }
   std::shared_ptr<grpc::ChannelCredentials> credentials =
       rpc::ChannelCredentialsFor(options_.transport.get(), arguments);
+  // Sockets of a server on this host bound to the same address and port (local_socket.h)
+  // reach the same server; the Unix one without the kernel's TCP stack.
+  std::string socket_target = connection->target;
+  if (options_.local_socket && options_.transport == nullptr && rpc::LocalSocketsEnabled()) {
+    if (std::optional<std::string> local = rpc::LocalSocketTarget(connection->target)) {
+      socket_target = *std::move(local);
+    }
+  }
   connection->socket.emplace(
-      grpc::CreateCustomChannel(connection->target, std::move(credentials), arguments));
+      grpc::CreateCustomChannel(socket_target, std::move(credentials), arguments));
   // In process, the tensors' bytes are not copied at all: nothing for shared memory to save.
   connection->same_host = std::make_shared<rpc::SameHostPeer>(
       options_.same_host_tensors && !connection->in_process.has_value());

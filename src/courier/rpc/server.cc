@@ -4,6 +4,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <climits>
+#include <cstdio>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +15,7 @@
 #include "src/courier/rpc/handler_executor.h"
 #include "src/courier/rpc/health_service.h"
 #include "src/courier/rpc/in_process_servers.h"
+#include "src/courier/rpc/local_socket.h"
 #include "src/courier/rpc/method_registry.h"
 #include "src/courier/rpc/transport_security.h"
 
@@ -49,6 +52,9 @@ struct CourierServer::Parts {
   // polled by the executor, outlives the server (gRPC's rule: destroyed after it).
   std::unique_ptr<grpc::ServerCompletionQueue> queue;
   std::unique_ptr<grpc::Server> server;
+  // Where clients of this host connect without TCP; null without one. Reset (accepting
+  // no more) when the shutdown begins.
+  std::unique_ptr<rpc::LocalSocketListener> local_socket;
 };
 
 CourierServer::CourierServer(CourierServerOptions options)
@@ -160,9 +166,24 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
   }
   // Callers of this process that name it by an address it listens at call it in process.
   rpc::InProcessServers::Get().Add(bind_address, port, parts_->server.get());
+  // Those of other processes of this host, through a Unix socket. Not with TLS: whoever
+  // can reach the socket would skip it.
+  if (security == nullptr && rpc::LocalSocketsEnabled()) ListenLocally(bind_address, port);
   port_ = port;
   state_ = State::kServing;
   return port;
+}
+
+void CourierServer::ListenLocally(const std::string& bind_address, int port) {
+  absl::StatusOr<std::unique_ptr<rpc::LocalSocketListener>> listener =
+      rpc::LocalSocketListener::Listen(bind_address, port, parts_->server.get());
+  if (listener.ok()) {
+    parts_->local_socket = *std::move(listener);
+  } else if (!absl::IsInvalidArgument(listener.status())) {
+    // Rare (another process holds the name); the server works, at TCP's cost.
+    std::fprintf(stderr, "lp: Courier server at %s: %s; clients on this host call it over TCP\n",
+                 bind_address.c_str(), std::string(listener.status().message()).c_str());
+  }
 }
 
 void CourierServer::Shutdown(absl::Time deadline) {
@@ -196,6 +217,8 @@ void CourierServer::ShutdownAndWait(absl::Time deadline) {
         break;
     }
   }
+  // No new connection through the local socket (those made stay, like TCP's).
+  parts_->local_socket.reset();
   // No new in-process channel or call to it; the calls in flight on those made before get
   // until `deadline`, as calls on sockets get from the shutdown below.
   rpc::InProcessServers::Get().Remove(parts_->server.get(), deadline);
