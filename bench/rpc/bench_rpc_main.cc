@@ -25,6 +25,11 @@
 // best raw gRPC, the gap issue 13 is to close, and each target is judged for both ways of
 // using lp.
 //
+// Transports: raw gRPC calls its servers over TCP on 127.0.0.1 (the targets' baseline;
+// --raw_transport=unix: over a Unix socket). lp's channels call an lp server of the same
+// host through the Unix socket it listens on besides its TCP port, as in any lp program
+// (docs/courier.md, "Calls between processes of one host"); LP_LOCAL_SOCKETS=0: TCP.
+//
 // Scenarios, in every placement:
 //   sync latency  one caller, blocking calls, a 64-byte string echoed there and back
 //   N in flight   N = 1, 16, 64, 256 echoes of 64 bytes always running (calls/s)
@@ -52,7 +57,7 @@
 // that touches freshly mapped memory pays tens of microseconds per 4 KiB page here.
 //
 // Placements (each table states where client and servers ran, as the kernel reports it):
-//   one-process         client and servers in this process, over TCP on 127.0.0.1,
+//   one-process         client and servers in this process, over sockets on 127.0.0.1,
 //                       threads unpinned
 //   in-process          the same, called through gRPC's in-process transport: what the
 //                       nodes of a local_mt program (or of a colocation) do by default
@@ -85,8 +90,12 @@
 //   --transfer_mib= comma-separated sizes of the transfer scenario in MiB (default 1,64)
 //   --fetch_parts=  lp's fetched result as a dict of N tensors of the same total size, as
 //                   a learner's parameters by layer (default 1: one tensor)
+//   --raw_transport=tcp|unix  how raw gRPC's clients reach its servers (default tcp, the
+//                   targets' baseline); unix: a Unix socket, the transport lp's channels
+//                   take to a server of the same host, to compare like with like
 // Environment: LP_BENCH_HANDLER_THREADS=N serves the lp side with N handler threads
-// (CourierServerOptions::handler_threads; default 16).
+// (CourierServerOptions::handler_threads; default 16); LP_LOCAL_SOCKETS=0 makes lp's calls
+// between the processes of this host go over TCP, as raw gRPC's do by default.
 #include <signal.h>
 #include <unistd.h>
 
@@ -113,7 +122,9 @@
 #include "bench/rpc/echo_client.h"
 #include "bench/rpc/malloc_count.h"
 #include "bench/rpc/placement.h"
+#include "bench/rpc/raw_grpc_echo.h"
 #include "bench/rpc/server_process.h"
+#include "src/courier/rpc/local_socket.h"
 
 namespace lp::bench {
 namespace {
@@ -147,13 +158,17 @@ struct Options {
   int fetch_parts = 1;
   // The echo rows with calls in flight; sync latency is always measured.
   std::vector<int> in_flight = {1, 16, 64, 256};
+  // Raw gRPC's servers and clients over a Unix socket instead of TCP (the transport lp's
+  // channels choose for a server of the same host), to compare like with like.
+  bool raw_unix = false;
 };
 
 constexpr const char* kUsage =
     "usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] "
     "[--placement=one-process,in-process,two-process,two-process-pinned] "
     "[--scenarios=echo,transfer,fetch] "
-    "[--transfer_mib=1,64] [--fetch_parts=N] [--in_flight=1,16,64,256]";
+    "[--transfer_mib=1,64] [--fetch_parts=N] [--in_flight=1,16,64,256] "
+    "[--raw_transport=tcp|unix]";
 
 // The names in a comma-separated list.
 std::vector<std::string_view> SplitList(std::string_view list) {
@@ -226,6 +241,9 @@ Options ParseOptions(int argc, char** argv) {
         if (value <= 0) Usage("bad count in --in_flight: " + std::string(count));
         options.in_flight.push_back(value);
       }
+    } else if (auto v = value_of("--raw_transport=")) {
+      if (*v != "tcp" && *v != "unix") Usage("bad --raw_transport: " + std::string(*v));
+      options.raw_unix = *v == "unix";
     } else {
       Usage("unknown argument " + std::string(arg));
     }
@@ -587,7 +605,7 @@ void PrintPlacement(Placement placement, const std::vector<Endpoint>& sides) {
                   : "unpinned",
               ThreadPlacement().c_str());
   if (placement == Placement::kOneProcess) {
-    std::printf("servers: in this process too, called over TCP on 127.0.0.1\n");
+    std::printf("servers: in this process too, called over sockets on 127.0.0.1\n");
     return;
   }
   if (placement == Placement::kInProcess) {
@@ -753,9 +771,16 @@ int Main(int argc, char** argv) {
   // A server child that died must show as an error, not kill us on the next write.
   signal(SIGPIPE, SIG_IGN);
 
+  // The servers in child processes learn it from the environment (RawOverUnixSocket).
+  if (options.raw_unix) setenv(kRawUnixEnv, "1", 1);
   std::printf("bench_rpc: lp Courier (typed API) vs raw gRPC unary calls (generated code,\n");
-  std::printf("sync server; callback server + callback client), gRPC from the system packages,\n");
-  std::printf("over TCP on 127.0.0.1 (in-process: no socket). %u hardware threads (%s);\n",
+  std::printf("sync server; callback server + callback client), gRPC from the system packages.\n");
+  std::printf("Servers listen on 127.0.0.1 (in-process: no socket). Raw gRPC's calls go over %s;\n",
+              options.raw_unix ? "a Unix socket (--raw_transport=unix)" : "TCP");
+  std::printf("lp's over %s. %u hardware threads (%s);\n",
+              rpc::LocalSocketsEnabled()
+                  ? "the Unix socket an lp server of this host listens on (LP_LOCAL_SOCKETS=0: TCP)"
+                  : "TCP (LP_LOCAL_SOCKETS=0)",
               std::thread::hardware_concurrency(), CpuModel().c_str());
   std::printf("load average at start %s.\n", LoadAverage().c_str());
   std::printf("Median of %d rotating rounds of %.2f s per figure. value: us/call, calls/s or\n",

@@ -1,6 +1,7 @@
 #include "bench/rpc/raw_grpc_echo.h"
 
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -116,6 +117,11 @@ class ServersOfThisProcess {
   std::map<int, grpc::Server*> by_port_;  // guarded by mu_
 };
 
+bool RawOverUnixSocket() { return std::getenv(kRawUnixEnv) != nullptr; }
+
+// The Unix socket of the raw server whose key is `key`.
+std::string UnixTarget(int key) { return "unix-abstract:lp-bench-raw/" + std::to_string(key); }
+
 class RawServer final : public EchoServer {
  public:
   explicit RawServer(RawApi api) {
@@ -125,25 +131,34 @@ class RawServer final : public EchoServer {
       service_ = std::make_unique<CallbackService>();
     }
     grpc::ServerBuilder builder;
+    if (RawOverUnixSocket()) {
+      // Named before the TCP port is known: after this process and its servers.
+      static std::atomic<int> serial{0};
+      unix_key_ = static_cast<int>(getpid()) * 16 + serial++ % 16;
+      int bound = 0;
+      builder.AddListeningPort(UnixTarget(unix_key_), grpc::InsecureServerCredentials(), &bound);
+    }
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(service_.get());
     builder.SetMaxReceiveMessageSize(-1);
     builder.SetMaxSendMessageSize(-1);
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || port_ == 0) Die("cannot start the server");
-    ServersOfThisProcess::Get().Add(port_, server_.get());
+    ServersOfThisProcess::Get().Add(port(), server_.get());
   }
   ~RawServer() override {
-    ServersOfThisProcess::Get().Remove(port_);
+    ServersOfThisProcess::Get().Remove(port());
     server_->Shutdown();
   }
 
-  int port() const override { return port_; }
+  // What clients name the server by: its TCP port, or its Unix socket's key.
+  int port() const override { return unix_key_ != 0 ? unix_key_ : port_; }
 
  private:
   std::unique_ptr<grpc::Service> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  int unix_key_ = 0;  // with kRawUnixEnv: its Unix socket's (UnixTarget)
 };
 
 // Starts a call through the callback stub with `start(callback)` and blocks until the
@@ -248,8 +263,10 @@ class RawGrpcEcho final : public EchoClient {
       stub_ = RawEcho::NewStub(server->InProcessChannel(arguments));
       return;
     }
-    stub_ = RawEcho::NewStub(grpc::CreateCustomChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), arguments));
+    const std::string target =
+        RawOverUnixSocket() ? UnixTarget(port) : "127.0.0.1:" + std::to_string(port);
+    stub_ = RawEcho::NewStub(
+        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments));
   }
 
   void SetEchoPayload(size_t bytes) override { request_.set_data(std::string(bytes, 'x')); }

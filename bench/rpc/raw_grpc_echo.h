@@ -21,6 +21,11 @@ namespace lp::bench {
 
 enum class RawApi { kSync, kCallback, kCallbackWaited };
 
+// Set (to anything), raw gRPC's servers also listen on a Unix socket and its clients call
+// them there instead of over TCP (bench_rpc --raw_transport=unix); read by the servers of
+// child processes too.
+inline constexpr char kRawUnixEnv[] = "LP_BENCH_RAW_UNIX";
+
 std::unique_ptr<EchoServer> StartRawGrpcEchoServer(RawApi api);
 // kInProcess: `port` must be that of a server of this process (StartRawGrpcEchoServer).
 std::unique_ptr<EchoClient> ConnectRawGrpcEcho(int port, RawApi api, Transport transport);
