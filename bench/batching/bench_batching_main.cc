@@ -6,9 +6,10 @@
 //   batched    `std::vector<int> Batched(lp::Batch<int>)`  batch_size 64, max_parallelism 1
 //              (--batch_size, --max_parallelism; a batch that is not full runs
 //              --timeout_us after its first call, 5000 by default, 0 as soon as it may)
-// both served by one CourierNode of a local_mt program, over Courier RPC: first over
-// loopback TCP (LP_IN_PROCESS_CALLS=0), as callers in other processes reach a node, then
-// through gRPC's in-process transport, as a local_mt program's own callers do by default.
+// both served by one CourierNode of a local_mt program, over Courier RPC: first through the
+// node's socket (LP_IN_PROCESS_CALLS=0), as callers in other processes of this host reach
+// it (its Unix socket; with LP_LOCAL_SOCKETS=0, loopback TCP), then through gRPC's
+// in-process transport, as a local_mt program's own callers do by default.
 // Prints calls/s of each, the mean batch size seen, the CPU time and the context switches
 // per call of the whole process (client, server and gRPC threads: getrusage), the cores it
 // kept busy (CPU per call times calls/s: how much of the machine each side used), and the
@@ -21,7 +22,7 @@
 // swings by +-15 %.
 //
 // Usage: bench_batching [--seconds=S] [--callers=N] [--batch_size=B] [--rounds=R]
-//        [--max_parallelism=P] [--timeout_us=T] [--transports=tcp,in-process]
+//        [--max_parallelism=P] [--timeout_us=T] [--transports=socket,in-process]
 //        (defaults 3, 64, 64, 3, 1, 5000, both transports)
 #include <sys/resource.h>
 
@@ -40,6 +41,7 @@
 #include "absl/time/time.h"
 #include "lp/lp.h"
 #include "lp/internal/batcher.h"
+#include "src/courier/rpc/local_socket.h"
 
 namespace lp::bench {
 namespace {
@@ -173,19 +175,19 @@ int IntFlag(int argc, char** argv, const char* name, int fallback) {
   return fallback;
 }
 
-// How the callers reach the node: over loopback TCP, as callers in other processes do, or
+// How the callers reach the node: through a socket, as callers in other processes do, or
 // through gRPC's in-process transport, as the nodes and the main thread of a local_mt program
 // do by default (docs/courier.md, "Calls within one process").
-enum class Transport { kTcp, kInProcess };
+enum class Transport { kSocket, kInProcess };
 
-// Whether --transports= (a comma-separated subset of tcp,in-process; default both) asks
-// for `transport`.
+// Whether --transports= (a comma-separated subset of socket,in-process; default both;
+// "tcp" is socket's old name) asks for `transport`.
 bool Wanted(int argc, char** argv, Transport transport) {
-  const char* name = transport == Transport::kTcp ? "tcp" : "in-process";
+  const char* name = transport == Transport::kSocket ? "socket" : "in-process";
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--transports=", 13) == 0) {
       for (absl::string_view part : absl::StrSplit(argv[i] + 13, ',')) {
-        if (part == name) return true;
+        if (part == name || (part == "tcp" && transport == Transport::kSocket)) return true;
       }
       return false;
     }
@@ -233,7 +235,9 @@ bool CompareOverRpc(const RpcSettings& settings) {
   std::vector<double> ratios;
   std::printf("over Courier RPC (one CourierNode, local_mt), %s, %d rounds:\n",
               in_process ? "through gRPC's in-process transport (local_mt's default)"
-                         : "over loopback TCP (LP_IN_PROCESS_CALLS=0)",
+                         : rpc::LocalSocketsEnabled()
+                               ? "through the node's Unix socket (LP_IN_PROCESS_CALLS=0)"
+                               : "over loopback TCP (LP_IN_PROCESS_CALLS=0, LP_LOCAL_SOCKETS=0)",
               settings.rounds);
   for (int round = 0; round < settings.rounds; ++round) {
     auto single = [&] {
@@ -306,7 +310,7 @@ int Main(int argc, char** argv) {
       "%u cores\n",
       callers, seconds, std::thread::hardware_concurrency());
   bool stopped = true;
-  for (Transport transport : {Transport::kTcp, Transport::kInProcess}) {
+  for (Transport transport : {Transport::kSocket, Transport::kInProcess}) {
     if (!Wanted(argc, argv, transport)) continue;
     stopped =
         CompareOverRpc(
