@@ -63,7 +63,7 @@
 //                       nodes of a local_mt program (or of a colocation) do by default
 //                       (docs/courier.md, "Calls within one process"); raw gRPC through
 //                       grpc::Server::InProcessChannel. The summary prints how much faster
-//                       each side is this way than over TCP in one process. Its ratios
+//                       each side is this way than over a socket in one process. Its ratios
 //                       are printed, not judged: the targets are for calls over sockets.
 //   two-process         each server in a child process (bench_rpc --serve=SIDE, which
 //                       dies with this one), unpinned
@@ -537,9 +537,10 @@ class Report {
     std::printf(" |\n");
   }
 
-  // For every row measured both over TCP in one process and through the in-process
-  // transport: how many times faster each side was in process (latency: TCP's over in
-  // process's; rates: in process's over TCP's).
+  // For every row measured both over a socket in one process (TCP; lp's sides: its Unix
+  // socket unless LP_LOCAL_SOCKETS=0) and through the in-process transport: how many times
+  // faster each side was in process (latency: the socket's over in process's; rates: in
+  // process's over the socket's).
   void InProcessSpeedups() const {
     bool header = false;
     for (const auto& [key, in_process] : values_) {
@@ -547,8 +548,8 @@ class Report {
       if (placement != "in-process" || side != Side::kRawSync) continue;
       if (!values_.contains({"one-process", scenario, side})) continue;
       if (!header) {
-        std::printf("\nIn process over TCP, one process (times faster through gRPC's in-process "
-                    "transport)\n%-24s", "scenario");
+        std::printf("\nIn process over a socket, one process (times faster through gRPC's "
+                    "in-process transport)\n%-24s", "scenario");
         for (Side s : kAllSides) std::printf(" %18s", std::string(SideTitle(s)).c_str());
         std::printf("\n");
         header = true;
