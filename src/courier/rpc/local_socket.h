@@ -22,7 +22,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 
 #include "absl/status/statusor.h"
 
@@ -69,13 +68,9 @@ class LocalSocketListener {
   LocalSocketListener(const LocalSocketListener&) = delete;
   LocalSocketListener& operator=(const LocalSocketListener&) = delete;
 
-  // The socket's abstract name, without its leading NUL byte.
-  const std::string& name() const { return name_; }
-
  private:
-  LocalSocketListener(std::string name, int fd) : name_(std::move(name)), fd_(fd) {}
+  explicit LocalSocketListener(int fd) : fd_(fd) {}
 
-  const std::string name_;
   const int fd_;  // listening, owned
 };
 
