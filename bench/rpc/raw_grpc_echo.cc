@@ -135,8 +135,7 @@ class RawServer final : public EchoServer {
       // Named before the TCP port is known: after this process and its servers.
       static std::atomic<int> serial{0};
       unix_key_ = static_cast<int>(getpid()) * 16 + serial++ % 16;
-      int bound = 0;
-      builder.AddListeningPort(UnixTarget(unix_key_), grpc::InsecureServerCredentials(), &bound);
+      builder.AddListeningPort(UnixTarget(unix_key_), grpc::InsecureServerCredentials());
     }
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(service_.get());

@@ -23,17 +23,20 @@ class EchoBackendProcess {
       : process_(std::vector<std::string>{BuildDir() + "/tests/courier/echo_backend"},
                  std::move(env)) {
     address_ = process_.WaitForMatch("echo_backend listening on (\\S+:\\d+)\n", kLong);
+    if (!address_.empty()) port_ = std::stoi(address_.substr(address_.rfind(':') + 1));
     if (!address_.empty()) channel_ = CourierChannel::Create(address_);
   }
 
   // Null if the backend did not start serving; its output says why.
   std::shared_ptr<CourierChannel>& channel() { return channel_; }
   const std::string& address() const { return address_; }
+  int port() const { return port_; }  // 0 if the backend did not start serving
   const std::string& output() const { return process_.output(); }
 
  private:
   ChildProcess process_;
   std::string address_;
+  int port_ = 0;
   std::shared_ptr<CourierChannel> channel_;
 };
 

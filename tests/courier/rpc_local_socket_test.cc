@@ -85,7 +85,7 @@ UniqueFd HoldName(const std::string& name) {
 TEST(LocalSocketTest, AServerInAnotherProcessOfThisHostIsCalledWithoutTcp) {
   EchoBackendProcess backend;
   ASSERT_NE(backend.channel(), nullptr) << backend.output();
-  const int port = std::stoi(backend.address().substr(backend.address().rfind(':') + 1));
+  const int port = backend.port();
   for (int i = 0; i < 20; ++i) ExpectEcho(*backend.channel(), i);
   EXPECT_EQ(ConnectionsOnPort(port), 0);
 
@@ -99,7 +99,7 @@ TEST(LocalSocketTest, AServerInAnotherProcessOfThisHostIsCalledWithoutTcp) {
 TEST(LocalSocketTest, ABackendWithLocalSocketsOffIsCalledOverTcp) {
   EchoBackendProcess backend({"LP_LOCAL_SOCKETS=0"});
   ASSERT_NE(backend.channel(), nullptr) << backend.output();
-  const int port = std::stoi(backend.address().substr(backend.address().rfind(':') + 1));
+  const int port = backend.port();
   EXPECT_EQ(LocalSocketTarget(backend.address()), std::nullopt);
   ExpectEcho(*backend.channel(), 5);
   EXPECT_EQ(ConnectionsOnPort(port), 2);
