@@ -161,6 +161,9 @@ struct Options {
   // Raw gRPC's servers and clients over a Unix socket instead of TCP (the transport lp's
   // channels choose for a server of the same host), to compare like with like.
   bool raw_unix = false;
+  // raw cb, waited: its calls in flight through the async stub and a completion queue that
+  // the waiting thread polls (SetWaitedThroughQueue).
+  bool raw_waited_queue = false;
 };
 
 constexpr const char* kUsage =
@@ -168,7 +171,7 @@ constexpr const char* kUsage =
     "[--placement=one-process,in-process,two-process,two-process-pinned] "
     "[--scenarios=echo,transfer,fetch] "
     "[--transfer_mib=1,64] [--fetch_parts=N] [--in_flight=1,16,64,256] "
-    "[--raw_transport=tcp|unix]";
+    "[--raw_transport=tcp|unix] [--raw_waited=callback|queue]";
 
 // The names in a comma-separated list.
 std::vector<std::string_view> SplitList(std::string_view list) {
@@ -244,6 +247,9 @@ Options ParseOptions(int argc, char** argv) {
     } else if (auto v = value_of("--raw_transport=")) {
       if (*v != "tcp" && *v != "unix") Usage("bad --raw_transport: " + std::string(*v));
       options.raw_unix = *v == "unix";
+    } else if (auto v = value_of("--raw_waited=")) {
+      if (*v != "callback" && *v != "queue") Usage("bad --raw_waited: " + std::string(*v));
+      options.raw_waited_queue = *v == "queue";
     } else {
       Usage("unknown argument " + std::string(arg));
     }
@@ -783,6 +789,11 @@ int Main(int argc, char** argv) {
                   ? "the Unix socket an lp server of this host listens on (LP_LOCAL_SOCKETS=0: TCP)"
                   : "TCP (LP_LOCAL_SOCKETS=0)",
               std::thread::hardware_concurrency(), CpuModel().c_str());
+  SetWaitedThroughQueue(options.raw_waited_queue);
+  if (options.raw_waited_queue) {
+    std::printf("raw cb, waited: calls in flight through the async stub and a completion queue\n"
+                "that the waiting thread polls itself (--raw_waited=queue).\n");
+  }
   std::printf("load average at start %s.\n", LoadAverage().c_str());
   std::printf("Median of %d rotating rounds of %.2f s per figure. value: us/call, calls/s or\n",
               options.rounds, absl::ToDoubleSeconds(options.slice));

@@ -250,6 +250,58 @@ class EchoLoop {
   Event all_done_;
 };
 
+// Calls in flight through the async stub and one completion queue, which the thread
+// that waits for a call polls itself: each event it takes marks its call done, whichever
+// call that is, until the one it waits for is. No other thread touches the queue.
+//
+// Thread safety: one thread makes the calls and waits for them.
+class DrivenQueue {
+ public:
+  class Pending final : public PendingEcho {
+   public:
+    Pending(RawEcho::Stub& stub, const Bytes& request, DrivenQueue& queue)
+        : queue_(queue), size_(request.data().size()),
+          reader_(stub.AsyncEcho(&context_, request, &queue.queue_)) {
+      reader_->Finish(&response_, &status_, this);
+    }
+
+    void Wait() override {
+      while (!done_) {
+        void* tag = nullptr;
+        bool ok = false;
+        if (!queue_.queue_.Next(&tag, &ok)) Die("the completion queue shut down");
+        static_cast<Pending*>(tag)->done_ = true;
+      }
+      CheckStatus(status_);
+      if (response_.data().size() != size_) Die("wrong echo size");
+    }
+
+   private:
+    DrivenQueue& queue_;
+    const size_t size_;
+    grpc::ClientContext context_;
+    Bytes response_;
+    grpc::Status status_;
+    bool done_ = false;
+    std::unique_ptr<grpc::ClientAsyncResponseReader<Bytes>> reader_;
+  };
+
+  // Every call was waited for (KeepInFlightByWaiting waits for the last ones): the queue
+  // is empty.
+  ~DrivenQueue() {
+    queue_.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (queue_.Next(&tag, &ok)) {
+    }
+  }
+
+ private:
+  grpc::CompletionQueue queue_;
+};
+
+bool waited_through_queue = false;
+
 class RawGrpcEcho final : public EchoClient {
  public:
   RawGrpcEcho(int port, RawApi api, Transport transport) : api_(api) {
@@ -280,6 +332,12 @@ class RawGrpcEcho final : public EchoClient {
 
   int64_t EchoInFlight(int in_flight, absl::Time until) override {
     if (api_ == RawApi::kCallback) return EchoLoop(*stub_, request_, in_flight, until).Run();
+    if (api_ == RawApi::kCallbackWaited && waited_through_queue) {
+      DrivenQueue queue;
+      return KeepInFlightByWaiting(in_flight, until, [&] {
+        return std::make_unique<DrivenQueue::Pending>(*stub_, request_, queue);
+      });
+    }
     return KeepInFlightByWaiting(in_flight, until, [this] {
       return std::make_unique<RawPending>(*stub_, request_);
     });
@@ -331,6 +389,8 @@ class RawGrpcEcho final : public EchoClient {
 };
 
 }  // namespace
+
+void SetWaitedThroughQueue(bool through_queue) { waited_through_queue = through_queue; }
 
 std::unique_ptr<EchoServer> StartRawGrpcEchoServer(RawApi api) {
   return std::make_unique<RawServer>(api);

@@ -10,6 +10,11 @@
 //   kCallbackWaited  the same server and stub, calls in flight waited for in order by
 //              one thread, as kSync's are: raw gRPC used the way lp's default side uses
 //              lp (futures), so that lp's own layers can be told from the way of use.
+//              With SetWaitedThroughQueue(true) (bench_rpc --raw_waited=queue), its calls
+//              in flight go through the async stub and one completion queue instead, which
+//              the waiting thread polls itself until the call it waits for is done, as
+//              gRPC's sync calls wait: a future whose waiter needs no other thread to
+//              wake it.
 #ifndef LP_BENCH_RPC_RAW_GRPC_ECHO_H_
 #define LP_BENCH_RPC_RAW_GRPC_ECHO_H_
 
@@ -25,6 +30,10 @@ enum class RawApi { kSync, kCallback, kCallbackWaited };
 // them there instead of over TCP (bench_rpc --raw_transport=unix); read by the servers of
 // child processes too.
 inline constexpr char kRawUnixEnv[] = "LP_BENCH_RAW_UNIX";
+
+// How kCallbackWaited's clients wait for their calls in flight (see above). Set before
+// any client is made.
+void SetWaitedThroughQueue(bool through_queue);
 
 std::unique_ptr<EchoServer> StartRawGrpcEchoServer(RawApi api);
 // kInProcess: `port` must be that of a server of this process (StartRawGrpcEchoServer).
