@@ -420,6 +420,9 @@ struct LpResult {
   // in the launcher and in the workers, which replay the sequence.
   int launch_index = 0;
   std::vector<double> ready_ms;  // per node
+  // The launcher's CPU time (every thread of this process) from Launch until every node
+  // answered: with the workers' (`up`), what the launch cost the machine.
+  double launcher_cpu_ms = 0;
   ProcessSample up;              // sampled with every node up, before the stop
   double idle_workers_cpu_pct = -1;   // --idle_secs: % of one core used by the idle workers
   double idle_launcher_cpu_pct = -1;  // ... and by the launcher
@@ -451,6 +454,7 @@ LpResult MeasureLp(int n, bool fork_server) {
   LpResult result;
   result.launch_index = launches++;
   result.t0_realtime_ns = RealtimeNs();
+  const int64_t cpu0_ns = ProcessCpuNs();
   const Clock::time_point t0 = Clock::now();
   lp::Controller controller = lp::Launch(
       std::move(program),
@@ -486,6 +490,7 @@ LpResult MeasureLp(int n, bool fork_server) {
   }
   for (std::thread& thread : pool) thread.join();
   const Clock::time_point ready = Clock::now();
+  result.launcher_cpu_ms = static_cast<double>(ProcessCpuNs() - cpu0_ns) / 1e6;
   // Outside both measured intervals: reading /proc for 1000 processes takes a while.
   result.up = SampleProcesses();
   if (const double idle = absl::GetFlag(FLAGS_idle_secs); idle > 0) {
@@ -604,14 +609,14 @@ void PrintResultLine(const Measurement& m) {
               "fat_launch=%.3f fat_stop=%.3f grpc_launch=%.3f grpc_stop=%.3f "
               "grpc_forked_launch=%.3f grpc_forked_stop=%.3f procs=%d pss_workers=%.3f "
               "pss_launcher=%.3f cpu_workers=%.3f cpu_launcher=%.3f threads_workers=%lld "
-              "threads_launcher=%lld\n",
+              "threads_launcher=%lld launch_cpu_launcher=%.3f\n",
               m.n, m.rep, m.lp.ok ? 1 : 0, m.lp.launch_ms, m.lp.spawn_ms, m.lp.first_ready_ms,
               m.lp.stop_ms, m.lp.stop_wait_ms, m.base.launch_ms, m.base.stop_ms,
               m.fat.launch_ms, m.fat.stop_ms, m.grpc.launch_ms, m.grpc.stop_ms,
               m.grpc_forked.launch_ms, m.grpc_forked.stop_ms, up.processes,
               up.workers_pss_mib, up.launcher_pss_mib, up.workers_cpu_s, up.launcher_cpu_s,
               static_cast<long long>(up.workers_threads),
-              static_cast<long long>(up.launcher_threads));
+              static_cast<long long>(up.launcher_threads), m.lp.launcher_cpu_ms);
   std::fflush(stdout);
 }
 
@@ -641,6 +646,7 @@ bool ParseResultLine(const std::string& line, Measurement* m) {
   m->lp.up.launcher_cpu_s = values["cpu_launcher"];
   m->lp.up.workers_threads = static_cast<int64_t>(values["threads_workers"]);
   m->lp.up.launcher_threads = static_cast<int64_t>(values["threads_launcher"]);
+  m->lp.launcher_cpu_ms = values["launch_cpu_launcher"];
   return true;
 }
 
@@ -776,11 +782,12 @@ int main(int argc, char** argv) {
           const ProcessSample& up = m.lp.up;
           std::fprintf(stderr,
                        "      all up: %d worker processes, PSS %.1f MiB (%.2f per node), "
-                       "launcher PSS %.1f MiB; CPU so far: workers %.2f s, launcher %.2f s; "
-                       "threads: workers %lld, launcher %lld\n",
+                       "launcher PSS %.1f MiB; CPU so far: workers %.2f s, launcher %.2f s "
+                       "(%.1f ms of it during the launch); threads: workers %lld, launcher "
+                       "%lld\n",
                        up.processes, up.workers_pss_mib, up.workers_pss_mib / n,
                        up.launcher_pss_mib, up.workers_cpu_s, up.launcher_cpu_s,
-                       static_cast<long long>(up.workers_threads),
+                       m.lp.launcher_cpu_ms, static_cast<long long>(up.workers_threads),
                        static_cast<long long>(up.launcher_threads));
           if (m.lp.idle_workers_cpu_pct >= 0) {
             std::fprintf(stderr,
@@ -914,13 +921,14 @@ int main(int argc, char** argv) {
   }
 
   // Memory with every node up, and the whole launch + call + stop (issue 13, item 5).
-  std::printf("\n%6s %12s %12s %12s %12s %12s %12s %12s\n", "N", "launch+stop", "workers",
-              "PSS workers", "PSS/node", "PSS launcher", "CPU workers", "threads");
-  std::printf("%6s %12s %12s %12s %12s %12s %12s %12s\n", "", "(ms)", "(processes)", "(MiB)",
-              "(MiB)", "(MiB)", "(s)", "(per node)");
+  std::printf("\n%6s %12s %12s %12s %12s %12s %12s %12s %12s %12s\n", "N", "launch+stop",
+              "workers", "PSS workers", "PSS/node", "PSS launcher", "CPU workers", "CPU launcher",
+              "cores busy", "threads");
+  std::printf("%6s %12s %12s %12s %12s %12s %12s %12s %12s %12s\n", "", "(ms)", "(processes)",
+              "(MiB)", "(MiB)", "(MiB)", "(s)", "(s)", "(launch)", "(per node)");
   std::vector<std::string> totals;
   for (int n : sizes) {
-    std::vector<double> total, processes, pss, launcher_pss, cpu, threads;
+    std::vector<double> total, processes, pss, launcher_pss, cpu, launcher_cpu, busy, threads;
     for (const Measurement& m : all) {
       if (m.n != n) continue;
       total.push_back(m.lp.launch_ms + m.lp.stop_wait_ms);
@@ -928,11 +936,16 @@ int main(int argc, char** argv) {
       pss.push_back(m.lp.up.workers_pss_mib);
       launcher_pss.push_back(m.lp.up.launcher_pss_mib);
       cpu.push_back(m.lp.up.workers_cpu_s);
+      launcher_cpu.push_back(m.lp.launcher_cpu_ms / 1000);
+      // Cores kept busy on average from Launch until every node answered: near the
+      // machine's count, the launch is bound by CPU, and its time by what it computes.
+      busy.push_back((m.lp.up.workers_cpu_s * 1000 + m.lp.launcher_cpu_ms) / m.lp.launch_ms);
       threads.push_back(static_cast<double>(m.lp.up.workers_threads) / n);
     }
-    std::printf("%6d %12.1f %12.0f %12.1f %12.2f %12.1f %12.2f %12.1f\n", n, Median(total),
-                Median(processes), Median(pss), Median(pss) / n, Median(launcher_pss),
-                Median(cpu), Median(threads));
+    std::printf("%6d %12.1f %12.0f %12.1f %12.2f %12.1f %12.3f %12.3f %12.2f %12.1f\n", n,
+                Median(total), Median(processes), Median(pss), Median(pss) / n,
+                Median(launcher_pss), Median(cpu), Median(launcher_cpu), Median(busy),
+                Median(threads));
     std::string line = absl::StrFormat("N=%d: launch + call + stop (all reaped, Wait() returned) "
                                        "= %.1f s",
                                        n, Median(total) / 1000);
@@ -943,8 +956,11 @@ int main(int argc, char** argv) {
   }
   std::printf("\ncolumns: launch+stop = lp launch + lp stop+wt; workers = processes below the "
               "launcher; PSS = sum of Pss in /proc/<pid>/smaps_rollup, sampled with every node "
-              "up (after every Ping, before Stop); CPU = CPU time of the workers until then "
-              "(their process clocks); threads = per worker. Medians of %d.\n",
+              "up (after every Ping, before Stop); CPU workers = CPU time of the workers "
+              "(the fork server included) until then (their process clocks); CPU launcher = "
+              "this process's CPU time from Launch until every node answered (its Pings "
+              "included); cores busy = both CPU times over the lp launch's time; threads = "
+              "per worker. Medians of %d.\n",
               reps);
   for (const std::string& line : totals) std::printf("%s\n", line.c_str());
   double load[3] = {0, 0, 0};
