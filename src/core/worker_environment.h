@@ -55,6 +55,13 @@ inline constexpr char kFingerprintEnv[] = "LP_FINGERPRINT";
 // it forks (nor their children) inherits it.
 inline constexpr char kForkServerFdEnv[] = "LP_FORK_SERVER_FD";
 
+// Set only in a fork server whose launcher had no LD_BIND_NOW of its own: the launcher
+// starts it with LD_BIND_NOW=1, so that the dynamic loader binds every symbol once, in the
+// server, and no forked worker resolves its calls into shared libraries one by one (4 %
+// of a worker's start; docs/performance.md). The server removes both variables first
+// thing, so that workers and their children keep the environment the launcher had.
+inline constexpr char kForkServerBindsNowEnv[] = "LP_FORK_SERVER_BINDS_NOW";
+
 // --- How to reach the launch -------------------------------------------------------------
 
 // "host:port" of the coordinator, reachable from the worker's machine.

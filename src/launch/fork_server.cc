@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -143,6 +144,10 @@ absl::StatusOr<std::unique_ptr<ForkServer>> ForkServer::Start(Terminal& terminal
   UniqueFd ours(ends[0]), theirs(ends[1]);
   spec.passed_fd = theirs.get();
   spec.env_overrides.emplace_back(kForkServerFdEnv, absl::StrCat(kPassedFd));
+  if (std::getenv("LD_BIND_NOW") == nullptr) {
+    spec.env_overrides.emplace_back("LD_BIND_NOW", "1");
+    spec.env_overrides.emplace_back(kForkServerBindsNowEnv, "1");
+  }
   absl::StatusOr<std::unique_ptr<NodeProcess>> server = terminal.Launch(key, std::move(spec));
   if (!server.ok()) return server.status();
   theirs.Reset();  // so that the server's death closes the connection

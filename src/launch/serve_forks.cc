@@ -105,6 +105,10 @@ void ServeForks() {
   int socket = -1;
   const bool parsed = absl::SimpleAtoi(std::getenv(kForkServerFdEnv), &socket);
   unsetenv(kForkServerFdEnv);
+  if (std::getenv(kForkServerBindsNowEnv) != nullptr) {
+    unsetenv("LD_BIND_NOW");  // the loader has read it: the workers need not
+    unsetenv(kForkServerBindsNowEnv);
+  }
   if (!parsed || fcntl(socket, F_SETFD, FD_CLOEXEC) != 0) {
     std::fprintf(stderr, "lp: fork server: no socket to the launcher in %s\n", kForkServerFdEnv);
     _exit(2);

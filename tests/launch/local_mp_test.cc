@@ -947,6 +947,24 @@ TEST_F(LocalMpTest, WorkersKeepTheMallocArenaLimitTheUserSet) {
   EXPECT_EQ(ArenasAndCpus(child.output()).first, 3) << child.output();
 }
 
+// The loader binds a program's calls into shared libraries once, in the fork server, not
+// in every worker as each first makes them (docs/performance.md, "Where a launch of 100
+// spends its CPU"); the workers' environment stays the launcher's.
+TEST_F(LocalMpTest, TheForkServerBindsSymbolsOnceAndWorkersKeepTheLaunchersEnvironment) {
+  if (!ForkServerExpected()) GTEST_SKIP() << "no fork server under ThreadSanitizer";
+  ChildProcess child({Child(), "--mode=bind_now"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("[binder/0] bind now: server 1 worker none marker none\n"));
+}
+
+TEST_F(LocalMpTest, WorkersKeepTheLdBindNowTheUserSet) {
+  if (!ForkServerExpected()) GTEST_SKIP() << "no fork server under ThreadSanitizer";
+  ChildProcess child({Child(), "--mode=bind_now"}, {"LD_BIND_NOW=yes"});
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(),
+              HasSubstr("[binder/0] bind now: server yes worker yes marker none\n"));
+}
+
 // ---------------------------------------------------------------------------------------
 // Several programs from one main().
 

@@ -42,6 +42,10 @@
 //   --mode=malloc_arenas   allocator/0 holds memory malloc'd on 8 threads at once, prints
 //                          "malloc arenas <n> cpus <m>" (its process's arenas, the CPUs it
 //                          may run on) and stops
+//   --mode=bind_now        binder/0 prints "bind now: server <v> worker <v> marker <v>", the
+//                          LD_BIND_NOW its parent (a fork server) was started with, its own
+//                          LD_BIND_NOW and LP_FORK_SERVER_BINDS_NOW ("none" when unset),
+//                          and stops
 //
 // With --thread_before_launch (any mode), main() starts a thread before lp::Launch, which a
 // fork server cannot fork: the workers are exec'd.
@@ -60,6 +64,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <latch>
 #include <stdexcept>
@@ -288,6 +293,28 @@ void Allocator() {
   lp::Stop();
 }
 
+// bind_now: the variable as the parent process was started with it (its initial
+// environment, which unsetenv() in the parent does not change).
+std::string ParentStartedWith(const std::string& variable) {
+  std::ifstream in(absl::StrCat("/proc/", getppid(), "/environ"));
+  const std::string prefix = variable + "=";
+  std::string entry;
+  while (std::getline(in, entry, '\0')) {
+    if (entry.rfind(prefix, 0) == 0) return entry.substr(prefix.size());
+  }
+  return "none";
+}
+
+void Binder() {
+  auto own = [](const char* variable) {
+    const char* value = std::getenv(variable);
+    return std::string(value == nullptr ? "none" : value);
+  };
+  Say(absl::StrCat("bind now: server ", ParentStartedWith("LD_BIND_NOW"), " worker ",
+                   own("LD_BIND_NOW"), " marker ", own("LP_FORK_SERVER_BINDS_NOW")));
+  lp::Stop();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -370,6 +397,8 @@ int main(int argc, char** argv) {
     program.AddNode(lp::FunctionNode(Actor, learner), "actor");
   } else if (mode == "malloc_arenas") {
     program.AddNode(lp::FunctionNode(Allocator), "allocator");
+  } else if (mode == "bind_now") {
+    program.AddNode(lp::FunctionNode(Binder), "binder");
   } else if (mode == "unknown_group") {
     AddWaiters(program);
     options.local_resources["learner"] = lp::ProcessConfig{.args = {{"role", "learner"}}};
