@@ -954,7 +954,8 @@ TEST_F(LocalMpTest, TheForkServerBindsSymbolsOnceAndWorkersKeepTheLaunchersEnvir
   if (!ForkServerExpected()) GTEST_SKIP() << "no fork server under ThreadSanitizer";
   ChildProcess child({Child(), "--mode=bind_now"});
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
-  EXPECT_THAT(child.output(), HasSubstr("[binder/0] bind now: server 1 worker none marker none\n"));
+  EXPECT_THAT(child.output(),
+              HasSubstr("[binder/0] bind now: server 1 worker none marker none\n"));
 }
 
 TEST_F(LocalMpTest, WorkersKeepTheLdBindNowTheUserSet) {
