@@ -93,6 +93,9 @@
 //   --raw_transport=tcp|unix  how raw gRPC's clients reach its servers (default tcp, the
 //                   targets' baseline); unix: a Unix socket, the transport lp's channels
 //                   take to a server of the same host, to compare like with like
+//   --raw_waited=callback|queue  how raw cb, waited waits for its calls in flight
+//                   (default callback: an event its completion callback sets); queue: it
+//                   polls the calls' completion queue itself, as gRPC's sync calls wait
 // Environment: LP_BENCH_HANDLER_THREADS=N serves the lp side with N handler threads
 // (CourierServerOptions::handler_threads; default 16); LP_LOCAL_SOCKETS=0 makes lp's calls
 // between the processes of this host go over TCP, as raw gRPC's do by default.
