@@ -58,13 +58,19 @@
 //
 // Placements (each table states where client and servers ran, as the kernel reports it):
 //   one-process         client and servers in this process, over sockets on 127.0.0.1,
-//                       threads unpinned
+//                       threads unpinned; each side's server is started for each of that
+//                       side's measurements (after a warm-up measurement of its own) and
+//                       stopped after it, since gRPC polls every server of a process
+//                       through one epoll set and an idle side's threads would take part
+//                       in the measured side's I/O (docs/performance.md, "The one-process
+//                       placement"); --one_process_servers=all keeps them all up
 //   in-process          the same, called through gRPC's in-process transport: what the
 //                       nodes of a local_mt program (or of a colocation) do by default
 //                       (docs/courier.md, "Calls within one process"); raw gRPC through
 //                       grpc::Server::InProcessChannel. The summary prints how much faster
 //                       each side is this way than over a socket in one process. Its ratios
 //                       are printed, not judged: the targets are for calls over sockets.
+//                       Its servers live as one-process's do.
 //   two-process         each server in a child process (bench_rpc --serve=SIDE, which
 //                       dies with this one), unpinned
 //   two-process-pinned  the same with every thread of both processes on CPU 0
@@ -96,6 +102,9 @@
 //   --raw_waited=callback|queue  how raw cb, waited waits for its calls in flight
 //                   (default callback: an event its completion callback sets); queue: it
 //                   polls the calls' completion queue itself, as gRPC's sync calls wait
+//   --one_process_servers=measured|all  in one-process and in-process, each side's server
+//                   up only while that side is measured (default), or all of them for the
+//                   whole run (as before 2026-12-07)
 // Environment: LP_BENCH_HANDLER_THREADS=N serves the lp side with N handler threads
 // (CourierServerOptions::handler_threads; default 16); LP_LOCAL_SOCKETS=0 makes lp's calls
 // between the processes of this host go over TCP, as raw gRPC's do by default.
@@ -117,6 +126,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -148,6 +158,12 @@ std::string_view PlacementFlag(Placement placement) {
   return "?";
 }
 
+// How long a server in this process lives (--one_process_servers).
+enum class ServerLife {
+  kWholeRun,       // started with its Endpoint: every side's server is up at once
+  kWhileMeasured,  // started for each measurement of its side and stopped after it
+};
+
 struct Options {
   int rounds = 5;
   absl::Duration slice = absl::Milliseconds(300);
@@ -167,6 +183,9 @@ struct Options {
   // raw cb, waited: its calls in flight through the async stub and a completion queue that
   // the waiting thread polls (SetWaitedThroughQueue).
   bool raw_waited_queue = false;
+  // In one-process and in-process: whether each side's server is up only while that side
+  // is measured (the default), or every side's server for the whole run.
+  ServerLife one_process_servers = ServerLife::kWhileMeasured;
 };
 
 constexpr const char* kUsage =
@@ -174,7 +193,8 @@ constexpr const char* kUsage =
     "[--placement=one-process,in-process,two-process,two-process-pinned] "
     "[--scenarios=echo,transfer,fetch] "
     "[--transfer_mib=1,64] [--fetch_parts=N] [--in_flight=1,16,64,256] "
-    "[--raw_transport=tcp|unix] [--raw_waited=callback|queue]";
+    "[--raw_transport=tcp|unix] [--raw_waited=callback|queue] "
+    "[--one_process_servers=measured|all]";
 
 // The names in a comma-separated list.
 std::vector<std::string_view> SplitList(std::string_view list) {
@@ -253,6 +273,12 @@ Options ParseOptions(int argc, char** argv) {
     } else if (auto v = value_of("--raw_waited=")) {
       if (*v != "callback" && *v != "queue") Usage("bad --raw_waited: " + std::string(*v));
       options.raw_waited_queue = *v == "queue";
+    } else if (auto v = value_of("--one_process_servers=")) {
+      if (*v != "measured" && *v != "all") {
+        Usage("bad --one_process_servers: " + std::string(*v));
+      }
+      options.one_process_servers =
+          *v == "all" ? ServerLife::kWholeRun : ServerLife::kWhileMeasured;
     } else {
       Usage("unknown argument " + std::string(arg));
     }
@@ -266,23 +292,61 @@ struct SideUsage {
   ProcessUsage server;  // zeros when the server runs in this process: its use is the client's
 };
 
+// What a side's client is set to. The Endpoint keeps it, so that a client connected anew
+// gets it too; fields not set leave the client's own default.
+struct ClientSettings {
+  std::optional<size_t> echo_bytes;
+  std::optional<size_t> transfer_bytes;
+  std::optional<bool> same_host;
+  std::optional<int> fetch_parts;
+
+  void ApplyTo(EchoClient& client) const {
+    if (echo_bytes) client.SetEchoPayload(*echo_bytes);
+    if (transfer_bytes) client.SetTransferBytes(*transfer_bytes);
+    if (same_host) client.UseSameHostPath(*same_host);
+    if (fetch_parts) client.SetFetchParts(*fetch_parts);
+  }
+};
+
 // One side under test: its server, in this process or in a child process, and a client.
 // Used by one thread.
 class Endpoint {
  public:
-  Endpoint(Side side, bool server_in_child, Transport transport) : side_(side) {
-    if (server_in_child) {
-      child_ = std::make_unique<ServerProcess>(side);
-    } else {
-      local_ = StartEchoServer(side);
-    }
-    client_ = ConnectEchoClient(side, child_ ? child_->port() : local_->port(), transport);
+  Endpoint(Side side, bool server_in_child, Transport transport, ServerLife life)
+      : side_(side), transport_(transport), life_(server_in_child ? ServerLife::kWholeRun : life) {
+    if (server_in_child) child_ = std::make_unique<ServerProcess>(side);
+    if (life_ == ServerLife::kWholeRun) Start();
   }
 
   Side side() const { return side_; }
+  // Valid between Start() and Rest().
   EchoClient& client() { return *client_; }
   // Null when the server runs in this process.
   const ServerProcess* child() const { return child_.get(); }
+  // Whether the server and the client stay up between measurements.
+  bool stays_up() const { return life_ == ServerLife::kWholeRun; }
+
+  // Starts the server (in this process) and connects the client, unless they are up;
+  // returns whether it started them.
+  bool Start() {
+    if (client_ != nullptr) return false;
+    if (child_ == nullptr) local_ = StartEchoServer(side_);
+    client_ = ConnectEchoClient(side_, child_ ? child_->port() : local_->port(), transport_);
+    settings_.ApplyTo(*client_);
+    return true;
+  }
+  // After a measurement: stops the client and the server if they live only while measured.
+  void Rest() {
+    if (stays_up()) return;
+    client_.reset();
+    local_.reset();
+  }
+
+  // Changes the client's settings, now if it is up and whenever it connects anew.
+  void Configure(absl::FunctionRef<void(ClientSettings&)> change) {
+    change(settings_);
+    if (client_ != nullptr) settings_.ApplyTo(*client_);
+  }
 
   SideUsage UsageSoFar() {
     return {ProcessUsageSoFar(), child_ ? child_->UsageSoFar() : ProcessUsage()};
@@ -290,6 +354,9 @@ class Endpoint {
 
  private:
   Side side_;
+  Transport transport_;
+  ServerLife life_;
+  ClientSettings settings_;
   std::unique_ptr<EchoServer> local_;
   std::unique_ptr<ServerProcess> child_;
   std::unique_ptr<EchoClient> client_;  // declared last: gone before its server
@@ -393,14 +460,22 @@ Results Compare(std::vector<Endpoint>& sides, int rounds, InFlight in_flight, Me
   auto measured = [in_flight](const Endpoint& side) {
     return in_flight == InFlight::kYes || side.side() != Side::kRawCallbackWaited;
   };
+  // The warm-up of a side whose server stays up; one started for a measurement gets its
+  // own warm-up first.
   for (Endpoint& side : sides) {
-    if (measured(side)) measure(side);
+    if (measured(side) && side.stays_up()) measure(side);
   }
+  auto measure_once = [&measure](Endpoint& side) {
+    if (side.Start()) measure(side);
+    const Figures figures = measure(side);
+    side.Rest();
+    return figures;
+  };
   std::map<Side, std::vector<Figures>> samples;
   for (int round = 0; round < rounds; ++round) {
     for (size_t i = 0; i < sides.size(); ++i) {
       Endpoint& side = sides[(round + i) % sides.size()];
-      if (measured(side)) samples[side.side()].push_back(measure(side));
+      if (measured(side)) samples[side.side()].push_back(measure_once(side));
     }
   }
   Results medians;
@@ -607,20 +682,25 @@ class Report {
   std::map<std::tuple<std::string, std::string, Side>, double> values_;
 };
 
-void PrintPlacement(Placement placement, const std::vector<Endpoint>& sides) {
+void PrintPlacement(Placement placement, const Options& options,
+                    const std::vector<Endpoint>& sides) {
   std::printf("\n== %s ==\n", std::string(PlacementFlag(placement)).c_str());
   std::printf("client: this process (pid %d), %s; %s\n", getpid(),
               placement == Placement::kTwoProcessesPinned
                   ? "pinned to CPU 0 (sched_setaffinity of every thread)"
                   : "unpinned",
               ThreadPlacement().c_str());
+  const char* life = options.one_process_servers == ServerLife::kWhileMeasured
+                         ? "each side's server up only while that side is measured"
+                         : "every side's server up for the whole run "
+                           "(--one_process_servers=all)";
   if (placement == Placement::kOneProcess) {
-    std::printf("servers: in this process too, called over sockets on 127.0.0.1\n");
+    std::printf("servers: in this process too, called over sockets on 127.0.0.1; %s\n", life);
     return;
   }
   if (placement == Placement::kInProcess) {
     std::printf("servers: in this process too, called through gRPC's in-process transport "
-                "(no socket)\n");
+                "(no socket); %s\n", life);
     return;
   }
   for (const Endpoint& side : sides) {
@@ -635,7 +715,7 @@ void RunEcho(const std::string& name, const Options& options, std::vector<Endpoi
              Report& report) {
   const absl::Duration slice = options.slice;
   report.Header("64 B echo");
-  for (Endpoint& side : sides) side.client().SetEchoPayload(64);
+  for (Endpoint& side : sides) side.Configure([](ClientSettings& c) { c.echo_bytes = 64; });
   const Results latency = Compare(sides, options.rounds, InFlight::kNo,
                                   [&](Endpoint& s) { return TimeLatency(s, slice); });
   report.Row(name, "sync latency (us)", latency,
@@ -678,12 +758,14 @@ void RunTransfer(Placement placement, const Options& options, std::vector<Endpoi
   const bool result = direction == Direction::kResult;
   report.Header(result ? (same_host ? "result, same-host" : "float32 result")
                        : (same_host ? "float32 arg., same-host" : "float32 argument"));
-  for (Endpoint& side : sides) side.client().UseSameHostPath(same_host);
   for (size_t mib : options.transfer_mib) {
     const size_t bytes = mib << 20;
     for (Endpoint& side : sides) {
-      side.client().SetTransferBytes(bytes);
-      side.client().SetFetchParts(options.fetch_parts);
+      side.Configure([&](ClientSettings& c) {
+        c.same_host = same_host;
+        c.transfer_bytes = bytes;
+        c.fetch_parts = options.fetch_parts;
+      });
     }
     const Results results = Compare(sides, options.rounds, InFlight::kNo, [&](Endpoint& s) {
       return TimeTransfers(s, slice, bytes, direction);
@@ -727,9 +809,11 @@ void RunPlacement(Placement placement, const Options& options, Report& report) {
                               placement != Placement::kTwoProcessesPinned;
   const Transport transport =
       placement == Placement::kInProcess ? Transport::kInProcess : Transport::kTcp;
-  for (Side side : kAllSides) sides.emplace_back(side, !one_process, transport);
+  for (Side side : kAllSides) {
+    sides.emplace_back(side, !one_process, transport, options.one_process_servers);
+  }
 
-  PrintPlacement(placement, sides);
+  PrintPlacement(placement, options, sides);
   const std::string name(PlacementFlag(placement));
   if (options.echo) RunEcho(name, options, sides, report);
   if (options.transfer && one_process) {
