@@ -6,9 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -31,6 +33,17 @@ class ScopedFd {
  private:
   int fd_;
 };
+
+// The IP address in `address` (AF_INET or AF_INET6) as text; empty if inet_ntop fails.
+std::string AddressText(const sockaddr* address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* ip = address->sa_family == AF_INET6
+                       ? static_cast<const void*>(
+                             &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr)
+                       : static_cast<const void*>(
+                             &reinterpret_cast<const sockaddr_in*>(address)->sin_addr);
+  return ::inet_ntop(address->sa_family, ip, text, sizeof(text)) != nullptr ? text : "";
+}
 
 }  // namespace
 
@@ -58,18 +71,13 @@ absl::StatusOr<std::string> LocalAddressTowards(const std::string& host) {
       last_error = std::strerror(errno);
       continue;
     }
-    char text[INET6_ADDRSTRLEN] = {};
-    const void* ip = local.ss_family == AF_INET6
-                         ? static_cast<const void*>(
-                               &reinterpret_cast<const sockaddr_in6*>(&local)->sin6_addr)
-                         : static_cast<const void*>(
-                               &reinterpret_cast<const sockaddr_in*>(&local)->sin_addr);
-    if (::inet_ntop(local.ss_family, ip, text, sizeof(text)) == nullptr) {
+    std::string text = AddressText(reinterpret_cast<const sockaddr*>(&local));
+    if (text.empty()) {
       last_error = std::strerror(errno);
       continue;
     }
     ::freeaddrinfo(found);
-    return std::string(text);
+    return text;
   }
   ::freeaddrinfo(found);
   return absl::UnavailableError(
@@ -106,6 +114,65 @@ bool IsLocalAddress(const std::string& host) {
   }
   freeifaddrs(interfaces);
   return local;
+}
+
+std::string CanonicalHost(std::string_view host) {
+  const std::string bare = StripBrackets(std::string(host));
+  if (bare.empty()) return "::";
+  char canonical[INET6_ADDRSTRLEN] = {};
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, bare.c_str(), &v4) == 1) {
+    return inet_ntop(AF_INET, &v4, canonical, sizeof(canonical));
+  }
+  if (inet_pton(AF_INET6, bare.c_str(), &v6) == 1) {
+    return inet_ntop(AF_INET6, &v6, canonical, sizeof(canonical));
+  }
+  return bare;
+}
+
+bool IsNumericAddress(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  return inet_pton(AF_INET, host.c_str(), &v4) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+}
+
+std::vector<std::string> LocalhostAddresses() {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo("localhost", nullptr, &hints, &found) != 0) return {};
+  std::vector<std::string> addresses;
+  for (const addrinfo* at = found; at != nullptr; at = at->ai_next) {
+    std::string text = AddressText(at->ai_addr);
+    if (!text.empty() && std::find(addresses.begin(), addresses.end(), text) == addresses.end()) {
+      addresses.push_back(std::move(text));
+    }
+  }
+  ::freeaddrinfo(found);
+  return addresses;
+}
+
+std::vector<std::string> BindHostsReachedBy(const std::string& host) {
+  std::vector<std::string> hosts = {host};
+  // The addresses the connection goes to.
+  std::vector<std::string> addresses = {host};
+  if (host == "localhost") {
+    addresses = LocalhostAddresses();
+    hosts.insert(hosts.end(), addresses.begin(), addresses.end());
+  } else if (IsLoopbackAddress(host)) {
+    const std::vector<std::string> localhost = LocalhostAddresses();
+    if (std::find(localhost.begin(), localhost.end(), host) != localhost.end()) {
+      hosts.push_back("localhost");
+    }
+  }
+  if (std::any_of(addresses.begin(), addresses.end(), IsLocalAddress)) {
+    hosts.push_back("0.0.0.0");
+    hosts.push_back("::");
+  }
+  return hosts;
 }
 
 std::string LocalHostName() {

@@ -3,6 +3,8 @@
 // connection, reaches exactly the server a TCP connection would have reached, and finds
 // TCP again wherever the socket is not that server's.
 #include <arpa/inet.h>
+#include <grpcpp/support/channel_arguments.h>
+#include <netdb.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -20,7 +22,11 @@
 
 #include "lp/courier_channel.h"
 #include "lp/courier_server.h"
+#include "absl/strings/str_cat.h"
+#include "src/courier/rpc/in_process_servers.h"
 #include "src/courier/rpc/local_socket.h"
+#include "src/net/host_port.h"
+#include "src/net/local_address.h"
 #include "src/process/unique_fd.h"
 #include "tests/courier/echo_backend_process.h"
 #include "tests/courier/rpc_test_util.h"
@@ -124,7 +130,8 @@ TEST(LocalSocketTest, AServerBoundToEveryAddressIsReachedByThisHostsAddressesOnl
   for (const std::string host : {"0.0.0.0", "[::]"}) {
     std::unique_ptr<CourierServer> server = StartServer(host);
     const std::string port = std::to_string(server->port());
-    const std::string socket = "unix-abstract:lp-courier/*/" + port;
+    const std::string socket =
+        absl::StrCat("unix-abstract:lp-courier/", host == "[::]" ? "::" : host, "/", port);
     for (const std::string& target : {"localhost:" + port, "127.0.0.1:" + port}) {
       EXPECT_EQ(LocalSocketTarget(target), socket) << host << " " << target;
       std::shared_ptr<CourierChannel> channel = ChannelTo(target);
@@ -135,6 +142,54 @@ TEST(LocalSocketTest, AServerBoundToEveryAddressIsReachedByThisHostsAddressesOnl
     // host's: a socket there would reach its server, not this one.
     EXPECT_EQ(LocalSocketTarget("192.0.2.1:" + port), std::nullopt) << host;
     EXPECT_EQ(LocalSocketTarget("example.invalid:" + port), std::nullopt) << host;
+  }
+}
+
+// Whether a TCP connection to `host` (brackets allowed; a name is looked up, every address
+// tried, as a channel does) at `port` is accepted.
+bool TcpConnects(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(internal::StripBrackets(host).c_str(), std::to_string(port).c_str(), &hints,
+                  &found) != 0) {
+    return false;
+  }
+  bool connected = false;
+  for (addrinfo* at = found; at != nullptr && !connected; at = at->ai_next) {
+    UniqueFd fd(socket(at->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    connected = fd.valid() && connect(fd.get(), at->ai_addr, at->ai_addrlen) == 0;
+  }
+  freeaddrinfo(found);
+  return connected;
+}
+
+// Both ways of calling a server of this host without TCP, local sockets and the in-process
+// transport, stand in for a TCP connection, so each must reach exactly the servers the
+// kernel would connect that TCP connection to: one rule (internal::BindHostsReachedBy),
+// checked here against real connections for servers bound every usual way.
+TEST(LocalSocketTest, BothShortcutsReachExactlyTheServersATcpConnectionWould) {
+  std::vector<std::string> targets = {"localhost", "127.0.0.1", "127.0.0.2", "[::1]"};
+  // This host's address on the interface of its default route, where it has one.
+  if (absl::StatusOr<std::string> own = internal::LocalAddressTowards("192.0.2.1"); own.ok()) {
+    targets.push_back(own->find(':') == std::string::npos ? *own : "[" + *own + "]");
+  }
+  for (const std::string bound : {"127.0.0.1", "0.0.0.0", "[::]", "[::1]", "localhost"}) {
+    std::unique_ptr<CourierServer> server = StartServer(bound);
+    ASSERT_GT(server->port(), 0) << bound;
+    for (const std::string& host : targets) {
+      const std::string target = absl::StrCat(host, ":", server->port());
+      const bool tcp = TcpConnects(host, server->port());
+      const bool in_process =
+          InProcessServers::Get().ChannelTo(target, grpc::ChannelArguments()).channel != nullptr;
+      EXPECT_EQ(in_process, tcp) << "bound to " << bound << ", called at " << target;
+      // A server bound to a name has no local socket (LocalSocketListener::Listen).
+      const bool local_socket = LocalSocketTarget(target).has_value();
+      EXPECT_EQ(local_socket, tcp && bound != "localhost")
+          << "bound to " << bound << ", called at " << target;
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "src/courier/rpc/tsan_edge.h"
@@ -68,7 +69,7 @@ void InProcessServers::Add(const std::string& bind_address, int port, grpc::Serv
   if (!IsUnixSocket(bind_address)) {
     absl::StatusOr<std::pair<std::string, int>> split = internal::SplitHostPort(bind_address);
     if (!split.ok()) return;  // not an address a client could name: calls go by socket
-    listener.host = split->first;
+    listener.host = internal::CanonicalHost(split->first);
     listener.port = port;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -90,18 +91,10 @@ void InProcessServers::Remove(const grpc::Server* server, absl::Time deadline) {
 
 bool InProcessServers::Reaches(const Listener& listener, const std::string& host, int port) {
   if (listener.port != port) return false;
-  if (listener.host == host) return true;
-  // A connection to any of this machine's addresses reaches a server bound to all of them
-  // (IPv4 ones only for "0.0.0.0"); "localhost" reaches loopback.
-  if (listener.host == "0.0.0.0") {
-    return host == "localhost" ||
-           (host.find(':') == std::string::npos && internal::IsLocalAddress(host));
-  }
-  if (listener.host == "::" || listener.host.empty()) {
-    return host == "localhost" || internal::IsLocalAddress(host);
-  }
-  return host == "localhost" &&
-         (listener.host == "localhost" || internal::IsLoopbackAddress(listener.host));
+  if (listener.port == 0) return listener.host == host;  // a Unix socket: its own address
+  const std::vector<std::string> bound =
+      internal::BindHostsReachedBy(internal::CanonicalHost(host));
+  return std::find(bound.begin(), bound.end(), listener.host) != bound.end();
 }
 
 InProcessChannel InProcessServers::ChannelTo(const std::string& target,

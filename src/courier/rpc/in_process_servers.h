@@ -86,15 +86,15 @@ class InProcessServers {
 
   // A channel on the in-process transport to the server of this process that a socket to
   // `target` would reach, with its gate; a null channel if there is none. Which targets
-  // reach a server: its own bind address; for a server bound to loopback, also
-  // "localhost:port"; for a server bound to every interface ("0.0.0.0", "::"),
-  // "localhost:port" and any of this machine's addresses (IsLocalAddress) with its port.
+  // reach a server: its own bind address, and those internal::BindHostsReachedBy names
+  // (localhost for a server bound to an address localhost resolves to; any of this
+  // machine's addresses for one bound to every address, "0.0.0.0" or "::"), with its port.
   // Names other than localhost are not looked up.
   InProcessChannel ChannelTo(const std::string& target, const grpc::ChannelArguments& arguments);
 
  private:
   struct Listener {
-    std::string host;     // as bound, brackets removed; the whole address for unix sockets
+    std::string host;  // as bound (internal::CanonicalHost); the whole address for unix sockets
     int port = 0;         // 0 for unix sockets
     grpc::Server* server;
     std::shared_ptr<InProcessGate> gate;  // the server's

@@ -57,27 +57,6 @@ bool Listening(const std::string& name) {
          errno == EAGAIN;
 }
 
-// A numeric host as inet_ntop writes it, so that "::1" and "0:0:0:0:0:0:0:1" name one
-// socket; "*" for the wildcard addresses; nullopt for names.
-std::optional<std::string> CanonicalHost(std::string_view host) {
-  if (host.empty()) return "*";
-  const std::string text(host);
-  char canonical[INET6_ADDRSTRLEN] = {};
-  in_addr v4{};
-  in6_addr v6{};
-  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
-    if (v4.s_addr == htonl(INADDR_ANY)) return "*";
-    inet_ntop(AF_INET, &v4, canonical, sizeof(canonical));
-    return canonical;
-  }
-  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
-    if (IN6_IS_ADDR_UNSPECIFIED(&v6)) return "*";
-    inet_ntop(AF_INET6, &v6, canonical, sizeof(canonical));
-    return canonical;
-  }
-  return std::nullopt;
-}
-
 // Both below call the kernel directly. A connection handed to gRPC is closed by gRPC, where
 // ThreadSanitizer does not look (tests/tsan_suppressions.txt, called_from_lib); had it seen
 // this thread create or read the descriptor, it would take the next use of that number, by
@@ -191,27 +170,18 @@ bool LocalSocketsEnabled() {
 }
 
 std::optional<std::string> LocalSocketName(std::string_view host, int port) {
-  std::optional<std::string> canonical = CanonicalHost(host);
-  if (!canonical.has_value() || port <= 0) return std::nullopt;
-  return absl::StrCat("lp-courier/", *canonical, "/", port);
+  const std::string canonical = internal::CanonicalHost(host);
+  if (!internal::IsNumericAddress(canonical) || port <= 0) return std::nullopt;
+  return absl::StrCat("lp-courier/", canonical, "/", port);
 }
 
 std::optional<std::string> LocalSocketTarget(std::string_view target) {
   absl::StatusOr<std::pair<std::string, int>> split = internal::SplitHostPort(target);
   if (!split.ok()) return std::nullopt;
   const auto& [host, port] = *split;
-  // The servers a connection to `host` may reach, most specific first: one bound to that
-  // very address, then one bound to every address, if `host` is one of this namespace's.
-  std::vector<std::string> hosts;
-  if (host == "localhost") {
-    hosts = {"127.0.0.1", "::1", "*"};
-  } else if (std::optional<std::string> canonical = CanonicalHost(host);
-             canonical.has_value() && *canonical != "*") {
-    hosts.push_back(*canonical);
-    if (internal::IsLocalAddress(*canonical)) hosts.push_back("*");
-  }
-  for (const std::string& candidate : hosts) {
-    std::optional<std::string> name = LocalSocketName(candidate == "*" ? "" : candidate, port);
+  for (const std::string& bound :
+       internal::BindHostsReachedBy(internal::CanonicalHost(host))) {
+    std::optional<std::string> name = LocalSocketName(bound, port);
     if (name.has_value() && Listening(*name)) return absl::StrCat("unix-abstract:", *name);
   }
   return std::nullopt;

@@ -36,14 +36,15 @@ namespace lp::rpc {
 bool LocalSocketsEnabled();
 
 // The abstract socket name (without its leading NUL byte) of a server bound to the
-// numeric `host` (brackets removed; "0.0.0.0", "::" or "" for every address) and `port`;
-// nullopt for a host that is not a numeric address.
+// numeric `host` and `port`: "lp-courier/<host>/<port>", the host as CanonicalHost spells
+// it ("0.0.0.0" or "::", for "" too, for every address); nullopt for a host
+// that is not a numeric address.
 std::optional<std::string> LocalSocketName(std::string_view host, int port);
 
 // "unix-abstract:<name>" of the local socket of the Courier server that a TCP connection
 // to `target` ("host:port", "[v6]:port", "localhost:port") would reach from this network
-// namespace, if that server listens on one now; nullopt otherwise (a remote address, a
-// name other than localhost, a server without one). One connection per name tried, which
+// namespace (internal::BindHostsReachedBy), if that server listens on one now; nullopt
+// otherwise (a remote address, a name other than localhost, a server without one). One connection per name tried, which
 // the server sees closed at once.
 std::optional<std::string> LocalSocketTarget(std::string_view target);
 
