@@ -44,8 +44,8 @@ std::optional<std::string> LocalSocketName(std::string_view host, int port);
 // "unix-abstract:<name>" of the local socket of the Courier server that a TCP connection
 // to `target` ("host:port", "[v6]:port", "localhost:port") would reach from this network
 // namespace (internal::BindHostsReachedBy), if that server listens on one now; nullopt
-// otherwise (a remote address, a name other than localhost, a server without one). One connection per name tried, which
-// the server sees closed at once.
+// otherwise (a remote address, a name other than localhost, a server without one). One
+// connection per name tried, which the server sees closed at once.
 std::optional<std::string> LocalSocketTarget(std::string_view target);
 
 // A server's local socket: accepts connections on it and hands them to the gRPC server,
