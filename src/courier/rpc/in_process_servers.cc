@@ -89,29 +89,29 @@ void InProcessServers::Remove(const grpc::Server* server, absl::Time deadline) {
   if (gate != nullptr) gate->Close(deadline);
 }
 
-bool InProcessServers::Reaches(const Listener& listener, const std::string& host, int port) {
-  if (listener.port != port) return false;
-  if (listener.port == 0) return listener.host == host;  // a Unix socket: its own address
-  const std::vector<std::string> bound =
-      internal::BindHostsReachedBy(internal::CanonicalHost(host));
-  return std::find(bound.begin(), bound.end(), listener.host) != bound.end();
-}
-
 InProcessChannel InProcessServers::ChannelTo(const std::string& target,
                                              const grpc::ChannelArguments& arguments) {
-  std::string host = target;
+  {
+    // A process without servers (a launcher, a client) need not work out the rule.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (listeners_.empty()) return {};
+  }
+  // What a connection to `target` reaches: a Unix socket's own address, or the servers
+  // bound to one of these hosts at its port.
+  std::vector<std::string> hosts = {target};
   int port = 0;
   if (!IsUnixSocket(target)) {
     absl::StatusOr<std::pair<std::string, int>> split = internal::SplitHostPort(target);
     if (!split.ok() || split->second == 0) return {};
-    host = split->first;
+    hosts = internal::BindHostsReachedBy(internal::CanonicalHost(split->first));
     port = split->second;
   }
   // Under the lock: once Remove() returned, no channel to that server is made.
   std::lock_guard<std::mutex> lock(mu_);
-  auto found = std::find_if(
-      listeners_.begin(), listeners_.end(),
-      [&](const Listener& listener) { return Reaches(listener, host, port); });
+  auto found = std::find_if(listeners_.begin(), listeners_.end(), [&](const Listener& listener) {
+    return listener.port == port &&
+           std::find(hosts.begin(), hosts.end(), listener.host) != hosts.end();
+  });
   if (found == listeners_.end()) return {};
   return {found->server->InProcessChannel(arguments), found->gate};
 }

@@ -99,7 +99,6 @@ class InProcessServers {
     grpc::Server* server;
     std::shared_ptr<InProcessGate> gate;  // the server's
   };
-  static bool Reaches(const Listener& listener, const std::string& host, int port);
 
   std::mutex mu_;
   std::vector<Listener> listeners_;  // guarded by mu_; searched once per channel made
