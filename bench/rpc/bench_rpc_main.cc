@@ -87,8 +87,8 @@
 // Usage: bench_rpc [--rounds=N] [--seconds=S] [--quick] [--placement=LIST] [--scenarios=LIST]
 //   --rounds=N      rounds per figure (default 5)
 //   --seconds=S     length of one measurement (default 0.3; at least one call); the
-//                   default run takes about 5.5 minutes on 2 cores
-//   --quick         --rounds=3 --seconds=0.1 (about 70 s)
+//                   default run takes about 7.5 minutes on 2 cores
+//   --quick         --rounds=3 --seconds=0.1 (about 100 s)
 //   --placement=    comma-separated subset of one-process,in-process,two-process,
 //                   two-process-pinned (default: all four, in that order)
 //   --scenarios=    comma-separated subset of echo (latency and in flight), transfer,
