@@ -12,9 +12,11 @@
 // names belong to the network namespace, as TCP ports and the host's addresses do. Within
 // one namespace only one listener holds a TCP address and port, so only one server holds
 // the name made from them; a wildcard bind ("0.0.0.0", "::") excludes every other bind of
-// its port and is named "*". A client looks for the exact address first and, when the
-// address is one of this namespace's own, for "*". Another host, or another network
-// namespace on this one (the multi-host tests), never sees the name.
+// its port. A client looks for the names of the servers a TCP connection would reach, by
+// the rule the in-process transport follows too (internal::BindHostsReachedBy): the exact
+// address first and, when the address is one of this namespace's own, the wildcard ones.
+// Another host, or another network namespace on this one (the multi-host tests), never
+// sees the name.
 #ifndef LP_SRC_COURIER_RPC_LOCAL_SOCKET_H_
 #define LP_SRC_COURIER_RPC_LOCAL_SOCKET_H_
 
