@@ -179,8 +179,9 @@ class CourierNode : public Node {
   // even when every handler thread is busy: outside the bound of handler_threads (see
   // CourierMethodOptions::run_inline). Only for methods that never block, e.g. a quick
   // read of the node's state under a short lock: such a call is answered while slow ones
-  // hold every handler thread, and a wait in it is reported. (It no longer saves a thread
-  // hand-off: every call runs on the thread that took it; docs/performance.md.)
+  // hold every handler thread, and a wait in it is reported. Such a call also costs less:
+  // the thread that takes it wakes no other to take over gRPC's queue while it runs
+  // (docs/performance.md, "Inline calls keep the queue").
   // Throws lp::ProgramError for a method not listed in LP_COURIER_METHODS, or batched.
   template <typename M>
     requires std::is_member_function_pointer_v<M>

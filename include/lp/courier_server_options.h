@@ -59,9 +59,10 @@ struct CourierMethodOptions {
   // quick read of state under a short lock): they are answered while slow calls hold
   // every handler thread, and a thread waiting in one takes no other call. A wait on
   // another node (a synchronous Courier call, a Future) from an inline handler is
-  // reported once per method on stderr. (Until every call ran on the thread that took it,
-  // this also saved a hand-off between threads per call; it no longer makes a call
-  // faster: docs/performance.md.)
+  // reported once per method on stderr, and hands the queue to another thread meanwhile.
+  // An inline call is also faster: the thread that takes it keeps gRPC's queue while it
+  // runs, wakes no other thread to take over, and calls behind it wait the handler's
+  // length (docs/performance.md, "Inline calls keep the queue").
   // For a deferred method (CourierServer::RegisterDeferredMethod): its calls of up to
   // 64 KiB are taken at once (the handler decodes and parks them; that step must not
   // block) and end wherever the handler completes them. Batched methods are registered

@@ -1,5 +1,6 @@
 // HandlerExecutor polling a completion queue (HandlerExecutor::Poll), as a CourierServer's
-// does: the thread that takes a call runs it while another thread takes over the queue,
+// does: the thread that takes a call runs it while another thread takes over the queue
+// (unless the call's handler promised not to block: then it keeps the queue),
 // calls beyond the bound wait in the executor's queue while the completion queue is still
 // polled, and work submitted from elsewhere wakes a thread waiting in the queue. The calls
 // here are alarms on a real gRPC completion queue, whose tags run tasks as a server's
@@ -24,6 +25,9 @@
 namespace lp::rpc {
 namespace {
 
+constexpr HandlerExecutor::Arrival kInline = HandlerExecutor::Arrival::kInline;
+constexpr HandlerExecutor::Arrival kTakenAtOnce = HandlerExecutor::Arrival::kTakenAtOnce;
+
 using ::lp::testing::Gate;
 using ::lp::testing::kLong;
 
@@ -31,8 +35,9 @@ using ::lp::testing::kLong;
 // through RunOnArrival, and records where it was taken and where the task ran.
 class Arrival final : public CompletionTag {
  public:
-  Arrival(HandlerExecutor& executor, absl::AnyInvocable<void()> task, bool bounded = true)
-      : executor_(executor), task_(std::move(task)), bounded_(bounded) {}
+  Arrival(HandlerExecutor& executor, absl::AnyInvocable<void()> task,
+          HandlerExecutor::Arrival kind = HandlerExecutor::Arrival::kMayBlock)
+      : executor_(executor), task_(std::move(task)), kind_(kind) {}
 
   void OnComplete(bool /*ok*/) override {
     {
@@ -49,7 +54,7 @@ class Arrival final : public CompletionTag {
           task_();
           ran_.Notify();
         },
-        bounded_));
+        kind_));
     handed_.Notify();
   }
 
@@ -69,7 +74,7 @@ class Arrival final : public CompletionTag {
  private:
   HandlerExecutor& executor_;
   absl::AnyInvocable<void()> task_;
-  const bool bounded_;
+  const HandlerExecutor::Arrival kind_;
   Event taken_;
   Event handed_;
   Event ran_;
@@ -130,8 +135,9 @@ class HandlerExecutorPollingTest : public ::testing::Test {
 
   // A call; it lives until the executor's threads are joined (they may still be in its
   // OnComplete when its task has run).
-  Arrival& NewArrival(absl::AnyInvocable<void()> task, bool bounded = true) {
-    arrivals_.push_back(std::make_unique<Arrival>(*executor_, std::move(task), bounded));
+  Arrival& NewArrival(absl::AnyInvocable<void()> task,
+                      HandlerExecutor::Arrival kind = HandlerExecutor::Arrival::kMayBlock) {
+    arrivals_.push_back(std::make_unique<Arrival>(*executor_, std::move(task), kind));
     return *arrivals_.back();
   }
 
@@ -185,7 +191,7 @@ TEST_F(HandlerExecutorPollingTest, CallsBeyondMaxThreadsWaitWhileTheQueueIsStill
   // The third call was taken, but its handler waits for a thread...
   ASSERT_TRUE(calls[kThreads]->taken().WaitFor(kLong));
   // ...while one thread more than the bound still takes calls off the queue.
-  Arrival& probe = NewArrival([] {}, /*bounded=*/false);
+  Arrival& probe = NewArrival([] {}, kInline);
   Arrive(&probe);
   ASSERT_TRUE(probe.ran().WaitFor(kLong));
   EXPECT_EQ(gate.entered(), kThreads);
@@ -200,11 +206,80 @@ TEST_F(HandlerExecutorPollingTest, AnUnboundedCallRunsWhenEveryThreadIsBusy) {
   Gate gate;
   Arrival& busy = ArriveAt(gate);
   ASSERT_TRUE(gate.AwaitEntered(1));
-  Arrival& inline_call = NewArrival([] {}, /*bounded=*/false);  // a run_inline method's
+  Arrival& inline_call = NewArrival([] {}, kInline);  // a run_inline method's
   Arrive(&inline_call);
   EXPECT_TRUE(inline_call.ran().WaitFor(kLong));
+  Arrival& taken = NewArrival([] {}, kTakenAtOnce);  // a batched call's taking
+  Arrive(&taken);
+  EXPECT_TRUE(taken.ran().WaitFor(kLong));
   gate.Release();
   ASSERT_TRUE(busy.ran().WaitFor(kLong));
+}
+
+TEST_F(HandlerExecutorPollingTest, ABatchedCallsTakingHandsTheQueueOver) {
+  HandlerExecutor& executor = Start(4);
+  ASSERT_TRUE(AwaitIdleThreads(executor, 1));
+  // The batch a taking fills runs on the pool: another thread waits in the queue meanwhile.
+  bool replaced = false;
+  Arrival& taken = NewArrival([&] { replaced = AwaitIdleThreads(executor, 1); }, kTakenAtOnce);
+  Arrive(&taken);
+  ASSERT_TRUE(taken.ran().WaitFor(kLong));
+  EXPECT_TRUE(replaced);
+}
+
+TEST_F(HandlerExecutorPollingTest, AnUnboundedCallKeepsTheQueueAndWakesNoOtherThread) {
+  HandlerExecutor& executor = Start(4);
+  ASSERT_TRUE(AwaitIdleThreads(executor, 1));
+  // An inline method's call runs on the thread that took it, which nobody replaces: in
+  // gRPC every other thread waiting in the queue costs wake-ups (handler_executor.h).
+  int alive_while_running = -1;
+  Arrival& inline_call = NewArrival(
+      [&] { alive_while_running = executor.threads_alive(); }, kInline);
+  Arrive(&inline_call);
+  ASSERT_TRUE(inline_call.ran().WaitFor(kLong));
+  EXPECT_EQ(alive_while_running, 1);
+  EXPECT_EQ(inline_call.ran_on(), inline_call.taken_on());
+  // The same thread takes the next call.
+  Arrival& next = NewArrival([] {}, kInline);
+  Arrive(&next);
+  ASSERT_TRUE(next.ran().WaitFor(kLong));
+  EXPECT_EQ(next.taken_on(), inline_call.taken_on());
+  EXPECT_EQ(executor.threads_alive(), 1);
+}
+
+TEST_F(HandlerExecutorPollingTest, InlineCallsOfAServerCalledInProcessHandTheQueueOver) {
+  HandlerExecutor& executor = Start(4);
+  ASSERT_TRUE(AwaitIdleThreads(executor, 1));
+  executor.InlineCallsHandOverTheQueue();
+  bool replaced = false;
+  Arrival& inline_call =
+      NewArrival([&] { replaced = AwaitIdleThreads(executor, 1); }, kInline);
+  Arrive(&inline_call);
+  ASSERT_TRUE(inline_call.ran().WaitFor(kLong));
+  EXPECT_TRUE(replaced);
+}
+
+TEST_F(HandlerExecutorPollingTest, AnUnboundedCallWaitingOnAnotherNodeHandsTheQueueOver) {
+  Start(4);
+  Event release;
+  Event waiting;
+  // An inline handler that breaks its promise and waits, as on a synchronous call.
+  Arrival& waiter = NewArrival(
+      [&] {
+        internal::BlockingRegion region;
+        waiting.Notify();
+        EXPECT_TRUE(release.WaitFor(kLong));
+      },
+      kInline);
+  Arrive(&waiter);
+  ASSERT_TRUE(waiting.WaitFor(kLong));
+  // The thread that took it keeps the queue no longer: the next call is taken and runs.
+  Arrival& next = NewArrival([] {});
+  Arrive(&next);
+  EXPECT_TRUE(next.ran().WaitFor(kLong));
+  EXPECT_NE(next.taken_on(), waiter.taken_on());
+  release.Notify();
+  ASSERT_TRUE(waiter.ran().WaitFor(kLong));
 }
 
 TEST_F(HandlerExecutorPollingTest, ASubmittedTaskWakesAThreadWaitingInTheQueue) {

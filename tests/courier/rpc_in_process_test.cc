@@ -2,6 +2,8 @@
 // (CourierChannelOptions::in_process): no socket is opened, and the call behaves as one
 // over TCP does: the secret, deadlines, limits, large tensors, futures chained without a
 // thread, and the server stopping under its callers.
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -124,6 +126,36 @@ TEST(InProcessCallTest, OnlyTargetsThatASocketWouldTakeToTheServerAreServedInPro
   EXPECT_EQ(servers.ChannelTo("not an address", arguments).channel, nullptr);
   server->Shutdown();
   EXPECT_EQ(servers.ChannelTo("127.0.0.1:" + port, arguments).channel, nullptr);
+}
+
+TEST(InProcessCallTest, AServerLearnsOfEachChannelMadeToItInProcess) {
+  // A server of its own, to count: CourierServer's hook hands its inline calls' queue over
+  // (HandlerExecutor::InlineCallsHandOverTheQueue).
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  std::unique_ptr<grpc::ServerCompletionQueue> queue = builder.AddCompletionQueue();
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  std::atomic<int> channels{0};
+  InProcessServers& servers = InProcessServers::Get();
+  servers.Add("127.0.0.1:0", port, server.get(), [&channels] { ++channels; });
+  grpc::ChannelArguments arguments;
+  EXPECT_NE(servers.ChannelTo("127.0.0.1:" + std::to_string(port), arguments).channel, nullptr);
+  EXPECT_EQ(channels.load(), 1);
+  // A target that reaches another server, or none, tells this one nothing.
+  EXPECT_EQ(servers.ChannelTo("127.0.0.1:" + std::to_string(port + 1), arguments).channel,
+            nullptr);
+  EXPECT_EQ(channels.load(), 1);
+  servers.Remove(server.get(), absl::Now());
+  EXPECT_EQ(servers.ChannelTo("127.0.0.1:" + std::to_string(port), arguments).channel, nullptr);
+  EXPECT_EQ(channels.load(), 1);
+  server->Shutdown();
+  queue->Shutdown();
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue->Next(&tag, &ok)) {
+  }
 }
 
 TEST(InProcessCallTest, TheSecretIsStillRequired) {

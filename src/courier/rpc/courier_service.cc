@@ -405,10 +405,17 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
   };
   // A method served on arrival runs at once, even when every handler thread is busy: it
   // promised not to block, or is deferred and is only taken here. Its task runs here,
-  // within the InlineCall, or not at all.
+  // within the InlineCall, or not at all. An inline method's keeps the queue meanwhile. A
+  // batched call's taking hands it over, as before: kept, `bench_batching` through the
+  // in-process transport made half its batched calls per second in most rounds
+  // (docs/performance.md, "Inline calls keep the queue").
   std::optional<InlineCall> inline_call;
   call.taken_as = EnterIfServedOnArrival(context, request, inline_call);
-  if (executor_->RunOnArrival(std::move(task), /*bounded=*/call.taken_as == nullptr)) return;
+  using Arrival = HandlerExecutor::Arrival;
+  const Arrival arrival = call.taken_as == nullptr               ? Arrival::kMayBlock
+                          : registry_.IsDeferred(*call.taken_as) ? Arrival::kTakenAtOnce
+                                                                 : Arrival::kInline;
+  if (executor_->RunOnArrival(std::move(task), arrival)) return;
   // The server is shutting down and has stopped running handlers.
   Release();
   refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE,

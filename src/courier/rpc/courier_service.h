@@ -32,7 +32,8 @@ namespace lp::rpc {
 // Call is served through gRPC's asynchronous API on the server's own completion queue,
 // which the server's HandlerExecutor polls: no thread waits for a call, and the handler
 // thread that takes a call off the queue runs its handler (it may block) and finishes it,
-// while another thread of the pool takes over the queue (HandlerExecutor::RunOnArrival).
+// while another thread of the pool takes over the queue (HandlerExecutor::RunOnArrival;
+// an inline method's call keeps it).
 // gRPC's own threads never run user code, and a call costs no hand-off between threads.
 // What comes back of a call after it was replied to goes to CallEnds, where no thread
 // waits for it, and is collected in batches: so a call wakes no idle thread to be freed.

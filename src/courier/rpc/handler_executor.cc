@@ -143,20 +143,30 @@ void HandlerExecutor::ArmCollectAlarm() {
   new CollectAlarm(*this, polled_);
 }
 
-bool HandlerExecutor::RunOnArrival(Task task, bool bounded) {
+bool HandlerExecutor::RunOnArrival(Task task, Arrival arrival) {
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return false;
-  if (bounded && busy_ - blocked_ >= max_threads_) {
+  if (arrival == Arrival::kMayBlock && busy_ - blocked_ >= max_threads_) {
     queue_.push_back(std::move(task));  // a thread that finishes its task takes it
     return true;
   }
-  RunBusy(lock, std::move(task), /*waited=*/false);
+  // An inline handler keeps the queue while it runs: no other thread is started or woken
+  // to take the calls behind it, which wait until it returns.
+  RunBusy(lock, std::move(task), /*waited=*/false,
+          /*hand_over_queue=*/arrival != Arrival::kInline || !inline_keeps_queue_);
   return true;
 }
 
-void HandlerExecutor::RunBusy(std::unique_lock<std::mutex>& lock, Task task, bool waited) {
+void HandlerExecutor::InlineCallsHandOverTheQueue() {
+  std::lock_guard<std::mutex> lock(mu_);
+  inline_keeps_queue_ = false;
+}
+
+void HandlerExecutor::RunBusy(std::unique_lock<std::mutex>& lock, Task task, bool waited,
+                              bool hand_over_queue) {
   ++busy_;
-  KeepQueuePolled();  // another thread takes the calls (and tasks) behind this one
+  // Another thread takes the calls (and tasks) behind this one.
+  if (hand_over_queue) KeepQueuePolled();
   lock.unlock();
   // A call that waited may have been cancelled meanwhile; its end would say so.
   if (waited && polled_ends_ != nullptr) polled_ends_->Collect();

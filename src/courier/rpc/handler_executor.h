@@ -30,11 +30,19 @@ namespace lp::rpc {
 // never runs on gRPC's own threads. One thread more than max_threads may then be alive:
 // the one that waits in the queue while max_threads run handlers, and queues the calls
 // that find them all busy (docs/performance.md, "Serving calls on the threads that take them").
+// An inline method's handler, which promised not to block (Arrival::kInline), keeps the
+// queue instead: no thread is started or woken to take over, and the calls behind it wait
+// until it returns, or until it starts to wait on another node (then one is). A server of
+// inline calls thus has one thread in the queue (unless it is called through the
+// in-process transport: InlineCallsHandOverTheQueue). Each further idle thread there costs
+// wake-ups: gRPC hands its polling to another waiting thread whenever the polling one
+// takes an event, and a Unix socket raises one each time its peer reads a reply
+// (docs/performance.md, "Inline calls keep the queue").
 //
 // Threads are started on demand, when a task arrives and no idle thread can take it: an
 // executor that never sees concurrent tasks has one. (Polling, it has one from Poll() on,
-// and two once a call has run: the one that ran it and the one that took over the queue.)
-// Without a queue to poll, one thread at a time is woken (or
+// and two once a call that may block has run: the one that ran it and the one that took
+// over the queue.) Without a queue to poll, one thread at a time is woken (or
 // started) for the queue; when it takes a task and more are queued, it wakes the next.
 // So a burst of calls costs a wake-up for each thread it keeps busy, not one per call,
 // and a call that a thread finishing its task takes first costs none. On this VM a
@@ -84,15 +92,34 @@ class HandlerExecutor : private internal::BlockingObserver {
   // CallEnds::kIdleCollection even if no thread goes idle meanwhile. Any thread.
   void CollectEndsSoon();
 
-  // On an executor thread that took a call off the polled queue: runs `task` here if
-  // fewer than max_threads threads run tasks (or if `bounded` is false: for a handler
-  // that promised not to block), after making sure another thread waits in the queue;
-  // queues it otherwise. False once Shutdown() has begun, as Submit().
-  bool RunOnArrival(Task task, bool bounded = true);
+  // How RunOnArrival runs a call's task.
+  enum class Arrival {
+    // A handler that may block: here if fewer than max_threads threads run tasks, after
+    // making sure another thread waits in the queue; queued otherwise.
+    kMayBlock,
+    // A step that promised not to block and may make work for the pool (the taking of a
+    // batched call, which may fill a batch): here in any case, after making sure another
+    // thread waits in the queue.
+    kTakenAtOnce,
+    // A handler that promised not to block (an inline method's): here in any case,
+    // keeping the queue.
+    kInline,
+  };
+
+  // On an executor thread that took a call off the polled queue: runs `task` as `arrival`
+  // says. False once Shutdown() has begun, as Submit().
+  bool RunOnArrival(Task task, Arrival arrival = Arrival::kMayBlock);
 
   // Queues `task` for a thread. False once Shutdown() has begun: `task` is then destroyed
   // without running, and the caller must end whatever it stood for.
   bool Submit(Task task);
+
+  // From now on an inline call hands the queue over as any other does. For a server called
+  // through gRPC's in-process transport, whose calls arrive by a completion the transport
+  // puts in the queue: a second thread waiting there takes it when signalled, where the
+  // polling one must be woken out of epoll (docs/performance.md, "Inline calls keep the
+  // queue"). Any thread.
+  void InlineCallsHandOverTheQueue();
 
   // Refuses new tasks, lets the threads run every task already queued, and joins them.
   // Idempotent; concurrent callers all return once the threads are joined.
@@ -120,10 +147,11 @@ class HandlerExecutor : private internal::BlockingObserver {
   // and that a queued task some thread may run reaches one (an idle thread is woken by an
   // alarm on the queue). Requires mu_.
   void KeepQueuePolled();
-  // Runs `task` on this polling thread, counted as busy, after KeepQueuePolled() (and,
-  // if the task `waited` in queue_, after collecting polled_ends_). Takes `lock` (on mu_)
-  // held, releases it while the task runs.
-  void RunBusy(std::unique_lock<std::mutex>& lock, Task task, bool waited);
+  // Runs `task` on this polling thread, counted as busy, after KeepQueuePolled() unless
+  // not `hand_over_queue` (and, if the task `waited` in queue_, after collecting
+  // polled_ends_). Takes `lock` (on mu_) held, releases it while the task runs.
+  void RunBusy(std::unique_lock<std::mutex>& lock, Task task, bool waited,
+               bool hand_over_queue = true);
   // Takes this idle thread out of the pool, to be joined by Shutdown() or Submit(); the
   // thread returns right after. Requires mu_.
   void Retire();
@@ -163,6 +191,7 @@ class HandlerExecutor : private internal::BlockingObserver {
   // is woken than needed, never one fewer.)
   int waking_ = 0;
   bool stopping_ = false;             // guarded by mu_
+  bool inline_keeps_queue_ = true;    // guarded by mu_; see InlineCallsHandOverTheQueue
 
   // Polled mode (Poll()); all guarded by mu_.
   grpc::CompletionQueue* polled_ = nullptr;  // set once by Poll()

@@ -61,11 +61,13 @@ InProcessServers& InProcessServers::Get() {
   return *servers;
 }
 
-void InProcessServers::Add(const std::string& bind_address, int port, grpc::Server* server) {
+void InProcessServers::Add(const std::string& bind_address, int port, grpc::Server* server,
+                           std::function<void()> called_in_process) {
   Listener listener{.host = bind_address,
                     .port = 0,
                     .server = server,
-                    .gate = std::make_shared<InProcessGate>()};
+                    .gate = std::make_shared<InProcessGate>(),
+                    .called_in_process = std::move(called_in_process)};
   if (!IsUnixSocket(bind_address)) {
     absl::StatusOr<std::pair<std::string, int>> split = internal::SplitHostPort(bind_address);
     if (!split.ok()) return;  // not an address a client could name: calls go by socket
@@ -113,6 +115,7 @@ InProcessChannel InProcessServers::ChannelTo(const std::string& target,
            std::find(hosts.begin(), hosts.end(), listener.host) != hosts.end();
   });
   if (found == listeners_.end()) return {};
+  if (found->called_in_process) found->called_in_process();
   return {found->server->InProcessChannel(arguments), found->gate};
 }
 

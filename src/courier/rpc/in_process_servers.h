@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -77,7 +78,10 @@ class InProcessServers {
   // `server` listens at `bind_address` (what CourierServer::Start was given: "host:port",
   // "[v6]:port", "unix:/path", ...), bound to `port`. Until Remove(server), clients of this
   // process that name it by an address a socket would reach it at call it in process.
-  void Add(const std::string& bind_address, int port, grpc::Server* server);
+  // `called_in_process` runs (under this registry's lock, so not after Remove returned)
+  // each time such a channel to it is made.
+  void Add(const std::string& bind_address, int port, grpc::Server* server,
+           std::function<void()> called_in_process = nullptr);
 
   // Forgets `server` and closes its gate with `deadline` (InProcessGate::Close); before its
   // shutdown. Later calls on channels made before are refused by the gate, and their
@@ -98,6 +102,7 @@ class InProcessServers {
     int port = 0;         // 0 for unix sockets
     grpc::Server* server;
     std::shared_ptr<InProcessGate> gate;  // the server's
+    std::function<void()> called_in_process;  // may be null
   };
 
   std::mutex mu_;

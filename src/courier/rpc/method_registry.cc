@@ -73,6 +73,11 @@ bool MethodRegistry::ServedOnArrival(const std::string& method,
   return !it->second.deferred || request_bytes <= kDeferredOnArrivalMaxBytes;
 }
 
+bool MethodRegistry::IsDeferred(const std::string& method) const {
+  auto it = methods_.find(method);
+  return it != methods_.end() && static_cast<bool>(it->second.deferred);
+}
+
 absl::Status MethodRegistry::Add(std::string name, Method method) {
   if (name.empty()) return absl::InvalidArgumentError("Courier method name is empty");
   if (!method.handler && !method.deferred) {

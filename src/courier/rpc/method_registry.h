@@ -42,6 +42,9 @@ class MethodRegistry {
   // method only takes the call there (decodes it and parks it, e.g. in its batch); a
   // larger request's parse is real work, and counts as a handler's.
   bool ServedOnArrival(const std::string& method, std::size_t request_bytes) const;
+  // Whether `method` is registered as a deferred handler (one that may take a call and end
+  // it later, e.g. a batched method).
+  bool IsDeferred(const std::string& method) const;
   // Whether any method may be: when none, a call need not be looked at before it is
   // handed to a handler thread.
   bool HasMethodsServedOnArrival() const { return has_methods_served_on_arrival_; }
