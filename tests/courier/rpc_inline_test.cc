@@ -243,6 +243,10 @@ TEST(InlineMethodTest, DeferredCallsAreTakenOnArrivalWhenAskedAndUpToALimit) {
   EXPECT_TRUE(registry.ServedOnArrival("Inline", 100 * kLimit));
   EXPECT_FALSE(registry.ServedOnArrival("Plain", 10));
   EXPECT_FALSE(registry.ServedOnArrival("Unknown", 10));
+  // A deferred method only takes its calls there; an inline one runs them.
+  using OnArrival = rpc::MethodRegistry::OnArrival;
+  EXPECT_EQ(registry.HowServedOnArrival("Batched", 10), OnArrival::kTake);
+  EXPECT_EQ(registry.HowServedOnArrival("Inline", 10), OnArrival::kRun);
 }
 
 // A call is taken as inline by the method its request names first (PeekMethod), while

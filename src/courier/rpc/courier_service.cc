@@ -47,9 +47,10 @@ constexpr char kOtherMethod[] = "(other)";
 class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
                                              public internal::Handoff {
  public:
-  InlineCall(const CourierServiceImpl& service, std::string method)
+  InlineCall(const CourierServiceImpl& service, std::string method, bool taken)
       : service_(service),
         method_(std::move(method)),
+        taken_(taken),
         outer_service_(std::exchange(running_inline, &service)),
         outer_observer_(std::exchange(internal::current_blocking_observer, this)),
         outer_handoff_(std::exchange(internal::current_handoff, this)) {}
@@ -63,6 +64,9 @@ class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
 
   // The method the call was taken as.
   const std::string& method() const { return method_; }
+  // Whether the method is deferred and only takes the call here (a batched one), rather
+  // than runs inline.
+  bool taken() const { return taken_; }
 
   void OnBlock() override { service_.WarnInlineWait(method_); }
   void OnUnblock() override {}
@@ -74,6 +78,7 @@ class CourierServiceImpl::InlineCall final : public internal::BlockingObserver,
  private:
   const CourierServiceImpl& service_;
   const std::string method_;
+  const bool taken_;
   const CourierServiceImpl* const outer_service_;
   internal::BlockingObserver* const outer_observer_;
   internal::Handoff* const outer_handoff_;
@@ -87,12 +92,13 @@ const std::string* CourierServiceImpl::EnterIfServedOnArrival(
   if (!registry_.HasMethodsServedOnArrival()) return nullptr;
   grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&request));  // reads only
   std::optional<std::string> method = PeekMethod(reader);
+  if (!method.has_value()) return nullptr;
   // Tensors in shared memory count as the request's: they are read where it is parsed.
-  if (!method.has_value() ||
-      !registry_.ServedOnArrival(*method, request.Length() + SharedTensorBytes(context))) {
-    return nullptr;
-  }
-  return &scope.emplace(*this, *std::move(method)).method();
+  const MethodRegistry::OnArrival how =
+      registry_.HowServedOnArrival(*method, request.Length() + SharedTensorBytes(context));
+  if (how == MethodRegistry::OnArrival::kNo) return nullptr;
+  return &scope.emplace(*this, *std::move(method), how == MethodRegistry::OnArrival::kTake)
+              .method();
 }
 
 void CourierServiceImpl::ServeAsTaken(const grpc::ServerContextBase& context,
@@ -412,9 +418,9 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
   std::optional<InlineCall> inline_call;
   call.taken_as = EnterIfServedOnArrival(context, request, inline_call);
   using Arrival = HandlerExecutor::Arrival;
-  const Arrival arrival = call.taken_as == nullptr               ? Arrival::kMayBlock
-                          : registry_.IsDeferred(*call.taken_as) ? Arrival::kTakenAtOnce
-                                                                 : Arrival::kInline;
+  const Arrival arrival = !inline_call.has_value() ? Arrival::kMayBlock
+                          : inline_call->taken()    ? Arrival::kTakenAtOnce
+                                                    : Arrival::kInline;
   if (executor_->RunOnArrival(std::move(task), arrival)) return;
   // The server is shutting down and has stopped running handlers.
   Release();

@@ -66,16 +66,12 @@ absl::Status MethodRegistry::Add(std::string name, DeferredCourierHandler handle
                    : Method{.deferred = std::move(handler), .run_inline = options.run_inline});
 }
 
-bool MethodRegistry::ServedOnArrival(const std::string& method,
-                                     std::size_t request_bytes) const {
+MethodRegistry::OnArrival MethodRegistry::HowServedOnArrival(
+    const std::string& method, std::size_t request_bytes) const {
   auto it = methods_.find(method);
-  if (it == methods_.end() || !it->second.run_inline) return false;
-  return !it->second.deferred || request_bytes <= kDeferredOnArrivalMaxBytes;
-}
-
-bool MethodRegistry::IsDeferred(const std::string& method) const {
-  auto it = methods_.find(method);
-  return it != methods_.end() && static_cast<bool>(it->second.deferred);
+  if (it == methods_.end() || !it->second.run_inline) return OnArrival::kNo;
+  if (!it->second.deferred) return OnArrival::kRun;
+  return request_bytes <= kDeferredOnArrivalMaxBytes ? OnArrival::kTake : OnArrival::kNo;
 }
 
 absl::Status MethodRegistry::Add(std::string name, Method method) {

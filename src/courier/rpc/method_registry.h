@@ -41,10 +41,13 @@ class MethodRegistry {
   // for a deferred method, the request is at most kDeferredOnArrivalMaxBytes. A deferred
   // method only takes the call there (decodes it and parks it, e.g. in its batch); a
   // larger request's parse is real work, and counts as a handler's.
-  bool ServedOnArrival(const std::string& method, std::size_t request_bytes) const;
-  // Whether `method` is registered as a deferred handler (one that may take a call and end
-  // it later, e.g. a batched method).
-  bool IsDeferred(const std::string& method) const;
+  bool ServedOnArrival(const std::string& method, std::size_t request_bytes) const {
+    return HowServedOnArrival(method, request_bytes) != OnArrival::kNo;
+  }
+  // The same, saying how: kRun, an inline method's handler runs there; kTake, a deferred
+  // method's handler takes the call there.
+  enum class OnArrival { kNo, kRun, kTake };
+  OnArrival HowServedOnArrival(const std::string& method, std::size_t request_bytes) const;
   // Whether any method may be: when none, a call need not be looked at before it is
   // handed to a handler thread.
   bool HasMethodsServedOnArrival() const { return has_methods_served_on_arrival_; }
