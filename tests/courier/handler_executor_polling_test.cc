@@ -1,6 +1,7 @@
 // HandlerExecutor polling a completion queue (HandlerExecutor::Poll), as a CourierServer's
-// does: the thread that takes a call runs it while another thread takes over the queue
-// (unless the call's handler promised not to block: then it keeps the queue),
+// does: the thread that takes a call runs it, keeping the queue (watched, if its handler
+// may block, by a thread that takes the queue over should the call outlast a limit), or
+// while another thread takes over the queue (a method whose calls outlasted the limit),
 // calls beyond the bound wait in the executor's queue while the completion queue is still
 // polled, and work submitted from elsewhere wakes a thread waiting in the queue. The calls
 // here are alarms on a real gRPC completion queue, whose tags run tasks as a server's
@@ -36,8 +37,9 @@ using ::lp::testing::kLong;
 class Arrival final : public CompletionTag {
  public:
   Arrival(HandlerExecutor& executor, absl::AnyInvocable<void()> task,
-          HandlerExecutor::Arrival kind = HandlerExecutor::Arrival::kMayBlock)
-      : executor_(executor), task_(std::move(task)), kind_(kind) {}
+          HandlerExecutor::Arrival kind = HandlerExecutor::Arrival::kMayBlock,
+          HoldRecord* record = nullptr)
+      : executor_(executor), task_(std::move(task)), kind_(kind), record_(record) {}
 
   void OnComplete(bool /*ok*/) override {
     {
@@ -54,7 +56,7 @@ class Arrival final : public CompletionTag {
           task_();
           ran_.Notify();
         },
-        kind_));
+        kind_, record_));
     handed_.Notify();
   }
 
@@ -75,6 +77,7 @@ class Arrival final : public CompletionTag {
   HandlerExecutor& executor_;
   absl::AnyInvocable<void()> task_;
   const HandlerExecutor::Arrival kind_;
+  HoldRecord* const record_;
   Event taken_;
   Event handed_;
   Event ran_;
@@ -101,6 +104,19 @@ bool AwaitIdleThreads(HandlerExecutor& executor, int count) {
     absl::SleepFor(absl::Milliseconds(1));
   }
   return executor.threads_idle() == count;
+}
+
+// Waits until `count` (or, if `or_more`, at least `count`) of the executor's idle threads
+// wait outside the queue, one of them as the watcher of calls that keep it. False if they
+// never do.
+bool AwaitThreadsOutsideQueue(HandlerExecutor& executor, int count, bool or_more = false) {
+  auto reached = [&] {
+    const int outside = executor.threads_outside_queue();
+    return outside == count || (or_more && outside > count);
+  };
+  const absl::Time deadline = absl::Now() + kLong;
+  while (!reached() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  return reached();
 }
 
 class HandlerExecutorPollingTest : public ::testing::Test {
@@ -136,9 +152,23 @@ class HandlerExecutorPollingTest : public ::testing::Test {
   // A call; it lives until the executor's threads are joined (they may still be in its
   // OnComplete when its task has run).
   Arrival& NewArrival(absl::AnyInvocable<void()> task,
-                      HandlerExecutor::Arrival kind = HandlerExecutor::Arrival::kMayBlock) {
-    arrivals_.push_back(std::make_unique<Arrival>(*executor_, std::move(task), kind));
+                      HandlerExecutor::Arrival kind = HandlerExecutor::Arrival::kMayBlock,
+                      HoldRecord* record = nullptr) {
+    arrivals_.push_back(std::make_unique<Arrival>(*executor_, std::move(task), kind, record));
     return *arrivals_.back();
+  }
+
+  // Starts an executor of `max_threads` whose calls that may block keep the queue: the
+  // first such call hands it over (nobody watches yet), and the thread that ran it then
+  // waits outside the queue as the watcher.
+  HandlerExecutor& StartWatched(int max_threads) {
+    HandlerExecutor& executor = Start(max_threads);
+    Arrival& first = NewArrival([] {});
+    Arrive(&first);
+    EXPECT_TRUE(first.ran().WaitFor(kLong));
+    EXPECT_EQ(executor.holds_begun(), 0);
+    EXPECT_TRUE(AwaitThreadsOutsideQueue(executor, 1));
+    return executor;
   }
 
   // A call whose handler waits at `gate`, put in the queue.
@@ -225,6 +255,9 @@ TEST_F(HandlerExecutorPollingTest, ABatchedCallsTakingHandsTheQueueOver) {
   Arrive(&taken);
   ASSERT_TRUE(taken.ran().WaitFor(kLong));
   EXPECT_TRUE(replaced);
+  // And its thread then waits in the queue too, as it does after a long call.
+  EXPECT_TRUE(AwaitIdleThreads(executor, 2));
+  EXPECT_EQ(executor.threads_outside_queue(), 0);
 }
 
 TEST_F(HandlerExecutorPollingTest, AnUnboundedCallKeepsTheQueueAndWakesNoOtherThread) {
@@ -250,13 +283,25 @@ TEST_F(HandlerExecutorPollingTest, AnUnboundedCallKeepsTheQueueAndWakesNoOtherTh
 TEST_F(HandlerExecutorPollingTest, InlineCallsOfAServerCalledInProcessHandTheQueueOver) {
   HandlerExecutor& executor = Start(4);
   ASSERT_TRUE(AwaitIdleThreads(executor, 1));
-  executor.InlineCallsHandOverTheQueue();
+  executor.CallsHandOverTheQueue();
   bool replaced = false;
   Arrival& inline_call =
       NewArrival([&] { replaced = AwaitIdleThreads(executor, 1); }, kInline);
   Arrive(&inline_call);
   ASSERT_TRUE(inline_call.ran().WaitFor(kLong));
   EXPECT_TRUE(replaced);
+}
+
+TEST_F(HandlerExecutorPollingTest, CallsOfAServerCalledInProcessHandTheQueueOver) {
+  HandlerExecutor& executor = StartWatched(4);
+  executor.CallsHandOverTheQueue();
+  // The watcher goes into the queue: every idle thread waits there.
+  ASSERT_TRUE(AwaitThreadsOutsideQueue(executor, 0));
+  ASSERT_TRUE(AwaitIdleThreads(executor, 2));
+  Arrival& call = NewArrival([] {});
+  Arrive(&call);
+  ASSERT_TRUE(call.ran().WaitFor(kLong));
+  EXPECT_EQ(executor.holds_begun(), 0);
 }
 
 TEST_F(HandlerExecutorPollingTest, AnUnboundedCallWaitingOnAnotherNodeHandsTheQueueOver) {
@@ -280,6 +325,133 @@ TEST_F(HandlerExecutorPollingTest, AnUnboundedCallWaitingOnAnotherNodeHandsTheQu
   EXPECT_NE(next.taken_on(), waiter.taken_on());
   release.Notify();
   ASSERT_TRUE(waiter.ran().WaitFor(kLong));
+}
+
+TEST_F(HandlerExecutorPollingTest, ACallThatMayBlockKeepsTheQueueWhileAThreadWatches) {
+  HandlerExecutor& executor = StartWatched(4);
+  HoldRecord record;
+  for (int i = 1; i <= 3; ++i) {
+    // One thread waits in the queue, the other outside it, as the watcher.
+    ASSERT_TRUE(AwaitIdleThreads(executor, 1));
+    ASSERT_TRUE(AwaitThreadsOutsideQueue(executor, 1));
+    Arrival& call = NewArrival([] {}, HandlerExecutor::Arrival::kMayBlock, &record);
+    Arrive(&call);
+    ASSERT_TRUE(call.ran().WaitFor(kLong));
+    EXPECT_EQ(call.ran_on(), call.taken_on());
+    EXPECT_EQ(executor.holds_begun(), i);
+  }
+  EXPECT_EQ(executor.holds_taken_over(), 0);
+  EXPECT_TRUE(record.MayHold());
+  EXPECT_EQ(executor.threads_alive(), 2);
+}
+
+TEST_F(HandlerExecutorPollingTest, TheWatcherTakesOverTheQueueFromACallThatOutlastsTheLimit) {
+  HandlerExecutor& executor = StartWatched(4);
+  HoldRecord record;
+  // A handler that blocks without saying so (no BlockingRegion) until the next call has
+  // run: that call is taken only if another thread takes the queue over.
+  Event next_ran;
+  Arrival& blocker = NewArrival([&] { EXPECT_TRUE(next_ran.WaitFor(kLong)); },
+                                HandlerExecutor::Arrival::kMayBlock, &record);
+  Arrive(&blocker);
+  ASSERT_TRUE(blocker.taken().WaitFor(kLong));
+  Arrival& next = NewArrival([&] { next_ran.Notify(); });
+  Arrive(&next);
+  ASSERT_TRUE(next.ran().WaitFor(kLong));
+  ASSERT_TRUE(blocker.handed().WaitFor(kLong));  // the record is written before this
+  EXPECT_NE(next.taken_on(), blocker.taken_on());
+  EXPECT_EQ(executor.holds_begun(), 1);
+  EXPECT_EQ(executor.holds_taken_over(), 1);
+  // The method's next calls hand the queue over.
+  EXPECT_FALSE(record.MayHold());
+}
+
+TEST_F(HandlerExecutorPollingTest, ACallWaitingOnAnotherNodeHandsTheQueueOverAtOnce) {
+  HandlerExecutor& executor = StartWatched(4);
+  HoldRecord record;
+  int64_t taken_over_at_once = -1;
+  Event next_ran;
+  Arrival& waiter = NewArrival(
+      [&] {
+        internal::BlockingRegion region;  // as a synchronous Courier call waits
+        // Told before the wait starts, not kHoldLimit later by the watcher.
+        taken_over_at_once = executor.holds_taken_over();
+        EXPECT_TRUE(next_ran.WaitFor(kLong));
+      },
+      HandlerExecutor::Arrival::kMayBlock, &record);
+  Arrive(&waiter);
+  ASSERT_TRUE(waiter.taken().WaitFor(kLong));
+  Arrival& next = NewArrival([&] { next_ran.Notify(); });
+  Arrive(&next);
+  ASSERT_TRUE(waiter.handed().WaitFor(kLong));
+  EXPECT_EQ(taken_over_at_once, 1);
+  EXPECT_FALSE(record.MayHold());
+}
+
+TEST_F(HandlerExecutorPollingTest, ACallOfAMethodWhoseCallsTakeLongHandsTheQueueOver) {
+  HandlerExecutor& executor = StartWatched(4);
+  HoldRecord slow;
+  slow.Served(std::chrono::milliseconds(1));
+  bool replaced = false;
+  Arrival& call = NewArrival([&] { replaced = AwaitIdleThreads(executor, 1); },
+                             HandlerExecutor::Arrival::kMayBlock, &slow);
+  Arrive(&call);
+  ASSERT_TRUE(call.ran().WaitFor(kLong));
+  EXPECT_TRUE(replaced);
+  EXPECT_EQ(executor.holds_begun(), 0);
+  // After a long call its thread waits in the queue with the other, as gRPC's threads
+  // would: handing the queue over to a thread waiting there costs no extra wake-up.
+  ASSERT_TRUE(AwaitIdleThreads(executor, 2));
+  // A short call, of another method: its thread then waits outside the queue, and the next
+  // short call keeps it.
+  HoldRecord quick;
+  Arrival& short_call = NewArrival([] {}, HandlerExecutor::Arrival::kMayBlock, &quick);
+  Arrive(&short_call);
+  ASSERT_TRUE(short_call.ran().WaitFor(kLong));
+  EXPECT_EQ(executor.holds_begun(), 0);
+  ASSERT_TRUE(AwaitThreadsOutsideQueue(executor, 1));
+  Arrival& next = NewArrival([] {}, HandlerExecutor::Arrival::kMayBlock, &quick);
+  Arrive(&next);
+  ASSERT_TRUE(next.ran().WaitFor(kLong));
+  EXPECT_EQ(executor.holds_begun(), 1);
+}
+
+TEST_F(HandlerExecutorPollingTest, ASubmittedTaskRunsWhileACallKeepsTheQueue) {
+  HandlerExecutor& executor = StartWatched(4);
+  Event task_ran;
+  Arrival& call = NewArrival([&] {
+    ASSERT_TRUE(executor.Submit([&task_ran] { task_ran.Notify(); }));
+    // Waits without saying so; the task runs on another thread all the same.
+    EXPECT_TRUE(task_ran.WaitFor(kLong));
+  });
+  Arrive(&call);
+  ASSERT_TRUE(call.ran().WaitFor(kLong));
+  EXPECT_EQ(executor.holds_begun(), 1);
+}
+
+TEST(HoldRecordTest, AMethodKeepsTheQueueWhileItsCallsAreShort) {
+  HoldRecord record;
+  EXPECT_TRUE(record.MayHold());  // until told otherwise
+  for (int i = 0; i < 100; ++i) record.Served(HoldRecord::kShortCall / 2);
+  EXPECT_TRUE(record.MayHold());
+  // One call that took long (it blocked, or its thread was preempted) makes it long...
+  record.Served(std::chrono::milliseconds(10));
+  EXPECT_FALSE(record.MayHold());
+  // ...until enough short ones came after it.
+  int calls = 0;
+  while (!record.MayHold() && calls < 1000) {
+    record.Served(HoldRecord::kShortCall / 2);
+    ++calls;
+  }
+  EXPECT_TRUE(record.MayHold());
+  EXPECT_GT(calls, 10);
+  EXPECT_LT(calls, 100);
+  // A call that waited on another node counts as a long one, however short its wait.
+  record.Served(HoldRecord::kShortCall / 2, /*waited_on_another_node=*/true);
+  EXPECT_FALSE(record.MayHold());
+  // A method whose calls all take longer than kShortCall never keeps it.
+  for (int i = 0; i < 100; ++i) record.Served(2 * HoldRecord::kShortCall);
+  EXPECT_FALSE(record.MayHold());
 }
 
 TEST_F(HandlerExecutorPollingTest, ASubmittedTaskWakesAThreadWaitingInTheQueue) {

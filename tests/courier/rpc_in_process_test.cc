@@ -130,7 +130,7 @@ TEST(InProcessCallTest, OnlyTargetsThatASocketWouldTakeToTheServerAreServedInPro
 
 TEST(InProcessCallTest, AServerLearnsOfEachChannelMadeToItInProcess) {
   // A server of its own, to count: CourierServer's hook hands its inline calls' queue over
-  // (HandlerExecutor::InlineCallsHandOverTheQueue).
+  // (HandlerExecutor::CallsHandOverTheQueue).
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);

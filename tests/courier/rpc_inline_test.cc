@@ -228,12 +228,9 @@ TEST(InlineMethodTest, DeferredCallsAreTakenOnArrivalWhenAskedAndUpToALimit) {
                                      CallDone&) { return absl::OkStatus(); });
   };
   rpc::MethodRegistry registry;
-  EXPECT_FALSE(registry.HasMethodsServedOnArrival());
   ASSERT_TRUE(registry.Add("Plain", ReturningHandler(EchoFirst)).ok());
   ASSERT_TRUE(registry.Add("Deferred", deferred()).ok());
-  EXPECT_FALSE(registry.HasMethodsServedOnArrival());
   ASSERT_TRUE(registry.Add("Batched", deferred(), {.run_inline = true}).ok());
-  EXPECT_TRUE(registry.HasMethodsServedOnArrival());
   ASSERT_TRUE(registry.Add("Inline", ReturningHandler(EchoFirst), {.run_inline = true}).ok());
   constexpr std::size_t kLimit = rpc::MethodRegistry::kDeferredOnArrivalMaxBytes;
   EXPECT_TRUE(registry.ServedOnArrival("Batched", 10));
@@ -247,6 +244,18 @@ TEST(InlineMethodTest, DeferredCallsAreTakenOnArrivalWhenAskedAndUpToALimit) {
   using OnArrival = rpc::MethodRegistry::OnArrival;
   EXPECT_EQ(registry.HowServedOnArrival("Batched", 10), OnArrival::kTake);
   EXPECT_EQ(registry.HowServedOnArrival("Inline", 10), OnArrival::kRun);
+  // A call whose handler may block has its method's record of whether it may keep the
+  // server's queue (HoldRecord), one per method; a call served on arrival none.
+  auto size = [] { return std::size_t{10}; };
+  rpc::HoldRecord* plain = registry.ArrivalOf("Plain", size).hold;
+  EXPECT_NE(plain, nullptr);
+  EXPECT_EQ(registry.ArrivalOf("Plain", size).hold, plain);
+  EXPECT_NE(registry.ArrivalOf("Deferred", size).hold, nullptr);
+  EXPECT_NE(registry.ArrivalOf("Deferred", size).hold, plain);
+  EXPECT_NE(registry.ArrivalOf("Batched", [] { return kLimit + 1; }).hold, nullptr);
+  EXPECT_EQ(registry.ArrivalOf("Batched", size).hold, nullptr);
+  EXPECT_EQ(registry.ArrivalOf("Inline", size).hold, nullptr);
+  EXPECT_EQ(registry.ArrivalOf("Unknown", size).hold, nullptr);
 }
 
 // A call is taken as inline by the method its request names first (PeekMethod), while

@@ -23,6 +23,7 @@
 #include "lp/courier_channel.h"
 #include "src/courier/rpc/message_limits.h"
 #include "lp/courier_server.h"
+#include "lp/event.h"
 #include "tests/courier/rpc_test_util.h"
 #include "tests/support/listening_ports.h"
 #include "tests/support/thread_count.h"
@@ -457,6 +458,68 @@ TEST(HandlerThreadsTest, NodesCallingEachOtherInACycleNeverRunOutOfThreads) {
   for (const auto& result : results) {
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_EQ(result->int_value(), kHops);
+  }
+}
+
+// A handler may block without saying so (on a lock, or a condition of its own process, as
+// here): the thread that took its call keeps the server's queue while it runs, so the
+// calls behind it are served only because another thread takes the queue over from it.
+// Each round's Release must reach the server while Wait blocks in its handler.
+TEST(HandlerThreadsTest, CallsBehindAHandlerThatBlocksWithoutSayingSoAreServed) {
+  CourierServer server(CourierServerOptions{.handler_threads = 2});
+  std::mutex mu;
+  std::condition_variable released_changed;
+  int released = 0;  // guarded by mu
+  auto entered = std::make_shared<std::atomic<int>>(0);
+  ASSERT_TRUE(server
+                  .RegisterMethod("Wait",
+                                  [&, entered](courier::CallArguments&)
+                                      -> absl::StatusOr<courier::SerializedObject> {
+                                    std::unique_lock<std::mutex> lock(mu);
+                                    entered->fetch_add(1);
+                                    released_changed.wait(lock, [&] { return released > 0; });
+                                    --released;
+                                    return Int(1);
+                                  })
+                  .ok());
+  ASSERT_TRUE(server
+                  .RegisterMethod("Release",
+                                  [&](courier::CallArguments&)
+                                      -> absl::StatusOr<courier::SerializedObject> {
+                                    std::lock_guard<std::mutex> lock(mu);
+                                    ++released;
+                                    released_changed.notify_all();
+                                    return Int(2);
+                                  })
+                  .ok());
+  ASSERT_TRUE(server.RegisterMethod("Echo", EchoFirst).ok());
+  absl::StatusOr<int> port = server.Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status();
+  std::shared_ptr<CourierChannel> channel =
+      CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
+  // Calls that return at once: the server's threads settle, one of them watching.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(channel->Call("Echo", Args({Int(i)}), Timeout()).ok());
+  }
+  for (int round = 1; round <= 3; ++round) {
+    auto waited = std::make_shared<Event>();
+    auto result = std::make_shared<absl::StatusOr<courier::SerializedObject>>();
+    channel->CallAsync("Wait", Args({}), Timeout(),
+                       [waited, result](absl::StatusOr<courier::SerializedObject> r) {
+                         *result = std::move(r);
+                         waited->Notify();
+                       });
+    const absl::Time deadline = absl::Now() + kLong;
+    while (entered->load() < round && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    ASSERT_EQ(entered->load(), round) << "Wait's handler never ran";
+    absl::StatusOr<courier::SerializedObject> release =
+        channel->Call("Release", Args({}), Timeout());
+    ASSERT_TRUE(release.ok()) << "round " << round << ": " << release.status();
+    ASSERT_TRUE(waited->WaitFor(kLong));
+    ASSERT_TRUE(result->ok()) << result->status();
+    EXPECT_EQ((*result)->int_value(), 1);
   }
 }
 

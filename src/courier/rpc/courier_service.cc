@@ -88,23 +88,27 @@ bool CourierServiceImpl::InInlineHandler() const { return running_inline == this
 
 const std::string* CourierServiceImpl::EnterIfServedOnArrival(
     const grpc::ServerContextBase& context, const grpc::ByteBuffer& request,
-    std::optional<InlineCall>& scope) const {
-  if (!registry_.HasMethodsServedOnArrival()) return nullptr;
+    std::optional<InlineCall>& scope, HoldRecord*& hold) const {
+  hold = nullptr;
   grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&request));  // reads only
   std::optional<std::string> method = PeekMethod(reader);
   if (!method.has_value()) return nullptr;
   // Tensors in shared memory count as the request's: they are read where it is parsed.
-  const MethodRegistry::OnArrival how =
-      registry_.HowServedOnArrival(*method, request.Length() + SharedTensorBytes(context));
-  if (how == MethodRegistry::OnArrival::kNo) return nullptr;
-  return &scope.emplace(*this, *std::move(method), how == MethodRegistry::OnArrival::kTake)
+  const MethodRegistry::Arrival arrival = registry_.ArrivalOf(
+      *method, [&] { return request.Length() + SharedTensorBytes(context); });
+  hold = arrival.hold;
+  if (arrival.how == MethodRegistry::OnArrival::kNo) return nullptr;
+  return &scope
+              .emplace(*this, *std::move(method),
+                       arrival.how == MethodRegistry::OnArrival::kTake)
               .method();
 }
 
 void CourierServiceImpl::ServeAsTaken(const grpc::ServerContextBase& context,
                                       grpc::ByteBuffer& request, Reply reply) const {
   std::optional<InlineCall> inline_call;
-  const std::string* taken_as = EnterIfServedOnArrival(context, request, inline_call);
+  HoldRecord* hold = nullptr;  // nothing keeps a queue here
+  const std::string* taken_as = EnterIfServedOnArrival(context, request, inline_call, hold);
   Serve(context, request, std::move(reply), Clock::now(), taken_as);
 }
 
@@ -414,14 +418,16 @@ void CourierServiceImpl::Arrived(IncomingCall& call) {
   // within the InlineCall, or not at all. An inline method's keeps the queue meanwhile. A
   // batched call's taking hands it over, as before: kept, `bench_batching` through the
   // in-process transport made half its batched calls per second in most rounds
-  // (docs/performance.md, "Inline calls keep the queue").
+  // (docs/performance.md, "Inline calls keep the queue"). Any other call keeps it too,
+  // watched, unless its method's record says it is slow (HoldRecord).
   std::optional<InlineCall> inline_call;
-  call.taken_as = EnterIfServedOnArrival(context, request, inline_call);
+  HoldRecord* hold = nullptr;
+  call.taken_as = EnterIfServedOnArrival(context, request, inline_call, hold);
   using Arrival = HandlerExecutor::Arrival;
   const Arrival arrival = !inline_call.has_value() ? Arrival::kMayBlock
                           : inline_call->taken()    ? Arrival::kTakenAtOnce
                                                     : Arrival::kInline;
-  if (executor_->RunOnArrival(std::move(task), arrival)) return;
+  if (executor_->RunOnArrival(std::move(task), arrival, hold)) return;
   // The server is shutting down and has stopped running handlers.
   Release();
   refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE,

@@ -160,9 +160,11 @@ class CourierServiceImpl final
   // Enters `scope` for the call of these request bytes if it is served on arrival, outside
   // the bound of handler threads (MethodRegistry::ServedOnArrival, by the method its
   // first bytes name: PeekMethod): the method it was taken as, owned by `scope`; else null.
+  // Sets `hold` to the method's HoldRecord for a call that is not (null if none).
   const std::string* EnterIfServedOnArrival(const grpc::ServerContextBase& context,
                                             const grpc::ByteBuffer& request,
-                                            std::optional<InlineCall>& scope) const;
+                                            std::optional<InlineCall>& scope,
+                                            HoldRecord*& hold) const;
   // Says once per method, on stderr, that an inline handler waited on another node.
   void WarnInlineWait(const std::string& method) const;
   class IncomingCall;

@@ -12,6 +12,15 @@ namespace {
 // The executor whose task the current thread runs, if any.
 thread_local const HandlerExecutor* current_executor = nullptr;
 
+// Whether the task the current thread runs waited on another node (OnBlock).
+thread_local bool task_waited = false;
+
+// Whether the last call the current thread took was a short one (it kept the queue, or
+// would have had no other thread polled it): then the thread waits outside the queue if
+// another waits in it. After any other (a long one, a batched call's taking) it waits in
+// the queue, as do the others, so that handing the queue over wakes nobody.
+thread_local bool last_call_short = true;
+
 }  // namespace
 
 // Wakes one thread waiting in the polled queue: an alarm set to fire at once. One per
@@ -102,19 +111,34 @@ void HandlerExecutor::StartThread() {
 
 void HandlerExecutor::KeepQueuePolled() {
   if (polled_drained_) return;
+  const bool task_may_run = !queue_.empty() && busy_ - blocked_ < max_threads_;
   if (idle_ > 0) {
     // Someone waits in the polled queue; wake it if a queued task can run now.
-    if (!queue_.empty() && busy_ - blocked_ < max_threads_ && !wake_pending_ &&
-        !polled_shut_down_) {
+    if (task_may_run && !wake_pending_ && !polled_shut_down_) {
       wake_pending_ = true;
       new WakeAlarm(*this, polled_);
     }
     return;
   }
-  // Nobody waits in the queue: start a thread that does (or takes the queued task), up to
-  // max_threads running handlers and one polling, beyond the threads that wait on others.
-  if (waking_ > 0) return;
-  if (alive_ - blocked_ < max_threads_ + 1 && alive_ < max_threads_ + 1 + kMaxExtraThreads) {
+  // Nobody waits in the queue: wake a thread waiting outside it, or start one, that does
+  // (or takes the queued task). Not for a call that keeps the queue, watched.
+  if (waking_ > 0 || (held_ && !task_may_run)) return;
+  if (parked_ > 0) {
+    ++waking_;
+    parked_wake_.notify_one();
+    return;
+  }
+  // Rather than the watcher of a call that keeps the queue, a new thread, if one may start:
+  // up to max_threads running handlers and one polling, beyond the threads that wait on
+  // others.
+  const bool may_start =
+      alive_ - blocked_ < max_threads_ + 1 && alive_ < max_threads_ + 1 + kMaxExtraThreads;
+  if (watcher_ != Watcher::kNone && (!held_ || !may_start)) {
+    ++waking_;
+    watcher_ = Watcher::kWatching;
+    watcher_called_ = true;
+    watcher_wake_.notify_one();
+  } else if (may_start) {
     StartThread();
   }
 }
@@ -143,34 +167,65 @@ void HandlerExecutor::ArmCollectAlarm() {
   new CollectAlarm(*this, polled_);
 }
 
-bool HandlerExecutor::RunOnArrival(Task task, Arrival arrival) {
+bool HandlerExecutor::RunOnArrival(Task task, Arrival arrival, HoldRecord* record) {
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return false;
   if (arrival == Arrival::kMayBlock && busy_ - blocked_ >= max_threads_) {
     queue_.push_back(std::move(task));  // a thread that finishes its task takes it
     return true;
   }
+  // A call that may block keeps the queue only if its method's calls are short, while
+  // watched, and if nobody else waits in it (no queue to keep, then: say, one thread's task
+  // just ended).
+  last_call_short = arrival == Arrival::kInline ||
+                    (arrival == Arrival::kMayBlock && (record == nullptr || record->MayHold()));
+  if (arrival == Arrival::kMayBlock && last_call_short && calls_keep_queue_ && idle_ == 0 &&
+      watcher_ != Watcher::kNone && !watcher_called_) {
+    RunHolding(lock, std::move(task), record);
+    return true;
+  }
   // An inline handler keeps the queue while it runs: no other thread is started or woken
   // to take the calls behind it, which wait until it returns.
   RunBusy(lock, std::move(task), /*waited=*/false,
-          /*hand_over_queue=*/arrival != Arrival::kInline || !inline_keeps_queue_);
+          /*hand_over_queue=*/arrival != Arrival::kInline || !calls_keep_queue_,
+          arrival == Arrival::kMayBlock ? record : nullptr);
   return true;
 }
 
-void HandlerExecutor::InlineCallsHandOverTheQueue() {
+void HandlerExecutor::RunHolding(std::unique_lock<std::mutex>& lock, Task task,
+                                 HoldRecord* record) {
+  const uint64_t hold = ++hold_id_;
+  held_ = true;
+  holder_ = std::this_thread::get_id();
+  if (watcher_ == Watcher::kAsleep) {
+    watcher_ = Watcher::kWatching;
+    watcher_wake_.notify_one();
+  }
+  RunBusy(lock, std::move(task), /*waited=*/false, /*hand_over_queue=*/false, record);
+  if (held_ && hold_id_ == hold) held_ = false;  // it returned in time: this thread polls
+}
+
+void HandlerExecutor::CallsHandOverTheQueue() {
   std::lock_guard<std::mutex> lock(mu_);
-  inline_keeps_queue_ = false;
+  calls_keep_queue_ = false;
+  // The threads waiting outside the queue go into it.
+  parked_wake_.notify_all();
+  watcher_wake_.notify_all();
 }
 
 void HandlerExecutor::RunBusy(std::unique_lock<std::mutex>& lock, Task task, bool waited,
-                              bool hand_over_queue) {
+                              bool hand_over_queue, HoldRecord* record) {
   ++busy_;
   // Another thread takes the calls (and tasks) behind this one.
   if (hand_over_queue) KeepQueuePolled();
   lock.unlock();
   // A call that waited may have been cancelled meanwhile; its end would say so.
   if (waited && polled_ends_ != nullptr) polled_ends_->Collect();
+  const HoldRecord::Clock::time_point start =
+      record != nullptr ? HoldRecord::Clock::now() : HoldRecord::Clock::time_point();
+  task_waited = false;
   std::move(task)();
+  if (record != nullptr) record->Served(HoldRecord::Clock::now() - start, task_waited);
   task = nullptr;  // whatever the task holds goes before the lock is taken again
   lock.lock();
   --busy_;
@@ -202,7 +257,15 @@ void HandlerExecutor::PollWork() {
       --alive_;
       return;
     }
-    const bool surplus = alive_ - blocked_ > max_threads_ + 1;
+    // One thread waits in the queue at a time while calls are short (handler_executor.h).
+    if (idle_ > 0 && last_call_short && calls_keep_queue_ && !stopping_) {
+      if (!WaitOutsideQueue(lock)) return;
+      continue;
+    }
+    held_ = false;  // this thread takes the queue: a call keeping it no longer does
+    // Beyond the bound, a thread retires once idle for kSurplusIdle: the polling one only
+    // if idle threads wait in the queue, where none waits outside it to take its place.
+    const bool surplus = alive_ - blocked_ > max_threads_ + 1 && !calls_keep_queue_;
     // Replied calls wait in polled_ends_ to be freed: if no work comes meanwhile, this
     // thread collects them after a short wait. One idle thread at a time does, so that
     // an idle server wakes once to free its last calls.
@@ -249,6 +312,67 @@ void HandlerExecutor::PollWork() {
   }
 }
 
+bool HandlerExecutor::WaitOutsideQueue(std::unique_lock<std::mutex>& lock) {
+  if (watcher_ == Watcher::kNone) {
+    Watch(lock);
+    return true;
+  }
+  ++parked_;
+  // Beyond the bound, a thread that has nothing to do for kSurplusIdle retires.
+  const bool surplus = alive_ - blocked_ > max_threads_ + 1;
+  bool timed_out = false;
+  if (surplus) {
+    timed_out = parked_wake_.wait_for(lock, kSurplusIdle) == std::cv_status::timeout;
+  } else {
+    parked_wake_.wait(lock);
+  }
+  --parked_;
+  LookedAtQueue();  // woken, by a notification or spuriously
+  if (timed_out && queue_.empty() && !stopping_ && alive_ - blocked_ > max_threads_ + 1) {
+    Retire();
+    return false;
+  }
+  return true;
+}
+
+void HandlerExecutor::Watch(std::unique_lock<std::mutex>& lock) {
+  using Clock = std::chrono::steady_clock;
+  watcher_ = Watcher::kWatching;
+  uint64_t watched = 0;  // the call being timed, if any
+  Clock::time_point deadline;
+  uint64_t last_seen = hold_id_;
+  for (;;) {
+    // Called away (KeepQueuePolled): to take the queue, or a task.
+    if (stopping_ || polled_drained_ || !calls_keep_queue_ || watcher_called_) break;
+    const bool calls_came = hold_id_ != last_seen;
+    last_seen = hold_id_;
+    if (held_) {
+      const Clock::time_point now = Clock::now();
+      if (hold_id_ != watched) {
+        watched = hold_id_;
+        deadline = now + kHoldLimit;
+      } else if (now >= deadline) {
+        // It outlasted the limit: this thread takes the queue over.
+        ++holds_taken_over_;
+        held_ = false;
+        break;
+      }
+      watcher_wake_.wait_until(lock, deadline);
+    } else if (calls_came) {
+      // Calls come and go: one is likely to keep the queue at the next look.
+      watcher_wake_.wait_for(lock, kHoldLimit);
+    } else {
+      // None came since the last look: sleep until one does, to cost an idle server nothing.
+      watcher_ = Watcher::kAsleep;
+      watcher_wake_.wait(lock);
+      watcher_ = Watcher::kWatching;
+    }
+    LookedAtQueue();
+  }
+  watcher_ = Watcher::kNone;
+  watcher_called_ = false;
+}
+
 void HandlerExecutor::LookedAtQueue() {
   if (waking_ > 0) --waking_;
 }
@@ -292,8 +416,14 @@ void HandlerExecutor::Work() {
 }
 
 void HandlerExecutor::OnBlock() {
+  task_waited = true;
   std::lock_guard<std::mutex> lock(mu_);
   ++blocked_;
+  // A call keeping the queue waits on another node: it hands the queue over now.
+  if (held_ && holder_ == std::this_thread::get_id()) {
+    ++holds_taken_over_;
+    held_ = false;
+  }
   // Also while stopping: Shutdown() runs every queued task, and one may be what the
   // waiting thread waits for.
   StartThreadIfNeeded();
@@ -313,6 +443,8 @@ void HandlerExecutor::Shutdown() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     work_.notify_all();
+    parked_wake_.notify_all();
+    watcher_wake_.notify_all();
     if (polled_ != nullptr && !polled_shut_down_) {
       // Its server is shut down: what is left in it are the ends of finished calls (those
       // not sent to CallEnds) and alarms. The polling threads take them, and leave once
@@ -356,6 +488,21 @@ int HandlerExecutor::threads_alive() const {
 int HandlerExecutor::threads_idle() const {
   std::lock_guard<std::mutex> lock(mu_);
   return idle_;
+}
+
+int64_t HandlerExecutor::holds_begun() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int64_t>(hold_id_);
+}
+
+int HandlerExecutor::threads_outside_queue() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return parked_ + (watcher_ != Watcher::kNone ? 1 : 0);
+}
+
+int64_t HandlerExecutor::holds_taken_over() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return holds_taken_over_;
 }
 
 }  // namespace lp::rpc

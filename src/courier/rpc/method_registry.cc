@@ -66,12 +66,15 @@ absl::Status MethodRegistry::Add(std::string name, DeferredCourierHandler handle
                    : Method{.deferred = std::move(handler), .run_inline = options.run_inline});
 }
 
-MethodRegistry::OnArrival MethodRegistry::HowServedOnArrival(
-    const std::string& method, std::size_t request_bytes) const {
+MethodRegistry::Arrival MethodRegistry::ArrivalOf(
+    const std::string& method, absl::FunctionRef<std::size_t()> request_bytes) const {
   auto it = methods_.find(method);
-  if (it == methods_.end() || !it->second.run_inline) return OnArrival::kNo;
-  if (!it->second.deferred) return OnArrival::kRun;
-  return request_bytes <= kDeferredOnArrivalMaxBytes ? OnArrival::kTake : OnArrival::kNo;
+  if (it == methods_.end()) return {};
+  const Method& entry = it->second;
+  if (!entry.run_inline) return {.hold = entry.hold.get()};
+  if (!entry.deferred) return {.how = OnArrival::kRun};
+  if (request_bytes() <= kDeferredOnArrivalMaxBytes) return {.how = OnArrival::kTake};
+  return {.hold = entry.hold.get()};
 }
 
 absl::Status MethodRegistry::Add(std::string name, Method method) {
@@ -84,7 +87,6 @@ absl::Status MethodRegistry::Add(std::string name, Method method) {
     return absl::AlreadyExistsError(
         absl::StrCat("Courier method '", name, "' is already registered"));
   }
-  has_methods_served_on_arrival_ = has_methods_served_on_arrival_ || method.run_inline;
   methods_.emplace(std::move(name), std::move(method));
   return absl::OkStatus();
 }

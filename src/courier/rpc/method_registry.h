@@ -6,21 +6,25 @@
 #define LP_SRC_COURIER_RPC_METHOD_REGISTRY_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "courier/courier.pb.h"
 #include "lp/courier_server_options.h"
 #include "lp/internal/courier_handler.h"
+#include "src/courier/rpc/hold_record.h"
 
 namespace lp::rpc {
 
 // Thread safety: Add() is not thread-safe and must happen before any Dispatch() (the
 // server only allows registration before Start, and Start happens-before every call).
-// After that the registry is read-only and Dispatch()/Names() may run concurrently.
+// After that the registry is read-only and Dispatch()/Names() may run concurrently; only
+// the methods' HoldRecords change, and they are thread-safe.
 class MethodRegistry {
  public:
   // ALREADY_EXISTS if `name` is taken, INVALID_ARGUMENT if it is empty or the handler null.
@@ -47,10 +51,19 @@ class MethodRegistry {
   // The same, saying how: kRun, an inline method's handler runs there; kTake, a deferred
   // method's handler takes the call there.
   enum class OnArrival { kNo, kRun, kTake };
-  OnArrival HowServedOnArrival(const std::string& method, std::size_t request_bytes) const;
-  // Whether any method may be: when none, a call need not be looked at before it is
-  // handed to a handler thread.
-  bool HasMethodsServedOnArrival() const { return has_methods_served_on_arrival_; }
+  OnArrival HowServedOnArrival(const std::string& method, std::size_t request_bytes) const {
+    return ArrivalOf(method, [request_bytes] { return request_bytes; }).how;
+  }
+  // What the thread that takes a call of `method` needs to know before it runs it: how it
+  // is served on arrival, and for a call that is not (its handler may block), the method's
+  // HoldRecord (null for an unknown method). `request_bytes` is asked only for a deferred
+  // inline method.
+  struct Arrival {
+    OnArrival how = OnArrival::kNo;
+    HoldRecord* hold = nullptr;
+  };
+  Arrival ArrivalOf(const std::string& method,
+                    absl::FunctionRef<std::size_t()> request_bytes) const;
 
   // Runs `method` on `args`, writing its result into `*result`, and tells `done` how it
   // ended: before Dispatch returns, unless the method is deferred and took the call.
@@ -73,12 +86,13 @@ class MethodRegistry {
     CourierHandler handler;
     DeferredCourierHandler deferred;
     bool run_inline = false;
+    // Whether its calls may keep the server's queue (written to while it serves).
+    std::unique_ptr<HoldRecord> hold = std::make_unique<HoldRecord>();
   };
 
   absl::Status Add(std::string name, Method method);
 
   absl::flat_hash_map<std::string, Method> methods_;
-  bool has_methods_served_on_arrival_ = false;
 };
 
 }  // namespace lp::rpc

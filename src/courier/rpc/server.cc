@@ -165,10 +165,10 @@ absl::StatusOr<int> CourierServer::Start(const std::string& bind_address,
     parts_->health.TakeCalls(parts_->queue.get());
   }
   // Callers of this process that name it by an address it listens at call it in process.
-  // Their calls arrive best with a second thread in the queue (InlineCallsHandOverTheQueue).
+  // Their calls arrive best with a second thread in the queue (CallsHandOverTheQueue).
   rpc::InProcessServers::Get().Add(bind_address, port, parts_->server.get(),
                                    [executor = &parts_->executor] {
-                                     executor->InlineCallsHandOverTheQueue();
+                                     executor->CallsHandOverTheQueue();
                                    });
   // Those of other processes of this host, through a Unix socket. Not with TLS: whoever
   // can reach the socket would skip it.
