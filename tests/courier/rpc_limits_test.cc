@@ -466,10 +466,11 @@ TEST(HandlerThreadsTest, NodesCallingEachOtherInACycleNeverRunOutOfThreads) {
 // calls behind it are served only because another thread takes the queue over from it.
 // Each round's Release must reach the server while Wait blocks in its handler.
 TEST(HandlerThreadsTest, CallsBehindAHandlerThatBlocksWithoutSayingSoAreServed) {
-  CourierServer server(CourierServerOptions{.handler_threads = 2});
+  // Declared before the server, whose threads (joined when it goes) use them.
   std::mutex mu;
   std::condition_variable released_changed;
   int released = 0;  // guarded by mu
+  CourierServer server(CourierServerOptions{.handler_threads = 2});
   auto entered = std::make_shared<std::atomic<int>>(0);
   ASSERT_TRUE(server
                   .RegisterMethod("Wait",

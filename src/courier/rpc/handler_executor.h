@@ -50,9 +50,9 @@ namespace lp::rpc {
 // Threads are started on demand, when a task arrives and no idle thread can take it: an
 // executor that never sees concurrent tasks has one. (Polling, it has one from Poll() on,
 // and two once a call that may block has run: the one that ran it, which then watches if
-// the call was short, and the one that took over the queue.) Without a queue to poll, one thread at a time is
-// woken (or started) for the queue; when it takes a task and more are queued, it wakes the
-// next.
+// the call was short, and the one that took over the queue.) Without a queue to poll, one
+// thread at a time is woken (or started) for the queue; when it takes a task and more are
+// queued, it wakes the next.
 // So a burst of calls costs a wake-up for each thread it keeps busy, not one per call,
 // and a call that a thread finishing its task takes first costs none. On this VM a
 // context switch costs as much CPU as a small call (docs/performance.md).
