@@ -65,9 +65,10 @@ namespace lp::rpc {
 // kMaxExtraThreads, and retire once they have been idle for kSurplusIdle while more than
 // max_threads threads are not waiting.
 //
-// Thread safety: Submit() and OnExecutorThread() may be called from any thread,
-// concurrently; RunOnArrival() on the executor's threads. Poll() before anything is
-// submitted. Shutdown() may be called from any thread but the executor's own.
+// Thread safety: Submit(), OnExecutorThread() and the counts (threads_alive() and those
+// after it) may be called from any thread, concurrently; RunOnArrival() on the executor's
+// threads. Poll() before anything is submitted. Shutdown() may be called from any thread
+// but the executor's own.
 class HandlerExecutor : private internal::BlockingObserver {
  public:
   using Task = absl::AnyInvocable<void() &&>;
