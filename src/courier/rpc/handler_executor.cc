@@ -313,6 +313,9 @@ void HandlerExecutor::PollWork() {
 }
 
 bool HandlerExecutor::WaitOutsideQueue(std::unique_lock<std::mutex>& lock) {
+  // Waiting in the queue, this thread would have collected the calls replied before, should
+  // nothing come meanwhile; the thread that waits there may have gone in before they were.
+  ArmCollectAlarm();
   if (watcher_ == Watcher::kNone) {
     Watch(lock);
     return true;
