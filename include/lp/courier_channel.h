@@ -28,7 +28,9 @@
 #include "lp/future.h"
 #include "lp/call_options.h"
 #include "lp/courier_channel_options.h"
+#include "lp/internal/outgoing_call.h"
 #include "lp/internal/serialization/wire.h"
+#include "lp/internal/wait_driver.h"
 
 namespace lp {
 
@@ -59,8 +61,10 @@ class CourierChannel {
                                                  courier::CallArguments args,
                                                  const CallOptions& options = {});
 
-  // Starts a call and returns at once; `done` runs exactly once with the outcome, on one
-  // of gRPC's threads (keep it short, never block in it), or on the calling thread if the
+  // Starts a call and returns at once; `done` runs exactly once with the outcome: on a
+  // thread of lp's that reads replies, or on a thread that waits meanwhile for the Future
+  // of another call through a socket (or, for a call to a server of this process, on one
+  // of gRPC's threads); keep it short, never block in it. On the calling thread if the
   // call fails before it is sent. No thread is created per call. Caveat: the first call
   // of a resolver-based channel runs the resolver on the calling thread (bounded by the
   // deadline); use Connect() beforehand to avoid that.
@@ -82,6 +86,15 @@ class CourierChannel {
   absl::StatusOr<std::string> Target(absl::Time deadline = absl::InfiniteFuture());
 
  private:
+  friend internal::WaitDriver* internal::StartCall(CourierChannel&, std::string_view,
+                                                   internal::OutgoingArguments,
+                                                   const CallOptions&, internal::ReplyCallback);
+
+  // CallAsync. Returns what a thread waiting for the call's result should work with
+  // meanwhile (Promise::SetWaitDriver), or null if it should just sleep.
+  internal::WaitDriver* StartCall(std::string_view method, courier::CallArguments args,
+                                  const CallOptions& options, CallCallback done);
+
   // What a resolved channel talks through (a gRPC channel and stub, in channel.cc).
   // Created once, then immutable.
   struct Connection;

@@ -178,16 +178,17 @@ class CourierClient {
   Future<R> StartAsync(std::string method, internal::OutgoingArguments call) const {
     auto promise = std::make_shared<Promise<R>>(method);
     Future<R> future = promise->GetFuture();
-    internal::StartCall(*channel_, method, std::move(call), options_,
-                        [promise](absl::Status status, courier::SerializedObject* reply) mutable {
-                          if constexpr (std::is_void_v<R>) {
-                            promise->Set(status);
-                          } else if (!status.ok()) {
-                            promise->Set(status);
-                          } else {
-                            promise->Set(DecodeAs<R>(reply, "result"));
-                          }
-                        });
+    promise->SetWaitDriver(internal::StartCall(
+        *channel_, method, std::move(call), options_,
+        [promise](absl::Status status, courier::SerializedObject* reply) mutable {
+          if constexpr (std::is_void_v<R>) {
+            promise->Set(status);
+          } else if (!status.ok()) {
+            promise->Set(status);
+          } else {
+            promise->Set(DecodeAs<R>(reply, "result"));
+          }
+        }));
     return future;
   }
 

@@ -14,6 +14,7 @@
 #ifndef LP_FUTURE_H_
 #define LP_FUTURE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -28,6 +29,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "lp/internal/blocking_region.h"
+#include "lp/internal/wait_driver.h"
 #include "lp/rpc_error.h"
 
 namespace lp {
@@ -49,8 +51,9 @@ struct FutureResult<void> {
 
 // The state shared by one Promise and one Future.
 // Thread safety: fully thread-safe; every member is guarded by mu_ except method_,
-// which is immutable after construction. (std::mutex rather than absl::Mutex so that
-// ThreadSanitizer sees the synchronisation even with a non-instrumented Abseil.)
+// which is immutable after construction, and driver_, an atomic. (std::mutex rather than
+// absl::Mutex so that ThreadSanitizer sees the synchronisation even with a
+// non-instrumented Abseil.)
 template <typename T>
 class FutureState {
  public:
@@ -111,11 +114,18 @@ class FutureState {
     return result_.has_value();
   }
 
+  // Lets a thread waiting for the result work with `driver` meanwhile (WaitDriver): set
+  // when the result is to come from a completion that `driver`'s work runs.
+  void SetDriver(WaitDriver* driver) { driver_.store(driver, std::memory_order_release); }
+
   // Returns whether the result is ready by `deadline` (absl::InfiniteFuture() waits forever).
   bool WaitUntil(absl::Time deadline) const {
     if (IsReady()) return true;
     // A handler thread waiting for another node's reply lets its server start another.
     BlockingRegion blocking;
+    if (WaitDriver* driver = driver_.load(std::memory_order_acquire)) {
+      return driver->WaitDriving(deadline, [this] { return IsReady(); });
+    }
     std::unique_lock<std::mutex> lock(mu_);
     auto has_result = [this] { return result_.has_value(); };
     if (deadline == absl::InfiniteFuture()) {
@@ -142,6 +152,7 @@ class FutureState {
   bool set_ = false;              // guarded by mu_; Set() was called
   std::optional<Result> result_;  // guarded by mu_
   Continuation continuation_;     // guarded by mu_; from OnReady, until Set()
+  std::atomic<WaitDriver*> driver_{nullptr};
 };
 
 }  // namespace internal
@@ -203,8 +214,9 @@ class Future {
 
   // Hands the result to `callback` once it is available, without a thread waiting for it:
   // at once, on this thread, if it already is; otherwise on the thread that completes
-  // the Promise — for a Courier call, one of gRPC's threads, so `callback` must be quick
-  // and must not block (start the next call, count, set another Promise). It may start
+  // the Promise — for a Courier call, a thread of lp's that reads replies, or a thread
+  // that waits for another call's Future meanwhile, so `callback` must be quick and must
+  // not block (start the next call, count, set another Promise). It may start
   // further calls: an actor can keep N calls in flight with no thread between them.
   // Invalidates the Future. On an invalid Future, `callback` gets FAILED_PRECONDITION at
   // once. The callback must not throw.
@@ -281,6 +293,13 @@ class Promise {
   bool SetError(absl::Status status) {
     if (status.ok()) status = absl::InternalError("lp::Promise::SetError called with OK");
     return Set(std::move(status));
+  }
+
+  // For lp's RPC layer: a thread that waits for this Promise's Future works with `driver`
+  // meanwhile (see internal::WaitDriver); null: it sleeps until the result is set. May be
+  // called after the result was set, but before the Future is waited for.
+  void SetWaitDriver(internal::WaitDriver* driver) {
+    if (state_ != nullptr) state_->SetDriver(driver);
   }
 
   // Completes with a value.

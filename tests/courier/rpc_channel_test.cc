@@ -526,25 +526,20 @@ TEST(ChannelTest, DestroyingChannelWithCallsInFlightIsSafe) {
   EXPECT_EQ(result->int_value(), 4);
 }
 
-// gRPC 1.51 runs the callbacks of every asynchronous call of a process on the threads of one
-// shared completion queue, and joins those threads when the queue's last user (a channel or
-// a server) goes away. When that was a channel whose last reference went with the callback
-// of its last call, the queue's own thread joined itself and went on polling the deleted
-// queue: an abort ("assertion failed: prior > 0") as a program stopped. So the queue is kept
-// for the life of the process (rpc::KeepCallbackQueueAlive). Here the channel and the server
-// go away while that callback runs, ten times: the process goes on, and the queue's threads
-// are the same ones throughout. (Without the keeper the queue exists only while a channel
-// or server uses it, and each round ended its threads or aborted.)
-TEST(ChannelTest, AChannelMayLoseItsLastReferenceWhileTheCallbackOfItsLastCallRuns) {
+// Ten rounds in which a channel and its server go away while the continuation of the
+// channel's last call runs on `thread_name`'s thread, which must be the same thread in every
+// round (a queue that is made anew has a thread of its own). The call is answered only once
+// its continuation is set, which then runs when the reply comes, not on this thread.
+void LoseTheChannelInTheContinuationOfItsLastCall(const CourierChannelOptions& options,
+                                                  const std::string& thread_name) {
   {
-    // An asynchronous call: the process uses gRPC's callback API, and its queue runs.
     auto server = EchoServer();
     absl::StatusOr<int> port = server->Start("127.0.0.1:0");
     ASSERT_TRUE(port.ok());
-    auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
+    auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port), options);
     ASSERT_TRUE(channel->CallFuture("Echo", Args({Int(-1)}), Timeout()).TakeResult().ok());
   }
-  const std::set<std::string> queue_threads = ::lp::testing::ThreadsNamed("nexting_thread");
+  const std::set<std::string> queue_threads = ::lp::testing::ThreadsNamed(thread_name);
   ASSERT_FALSE(queue_threads.empty());
   for (int round = 0; round < 10; ++round) {
     SCOPED_TRACE(absl::StrCat("round ", round));
@@ -554,32 +549,58 @@ TEST(ChannelTest, AChannelMayLoseItsLastReferenceWhileTheCallbackOfItsLastCallRu
       Event in_callback;
       Event may_return;
       int value = 0;  // written before in_callback is notified
+      std::string thread;
     };
     auto rendezvous = std::make_shared<Rendezvous>();
-    auto server = EchoServer();
+    Event release;  // outlives the server
+    auto server = EchoServerWithSlowMethod(release);
     absl::StatusOr<int> port = server->Start("127.0.0.1:0");
     ASSERT_TRUE(port.ok());
-    auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
-    channel->CallFuture("Echo", Args({Int(round)}), Timeout())
+    auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port), options);
+    channel->CallFuture("Slow", Args({Int(round)}), Timeout())
         .OnReady([rendezvous](absl::StatusOr<courier::SerializedObject> result) {
           rendezvous->value = result.ok() ? static_cast<int>(result->int_value()) : -1;
+          rendezvous->thread = ::lp::testing::ThisThreadsName();
           rendezvous->in_callback.Notify();
           rendezvous->may_return.WaitFor(kLong);
         });
+    release.Notify();
     ASSERT_TRUE(rendezvous->in_callback.WaitFor(kLong));
     EXPECT_EQ(rendezvous->value, round);
+    EXPECT_EQ(rendezvous->thread, thread_name);
     channel.reset();
     server.reset();
     rendezvous->may_return.Notify();
 
-    // gRPC names the shared queue's threads "nexting_thread": those seen before the rounds
-    // are all still there, so the queue was never shut down (a new queue has threads of its
-    // own). (One may name itself only after the first look, hence "still there".)
-    const std::set<std::string> now = ::lp::testing::ThreadsNamed("nexting_thread");
+    // Those seen before the rounds are all still there, so the queue was never shut down.
+    // (One may name itself only after the first look, hence "still there".)
+    const std::set<std::string> now = ::lp::testing::ThreadsNamed(thread_name);
     EXPECT_TRUE(std::includes(now.begin(), now.end(), queue_threads.begin(), queue_threads.end()))
         << "round " << round << ": " << absl::StrJoin(now, ",") << " lacks one of "
         << absl::StrJoin(queue_threads, ",");
   }
+}
+
+// A call through a socket ends on the process's ClientQueue, whose own thread ("lp_replies")
+// runs the continuation when no thread waits for a Future; the queue lives as long as the
+// process, whatever becomes of the channels that used it.
+TEST(ChannelTest, AChannelMayLoseItsLastReferenceWhileTheCallbackOfItsLastCallRuns) {
+  LoseTheChannelInTheContinuationOfItsLastCall(CourierChannelOptions(), "lp_replies");
+}
+
+// gRPC 1.51 runs the callbacks of every asynchronous call of a process that uses its
+// callback API (lp: calls in process) on the threads of one shared completion queue, named
+// "nexting_thread", and joins those threads when the queue's last user (a channel or a
+// server) goes away. When that was a channel whose last reference went with the callback
+// of its last call, the queue's own thread joined itself and went on polling the deleted
+// queue: an abort ("assertion failed: prior > 0") as a program stopped. So the queue is kept
+// for the life of the process (rpc::KeepCallbackQueueAlive). (Without the keeper the queue
+// exists only while a channel or server uses it, and each round ended its threads or
+// aborted.)
+TEST(ChannelTest, AnInProcessChannelMayLoseItsLastReferenceWhileTheCallbackOfItsLastCallRuns) {
+  CourierChannelOptions options;
+  options.in_process = true;
+  LoseTheChannelInTheContinuationOfItsLastCall(options, "nexting_thread");
 }
 
 }  // namespace

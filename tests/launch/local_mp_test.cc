@@ -885,23 +885,28 @@ TEST_F(LocalMpTest, AChosenSecretThatCannotWorkIsALaunchError) {
 // gRPC's callback threads.
 
 // gRPC 1.51 runs two threads for its callback API in any process that uses it, and they
-// wake about ten times a second each however idle the process is. A worker uses it only
-// once its own code makes an asynchronous call: serving calls, making synchronous ones and
-// watching for the stop start none (docs/performance.md, "A worker without gRPC's callback
-// threads"). The actor's future shows that the count would see them.
-TEST_F(LocalMpTest, WorkersRunGrpcsCallbackThreadsOnlyOnceTheyMakeAnAsynchronousCall) {
+// wake about ten times a second each however idle the process is. A worker runs none:
+// serving calls, making synchronous ones and watching for the stop do not use that API,
+// and the replies of its asynchronous calls are read by a thread of lp's (rpc::ClientQueue,
+// which sleeps while idle), started by its first such call (docs/performance.md, "A worker
+// without gRPC's callback threads", "Waiting threads read their own replies"). The actor's
+// future shows that the counts would see them.
+TEST_F(LocalMpTest, WorkersRunNoGrpcCallbackThreadsAndAReplyThreadOnceTheyCallAsynchronously) {
   ChildProcess child({Child(), "--mode=callback_threads"});
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
   std::smatch match;
   const std::string output = child.output();
   ASSERT_TRUE(std::regex_search(
       output, match,
-      std::regex("callback threads: learner (\\d+) (\\d+), actor (\\d+) then (\\d+)\n")))
+      std::regex("callback threads: learner (\\d+) (\\d+), actor (\\d+) then (\\d+); "
+                 "reply threads (\\d+) then (\\d+)\n")))
       << output;
   EXPECT_EQ(match[1], "0") << "the learner, serving the actor's synchronous calls";
   EXPECT_EQ(match[2], "0") << "the learner, serving the actor's future";
   EXPECT_EQ(match[3], "0") << "the actor, having made synchronous calls only";
-  EXPECT_NE(match[4], "0") << "the actor, after its future";
+  EXPECT_EQ(match[4], "0") << "the actor, after its future";
+  EXPECT_EQ(match[5], "0") << "the actor's reply threads, having made synchronous calls only";
+  EXPECT_EQ(match[6], "1") << "the actor's reply threads, after its future";
 }
 
 // ---------------------------------------------------------------------------------------

@@ -244,10 +244,12 @@ void CallBoth(lp::CourierClient<Echo> echo, lp::CourierClient<Echo> open) {
   lp::WaitForStop();
 }
 
-// callback_threads: how many threads of gRPC's shared callback queue this process runs.
+// callback_threads: how many threads of gRPC's shared callback queue this process runs,
+// and how many threads read the replies of its asynchronous calls (rpc::ClientQueue).
 int CallbackQueueThreads() {
   return static_cast<int>(lp::testing::ThreadsNamed("nexting_thread").size());
 }
+int ReplyThreads() { return static_cast<int>(lp::testing::ThreadsNamed("lp_replies").size()); }
 
 class Learner {
  public:
@@ -259,9 +261,11 @@ void Actor(lp::CourierClient<Learner> learner) {
   int learner_threads = -1;
   for (int step = 0; step < 20; ++step) learner_threads = learner.Call(&Learner::CallbackThreads);
   const int before = CallbackQueueThreads();
+  const int replies_before = ReplyThreads();
   const int through_future = learner.Async(&Learner::CallbackThreads).Get();
   Say(absl::StrCat("callback threads: learner ", learner_threads, " ", through_future,
-                   ", actor ", before, " then ", CallbackQueueThreads()));
+                   ", actor ", before, " then ", CallbackQueueThreads(), "; reply threads ",
+                   replies_before, " then ", ReplyThreads()));
   lp::Stop();
 }
 

@@ -33,6 +33,14 @@ inline std::set<std::string> ThreadsNamed(std::string_view name) {
   return ids;
 }
 
+// The calling thread's name (its /proc comm).
+inline std::string ThisThreadsName() {
+  std::ifstream comm("/proc/thread-self/comm");
+  std::string thread_name;
+  std::getline(comm, thread_name);
+  return thread_name;
+}
+
 }  // namespace lp::testing
 
 #endif  // LP_TESTS_SUPPORT_THREAD_COUNT_H_

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "lp/call_options.h"
 #include "lp/internal/serialization/wire.h"
+#include "lp/internal/wait_driver.h"
 
 namespace lp {
 class CourierChannel;
@@ -49,7 +50,9 @@ absl::Status CallAndWait(CourierChannel& channel, std::string_view method,
                          absl::FunctionRef<absl::Status(courier::SerializedObject*)> on_result);
 
 // CourierChannel::CallAsync: `done` runs exactly once, as CallAsync's callback does.
-void StartCall(CourierChannel& channel, std::string_view method, OutgoingArguments arguments,
+// Returns what a thread that waits for the result works with meanwhile (see
+// Promise::SetWaitDriver), or null.
+WaitDriver* StartCall(CourierChannel& channel, std::string_view method, OutgoingArguments arguments,
                const CallOptions& options, ReplyCallback done);
 
 }  // namespace lp::internal

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/client_unary_call.h>
 #include <grpcpp/impl/rpc_method.h>
+#include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/client_callback.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "src/courier/rpc/call_request.h"
 #include "src/courier/rpc/call_scope.h"
 #include "src/courier/rpc/callback_threads.h"
+#include "src/courier/rpc/client_queue.h"
 #include "src/courier/rpc/grpc_library.h"
 #include "src/courier/rpc/grpc_status.h"
 #include "src/courier/rpc/in_process_servers.h"
@@ -29,6 +31,7 @@
 #include "src/courier/rpc/same_host.h"
 #include "src/courier/rpc/shared_tensor_memory.h"
 #include "src/courier/rpc/transport_security.h"
+#include "src/courier/rpc/tsan_edge.h"
 #include "src/metrics/courier_metrics.h"
 #include "src/metrics/node_label.h"
 
@@ -104,9 +107,16 @@ void RecordMadeCall(metrics::CallMetrics& metrics, Clock::time_point sent,
                  status.ok() ? reply.Length() : 0, request_bytes);
 }
 
-// Everything one async call needs until its completion callback ran.
-struct AsyncCall {
+// Everything one async call needs until it ended. A call through a socket ends on the
+// process's ClientQueue, one in process on gRPC's callback threads (in-process calls are
+// few, and their servers' threads end them).
+struct AsyncCall final : rpc::ClientQueue::Completion {
+  void Complete(bool /*ok: always true for a unary call's Finish*/) override;
+
   grpc::ClientContext context;
+  // The call on the ClientQueue; in the call's arena, so gone before `context`.
+  std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> reader;
+  grpc::Status status;  // the end of the call on the ClientQueue
   grpc::ByteBuffer request;
   grpc::ByteBuffer reply;
   std::shared_ptr<grpc::Channel> channel;  // keeps gRPC's callback queue alive
@@ -127,6 +137,33 @@ struct AsyncCall {
   // without an allocation.
   std::shared_ptr<AsyncCall> self;
 };
+
+// Ends `raw`, a call that gRPC ended with `status`: records it, and hands its outcome to its
+// callback.
+void EndCall(AsyncCall* raw, grpc::Status status) {
+  // The call's state must not keep itself alive once it has ended.
+  std::shared_ptr<AsyncCall> owned = std::move(raw->self);
+  if (owned->in_process_gate != nullptr) owned->in_process_gate->Ended();
+  RecordMadeCall(*owned->metrics, owned->sent, status, owned->request_bytes, owned->reply);
+  const std::size_t reply_bytes = status.ok() ? owned->reply.Length() : 0;
+  owned->same_host->CallEnded(owned->context, status, owned->request_bytes, reply_bytes,
+                              owned->shared);
+  owned->request.Clear();
+  absl::StatusOr<courier::SerializedObject> outcome = owned->same_host->ResultArrived(
+      owned->method, reply_bytes, owned->lent,
+      status.ok() ? TakeResult(owned->reply) : owned->scoped->Explain(rpc::ToAbslStatus(status)),
+      owned->max_receive_bytes);
+  owned->scoped.reset();  // left before `done` runs: it may start the next call
+  CallCallback done = std::move(owned->done);
+  // The call's gRPC state goes before `done` wakes whoever waits for the result: a waiter
+  // that starts its next call at once then does not meet this one's teardown on the same
+  // channel (bench_rpc, one call in flight: lp/cbw 0.83 -> 0.88, median of six alternated
+  // pairs; docs/performance.md).
+  owned.reset();
+  std::move(done)(std::move(outcome));
+}
+
+void AsyncCall::Complete(bool /*ok*/) { EndCall(this, std::move(status)); }
 
 // A call on a channel on gRPC's in-process transport, waited for on this thread: made by
 // `start(queue, status)` inside the server's gate, entered (see rpc::InProcessGate), with
@@ -385,6 +422,12 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
 
 void CourierChannel::CallAsync(std::string_view method, courier::CallArguments args,
                                const CallOptions& options, CallCallback done) {
+  (void)StartCall(method, std::move(args), options, std::move(done));
+}
+
+internal::WaitDriver* CourierChannel::StartCall(std::string_view method,
+                                                courier::CallArguments args,
+                                                const CallOptions& options, CallCallback done) {
   const absl::Time deadline = options.EffectiveDeadline();
   // Owned by the completion callback (and, while it may cancel, weakly by the scope).
   auto call = std::make_shared<AsyncCall>();
@@ -392,12 +435,12 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
       ScopedCall::Enter(options_.scope, std::shared_ptr<grpc::ClientContext>(call, &call->context));
   if (!scoped.ok()) {
     std::move(done)(scoped.status());
-    return;
+    return nullptr;
   }
   absl::StatusOr<const Connection*> connection = GetConnection(deadline);
   if (!connection.ok()) {
     std::move(done)(scoped->Explain(connection.status()));
-    return;
+    return nullptr;
   }
 
   ConfigureContext(deadline, options, options_.secret, call->context);
@@ -412,7 +455,7 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
       call->lent.has_value() ? &call->lent->descriptor() : nullptr);
   if (!request.ok()) {
     std::move(done)(request.status());
-    return;
+    return nullptr;
   }
   call->request.Swap(&request->bytes());
   call->scoped.emplace(*std::move(scoped));
@@ -427,46 +470,37 @@ void CourierChannel::CallAsync(std::string_view method, courier::CallArguments a
   call->channel = route.channel;
   AsyncCall* raw = call.get();
   raw->self = std::move(call);
+  if (gate == nullptr) {
+    // Through the socket: the call ends on the ClientQueue, which whoever waits polls.
+    rpc::ClientQueue& queue = rpc::ClientQueue::Get();
+    raw->reader.reset(
+        grpc::internal::ClientAsyncResponseReaderHelper::Create<grpc::ByteBuffer>(
+            raw->channel.get(), queue.queue(), route.call_method, &raw->context, raw->request));
+    raw->reader->StartCall();
+    rpc::TsanEdge();  // for the thread that will end the call
+    rpc::ClientQueue::Completion* const tag = raw;
+    raw->reader->Finish(&raw->reply, &raw->status, tag);
+    return &queue;
+  }
   rpc::KeepCallbackQueueAlive();  // before the process's first callback call
   grpc::internal::CallbackUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-      raw->channel.get(), route.call_method, &raw->context, &raw->request,
-      &raw->reply, [raw](grpc::Status status) {
-        // The call's state must not keep itself alive once it has ended.
-        std::shared_ptr<AsyncCall> owned = std::move(raw->self);
-        if (owned->in_process_gate != nullptr) owned->in_process_gate->Ended();
-        RecordMadeCall(*owned->metrics, owned->sent, status, owned->request_bytes, owned->reply);
-        const std::size_t reply_bytes = status.ok() ? owned->reply.Length() : 0;
-        owned->same_host->CallEnded(owned->context, status, owned->request_bytes, reply_bytes,
-                                    owned->shared);
-        owned->request.Clear();
-        absl::StatusOr<courier::SerializedObject> outcome = owned->same_host->ResultArrived(
-            owned->method, reply_bytes, owned->lent,
-            status.ok() ? TakeResult(owned->reply)
-                        : owned->scoped->Explain(rpc::ToAbslStatus(status)),
-            owned->max_receive_bytes);
-        owned->scoped.reset();  // left before `done` runs: it may start the next call
-        CallCallback done = std::move(owned->done);
-        // The call's gRPC state goes before `done` wakes whoever waits for the result: a
-        // waiter that starts its next call at once then does not meet this one's teardown
-        // on the same channel (bench_rpc, one call in flight: lp/cbw 0.83 -> 0.88, median
-        // of six alternated pairs; docs/performance.md).
-        owned.reset();
-        std::move(done)(std::move(outcome));
-      });
+      raw->channel.get(), route.call_method, &raw->context, &raw->request, &raw->reply,
+      [raw](grpc::Status status) { EndCall(raw, std::move(status)); });
   // The call's state may be gone by now; the connection keeps the gate.
-  if (gate != nullptr) gate->Made();
+  gate->Made();
+  return nullptr;
 }
 
 Future<courier::SerializedObject> CourierChannel::CallFuture(std::string_view method,
                                                              courier::CallArguments args,
                                                              const CallOptions& options) {
-  Promise<courier::SerializedObject> promise{std::string(method)};
-  Future<courier::SerializedObject> future = promise.GetFuture();
-  CallAsync(method, std::move(args), options,
-            [promise = std::move(promise)](
-                absl::StatusOr<courier::SerializedObject> result) mutable {
-              promise.Set(std::move(result));
-            });
+  auto promise = std::make_shared<Promise<courier::SerializedObject>>(std::string(method));
+  Future<courier::SerializedObject> future = promise->GetFuture();
+  promise->SetWaitDriver(
+      StartCall(method, std::move(args), options,
+                [promise](absl::StatusOr<courier::SerializedObject> result) mutable {
+                  promise->Set(std::move(result));
+                }));
   return future;
 }
 

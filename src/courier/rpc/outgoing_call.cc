@@ -29,16 +29,18 @@ absl::Status CallAndWait(CourierChannel& channel, std::string_view method,
   return on_result(&*reply);
 }
 
-void StartCall(CourierChannel& channel, std::string_view method, OutgoingArguments arguments,
-               const CallOptions& options, ReplyCallback done) {
-  channel.CallAsync(method, std::move(*arguments.get()), options,
-                    [done = std::move(done)](absl::StatusOr<courier::SerializedObject> reply) mutable {
-                      if (!reply.ok()) {
-                        std::move(done)(reply.status(), nullptr);
-                      } else {
-                        std::move(done)(absl::OkStatus(), &*reply);
-                      }
-                    });
+WaitDriver* StartCall(CourierChannel& channel, std::string_view method,
+                      OutgoingArguments arguments, const CallOptions& options,
+                      ReplyCallback done) {
+  return channel.StartCall(
+      method, std::move(*arguments.get()), options,
+      [done = std::move(done)](absl::StatusOr<courier::SerializedObject> reply) mutable {
+        if (!reply.ok()) {
+          std::move(done)(reply.status(), nullptr);
+        } else {
+          std::move(done)(absl::OkStatus(), &*reply);
+        }
+      });
 }
 
 }  // namespace lp::internal

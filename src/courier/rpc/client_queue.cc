@@ -1,0 +1,127 @@
+#include "src/courier/rpc/client_queue.h"
+
+#include <pthread.h>
+
+#include <thread>
+
+#include "src/courier/rpc/grpc_library.h"
+#include "src/courier/rpc/tsan_edge.h"
+
+namespace lp::rpc {
+namespace {
+
+// The queue this thread polls now, if any. A completion it runs that waits for another
+// call in turn polls on: the thread already holds the queue.
+thread_local ClientQueue* polled_by_this_thread = nullptr;
+
+// Marks this thread as the poller of `queue` for its scope.
+class PollerScope {
+ public:
+  explicit PollerScope(ClientQueue* queue) { polled_by_this_thread = queue; }
+  ~PollerScope() { polled_by_this_thread = nullptr; }
+  PollerScope(const PollerScope&) = delete;
+  PollerScope& operator=(const PollerScope&) = delete;
+};
+
+}  // namespace
+
+ClientQueue& ClientQueue::Get() {
+  // Function-local static: made once, thread-safely. Never deleted, and reachable from
+  // here, so that LeakSanitizer does not count it.
+  static ClientQueue* const queue = [] {
+    KeepGrpcInitialized();
+    auto* made = new ClientQueue;
+    std::thread([made] {
+      pthread_setname_np(pthread_self(), "lp_replies");
+      made->Run();
+    }).detach();
+    return made;
+  }();
+  return *queue;
+}
+
+int ClientQueue::waiters() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return waiters_;
+}
+
+bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> ready) {
+  if (polled_by_this_thread == this) {
+    while (!ready() && absl::Now() < deadline) {
+      if (!PollOnce(deadline, /*by_waiter=*/true)) continue;
+      // What it ran may have brought a sleeping waiter's result.
+      std::lock_guard<std::mutex> lock(mu_);
+      if (sleeping_ > 0) sleepers_.notify_all();
+    }
+    return ready();
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  ++waiters_;
+  while (!ready()) {
+    if (!polling_) {
+      if (absl::Now() >= deadline) break;
+      polling_ = true;
+      lock.unlock();
+      {
+        PollerScope poller(this);
+        PollOnce(deadline, /*by_waiter=*/true);
+      }
+      lock.lock();
+      polling_ = false;
+      // Sleepers look again: what this thread ran may have brought their results, and
+      // should it leave now, one of them takes the queue over.
+      if (sleeping_ > 0) sleepers_.notify_all();
+      continue;
+    }
+    ++sleeping_;
+    bool timed_out = false;
+    if (deadline == absl::InfiniteFuture()) {
+      sleepers_.wait(lock);
+    } else {
+      timed_out = sleepers_.wait_until(lock, absl::ToChronoTime(deadline)) ==
+                  std::cv_status::timeout;
+    }
+    --sleeping_;
+    if (timed_out) break;
+  }
+  const bool result = ready();
+  if (--waiters_ == 0) last_waiter_left_ = absl::Now();
+  return result;
+}
+
+void ClientQueue::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    if (polling_ || waiters_ > 0 || absl::Now() - last_waiter_left_ < kHandBack) {
+      own_thread_.wait_for(lock, absl::ToChronoNanoseconds(kHandBack));
+      continue;
+    }
+    polling_ = true;
+    lock.unlock();
+    {
+      PollerScope poller(this);
+      PollOnce(absl::InfiniteFuture(), /*by_waiter=*/false);
+    }
+    lock.lock();
+    polling_ = false;
+    // Waiters that came meanwhile sleep: one takes the queue now.
+    if (sleeping_ > 0) sleepers_.notify_all();
+  }
+}
+
+bool ClientQueue::PollOnce(absl::Time deadline, bool by_waiter) {
+  void* tag = nullptr;
+  bool ok = false;
+  // TIMEOUT or, never here, SHUTDOWN: the queue is never shut down.
+  if (queue_.AsyncNext(&tag, &ok, absl::ToChronoTime(deadline)) !=
+      grpc::CompletionQueue::GOT_EVENT) {
+    return false;
+  }
+  TsanEdge();  // the call's state, written by the thread that started it
+  (by_waiter ? completions_run_by_waiters_ : completions_run_by_own_thread_)
+      .fetch_add(1, std::memory_order_relaxed);
+  static_cast<Completion*>(tag)->Complete(ok);
+  return true;
+}
+
+}  // namespace lp::rpc

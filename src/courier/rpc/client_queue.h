@@ -1,0 +1,100 @@
+// ClientQueue: the completion queue on which a process's asynchronous Courier calls
+// through sockets end, polled by the threads that wait for their results.
+//
+// gRPC's callback API ran every such call's end on one of its two shared callback threads,
+// which then woke the thread waiting for the call's Future: two context switches per call,
+// the larger part of what a caller that waits for its Futures in turn paid per call
+// (docs/performance.md, "Waiting threads read their own replies"). Here a thread that waits
+// for the Future of such a call polls this queue itself, as gRPC's synchronous calls poll
+// a queue of their own, and runs the completions it takes: its own, and those of calls that
+// other threads wait for or that continue on their own (Future::OnReady, CallAsync's
+// callback). One thread at a time polls: the others sleep until the poller has run a
+// completion, or has gone and left the queue to them.
+//
+// When no thread waits, the queue's own thread polls it, so that calls nobody waits for
+// still end. It leaves the queue to waiting threads as soon as one comes, and takes it back
+// once none has come for kHandBack: a caller that waits for each of its Futures in turn then
+// keeps the queue between its calls, and wakes nobody. An idle queue's thread sleeps in the
+// queue, and is woken only by a completion.
+#ifndef LP_SRC_COURIER_RPC_CLIENT_QUEUE_H_
+#define LP_SRC_COURIER_RPC_CLIENT_QUEUE_H_
+
+#include <grpcpp/completion_queue.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+#include "absl/functional/function_ref.h"
+#include "absl/time/time.h"
+#include "lp/internal/wait_driver.h"
+
+namespace lp::rpc {
+
+// Thread safety: thread-safe. Completions run on whichever thread polls; one at a time.
+class ClientQueue final : public internal::WaitDriver {
+ public:
+  // What ends on the queue: the tag given to gRPC is a pointer to one.
+  class Completion {
+   public:
+    // Runs once, on the thread that took the event off the queue. `ok` is gRPC's.
+    virtual void Complete(bool ok) = 0;
+
+   protected:
+    ~Completion() = default;
+  };
+
+  // How long the queue's own thread leaves the queue to waiting threads after the last
+  // one went: longer than a caller takes between two waits, short enough for a
+  // continuation that nobody waits for to run soon after its reply came.
+  static constexpr absl::Duration kHandBack = absl::Milliseconds(1);
+
+  // The process's queue, made with its thread on first use, and never destroyed (as
+  // gRPC, which lp never shuts down).
+  static ClientQueue& Get();
+
+  grpc::CompletionQueue* queue() { return &queue_; }
+
+  // Polls the queue on this thread, running what it takes, until `ready()` or `deadline`;
+  // sleeps instead while another thread polls. Returns `ready()`. A completion run here
+  // may wait for another call in turn: it polls on, as the same poller.
+  bool WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> ready) override;
+
+  // Counts, for tests: completions run by waiting threads, and by the queue's own thread.
+  int64_t completions_run_by_waiters() const {
+    return completions_run_by_waiters_.load(std::memory_order_relaxed);
+  }
+  int64_t completions_run_by_own_thread() const {
+    return completions_run_by_own_thread_.load(std::memory_order_relaxed);
+  }
+  // How many threads are in WaitDriving now, for tests.
+  int waiters() const;
+
+ private:
+  ClientQueue() = default;
+
+  // The queue's own thread: polls while no thread waits.
+  void Run();
+  // Takes one event off the queue, waiting until `deadline` at most, and runs it; returns
+  // whether there was one. Called by the poller only, which then wakes the threads that
+  // sleep. `by_waiter` says whose count the completion goes to.
+  bool PollOnce(absl::Time deadline, bool by_waiter);
+
+  grpc::CompletionQueue queue_;
+
+  mutable std::mutex mu_;
+  std::condition_variable sleepers_;     // threads in WaitDriving that do not poll
+  std::condition_variable own_thread_;   // the queue's own thread, while it stays away
+  bool polling_ = false;                 // guarded by mu_: some thread polls
+  int waiters_ = 0;                      // guarded by mu_: threads in WaitDriving
+  int sleeping_ = 0;                     // guarded by mu_: ... of which wait on sleepers_
+  absl::Time last_waiter_left_ = absl::InfinitePast();  // guarded by mu_
+
+  std::atomic<int64_t> completions_run_by_waiters_{0};
+  std::atomic<int64_t> completions_run_by_own_thread_{0};
+};
+
+}  // namespace lp::rpc
+
+#endif  // LP_SRC_COURIER_RPC_CLIENT_QUEUE_H_
