@@ -217,6 +217,29 @@ TEST(ClientQueueTest, AWaitEndsAtItsDeadlineWhetherItPollsOrSleeps) {
   long_waiter.join();
 }
 
+// A caller that asks again and again whether its result is there (Future::WaitFor(0) in a
+// loop) keeps the queue's own thread away, so each of its waits takes what the queue holds
+// even though its deadline has passed; else the result would never come.
+TEST(ClientQueueTest, WaitsWhoseDeadlineHasPassedStillTakeWhatTheQueueHolds) {
+  ClientQueue& queue = ClientQueue::Get();
+  // First a wait that the queue's own thread sees, so that it stays away afterwards.
+  Recorded first;
+  grpc::Alarm first_alarm;
+  std::thread queuer([&] {
+    ASSERT_TRUE(WaitForWaiters(1));
+    QueueNow(first_alarm, first);
+  });
+  ASSERT_TRUE(queue.WaitDriving(absl::Now() + kLong, [&] { return first.done(); }));
+  queuer.join();
+  Recorded second;
+  grpc::Alarm second_alarm;
+  QueueNow(second_alarm, second);
+  const absl::Time give_up = absl::Now() + kLong;
+  while (!queue.WaitDriving(absl::InfinitePast(), [&] { return second.done(); })) {
+    ASSERT_LT(absl::Now(), give_up) << "the result never came";
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Calls through sockets, as an actor makes them.
 

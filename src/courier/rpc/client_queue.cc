@@ -46,9 +46,13 @@ int ClientQueue::waiters() const {
 }
 
 bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> ready) {
+  // A wait whose deadline has passed (Future::WaitFor(0) in a loop) still takes what is
+  // there: it keeps the queue's own thread away, and would otherwise keep the queue idle.
+  bool took = true;  // the last poll ran a completion; none made yet
   if (polled_by_this_thread == this) {
-    while (!ready() && absl::Now() < deadline) {
-      if (!PollOnce(deadline, /*by_waiter=*/true)) continue;
+    while (!ready() && (took || absl::Now() < deadline)) {
+      took = PollOnce(deadline, /*by_waiter=*/true);
+      if (!took) continue;
       // What it ran may have brought a sleeping waiter's result.
       std::lock_guard<std::mutex> lock(mu_);
       if (sleeping_ > 0) sleepers_.notify_all();
@@ -59,12 +63,12 @@ bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> rea
   ++waiters_;
   while (!ready()) {
     if (!polling_) {
-      if (absl::Now() >= deadline) break;
+      if (!took && absl::Now() >= deadline) break;
       polling_ = true;
       lock.unlock();
       {
         PollerScope poller(this);
-        PollOnce(deadline, /*by_waiter=*/true);
+        took = PollOnce(deadline, /*by_waiter=*/true);
       }
       lock.lock();
       polling_ = false;
@@ -73,6 +77,7 @@ bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> rea
       if (sleeping_ > 0) sleepers_.notify_all();
       continue;
     }
+    if (absl::Now() >= deadline) break;
     ++sleeping_;
     bool timed_out = false;
     if (deadline == absl::InfiniteFuture()) {
