@@ -329,7 +329,8 @@ TEST_F(HandlerExecutorPollingTest, AnUnboundedCallWaitingOnAnotherNodeHandsTheQu
 
 TEST_F(HandlerExecutorPollingTest, ACallThatMayBlockKeepsTheQueueWhileAThreadWatches) {
   HandlerExecutor& executor = StartWatched(4);
-  HoldRecord record;
+  // Short whatever the machine: an empty call, preempted, may take longer than kShortCall.
+  HoldRecord record(/*short_call=*/std::chrono::seconds(10));
   for (int i = 1; i <= 3; ++i) {
     // One thread waits in the queue, the other outside it, as the watcher.
     ASSERT_TRUE(AwaitIdleThreads(executor, 1));
@@ -340,9 +341,11 @@ TEST_F(HandlerExecutorPollingTest, ACallThatMayBlockKeepsTheQueueWhileAThreadWat
     EXPECT_EQ(call.ran_on(), call.taken_on());
     EXPECT_EQ(executor.holds_begun(), i);
   }
-  EXPECT_EQ(executor.holds_taken_over(), 0);
   EXPECT_TRUE(record.MayHold());
-  EXPECT_EQ(executor.threads_alive(), 2);
+  // A call preempted for longer than kHoldLimit is taken over, which may start a thread.
+  if (executor.holds_taken_over() == 0) {
+    EXPECT_EQ(executor.threads_alive(), 2);
+  }
 }
 
 TEST_F(HandlerExecutorPollingTest, TheWatcherTakesOverTheQueueFromACallThatOutlastsTheLimit) {

@@ -119,7 +119,8 @@ struct AsyncCall final : rpc::ClientQueue::Completion {
   grpc::Status status;  // the end of the call on the ClientQueue
   grpc::ByteBuffer request;
   grpc::ByteBuffer reply;
-  std::shared_ptr<grpc::Channel> channel;  // keeps gRPC's callback queue alive
+  // Keeps the gRPC channel, and for a call in process gRPC's callback queue, alive.
+  std::shared_ptr<grpc::Channel> channel;
   std::optional<ScopedCall> scoped;
   CallCallback done;
   metrics::CallMetrics* metrics = nullptr;
