@@ -23,6 +23,7 @@
 #include "lp/courier_channel.h"
 #include "lp/courier_server.h"
 #include "lp/future.h"
+#include "src/courier/rpc/tsan_edge.h"
 #include "tests/support/thread_count.h"
 
 namespace lp::rpc {
@@ -79,6 +80,7 @@ class Recorded final : public ClientQueue::Completion {
 // Queues `completion` on the process's queue, due now. The alarm must outlive its firing.
 void QueueNow(grpc::Alarm& alarm, Recorded& completion) {
   ClientQueue::Completion* tag = &completion;
+  TsanEdge();  // as a call's start does, for the thread that will run the completion
   alarm.Set(ClientQueue::Get().queue(), absl::ToChronoTime(absl::Now()), tag);
 }
 

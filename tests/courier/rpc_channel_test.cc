@@ -409,10 +409,9 @@ class InFlightLimit {
     --free_;
   }
   void Release() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++free_;
-    }
+    // Notified under the lock: once the last Release() unlocks, the limit may go.
+    std::lock_guard<std::mutex> lock(mu_);
+    ++free_;
     available_.notify_one();
   }
 
