@@ -478,6 +478,9 @@ internal::WaitDriver* CourierChannel::StartCall(std::string_view method,
         grpc::internal::ClientAsyncResponseReaderHelper::Create<grpc::ByteBuffer>(
             raw->channel.get(), queue.queue(), route.call_method, &raw->context, raw->request));
     raw->reader->StartCall();
+    // The call may end, on the thread that polls, before Finish has returned here: its
+    // state stays until then.
+    const std::shared_ptr<AsyncCall> starting = raw->self;
     rpc::TsanEdge();  // for the thread that will end the call
     rpc::ClientQueue::Completion* const tag = raw;
     raw->reader->Finish(&raw->reply, &raw->status, tag);
