@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "src/courier/rpc/grpc_library.h"
@@ -53,9 +54,8 @@ bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> rea
     while (!ready() && (took || absl::Now() < deadline)) {
       took = PollOnce(deadline, /*by_waiter=*/true);
       if (!took) continue;
-      // What it ran may have brought a sleeping waiter's result.
       std::lock_guard<std::mutex> lock(mu_);
-      if (sleeping_ > 0) sleepers_.notify_all();
+      WakeReadySleepers();
     }
     return ready();
   }
@@ -72,26 +72,45 @@ bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> rea
       }
       lock.lock();
       polling_ = false;
-      // Sleepers look again: what this thread ran may have brought their results, and
-      // should it leave now, one of them takes the queue over.
-      if (sleeping_ > 0) sleepers_.notify_all();
+      if (took) WakeReadySleepers();
       continue;
     }
     if (absl::Now() >= deadline) break;
-    ++sleeping_;
-    bool timed_out = false;
+    Sleeper me{ready};
+    sleepers_.push_back(&me);
+    bool woken = true;
     if (deadline == absl::InfiniteFuture()) {
-      sleepers_.wait(lock);
+      me.wake.wait(lock, [&me] { return me.woken; });
     } else {
-      timed_out = sleepers_.wait_until(lock, absl::ToChronoTime(deadline)) ==
-                  std::cv_status::timeout;
+      woken = me.wake.wait_until(lock, absl::ToChronoTime(deadline), [&me] { return me.woken; });
     }
-    --sleeping_;
-    if (timed_out) break;
+    sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), &me));
+    if (!woken) break;  // its deadline
   }
   const bool result = ready();
   if (--waiters_ == 0) last_waiter_left_ = absl::Now();
+  HandOver();
   return result;
+}
+
+void ClientQueue::WakeReadySleepers() {
+  for (Sleeper* sleeper : sleepers_) {
+    if (!sleeper->woken && sleeper->ready()) {
+      sleeper->woken = true;
+      sleeper->wake.notify_one();
+    }
+  }
+}
+
+void ClientQueue::HandOver() {
+  if (polling_) return;
+  for (Sleeper* sleeper : sleepers_) {
+    if (sleeper->woken) return;  // it leaves or polls, and hands over in turn
+  }
+  if (!sleepers_.empty()) {
+    sleepers_.front()->woken = true;
+    sleepers_.front()->wake.notify_one();
+  }
 }
 
 void ClientQueue::Run() {
@@ -110,7 +129,8 @@ void ClientQueue::Run() {
     lock.lock();
     polling_ = false;
     // Waiters that came meanwhile sleep: one takes the queue now.
-    if (sleeping_ > 0) sleepers_.notify_all();
+    WakeReadySleepers();
+    HandOver();
   }
 }
 

@@ -25,6 +25,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
@@ -77,18 +78,31 @@ class ClientQueue final : public internal::WaitDriver {
   // The queue's own thread: polls while no thread waits.
   void Run();
   // Takes one event off the queue, waiting until `deadline` at most, and runs it; returns
-  // whether there was one. Called by the poller only, which then wakes the threads that
-  // sleep. `by_waiter` says whose count the completion goes to.
+  // whether there was one. Called by the poller only, which then wakes the sleepers whose
+  // results it brought. `by_waiter` says whose count the completion goes to.
   bool PollOnce(absl::Time deadline, bool by_waiter);
+
+  // A thread in WaitDriving that does not poll, while another does. Each has a condition
+  // variable of its own, so that a completion wakes only the thread whose result it brought
+  // (a shared one woke every waiting thread of the process per completion).
+  struct Sleeper {
+    absl::FunctionRef<bool()> ready;
+    std::condition_variable wake;
+    bool woken = false;  // guarded by mu_
+  };
+  // Wakes the sleepers whose results are ready. Called with mu_ held.
+  void WakeReadySleepers();
+  // With nobody polling, wakes one sleeper to poll, unless one is woken already (it polls,
+  // or leaves and hands over in turn). Called with mu_ held.
+  void HandOver();
 
   grpc::CompletionQueue queue_;
 
   mutable std::mutex mu_;
-  std::condition_variable sleepers_;     // threads in WaitDriving that do not poll
   std::condition_variable own_thread_;   // the queue's own thread, while it stays away
   bool polling_ = false;                 // guarded by mu_: some thread polls
   int waiters_ = 0;                      // guarded by mu_: threads in WaitDriving
-  int sleeping_ = 0;                     // guarded by mu_: ... of which wait on sleepers_
+  std::vector<Sleeper*> sleepers_;       // guarded by mu_: ... that do not poll
   absl::Time last_waiter_left_ = absl::InfinitePast();  // guarded by mu_
 
   std::atomic<int64_t> completions_run_by_waiters_{0};
