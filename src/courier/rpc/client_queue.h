@@ -8,8 +8,8 @@
 // for the Future of such a call polls this queue itself, as gRPC's synchronous calls poll
 // a queue of their own, and runs the completions it takes: its own, and those of calls that
 // other threads wait for or that continue on their own (Future::OnReady, CallAsync's
-// callback). One thread at a time polls: the others sleep until the poller has run a
-// completion, or has gone and left the queue to them.
+// callback). One thread at a time polls: the others sleep until the poller has run the
+// completion that brings their result, or has gone and left the queue to one of them.
 //
 // When no thread waits, the queue's own thread polls it, so that calls nobody waits for
 // still end. It leaves the queue to waiting threads as soon as one comes, and takes it back
