@@ -8,9 +8,11 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -240,6 +242,43 @@ TEST(ClientQueueTest, WaitsWhoseDeadlineHasPassedStillTakeWhatTheQueueHolds) {
   while (!queue.WaitDriving(absl::InfinitePast(), [&] { return second.done(); })) {
     ASSERT_LT(absl::Now(), give_up) << "the result never came";
   }
+}
+
+// The voluntary context switches of this process's one thread named `name` (-1: none).
+int64_t SwitchesOfThreadNamed(const std::string& name) {
+  const std::set<std::string> ids = ::lp::testing::ThreadsNamed(name);
+  if (ids.size() != 1) return -1;
+  std::ifstream status(absl::StrCat("/proc/self/task/", *ids.begin(), "/status"));
+  const std::string key = "voluntary_ctxt_switches:";
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind(key, 0) == 0) return std::stoll(line.substr(key.size()));
+  }
+  return -1;
+}
+
+// While a thread waits long (a slow call), the queue's own thread, which stays away from
+// the queue while anyone waits, sleeps rather than looking again every kHandBack: over
+// half a second, a few wake-ups rather than hundreds.
+TEST(ClientQueueTest, WhileAThreadWaitsLongTheQueuesOwnThreadSleeps) {
+  ClientQueue& queue = ClientQueue::Get();
+  Recorded first;
+  Recorded later;
+  grpc::Alarm first_alarm;
+  grpc::Alarm later_alarm;
+  std::thread waiter([&] {
+    EXPECT_TRUE(queue.WaitDriving(absl::Now() + kLong, [&] { return later.done(); }));
+  });
+  ASSERT_TRUE(WaitForWaiters(1));
+  // A completion while the thread waits: the queue's own thread, had it polled, leaves.
+  QueueNow(first_alarm, first);
+  ASSERT_TRUE(first.WaitUntilDone());
+  const int64_t before = SwitchesOfThreadNamed("lp_replies");
+  ASSERT_GE(before, 0);
+  absl::SleepFor(absl::Milliseconds(500));
+  const int64_t during = SwitchesOfThreadNamed("lp_replies") - before;
+  QueueNow(later_alarm, later);
+  waiter.join();
+  EXPECT_LT(during, 50);
 }
 
 // ---------------------------------------------------------------------------------------

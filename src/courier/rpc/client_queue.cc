@@ -32,10 +32,11 @@ ClientQueue& ClientQueue::Get() {
   static ClientQueue* const queue = [] {
     KeepGrpcInitialized();
     auto* made = new ClientQueue;
-    std::thread([made] {
-      pthread_setname_np(pthread_self(), "lp_replies");
-      made->Run();
-    }).detach();
+    std::thread own([made] { made->Run(); });
+    // Named here rather than by the thread itself, so that it has its name once Get()
+    // returns (tests and tools count threads by name).
+    pthread_setname_np(own.native_handle(), "lp_replies");
+    own.detach();
     return made;
   }();
   return *queue;
@@ -88,7 +89,10 @@ bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> rea
     if (!woken) break;  // its deadline
   }
   const bool result = ready();
-  if (--waiters_ == 0) last_waiter_left_ = absl::Now();
+  if (--waiters_ == 0) {
+    last_waiter_left_ = absl::Now();
+    if (own_thread_parked_) own_thread_.notify_one();
+  }
   HandOver();
   return result;
 }
@@ -116,6 +120,15 @@ void ClientQueue::HandOver() {
 void ClientQueue::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
+    // A thread has waited a whole kHandBack without any leaving: it waits long (a slow
+    // call). Until the waiters are gone, this thread sleeps instead of looking every
+    // kHandBack; the last to leave wakes it.
+    if (waiters_ > 0 && absl::Now() - last_waiter_left_ >= kHandBack) {
+      own_thread_parked_ = true;
+      own_thread_.wait(lock, [this] { return waiters_ == 0; });
+      own_thread_parked_ = false;
+      continue;
+    }
     if (polling_ || waiters_ > 0 || absl::Now() - last_waiter_left_ < kHandBack) {
       own_thread_.wait_for(lock, absl::ToChronoNanoseconds(kHandBack));
       continue;

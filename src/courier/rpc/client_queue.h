@@ -14,8 +14,10 @@
 // When no thread waits, the queue's own thread polls it, so that calls nobody waits for
 // still end. It leaves the queue to waiting threads as soon as one comes, and takes it back
 // once none has come for kHandBack: a caller that waits for each of its Futures in turn then
-// keeps the queue between its calls, and wakes nobody. An idle queue's thread sleeps in the
-// queue, and is woken only by a completion.
+// keeps the queue between its calls, and wakes nobody. While waiters come and go, the
+// queue's own thread looks every kHandBack; while one waits long, it sleeps until the last
+// waiter leaves. An idle queue's thread sleeps in the queue, and is woken only by a
+// completion.
 #ifndef LP_SRC_COURIER_RPC_CLIENT_QUEUE_H_
 #define LP_SRC_COURIER_RPC_CLIENT_QUEUE_H_
 
@@ -101,6 +103,7 @@ class ClientQueue final : public internal::WaitDriver {
   mutable std::mutex mu_;
   std::condition_variable own_thread_;   // the queue's own thread, while it stays away
   bool polling_ = false;                 // guarded by mu_: some thread polls
+  bool own_thread_parked_ = false;       // guarded by mu_: own thread waits for no waiters
   int waiters_ = 0;                      // guarded by mu_: threads in WaitDriving
   std::vector<Sleeper*> sleepers_;       // guarded by mu_: ... that do not poll
   absl::Time last_waiter_left_ = absl::InfinitePast();  // guarded by mu_
