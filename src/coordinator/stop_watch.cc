@@ -1,68 +1,113 @@
 #include "src/coordinator/stop_watch.h"
 
 #include <grpcpp/client_context.h>
-#include <grpcpp/support/sync_stream.h>
+#include <grpcpp/support/async_stream.h>
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "src/coordinator/token.h"
 #include "src/coordinator/wire.h"
+#include "src/courier/rpc/client_queue.h"
 #include "src/courier/rpc/grpc_status.h"
+#include "src/courier/rpc/tsan_edge.h"
 
 namespace lp::internal {
 
-// The gRPC side of the watch: a thread that reads the stream with gRPC's synchronous
-// API and only records what arrives in the StopWatch, whose own thread runs the user's
-// callbacks, so that those may block without holding up the reading. Not gRPC's callback
-// API, which this used to be: a process that uses it at all runs gRPC's two callback
-// threads, which wake about ten times a second each however idle the process is, and
-// every worker has a watch (docs/performance.md, "A worker without gRPC's callback
+// The gRPC side of the watch: reads the stream with gRPC's asynchronous API, on the
+// process's ClientQueue, and only records what arrives in the StopWatch, whose own thread
+// runs the user's callbacks, so that those may block without holding up the reading.
+//
+// Not a thread of its own blocked in a read of gRPC's synchronous API, which this used to
+// be: with gRPC's epoll1 poller, one thread of the process polls the sockets at a time,
+// and each thread waiting in a completion queue takes that role in turn, so the reading
+// thread was woken once or twice per call of an actor that waits for its Futures, to
+// poll their replies for it (docs/performance.md, "The stop watch reads on the reply
+// queue"). Not gRPC's callback API either, which this was first: a process that uses it
+// at all runs gRPC's two callback threads, which wake about ten times a second each
+// however idle the process is (docs/performance.md, "A worker without gRPC's callback
 // threads").
-class StopWatch::Reader {
+//
+// Thread safety: Complete() runs on whichever thread polls the ClientQueue, one step of
+// the stream at a time (each step is started by the one before); the destructor may run
+// on any thread but one running a completion of the ClientQueue.
+class StopWatch::Reader final : public rpc::ClientQueue::Completion {
  public:
   Reader(StopWatch* watch, coordinator::Coordinator::Stub* stub, const std::string& token,
          const NodeId& node)
       : watch_(watch) {
     context_.AddMetadata(kTokenMetadataKey, token);
     *request_.mutable_node() = ToProto(node);
-    thread_ = std::thread([this, stub] { Read(stub); });
+    stream_ = stub->PrepareAsyncWatchStop(&context_, request_, rpc::ClientQueue::Get().queue());
+    rpc::TsanEdge();  // for the thread that completes the step
+    stream_->StartCall(static_cast<Completion*>(this));
   }
 
-  // Ends the stream, whether or not the thread has opened it yet (a ClientContext
-  // cancelled before its call starts cancels the call when it does), and joins the thread.
+  // Ends the stream and waits until its last step has completed, polling the queue itself
+  // (past a completion that blocks it, as the watch's thread did) rather than relying on
+  // another thread to.
   ~Reader() {
     context_.TryCancel();
-    thread_.join();
+    rpc::ClientQueue& queue = rpc::ClientQueue::Get();
+    const auto finished = [this] {
+      std::lock_guard<std::mutex> lock(mu_);
+      return finished_;
+    };
+    uint64_t last_look = 0;
+    while (!queue.WaitDriving(absl::Now() + absl::FromChrono(kBlockedCompletionLook),
+                              finished)) {
+      queue.PollPastABlockedCompletion(last_look, finished);
+    }
+  }
+
+  void Complete(bool ok) override {
+    if (stage_ == Stage::kFinishing) {
+      // Ignored if the stop already arrived or the watch was closed.
+      watch_->Settle(Outcome::kLost, "", rpc::ToAbslStatus(status_));
+      std::lock_guard<std::mutex> lock(mu_);
+      finished_ = true;
+      return;
+    }
+    if (stage_ == Stage::kReading && ok) Record(notice_);
+    stage_ = ok ? Stage::kReading : Stage::kFinishing;
+    rpc::TsanEdge();  // for the thread that completes the next step
+    if (ok) {
+      stream_->Read(&notice_, static_cast<Completion*>(this));
+    } else {
+      stream_->Finish(&status_, static_cast<Completion*>(this));
+    }
   }
 
  private:
-  void Read(coordinator::Coordinator::Stub* stub) {
-    std::unique_ptr<grpc::ClientReader<coordinator::StopNotice>> stream =
-        stub->WatchStop(&context_, request_);
-    coordinator::StopNotice notice;
-    while (stream->Read(&notice)) {
-      if (notice.start()) {
-        watch_->AddStart();
-      } else if (notice.report_metrics() != 0) {
-        watch_->AddMetricsRequest(notice.report_metrics());
-      } else if (notice.ended_size() > 0) {
-        std::vector<NodeId> nodes;
-        for (const coordinator::NodeId& node : notice.ended()) nodes.push_back(FromProto(node));
-        watch_->AddEnded(std::move(nodes), notice.ended_how());
-      } else {
-        // The stop is the last notice; the server then ends the stream.
-        watch_->Settle(Outcome::kStopped, notice.reason(), absl::OkStatus());
-      }
+  enum class Stage { kStarting, kReading, kFinishing };
+
+  void Record(const coordinator::StopNotice& notice) {
+    if (notice.start()) {
+      watch_->AddStart();
+    } else if (notice.report_metrics() != 0) {
+      watch_->AddMetricsRequest(notice.report_metrics());
+    } else if (notice.ended_size() > 0) {
+      std::vector<NodeId> nodes;
+      for (const coordinator::NodeId& node : notice.ended()) nodes.push_back(FromProto(node));
+      watch_->AddEnded(std::move(nodes), notice.ended_how());
+    } else {
+      // The stop is the last notice; the server then ends the stream.
+      watch_->Settle(Outcome::kStopped, notice.reason(), absl::OkStatus());
     }
-    // Ignored if the stop already arrived or the watch was closed.
-    watch_->Settle(Outcome::kLost, "", rpc::ToAbslStatus(stream->Finish()));
   }
 
   StopWatch* const watch_;
   grpc::ClientContext context_;
   coordinator::WatchStopRequest request_;
-  std::thread thread_;  // last: starts once everything above is ready
+  std::unique_ptr<grpc::ClientAsyncReaderInterface<coordinator::StopNotice>> stream_;
+  // Written by one step's completion, read by the next's (gRPC orders them).
+  Stage stage_ = Stage::kStarting;
+  coordinator::StopNotice notice_;
+  grpc::Status status_;
+  std::mutex mu_;
+  bool finished_ = false;  // guarded by mu_: the last step has completed
 };
 
 StopWatch::StopWatch(coordinator::Coordinator::Stub* stub, const std::string& token,
@@ -132,12 +177,24 @@ void StopWatch::RunCallbacks() {
   Outcome outcome;
   std::string reason;
   absl::Status why;
+  uint64_t last_look = 0;  // at the ClientQueue, for PollPastABlockedCompletion
   for (;;) {
     std::unique_lock lock(mu_);
-    settled_.wait(lock, [this] {
+    const auto notice_came = [this] {
       return outcome_ != Outcome::kPending || start_ || !ended_.empty() ||
              !metrics_requests_.empty();
-    });
+    };
+    while (!settled_.wait_for(lock, kBlockedCompletionLook, notice_came)) {
+      // The stream is read through the ClientQueue: a completion that blocks there would
+      // keep this watch from hearing the stop. Polling past it, this thread comes back to
+      // run what a notice asks (on_stop may be what the blocked completion waits for).
+      lock.unlock();
+      rpc::ClientQueue::Get().PollPastABlockedCompletion(last_look, [&] {
+        std::lock_guard<std::mutex> relock(mu_);
+        return notice_came();
+      });
+      lock.lock();
+    }
     // The start first: no node ran before it, so none can have ended.
     if (start_ && outcome_ != Outcome::kClosed) {
       start_ = false;

@@ -7,9 +7,12 @@
 //
 // The stream carries a start notice (every worker the launch waits for is ready), a
 // notice per node that ended while the program runs, requests for this process's metrics
-// (when someone collects the program's), then one stop notice, its last. If it ends without one, the coordinator is lost: the launcher died (its sockets are closed by the kernel, even on
-// SIGKILL) or the network was cut (noticed by HTTP/2 keepalive pings on the channel).
+// (when someone collects the program's), then one stop notice, its last. If it ends
+// without one, the coordinator is lost: the launcher died (its sockets are closed by the
+// kernel, even on SIGKILL) or the network was cut (noticed by HTTP/2 keepalive pings on
+// the channel).
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -55,6 +58,12 @@ class StopWatch {
 
   // True once the stop notice has arrived (on_stop may still be about to run, or running).
   bool HeardStop();
+
+  // How often the callbacks' thread, while it has nothing to run, looks whether a
+  // completion blocks the ClientQueue through which the stream is read (an OnReady
+  // callback that waits, against its rule), to poll past it: the stop is heard within
+  // about twice this even then.
+  static constexpr std::chrono::milliseconds kBlockedCompletionLook{500};
 
  private:
   class Reader;

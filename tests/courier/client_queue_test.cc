@@ -281,6 +281,60 @@ TEST(ClientQueueTest, WhileAThreadWaitsLongTheQueuesOwnThreadSleeps) {
   EXPECT_LT(during, 50);
 }
 
+// A completion that blocks (an OnReady callback against its rule) holds the queue. A thread
+// that looks at the queue now and then (a worker's stop watch) polls past it once it has
+// seen the same completion running at two looks: a completion behind the blocked one runs,
+// on the looking thread, and wakes the thread that sleeps waiting for it. The looking
+// thread comes back when its own `done` says so, while the completion still blocks.
+TEST(ClientQueueTest, AThreadThatLooksTwiceAtABlockedCompletionPollsPastIt) {
+  ClientQueue& queue = ClientQueue::Get();
+  const int64_t past_before = queue.completions_run_past_a_blocked_one();
+  std::mutex mu;
+  std::condition_variable changed;
+  bool blocking = false;  // guarded by mu
+  bool release = false;   // guarded by mu
+  Recorded blocked;
+  blocked.then = [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    blocking = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return release; });
+  };
+  grpc::Alarm blocked_alarm;
+  QueueNow(blocked_alarm, blocked);  // nobody waits: the queue's own thread runs it
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(changed.wait_for(lock, absl::ToChronoSeconds(kLong), [&] { return blocking; }));
+  }
+  uint64_t last_look = 0;
+  EXPECT_FALSE(queue.PollPastABlockedCompletion(last_look, [] { return true; }))
+      << "the first look only notes what runs";
+
+  Recorded behind;
+  grpc::Alarm behind_alarm;
+  std::thread waiter([&] {
+    EXPECT_TRUE(queue.WaitDriving(absl::Now() + kLong, [&] { return behind.done(); }));
+  });
+  ASSERT_TRUE(WaitForWaiters(1));
+  QueueNow(behind_alarm, behind);
+  std::thread::id looker;
+  std::thread looking([&] {
+    looker = std::this_thread::get_id();
+    EXPECT_TRUE(queue.PollPastABlockedCompletion(last_look, [&] { return behind.done(); }));
+  });
+  looking.join();  // back once `behind` has run, though `blocked` still blocks
+  waiter.join();
+  EXPECT_EQ(behind.thread(), looker);
+  EXPECT_GT(queue.completions_run_past_a_blocked_one(), past_before);
+  EXPECT_FALSE(blocked.done());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+    changed.notify_all();
+  }
+  ASSERT_TRUE(blocked.WaitUntilDone());
+}
+
 // ---------------------------------------------------------------------------------------
 // Calls through sockets, as an actor makes them.
 

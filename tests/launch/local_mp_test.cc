@@ -380,6 +380,23 @@ TEST_F(LocalMpTest, SigtermStopsEveryNodeCleanly) {
   EXPECT_THAT(testing::WaitUntilGone(Values(pids), kGenerous), ::testing::IsEmpty());
 }
 
+// A Future::OnReady callback that blocks, against its rule, holds the thread that reads
+// the worker's replies, and the worker's stop watch reads its stream through the same
+// queue. The watch polls past such a callback (rpc::ClientQueue::PollPastABlockedCompletion):
+// the worker hears the stop and its node ends cleanly, instead of being killed at the end
+// of the notice.
+TEST_F(LocalMpTest, AContinuationThatBlocksDoesNotKeepItsWorkerFromHearingTheStop) {
+  ChildProcess child(
+      {Child(), "--mode=blocked_continuation", "--lp_termination_notice_secs=30"});
+  const auto pids = WaitForNodes(child, {"blocker/0"});
+  ASSERT_EQ(pids.size(), 1u) << child.output();
+  ASSERT_TRUE(WaitForLine(child, "[blocker/0] continuation blocks")) << child.output();
+  child.Signal(SIGTERM);
+  EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
+  EXPECT_THAT(child.output(), HasSubstr("[blocker/0] continuation saw the stop\n"));
+  EXPECT_THAT(child.output(), HasSubstr("[blocker/0] clean exit: blocker/0\n"));
+}
+
 TEST_F(LocalMpTest, StragglerIsKilledWithItsChildrenAfterTheNotice) {
   // A notice long enough for the waiters to exit on a loaded machine (or under TSan).
   ChildProcess child({Child(), "--mode=straggler", "--lp_termination_notice_secs=5"});
@@ -886,12 +903,13 @@ TEST_F(LocalMpTest, AChosenSecretThatCannotWorkIsALaunchError) {
 
 // gRPC 1.51 runs two threads for its callback API in any process that uses it, and they
 // wake about ten times a second each however idle the process is. A worker runs none:
-// serving calls, making synchronous ones and watching for the stop do not use that API,
-// and the replies of its asynchronous calls are read by a thread of lp's (rpc::ClientQueue,
-// which sleeps while idle), started by its first such call (docs/performance.md, "A worker
-// without gRPC's callback threads", "Waiting threads read their own replies"). The actor's
-// future shows that the counts would see them.
-TEST_F(LocalMpTest, WorkersRunNoGrpcCallbackThreadsAndAReplyThreadOnceTheyCallAsynchronously) {
+// serving calls and making synchronous ones do not use that API, and the replies of its
+// asynchronous calls and its stop watch's stream are read through a queue of lp's
+// (rpc::ClientQueue), whose one thread sleeps while idle, so every worker has it from its
+// start (docs/performance.md, "A worker without gRPC's callback threads", "Waiting threads
+// read their own replies", "The stop watch reads on the reply queue"). The actor's future
+// shows that the counts would see them.
+TEST_F(LocalMpTest, WorkersRunNoGrpcCallbackThreadsAndOneReplyThread) {
   ChildProcess child({Child(), "--mode=callback_threads"});
   EXPECT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << child.output();
   std::smatch match;
@@ -905,7 +923,7 @@ TEST_F(LocalMpTest, WorkersRunNoGrpcCallbackThreadsAndAReplyThreadOnceTheyCallAs
   EXPECT_EQ(match[2], "0") << "the learner, serving the actor's future";
   EXPECT_EQ(match[3], "0") << "the actor, having made synchronous calls only";
   EXPECT_EQ(match[4], "0") << "the actor, after its future";
-  EXPECT_EQ(match[5], "0") << "the actor's reply threads, having made synchronous calls only";
+  EXPECT_EQ(match[5], "1") << "the actor's reply threads, having made synchronous calls only";
   EXPECT_EQ(match[6], "1") << "the actor's reply threads, after its future";
 }
 

@@ -38,7 +38,12 @@
 //   --mode=callback_threads  learner/0 (a CourierNode) and actor/0, which calls it in a
 //                          loop, then once through a future; prints "callback threads:
 //                          learner <n> <n>, actor <before the future> then <after>", the
-//                          threads of gRPC's callback queue in each process, and stops
+//                          threads of gRPC's callback queue in each process, then "; reply
+//                          threads <before> then <after>", lp's (rpc::ClientQueue), and stops
+//   --mode=blocked_continuation  learner/0 and blocker/0, whose Future::OnReady callback,
+//                          against its rule, waits for the stop: prints "continuation
+//                          blocks", then "continuation saw the stop" and "clean exit:
+//                          blocker/0" once the program stops
 //   --mode=malloc_arenas   allocator/0 holds memory malloc'd on 8 threads at once, prints
 //                          "malloc arenas <n> cpus <m>" (its process's arenas, the CPUs it
 //                          may run on) and stops
@@ -66,7 +71,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <condition_variable>
 #include <latch>
+#include <memory>
+#include <mutex>
+#include <stop_token>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -269,6 +278,33 @@ void Actor(lp::CourierClient<Learner> learner) {
   lp::Stop();
 }
 
+// blocked_continuation: a callback that waits on the thread that reads the process's
+// replies, and with it the stop watch's stream, which is read there too. The worker must
+// still hear the stop.
+void Blocker(lp::CourierClient<Learner> learner) {
+  const std::string me = Me();
+  SayPid();
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable_any changed;
+    bool returned = false;  // guarded by mu
+  };
+  auto shared = std::make_shared<Shared>();
+  learner.Async(&Learner::CallbackThreads)
+      .OnReady([shared, stop = lp::StopToken()](absl::StatusOr<int>) {
+        Say("continuation blocks");
+        std::unique_lock<std::mutex> lock(shared->mu);
+        shared->changed.wait(lock, stop, [] { return false; });
+        Say("continuation saw the stop");
+        shared->returned = true;
+        shared->changed.notify_all();
+      });
+  lp::WaitForStop();
+  std::unique_lock<std::mutex> lock(shared->mu);
+  shared->changed.wait(lock, [&] { return shared->returned; });
+  Say("clean exit: " + me);
+}
+
 // malloc_arenas: glibc gives a thread that allocates an arena of its own while the limit
 // allows, so 8 threads holding memory at once show the limit (an ended thread's arena
 // would be reused).
@@ -399,6 +435,9 @@ int main(int argc, char** argv) {
   } else if (mode == "callback_threads") {
     auto learner = program.AddNode(lp::CourierNode<Learner>(), "learner");
     program.AddNode(lp::FunctionNode(Actor, learner), "actor");
+  } else if (mode == "blocked_continuation") {
+    auto learner = program.AddNode(lp::CourierNode<Learner>(), "learner");
+    program.AddNode(lp::FunctionNode(Blocker, learner), "blocker");
   } else if (mode == "malloc_arenas") {
     program.AddNode(lp::FunctionNode(Allocator), "allocator");
   } else if (mode == "bind_now") {

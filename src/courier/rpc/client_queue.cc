@@ -11,20 +11,31 @@
 namespace lp::rpc {
 namespace {
 
-// The queue this thread polls now, if any. A completion it runs that waits for another
-// call in turn polls on: the thread already holds the queue.
-thread_local ClientQueue* polled_by_this_thread = nullptr;
+// How long a thread polling past a blocked completion waits in the queue at a time before
+// it looks whether that completion has returned.
+constexpr absl::Duration kPastBlockedLook = absl::Milliseconds(10);
 
-// Marks this thread as the poller of `queue` for its scope.
-class PollerScope {
+}  // namespace
+
+class ClientQueue::PollerScope {
  public:
-  explicit PollerScope(ClientQueue* queue) { polled_by_this_thread = queue; }
+  PollerScope(ClientQueue* queue, Role role) {
+    polled_by_this_thread = queue;
+    role_of_this_thread = role;
+  }
   ~PollerScope() { polled_by_this_thread = nullptr; }
   PollerScope(const PollerScope&) = delete;
   PollerScope& operator=(const PollerScope&) = delete;
+
+  // The queue this thread polls now, if any, and as what. A completion it runs that waits
+  // for another call in turn polls on: the thread already holds the queue.
+  static thread_local ClientQueue* polled_by_this_thread;
+  static thread_local Role role_of_this_thread;
 };
 
-}  // namespace
+thread_local ClientQueue* ClientQueue::PollerScope::polled_by_this_thread = nullptr;
+thread_local ClientQueue::Role ClientQueue::PollerScope::role_of_this_thread =
+    ClientQueue::Role::kWaiter;
 
 ClientQueue& ClientQueue::Get() {
   // Function-local static: made once, thread-safely. Never deleted, and reachable from
@@ -51,9 +62,9 @@ bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> rea
   // A wait whose deadline has passed (Future::WaitFor(0) in a loop) still takes what is
   // there: it keeps the queue's own thread away, and would otherwise keep the queue idle.
   bool took = true;  // the last poll ran a completion; none made yet
-  if (polled_by_this_thread == this) {
+  if (PollerScope::polled_by_this_thread == this) {
     while (!ready() && (took || absl::Now() < deadline)) {
-      took = PollOnce(deadline, /*by_waiter=*/true);
+      took = PollOnce(deadline, PollerScope::role_of_this_thread);
       if (!took) continue;
       std::lock_guard<std::mutex> lock(mu_);
       WakeReadySleepers();
@@ -68,8 +79,8 @@ bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> rea
       polling_ = true;
       lock.unlock();
       {
-        PollerScope poller(this);
-        took = PollOnce(deadline, /*by_waiter=*/true);
+        PollerScope poller(this, Role::kWaiter);
+        took = PollOnce(deadline, Role::kWaiter);
       }
       lock.lock();
       polling_ = false;
@@ -136,8 +147,8 @@ void ClientQueue::Run() {
     polling_ = true;
     lock.unlock();
     {
-      PollerScope poller(this);
-      PollOnce(absl::InfiniteFuture(), /*by_waiter=*/false);
+      PollerScope poller(this, Role::kOwnThread);
+      PollOnce(absl::InfiniteFuture(), Role::kOwnThread);
     }
     lock.lock();
     polling_ = false;
@@ -147,7 +158,7 @@ void ClientQueue::Run() {
   }
 }
 
-bool ClientQueue::PollOnce(absl::Time deadline, bool by_waiter) {
+bool ClientQueue::PollOnce(absl::Time deadline, Role role) {
   void* tag = nullptr;
   bool ok = false;
   // TIMEOUT or, never here, SHUTDOWN: the queue is never shut down.
@@ -156,9 +167,31 @@ bool ClientQueue::PollOnce(absl::Time deadline, bool by_waiter) {
     return false;
   }
   TsanEdge();  // the call's state, written by the thread that started it
-  (by_waiter ? completions_run_by_waiters_ : completions_run_by_own_thread_)
-      .fetch_add(1, std::memory_order_relaxed);
+  completions_run_[static_cast<int>(role)].fetch_add(1, std::memory_order_relaxed);
+  if (role == Role::kPastBlocked) {
+    static_cast<Completion*>(tag)->Complete(ok);
+    return true;
+  }
+  // A completion run within another (which waits for a call in turn) restores the outer
+  // one's number when it returns.
+  const uint64_t outer = running_.exchange(++begun_, std::memory_order_relaxed);
   static_cast<Completion*>(tag)->Complete(ok);
+  running_.store(outer, std::memory_order_relaxed);
+  return true;
+}
+
+bool ClientQueue::PollPastABlockedCompletion(uint64_t& last_look,
+                                             absl::FunctionRef<bool()> done) {
+  const uint64_t running = running_.load(std::memory_order_relaxed);
+  const bool blocked = running != 0 && running == last_look;
+  last_look = running;
+  if (!blocked || PollerScope::polled_by_this_thread == this) return false;
+  PollerScope poller(this, Role::kPastBlocked);
+  while (running_.load(std::memory_order_relaxed) == running && !done()) {
+    if (!PollOnce(absl::Now() + kPastBlockedLook, Role::kPastBlocked)) continue;
+    std::lock_guard<std::mutex> lock(mu_);
+    WakeReadySleepers();
+  }
   return true;
 }
 

@@ -18,6 +18,12 @@
 // queue's own thread looks every kHandBack; while one waits long, it sleeps until the last
 // waiter leaves. An idle queue's thread sleeps in the queue, and is woken only by a
 // completion.
+//
+// A completion that blocks (an OnReady callback that breaks its rule) holds the queue,
+// and every reply of the process waits behind it. So does a worker's stop notice, which
+// is read through this queue too (src/coordinator/stop_watch.cc): the worker's stop watch
+// therefore looks at the queue now and then (PollPastABlockedCompletion), and polls it
+// itself while a completion has been running since its last look.
 #ifndef LP_SRC_COURIER_RPC_CLIENT_QUEUE_H_
 #define LP_SRC_COURIER_RPC_CLIENT_QUEUE_H_
 
@@ -64,25 +70,45 @@ class ClientQueue final : public internal::WaitDriver {
   // may wait for another call in turn: it polls on, as the same poller.
   bool WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> ready) override;
 
-  // Counts, for tests: completions run by waiting threads, and by the queue's own thread.
+  // For a thread that watches the queue from outside, every so often: if the completion
+  // that was running at this thread's last look is running still, polls the queue on
+  // this thread too, as a second poller, running what it takes, until that completion
+  // returns or `done()` (looked at after each completion, and every few milliseconds).
+  // `last_look` carries what this thread saw from one look to the next (0 at first): after
+  // `done()`, the next look polls at once if the same completion still runs. Returns
+  // whether it polled. Not from a completion.
+  bool PollPastABlockedCompletion(uint64_t& last_look, absl::FunctionRef<bool()> done);
+
+  // Counts, for tests: completions run by waiting threads, by the queue's own thread, and
+  // past a blocked completion.
   int64_t completions_run_by_waiters() const {
-    return completions_run_by_waiters_.load(std::memory_order_relaxed);
+    return completions_run_[static_cast<int>(Role::kWaiter)].load(std::memory_order_relaxed);
   }
   int64_t completions_run_by_own_thread() const {
-    return completions_run_by_own_thread_.load(std::memory_order_relaxed);
+    return completions_run_[static_cast<int>(Role::kOwnThread)].load(std::memory_order_relaxed);
+  }
+  int64_t completions_run_past_a_blocked_one() const {
+    return completions_run_[static_cast<int>(Role::kPastBlocked)].load(std::memory_order_relaxed);
   }
   // How many threads are in WaitDriving now, for tests.
   int waiters() const;
 
  private:
+  // Who polls: a thread in WaitDriving, the queue's own thread, or a thread polling past a
+  // blocked completion (which leaves running_ alone, being the second poller).
+  enum class Role { kWaiter, kOwnThread, kPastBlocked };
+  // Marks this thread as a poller of the queue for its scope: a completion it runs that
+  // waits for another call in turn polls on, in the same role.
+  class PollerScope;
+
   ClientQueue() = default;
 
   // The queue's own thread: polls while no thread waits.
   void Run();
   // Takes one event off the queue, waiting until `deadline` at most, and runs it; returns
-  // whether there was one. Called by the poller only, which then wakes the sleepers whose
-  // results it brought. `by_waiter` says whose count the completion goes to.
-  bool PollOnce(absl::Time deadline, bool by_waiter);
+  // whether there was one. Called by a poller only, which then wakes the sleepers whose
+  // results it brought. `role` says whose count the completion goes to.
+  bool PollOnce(absl::Time deadline, Role role);
 
   // A thread in WaitDriving that does not poll, while another does. Each has a condition
   // variable of its own, so that a completion wakes only the thread whose result it brought
@@ -108,8 +134,12 @@ class ClientQueue final : public internal::WaitDriver {
   std::vector<Sleeper*> sleepers_;       // guarded by mu_: ... that do not poll
   absl::Time last_waiter_left_ = absl::InfinitePast();  // guarded by mu_
 
-  std::atomic<int64_t> completions_run_by_waiters_{0};
-  std::atomic<int64_t> completions_run_by_own_thread_{0};
+  // The completion the poller runs now, numbered from 1 in the order they began; 0 while
+  // it runs none. Written by the poller only (not one polling past a blocked completion).
+  std::atomic<uint64_t> running_{0};
+  uint64_t begun_ = 0;  // completions begun by the poller; the poller's only
+
+  std::atomic<int64_t> completions_run_[3] = {0, 0, 0};  // by Role
 };
 
 }  // namespace lp::rpc
