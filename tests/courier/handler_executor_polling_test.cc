@@ -338,6 +338,7 @@ TEST_F(HandlerExecutorPollingTest, ACallThatMayBlockKeepsTheQueueWhileAThreadWat
     Arrival& call = NewArrival([] {}, HandlerExecutor::Arrival::kMayBlock, &record);
     Arrive(&call);
     ASSERT_TRUE(call.ran().WaitFor(kLong));
+    ASSERT_TRUE(call.handed().WaitFor(kLong));  // the record is written before this
     EXPECT_EQ(call.ran_on(), call.taken_on());
     EXPECT_EQ(executor.holds_begun(), i);
   }
@@ -411,11 +412,14 @@ TEST_F(HandlerExecutorPollingTest, ACallOfAMethodWhoseCallsTakeLongHandsTheQueue
   Arrival& short_call = NewArrival([] {}, HandlerExecutor::Arrival::kMayBlock, &quick);
   Arrive(&short_call);
   ASSERT_TRUE(short_call.ran().WaitFor(kLong));
+  ASSERT_TRUE(short_call.handed().WaitFor(kLong));
   EXPECT_EQ(executor.holds_begun(), 0);
   ASSERT_TRUE(AwaitThreadsOutsideQueue(executor, 1));
   Arrival& next = NewArrival([] {}, HandlerExecutor::Arrival::kMayBlock, &quick);
   Arrive(&next);
   ASSERT_TRUE(next.ran().WaitFor(kLong));
+  // The record is written before this; it must outlive that (ASan once saw it gone).
+  ASSERT_TRUE(next.handed().WaitFor(kLong));
   EXPECT_EQ(executor.holds_begun(), 1);
 }
 
