@@ -641,6 +641,20 @@ TEST_F(SlurmTerminationTest, ActorsStopCleanlyWhenTheLearnerStopsTheProgram) {
   }
 }
 
+// An OnReady callback of actor/0 blocks until the stop, holding its worker's reply queue,
+// through which the worker's stop notice is read too: the stop watch polls past it, and
+// the program still stops cleanly across the machines.
+TEST_F(SlurmTerminationTest, ActorsChainingCallsStopCleanlyThoughACallbackBlocksUntilTheStop) {
+  for (int run = 0; run < 3; ++run) {
+    auto child = LaunchRl("blocked_callback");
+    ASSERT_EQ(ExitCodeOf(child->WaitForExit(kLaunchDeadline)), 0) << "run " << run << ":\n"
+                                                                   << child->output();
+    ASSERT_THAT(child->output(), HasSubstr("actor/0: the blocked callback saw the stop"))
+        << "run " << run;
+    ASSERT_THAT(child->output(), Not(HasSubstr("failed"))) << "run " << run;
+  }
+}
+
 // Mutual TLS across the cluster (--lp_tls_*): one certificate for every host, checked
 // under one name (--lp_tls_server_name), as a site without per-host certificates would
 // set it up. The files are in the build tree, which every host sees at the same path.

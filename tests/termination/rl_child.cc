@@ -18,6 +18,13 @@
 //                            how long it took, and lets the last error escape
 //   --scenario=kill_server   learner/0 (no Run()) serves Step() and prints its pid;
 //                            the test kills it
+//   --scenario=blocked_callback
+//                            each actor keeps 4 calls of Step() in flight, chained with
+//                            Future::OnReady; actor/0's 50th callback, against OnReady's
+//                            rule, says so ("actor/0: a callback blocks", and a call of
+//                            Step(-1)) and waits for the stop ("actor/0: the blocked
+//                            callback saw the stop"); learner/0 calls lp::Stop() once
+//                            actors made --steps calls and actor/0's callback blocks
 //
 // Every scenario has --actors actor nodes (group "actor") calling in a loop; each prints
 // "actor/i running" once its first call returned. --marker is ignored: it lets a test
@@ -27,8 +34,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -51,27 +62,37 @@ void Say(const std::string& line) { std::cout << line + "\n" << std::flush; }
 
 std::string Me() { return lp::CurrentNode()->node.ToString(); }
 
-// throw, call_after_stop, kill_server: what actors call.
+// throw, learner_ends, call_after_stop, kill_server, blocked_callback: what actors call.
 class Learner {
  public:
-  // Run() ends after `end_after` calls: by throwing, or by returning when `returns`.
-  explicit Learner(int end_after, bool returns = false)
-      : end_after_(end_after), returns_(returns) {}
+  // How Run() ends, after `end_after` calls.
+  enum class End { kThrow, kReturn, kStop };
+  explicit Learner(int end_after, End end = End::kThrow) : end_after_(end_after), end_(end) {}
 
+  // actor -1: blocked_callback's actor/0 says its callback blocks.
   int Step(int actor) {
-    ++steps_;
+    if (actor < 0) {
+      blocked_said_ = true;
+    } else {
+      ++steps_;
+    }
     return actor;
   }
 
   int Pid() { return static_cast<int>(getpid()); }
 
-  // throw, learner_ends: ends while the actors are mid-call.
+  // throw, learner_ends, blocked_callback: ends while the actors are mid-call.
   void Run() {
-    while (steps_.load() < end_after_) {
+    while (steps_.load() < end_after_ || (end_ == End::kStop && !blocked_said_.load())) {
       if (lp::WaitForStop(absl::Milliseconds(1))) return;
     }
-    if (returns_) {
+    if (end_ == End::kReturn) {
       Say("learner: returning");
+      return;
+    }
+    if (end_ == End::kStop) {
+      Say("learner: stopping the program");
+      lp::Stop();
       return;
     }
     Say("learner: throwing");
@@ -80,8 +101,9 @@ class Learner {
 
  private:
   const int end_after_;
-  const bool returns_;
+  const End end_;
   std::atomic<int> steps_{0};
+  std::atomic<bool> blocked_said_{false};
 };
 LP_COURIER_METHODS(Learner, Step, Pid);
 
@@ -129,6 +151,70 @@ void ReplayActor(lp::CourierClient<Replay> replay) {
   const std::vector<float> item(64, 1.0f);
   ActForever([&] { replay.Call(&Replay::Insert, item); });
 }
+
+// blocked_callback: chains of calls, each started by the callback of the one before, until
+// a call fails (the program stopped) or the stop is requested; actor/0's 50th result
+// blocks its callback until the stop. Returns once every chain has ended.
+class ChainingActor {
+ public:
+  static constexpr int kChains = 4;
+
+  explicit ChainingActor(lp::CourierClient<Learner> learner)
+      : chains_(std::make_shared<Chains>(std::move(learner), lp::StopToken(),
+                                         lp::CurrentNode()->node)) {}
+
+  void Run() {
+    {
+      std::lock_guard<std::mutex> lock(chains_->mu);
+      chains_->running = kChains;
+    }
+    for (int i = 0; i < kChains; ++i) Next(chains_);
+    std::unique_lock<std::mutex> lock(chains_->mu);
+    chains_->changed.wait(lock, [this] { return chains_->running == 0; });
+  }
+
+ private:
+  struct Chains {
+    // The node's own: a callback runs on a thread that is not the node's.
+    Chains(lp::CourierClient<Learner> learner, std::stop_token stop, const lp::NodeId& node)
+        : learner(std::move(learner)), stop(std::move(stop)), me(node.ToString()),
+          index(node.index) {}
+    const lp::CourierClient<Learner> learner;
+    const std::stop_token stop;
+    const std::string me;
+    const int index;
+    std::mutex mu;
+    std::condition_variable_any changed;
+    int running = 0;   // guarded by mu
+    int results = 0;   // guarded by mu
+  };
+
+  static void Next(std::shared_ptr<Chains> chains) {
+    auto on_result = [chains](absl::StatusOr<int> result) {
+      std::unique_lock<std::mutex> lock(chains->mu);
+      const int results = ++chains->results;
+      if (results == 1) Say(chains->me + " running");
+      if (result.ok() && chains->index == 0 && results == 50) {
+        Say("actor/0: a callback blocks");
+        // Tells the learner, which stops the program only then; the call is sent while
+        // this callback holds the process's reply queue.
+        chains->learner.Async(&Learner::Step, -1).OnReady([](absl::StatusOr<int>) {});
+        chains->changed.wait(lock, chains->stop, [] { return false; });
+        Say("actor/0: the blocked callback saw the stop");
+      }
+      if (!result.ok() || chains->stop.stop_requested()) {
+        --chains->running;
+        chains->changed.notify_all();
+        return;
+      }
+      lock.unlock();
+      Next(chains);
+    };
+    chains->learner.Async(&Learner::Step, chains->index).OnReady(std::move(on_result));
+  }
+
+  std::shared_ptr<Chains> chains_;
+};
 
 // Prints how a call ended: "<label>: ProgramStoppedError after <ms> ms: <what>".
 template <typename Call>
@@ -180,8 +266,12 @@ int main(int argc, char** argv) {
     return lp::LaunchAndWait(std::move(program), options);
   }
 
-  const bool learner_runs = scenario == "throw" || scenario == "learner_ends";
-  lp::CourierNode<Learner> learner_node(learner_runs ? steps : 0, scenario == "learner_ends");
+  const bool learner_runs =
+      scenario == "throw" || scenario == "learner_ends" || scenario == "blocked_callback";
+  const Learner::End end = scenario == "learner_ends"       ? Learner::End::kReturn
+                           : scenario == "blocked_callback" ? Learner::End::kStop
+                                                            : Learner::End::kThrow;
+  lp::CourierNode<Learner> learner_node(learner_runs ? steps : 0, end);
   if (!learner_runs) learner_node.DisableRun();
   lp::CourierHandle<Learner> learner = program.AddNode(learner_node, "learner");
   if (scenario == "call_after_stop") {
@@ -197,6 +287,12 @@ int main(int argc, char** argv) {
                     "pid_reporter");
   }
   auto group = program.Group("actor");
-  for (int i = 0; i < actors; ++i) program.AddNode(lp::FunctionNode(LearnerActor, learner));
+  for (int i = 0; i < actors; ++i) {
+    if (scenario == "blocked_callback") {
+      program.AddNode(lp::ClassNode<ChainingActor>(learner));
+    } else {
+      program.AddNode(lp::FunctionNode(LearnerActor, learner));
+    }
+  }
   return lp::LaunchAndWait(std::move(program), options);
 }

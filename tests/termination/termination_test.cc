@@ -121,6 +121,22 @@ TEST_P(TerminationTest, CallsToANodeThatEndedFailFastWhileTheProgramGoesOn) {
   }
 }
 
+// An OnReady callback that blocks, against its rule, until the stop: in a worker it holds
+// the queue that the stop notice is read through too (rpc::ClientQueue), and the worker's
+// stop watch polls past it; under local_mt it holds one of gRPC's callback threads. Either
+// way the program stops cleanly, and the other chains of calls go on meanwhile (the
+// learner's calls are counted across actors).
+TEST_P(TerminationTest, ActorsChainingCallsStopCleanlyThoughACallbackBlocksUntilTheStop) {
+  for (int run = 0; run < Runs(5); ++run) {
+    ChildProcess child(Argv("blocked_callback"));
+    ASSERT_EQ(ExitCodeOf(child.WaitForExit(kGenerous)), 0) << Report(run, child);
+    ASSERT_THAT(child.output(), HasSubstr("learner: stopping the program")) << "run " << run;
+    ASSERT_THAT(child.output(), HasSubstr("actor/0: the blocked callback saw the stop"))
+        << "run " << run << ":\n" << child.output();
+    ASSERT_THAT(child.output(), Not(HasSubstr("failed"))) << "run " << run;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(LaunchTypes, TerminationTest, ::testing::Values("local_mt", "local_mp"),
                          [](const auto& info) { return info.param; });
 
