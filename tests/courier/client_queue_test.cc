@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -417,6 +418,56 @@ TEST(ClientQueueTest, CallersWaitingInTurnAndAChainOfContinuationsShareTheQueue)
   }
   for (int c = 0; c < kCallers; ++c) EXPECT_EQ(wrong[c], 0) << "caller " << c;
   EXPECT_GT(ClientQueue::Get().completions_run_by_waiters(), by_waiters);
+}
+
+// A synchronous call through a socket ends on the queue too, and the calling thread polls
+// it for its reply (gRPC's synchronous call, which waits in a queue of its own, would leave
+// these counts alone). A synchronous call made by a continuation that the queue runs polls
+// on, as the queue's poller: it does not wait for another thread to read its reply.
+TEST(ClientQueueTest, SynchronousCallsThroughASocketEndOnTheQueueAndNestInContinuations) {
+  CourierServer server;
+  ASSERT_TRUE(server.RegisterMethod("Add", [](const courier::CallArguments& args)
+                                               -> absl::StatusOr<courier::SerializedObject> {
+    courier::SerializedObject result;
+    result.set_int_value(args.args(0).int_value() + args.args(1).int_value());
+    return result;
+  }).ok());
+  absl::StatusOr<int> port = server.Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status();
+  auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
+  const CallOptions options = CallOptions::WithTimeout(kLong);
+  ClientQueue& queue = ClientQueue::Get();
+  const auto ended_on_queue = [&queue] {
+    return queue.completions_run_by_waiters() + queue.completions_run_by_own_thread();
+  };
+  const int64_t by_waiters = queue.completions_run_by_waiters();
+  const int64_t on_queue = ended_on_queue();
+  constexpr int kCalls = 100;
+  for (int i = 0; i < kCalls; ++i) {
+    absl::StatusOr<courier::SerializedObject> sum = channel->Call("Add", AddArgs(i, 1), options);
+    ASSERT_TRUE(sum.ok()) << sum.status();
+    EXPECT_EQ(sum->int_value(), i + 1);
+  }
+  EXPECT_GE(ended_on_queue() - on_queue, kCalls);
+  EXPECT_GT(queue.completions_run_by_waiters(), by_waiters);
+
+  std::mutex mu;
+  std::condition_variable nested_done;
+  std::optional<absl::StatusOr<courier::SerializedObject>> nested;  // guarded by mu
+  channel->CallFuture("Add", AddArgs(1, 1), options)
+      .OnReady([&](absl::StatusOr<courier::SerializedObject> first) {
+        absl::StatusOr<courier::SerializedObject> second =
+            first.ok() ? channel->Call("Add", AddArgs(first->int_value(), 1), options)
+                       : first;
+        std::lock_guard<std::mutex> lock(mu);
+        nested = std::move(second);
+        nested_done.notify_all();
+      });
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(nested_done.wait_for(lock, absl::ToChronoSeconds(kLong),
+                                   [&] { return nested.has_value(); }));
+  ASSERT_TRUE(nested->ok()) << nested->status();
+  EXPECT_EQ((*nested)->int_value(), 3);
 }
 
 // A Future of a slow call waited for with a deadline: the wait ends at the deadline, and

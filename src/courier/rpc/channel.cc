@@ -2,12 +2,12 @@
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/impl/client_unary_call.h>
 #include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/client_callback.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -190,6 +190,38 @@ grpc::Status WaitInProcess(rpc::InProcessGate& gate, Start start) {
   return status;
 }
 
+// A call through a socket, waited for on this thread: made on the process's ClientQueue,
+// which this thread polls while it waits, as a thread waiting for a Future does (or
+// sleeps while another thread polls it and runs this call's end). Not gRPC's synchronous
+// call, whose queue is the call's own: a thread waiting in any queue of gRPC's takes turns
+// with the others of the process at polling the sockets (gRPC's epoll1), and the
+// ClientQueue's own thread, idle in its queue, then read about every reply and woke the
+// caller (docs/performance.md, "Synchronous calls wait on the reply queue").
+grpc::Status WaitOnClientQueue(grpc::ChannelInterface* channel,
+                               const grpc::internal::RpcMethod& method,
+                               grpc::ClientContext& context, const grpc::ByteBuffer& request,
+                               grpc::ByteBuffer& reply) {
+  // Set on the thread that polls; read by this one, and by a poller that wakes sleepers.
+  struct Ending final : rpc::ClientQueue::Completion {
+    void Complete(bool /*ok: always true for a unary call's Finish*/) override {
+      ended.store(true, std::memory_order_release);
+    }
+    std::atomic<bool> ended{false};
+  } ending;
+  rpc::ClientQueue& queue = rpc::ClientQueue::Get();
+  grpc::Status status;
+  // In the call's arena: gone before `context`.
+  std::unique_ptr<grpc::ClientAsyncResponseReader<grpc::ByteBuffer>> reader(
+      grpc::internal::ClientAsyncResponseReaderHelper::Create<grpc::ByteBuffer>(
+          channel, queue.queue(), method, &context, request));
+  reader->StartCall();
+  rpc::TsanEdge();  // for the thread that will end the call
+  reader->Finish(&reply, &status, static_cast<rpc::ClientQueue::Completion*>(&ending));
+  queue.WaitDriving(absl::InfiniteFuture(),
+                    [&ending] { return ending.ended.load(std::memory_order_acquire); });
+  return status;
+}
+
 // One way to a server: a gRPC channel, the stub on it (for ListMethods) and Call's method
 // registered with it.
 struct Route {
@@ -368,15 +400,17 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   // Waits for the connection and the reply: a handler thread making this call lets its
   // server start another meanwhile (nodes calling each other in a cycle).
   internal::BlockingRegion blocking;
-  // Through gRPC's synchronous call, which polls a completion queue of its own on this
-  // thread. Waiting on the callback API instead was tried twice. The first time, programs
-  // aborted in gRPC 1.51's shared callback queue at stop (since fixed: see
-  // rpc::KeepCallbackQueueAlive). The second time it was stable, but in bench_batching
-  // (64 callers, client and server in one process) it did not cost less: it moves every
-  // client completion onto gRPC's two shared callback threads, which serve the server's
-  // calls too (docs/performance.md). Polling is also what a call made on one of gRPC's own
-  // threads (an inline method, a Future continuation) needs: it does not wait for another
-  // of those threads to deliver its reply.
+  // Waited for by polling, on this thread: through a socket on the ClientQueue
+  // (WaitOnClientQueue), in process on a queue of the call's own (WaitInProcess). Waiting
+  // on the callback API instead was tried twice. The first time, programs aborted in gRPC
+  // 1.51's shared callback queue at stop (since fixed: see rpc::KeepCallbackQueueAlive).
+  // The second time it was stable, but in bench_batching (64 callers, client and server in
+  // one process) it did not cost less: it moves every client completion onto gRPC's two
+  // shared callback threads, which serve the server's calls too (docs/performance.md).
+  // Polling is also what a call made on one of gRPC's own threads (an in-process Future
+  // continuation) needs: it does not wait for another of those threads to deliver its
+  // reply. A call made by a completion of the ClientQueue (a continuation of a call through
+  // a socket) polls on, as that queue's poller.
   const absl::Time deadline = options.EffectiveDeadline();
   auto context = std::make_shared<grpc::ClientContext>();
   absl::StatusOr<ScopedCall> scoped = ScopedCall::Enter(options_.scope, context);
@@ -401,9 +435,8 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   rpc::InProcessGate* const gate = to.EnterInProcess();
   grpc::Status status =
       gate == nullptr
-          ? grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-                to.socket->channel.get(), to.socket->call_method, context.get(),
-                request->bytes(), &reply)
+          ? WaitOnClientQueue(to.socket->channel.get(), to.socket->call_method, *context,
+                              request->bytes(), reply)
           : WaitInProcess(*gate, [&](grpc::CompletionQueue& queue, grpc::Status& ended) {
               auto call = to.in_process->generic.PrepareUnaryCall(context.get(), kCallMethod,
                                                                   request->bytes(), &queue);
