@@ -2,6 +2,7 @@
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/client_unary_call.h>
 #include <grpcpp/impl/rpc_method.h>
 #include <grpcpp/support/async_unary_call.h>
 #include <grpcpp/support/client_callback.h>
@@ -192,11 +193,14 @@ grpc::Status WaitInProcess(rpc::InProcessGate& gate, Start start) {
 
 // A call through a socket, waited for on this thread: made on the process's ClientQueue,
 // which this thread polls while it waits, as a thread waiting for a Future does (or
-// sleeps while another thread polls it and runs this call's end). Not gRPC's synchronous
-// call, whose queue is the call's own: a thread waiting in any queue of gRPC's takes turns
-// with the others of the process at polling the sockets (gRPC's epoll1), and the
-// ClientQueue's own thread, idle in its queue, then read about every reply and woke the
-// caller (docs/performance.md, "Synchronous calls wait on the reply queue").
+// sleeps while another thread polls it and runs this call's end). For a thread that calls
+// alone: gRPC's synchronous call, whose queue is the call's own, takes turns with every
+// other thread waiting in a queue of gRPC's at polling the process's sockets (gRPC's
+// epoll1), and the ClientQueue's own thread, idle in its queue (in a worker, always), then
+// read about every reply and woke the caller. Many threads calling at once through the
+// ClientQueue contend for its lock instead, so a call made while another thread waits
+// there takes gRPC's synchronous call (docs/performance.md, "Synchronous calls wait on the
+// reply queue").
 grpc::Status WaitOnClientQueue(grpc::ChannelInterface* channel,
                                const grpc::internal::RpcMethod& method,
                                grpc::ClientContext& context, const grpc::ByteBuffer& request,
@@ -236,6 +240,16 @@ struct Route {
   // Call on a queue of the caller's (WaitInProcess). Mutable: its calls are thread-safe.
   mutable grpc::GenericStub generic;
 };
+
+// A call through `route`'s socket, waited for on this thread (see WaitOnClientQueue).
+grpc::Status WaitThroughSocket(const Route& route, grpc::ClientContext& context,
+                               const grpc::ByteBuffer& request, grpc::ByteBuffer& reply) {
+  if (rpc::ClientQueue::Get().AnyWaiter()) {
+    return grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+        route.channel.get(), route.call_method, &context, request, &reply);
+  }
+  return WaitOnClientQueue(route.channel.get(), route.call_method, context, request, reply);
+}
 
 }  // namespace
 
@@ -401,7 +415,8 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   // server start another meanwhile (nodes calling each other in a cycle).
   internal::BlockingRegion blocking;
   // Waited for by polling, on this thread: through a socket on the ClientQueue
-  // (WaitOnClientQueue), in process on a queue of the call's own (WaitInProcess). Waiting
+  // (WaitOnClientQueue) or, while another thread waits there, on gRPC's synchronous call's
+  // own queue; in process on a queue of the call's own (WaitInProcess). Waiting
   // on the callback API instead was tried twice. The first time, programs aborted in gRPC
   // 1.51's shared callback queue at stop (since fixed: see rpc::KeepCallbackQueueAlive).
   // The second time it was stable, but in bench_batching (64 callers, client and server in
@@ -435,8 +450,7 @@ absl::StatusOr<courier::SerializedObject> CourierChannel::Call(std::string_view 
   rpc::InProcessGate* const gate = to.EnterInProcess();
   grpc::Status status =
       gate == nullptr
-          ? WaitOnClientQueue(to.socket->channel.get(), to.socket->call_method, *context,
-                              request->bytes(), reply)
+          ? WaitThroughSocket(*to.socket, *context, request->bytes(), reply)
           : WaitInProcess(*gate, [&](grpc::CompletionQueue& queue, grpc::Status& ended) {
               auto call = to.in_process->generic.PrepareUnaryCall(context.get(), kCallMethod,
                                                                   request->bytes(), &queue);

@@ -73,6 +73,7 @@ bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> rea
   }
   std::unique_lock<std::mutex> lock(mu_);
   ++waiters_;
+  any_waiter_.store(true, std::memory_order_relaxed);
   while (!ready()) {
     if (!polling_) {
       if (!took && absl::Now() >= deadline) break;
@@ -101,6 +102,7 @@ bool ClientQueue::WaitDriving(absl::Time deadline, absl::FunctionRef<bool()> rea
   }
   const bool result = ready();
   if (--waiters_ == 0) {
+    any_waiter_.store(false, std::memory_order_relaxed);
     last_waiter_left_ = absl::Now();
     if (own_thread_parked_) own_thread_.notify_one();
   }

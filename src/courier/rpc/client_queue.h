@@ -94,6 +94,9 @@ class ClientQueue final : public internal::WaitDriver {
   }
   // How many threads are in WaitDriving now, for tests.
   int waiters() const;
+  // Whether any thread is in WaitDriving now, without taking the queue's lock: a hint,
+  // possibly out of date by the time it is used.
+  bool AnyWaiter() const { return any_waiter_.load(std::memory_order_relaxed); }
 
  private:
   // Who polls: a thread in WaitDriving, the queue's own thread, or a thread polling past a
@@ -133,6 +136,7 @@ class ClientQueue final : public internal::WaitDriver {
   bool polling_ = false;                 // guarded by mu_: some thread polls
   bool own_thread_parked_ = false;       // guarded by mu_: own thread waits for no waiters
   int waiters_ = 0;                      // guarded by mu_: threads in WaitDriving
+  std::atomic<bool> any_waiter_{false};  // waiters_ > 0, written under mu_
   std::vector<Sleeper*> sleepers_;       // guarded by mu_: ... that do not poll
   absl::Time last_waiter_left_ = absl::InfinitePast();  // guarded by mu_
 
