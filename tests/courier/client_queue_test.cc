@@ -346,18 +346,25 @@ courier::CallArguments AddArgs(int a, int b) {
   return args;
 }
 
+// Starts `server` on a free TCP port with one method, "Add", which returns the sum of its
+// two int arguments; returns the port.
+absl::StatusOr<int> StartAdder(CourierServer& server) {
+  absl::Status registered = server.RegisterMethod(
+      "Add", [](const courier::CallArguments& args) -> absl::StatusOr<courier::SerializedObject> {
+        courier::SerializedObject result;
+        result.set_int_value(args.args(0).int_value() + args.args(1).int_value());
+        return result;
+      });
+  if (!registered.ok()) return registered;
+  return server.Start("127.0.0.1:0");
+}
+
 // Two threads keep 16 calls each in flight and wait for their Futures in turn, while a
 // chain of continuations runs its own calls with nobody waiting: every result is right,
 // and waiting threads ran completions of the queue.
 TEST(ClientQueueTest, CallersWaitingInTurnAndAChainOfContinuationsShareTheQueue) {
   CourierServer server;
-  ASSERT_TRUE(server.RegisterMethod("Add", [](const courier::CallArguments& args)
-                                               -> absl::StatusOr<courier::SerializedObject> {
-    courier::SerializedObject result;
-    result.set_int_value(args.args(0).int_value() + args.args(1).int_value());
-    return result;
-  }).ok());
-  absl::StatusOr<int> port = server.Start("127.0.0.1:0");
+  absl::StatusOr<int> port = StartAdder(server);
   ASSERT_TRUE(port.ok()) << port.status();
   auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
   const CallOptions options = CallOptions::WithTimeout(kLong);
@@ -426,13 +433,7 @@ TEST(ClientQueueTest, CallersWaitingInTurnAndAChainOfContinuationsShareTheQueue)
 // on, as the queue's poller: it does not wait for another thread to read its reply.
 TEST(ClientQueueTest, SynchronousCallsThroughASocketEndOnTheQueueAndNestInContinuations) {
   CourierServer server;
-  ASSERT_TRUE(server.RegisterMethod("Add", [](const courier::CallArguments& args)
-                                               -> absl::StatusOr<courier::SerializedObject> {
-    courier::SerializedObject result;
-    result.set_int_value(args.args(0).int_value() + args.args(1).int_value());
-    return result;
-  }).ok());
-  absl::StatusOr<int> port = server.Start("127.0.0.1:0");
+  absl::StatusOr<int> port = StartAdder(server);
   ASSERT_TRUE(port.ok()) << port.status();
   auto channel = CourierChannel::Create(absl::StrCat("127.0.0.1:", *port));
   const CallOptions options = CallOptions::WithTimeout(kLong);
