@@ -1,5 +1,6 @@
 // ClientQueue: the completion queue on which a process's Courier calls through sockets
-// end, synchronous and asynchronous, polled by the threads that wait for their results.
+// end (asynchronous ones, and synchronous ones made while no other thread waits here),
+// polled by the threads that wait for their results.
 //
 // gRPC's callback API ran every asynchronous call's end on one of its two shared callback
 // threads, which then woke the thread waiting for the call's Future: two context switches
@@ -9,9 +10,10 @@
 // itself, and runs the completions it takes: its own, and those of calls that other
 // threads wait for or that continue on their own (Future::OnReady, CallAsync's callback).
 // (gRPC's synchronous call polls a queue of its own, and so took turns at reading the
-// process's sockets with every other thread waiting in a queue of gRPC's: docs/
-// performance.md, "Synchronous calls wait on the reply queue".) One thread at a time polls: the others sleep until the poller has run the
-// completion that brings their result, or has gone and left the queue to one of them.
+// process's sockets with every other thread waiting in a queue of gRPC's: see
+// docs/performance.md, "Synchronous calls wait on the reply queue".) One thread at a time
+// polls: the others sleep until the poller has run the completion that brings their
+// result, or has gone and left the queue to one of them.
 //
 // When no thread waits, the queue's own thread polls it, so that calls nobody waits for
 // still end. It leaves the queue to waiting threads as soon as one comes, and takes it back
