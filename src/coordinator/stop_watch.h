@@ -30,15 +30,18 @@
 
 namespace lp::internal {
 
-// Thread safety: construct and destroy on any thread; the callbacks run on the watch's
-// own thread, in the order of the stream: on_start at most once, on_nodes_ended and
-// on_metrics_requested any number of times, then on_stop or on_lost at most once, never both. They may block and may call the
-// CoordinatorClient, but must not destroy the StopWatch (or the client owning it).
+// Thread safety: construct and destroy on any thread but one running a completion of the
+// ClientQueue (through which the stream is read); the callbacks run on the watch's own
+// thread, in the order of the stream: on_start at most once, on_nodes_ended and
+// on_metrics_requested any number of times, then on_stop or on_lost at most once, never
+// both. They may block and may call the CoordinatorClient, but must not destroy the
+// StopWatch (or the client owning it).
 class StopWatch {
  public:
   using OnStop = std::function<void(const std::string& reason)>;
   using OnLost = std::function<void(const absl::Status& why)>;
-  using OnNodesEnded = std::function<void(const std::vector<NodeId>& nodes, const std::string& how)>;
+  using OnNodesEnded =
+      std::function<void(const std::vector<NodeId>& nodes, const std::string& how)>;
   using OnStart = std::function<void()>;
   using OnMetricsRequested = std::function<void(std::uint64_t collection)>;
 
