@@ -199,8 +199,9 @@ grpc::Status WaitInProcess(rpc::InProcessGate& gate, Start start) {
 // epoll1), and the ClientQueue's own thread, idle in its queue (in a worker, always), then
 // read about every reply and woke the caller. Many threads calling at once through the
 // ClientQueue contend for its lock instead, so a call made while another thread waits
-// there takes gRPC's synchronous call (docs/performance.md, "Synchronous calls wait on the
-// reply queue").
+// there takes gRPC's synchronous call, unless this thread is the one polling it
+// (ClientQueue::SynchronousCallWaitsHere; docs/performance.md, "Synchronous calls wait on
+// the reply queue").
 grpc::Status WaitOnClientQueue(grpc::ChannelInterface* channel,
                                const grpc::internal::RpcMethod& method,
                                grpc::ClientContext& context, const grpc::ByteBuffer& request,
@@ -244,11 +245,11 @@ struct Route {
 // A call through `route`'s socket, waited for on this thread (see WaitOnClientQueue).
 grpc::Status WaitThroughSocket(const Route& route, grpc::ClientContext& context,
                                const grpc::ByteBuffer& request, grpc::ByteBuffer& reply) {
-  if (rpc::ClientQueue::Get().AnyWaiter()) {
-    return grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-        route.channel.get(), route.call_method, &context, request, &reply);
+  if (rpc::ClientQueue::Get().SynchronousCallWaitsHere()) {
+    return WaitOnClientQueue(route.channel.get(), route.call_method, context, request, reply);
   }
-  return WaitOnClientQueue(route.channel.get(), route.call_method, context, request, reply);
+  return grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      route.channel.get(), route.call_method, &context, request, &reply);
 }
 
 }  // namespace

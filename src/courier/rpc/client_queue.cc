@@ -53,6 +53,11 @@ ClientQueue& ClientQueue::Get() {
   return *queue;
 }
 
+bool ClientQueue::SynchronousCallWaitsHere() const {
+  return PollerScope::polled_by_this_thread == this ||
+         !any_waiter_.load(std::memory_order_relaxed);
+}
+
 int ClientQueue::waiters() const {
   std::lock_guard<std::mutex> lock(mu_);
   return waiters_;

@@ -96,9 +96,12 @@ class ClientQueue final : public internal::WaitDriver {
   }
   // How many threads are in WaitDriving now, for tests.
   int waiters() const;
-  // Whether any thread is in WaitDriving now, without taking the queue's lock: a hint,
+  // Whether a synchronous call made on this thread should wait here: this thread polls
+  // the queue already (a completion makes the call: it polls on), or no thread waits here
+  // (many threads entering and leaving the queue contend for its lock, where gRPC's
+  // synchronous calls each wait on a queue of their own). Without taking the lock: a hint,
   // possibly out of date by the time it is used.
-  bool AnyWaiter() const { return any_waiter_.load(std::memory_order_relaxed); }
+  bool SynchronousCallWaitsHere() const;
 
  private:
   // Who polls: a thread in WaitDriving, the queue's own thread, or a thread polling past a
