@@ -47,9 +47,9 @@
 //                 copies from one it keeps, as an actor fetches a learner's parameters.
 //                 Twice: lp's same-host path on (lp: through memory the caller lends,
 //                 after the first call), and off (through the socket, as between hosts)
-// Next to each figure: CPU time per call, client + server: getrusage(RUSAGE_SELF) of this
-// process and, when the server is a child process, the child's own getrusage, asked over
-// a pipe (server_process.h). In one process that is every thread of the process. Under
+// Next to each figure: CPU time per call, client + server: getrusage(RUSAGE_SELF) of the
+// process that runs the client and, when the server is a child process, the child's own
+// getrusage, asked over a pipe (server_process.h, client_process.h). In one process that is every thread of the process. Under
 // the echo rows: context switches per call (client + server, getrusage), which count the
 // hand-offs from one thread to another that a call costs, and calls to malloc per call
 // (client + server, malloc_count.h), which count exactly what the noise hides in the CPU.
@@ -71,9 +71,15 @@
 //                       each side is this way than over a socket in one process. Its ratios
 //                       are printed, not judged: the targets are for calls over sockets.
 //                       Its servers live as one-process's do.
-//   two-process         each server in a child process (bench_rpc --serve=SIDE, which
-//                       dies with this one), unpinned
-//   two-process-pinned  the same with every thread of both processes on CPU 0
+//   two-process         each side's server and each side's client in a child process of
+//                       its own (bench_rpc --serve=SIDE and --call=SIDE, which die with
+//                       this one), unpinned; this process only starts the measurements
+//                       and collects them. Until 2026-12-07 every client ran in this
+//                       process, where gRPC's callback threads (raw callback's) and lp's
+//                       reply queue polled the sockets of every side's client and took
+//                       part in its calls (docs/performance.md, "Each side's client in a
+//                       process of its own")
+//   two-process-pinned  the same with every thread of every process on CPU 0
 //
 // Each measurement runs for --seconds; rounds rotate which side goes first, to cancel
 // drift; one warm-up measurement per side; every figure is the median of the rounds.
@@ -132,6 +138,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/rpc/client_job.h"
+#include "bench/rpc/client_process.h"
 #include "bench/rpc/echo_client.h"
 #include "bench/rpc/malloc_count.h"
 #include "bench/rpc/placement.h"
@@ -286,52 +294,40 @@ Options ParseOptions(int argc, char** argv) {
   return options;
 }
 
-// What each end of a side has used so far.
-struct SideUsage {
-  ProcessUsage client;
-  ProcessUsage server;  // zeros when the server runs in this process: its use is the client's
-};
+// Where a side's server and client run: both in this process, or each in a child process
+// of its own (the two-process placements).
+enum class Processes { kThisOne, kOneEach };
 
-// What a side's client is set to. The Endpoint keeps it, so that a client connected anew
-// gets it too; fields not set leave the client's own default.
-struct ClientSettings {
-  std::optional<size_t> echo_bytes;
-  std::optional<size_t> transfer_bytes;
-  std::optional<bool> same_host;
-  std::optional<int> fetch_parts;
-
-  void ApplyTo(EchoClient& client) const {
-    if (echo_bytes) client.SetEchoPayload(*echo_bytes);
-    if (transfer_bytes) client.SetTransferBytes(*transfer_bytes);
-    if (same_host) client.UseSameHostPath(*same_host);
-    if (fetch_parts) client.SetFetchParts(*fetch_parts);
-  }
-};
-
-// One side under test: its server, in this process or in a child process, and a client.
-// Used by one thread.
+// One side under test: its server and its client, in this process or each in a child
+// process. Used by one thread.
 class Endpoint {
  public:
-  Endpoint(Side side, bool server_in_child, Transport transport, ServerLife life)
-      : side_(side), transport_(transport), life_(server_in_child ? ServerLife::kWholeRun : life) {
-    if (server_in_child) child_ = std::make_unique<ServerProcess>(side);
+  Endpoint(Side side, Processes processes, Transport transport, ServerLife life,
+           bool raw_waited_queue)
+      : side_(side),
+        transport_(transport),
+        life_(processes == Processes::kOneEach ? ServerLife::kWholeRun : life) {
+    if (processes == Processes::kOneEach) {
+      server_child_ = std::make_unique<ServerProcess>(side);
+      client_child_ =
+          std::make_unique<ClientProcess>(side, server_child_->port(), raw_waited_queue);
+    }
     if (life_ == ServerLife::kWholeRun) Start();
   }
 
   Side side() const { return side_; }
-  // Valid between Start() and Rest().
-  EchoClient& client() { return *client_; }
-  // Null when the server runs in this process.
-  const ServerProcess* child() const { return child_.get(); }
+  // Null when the server and the client run in this process.
+  const ServerProcess* server_child() const { return server_child_.get(); }
+  const ClientProcess* client_child() const { return client_child_.get(); }
   // Whether the server and the client stay up between measurements.
   bool stays_up() const { return life_ == ServerLife::kWholeRun; }
 
-  // Starts the server (in this process) and connects the client, unless they are up;
-  // returns whether it started them.
+  // Starts the server and connects the client, in this process, unless they are up or run
+  // in child processes; returns whether it started them.
   bool Start() {
-    if (client_ != nullptr) return false;
-    if (child_ == nullptr) local_ = StartEchoServer(side_);
-    client_ = ConnectEchoClient(side_, child_ ? child_->port() : local_->port(), transport_);
+    if (client_child_ != nullptr || client_ != nullptr) return false;
+    local_ = StartEchoServer(side_);
+    client_ = ConnectEchoClient(side_, local_->port(), transport_);
     settings_.ApplyTo(*client_);
     return true;
   }
@@ -345,20 +341,32 @@ class Endpoint {
   // Changes the client's settings, now if it is up and whenever it connects anew.
   void Configure(absl::FunctionRef<void(ClientSettings&)> change) {
     change(settings_);
+    if (client_child_ != nullptr) client_child_->Apply(settings_);
     if (client_ != nullptr) settings_.ApplyTo(*client_);
   }
 
-  SideUsage UsageSoFar() {
-    return {ProcessUsageSoFar(), child_ ? child_->UsageSoFar() : ProcessUsage()};
+  // Runs `job` on the client, wherever it is (between Start() and Rest()). Returns what
+  // the client did and used; `server_used` gets what a server in a child process used
+  // meanwhile, or zeros: a server in this process is counted in the client's usage.
+  ClientRun Run(const ClientJob& job, ProcessUsage& server_used) {
+    if (client_child_ == nullptr) {
+      server_used = {};
+      return RunClientJob(*client_, job);
+    }
+    const ProcessUsage before = server_child_->UsageSoFar();
+    const ClientRun run = client_child_->Run(job);
+    server_used = server_child_->UsageSoFar() - before;
+    return run;
   }
 
  private:
   Side side_;
   Transport transport_;
   ServerLife life_;
-  ClientSettings settings_;
+  ClientSettings settings_;  // kept, so that a client connected anew gets them too
   std::unique_ptr<EchoServer> local_;
-  std::unique_ptr<ServerProcess> child_;
+  std::unique_ptr<ServerProcess> server_child_;
+  std::unique_ptr<ClientProcess> client_child_;
   std::unique_ptr<EchoClient> client_;  // declared last: gone before its server
 };
 
@@ -377,42 +385,38 @@ struct Figures {
   double cpu_us() const { return client_cpu_us + server_cpu_us; }
 };
 
-SideUsage operator-(const SideUsage& after, const SideUsage& before) {
-  return {after.client - before.client, after.server - before.server};
-}
-
-Figures PerCall(double value, const SideUsage& used, int64_t calls) {
-  const double n = static_cast<double>(calls);
-  return {.value = value,
-          .client_cpu_us = used.client.cpu_seconds * 1e6 / n,
-          .server_cpu_us = used.server.cpu_seconds * 1e6 / n,
-          .page_faults = (used.client.page_faults + used.server.page_faults) / n,
-          .client_switches = used.client.context_switches / n,
-          .server_switches = used.server.context_switches / n,
-          .client_mallocs = used.client.mallocs / n,
-          .server_mallocs = used.server.mallocs / n};
+// Runs `job` on `side`'s client; `value` makes the figure of the run.
+Figures Measure(Endpoint& side, const ClientJob& job,
+                absl::FunctionRef<double(const ClientRun&)> value) {
+  ProcessUsage server;
+  const ClientRun run = side.Run(job, server);
+  const ProcessUsage& client = run.used;
+  const double n = static_cast<double>(run.calls);
+  return {.value = value(run),
+          .client_cpu_us = client.cpu_seconds * 1e6 / n,
+          .server_cpu_us = server.cpu_seconds * 1e6 / n,
+          .page_faults = (client.page_faults + server.page_faults) / n,
+          .client_switches = client.context_switches / n,
+          .server_switches = server.context_switches / n,
+          .client_mallocs = client.mallocs / n,
+          .server_mallocs = server.mallocs / n};
 }
 
 // µs per call, blocking, one caller.
 Figures TimeLatency(Endpoint& side, absl::Duration slice) {
-  const SideUsage before = side.UsageSoFar();
-  const absl::Time start = absl::Now();
-  int64_t calls = 0;
-  do {
-    side.client().Echo();
-    ++calls;
-  } while (absl::Now() < start + slice);
-  const double micros = absl::ToDoubleMicroseconds(absl::Now() - start) / calls;
-  return PerCall(micros, side.UsageSoFar() - before, calls);
+  return Measure(side, {.kind = ClientJob::Kind::kLatency, .slice = slice},
+                 [](const ClientRun& run) {
+                   return absl::ToDoubleMicroseconds(run.timed) / static_cast<double>(run.calls);
+                 });
 }
 
 // Calls per second with `in_flight` calls running.
 Figures TimeInFlight(Endpoint& side, absl::Duration slice, int in_flight) {
-  const SideUsage before = side.UsageSoFar();
-  const absl::Time start = absl::Now();
-  const int64_t calls = side.client().EchoInFlight(in_flight, start + slice);
-  const double rate = calls / absl::ToDoubleSeconds(absl::Now() - start);
-  return PerCall(rate, side.UsageSoFar() - before, calls);
+  return Measure(side,
+                 {.kind = ClientJob::Kind::kInFlight, .slice = slice, .in_flight = in_flight},
+                 [](const ClientRun& run) {
+                   return static_cast<double>(run.calls) / absl::ToDoubleSeconds(run.timed);
+                 });
 }
 
 // Which way a transfer's tensor goes.
@@ -420,25 +424,12 @@ enum class Direction { kArgument, kResult };
 
 // MiB/s of argument or result transfer; only the calls are timed and their CPU counted.
 Figures TimeTransfers(Endpoint& side, absl::Duration slice, size_t bytes, Direction direction) {
-  absl::Duration busy;
-  SideUsage used;
-  int64_t calls = 0;
-  while (calls == 0 || busy < slice) {
-    if (direction == Direction::kArgument) side.client().PrepareTransfer();
-    const SideUsage before = side.UsageSoFar();
-    const absl::Time start = absl::Now();
-    if (direction == Direction::kArgument) {
-      side.client().Transfer();
-    } else {
-      side.client().Fetch();
-    }
-    busy += absl::Now() - start;
-    const SideUsage call = side.UsageSoFar() - before;
-    used = {used.client + call.client, used.server + call.server};
-    ++calls;
-  }
-  const double rate = static_cast<double>(bytes) * calls / absl::ToDoubleSeconds(busy) / (1 << 20);
-  return PerCall(rate, used, calls);
+  const ClientJob::Kind kind =
+      direction == Direction::kArgument ? ClientJob::Kind::kTransfer : ClientJob::Kind::kFetch;
+  return Measure(side, {.kind = kind, .slice = slice}, [bytes](const ClientRun& run) {
+    return static_cast<double>(bytes) * static_cast<double>(run.calls) /
+           absl::ToDoubleSeconds(run.timed) / (1 << 20);
+  });
 }
 
 double Median(std::vector<double> values) {
@@ -685,10 +676,22 @@ class Report {
 void PrintPlacement(Placement placement, const Options& options,
                     const std::vector<Endpoint>& sides) {
   std::printf("\n== %s ==\n", std::string(PlacementFlag(placement)).c_str());
-  std::printf("client: this process (pid %d), %s; %s\n", getpid(),
-              placement == Placement::kTwoProcessesPinned
-                  ? "pinned to CPU 0 (sched_setaffinity of every thread)"
-                  : "unpinned",
+  const char* pinning = placement == Placement::kTwoProcessesPinned
+                            ? "pinned to CPU 0 (sched_setaffinity of every thread)"
+                            : "unpinned";
+  if (placement == Placement::kTwoProcesses || placement == Placement::kTwoProcessesPinned) {
+    std::printf("each side's server and client in a process of its own, %s (threads as "
+                "each reported once it was up)\n",
+                pinning);
+    for (const Endpoint& side : sides) {
+      std::printf("%-18s: server pid %d, %s; client pid %d, %s\n",
+                  std::string(SideTitle(side.side())).c_str(), side.server_child()->pid(),
+                  side.server_child()->placement().c_str(), side.client_child()->pid(),
+                  side.client_child()->placement().c_str());
+    }
+    return;
+  }
+  std::printf("client: this process (pid %d), %s; %s\n", getpid(), pinning,
               ThreadPlacement().c_str());
   const char* life = options.one_process_servers == ServerLife::kWhileMeasured
                          ? "each side's server up only while that side is measured"
@@ -698,16 +701,8 @@ void PrintPlacement(Placement placement, const Options& options,
     std::printf("servers: in this process too, called over sockets on 127.0.0.1; %s\n", life);
     return;
   }
-  if (placement == Placement::kInProcess) {
-    std::printf("servers: in this process too, called through gRPC's in-process transport "
-                "(no socket); %s\n", life);
-    return;
-  }
-  for (const Endpoint& side : sides) {
-    std::printf("server %-12s: its own process (pid %d); %s\n",
-                std::string(SideTitle(side.side())).c_str(), side.child()->pid(),
-                side.child()->placement().c_str());
-  }
+  std::printf("servers: in this process too, called through gRPC's in-process transport "
+              "(no socket); %s\n", life);
 }
 
 // The echo scenarios: sync latency and calls in flight.
@@ -810,7 +805,8 @@ void RunPlacement(Placement placement, const Options& options, Report& report) {
   const Transport transport =
       placement == Placement::kInProcess ? Transport::kInProcess : Transport::kTcp;
   for (Side side : kAllSides) {
-    sides.emplace_back(side, !one_process, transport, options.one_process_servers);
+    sides.emplace_back(side, one_process ? Processes::kThisOne : Processes::kOneEach, transport,
+                       options.one_process_servers, options.raw_waited_queue);
   }
 
   PrintPlacement(placement, options, sides);
@@ -860,6 +856,11 @@ int Main(int argc, char** argv) {
     const std::optional<Side> side = ParseSide(argv[1] + 8);
     if (!side) Usage(std::string("unknown side in ") + argv[1]);
     return ServeUntilStdinCloses(*side);
+  }
+  if (argc >= 2 && std::strncmp(argv[1], "--call=", 7) == 0) {
+    const std::optional<Side> side = ParseSide(argv[1] + 7);
+    if (!side) Usage(std::string("unknown side in ") + argv[1]);
+    return CallUntilStdinCloses(*side, argc - 2, argv + 2);
   }
   const Options options = ParseOptions(argc, argv);
   // A server child that died must show as an error, not kill us on the next write.

@@ -5,8 +5,8 @@
 // chained calls (courier_echo.h), raw gRPC with a sync server, and raw gRPC with a
 // callback server and a callback client (the best plain gRPC can do), whose calls in
 // flight are chained or waited for in order (raw_grpc_echo.h). A server
-// runs either in this process or in a child process (bench_rpc --serve=SIDE); the client
-// only knows its port. The scenarios in bench_rpc_main.cc only see these interfaces.
+// runs either in this process or in a child process (bench_rpc --serve=SIDE), and so does
+// its client (bench_rpc --call=SIDE); the client only knows its port. The scenarios in bench_rpc_main.cc only see these interfaces.
 #ifndef LP_BENCH_RPC_ECHO_CLIENT_H_
 #define LP_BENCH_RPC_ECHO_CLIENT_H_
 

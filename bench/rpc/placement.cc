@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "bench/rpc/malloc_count.h"
@@ -85,6 +86,22 @@ ProcessUsage operator-(const ProcessUsage& after, const ProcessUsage& before) {
           .page_faults = after.page_faults - before.page_faults,
           .context_switches = after.context_switches - before.context_switches,
           .mallocs = after.mallocs - before.mallocs};
+}
+
+std::string FormatUsage(const ProcessUsage& usage) {
+  char text[128];
+  std::snprintf(text, sizeof(text), "%.6f %ld %ld %ld", usage.cpu_seconds, usage.page_faults,
+                usage.context_switches, usage.mallocs);
+  return text;
+}
+
+std::optional<ProcessUsage> ParseUsage(const std::string& text) {
+  ProcessUsage usage;
+  if (std::sscanf(text.c_str(), "%lf %ld %ld %ld", &usage.cpu_seconds, &usage.page_faults,
+                  &usage.context_switches, &usage.mallocs) != 4) {
+    return std::nullopt;
+  }
+  return usage;
 }
 
 std::string ThreadPlacement() {

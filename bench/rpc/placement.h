@@ -4,6 +4,7 @@
 
 #include <sched.h>
 
+#include <optional>
 #include <string>
 
 namespace lp::bench {
@@ -24,6 +25,10 @@ struct ProcessUsage {
 ProcessUsage ProcessUsageSoFar();
 ProcessUsage operator+(const ProcessUsage& a, const ProcessUsage& b);
 ProcessUsage operator-(const ProcessUsage& after, const ProcessUsage& before);
+// As a child process reports it to bench_rpc ("CPU_SECONDS PAGE_FAULTS SWITCHES MALLOCS"),
+// and back; nullopt if `text` is not that.
+std::string FormatUsage(const ProcessUsage& usage);
+std::optional<ProcessUsage> ParseUsage(const std::string& text);
 
 // Where the threads of this process may run, as the kernel has it now:
 // "CPUs 0 (all 12 threads)", or "CPUs 0-1 (10 threads), CPUs 0 (2 threads)".
