@@ -57,28 +57,22 @@
 // that touches freshly mapped memory pays tens of microseconds per 4 KiB page here.
 //
 // Placements (each table states where client and servers ran, as the kernel reports it):
-//   one-process         client and servers in this process, over sockets on 127.0.0.1,
-//                       threads unpinned; each side's server is started for each of that
-//                       side's measurements (after a warm-up measurement of its own) and
-//                       stopped after it, since gRPC polls every server of a process
-//                       through one epoll set and an idle side's threads would take part
-//                       in the measured side's I/O (docs/performance.md, "The one-process
-//                       placement"); --one_process_servers=all keeps them all up
+// Every side runs in processes of its own, children of this one (bench_rpc --call=SIDE
+// and --serve=SIDE, which die with it), which only starts the measurements and collects
+// them. Until 2026-12-07 every side's client ran in this process, and in one-process every
+// side's server too: gRPC polls every socket of a process from whichever thread waits in
+// any of its queues (epoll1), so gRPC's callback threads (started by raw callback's client)
+// and lp's reply thread took part in every other side's calls (docs/performance.md, "Each
+// side in processes of its own"; before that, "The one-process placement").
+//   one-process         a side's client and server in one process, over sockets on
+//                       127.0.0.1, threads unpinned
 //   in-process          the same, called through gRPC's in-process transport: what the
 //                       nodes of a local_mt program (or of a colocation) do by default
 //                       (docs/courier.md, "Calls within one process"); raw gRPC through
 //                       grpc::Server::InProcessChannel. The summary prints how much faster
 //                       each side is this way than over a socket in one process. Its ratios
 //                       are printed, not judged: the targets are for calls over sockets.
-//                       Its servers live as one-process's do.
-//   two-process         each side's server and each side's client in a child process of
-//                       its own (bench_rpc --serve=SIDE and --call=SIDE, which die with
-//                       this one), unpinned; this process only starts the measurements
-//                       and collects them. Until 2026-12-07 every client ran in this
-//                       process, where gRPC's callback threads (raw callback's) and lp's
-//                       reply queue polled the sockets of every side's client and took
-//                       part in its calls (docs/performance.md, "Each side's client in a
-//                       process of its own")
+//   two-process         a side's server in one process, its client in another, unpinned
 //   two-process-pinned  the same with every thread of every process on CPU 0
 //
 // Each measurement runs for --seconds; rounds rotate which side goes first, to cancel
@@ -108,9 +102,6 @@
 //   --raw_waited=callback|queue  how raw cb, waited waits for its calls in flight
 //                   (default callback: an event its completion callback sets); queue: it
 //                   polls the calls' completion queue itself, as gRPC's sync calls wait
-//   --one_process_servers=measured|all  in one-process and in-process, each side's server
-//                   up only while that side is measured (default), or all of them for the
-//                   whole run (as before 2026-12-07)
 // Environment: LP_BENCH_HANDLER_THREADS=N serves the lp side with N handler threads
 // (CourierServerOptions::handler_threads; default 16); LP_LOCAL_SOCKETS=0 makes lp's calls
 // between the processes of this host go over TCP, as raw gRPC's do by default.
@@ -166,12 +157,6 @@ std::string_view PlacementFlag(Placement placement) {
   return "?";
 }
 
-// How long a server in this process lives (--one_process_servers).
-enum class ServerLife {
-  kWholeRun,       // started with its Endpoint: every side's server is up at once
-  kWhileMeasured,  // started for each measurement of its side and stopped after it
-};
-
 struct Options {
   int rounds = 5;
   absl::Duration slice = absl::Milliseconds(300);
@@ -191,9 +176,6 @@ struct Options {
   // raw cb, waited: its calls in flight through the async stub and a completion queue that
   // the waiting thread polls (SetWaitedThroughQueue).
   bool raw_waited_queue = false;
-  // In one-process and in-process: whether each side's server is up only while that side
-  // is measured (the default), or every side's server for the whole run.
-  ServerLife one_process_servers = ServerLife::kWhileMeasured;
 };
 
 constexpr const char* kUsage =
@@ -201,8 +183,7 @@ constexpr const char* kUsage =
     "[--placement=one-process,in-process,two-process,two-process-pinned] "
     "[--scenarios=echo,transfer,fetch] "
     "[--transfer_mib=1,64] [--fetch_parts=N] [--in_flight=1,16,64,256] "
-    "[--raw_transport=tcp|unix] [--raw_waited=callback|queue] "
-    "[--one_process_servers=measured|all]";
+    "[--raw_transport=tcp|unix] [--raw_waited=callback|queue]";
 
 // The names in a comma-separated list.
 std::vector<std::string_view> SplitList(std::string_view list) {
@@ -281,12 +262,6 @@ Options ParseOptions(int argc, char** argv) {
     } else if (auto v = value_of("--raw_waited=")) {
       if (*v != "callback" && *v != "queue") Usage("bad --raw_waited: " + std::string(*v));
       options.raw_waited_queue = *v == "queue";
-    } else if (auto v = value_of("--one_process_servers=")) {
-      if (*v != "measured" && *v != "all") {
-        Usage("bad --one_process_servers: " + std::string(*v));
-      }
-      options.one_process_servers =
-          *v == "all" ? ServerLife::kWholeRun : ServerLife::kWhileMeasured;
     } else {
       Usage("unknown argument " + std::string(arg));
     }
@@ -294,80 +269,51 @@ Options ParseOptions(int argc, char** argv) {
   return options;
 }
 
-// Where a side's server and client run: both in this process, or each in a child process
-// of its own (the two-process placements).
-enum class Processes { kThisOne, kOneEach };
-
-// One side under test: its server and its client, in this process or each in a child
-// process. Used by one thread.
+// One side under test: its client in a process of its own, with its server (one-process
+// and in-process placements) or calling a server in another process of its own
+// (two-process placements). Used by one thread.
 class Endpoint {
  public:
-  Endpoint(Side side, Processes processes, Transport transport, ServerLife life,
-           bool raw_waited_queue)
-      : side_(side),
-        transport_(transport),
-        life_(processes == Processes::kOneEach ? ServerLife::kWholeRun : life) {
-    if (processes == Processes::kOneEach) {
+  // The processes start here and end with the Endpoint.
+  Endpoint(Side side, Placement placement, bool raw_waited_queue) : side_(side) {
+    if (placement == Placement::kTwoProcesses || placement == Placement::kTwoProcessesPinned) {
       server_child_ = std::make_unique<ServerProcess>(side);
+      client_child_ = std::make_unique<ClientProcess>(
+          side, ServerOf{.port = server_child_->port()}, raw_waited_queue);
+    } else {
+      const Transport here =
+          placement == Placement::kInProcess ? Transport::kInProcess : Transport::kTcp;
       client_child_ =
-          std::make_unique<ClientProcess>(side, server_child_->port(), raw_waited_queue);
+          std::make_unique<ClientProcess>(side, ServerOf{.here = here}, raw_waited_queue);
     }
-    if (life_ == ServerLife::kWholeRun) Start();
   }
 
   Side side() const { return side_; }
-  // Null when the server and the client run in this process.
+  // Null when the server runs in the client's process.
   const ServerProcess* server_child() const { return server_child_.get(); }
-  const ClientProcess* client_child() const { return client_child_.get(); }
-  // Whether the server and the client stay up between measurements.
-  bool stays_up() const { return life_ == ServerLife::kWholeRun; }
+  const ClientProcess& client_child() const { return *client_child_; }
 
-  // Starts the server and connects the client, in this process, unless they are up or run
-  // in child processes; returns whether it started them.
-  bool Start() {
-    if (client_child_ != nullptr || client_ != nullptr) return false;
-    local_ = StartEchoServer(side_);
-    client_ = ConnectEchoClient(side_, local_->port(), transport_);
-    settings_.ApplyTo(*client_);
-    return true;
-  }
-  // After a measurement: stops the client and the server if they live only while measured.
-  void Rest() {
-    if (stays_up()) return;
-    client_.reset();
-    local_.reset();
-  }
-
-  // Changes the client's settings, now if it is up and whenever it connects anew.
+  // Changes the client's settings.
   void Configure(absl::FunctionRef<void(ClientSettings&)> change) {
     change(settings_);
-    if (client_child_ != nullptr) client_child_->Apply(settings_);
-    if (client_ != nullptr) settings_.ApplyTo(*client_);
+    client_child_->Apply(settings_);
   }
 
-  // Runs `job` on the client, wherever it is (between Start() and Rest()). Returns what
-  // the client did and used; `server_used` gets what a server in a child process used
-  // meanwhile, or zeros: a server in this process is counted in the client's usage.
+  // Runs `job` on the client. Returns what the client did and its process used;
+  // `server_used` gets what a server in a process of its own used meanwhile, or zeros: a
+  // server in the client's process is counted in the client's usage.
   ClientRun Run(const ClientJob& job, ProcessUsage& server_used) {
-    if (client_child_ == nullptr) {
-      server_used = {};
-      return RunClientJob(*client_, job);
-    }
-    const ProcessUsage before = server_child_->UsageSoFar();
+    const ProcessUsage before = server_child_ ? server_child_->UsageSoFar() : ProcessUsage();
     const ClientRun run = client_child_->Run(job);
-    server_used = server_child_->UsageSoFar() - before;
+    server_used = server_child_ ? server_child_->UsageSoFar() - before : ProcessUsage();
     return run;
   }
 
  private:
   Side side_;
-  Transport transport_;
-  ServerLife life_;
-  ClientSettings settings_;  // kept, so that a client connected anew gets them too
-  std::unique_ptr<EchoServer> local_;
+  ClientSettings settings_;
   std::unique_ptr<ServerProcess> server_child_;
-  std::unique_ptr<ClientProcess> client_child_;
-  std::unique_ptr<EchoClient> client_;  // declared last: gone before its server
+  std::unique_ptr<ClientProcess> client_child_;  // declared last: gone before its server
 };
 
 // A figure (µs/call, calls/s or MiB/s) and what it cost per call.
@@ -451,22 +397,14 @@ Results Compare(std::vector<Endpoint>& sides, int rounds, InFlight in_flight, Me
   auto measured = [in_flight](const Endpoint& side) {
     return in_flight == InFlight::kYes || side.side() != Side::kRawCallbackWaited;
   };
-  // The warm-up of a side whose server stays up; one started for a measurement gets its
-  // own warm-up first.
   for (Endpoint& side : sides) {
-    if (measured(side) && side.stays_up()) measure(side);
+    if (measured(side)) measure(side);  // the warm-up
   }
-  auto measure_once = [&measure](Endpoint& side) {
-    if (side.Start()) measure(side);
-    const Figures figures = measure(side);
-    side.Rest();
-    return figures;
-  };
   std::map<Side, std::vector<Figures>> samples;
   for (int round = 0; round < rounds; ++round) {
     for (size_t i = 0; i < sides.size(); ++i) {
       Endpoint& side = sides[(round + i) % sides.size()];
-      if (measured(side)) samples[side.side()].push_back(measure_once(side));
+      if (measured(side)) samples[side.side()].push_back(measure(side));
     }
   }
   Results medians;
@@ -673,36 +611,27 @@ class Report {
   std::map<std::tuple<std::string, std::string, Side>, double> values_;
 };
 
-void PrintPlacement(Placement placement, const Options& options,
-                    const std::vector<Endpoint>& sides) {
+void PrintPlacement(Placement placement, const std::vector<Endpoint>& sides) {
   std::printf("\n== %s ==\n", std::string(PlacementFlag(placement)).c_str());
-  const char* pinning = placement == Placement::kTwoProcessesPinned
-                            ? "pinned to CPU 0 (sched_setaffinity of every thread)"
-                            : "unpinned";
-  if (placement == Placement::kTwoProcesses || placement == Placement::kTwoProcessesPinned) {
-    std::printf("each side's server and client in a process of its own, %s (threads as "
-                "each reported once it was up)\n",
-                pinning);
-    for (const Endpoint& side : sides) {
-      std::printf("%-18s: server pid %d, %s; client pid %d, %s\n",
-                  std::string(SideTitle(side.side())).c_str(), side.server_child()->pid(),
-                  side.server_child()->placement().c_str(), side.client_child()->pid(),
-                  side.client_child()->placement().c_str());
+  const bool pinned = placement == Placement::kTwoProcessesPinned;
+  const char* where = placement == Placement::kOneProcess
+                          ? "a side's client and server in one process of its own, called over "
+                            "a socket on 127.0.0.1"
+                      : placement == Placement::kInProcess
+                          ? "a side's client and server in one process of its own, called "
+                            "through gRPC's in-process transport (no socket)"
+                          : "a side's server in a process of its own, its client in another";
+  std::printf("%s; %s (threads as each process reported once it was up)\n", where,
+              pinned ? "every thread pinned to CPU 0 (sched_setaffinity)" : "unpinned");
+  for (const Endpoint& side : sides) {
+    std::printf("%-18s:", std::string(SideTitle(side.side())).c_str());
+    if (side.server_child() != nullptr) {
+      std::printf(" server pid %d, %s;", side.server_child()->pid(),
+                  side.server_child()->placement().c_str());
     }
-    return;
+    std::printf(" client pid %d, %s\n", side.client_child().pid(),
+                side.client_child().placement().c_str());
   }
-  std::printf("client: this process (pid %d), %s; %s\n", getpid(), pinning,
-              ThreadPlacement().c_str());
-  const char* life = options.one_process_servers == ServerLife::kWhileMeasured
-                         ? "each side's server up only while that side is measured"
-                         : "every side's server up for the whole run "
-                           "(--one_process_servers=all)";
-  if (placement == Placement::kOneProcess) {
-    std::printf("servers: in this process too, called over sockets on 127.0.0.1; %s\n", life);
-    return;
-  }
-  std::printf("servers: in this process too, called through gRPC's in-process transport "
-              "(no socket); %s\n", life);
 }
 
 // The echo scenarios: sync latency and calls in flight.
@@ -798,18 +727,13 @@ void RunPlacement(Placement placement, const Options& options, Report& report) {
   sides.reserve(std::size(kAllSides));
   const bool one_process =
       placement == Placement::kOneProcess || placement == Placement::kInProcess;
+  for (Side side : kAllSides) sides.emplace_back(side, placement, options.raw_waited_queue);
   // In process, lp's same-host path is off (there is no copy for it to save): its rows
   // would repeat the others.
   const bool same_host_rows = placement != Placement::kInProcess &&
                               placement != Placement::kTwoProcessesPinned;
-  const Transport transport =
-      placement == Placement::kInProcess ? Transport::kInProcess : Transport::kTcp;
-  for (Side side : kAllSides) {
-    sides.emplace_back(side, one_process ? Processes::kThisOne : Processes::kOneEach, transport,
-                       options.one_process_servers, options.raw_waited_queue);
-  }
 
-  PrintPlacement(placement, options, sides);
+  PrintPlacement(placement, sides);
   const std::string name(PlacementFlag(placement));
   if (options.echo) RunEcho(name, options, sides, report);
   if (options.transfer && one_process) {

@@ -20,17 +20,24 @@ namespace {
   std::abort();
 }
 
-std::vector<std::string> ChildArgs(Side side, int port, bool raw_waited_queue) {
-  std::vector<std::string> args = {"--call=" + std::string(SideFlag(side)),
-                                   "--port=" + std::to_string(port)};
+constexpr char kHereSocket[] = "--here=socket";
+constexpr char kHereInProcess[] = "--here=in-process";
+
+std::vector<std::string> ChildArgs(Side side, ServerOf server, bool raw_waited_queue) {
+  std::vector<std::string> args = {"--call=" + std::string(SideFlag(side))};
+  if (server.port != 0) {
+    args.push_back("--port=" + std::to_string(server.port));
+  } else {
+    args.push_back(server.here == Transport::kInProcess ? kHereInProcess : kHereSocket);
+  }
   if (raw_waited_queue) args.push_back("--raw_waited=queue");
   return args;
 }
 
 }  // namespace
 
-ClientProcess::ClientProcess(Side side, int port, bool raw_waited_queue)
-    : child_("client process", ChildArgs(side, port, raw_waited_queue)),
+ClientProcess::ClientProcess(Side side, ServerOf server, bool raw_waited_queue)
+    : child_("client process", ChildArgs(side, server, raw_waited_queue)),
       placement_(child_.ReadLine()) {}
 
 void ClientProcess::Apply(const ClientSettings& settings) {
@@ -47,9 +54,14 @@ ClientRun ClientProcess::Run(const ClientJob& job) {
 
 int CallUntilStdinCloses(Side side, int argc, char** argv) {
   int port = 0;
+  std::optional<Transport> here;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--port=", 7) == 0) {
       port = std::atoi(argv[i] + 7);
+    } else if (std::strcmp(argv[i], kHereSocket) == 0) {
+      here = Transport::kTcp;
+    } else if (std::strcmp(argv[i], kHereInProcess) == 0) {
+      here = Transport::kInProcess;
     } else if (std::strcmp(argv[i], "--raw_waited=queue") == 0) {
       SetWaitedThroughQueue(true);
     } else {
@@ -57,11 +69,14 @@ int CallUntilStdinCloses(Side side, int argc, char** argv) {
       return 2;
     }
   }
-  if (port <= 0) {
-    std::fprintf(stderr, "bench_rpc --call: no --port=PORT\n");
+  if ((port <= 0) == !here.has_value()) {
+    std::fprintf(stderr, "bench_rpc --call: one of --port=PORT and --here=WAY\n");
     return 2;
   }
-  std::unique_ptr<EchoClient> client = ConnectEchoClient(side, port, Transport::kTcp);
+  // Declared first: gone after the client.
+  std::unique_ptr<EchoServer> server = here ? StartEchoServer(side) : nullptr;
+  std::unique_ptr<EchoClient> client =
+      ConnectEchoClient(side, server ? server->port() : port, here.value_or(Transport::kTcp));
   AnswerLine(ThreadPlacement());
   for (std::string request; std::getline(std::cin, request);) {
     if (const std::optional<ClientSettings> settings = ParseSettings(request)) {
