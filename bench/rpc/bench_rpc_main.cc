@@ -48,11 +48,12 @@
 //                 Twice: lp's same-host path on (lp: through memory the caller lends,
 //                 after the first call), and off (through the socket, as between hosts)
 // Next to each figure: CPU time per call, client + server: getrusage(RUSAGE_SELF) of the
-// process that runs the client and, when the server is a child process, the child's own
-// getrusage, asked over a pipe (server_process.h, client_process.h). In one process that is every thread of the process. Under
-// the echo rows: context switches per call (client + server, getrusage), which count the
-// hand-offs from one thread to another that a call costs, and calls to malloc per call
-// (client + server, malloc_count.h), which count exactly what the noise hides in the CPU.
+// process that runs the client and, when the server has a process of its own, that
+// process's, each asked over a pipe (client_process.h, server_process.h). In one process
+// that is every thread of the process. Under the echo rows: context switches per call
+// (client + server, getrusage), which count the hand-offs from one thread to another that
+// a call costs, and calls to malloc per call (client + server, malloc_count.h), which
+// count exactly what the noise hides in the CPU.
 // Under the transfer rows: page faults per call (client + server, getrusage), since a call
 // that touches freshly mapped memory pays tens of microseconds per 4 KiB page here.
 //

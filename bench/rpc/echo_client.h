@@ -4,9 +4,10 @@
 // use: LP_COURIER_METHODS, CourierClient<T>) used by default and with inline methods and
 // chained calls (courier_echo.h), raw gRPC with a sync server, and raw gRPC with a
 // callback server and a callback client (the best plain gRPC can do), whose calls in
-// flight are chained or waited for in order (raw_grpc_echo.h). A server
-// runs either in this process or in a child process (bench_rpc --serve=SIDE), and so does
-// its client (bench_rpc --call=SIDE); the client only knows its port. The scenarios in bench_rpc_main.cc only see these interfaces.
+// flight are chained or waited for in order (raw_grpc_echo.h). A side's client runs in a
+// child process of bench_rpc (bench_rpc --call=SIDE), its server in that process or in one
+// of its own (bench_rpc --serve=SIDE); the client only knows its port. The measurements
+// (client_job.h) only see these interfaces.
 #ifndef LP_BENCH_RPC_ECHO_CLIENT_H_
 #define LP_BENCH_RPC_ECHO_CLIENT_H_
 
