@@ -17,16 +17,16 @@
 namespace lp::bench {
 namespace {
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_rpc: %s\n", what.c_str());
-  std::abort();
-}
-
 void MakePipe(int fds[2]) {
   if (pipe2(fds, O_CLOEXEC) != 0) Die(std::string("pipe2: ") + std::strerror(errno));
 }
 
 }  // namespace
+
+void Die(const std::string& what) {
+  std::fprintf(stderr, "bench_rpc: %s\n", what.c_str());
+  std::abort();
+}
 
 ChildProcess::ChildProcess(std::string what, std::vector<std::string> args)
     : what_(std::move(what)) {

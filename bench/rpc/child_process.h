@@ -42,6 +42,10 @@ class ChildProcess {
   FILE* from_child_ = nullptr;  // the child's stdout
 };
 
+// Says `what` on stderr, prefixed "bench_rpc: ", and aborts: a benchmark whose processes
+// cannot talk measures nothing.
+[[noreturn]] void Die(const std::string& what);
+
 // For the child: writes `line` and a newline to stdout, and flushes it.
 void AnswerLine(const std::string& line);
 

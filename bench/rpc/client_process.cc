@@ -15,11 +15,6 @@
 namespace lp::bench {
 namespace {
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_rpc: %s\n", what.c_str());
-  std::abort();
-}
-
 constexpr char kHereSocket[] = "--here=socket";
 constexpr char kHereInProcess[] = "--here=in-process";
 

@@ -8,14 +8,6 @@
 #include <string>
 
 namespace lp::bench {
-namespace {
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_rpc: %s\n", what.c_str());
-  std::abort();
-}
-
-}  // namespace
 
 ServerProcess::ServerProcess(Side side)
     : child_("server process", {"--serve=" + std::string(SideFlag(side))}) {
